@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-2.0
+# memvigil - eBPF memory tracer. `make help` lists the targets.
+
+BUILD     ?= build
+ARCH      := x86
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+VERSION   := 0.1.0
+
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+PYTHON    ?= /usr/bin/python3
+
+VMLINUX_H := vmlinux/$(ARCH)/vmlinux.h
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -DMV_VERSION='"$(VERSION)"'
+ifeq ($(CI),true)
+CFLAGS    += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
+LDLIBS    += -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
+
+# maps.bpf.c defines the shared maps and must be linked first.
+BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKEL      := $(BUILD)/memvigil.skel.h
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+LIB       := $(BUILD)/libmemvigil.a
+BIN       := $(BUILD)/memvigil
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+UNIT_DATA_SRCS := $(wildcard tests/unit/data/*.c)
+UNIT_DATA := $(patsubst tests/unit/data/%.c,$(BUILD)/tests/unit/data/%,$(UNIT_DATA_SRCS))
+
+WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
+WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/tests/workloads/%,$(WORKLOAD_SRCS))
+WORKLOAD_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread -Wall -Wextra
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps demo test test-unit test-integration test-asan bench install clean vmlinux help
+
+all: $(BIN) $(WORKLOADS)
+
+# Every build first makes sure the toolchain is installed (silent when it is).
+deps:
+	$(Q)scripts/deps.sh
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/memvigil.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(BUILD)/memvigil.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name memvigil_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Only the probe loader includes the skeleton.
+$(BUILD)/user/probes.o: $(SKEL)
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/user/main.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcriterion -o $@
+
+# Binaries with known symbols that unit tests read (symbol tables, not run).
+$(BUILD)/tests/unit/data/%: tests/unit/data/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O0 -g -fno-inline -o $@ $<
+
+$(BUILD)/tests/workloads/%: tests/workloads/%.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
+
+demo: $(BIN) $(WORKLOADS)
+	@echo "memvigil demo: tracing tests/workloads/demo_leak (leaks in leak_sessions) for its whole run"
+	$(BIN) --interval=0 -- $(BUILD)/tests/workloads/demo_leak
+
+test-unit: $(UNIT_BINS) $(UNIT_DATA)
+	$(Q)$(PYTHON) tests/run_unit.py $(BUILD) $(UNIT_BINS)
+
+test-integration: $(BIN) $(WORKLOADS)
+	$(Q)$(PYTHON) tests/integration/run.py --build $(BUILD)
+
+# The same suites again with the userspace built under ASan and UBSan.
+test-asan: | deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 test-unit test-integration
+
+test: | deps
+	$(Q)$(PYTHON) tests/run_all.py $(MAKE) $(BUILD)
+
+bench: $(BIN) | deps
+	$(Q)$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD))/bench MEMVIGIL=$(abspath $(BIN))
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/memvigil
+	install -D -m 0644 docs/memvigil.8 $(DESTDIR)$(PREFIX)/share/man/man8/memvigil.8
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_H)
+	uname -r > vmlinux/$(ARCH)/SOURCE_KERNEL
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make            build memvigil and the test workloads into $(BUILD)/"
+	@echo "make demo       build, then trace the bundled leaking demo and print the report"
+	@echo "make test       the whole suite: unit, integration (root), and both under ASan/UBSan"
+	@echo "make bench      overhead benchmarks (bench/), ratios measured side by side"
+	@echo "make install    install to \$$DESTDIR\$$PREFIX (default $(PREFIX))"
+	@echo "make vmlinux    regenerate $(VMLINUX_H) from this kernel's BTF"
+	@echo "make clean      remove $(BUILD)/"
+	@echo "V=1 shows the commands; CI=true adds -Werror"
+
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d)

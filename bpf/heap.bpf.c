@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Heap allocator probes. Uprobes are attached per traced process, so these
+ * programs only ever run in threads of traced processes. Entry programs
+ * remember the arguments of a thread's outermost allocator call; the shared
+ * return program turns its result into one record. Nested calls (reallocarray
+ * calling realloc, realloc(NULL, n) calling malloc) are counted once.
+ * The attach cookie carries the enum mv_alloc_kind of the probed function.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "maps.bpf.h"
+
+/* Arguments of the outermost allocator call a thread is in. */
+struct inflight_call {
+	__u64 size;
+	__u64 old_addr;		/* realloc, reallocarray */
+	__u64 memptr;		/* posix_memalign's out argument */
+	__u32 kind;
+	__u32 depth;		/* allocator calls this thread is inside */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MV_MAX_INFLIGHT_THREADS);
+	__type(key, __u32);
+	__type(value, struct inflight_call);
+} inflight SEC(".maps");
+
+/* Room to assemble a record and its stack before copying it out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8[MV_EVENT_MAX_BYTES]);
+} scratch SEC(".maps");
+
+static __always_inline struct inflight_call *inflight_get(__u32 tid)
+{
+	struct inflight_call *call, zero = {};
+
+	call = bpf_map_lookup_elem(&inflight, &tid);
+	if (call)
+		return call;
+	bpf_map_update_elem(&inflight, &tid, &zero, BPF_NOEXIST);
+	call = bpf_map_lookup_elem(&inflight, &tid);
+	if (!call)
+		count_loss(MV_LOSS_INFLIGHT);
+	return call;
+}
+
+static __always_inline int call_enter(void *ctx, __u64 size, __u64 old_addr,
+				      __u64 memptr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight_call *call = inflight_get(tid);
+
+	if (!call)
+		return 0;
+	if (call->depth++ == 0) {
+		call->kind = (__u32)bpf_get_attach_cookie(ctx);
+		call->size = size;
+		call->old_addr = old_addr;
+		call->memptr = memptr;
+	}
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_UPROBE(malloc_enter, size_t size)
+{
+	return call_enter(ctx, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(memalign_enter, size_t alignment, size_t size)
+{
+	return call_enter(ctx, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(calloc_enter, size_t nmemb, size_t size)
+{
+	return call_enter(ctx, nmemb * size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(realloc_enter, void *ptr, size_t size)
+{
+	return call_enter(ctx, size, (__u64)ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(reallocarray_enter, void *ptr, size_t nmemb, size_t size)
+{
+	return call_enter(ctx, nmemb * size, (__u64)ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_UPROBE(posix_memalign_enter, void **memptr, size_t alignment, size_t size)
+{
+	return call_enter(ctx, size, 0, (__u64)memptr);
+}
+
+static __always_inline void emit_free(__u32 pid, __u32 tid, __u64 addr, __u32 kind)
+{
+	struct mv_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(MV_LOSS_RINGBUF);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = MV_EV_FREE;
+	e->pid = pid;
+	e->tid = tid;
+	e->kind = kind;
+	e->addr = addr;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Runs only for non-NULL pointers when placed after free's NULL check. */
+SEC("uprobe")
+int BPF_UPROBE(free_enter, void *ptr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct inflight_call *call;
+
+	if (!ptr)
+		return 0;
+	call = bpf_map_lookup_elem(&inflight, &tid);
+	if (call && call->depth)
+		return 0;	/* inside realloc(p, 0): reported by its return */
+	emit_free(id >> 32, tid, (__u64)ptr, MV_KIND_FREE);
+	return 0;
+}
+
+static __always_inline void emit_alloc(void *ctx, __u32 pid, __u32 tid,
+				       struct inflight_call *call, __u64 addr)
+{
+	__u32 zero = 0;
+	struct mv_event *e;
+	__u64 bytes;
+	long n;
+
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return;
+	n = bpf_get_stack(ctx, (void *)(e + 1),
+			  MV_MAX_STACK_DEPTH * sizeof(__u64), BPF_F_USER_STACK);
+	if (n < 0) {
+		count_loss(MV_LOSS_STACK);
+		n = 0;
+	}
+	e->type = MV_EV_ALLOC;
+	e->pid = pid;
+	e->tid = tid;
+	e->kind = call->kind;
+	e->exit_code = 0;
+	e->stack_depth = n / sizeof(__u64);
+	e->ts_ns = bpf_ktime_get_ns();
+	e->addr = addr;
+	e->size = call->size;
+	e->old_addr = call->old_addr;
+	bytes = sizeof(*e) + (__u64)n;
+	if (bytes > MV_EVENT_MAX_BYTES)
+		bytes = MV_EVENT_MAX_BYTES;
+	if (bpf_ringbuf_output(&events, e, bytes, 0))
+		count_loss(MV_LOSS_RINGBUF);
+}
+
+SEC("uretprobe")
+int BPF_URETPROBE(alloc_exit, void *ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, pid = id >> 32;
+	struct inflight_call *call;
+	__u64 addr = (__u64)ret;
+
+	call = bpf_map_lookup_elem(&inflight, &tid);
+	if (!call || call->depth == 0)
+		return 0;	/* return of a call entered before attach */
+	if (--call->depth)
+		return 0;	/* nested call: the outermost one reports */
+
+	switch (call->kind) {
+	case MV_KIND_POSIX_MEMALIGN:
+		if ((int)(__u64)ret != 0 ||
+		    bpf_probe_read_user(&addr, sizeof(addr), (void *)call->memptr))
+			return 0;
+		break;
+	case MV_KIND_REALLOC:
+	case MV_KIND_REALLOCARRAY:
+		if (call->old_addr && call->size == 0) {
+			/* realloc(p, 0) frees p and returns NULL */
+			if (!addr)
+				emit_free(pid, tid, call->old_addr, call->kind);
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	if (!addr)
+		return 0;	/* failed: nothing allocated, realloc's old block stays live */
+	emit_alloc(ctx, pid, tid, call, addr);
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps shared by memvigil's BPF objects. maps.bpf.c defines them; the
+ * other objects declare them extern and the BPF linker joins them (the
+ * defining object must come first on the link line).
+ */
+#ifndef MV_MAPS_BPF_H
+#define MV_MAPS_BPF_H
+
+#include "memvigil/events.h"
+
+#ifdef MV_DEFINE_SHARED_MAPS
+#define MV_SHARED_MAP
+#else
+#define MV_SHARED_MAP extern
+#endif
+
+/* Records to user space (struct mv_event, variable length). */
+MV_SHARED_MAP struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MV_RINGBUF_BYTES);
+} events SEC(".maps");
+
+/* Per-CPU loss counters, indexed by enum mv_loss_reason. */
+MV_SHARED_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MV_LOSS_CNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} losses SEC(".maps");
+
+/* Thread group ids being traced (value unused). */
+MV_SHARED_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MV_MAX_TRACED_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_pids SEC(".maps");
+
+static __always_inline void count_loss(__u32 reason)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&losses, &reason);
+
+	if (cnt)
+		*cnt += 1;
+}
+
+#endif /* MV_MAPS_BPF_H */

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Process lifecycle of traced processes: exec replaces the image, exit ends it. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "maps.bpf.h"
+
+static __always_inline int emit_proc_event(__u32 type, __u32 pid, __u32 tid,
+					   __u32 exit_code)
+{
+	struct mv_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(MV_LOSS_RINGBUF);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->pid = pid;
+	e->tid = tid;
+	e->exit_code = exit_code;
+	e->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p)
+{
+	__u32 pid = BPF_CORE_READ(p, tgid);
+
+	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+		return 0;
+	return emit_proc_event(MV_EV_EXEC, pid, BPF_CORE_READ(p, pid), 0);
+}
+
+/* Fires for every exiting thread; only the last one of a traced process counts. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	__u32 pid = BPF_CORE_READ(p, tgid);
+
+	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+		return 0;
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	return emit_proc_event(MV_EV_EXIT, pid, BPF_CORE_READ(p, pid),
+			       BPF_CORE_READ(p, exit_code));
+}

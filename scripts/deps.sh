@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# deps.sh - install the Debian packages memvigil needs to build and test.
+# Silent and quick when everything is present; otherwise installs what is
+# missing, enabling bookworm-backports for libbpf >= 1.4 and bpftool.
+set -euo pipefail
+
+# package[:minimum version]
+PKGS=(
+	make gcc clang llvm pkg-config
+	libbpf-dev:1:1.4 bpftool:7.4
+	libelf-dev zlib1g-dev libcriterion-dev
+	python3 python3-jsonschema libc6-dbg
+	qemu-system-x86 busybox-static
+)
+BACKPORTED="libbpf-dev bpftool"
+
+missing=()
+for spec in "${PKGS[@]}"; do
+	pkg=${spec%%:*}
+	min=${spec#*:}
+	[ "$min" = "$spec" ] && min=
+	ver=$(dpkg-query -W -f='${Status} ${Version}' "$pkg" 2>/dev/null |
+		awk '$3=="installed"{print $4}') || true
+	if [ -z "$ver" ]; then
+		missing+=("$pkg")
+	elif [ -n "$min" ] && dpkg --compare-versions "$ver" lt "$min"; then
+		missing+=("$pkg")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run as root (or install them) and retry" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	echo "deps: enabling bookworm-backports" >&2
+	cat > /etc/apt/sources.list.d/bookworm-backports.sources <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+apt-get update -qq >&2
+bp=() plain=()
+for pkg in "${missing[@]}"; do
+	case " $BACKPORTED " in
+	*" $pkg "*) bp+=("$pkg") ;;
+	*) plain+=("$pkg") ;;
+	esac
+done
+if [ ${#plain[@]} -gt 0 ]; then
+	apt-get install -y -qq --no-install-recommends "${plain[@]}" >&2
+fi
+if [ ${#bp[@]} -gt 0 ]; then
+	apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bp[@]}" >&2
+fi

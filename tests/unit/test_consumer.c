@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <criterion/criterion.h>
+#include <string.h>
+#include "memvigil/events.h"
+#include "consumer.h"
+
+struct rec {
+	struct mv_event e;
+	uint64_t frames[MV_MAX_STACK_DEPTH];
+};
+
+static struct consumer make(void)
+{
+	return (struct consumer){ .model = model__new(0) };
+}
+
+Test(consumer, alloc_record_with_stack_reaches_the_model)
+{
+	struct consumer c = make();
+	struct rec r = { .e = { .type = MV_EV_ALLOC, .pid = 9, .kind = MV_KIND_CALLOC,
+				.stack_depth = 2, .addr = 0x5000, .size = 48 } };
+	const uint64_t *f;
+	uint32_t depth;
+
+	r.frames[0] = 0xaaa;
+	r.frames[1] = 0xbbb;
+	cr_assert_eq(consumer__handle(&c, &r, sizeof(r.e) + 16), 0);
+	cr_assert_eq(c.malformed, 0);
+	cr_assert_eq(model__find(c.model, 9)->heap.outstanding_bytes, 48);
+	f = stacks__frames(c.model->stacks, model__find(c.model, 9)->sites[0].stack_id, &depth);
+	cr_assert_eq(depth, 2);
+	cr_assert_eq(f[1], 0xbbb);
+	model__free(c.model);
+}
+
+Test(consumer, truncated_or_unknown_records_are_counted_as_malformed)
+{
+	struct consumer c = make();
+	struct rec r = { .e = { .type = MV_EV_ALLOC, .pid = 9, .stack_depth = 5, .addr = 1 } };
+
+	consumer__handle(&c, &r, sizeof(r.e) + 16);	/* says 5 frames, carries 2 */
+	consumer__handle(&c, &r, 10);			/* shorter than the header */
+	r.e.type = 77;
+	consumer__handle(&c, &r, sizeof(r));
+	r.e.type = MV_EV_ALLOC;
+	r.e.stack_depth = 0;
+	r.e.kind = MV_KIND_CNT;
+	consumer__handle(&c, &r, sizeof(r));
+	cr_assert_eq(c.malformed, 4);
+	cr_assert_null(model__find(c.model, 9));
+	model__free(c.model);
+}
+
+static int exits_seen, exit_status_seen;
+
+static void count_exit(void *ctx, pid_t pid, int status)
+{
+	(void)ctx;
+	(void)pid;
+	exits_seen++;
+	exit_status_seen = status;
+}
+
+Test(consumer, exit_record_marks_the_process_and_calls_the_hook)
+{
+	struct consumer c = make();
+	struct mv_event e = { .type = MV_EV_EXIT, .pid = 3, .exit_code = 9 };
+
+	c.on_exit = count_exit;
+	consumer__handle(&c, &e, sizeof(e));
+	cr_assert_eq(exits_seen, 1);
+	cr_assert_eq(exit_status_seen, 9);
+	cr_assert(model__find(c.model, 3)->exited);
+	model__free(c.model);
+}
+
+Test(consumer, free_record_removes_the_block)
+{
+	struct consumer c = make();
+	struct rec r = { .e = { .type = MV_EV_ALLOC, .pid = 1, .addr = 0x10, .size = 5 } };
+	struct mv_event f = { .type = MV_EV_FREE, .pid = 1, .addr = 0x10 };
+
+	consumer__handle(&c, &r, sizeof(r.e));
+	consumer__handle(&c, &f, sizeof(f));
+	cr_assert_eq(model__find(c.model, 1)->heap.outstanding_allocs, 0);
+	cr_assert_eq(model__find(c.model, 1)->heap.total_frees, 1);
+	model__free(c.model);
+}

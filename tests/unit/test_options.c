@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include "options.h"
+
+static char err[256];
+
+static int parse(struct options *o, int argc, char **argv)
+{
+	return options__parse(argc, argv, o, err, sizeof(err));
+}
+
+#define ARGV(...) ((char *[]){ "memvigil", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "memvigil", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(o, ...) parse(o, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
+
+Test(options, pid_and_defaults)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "123"), 0);
+	cr_assert_eq(o.pid, 123);
+	cr_assert_eq(o.interval_s, 5);
+	cr_assert_eq(o.top, 10);
+	cr_assert_eq(o.duration_s, 0);
+	cr_assert_null(o.command);
+	cr_assert_null(o.json_path);
+}
+
+Test(options, command_after_double_dash_keeps_its_own_options)
+{
+	char *argv[] = { "memvigil", "-i", "0", "--", "ls", "-l", "/tmp", NULL };
+	struct options o;
+
+	cr_assert_eq(parse(&o, 7, argv), 0);
+	cr_assert_eq(o.command_argc, 3);
+	cr_assert_str_eq(o.command[0], "ls");
+	cr_assert_str_eq(o.command[1], "-l");
+	cr_assert_eq(o.interval_s, 0);
+}
+
+Test(options, long_options_are_parsed)
+{
+	char *argv[] = { "memvigil", "--pid=7", "--duration=2.5", "--top=3", "--min-age=1",
+			 "--json=-", "-vv", NULL };
+	struct options o;
+
+	cr_assert_eq(parse(&o, 7, argv), 0);
+	cr_assert_eq(o.duration_s, 2.5);
+	cr_assert_eq(o.top, 3);
+	cr_assert_eq(o.min_age_s, 1);
+	cr_assert_str_eq(o.json_path, "-");
+	cr_assert_eq(o.verbose, 2);
+}
+
+Test(options, no_target_is_a_usage_error)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-i", "1"), -EINVAL);
+	cr_assert(strstr(err, "no target"), "%s", err);
+}
+
+Test(options, pid_and_command_together_are_rejected)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--", "true"), -EINVAL);
+	cr_assert(strstr(err, "both -p and a command"), "%s", err);
+}
+
+Test(options, malformed_numbers_are_rejected_with_the_value_named)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "-d", "-1"), -EINVAL);
+	cr_assert(strstr(err, "duration '-1'"), "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-d", "abc"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-d", "0"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-i", "x"), -EINVAL);
+	cr_assert(strstr(err, "interval 'x'"), "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-i", "nan"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "abc"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "0"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "-5"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "99999999999"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-n", "0"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--min-age=-3"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--json="), -EINVAL);
+}
+
+Test(options, seconds_accept_fractions_and_zero)
+{
+	double v;
+
+	cr_assert_eq(options__parse_seconds("0", &v), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(options__parse_seconds("0.25", &v), 0);
+	cr_assert_eq(v, 0.25);
+	cr_assert_eq(options__parse_seconds("", &v), -EINVAL);
+	cr_assert_eq(options__parse_seconds("1s", &v), -EINVAL);
+	cr_assert_eq(options__parse_seconds("inf", &v), -EINVAL);
+}

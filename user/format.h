@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* format: human-readable sizes and durations for text output. Pure. */
+#ifndef MV_FORMAT_H
+#define MV_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "812 B", "3.5 KiB", "12.0 MiB", ... into buf; returns buf. */
+const char *format_bytes(uint64_t bytes, char *buf, size_t len);
+/* "950ms", "2.9s", "4m05s", "3h12m" into buf; returns buf. */
+const char *format_age_ms(uint64_t ms, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* options: the command line, parsed and validated before any BPF work. */
+#ifndef MV_OPTIONS_H
+#define MV_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MV_EXIT_USAGE 64	/* EX_USAGE */
+
+struct options {
+	pid_t pid;		/* -p, 0 if none */
+	char **command;		/* -- COMMAND [ARG...], NULL if none */
+	int command_argc;
+	double duration_s;	/* -d, 0 = until stopped */
+	double interval_s;	/* -i, 0 = only the final report */
+	unsigned int top;	/* -n */
+	double min_age_s;	/* --min-age */
+	const char *json_path;	/* -j, NULL if none, "-" = stdout */
+	int verbose;		/* -v count */
+};
+
+/*
+ * Parse and validate argv into *opts. Returns 0, or -EINVAL with a one-line
+ * explanation (no "memvigil:" prefix) in err for a usage error. argp itself
+ * handles --help, --usage, --version and unknown options (and exits).
+ */
+int options__parse(int argc, char **argv, struct options *opts,
+		   char *err, size_t err_len);
+
+/* Parse a non-negative number of seconds ("2", "0.5"); -EINVAL if malformed. */
+int options__parse_seconds(const char *text, double *out);
+
+#endif

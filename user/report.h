@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * report: what a report shows of one process: its sites with outstanding
+ * allocations, optionally only those older than a minimum age, sorted by
+ * outstanding bytes. Pure: built from the model, no I/O.
+ */
+#ifndef MV_REPORT_H
+#define MV_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+
+struct report_site {
+	const struct site *site;
+	uint64_t bytes;		/* outstanding, counting only old-enough blocks */
+	uint64_t allocs;
+	uint32_t oldest_ms;	/* allocation time of its oldest live block */
+};
+
+struct proc_report {
+	const struct proc *proc;
+	struct report_site *sites;	/* bytes descending */
+	size_t cnt;
+	uint64_t bytes;			/* sums over sites */
+	uint64_t allocs;
+};
+
+/*
+ * Build the report of p at now_ms, counting only blocks allocated at least
+ * min_age_ms before now_ms. Returns 0 or -ENOMEM; release with report__release.
+ */
+int report__build(const struct proc *p, uint32_t now_ms, uint32_t min_age_ms,
+		  struct proc_report *out);
+void report__release(struct proc_report *r);
+
+#endif

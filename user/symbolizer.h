@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * symbolizer: user-space addresses of traced processes to module, symbol
+ * and offset. Mappings are captured per process while it is alive; the
+ * binaries are opened then (through /proc/PID/map_files or /proc/PID/root)
+ * and kept open, so a process that has exited still symbolizes. ELF symbol
+ * tables are read only when an address in that binary is first resolved,
+ * and cached per binary (dev + inode).
+ */
+#ifndef MV_SYMBOLIZER_H
+#define MV_SYMBOLIZER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct symbolizer;
+
+struct mv_symbol {
+	const char *module;	/* path of the mapped file, NULL if not file-backed */
+	const char *symbol;	/* function name, NULL if unknown */
+	uint64_t offset;	/* addr - symbol start (or file offset if no symbol) */
+};
+
+struct symbolizer *symbolizer__new(void);
+void symbolizer__free(struct symbolizer *sym);
+
+/*
+ * Capture pid's mappings now (replacing any earlier capture) and open the
+ * files they map. Returns 0 or a negative errno (-ESRCH: pid is gone).
+ */
+int symbolizer__capture(struct symbolizer *sym, pid_t pid);
+
+/* Drop what is known of pid (after exec, its old image is gone). */
+void symbolizer__forget(struct symbolizer *sym, pid_t pid);
+
+/*
+ * Resolve a return address of pid. The symbol is the one containing
+ * addr - 1 (the call instruction), offset is addr - symbol start. An
+ * address outside the captured mappings triggers one re-capture while pid
+ * is alive. Strings in *out live as long as sym. Returns 0, or -ENOENT when
+ * no mapping covers addr (out->module and out->symbol are then NULL).
+ */
+int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
+			struct mv_symbol *out);
+
+#endif
