@@ -50,7 +50,7 @@ static __always_inline struct inflight_call *inflight_get(__u32 tid)
 	return call;
 }
 
-static __always_inline int call_enter(void *ctx, __u64 size, __u64 old_addr,
+static __always_inline int call_enter(__u32 kind, __u64 size, __u64 old_addr,
 				      __u64 memptr)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -59,7 +59,7 @@ static __always_inline int call_enter(void *ctx, __u64 size, __u64 old_addr,
 	if (!call)
 		return 0;
 	if (call->depth++ == 0) {
-		call->kind = (__u32)bpf_get_attach_cookie(ctx);
+		call->kind = kind;
 		call->size = size;
 		call->old_addr = old_addr;
 		call->memptr = memptr;
@@ -67,40 +67,29 @@ static __always_inline int call_enter(void *ctx, __u64 size, __u64 old_addr,
 	return 0;
 }
 
+/* Entry of every allocating function; the cookie says which one and so
+ * where its size (and old block, or out pointer) is. */
 SEC("uprobe")
-int BPF_UPROBE(malloc_enter, size_t size)
+int BPF_UPROBE(alloc_enter)
 {
-	return call_enter(ctx, size, 0, 0);
-}
+	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 a0 = PT_REGS_PARM1(ctx), a1 = PT_REGS_PARM2(ctx), a2 = PT_REGS_PARM3(ctx);
 
-SEC("uprobe")
-int BPF_UPROBE(memalign_enter, size_t alignment, size_t size)
-{
-	return call_enter(ctx, size, 0, 0);
-}
-
-SEC("uprobe")
-int BPF_UPROBE(calloc_enter, size_t nmemb, size_t size)
-{
-	return call_enter(ctx, nmemb * size, 0, 0);
-}
-
-SEC("uprobe")
-int BPF_UPROBE(realloc_enter, void *ptr, size_t size)
-{
-	return call_enter(ctx, size, (__u64)ptr, 0);
-}
-
-SEC("uprobe")
-int BPF_UPROBE(reallocarray_enter, void *ptr, size_t nmemb, size_t size)
-{
-	return call_enter(ctx, nmemb * size, (__u64)ptr, 0);
-}
-
-SEC("uprobe")
-int BPF_UPROBE(posix_memalign_enter, void **memptr, size_t alignment, size_t size)
-{
-	return call_enter(ctx, size, 0, (__u64)memptr);
+	switch (kind) {
+	case MV_KIND_CALLOC:
+		return call_enter(kind, a0 * a1, 0, 0);
+	case MV_KIND_REALLOC:
+		return call_enter(kind, a1, a0, 0);
+	case MV_KIND_REALLOCARRAY:
+		return call_enter(kind, a1 * a2, a0, 0);
+	case MV_KIND_POSIX_MEMALIGN:
+		return call_enter(kind, a2, 0, a0);
+	case MV_KIND_MEMALIGN:
+	case MV_KIND_ALIGNED_ALLOC:
+		return call_enter(kind, a1, 0, 0);
+	default:	/* malloc, valloc, pvalloc */
+		return call_enter(kind, a0, 0, 0);
+	}
 }
 
 static __always_inline void emit_free(__u32 pid, __u32 tid, __u64 addr, __u32 kind)

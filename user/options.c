@@ -9,6 +9,7 @@
 #include "options.h"
 
 #define OPT_MIN_AGE 0x100
+#define OPT_ENTRY_PROBES 0x101
 
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -33,6 +34,9 @@ static const struct argp_option option_defs[] = {
 	  "text reports list only allocations older than SEC (default 0)", 0 },
 	{ "json", 'j', "FILE", 0, "write the final report as JSON to FILE ('-' for stdout)", 0 },
 	{ "verbose", 'v', NULL, 0, "more diagnostics (-vv also shows libbpf's own messages)", 0 },
+	{ "entry-probes", OPT_ENTRY_PROBES, NULL, 0,
+	  "probe allocator functions at their entries instead of the cheapest equivalent "
+	  "instruction (slower; for comparison)", 0 },
 	{ 0 },
 };
 
@@ -117,6 +121,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		o->verbose++;
+		break;
+	case OPT_ENTRY_PROBES:
+		o->entry_probes = true;
 		break;
 	case ARGP_KEY_ARGS:
 		o->command = state->argv + state->next;

@@ -19,6 +19,7 @@ struct options {
 	double min_age_s;	/* --min-age */
 	const char *json_path;	/* -j, NULL if none, "-" = stdout */
 	int verbose;		/* -v count */
+	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
 };
 
 /*

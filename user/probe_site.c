@@ -41,8 +41,8 @@ void probe_site__choose(const uint8_t *code, size_t avail, struct probe_site *ou
 			out->offset = off;
 			out->emulated = true;
 			snprintf(out->why, sizeof(out->why),
-				 "+%zu: first emulated instruction (%s) after flags-only ones",
-				 off, x86_insn__class_name(insn.cls));
+				 "first emulated instruction (%s) after flags-only ones",
+				 x86_insn__class_name(insn.cls));
 			return;
 		}
 	}

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memvigil: trace a process's heap with eBPF and report outstanding
+ * allocations by call stack. main() runs the phases in order: options,
+ * environment checks, target, probes, the event loop, the final report.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "allocator.h"
+#include "consumer.h"
+#include "log.h"
+#include "model.h"
+#include "options.h"
+#include "probes.h"
+#include "report_json.h"
+#include "report_text.h"
+#include "symbolizer.h"
+#include "target.h"
+
+#define POLL_MS 100
+#define TERMINATE_GRACE_MS 2000
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t report_requested;
+
+struct session {
+	struct options opts;
+	pid_t pid;			/* the traced process */
+	bool launched;			/* pid is our child */
+	bool held;			/* child still held at its entry point */
+	bool target_gone;
+	int child_status;		/* wait(2) status once reaped */
+	bool child_reaped;
+	FILE *json_out;
+	uint64_t t0_ns;
+	time_t started_wall;
+	struct model *model;
+	struct symbolizer *sym;
+	struct probes *probes;
+	struct consumer consumer;
+	uint32_t last_report_ms;
+	char err[512];
+};
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		report_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int sigs[] = { SIGINT, SIGTERM, SIGUSR1 };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			return -errno;
+	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint32_t now_ms(const struct session *s)
+{
+	return (mono_ns() - s->t0_ns) / 1000000;
+}
+
+static int resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out)
+{
+	return symbolizer__resolve(ctx, pid, addr, out);
+}
+
+static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len)
+{
+	char path[64];
+	ssize_t n;
+
+	target__comm(pid, comm, comm_len);
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, exe_len - 1);
+	exe[n > 0 ? n : 0] = '\0';
+}
+
+static void on_exec(void *ctx, pid_t pid)
+{
+	struct session *s = ctx;
+	struct proc *p = model__find(s->model, pid);
+	char comm[16], exe[PATH_MAX];
+
+	symbolizer__forget(s->sym, pid);
+	symbolizer__capture(s->sym, pid);
+	if (!p)
+		return;
+	read_image(pid, comm, sizeof(comm), exe, sizeof(exe));
+	model__set_image(p, comm, exe[0] ? exe : NULL, p->alloc_lib, p->alloc_kinds);
+	log_info("PID %d exec'd %s: outstanding allocations of the old image dropped", pid, exe);
+}
+
+static void on_exit_event(void *ctx, pid_t pid, int status)
+{
+	struct session *s = ctx;
+
+	(void)status;
+	if (pid == s->pid)
+		s->target_gone = true;
+}
+
+/* Checks that need no BPF: privileges, kernel BTF, the JSON destination. */
+static int check_environment(struct session *s)
+{
+	const char *path = s->opts.json_path;
+
+	if (geteuid() != 0) {
+		log_error("must run as root (loading BPF programs needs CAP_BPF and CAP_PERFMON); "
+			  "try: sudo memvigil ...");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		log_error("this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); "
+			  "memvigil needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	if (path && strcmp(path, "-")) {
+		s->json_out = fopen(path, "we");
+		if (!s->json_out) {
+			log_error("cannot write the JSON report to %s: %s", path, strerror(errno));
+			return -errno;
+		}
+	} else if (path) {
+		s->json_out = stdout;
+	}
+	return 0;
+}
+
+static int debug_attach_delay(void)
+{
+	const char *v = getenv("MEMVIGIL_TEST_ATTACH_DELAY_MS");
+	struct timespec ts;
+	long ms;
+
+	if (!v)
+		return 0;
+	ms = strtol(v, NULL, 10);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	return nanosleep(&ts, NULL);
+}
+
+static bool pid_alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/* Find the allocator, attach its probes, and register pid in the model. */
+static int attach_target(struct session *s)
+{
+	char comm[16], exe[PATH_MAX];
+	struct allocator *a;
+	struct proc *p;
+	uint32_t kinds = 0;
+	size_t i;
+	int ret;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	ret = allocator__resolve(s->pid, a, s->opts.entry_probes, s->err, sizeof(s->err));
+	if (ret)
+		goto out;
+	ret = symbolizer__capture(s->sym, s->pid);
+	if (ret) {
+		snprintf(s->err, sizeof(s->err), "cannot read the mappings of PID %d: %s",
+			 s->pid, strerror(-ret));
+		goto out;
+	}
+	ret = probes__trace_pid(s->probes, s->pid);
+	if (ret) {
+		snprintf(s->err, sizeof(s->err), "cannot register PID %d: %s", s->pid, strerror(-ret));
+		goto out;
+	}
+	ret = probes__attach_heap(s->probes, s->pid, a, s->err, sizeof(s->err));
+	if (ret)
+		goto out;
+	for (i = 0; i < a->func_cnt; i++) {
+		const struct alloc_func *f = &a->funcs[i];
+
+		kinds |= 1u << f->kind;
+		if (f->alias_of)
+			log_info("  %-15s same address as %s, probed once", allocator__kind_name(f->kind),
+				 f->alias_of);
+		else
+			log_info("  %-15s probe at +%llu: %s", allocator__kind_name(f->kind),
+				 (unsigned long long)(f->offset - f->entry), f->site_why);
+	}
+	read_image(s->pid, comm, sizeof(comm), exe, sizeof(exe));
+	p = model__proc(s->model, s->pid);
+	ret = p ? model__set_image(p, comm, exe[0] ? exe : NULL, a->path, kinds) : -ENOMEM;
+	if (!ret)
+		log_info("PID %d: probing %zu allocator functions in %s", s->pid, a->func_cnt, a->path);
+out:
+	free(a);
+	return ret;
+}
+
+static int start_target(struct session *s)
+{
+	int ret;
+
+	if (s->opts.command) {
+		ret = target__launch_held(s->opts.command, &s->pid, s->err, sizeof(s->err));
+		if (ret)
+			return ret;
+		s->launched = s->held = true;
+	} else {
+		s->pid = s->opts.pid;
+	}
+	debug_attach_delay();
+	ret = attach_target(s);
+	if (ret && !s->launched && !pid_alive(s->pid))
+		snprintf(s->err, sizeof(s->err),
+			 "PID %d exited while memvigil was attaching; nothing is attached", s->pid);
+	return ret;
+}
+
+static void print_banner(struct session *s)
+{
+	struct proc *p = model__find(s->model, s->pid);
+
+	printf("Tracing PID %d (%s) heap via %s%s... Ctrl-C to end.\n", s->pid,
+	       p ? p->comm : "?", p && p->alloc_lib ? p->alloc_lib : "?",
+	       s->launched ? ", command held until now" : "");
+	fflush(stdout);
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void print_report(struct session *s, bool final)
+{
+	uint64_t lost[MV_LOSS_CNT], cpu0;
+	struct text_report_opts o = {
+		.now_ms = now_ms(s),
+		.min_age_ms = s->opts.min_age_s * 1000,
+		.top = s->opts.top,
+		.final = final,
+		.resolve = resolve_symbol,
+		.resolve_ctx = s->sym,
+	};
+
+	probes__losses(s->probes, lost);
+	o.lost_events = lost[MV_LOSS_RINGBUF] + lost[MV_LOSS_INFLIGHT];
+	o.elapsed_ms = o.now_ms - s->last_report_ms;
+	if (s->json_out == stdout)
+		return;	/* stdout carries the JSON document */
+	cpu0 = cpu_ns();
+	report_text__print(stdout, s->model, &o);
+	log_info("report took %.3f ms of CPU", (cpu_ns() - cpu0) / 1e6);
+	s->last_report_ms = o.now_ms;
+	model__start_interval(s->model);
+}
+
+static void reap_child(struct session *s, bool block)
+{
+	int status;
+	pid_t r;
+
+	if (!s->launched || s->child_reaped)
+		return;
+	r = waitpid(s->pid, &status, block ? 0 : WNOHANG);
+	if (r == s->pid) {
+		s->child_status = status;
+		s->child_reaped = true;
+		s->target_gone = true;
+	}
+}
+
+static int run_loop(struct session *s)
+{
+	uint32_t interval_ms = s->opts.interval_s * 1000;
+	uint32_t duration_ms = s->opts.duration_s * 1000;
+	int ret;
+
+	while (!stop_requested && !s->target_gone) {
+		ret = probes__poll(s->probes, POLL_MS);
+		if (ret) {
+			log_error("reading events failed: %s", strerror(-ret));
+			return ret;
+		}
+		reap_child(s, false);
+		if (!s->launched && !pid_alive(s->pid))
+			s->target_gone = true;
+		if (duration_ms && now_ms(s) >= duration_ms)
+			break;
+		if (report_requested || (interval_ms && now_ms(s) - s->last_report_ms >= interval_ms)) {
+			report_requested = 0;
+			print_report(s, false);
+		}
+	}
+	return 0;
+}
+
+/* A launched command still running when tracing ends is asked to stop. */
+static void end_child(struct session *s)
+{
+	int waited_ms = 0;
+
+	if (!s->launched)
+		return;
+	if (s->held) {
+		target__kill_held(s->pid);
+		return;
+	}
+	reap_child(s, false);
+	if (s->child_reaped)
+		return;
+	kill(s->pid, SIGTERM);
+	while (waited_ms < TERMINATE_GRACE_MS) {
+		reap_child(s, false);
+		if (s->child_reaped)
+			return;
+		usleep(20000);
+		waited_ms += 20;
+	}
+	kill(s->pid, SIGKILL);
+	reap_child(s, true);
+}
+
+static int write_json(struct session *s)
+{
+	struct utsname u;
+	char started[64];
+	struct json_report_info info = {
+		.target_pid = s->opts.pid,
+		.command = s->opts.command,
+		.command_argc = s->opts.command_argc,
+		.interval_s = s->opts.interval_s,
+		.duration_opt_s = s->opts.duration_s,
+		.top = s->opts.top,
+		.min_age_s = s->opts.min_age_s,
+		.now_ms = now_ms(s),
+		.malformed = s->consumer.malformed,
+		.resolve = resolve_symbol,
+		.resolve_ctx = s->sym,
+	};
+	int ret;
+
+	uname(&u);
+	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&s->started_wall));
+	info.kernel = u.release;
+	info.started_at = started;
+	info.duration_s = info.now_ms / 1000.0;
+	probes__losses(s->probes, info.lost);
+	ret = report_json__write(s->json_out, s->model, &info);
+	if (ret)
+		log_error("writing the JSON report failed: %s", strerror(-ret));
+	return ret;
+}
+
+static int exit_status_of_child(const struct session *s)
+{
+	if (!s->child_reaped)
+		return 1;
+	if (WIFEXITED(s->child_status))
+		return WEXITSTATUS(s->child_status);
+	if (WIFSIGNALED(s->child_status))
+		return 128 + WTERMSIG(s->child_status);
+	return 1;
+}
+
+/* Final report first, then detach (in session_free): the report's clock stops here. */
+static int finish(struct session *s)
+{
+	struct proc *p;
+	int ret = 0;
+
+	probes__drain(s->probes);
+	end_child(s);
+	probes__drain(s->probes);
+	p = model__find(s->model, s->pid);
+	if (p && s->child_reaped)
+		model__exit(s->model, s->pid, s->child_status);
+	print_report(s, true);
+	if (s->json_out)
+		ret = write_json(s);
+	return ret;
+}
+
+static int trace(struct session *s)
+{
+	int ret;
+
+	s->probes = probes__open(consumer__handle, &s->consumer, s->err, sizeof(s->err));
+	if (!s->probes) {
+		log_error("%s", s->err);
+		return -EINVAL;
+	}
+	ret = start_target(s);
+	if (ret) {
+		log_error("%s", s->err);
+		return ret;
+	}
+	print_banner(s);
+	if (s->held) {
+		ret = target__release(s->pid);
+		if (ret) {
+			log_error("cannot release %s: %s", s->opts.command[0], strerror(-ret));
+			return ret;
+		}
+		s->held = false;
+	}
+	ret = run_loop(s);
+	if (ret)
+		return ret;
+	return finish(s);
+}
+
+static void session_free(struct session *s)
+{
+	if (s->launched)
+		end_child(s);
+	probes__free(s->probes);
+	symbolizer__free(s->sym);
+	model__free(s->model);
+	if (s->json_out && s->json_out != stdout)
+		fclose(s->json_out);
+}
+
+static int check_target(struct session *s)
+{
+	int ret;
+
+	if (s->opts.pid)
+		ret = target__check_pid(s->opts.pid, s->err, sizeof(s->err));
+	else
+		ret = target__check_command(s->opts.command, s->err, sizeof(s->err));
+	if (ret)
+		log_error("%s", s->err);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static struct session s;
+	int ret;
+
+	if (options__parse(argc, argv, &s.opts, s.err, sizeof(s.err))) {
+		log_error("%s", s.err);
+		return MV_EXIT_USAGE;
+	}
+	log_set_level(LOG_WARN + s.opts.verbose);
+	if (check_environment(&s))
+		return 1;
+	ret = check_target(&s);
+	if (ret)
+		return s.opts.command ? (ret == -ENOENT ? 127 : 126) : 1;
+	s.t0_ns = mono_ns();
+	s.started_wall = time(NULL);
+	s.model = model__new(s.t0_ns);
+	s.sym = symbolizer__new();
+	if (!s.model || !s.sym || install_signals()) {
+		log_error("out of memory");
+		session_free(&s);
+		return 1;
+	}
+	s.consumer = (struct consumer){ .model = s.model, .on_exec = on_exec,
+					.on_exit = on_exit_event, .ctx = &s };
+	ret = trace(&s);
+	session_free(&s);
+	if (ret)
+		return 1;
+	return s.launched ? exit_status_of_child(&s) : 0;
+}

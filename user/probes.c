@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "memvigil.skel.h"
+#include "log.h"
+#include "probes.h"
+
+struct pid_links {
+	pid_t pid;
+	size_t cnt;
+	struct bpf_link *links[2 * MV_ALLOCATOR_MAX_FUNCS];
+};
+
+struct probes {
+	struct memvigil_bpf *skel;
+	bool multi;			/* uprobe_multi links (kernel >= 6.6) */
+	struct ring_buffer *rb;
+	struct pid_links *pids;
+	size_t pid_cnt, pids_cap;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	/* Errors are reported once, with context, by the caller; -vv shows libbpf's own. */
+	if (log_get_level() < LOG_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* uprobe_multi links exist from kernel 6.6 on; their BTF type says so. */
+static bool kernel_has_uprobe_multi(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!vmlinux)
+		return false;
+	found = btf__find_by_name_kind(vmlinux, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
+	btf__free(vmlinux);
+	return found;
+}
+
+struct probes *probes__open(probes_record_fn fn, void *ctx, char *err, size_t err_len)
+{
+	struct probes *pr = calloc(1, sizeof(*pr));
+	int ret;
+
+	if (!pr) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	libbpf_set_print(libbpf_print);
+	pr->skel = memvigil_bpf__open();
+	if (!pr->skel) {
+		snprintf(err, err_len, "cannot open the BPF objects: %s", strerror(errno));
+		goto fail;
+	}
+	pr->multi = kernel_has_uprobe_multi();
+	if (pr->multi) {
+		bpf_program__set_expected_attach_type(pr->skel->progs.alloc_enter,
+						      BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(pr->skel->progs.free_enter,
+						      BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(pr->skel->progs.alloc_exit,
+						      BPF_TRACE_UPROBE_MULTI);
+	}
+	log_info("uprobe attach: %s", pr->multi ? "uprobe_multi links (one per program)"
+						: "one perf event per probe site (no uprobe_multi)");
+	ret = memvigil_bpf__load(pr->skel);
+	if (ret) {
+		snprintf(err, err_len, "cannot load the BPF programs: %s (run with -vv for the verifier log)",
+			 strerror(-ret));
+		goto fail;
+	}
+	pr->skel->links.handle_exec = bpf_program__attach(pr->skel->progs.handle_exec);
+	pr->skel->links.handle_exit = bpf_program__attach(pr->skel->progs.handle_exit);
+	if (!pr->skel->links.handle_exec || !pr->skel->links.handle_exit) {
+		snprintf(err, err_len, "cannot attach the sched_process_exec/exit tracepoints: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	pr->rb = ring_buffer__new(bpf_map__fd(pr->skel->maps.events), fn, ctx, NULL);
+	if (!pr->rb) {
+		snprintf(err, err_len, "cannot set up the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	return pr;
+
+fail:
+	probes__free(pr);
+	return NULL;
+}
+
+static void pid_links_destroy(struct pid_links *pl)
+{
+	size_t i;
+
+	/* Entries were attached after returns: detach them first. */
+	for (i = pl->cnt; i > 0; i--)
+		bpf_link__destroy(pl->links[i - 1]);
+	pl->cnt = 0;
+}
+
+void probes__free(struct probes *pr)
+{
+	size_t i;
+
+	if (!pr)
+		return;
+	for (i = 0; i < pr->pid_cnt; i++)
+		pid_links_destroy(&pr->pids[i]);
+	free(pr->pids);
+	ring_buffer__free(pr->rb);
+	memvigil_bpf__destroy(pr->skel);
+	free(pr);
+}
+
+int probes__trace_pid(struct probes *pr, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(pr->skel->maps.traced_pids, &key, sizeof(key),
+				 &one, sizeof(one), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static struct pid_links *pid_links_new(struct probes *pr, pid_t pid)
+{
+	struct pid_links *pl;
+
+	if (pr->pid_cnt == pr->pids_cap) {
+		size_t cap = pr->pids_cap ? pr->pids_cap * 2 : 4;
+
+		pl = realloc(pr->pids, cap * sizeof(*pl));
+		if (!pl)
+			return NULL;
+		pr->pids = pl;
+		pr->pids_cap = cap;
+	}
+	pl = &pr->pids[pr->pid_cnt++];
+	memset(pl, 0, sizeof(*pl));
+	pl->pid = pid;
+	return pl;
+}
+
+/* Sites of allocating functions (want_free false) or of free (true). */
+static size_t collect_sites(const struct allocator *a, bool want_free,
+			    unsigned long *offsets, __u64 *cookies)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->func_cnt; i++) {
+		const struct alloc_func *f = &a->funcs[i];
+
+		if (f->alias_of || (f->kind == MV_KIND_FREE) != want_free)
+			continue;
+		offsets[n] = f->offset;
+		cookies[n] = f->kind;
+		n++;
+	}
+	return n;
+}
+
+static int attach_sites(struct pid_links *pl, bool multi, struct bpf_program *prog,
+			const char *path, const unsigned long *offsets, const __u64 *cookies,
+			size_t n, bool ret_probe)
+{
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, mopts, .offsets = offsets, .cookies = cookies,
+		    .cnt = n, .retprobe = ret_probe);
+	struct bpf_link *link;
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (multi) {
+		link = bpf_program__attach_uprobe_multi(prog, pl->pid, path, NULL, &mopts);
+		if (!link)
+			return -errno;
+		pl->links[pl->cnt++] = link;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret_probe, .bpf_cookie = cookies[i]);
+
+		link = bpf_program__attach_uprobe_opts(prog, pl->pid, path, offsets[i], &opts);
+		if (!link)
+			return -errno;
+		pl->links[pl->cnt++] = link;
+	}
+	return 0;
+}
+
+int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
+			char *err, size_t err_len)
+{
+	unsigned long offsets[MV_ALLOCATOR_MAX_FUNCS], free_offsets[MV_ALLOCATOR_MAX_FUNCS];
+	__u64 cookies[MV_ALLOCATOR_MAX_FUNCS], free_cookies[MV_ALLOCATOR_MAX_FUNCS];
+	struct memvigil_bpf *skel = pr->skel;
+	struct pid_links *pl = pid_links_new(pr, pid);
+	size_t n, nfree;
+	int ret;
+
+	if (!pl) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	n = collect_sites(a, false, offsets, cookies);
+	nfree = collect_sites(a, true, free_offsets, free_cookies);
+	/* Returns before entries: an entry seen is always matched by its return. */
+	ret = attach_sites(pl, pr->multi, skel->progs.alloc_exit, a->open_path,
+			   offsets, cookies, n, true);
+	if (!ret)
+		ret = attach_sites(pl, pr->multi, skel->progs.alloc_enter, a->open_path,
+				   offsets, cookies, n, false);
+	if (!ret)
+		ret = attach_sites(pl, pr->multi, skel->progs.free_enter, a->open_path,
+				   free_offsets, free_cookies, nfree, false);
+	if (ret) {
+		snprintf(err, err_len, "cannot attach uprobes to %s in PID %d: %s%s",
+			 a->path, pid, strerror(-ret), ret == -ESRCH ? " (the process exited)" : "");
+		pid_links_destroy(pl);
+		pr->pid_cnt--;
+		return ret;
+	}
+	log_debug("PID %d: %zu links for %zu allocator sites", pid, pl->cnt, n + nfree);
+	return 0;
+}
+
+void probes__detach_pid(struct probes *pr, pid_t pid)
+{
+	__u32 key = pid;
+	size_t i;
+
+	bpf_map__delete_elem(pr->skel->maps.traced_pids, &key, sizeof(key), 0);
+	for (i = 0; i < pr->pid_cnt; i++) {
+		if (pr->pids[i].pid != pid)
+			continue;
+		pid_links_destroy(&pr->pids[i]);
+		pr->pids[i] = pr->pids[--pr->pid_cnt];
+		return;
+	}
+}
+
+int probes__poll(struct probes *pr, int timeout_ms)
+{
+	int ret = ring_buffer__poll(pr->rb, timeout_ms);
+
+	return ret == -EINTR ? 0 : (ret < 0 ? ret : 0);
+}
+
+int probes__drain(struct probes *pr)
+{
+	int ret = ring_buffer__consume(pr->rb);
+
+	return ret < 0 ? ret : 0;
+}
+
+void probes__losses(struct probes *pr, uint64_t out[MV_LOSS_CNT])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 key;
+	int cpu;
+
+	memset(out, 0, MV_LOSS_CNT * sizeof(*out));
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (key = 0; key < MV_LOSS_CNT; key++) {
+		if (bpf_map__lookup_elem(pr->skel->maps.losses, &key, sizeof(key), vals,
+					 ncpu * sizeof(*vals), 0))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			out[key] += vals[cpu];
+	}
+	free(vals);
+}

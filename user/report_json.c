@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <sys/wait.h>
+#include <stdio.h>
+#include <string.h>
+#include "allocator.h"
+#include "json_writer.h"
+#include "report.h"
+#include "report_json.h"
+
+static void write_u64_field(struct json_writer *w, const char *key, uint64_t v)
+{
+	json_key(w, key);
+	json_u64(w, v);
+}
+
+static void write_frames(struct json_writer *w, const struct model *m, pid_t pid,
+			 uint32_t stack_id, const struct json_report_info *info)
+{
+	const uint64_t *frames;
+	struct mv_symbol sym;
+	uint32_t depth = 0, i;
+	char addr[32];
+
+	frames = stacks__frames(m->stacks, stack_id, &depth);
+	json_array_begin(w);
+	for (i = 0; frames && i < depth; i++) {
+		memset(&sym, 0, sizeof(sym));
+		if (info->resolve)
+			info->resolve(info->resolve_ctx, pid, frames[i], &sym);
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)frames[i]);
+		json_object_begin(w);
+		json_key(w, "addr");
+		json_string(w, addr);
+		json_key(w, "symbol");
+		json_string(w, sym.symbol);
+		write_u64_field(w, "offset", sym.offset);
+		json_key(w, "module");
+		json_string(w, sym.module);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
+static void write_site(struct json_writer *w, const struct model *m, pid_t pid,
+		       const struct report_site *rs, const struct json_report_info *info)
+{
+	json_object_begin(w);
+	write_u64_field(w, "outstanding_bytes", rs->bytes);
+	write_u64_field(w, "outstanding_allocs", rs->allocs);
+	write_u64_field(w, "total_allocs", rs->site->total_allocs);
+	write_u64_field(w, "total_bytes", rs->site->total_bytes);
+	json_key(w, "oldest_age_s");
+	json_double(w, (info->now_ms - (rs->oldest_ms < info->now_ms ? rs->oldest_ms
+								      : info->now_ms)) / 1000.0);
+	json_key(w, "allocator");
+	json_string(w, allocator__kind_name(rs->site->kind));
+	json_key(w, "frames");
+	write_frames(w, m, pid, rs->site->stack_id, info);
+	json_object_end(w);
+}
+
+static void write_heap(struct json_writer *w, const struct heap_totals *h)
+{
+	json_object_begin(w);
+	write_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
+	write_u64_field(w, "outstanding_allocs", h->outstanding_allocs);
+	write_u64_field(w, "total_allocs", h->total_allocs);
+	write_u64_field(w, "total_frees", h->total_frees);
+	write_u64_field(w, "total_bytes", h->total_bytes);
+	write_u64_field(w, "peak_outstanding_bytes", h->peak_outstanding_bytes);
+	write_u64_field(w, "unmatched_frees", h->unmatched_frees);
+	json_object_end(w);
+}
+
+static void write_allocator(struct json_writer *w, const struct proc *p)
+{
+	uint32_t k;
+
+	json_object_begin(w);
+	json_key(w, "library");
+	json_string(w, p->alloc_lib);
+	json_key(w, "functions");
+	json_array_begin(w);
+	for (k = 0; k < MV_KIND_CNT; k++)
+		if (p->alloc_kinds & (1u << k))
+			json_string(w, allocator__kind_name(k));
+	json_array_end(w);
+	json_object_end(w);
+}
+
+static void write_exit(struct json_writer *w, const struct proc *p)
+{
+	json_key(w, "exit_code");
+	if (p->exited && WIFEXITED(p->exit_status))
+		json_i64(w, WEXITSTATUS(p->exit_status));
+	else
+		json_null(w);
+	json_key(w, "exit_signal");
+	if (p->exited && WIFSIGNALED(p->exit_status))
+		json_i64(w, WTERMSIG(p->exit_status));
+	else
+		json_null(w);
+}
+
+static int write_proc(struct json_writer *w, const struct model *m, const struct proc *p,
+		      const struct json_report_info *info)
+{
+	struct proc_report r;
+	size_t i;
+	int ret;
+
+	ret = report__build(p, info->now_ms, 0, &r);
+	if (ret)
+		return ret;
+	json_object_begin(w);
+	json_key(w, "pid");
+	json_i64(w, p->pid);
+	json_key(w, "comm");
+	json_string(w, p->comm);
+	json_key(w, "exe");
+	json_string(w, p->exe);
+	json_key(w, "exited");
+	json_bool(w, p->exited);
+	write_exit(w, p);
+	json_key(w, "heap");
+	write_heap(w, &p->heap);
+	json_key(w, "allocator");
+	write_allocator(w, p);
+	json_key(w, "stacks");
+	json_array_begin(w);
+	for (i = 0; i < r.cnt; i++)
+		write_site(w, m, p->pid, &r.sites[i], info);
+	json_array_end(w);
+	json_object_end(w);
+	report__release(&r);
+	return 0;
+}
+
+static void write_target(struct json_writer *w, const struct json_report_info *info)
+{
+	int i;
+
+	json_object_begin(w);
+	if (info->command) {
+		json_key(w, "command");
+		json_array_begin(w);
+		for (i = 0; i < info->command_argc; i++)
+			json_string(w, info->command[i]);
+		json_array_end(w);
+	} else {
+		json_key(w, "pid");
+		json_i64(w, info->target_pid);
+	}
+	json_object_end(w);
+}
+
+static void write_options(struct json_writer *w, const struct json_report_info *info)
+{
+	json_object_begin(w);
+	json_key(w, "interval_s");
+	json_double(w, info->interval_s);
+	json_key(w, "duration_s");
+	if (info->duration_opt_s > 0)
+		json_double(w, info->duration_opt_s);
+	else
+		json_null(w);
+	write_u64_field(w, "top", info->top);
+	json_key(w, "min_age_s");
+	json_double(w, info->min_age_s);
+	json_object_end(w);
+}
+
+static void write_health(struct json_writer *w, const struct model *m,
+			 const struct json_report_info *info)
+{
+	uint64_t unmatched = 0;
+	size_t i;
+
+	for (i = 0; i < m->proc_cnt; i++)
+		unmatched += m->procs[i]->heap.unmatched_frees;
+	json_object_begin(w);
+	write_u64_field(w, "events", m->events);
+	write_u64_field(w, "lost_events", info->lost[MV_LOSS_RINGBUF] + info->lost[MV_LOSS_INFLIGHT]);
+	write_u64_field(w, "unmatched_frees", unmatched);
+	write_u64_field(w, "stack_errors", info->lost[MV_LOSS_STACK]);
+	json_key(w, "lost");
+	json_object_begin(w);
+	write_u64_field(w, "ringbuf_full", info->lost[MV_LOSS_RINGBUF]);
+	write_u64_field(w, "inflight_full", info->lost[MV_LOSS_INFLIGHT]);
+	json_object_end(w);
+	json_object_end(w);
+}
+
+int report_json__write(FILE *out, const struct model *m, const struct json_report_info *info)
+{
+	struct json_writer *w = json_writer__new(out, true);
+	size_t i;
+	int ret = 0;
+
+	if (!w)
+		return -ENOMEM;
+	json_object_begin(w);
+	write_u64_field(w, "version", 1);
+	json_key(w, "tool");
+	json_object_begin(w);
+	json_key(w, "name");
+	json_string(w, "memvigil");
+	json_key(w, "version");
+	json_string(w, MV_VERSION);
+	json_object_end(w);
+	json_key(w, "kernel");
+	json_string(w, info->kernel);
+	json_key(w, "started_at");
+	json_string(w, info->started_at);
+	json_key(w, "duration_s");
+	json_double(w, info->duration_s);
+	json_key(w, "target");
+	write_target(w, info);
+	json_key(w, "options");
+	write_options(w, info);
+	json_key(w, "health");
+	write_health(w, m, info);
+	json_key(w, "processes");
+	json_array_begin(w);
+	for (i = 0; i < m->proc_cnt && !ret; i++)
+		ret = write_proc(w, m, m->procs[i], info);
+	json_array_end(w);
+	json_object_end(w);
+	if (!ret)
+		ret = json_writer__finish(w);
+	json_writer__free(w);
+	if (!ret && (fputc('\n', out) == EOF || fflush(out)))
+		ret = -EIO;
+	return ret;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include "allocator.h"
+#include "format.h"
+#include "report.h"
+#include "report_text.h"
+
+#define MAX_FRAMES_SHOWN 12
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
+static void print_frames(FILE *out, const struct model *m, pid_t pid, uint32_t stack_id,
+			 const struct text_report_opts *o)
+{
+	const uint64_t *frames;
+	struct mv_symbol sym;
+	uint32_t depth = 0, i;
+
+	frames = stacks__frames(m->stacks, stack_id, &depth);
+	if (!frames || !depth) {
+		fprintf(out, "        [no user stack]\n");
+		return;
+	}
+	for (i = 0; i < depth && i < MAX_FRAMES_SHOWN; i++) {
+		memset(&sym, 0, sizeof(sym));
+		if (o->resolve)
+			o->resolve(o->resolve_ctx, pid, frames[i], &sym);
+		if (sym.symbol)
+			fprintf(out, "        %s+0x%llx (%s)\n", sym.symbol,
+				(unsigned long long)sym.offset, basename_of(sym.module));
+		else if (sym.module)
+			fprintf(out, "        0x%llx (%s+0x%llx)\n", (unsigned long long)frames[i],
+				basename_of(sym.module), (unsigned long long)sym.offset);
+		else
+			fprintf(out, "        0x%llx\n", (unsigned long long)frames[i]);
+	}
+	if (depth > MAX_FRAMES_SHOWN)
+		fprintf(out, "        ... %u more frames\n", depth - MAX_FRAMES_SHOWN);
+}
+
+static void print_summary(FILE *out, const struct proc_report *r, const struct text_report_opts *o)
+{
+	const struct proc *p = r->proc;
+	double secs = o->elapsed_ms ? o->elapsed_ms / 1000.0 : 1.0;
+	char bytes[32], state[48] = "";
+
+	if (p->exited)
+		snprintf(state, sizeof(state), " [exited]");
+	fprintf(out, "PID %d (%s)%s: %s outstanding in %llu allocs | %.0f allocs/s %.0f frees/s"
+		" | unmatched frees %llu | lost %llu\n",
+		p->pid, p->comm, state, format_bytes(p->heap.outstanding_bytes, bytes, sizeof(bytes)),
+		(unsigned long long)p->heap.outstanding_allocs, p->interval_allocs / secs,
+		p->interval_frees / secs, (unsigned long long)p->heap.unmatched_frees,
+		(unsigned long long)o->lost_events);
+}
+
+static int print_proc(FILE *out, const struct model *m, const struct proc *p,
+		      const struct text_report_opts *o)
+{
+	struct proc_report r;
+	char bytes[32], age[32];
+	size_t i;
+	int ret;
+
+	ret = report__build(p, o->now_ms, o->min_age_ms, &r);
+	if (ret)
+		return ret;
+	print_summary(out, &r, o);
+	if (o->min_age_ms && r.cnt)
+		fprintf(out, "  older than %s: %s in %llu allocs\n",
+			format_age_ms(o->min_age_ms, age, sizeof(age)),
+			format_bytes(r.bytes, bytes, sizeof(bytes)), (unsigned long long)r.allocs);
+	for (i = 0; i < r.cnt && i < o->top; i++) {
+		const struct report_site *rs = &r.sites[i];
+
+		fprintf(out, "  %s in %llu allocs, oldest %s, via %s\n",
+			format_bytes(rs->bytes, bytes, sizeof(bytes)), (unsigned long long)rs->allocs,
+			format_age_ms(o->now_ms - (rs->oldest_ms < o->now_ms ? rs->oldest_ms : o->now_ms),
+				      age, sizeof(age)),
+			allocator__kind_name(rs->site->kind));
+		print_frames(out, m, p->pid, rs->site->stack_id, o);
+	}
+	if (r.cnt > o->top)
+		fprintf(out, "  ... %zu more stacks (-n to show more)\n", r.cnt - o->top);
+	report__release(&r);
+	return 0;
+}
+
+int report_text__print(FILE *out, const struct model *m, const struct text_report_opts *o)
+{
+	char age[32];
+	size_t i;
+	int ret;
+
+	fprintf(out, "%s report at +%s\n", o->final ? "=== final" : "---",
+		format_age_ms(o->now_ms, age, sizeof(age)));
+	if (!m->proc_cnt)
+		fprintf(out, "no allocations seen yet\n");
+	for (i = 0; i < m->proc_cnt; i++) {
+		ret = print_proc(out, m, m->procs[i], o);
+		if (ret)
+			return ret;
+	}
+	fflush(out);
+	return 0;
+}

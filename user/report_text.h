@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* report_text: the human-readable report printed every interval and at the end. */
+#ifndef MV_REPORT_TEXT_H
+#define MV_REPORT_TEXT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "model.h"
+#include "symbolizer.h"
+
+/* Resolves a return address of pid (symbolizer__resolve's contract). */
+typedef int (*resolve_fn)(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out);
+
+struct text_report_opts {
+	uint32_t now_ms;		/* ms since tracing began */
+	uint32_t elapsed_ms;		/* since the previous report (for rates) */
+	uint32_t min_age_ms;
+	unsigned int top;
+	uint64_t lost_events;
+	bool final;
+	resolve_fn resolve;
+	void *resolve_ctx;
+};
+
+/* Print one report of every process in m. Returns 0 or -ENOMEM. */
+int report_text__print(FILE *out, const struct model *m, const struct text_report_opts *o);
+
+#endif

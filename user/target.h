@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * target: the process memvigil traces. Validates a PID given with -p, or
+ * launches a command held at its ELF entry point (after the dynamic linker
+ * has mapped its libraries, before any of its own code runs) until the
+ * probes are live.
+ */
+#ifndef MV_TARGET_H
+#define MV_TARGET_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Check that pid names a live user-space process other than memvigil.
+ * Returns 0, or -ESRCH / -EINVAL / -EPERM with a one-line reason in err.
+ */
+int target__check_pid(pid_t pid, char *err, size_t err_len);
+
+/*
+ * Resolve argv[0] like execvp would and check it can be executed. Returns 0,
+ * or a negative errno with a one-line reason in err.
+ */
+int target__check_command(char *const argv[], char *err, size_t err_len);
+
+/*
+ * Start argv held at its entry point; *pid is the held child. The child is
+ * killed if memvigil dies before releasing it. Returns 0, or a negative
+ * errno with a one-line reason in err (the child is already reaped then).
+ */
+int target__launch_held(char *const argv[], pid_t *pid, char *err, size_t err_len);
+
+/* Let a held child run. Returns 0 or a negative errno. */
+int target__release(pid_t pid);
+
+/* Kill and reap a held child that will not be traced. */
+void target__kill_held(pid_t pid);
+
+/* comm of pid ("?" if unknown) into buf. */
+void target__comm(pid_t pid, char *buf, size_t len);
+
+#endif
