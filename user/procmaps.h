@@ -23,7 +23,7 @@ struct procmaps {
 	size_t cnt;
 };
 
-/* Parse the text of a maps file; returns 0 or -EINVAL on a malformed line. */
+/* Parse the text of a maps file; returns 0, -EINVAL on a malformed line, or -ENOMEM. */
 int procmaps__parse(const char *text, struct procmaps **out);
 /* Read /proc/PID/maps; NULL with errno set on failure (ESRCH once pid is gone). */
 struct procmaps *procmaps__read(pid_t pid);

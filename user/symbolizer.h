@@ -16,7 +16,10 @@
 struct symbolizer;
 
 struct mv_symbol {
-	const char *module;	/* path of the mapped file, NULL if not file-backed */
+	const char *module;	/* path of the mapped file as the process maps it
+				 * (" (deleted)" kept), the kernel's name of a
+				 * special mapping ("[vdso]", "[heap]"), or NULL
+				 * for anonymous memory */
 	const char *symbol;	/* function name, NULL if unknown */
 	uint64_t offset;	/* addr - symbol start (or file offset if no symbol) */
 };
@@ -26,7 +29,8 @@ void symbolizer__free(struct symbolizer *sym);
 
 /*
  * Capture pid's mappings now (replacing any earlier capture) and open the
- * files they map. Returns 0 or a negative errno (-ESRCH: pid is gone).
+ * files they map. Returns 0 or a negative errno (-ESRCH: pid is gone, or
+ * a zombie whose mappings are gone; an earlier capture is then kept).
  */
 int symbolizer__capture(struct symbolizer *sym, pid_t pid);
 
