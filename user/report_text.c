@@ -78,8 +78,9 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 	for (i = 0; i < r.cnt && i < o->top; i++) {
 		const struct report_site *rs = &r.sites[i];
 
-		fprintf(out, "  %s in %llu allocs, oldest %s, via %s\n",
-			format_bytes(rs->bytes, bytes, sizeof(bytes)), (unsigned long long)rs->allocs,
+		fprintf(out, "  %s (%llu bytes) in %llu allocs, oldest %s, via %s\n",
+			format_bytes(rs->bytes, bytes, sizeof(bytes)), (unsigned long long)rs->bytes,
+			(unsigned long long)rs->allocs,
 			format_age_ms(o->now_ms - (rs->oldest_ms < o->now_ms ? rs->oldest_ms : o->now_ms),
 				      age, sizeof(age)),
 			allocator__kind_name(rs->site->kind));
