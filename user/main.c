@@ -242,14 +242,16 @@ static int start_target(struct session *s)
 	return ret;
 }
 
+/* The banner goes where reports go: stderr when stdout carries the JSON document. */
 static void print_banner(struct session *s)
 {
 	struct proc *p = model__find(s->model, s->pid);
+	FILE *out = s->json_out == stdout ? stderr : stdout;
 
-	printf("Tracing PID %d (%s) heap via %s%s... Ctrl-C to end.\n", s->pid,
-	       p ? p->comm : "?", p && p->alloc_lib ? p->alloc_lib : "?",
-	       s->launched ? ", command held until now" : "");
-	fflush(stdout);
+	fprintf(out, "Tracing PID %d (%s) heap via %s%s... Ctrl-C to end.\n", s->pid,
+		p ? p->comm : "?", p && p->alloc_lib ? p->alloc_lib : "?",
+		s->launched ? ", command held until now" : "");
+	fflush(out);
 }
 
 static uint64_t cpu_ns(void)
