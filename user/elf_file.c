@@ -402,9 +402,11 @@ static int build_table(struct elf_file *ef)
 		free(b.syms);
 		return err;
 	}
-	qsort(b.syms, b.cnt, sizeof(*b.syms), cmp_addr_sym);
+	/* A stripped binary has no function symbols: nothing to sort. */
+	if (b.cnt)
+		qsort(b.syms, b.cnt, sizeof(*b.syms), cmp_addr_sym);
 	ef->table = b.syms;
-	ef->table_cnt = dedup_and_bound(b.syms, b.cnt);
+	ef->table_cnt = b.cnt ? dedup_and_bound(b.syms, b.cnt) : 0;
 	ef->table_built = true;
 	return 0;
 }

@@ -1,0 +1,935 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""memvigil integration tests: the real binary, real BPF, real processes.
+
+    run.py --build BUILD [-k SUBSTRING]
+
+Runs every test_* function below (those whose name contains SUBSTRING with
+-k), one at a time, each under a timeout. Prints "PASS name", "FAIL name:
+reason" or "SKIP name: why" per test and ends with exactly one line
+"N passed, N failed" (", N skipped" is added only when a test could not run).
+Exit status 1 if anything failed. Needs root: without it every test fails.
+
+Every test kills what it started on every path, and afterwards no BPF
+program memvigil loaded may remain: any new kprobe/tracing/raw_tracepoint
+program that no live process holds 3 s after the test is a failure.
+
+The workloads (tests/workloads/*.c) print their own ground truth:
+"TRUTH func=F bytes=N allocs=K" per leaking function F, "CLEAN func=F" for
+functions that must hold nothing, "TRUTH done" last. memvigil's JSON report
+must agree byte for byte and count for count, summing the stacks whose
+frames[0].symbol is F.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCHEMA = os.path.join(ROOT, "docs", "report.schema.json")
+VALIDATOR = os.path.join(ROOT, "tests", "integration", "validate_json.py")
+MAN_PAGE = os.path.join(ROOT, "docs", "memvigil.8")
+
+BUILD = None            # set by main()
+BIN = None              # BUILD/memvigil
+WORKLOADS = None        # BUILD/tests/workloads
+
+DEFAULT_TIMEOUT_S = 60
+BANNER_TIMEOUT_S = 30
+EXIT_TIMEOUT_S = 30
+PROG_GONE_S = 3.0
+# Program types memvigil's uprobes (kprobe) and tp_btf/raw_tp programs have.
+TRACE_PROG_TYPES = {"kprobe", "tracing", "raw_tracepoint", "raw_tracepoint_writable",
+                    "tracepoint", "perf_event"}
+EX_USAGE = 64
+
+
+class Failure(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+class TestTimeout(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+# --- processes -------------------------------------------------------------
+
+class Proc:
+    """A child process whose stdout and stderr are collected line by line."""
+
+    def __init__(self, argv, env=None, stdout=True, preexec_fn=None):
+        self.argv = [str(a) for a in argv]
+        self.lines = {"out": [], "err": []}
+        self.cond = threading.Condition()
+        self.closed = {"out": not stdout, "err": False}
+        self.popen = subprocess.Popen(
+            self.argv, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
+            stderr=subprocess.PIPE, env=env, start_new_session=True,
+            preexec_fn=preexec_fn)
+        self.pid = self.popen.pid
+        self.readers = []
+        if stdout:
+            self._read("out", self.popen.stdout)
+        self._read("err", self.popen.stderr)
+
+    def _read(self, name, pipe):
+        def loop():
+            for raw in iter(pipe.readline, b""):
+                with self.cond:
+                    self.lines[name].append(raw.decode(errors="replace").rstrip("\n"))
+                    self.cond.notify_all()
+            with self.cond:
+                self.closed[name] = True
+                self.cond.notify_all()
+        t = threading.Thread(target=loop, daemon=True)
+        t.start()
+        self.readers.append(t)
+
+    def wait_line(self, pattern, timeout, stream="out"):
+        """The first match of pattern in a line of stream, waiting for it."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for line in self.lines[stream]:
+                    m = rx.search(line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed[stream]:
+                    raise Failure(f"{os.path.basename(self.argv[0])} printed no line matching "
+                                  f"{pattern!r} on std{stream} within {timeout}s "
+                                  f"(exit {self.popen.poll()}); {self.describe()}")
+                self.cond.wait(min(left, 0.2))
+
+    def wait(self, timeout):
+        try:
+            rc = self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{' '.join(self.argv)} still running after {timeout}s; "
+                          f"{self.describe()}")
+        for t in self.readers:
+            t.join(5)
+        return rc
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def signal(self, sig):
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+
+    def out(self):
+        with self.cond:
+            return "\n".join(self.lines["out"])
+
+    def err_lines(self):
+        with self.cond:
+            return list(self.lines["err"])
+
+    def describe(self):
+        with self.cond:
+            err = self.lines["err"][-6:]
+        return "stderr tail: " + (" | ".join(err) if err else "(empty)")
+
+    def kill_group(self):
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.popen.kill()
+        except ProcessLookupError:
+            pass
+        try:
+            self.popen.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def set_child_subreaper():
+    """Orphans of our children (a command memvigil launched, when memvigil
+    dies first) become our children, so cleanup can find and reap them."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)      # PR_SET_CHILD_SUBREAPER
+    except OSError:
+        pass
+
+
+def our_children():
+    pids = set()
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children") as f:
+                pids.update(int(p) for p in f.read().split())
+    except OSError:
+        pass
+    return pids
+
+
+class Context:
+    """What one test started; cleanup() ends all of it."""
+
+    def __init__(self, name):
+        self.name = name
+        self.procs = []
+        self.tmp = tempfile.mkdtemp(prefix="memvigil-it-")
+        os.chmod(self.tmp, 0o755)
+
+    def spawn(self, argv, **kw):
+        p = Proc(argv, **kw)
+        self.procs.append(p)
+        return p
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def cleanup(self):
+        for p in reversed(self.procs):
+            p.kill_group()
+        for _ in range(50):
+            kids = our_children()
+            if not kids:
+                break
+            for pid in kids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            for pid in kids:
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# --- BPF programs ----------------------------------------------------------
+
+def bpf_trace_progs():
+    """{id: name} of the loaded programs of the types memvigil uses."""
+    r = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
+                       timeout=20)
+    if r.returncode:
+        raise Failure(f"bpftool -j prog show failed: {r.stderr.strip()}")
+    progs = json.loads(r.stdout or "[]")
+    return {p["id"]: p.get("name", "?") for p in progs if p.get("type") in TRACE_PROG_TYPES}
+
+
+def held_prog_ids():
+    """Program ids some live process holds through a program or link fd."""
+    held = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(f"{fd_dir}/{fd}")
+            except OSError:
+                continue
+            if link not in ("anon_inode:bpf-prog", "anon_inode:bpf_link"):
+                continue
+            try:
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    for line in f:
+                        if line.startswith("prog_id:"):
+                            held.add(int(line.split()[1]))
+            except (OSError, ValueError):
+                continue
+    return held
+
+
+def leftover_progs(before):
+    new = {i: n for i, n in bpf_trace_progs().items() if i not in before}
+    if not new:
+        return {}
+    held = held_prog_ids()
+    return {i: n for i, n in new.items() if i not in held}
+
+
+def wait_progs_gone(before, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        left = leftover_progs(before)
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.1)
+
+
+# --- memvigil and its reports ----------------------------------------------
+
+def memvigil(ctx, args, env=None, **kw):
+    check(os.access(BIN, os.X_OK), f"{BIN} is missing (make builds it)")
+    e = dict(os.environ)
+    e.pop("MEMVIGIL_TEST_ATTACH_DELAY_MS", None)
+    if env:
+        e.update(env)
+    return ctx.spawn([BIN] + [str(a) for a in args], env=e, **kw)
+
+
+def workload(name):
+    path = os.path.join(WORKLOADS, name)
+    check(os.access(path, os.X_OK), f"workload {path} is missing (make builds it)")
+    return path
+
+
+def spawn_workload(ctx, name, *args, ready=r"^(READY|SPIN) (\d+)$"):
+    p = ctx.spawn([workload(name)] + list(args))
+    p.wait_line(ready, 10)
+    return p
+
+
+def run_to_end(ctx, args, timeout=EXIT_TIMEOUT_S, **kw):
+    p = memvigil(ctx, args, **kw)
+    rc = p.wait(timeout)
+    return p, rc
+
+
+def validate_json(path):
+    check(os.path.exists(VALIDATOR), f"{VALIDATOR} is missing")
+    check(os.path.exists(SCHEMA), f"{SCHEMA} is missing")
+    r = subprocess.run([sys.executable, VALIDATOR, SCHEMA, path], capture_output=True,
+                       text=True, timeout=60)
+    check(r.returncode == 0, f"JSON report does not validate against docs/report.schema.json: "
+          f"{(r.stdout + r.stderr).strip()[:600]}")
+
+
+def load_report(path):
+    check(os.path.exists(path), f"no JSON report written to {path}")
+    with open(path) as f:
+        text = f.read()
+    try:
+        report = json.loads(text)
+    except ValueError as e:
+        raise Failure(f"JSON report is not JSON ({e}): {text[:200]!r}")
+    validate_json(path)
+    return report
+
+
+def parse_truth(text):
+    """TRUTH/CLEAN/GONE lines a workload printed: ({func: (bytes, allocs)}, {clean}, {gone})."""
+    truth, clean, gone, done = {}, set(), {}, False
+    for line in text.splitlines():
+        m = re.match(r"^(TRUTH|GONE) func=(\w+) bytes=(\d+) allocs=(\d+)$", line)
+        if m:
+            (truth if m[1] == "TRUTH" else gone)[m[2]] = (int(m[3]), int(m[4]))
+        elif re.match(r"^CLEAN func=\w+$", line):
+            clean.add(line.split("=", 1)[1])
+        elif line == "TRUTH done":
+            done = True
+    check(done and truth, f"workload printed no complete ground truth: {text[-300:]!r}")
+    return truth, clean, gone
+
+
+def select_procs(report, pid=None, exe_name=None):
+    procs = report.get("processes", [])
+    if pid is not None:
+        sel = [p for p in procs if p.get("pid") == pid]
+    elif exe_name is not None:
+        sel = [p for p in procs if os.path.basename(p.get("exe") or "") == exe_name
+               or p.get("comm") == exe_name[:15]]
+    else:
+        sel = procs
+    check(sel, f"report has no process {pid if pid is not None else exe_name}; has "
+          f"{[(p.get('pid'), p.get('comm')) for p in procs]}")
+    return sel
+
+
+def by_first_frame(procs):
+    """{frames[0].symbol: [outstanding bytes, outstanding allocs]} over all stacks."""
+    acc = {}
+    for p in procs:
+        for s in p.get("stacks", []):
+            frames = s.get("frames") or []
+            sym = frames[0].get("symbol") if frames else None
+            a = acc.setdefault(sym, [0, 0])
+            a[0] += s["outstanding_bytes"]
+            a[1] += s["outstanding_allocs"]
+    return acc
+
+
+def health(report):
+    return f"health {json.dumps(report.get('health'))}"
+
+
+def check_truth(report, procs, truth):
+    got = by_first_frame(procs)
+    bad = []
+    for func, (nbytes, allocs) in sorted(truth.items()):
+        g = got.get(func, [0, 0])
+        if g != [nbytes, allocs]:
+            bad.append(f"{func}: expected {nbytes} bytes in {allocs} allocs, "
+                       f"got {g[0]} in {g[1]}")
+    check(not bad, "; ".join(bad) + f"; {health(report)}; first frames seen: "
+          + ", ".join(f"{k}={v[0]}/{v[1]}" for k, v in sorted(got.items(), key=str))[:900])
+
+
+def check_holds_nothing(procs, funcs):
+    bad = []
+    for p in procs:
+        for s in p.get("stacks", []):
+            if s["outstanding_bytes"] <= 0:
+                continue
+            names = {f.get("symbol") for f in s.get("frames") or []}
+            for func in sorted(funcs & names):
+                bad.append(f"{func} holds {s['outstanding_bytes']} bytes in "
+                           f"{s['outstanding_allocs']} allocs")
+    check(not bad, "functions that free everything show outstanding memory: " + "; ".join(bad))
+
+
+def assert_one_line_error(p, rc, expect_rc=None):
+    err = [l for l in p.err_lines() if l.strip()]
+    check(rc != 0, f"exit status 0, expected a failure; stderr {err}")
+    if expect_rc is not None:
+        check(rc == expect_rc, f"exit status {rc}, expected {expect_rc}; stderr {err}")
+    check(len(err) == 1, f"expected exactly one line on stderr, got {len(err)}: {err}")
+    check(err[0].startswith("memvigil: "), f"error line does not start with 'memvigil: ': "
+          f"{err[0]!r}")
+    return err[0]
+
+
+def wait_banner(p):
+    return p.wait_line(r"^Tracing ", BANNER_TIMEOUT_S)
+
+
+def stop(p, sig=signal.SIGTERM, timeout=EXIT_TIMEOUT_S):
+    p.signal(sig)
+    return p.wait(timeout)
+
+
+_cache = {}
+_cache_dirs = []
+
+
+def launched_alloc_family(ctx):
+    """One traced run of alloc_family, shared by the tests that read it."""
+    if "alloc_family" not in _cache:
+        keep_dir = tempfile.mkdtemp(prefix="memvigil-it-af-")
+        json_path = os.path.join(keep_dir, "report.json")
+        p, rc = run_to_end(ctx, ["-i", "0", "--json", json_path, "--",
+                                 workload("alloc_family")])
+        _cache["alloc_family"] = (rc, p.out(), p.err_lines(), json_path)
+        _cache_dirs.append(keep_dir)
+    rc, out, err, json_path = _cache["alloc_family"]
+    check(os.path.exists(json_path),
+          f"memvigil (exit {rc}) wrote no JSON report; stderr {err[-5:]}")
+    return rc, out, err, load_report(json_path)
+
+
+# --- launched commands -----------------------------------------------------
+
+def test_launched_alloc_family_leaks_exact_bytes_and_counts_per_function(ctx):
+    rc, out, err, report = launched_alloc_family(ctx)
+    truth, _, _ = parse_truth(out)
+    check(len(truth) == 11, f"alloc_family printed {len(truth)} TRUTH lines, expected 11")
+    check_truth(report, select_procs(report, exe_name="alloc_family"), truth)
+
+
+def test_launched_alloc_family_non_leaking_functions_hold_nothing(ctx):
+    rc, out, err, report = launched_alloc_family(ctx)
+    _, clean, _ = parse_truth(out)
+    check({"churn_all", "realloc_zero_frees"} <= clean, f"CLEAN lines missing: {clean}")
+    check_holds_nothing(select_procs(report, exe_name="alloc_family"), clean)
+
+
+def test_exited_process_is_symbolized_with_its_exit_code(ctx):
+    rc, out, err, report = launched_alloc_family(ctx)
+    truth, _, _ = parse_truth(out)
+    (p,) = select_procs(report, exe_name="alloc_family")
+    check(p.get("exited") is True, f"exited is {p.get('exited')!r}, expected true")
+    check(p.get("exit_code") == 0 and p.get("exit_signal") is None,
+          f"exit_code {p.get('exit_code')!r} exit_signal {p.get('exit_signal')!r}, "
+          f"expected 0 and null")
+    firsts = {}
+    for s in p["stacks"]:
+        if s["frames"]:
+            firsts.setdefault(s["frames"][0].get("symbol"), s["frames"][0])
+    for func in truth:
+        check(func in firsts, f"no stack starts at {func}: first frames {sorted(firsts, key=str)}")
+        module = firsts[func].get("module") or ""
+        check(os.path.basename(module) == "alloc_family",
+              f"{func}'s frame is in module {module!r}, expected .../alloc_family")
+
+
+def test_exit_status_of_a_successful_command_is_0(ctx):
+    rc, out, err, report = launched_alloc_family(ctx)
+    check(rc == 0, f"memvigil exited {rc} for a command that exited 0; stderr {err[-5:]}")
+
+
+def test_exit_status_is_the_commands_own_status_3(ctx):
+    p, rc = run_to_end(ctx, ["-i", "0", "--", "/bin/sh", "-c", "exit 3"])
+    check(rc == 3, f"memvigil exited {rc}, the command exited 3; {p.describe()}")
+
+
+def test_exit_status_of_a_command_killed_by_sigkill_is_137(ctx):
+    p, rc = run_to_end(ctx, ["-i", "0", "--", "/bin/sh", "-c", "kill -9 $$"])
+    check(rc == 137, f"memvigil exited {rc}, expected 128+9 = 137; {p.describe()}")
+
+
+def test_threads_leak_exactly_and_cross_thread_frees_leave_nothing(ctx):
+    json_path = ctx.path("threads.json")
+    p, rc = run_to_end(ctx, ["-i", "0", "--json", json_path, "--", workload("threads")])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = load_report(json_path)
+    truth, clean, _ = parse_truth(p.out())
+    procs = select_procs(report, exe_name="threads")
+    check_truth(report, procs, truth)
+    check("produce_blocks" in clean, f"CLEAN lines missing produce_blocks: {clean}")
+    check_holds_nothing(procs, clean)
+    heap = procs[0]["heap"]
+    check(heap["total_frees"] >= 2 * 1501,
+          f"only {heap['total_frees']} frees seen, the consumer freed 3002 blocks")
+
+
+def test_exec_drops_the_live_set_of_the_old_image(ctx):
+    json_path = ctx.path("exec.json")
+    p, rc = run_to_end(ctx, ["-i", "0", "--json", json_path, "--", workload("exec_leak")])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = load_report(json_path)
+    truth, _, gone = parse_truth(p.out())
+    check("leak_before_exec" in gone, "exec_leak printed no GONE line for leak_before_exec")
+    procs = select_procs(report, exe_name="exec_leak")
+    check_truth(report, procs, truth)
+    check_holds_nothing(procs, set(gone))
+
+
+def test_leak_without_frame_pointer_is_the_first_frame(ctx):
+    path = workload("nofp_leak")
+    dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn",
+                          "--disassemble=leak_without_frame_pointer", path],
+                         capture_output=True, text=True, timeout=30).stdout
+    check("leak_without_frame_pointer>:" in dis, "objdump cannot find leak_without_frame_pointer")
+    check(not re.search(r"mov\s+%rsp,%rbp", dis),
+          "workload bug: leak_without_frame_pointer sets up a frame pointer")
+    json_path = ctx.path("nofp.json")
+    p, rc = run_to_end(ctx, ["-i", "0", "--json", json_path, "--", path])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = load_report(json_path)
+    truth, _, _ = parse_truth(p.out())
+    check_truth(report, select_procs(report, exe_name="nofp_leak"), truth)
+
+
+def test_json_dash_writes_only_the_report_to_stdout_demo_leak_exact(ctx):
+    # demo_leak writes only to stderr, so stdout must be exactly the JSON report.
+    p, rc = run_to_end(ctx, ["-i", "0", "--json", "-", "--", workload("demo_leak")])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    out = p.out()
+    # Check the report itself even when something else got onto stdout too.
+    start = 0 if out.startswith("{") else out.find("\n{") + 1
+    check(start > 0 or out.startswith("{"), f"no JSON on stdout: {out[:300]!r}")
+    path = ctx.path("stdout.json")
+    with open(path, "w") as f:
+        f.write(out[start:])
+    report = load_report(path)
+    m = p.wait_line(r"^demo_leak: leaked (\d+) bytes in (\d+) blocks from leak_sessions$", 1,
+                    stream="err")
+    procs = select_procs(report, exe_name="demo_leak")
+    check_truth(report, procs, {"leak_sessions": (int(m[1]), int(m[2]))})
+    check_holds_nothing(procs, {"cache_put", "handle_request"})
+    check(start == 0, f"stdout with --json - is not only the JSON report; before it: "
+          f"{out[:start]!r}")
+
+
+# --- attaching to a running process ----------------------------------------
+
+def test_attach_pid_alloc_family_leaks_exact_bytes_and_counts(ctx):
+    wl = spawn_workload(ctx, "alloc_family", "--wait")
+    pid = wl.pid
+    json_path = ctx.path("attach.json")
+    mv = memvigil(ctx, ["-p", pid, "--json", json_path, "-i", "0"])
+    wait_banner(mv)
+    os.kill(pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done$", 20)
+    time.sleep(0.3)
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, pid=pid)
+    check(proc.get("exited") is False, f"running process reported exited={proc.get('exited')!r}")
+    truth, clean, _ = parse_truth(wl.out())
+    check_truth(report, [proc], truth)
+    check_holds_nothing([proc], clean)
+    check(wl.alive(), "the traced process died while memvigil detached")
+    wrc = stop(wl)
+    check(wrc == 0, f"alloc_family exited {wrc} after memvigil detached, expected 0")
+
+
+def test_attach_stops_by_itself_when_the_process_exits(ctx):
+    wl = spawn_workload(ctx, "spin", "1.5")
+    mv = memvigil(ctx, ["-p", wl.pid, "-i", "0"])
+    wait_banner(mv)
+    check(wl.wait(10) == 0, "spin did not exit 0")
+    rc = mv.wait(10)
+    check(rc == 0, f"memvigil exited {rc} when the traced process exited; {mv.describe()}")
+    check("=== final report" in mv.out(), f"no final report: {mv.out()[-300:]!r}")
+
+
+def test_duration_ends_tracing_and_leaves_the_process_running(ctx):
+    wl = spawn_workload(ctx, "spin", "60")
+    mv = memvigil(ctx, ["-p", wl.pid, "-i", "0", "-d", "1"])
+    wait_banner(mv)
+    rc = mv.wait(15)
+    check(rc == 0, f"memvigil -d 1 exited {rc}; {mv.describe()}")
+    time.sleep(0.2)
+    check(wl.alive(), "the traced process died when memvigil's duration ended")
+
+
+def test_text_report_has_banner_and_leak_malloc_frame(ctx):
+    rc, out, err, report = launched_alloc_family(ctx)
+    lines = out.splitlines()
+    check(any(l.startswith("Tracing ") for l in lines), f"no 'Tracing ' banner: {out[:300]!r}")
+    check(any(re.match(r"^\s+leak_malloc\+0x[0-9a-f]+", l) for l in lines),
+          f"no frame line 'leak_malloc+0x...' in the text report: {out[-800:]!r}")
+
+
+def test_sigusr1_prints_an_extra_report_while_tracing(ctx):
+    wl = spawn_workload(ctx, "spin", "60")
+    mv = memvigil(ctx, ["-p", wl.pid, "-i", "0"])
+    wait_banner(mv)
+    for n in (1, 2):
+        mv.signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while mv.out().count("--- report at") < n:
+            check(time.monotonic() < deadline and mv.alive(),
+                  f"no report #{n} after SIGUSR1; stdout {mv.out()[-300:]!r}")
+            time.sleep(0.05)
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
+    out = mv.out()
+    check(out.count("--- report at") == 2 and out.count("=== final report") == 1,
+          f"expected 2 reports on SIGUSR1 and 1 final report, stdout: {out[-600:]!r}")
+    check(wl.alive(), "the traced process died")
+
+
+def test_sigkill_leaves_nothing_attached_and_the_target_runs_on(ctx):
+    before = set(bpf_trace_progs())
+    wl = spawn_workload(ctx, "spin", "3")
+    mv = memvigil(ctx, ["-p", wl.pid, "-i", "0"])
+    wait_banner(mv)
+    check(leftover_progs(before) == {} and len(set(bpf_trace_progs()) - before) > 0,
+          "memvigil printed its banner but holds no BPF program")
+    mv.signal(signal.SIGKILL)
+    mv.wait(10)
+    left = wait_progs_gone(before, 5)
+    check(not left, f"BPF programs still loaded 5 s after SIGKILL: {left}")
+    check(wl.alive(), "the traced process died with memvigil")
+    check(wl.wait(15) == 0, "the traced process did not exit normally after memvigil was killed")
+
+
+# --- bad inputs --------------------------------------------------------------
+
+def test_usage_error_without_a_target(ctx):
+    p, rc = run_to_end(ctx, ["-i", "1"])
+    assert_one_line_error(p, rc, EX_USAGE)
+
+
+def test_usage_error_with_both_pid_and_command(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    p, rc = run_to_end(ctx, ["-p", wl.pid, "--", workload("spin"), "1"])
+    assert_one_line_error(p, rc, EX_USAGE)
+    check(wl.alive(), "target harmed")
+
+
+def test_usage_errors_for_negative_and_non_numeric_duration_and_interval(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    for bad in (["-d", "-1"], ["-d", "abc"], ["-i", "x"], ["-i", "-2"], ["--duration=1x"]):
+        p, rc = run_to_end(ctx, bad + ["-p", wl.pid])
+        try:
+            assert_one_line_error(p, rc, EX_USAGE)
+        except Failure as e:
+            raise Failure(f"{' '.join(bad)}: {e}")
+    check(wl.alive(), "target harmed")
+
+
+def test_error_pid_that_does_not_exist(ctx):
+    pid_max = int(open("/proc/sys/kernel/pid_max").read())
+    pid = next(p for p in range(pid_max - 1, 1, -1) if not os.path.exists(f"/proc/{p}"))
+    p, rc = run_to_end(ctx, ["-p", pid])
+    line = assert_one_line_error(p, rc)
+    check(str(pid) in line, f"error does not name PID {pid}: {line!r}")
+
+
+def kernel_thread_pid():
+    for pid in ["2"] + sorted((d for d in os.listdir("/proc") if d.isdigit()), key=int):
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+        except OSError:
+            continue
+        flags = int(stat[stat.rindex(")") + 2:].split()[6])    # field 9
+        if flags & 0x00200000:          # PF_KTHREAD
+            return int(pid)
+    raise Skip("no kernel thread visible in /proc (a PID namespace?)")
+
+
+def test_error_pid_of_a_kernel_thread(ctx):
+    pid = kernel_thread_pid()
+    p, rc = run_to_end(ctx, ["-p", pid])
+    assert_one_line_error(p, rc)
+
+
+def test_error_pid_that_exits_during_attach(ctx):
+    wl = ctx.spawn([workload("spin"), "30"])
+    wl.wait_line(r"^SPIN ", 10)
+    mv = memvigil(ctx, ["-p", wl.pid, "-i", "0"],
+                  env={"MEMVIGIL_TEST_ATTACH_DELAY_MS": "2000"})
+    time.sleep(0.6)
+    check(mv.alive(), f"memvigil ended before the attach delay: {mv.describe()}")
+    wl.popen.kill()
+    wl.wait(10)                         # reaped: the PID is really gone
+    rc = mv.wait(EXIT_TIMEOUT_S)
+    assert_one_line_error(mv, rc)
+    check("Tracing " not in mv.out(), "memvigil printed its banner for a process that exited")
+
+
+def test_error_command_that_does_not_exist(ctx):
+    p, rc = run_to_end(ctx, ["-i", "0", "--", ctx.path("no-such-command")])
+    assert_one_line_error(p, rc, 127)
+
+
+def test_error_command_that_is_not_executable(ctx):
+    path = ctx.path("not-executable")
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\nexit 0\n")
+    os.chmod(path, 0o644)
+    p, rc = run_to_end(ctx, ["-i", "0", "--", path])
+    assert_one_line_error(p, rc, 126)
+
+
+def test_error_not_root(ctx):
+    if not shutil.which("setpriv"):
+        raise Skip("setpriv (util-linux) is not installed")
+    wl = spawn_workload(ctx, "spin", "30")
+    copy = ctx.path("memvigil")
+    shutil.copy(BIN, copy)
+    os.chmod(copy, 0o755)
+    env = dict(os.environ)
+    env.pop("MEMVIGIL_TEST_ATTACH_DELAY_MS", None)
+    p = ctx.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", copy,
+                   "-p", wl.pid], env=env)
+    rc = p.wait(EXIT_TIMEOUT_S)
+    assert_one_line_error(p, rc)
+    check(wl.alive(), "target harmed")
+
+
+def test_error_json_path_unwritable_checked_before_attaching(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    p, rc = run_to_end(ctx, ["-p", wl.pid, "-i", "0", "--json", "/nonexistent/dir/x.json"])
+    assert_one_line_error(p, rc)
+    check("Tracing " not in p.out(), "memvigil attached before checking the JSON path")
+    check(wl.alive(), "target harmed")
+
+
+STATIC_SRC = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	printf("STATIC %d\n", getpid());
+	fflush(stdout);
+	sleep(argc > 1 ? atoi(argv[1]) : 0);
+	return 0;
+}
+"""
+
+
+def static_program(ctx):
+    src, exe = ctx.path("static.c"), ctx.path("static")
+    with open(src, "w") as f:
+        f.write(STATIC_SRC)
+    r = subprocess.run(["gcc", "-static", "-O1", "-o", exe, src], capture_output=True,
+                       text=True, timeout=120)
+    if r.returncode:
+        if "cannot find -lc" in r.stderr:
+            raise Skip("gcc -static cannot link: libc.a (libc6-dev) is missing")
+        raise Failure(f"gcc -static failed: {r.stderr.strip()[:300]}")
+    return exe
+
+
+def test_error_pid_of_a_static_program_without_libc(ctx):
+    exe = static_program(ctx)
+    wl = ctx.spawn([exe, "30"])
+    wl.wait_line(r"^STATIC ", 10)
+    p, rc = run_to_end(ctx, ["-p", wl.pid, "-i", "0"])
+    line = assert_one_line_error(p, rc)
+    check("libc" in line, f"error does not say which library is missing: {line!r}")
+    check(wl.alive(), "target harmed")
+
+
+def test_error_command_that_is_a_static_program_without_libc(ctx):
+    exe = static_program(ctx)
+    p, rc = run_to_end(ctx, ["-i", "0", "--", exe, "0"])
+    line = assert_one_line_error(p, rc)
+    check("libc" in line, f"error does not say which library is missing: {line!r}")
+
+
+# --- documentation ------------------------------------------------------------
+
+def long_options_of_man(text):
+    """Long options the man page's OPTIONS section lists as items (.TP tags, .IP)."""
+    m = re.search(r"^\.SH \"?OPTIONS\"?\s*$(.*?)(?=^\.SH |\Z)", text, re.M | re.S)
+    check(m, "the man page has no OPTIONS section")
+    lines = m[1].splitlines()
+    tags = [lines[i + 1] for i, l in enumerate(lines[:-1]) if l.startswith(".TP")]
+    tags += [l for l in lines if l.startswith(".IP ")]
+    tag_text = "\n".join(tags)
+    tag_text = re.sub(r"\\f[BIRP]|\\f\(..|\\f\[[^]]*\]", "", tag_text)
+    tag_text = tag_text.replace("\\-", "-")
+    return set(re.findall(r"(?<![\w-])--([a-z][a-z0-9-]*)", tag_text))
+
+
+def test_help_and_man_page_list_the_same_long_options(ctx):
+    p, rc = run_to_end(ctx, ["--help"])
+    check(rc == 0, f"--help exited {rc}")
+    help_opts = set()
+    for line in p.out().splitlines():
+        m = re.match(r"^\s+(-\S.*?)(\s{2,}|$)", line)
+        if m:
+            help_opts.update(re.findall(r"--([a-z][a-z0-9-]*)", m[1]))
+    check({"pid", "duration", "interval", "top", "min-age", "json", "verbose", "help",
+           "usage", "version"} <= help_opts, f"--help lacks options: it lists {sorted(help_opts)}")
+    check(os.path.exists(MAN_PAGE), f"{MAN_PAGE} is missing")
+    with open(MAN_PAGE) as f:
+        man_opts = long_options_of_man(f.read())
+    check(help_opts == man_opts,
+          f"only in --help: {sorted(help_opts - man_opts)}; "
+          f"only in the man page: {sorted(man_opts - help_opts)}")
+
+
+def test_help_usage_and_version_exit_0(ctx):
+    for arg, want in (("--help", "--pid"), ("--usage", "--pid"), ("-V", "memvigil"),
+                      ("--version", "memvigil")):
+        p, rc = run_to_end(ctx, [arg])
+        check(rc == 0, f"{arg} exited {rc}")
+        check(want in p.out(), f"{arg} output lacks {want!r}: {p.out()[:200]!r}")
+
+
+# --- runner ------------------------------------------------------------------
+
+_in_test = False
+
+
+def on_alarm(signum, frame):
+    if _in_test:                # never interrupt the cleanup
+        raise TestTimeout()
+
+
+def run_test(name, fn, timeout):
+    global _in_test
+    ctx = Context(name)
+    status, reason = "PASS", ""
+    before = None
+    signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        before = set(bpf_trace_progs())
+        _in_test = True
+        signal.alarm(timeout)
+        fn(ctx)
+    except Failure as e:
+        status, reason = "FAIL", str(e)
+    except Skip as e:
+        status, reason = "SKIP", str(e)
+    except TestTimeout:
+        status, reason = "FAIL", f"timed out after {timeout}s"
+    except Exception:
+        status, reason = "FAIL", "error in the test: " + traceback.format_exc().strip()
+    finally:
+        _in_test = False
+        signal.alarm(0)
+        try:
+            ctx.cleanup()
+            if before is not None:
+                left = wait_progs_gone(before, PROG_GONE_S)
+                if left and status != "FAIL":
+                    status, reason = "FAIL", (f"BPF programs still loaded {PROG_GONE_S:.0f} s "
+                                              f"after the test: {left}")
+                elif left:
+                    reason += f"; BPF programs still loaded after the test: {left}"
+        except Exception as e:
+            status, reason = "FAIL", f"{reason}; cleanup failed: {e}".lstrip("; ")
+    return status, reason
+
+
+def discover():
+    return [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
+
+
+def main():
+    global BUILD, BIN, WORKLOADS
+    ap = argparse.ArgumentParser(description="memvigil integration tests (root)")
+    ap.add_argument("--build", default="build", help="build directory (default build)")
+    ap.add_argument("-k", dest="pattern", default="", help="run tests whose name contains this")
+    ap.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S, help="seconds per test")
+    args = ap.parse_args()
+    BUILD = os.path.abspath(args.build)
+    BIN = os.path.join(BUILD, "memvigil")
+    WORKLOADS = os.path.join(BUILD, "tests", "workloads")
+    sys.stdout.reconfigure(line_buffering=True)
+
+    tests = [(n, f) for n, f in discover() if args.pattern in n]
+    why_not = None
+    if os.geteuid() != 0:
+        why_not = ("not root: the integration tests load BPF programs; "
+                   "run them as root (sudo make test)")
+    elif not os.access(BIN, os.X_OK):
+        why_not = f"{BIN} is missing; run make first"
+    elif not shutil.which("bpftool"):
+        why_not = "bpftool is not installed (make deps installs it)"
+    set_child_subreaper()
+
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    t0 = time.monotonic()
+    for name, fn in tests:
+        reason_t = ""
+        if why_not:
+            status, reason = "FAIL", why_not
+        else:
+            t = time.monotonic()
+            status, reason = run_test(name, fn, args.timeout)
+            reason_t = f" ({time.monotonic() - t:.1f}s)" if status == "PASS" else ""
+        counts[status] += 1
+        if status == "PASS":
+            print(f"PASS {name}{reason_t}")
+        else:
+            print(f"{status} {name}: {reason}")
+    if not tests:
+        print(f"no test matches {args.pattern!r}")
+        counts["FAIL"] += 1
+    for d in _cache_dirs:
+        shutil.rmtree(d, ignore_errors=True)
+    print(f"integration tests took {time.monotonic() - t0:.1f}s")
+    summary = f"{counts['PASS']} passed, {counts['FAIL']} failed"
+    if counts["SKIP"]:
+        summary += f", {counts['SKIP']} skipped"
+    print(summary)
+    return 1 if counts["FAIL"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
