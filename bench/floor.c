@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * floor: run a command with empty uprobes (and uretprobes on the allocating
+ * functions) at the allocator functions memvigil probes, only in that process,
+ * either at every function's entry or at memvigil's chosen sites. Its cost is
+ * the floor any tracer probing those sites pays before doing any work.
+ *
+ * The command must stop itself at the start of main when BENCH_HOLD=1 is in
+ * its environment (the bench workloads do), so libc is mapped when we attach.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "memvigil/events.h"
+#include "allocator.h"
+#include "floor.skel.h"
+
+#define EX_USAGE 64
+#define MAX_LINKS 4
+
+struct floor_opts {
+	bool at_entry;
+	bool verbose;
+	char **command;
+};
+
+static const char usage_text[] =
+	"usage: floor [-v] --sites=entry|memvigil -- COMMAND [ARG...]\n"
+	"  --sites=entry     empty probes at every allocator function's entry\n"
+	"  --sites=memvigil  empty probes at the sites memvigil chooses\n"
+	"  -v, --verbose     print the probe sites on stderr\n";
+
+static int parse_opts(int argc, char **argv, struct floor_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "sites", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool have_sites = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (strcmp(optarg, "entry") && strcmp(optarg, "memvigil")) {
+				fprintf(stderr, "floor: --sites must be entry or memvigil\n");
+				return -EINVAL;
+			}
+			o->at_entry = !strcmp(optarg, "entry");
+			have_sites = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fputs(usage_text, stderr);
+			return -EINVAL;
+		}
+	}
+	if (!have_sites || optind >= argc) {
+		fputs(usage_text, stderr);
+		return -EINVAL;
+	}
+	o->command = argv + optind;
+	return 0;
+}
+
+/* Fork the command with BENCH_HOLD=1 and wait until it has stopped itself. */
+static pid_t launch_held(char **command)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		setenv("BENCH_HOLD", "1", 1);
+		execvp(command[0], command);
+		fprintf(stderr, "floor: cannot run %s: %s\n", command[0], strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, WUNTRACED) != pid)
+		return -errno;
+	if (!WIFSTOPPED(status)) {
+		fprintf(stderr, "floor: %s ended before stopping itself (does it honour "
+			"BENCH_HOLD=1?)\n", command[0]);
+		return -ECHILD;
+	}
+	return pid;
+}
+
+static bool kernel_has_uprobe_multi(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!vmlinux)
+		return false;
+	found = btf__find_by_name_kind(vmlinux, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
+	btf__free(vmlinux);
+	return found;
+}
+
+/* Offsets of the allocating functions (want_free false) or of free (true). */
+static size_t collect_sites(const struct allocator *a, bool want_free, unsigned long *offsets)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->func_cnt; i++) {
+		const struct alloc_func *f = &a->funcs[i];
+
+		if (f->alias_of || (f->kind == MV_KIND_FREE) != want_free)
+			continue;
+		offsets[n++] = f->offset;
+	}
+	return n;
+}
+
+struct links {
+	struct bpf_link *l[MAX_LINKS + 2 * MV_ALLOCATOR_MAX_FUNCS];
+	size_t cnt;
+};
+
+static int attach_sites(struct links *ls, bool multi, struct bpf_program *prog, pid_t pid,
+			const char *path, const unsigned long *offsets, size_t n, bool ret_probe)
+{
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, mopts, .offsets = offsets, .cnt = n,
+		    .retprobe = ret_probe);
+	struct bpf_link *link;
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (multi) {
+		link = bpf_program__attach_uprobe_multi(prog, pid, path, NULL, &mopts);
+		if (!link)
+			return -errno;
+		ls->l[ls->cnt++] = link;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret_probe);
+
+		link = bpf_program__attach_uprobe_opts(prog, pid, path, offsets[i], &opts);
+		if (!link)
+			return -errno;
+		ls->l[ls->cnt++] = link;
+	}
+	return 0;
+}
+
+static void print_sites(const struct allocator *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->func_cnt; i++) {
+		const struct alloc_func *f = &a->funcs[i];
+
+		if (f->alias_of)
+			continue;
+		fprintf(stderr, "floor:   %-15s probe at +%llu%s\n", allocator__kind_name(f->kind),
+			(unsigned long long)(f->offset - f->entry),
+			f->kind == MV_KIND_FREE ? "" : " and return");
+	}
+}
+
+/* Load the empty programs and attach them in pid: returns first, then entries. */
+static int attach_floor(struct floor_bpf *skel, struct links *ls, pid_t pid,
+			const struct allocator *a)
+{
+	unsigned long allocs[MV_ALLOCATOR_MAX_FUNCS], frees[MV_ALLOCATOR_MAX_FUNCS];
+	bool multi = kernel_has_uprobe_multi();
+	size_t n = collect_sites(a, false, allocs), nfree = collect_sites(a, true, frees);
+	int ret;
+
+	if (multi) {
+		bpf_program__set_expected_attach_type(skel->progs.floor_enter,
+						      BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(skel->progs.floor_exit,
+						      BPF_TRACE_UPROBE_MULTI);
+	}
+	ret = floor_bpf__load(skel);
+	if (ret)
+		return ret;
+	ret = attach_sites(ls, multi, skel->progs.floor_exit, pid, a->open_path, allocs, n, true);
+	if (!ret)
+		ret = attach_sites(ls, multi, skel->progs.floor_enter, pid, a->open_path,
+				   allocs, n, false);
+	if (!ret)
+		ret = attach_sites(ls, multi, skel->progs.floor_enter, pid, a->open_path,
+				   frees, nfree, false);
+	return ret;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+}
+
+static int run(const struct floor_opts *o, struct allocator *a)
+{
+	struct floor_bpf *skel = NULL;
+	struct links ls = { .cnt = 0 };
+	char err[512];
+	int ret, status = 1;
+	pid_t pid;
+	size_t i;
+
+	pid = launch_held(o->command);
+	if (pid < 0)
+		return 1;
+	ret = allocator__resolve(pid, a, o->at_entry, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "floor: %s\n", err);
+		goto kill_child;
+	}
+	skel = floor_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "floor: cannot open the BPF object: %s\n", strerror(errno));
+		goto kill_child;
+	}
+	ret = attach_floor(skel, &ls, pid, a);
+	if (ret) {
+		fprintf(stderr, "floor: cannot load or attach the probes in %s: %s\n", a->path,
+			strerror(-ret));
+		goto kill_child;
+	}
+	if (o->verbose) {
+		fprintf(stderr, "floor: PID %d, %s sites in %s\n", pid,
+			o->at_entry ? "entry" : "memvigil", a->path);
+		print_sites(a);
+	}
+	kill(pid, SIGCONT);
+	status = wait_child(pid);
+	goto detach;
+
+kill_child:
+	kill(pid, SIGKILL);
+	wait_child(pid);
+detach:
+	for (i = ls.cnt; i > 0; i--)
+		bpf_link__destroy(ls.l[i - 1]);
+	floor_bpf__destroy(skel);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct floor_opts o = { 0 };
+	struct allocator *a;
+	int status;
+
+	if (parse_opts(argc, argv, &o))
+		return EX_USAGE;
+	if (geteuid() != 0) {
+		fprintf(stderr, "floor: must run as root to load BPF programs\n");
+		return 1;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return 1;
+	status = run(&o, a);
+	free(a);
+	return status;
+}

@@ -1,0 +1,627 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""memvigil overhead benchmarks: the driver behind `make bench`.
+
+Runs each workload under each configuration in interleaved rounds, takes
+medians of ns/op, prints a fixed-width table and the tracked goals, and
+writes every raw sample to results.json. Nothing here asserts on times: the
+numbers are information. See README.md for what each row means.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import queue
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SAMPLE_BYTES = 524288
+HOLD_LIVE = 1000000
+HOLD_REPORT_AT = 500000
+RUN_TIMEOUT_S = 300
+# heaptrack's reader loads libc's debug info while the workload blocks on the
+# full pipe to it, for up to a second after start: warm up past that.
+HEAPTRACK_WARMUP_MS = 2000
+MIN_EVENTS_FOR_CPU = 10000
+
+# Configurations, in the order the table lists them.
+UNTRACED = "untraced"
+FLOOR_ENTRY = "floor-entry"
+FLOOR_MV = "floor-memvigil"
+MV_EXACT = "memvigil"
+MV_ENTRY = "memvigil-entry"
+MV_SAMPLED = "memvigil-sampled"
+HEAPTRACK = "heaptrack"
+
+LABELS = {
+    UNTRACED: "untraced",
+    FLOOR_ENTRY: "floor: empty probes at entries",
+    FLOOR_MV: "floor: empty probes, memvigil sites",
+    MV_EXACT: "memvigil (exact)",
+    MV_ENTRY: "memvigil --entry-probes",
+    MV_SAMPLED: "memvigil --sample-bytes=%d" % SAMPLE_BYTES,
+    HEAPTRACK: "heaptrack (LD_PRELOAD)",
+}
+
+# Per workload: what an op is, the configurations compared, the first
+# (calibration) N per kind of configuration, and the loop time aimed at.
+WORKLOADS = {
+    "tight": {
+        "op": "malloc+free pair, 16..256 B",
+        "configs": [UNTRACED, FLOOR_ENTRY, FLOOR_MV, MV_EXACT, MV_ENTRY, MV_SAMPLED, HEAPTRACK],
+        "cal_n": {"untraced": 2000000, "traced": 20000},
+        "max_n": 200000000,
+    },
+    "mix": {
+        "op": "mixed op, 2 threads, 10% kept",
+        "configs": [UNTRACED, FLOOR_ENTRY, FLOOR_MV, MV_EXACT, MV_ENTRY, MV_SAMPLED, HEAPTRACK],
+        "cal_n": {"untraced": 1000000, "traced": 20000},
+        "max_n": 100000000,
+    },
+    "faults": {
+        "op": "page touched (mmap/munmap)",
+        "configs": [UNTRACED, MV_EXACT],
+        "cal_n": {"untraced": 20480, "traced": 20480},
+        "max_n": 10000000,
+    },
+}
+TARGET_S = {"untraced": 0.5, "traced": 1.0}
+QUICK_TARGET_S = {"untraced": 0.1, "traced": 0.2}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Run:
+    """A child process whose stdout and stderr lines are read as they come."""
+
+    def __init__(self, argv, env=None):
+        self.argv = argv
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env, text=True,
+                                     errors="replace", start_new_session=True)
+        self.lines = {"stdout": [], "stderr": []}
+        self.queues = {"stdout": queue.Queue(), "stderr": queue.Queue()}
+        self.readers = [threading.Thread(target=self._read, args=(name, pipe), daemon=True)
+                        for name, pipe in (("stdout", self.proc.stdout),
+                                           ("stderr", self.proc.stderr))]
+        for t in self.readers:
+            t.start()
+        self.killer = threading.Timer(RUN_TIMEOUT_S, self._timeout)
+        self.killer.start()
+        self.timed_out = False
+
+    def _read(self, name, pipe):
+        for line in pipe:
+            line = line.rstrip("\n")
+            self.lines[name].append(line)
+            self.queues[name].put(line)
+        self.queues[name].put(None)
+
+    def _timeout(self):
+        self.timed_out = True
+        self.kill()
+
+    def kill(self):
+        """Kill the child and whatever it started (it leads its own process group)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def expect(self, name, pattern, timeout_s=120):
+        """The first match of pattern in the next lines of stream name, or None."""
+        deadline = time.monotonic() + timeout_s
+        regex = re.compile(pattern)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                line = self.queues[name].get(timeout=left)
+            except queue.Empty:
+                return None
+            if line is None:
+                self.queues[name].put(None)
+                return None
+            m = regex.search(line)
+            if m:
+                return m
+
+    def finish(self):
+        """Reap the child with wait4 and return (exit code, CPU seconds, wall seconds)."""
+        _, status, ru = os.wait4(self.proc.pid, 0)
+        wall = time.monotonic() - self.t0
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.killer.cancel()
+        self.kill()     # anything the child left behind in its group still holds the pipes
+        for t in self.readers:
+            t.join()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return self.proc.returncode, ru.ru_utime + ru.ru_stime, wall
+
+
+def find_value(lines, key):
+    for line in lines:
+        if line.startswith(key + " "):
+            return float(line.split()[1])
+    return None
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.build = os.path.abspath(args.build)
+        self.memvigil = os.path.abspath(args.memvigil)
+        self.floor = os.path.join(self.build, "floor")
+        self.tmp = tempfile.mkdtemp(prefix="memvigil-bench-")
+        self.targets = QUICK_TARGET_S if args.quick else TARGET_S
+        self.heaptrack = shutil.which("heaptrack")
+        self.sampled = self._memvigil_has("--sample-bytes")
+        self.skipped = {}
+        if not self.heaptrack:
+            self.skipped[HEAPTRACK] = "heaptrack not installed (apt-get install heaptrack)"
+        if not self.sampled:
+            self.skipped[MV_SAMPLED] = "n/a (not implemented)"
+
+    def _memvigil_has(self, option):
+        try:
+            out = subprocess.run([self.memvigil, "--help"], capture_output=True, text=True,
+                                 timeout=30)
+        except OSError:
+            return False
+        return option in out.stdout + out.stderr
+
+    def workload(self, name):
+        return os.path.join(self.build, "workloads", name)
+
+    def command(self, config, wl_argv):
+        json_path = os.path.join(self.tmp, "memvigil.json")
+        mv = [self.memvigil, "-i", "0", "-j", json_path]
+        if config == UNTRACED:
+            return wl_argv, None
+        if config == FLOOR_ENTRY:
+            return [self.floor, "--sites=entry", "--"] + wl_argv, None
+        if config == FLOOR_MV:
+            return [self.floor, "--sites=memvigil", "--"] + wl_argv, None
+        if config == MV_EXACT:
+            return mv + ["--"] + wl_argv, json_path
+        if config == MV_ENTRY:
+            return mv + ["--entry-probes", "--"] + wl_argv, json_path
+        if config == MV_SAMPLED:
+            return mv + ["--sample-bytes=%d" % SAMPLE_BYTES, "--"] + wl_argv, json_path
+        if config == HEAPTRACK:
+            out = os.path.join(self.tmp, "heaptrack")
+            return [self.heaptrack, "-o", out] + wl_argv, None
+        raise ValueError(config)
+
+    def run_once(self, config, wl, n, warmup_ms=None):
+        """One run of workload wl with N=n under config: a raw sample (dict)."""
+        argv, json_path = self.command(config, [self.workload(wl), str(n)])
+        env = dict(os.environ)
+        if config == HEAPTRACK:
+            env["BENCH_WARMUP_MS"] = str(HEAPTRACK_WARMUP_MS)
+        if warmup_ms is not None:
+            env["BENCH_WARMUP_MS"] = str(warmup_ms)
+        if json_path and os.path.exists(json_path):
+            os.unlink(json_path)
+        r = Run(argv, env)
+        rc, cpu_s, wall_s = r.finish()
+        out = r.lines["stdout"]
+        s = {"config": config, "workload": wl, "n": n, "warmup_ms": int(env.get(
+                 "BENCH_WARMUP_MS", 250)), "rc": rc, "wall_s": round(wall_s, 4),
+             "ns_per_op": find_value(out, "NS_PER_OP"), "ops": find_value(out, "OPS"),
+             "workload_cpu_s": find_value(out, "CPU_S"), "process_tree_cpu_s": round(cpu_s, 6)}
+        if r.timed_out:
+            s["error"] = "timed out after %d s" % RUN_TIMEOUT_S
+        elif rc != 0 or s["ns_per_op"] is None:
+            s["error"] = "exit %d; stderr: %s" % (rc, " | ".join(r.lines["stderr"][-5:]))
+        if json_path:
+            self._add_memvigil_health(s, json_path)
+        if config == HEAPTRACK:
+            for f in os.listdir(self.tmp):
+                if f.startswith("heaptrack"):
+                    os.unlink(os.path.join(self.tmp, f))
+        return s
+
+    @staticmethod
+    def _add_memvigil_health(s, json_path):
+        try:
+            with open(json_path) as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            s.setdefault("error", "no JSON report: %s" % e)
+            return
+        h = doc.get("health", {})
+        s["events"] = h.get("events")
+        s["lost_events"] = h.get("lost_events")
+        s["stack_errors"] = h.get("stack_errors")
+        s["unmatched_frees"] = h.get("unmatched_frees")
+        procs = doc.get("processes") or [{}]
+        heap = procs[0].get("heap", {})
+        s["total_allocs"] = heap.get("total_allocs")
+        s["total_frees"] = heap.get("total_frees")
+        # wait4's rusage covers memvigil and the workload it reaped: take the workload out.
+        if s.get("workload_cpu_s") is not None:
+            tracer = s["process_tree_cpu_s"] - s["workload_cpu_s"]
+            s["tracer_cpu_s"] = round(tracer, 6)
+            if s["events"] and s["events"] >= MIN_EVENTS_FOR_CPU:
+                s["tracer_cpu_s_per_m_events"] = round(tracer / s["events"] * 1e6, 4)
+
+    def n_for(self, wl, config, ns_per_op):
+        kind = "untraced" if config == UNTRACED else "traced"
+        n = int(self.targets[kind] * 1e9 / max(ns_per_op, 0.1))
+        digits = max(len(str(n)) - 2, 0)
+        n = max(n // 10 ** digits * 10 ** digits, 1000)
+        return min(n, WORKLOADS[wl]["max_n"])
+
+    def calibrate(self, wl, config, log_to):
+        """N for about the target loop time; runs again while a run was far too short."""
+        kind = "untraced" if config == UNTRACED else "traced"
+        n = WORKLOADS[wl]["cal_n"][kind]
+        for _ in range(3):
+            s = self.run_once(config, wl, n)
+            log_to.append(s)
+            if s.get("error"):
+                log("  %-6s calibration %-16s failed: %s" % (wl, config, s["error"]))
+                return None
+            new_n = self.n_for(wl, config, s["ns_per_op"])
+            if new_n <= 2 * n:
+                return new_n
+            n = new_n
+        return n
+
+    def bench_fixed_cost(self):
+        """memvigil's CPU for start-up, attach, final report, exit: `tight 1`, no warm-up."""
+        runs = [self.run_once(MV_EXACT, "tight", 1, warmup_ms=0) for _ in range(3)]
+        ok = [s["tracer_cpu_s"] for s in runs if "error" not in s and "tracer_cpu_s" in s]
+        return {"runs": runs, "tracer_cpu_s": statistics.median(ok) if ok else None}
+
+    def bench_workload(self, wl):
+        spec = WORKLOADS[wl]
+        configs = [c for c in spec["configs"] if c not in self.skipped]
+        result = {"op": spec["op"], "n": {}, "calibration": [], "samples": []}
+        for c in configs:
+            n = self.calibrate(wl, c, result["calibration"])
+            if n:
+                result["n"][c] = n
+        configs = [c for c in configs if c in result["n"]]
+        log("  %-6s N per configuration: %s" % (wl, ", ".join(
+            "%s %d" % (c, result["n"][c]) for c in configs)))
+        for r in range(self.args.rounds):
+            k = r % len(configs) if configs else 0
+            for c in configs[k:] + configs[:k]:
+                s = self.run_once(c, wl, result["n"][c])
+                s["round"] = r
+                result["samples"].append(s)
+                log("  %-6s round %d  %-16s N=%-10d %s" % (
+                    wl, r + 1, c, s["n"], "%.1f ns/op" % s["ns_per_op"]
+                    if s["ns_per_op"] is not None else s.get("error", "?")))
+        result["summary"] = summarize(result["samples"], configs)
+        return result
+
+    def bench_hold_once(self):
+        """memvigil's RSS per live allocation at 1M, and one report's CPU at 500k."""
+        json_path = os.path.join(self.tmp, "hold.json")
+        argv = [self.memvigil, "-v", "-i", "0", "-j", json_path, "--",
+                self.workload("hold"), str(HOLD_LIVE), str(HOLD_REPORT_AT)]
+        r = Run(argv)
+        mv = r.proc.pid
+        s = {"config": MV_EXACT, "workload": "hold", "live": HOLD_LIVE}
+        try:
+            m = r.expect("stdout", r"^BASE (\d+)")
+            if not m:
+                raise RuntimeError("hold never printed BASE")
+            hold = int(m.group(1))
+            wait_idle(mv)
+            s["base_vmrss_bytes"] = proc_status(mv, "VmRSS")
+            s["base_vmhwm_bytes"] = proc_status(mv, "VmHWM")
+            os.kill(hold, signal.SIGUSR1)
+            if not r.expect("stdout", r"^READY %d " % HOLD_REPORT_AT):
+                raise RuntimeError("hold never reached %d live allocations" % HOLD_REPORT_AT)
+            s["report_at_%d" % HOLD_REPORT_AT] = self._report(r, mv)
+            os.kill(hold, signal.SIGUSR1)
+            if not r.expect("stdout", r"^READY %d " % HOLD_LIVE):
+                raise RuntimeError("hold never reached %d live allocations" % HOLD_LIVE)
+            wait_idle(mv)
+            s["vmrss_bytes"] = proc_status(mv, "VmRSS")
+            s["vmhwm_bytes"] = proc_status(mv, "VmHWM")
+            s["peak_bytes_per_live"] = round(
+                (s["vmhwm_bytes"] - s["base_vmrss_bytes"]) / HOLD_LIVE, 2)
+            s["rss_bytes_per_live"] = round(
+                (s["vmrss_bytes"] - s["base_vmrss_bytes"]) / HOLD_LIVE, 2)
+            s["report_at_%d" % HOLD_LIVE] = self._report(r, mv)
+            os.kill(hold, signal.SIGUSR1)
+        except (RuntimeError, OSError) as e:
+            s["error"] = str(e)
+            r.kill()
+        rc, cpu_s, wall_s = r.finish()
+        s.update({"rc": rc, "wall_s": round(wall_s, 3), "process_tree_cpu_s": round(cpu_s, 6)})
+        self._add_memvigil_health(s, json_path)
+        s.pop("tracer_cpu_s_per_m_events", None)
+        if rc != 0 and "error" not in s:
+            s["error"] = "exit %d; stderr: %s" % (rc, " | ".join(r.lines["stderr"][-5:]))
+        return s
+
+    @staticmethod
+    def _report(r, mv):
+        """Ask memvigil for a report once it has caught up; its CPU ms and live count."""
+        wait_idle(mv)
+        os.kill(mv, signal.SIGUSR1)
+        m = r.expect("stderr", r"report took ([0-9.]+) ms of CPU", 60)
+        if not m:
+            raise RuntimeError("memvigil printed no 'report took X ms of CPU' (needs -v)")
+        live = r.expect("stdout", r"outstanding in (\d+) allocs", 10)
+        live = int(live.group(1)) if live else None
+        if live is None or live < HOLD_REPORT_AT:
+            log("  hold   note: the report counted %s outstanding allocations" % live)
+        return {"cpu_ms": float(m.group(1)), "live_in_report": live}
+
+    def bench_hold(self):
+        runs = []
+        for i in range(self.args.hold_runs):
+            s = self.bench_hold_once()
+            runs.append(s)
+            key = "report_at_%d" % HOLD_REPORT_AT
+            log("  hold   run %d  %s" % (i + 1, s.get("error") or "%.1f B/live peak, report %.2f ms"
+                                        % (s["peak_bytes_per_live"], s[key]["cpu_ms"])))
+        ok = [s for s in runs if "error" not in s]
+        summary = {}
+        if ok:
+            summary = {
+                "peak_bytes_per_live": statistics.median(s["peak_bytes_per_live"] for s in ok),
+                "rss_bytes_per_live": statistics.median(s["rss_bytes_per_live"] for s in ok),
+                "report_cpu_ms_at_%d" % HOLD_REPORT_AT: statistics.median(
+                    s["report_at_%d" % HOLD_REPORT_AT]["cpu_ms"] for s in ok),
+                "report_cpu_ms_at_%d" % HOLD_LIVE: statistics.median(
+                    s["report_at_%d" % HOLD_LIVE]["cpu_ms"] for s in ok),
+                "lost_events": sum(s.get("lost_events") or 0 for s in ok),
+            }
+        return {"runs": runs, "summary": summary}
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def proc_status(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no %s in /proc/%d/status" % (field, pid))
+
+
+def proc_cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])     # utime + stime (fields 14, 15)
+
+
+def wait_idle(pid, timeout_s=120):
+    """Wait until pid has used (almost) no CPU for 0.4 s: it has drained its input."""
+    deadline = time.monotonic() + timeout_s
+    last = proc_cpu_ticks(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.4)
+        now = proc_cpu_ticks(pid)
+        if now - last <= 1:
+            return
+        last = now
+    raise RuntimeError("PID %d stayed busy for %d s" % (pid, timeout_s))
+
+
+def summarize(samples, configs):
+    out = {}
+    for c in configs:
+        ok = [s for s in samples if s["config"] == c and "error" not in s]
+        if not ok:
+            out[c] = {"runs": 0}
+            continue
+        d = {"runs": len(ok), "ns_per_op": statistics.median(s["ns_per_op"] for s in ok),
+             "n": ok[0]["n"]}
+        lost = [s["lost_events"] for s in ok if s.get("lost_events") is not None]
+        if lost:
+            d["lost_events"] = sum(lost)
+        cpu = [s["tracer_cpu_s_per_m_events"] for s in ok if "tracer_cpu_s_per_m_events" in s]
+        if cpu:
+            d["tracer_cpu_s_per_m_events"] = statistics.median(cpu)
+        out[c] = d
+    base = out.get(UNTRACED, {}).get("ns_per_op")
+    floor = out.get(FLOOR_MV, {}).get("ns_per_op")
+    for d in out.values():
+        if "ns_per_op" in d:
+            d["x_untraced"] = d["ns_per_op"] / base if base else None
+            d["x_floor_memvigil"] = d["ns_per_op"] / floor if floor else None
+    return out
+
+
+def fmt(v, spec, none="-"):
+    return none if v is None else format(v, spec)
+
+
+def print_table(results, skipped):
+    w = "%-7s %-36s %11s %11s %10s %10s %7s %12s"
+    print()
+    print(w % ("load", "configuration", "N", "ns/op", "x untraced", "x floor@mv", "lost",
+               "CPU s/M ev"))
+    print("-" * 111)
+    for wl, res in results["workloads"].items():
+        for c in WORKLOADS[wl]["configs"]:
+            label = LABELS[c]
+            if wl == "faults" and c == MV_EXACT:
+                label += " [heap-only]"
+            if c in skipped:
+                print("%-7s %-36s %s" % (wl, label, skipped[c]))
+                continue
+            d = res["summary"].get(c, {})
+            if not d.get("runs"):
+                print("%-7s %-36s %s" % (wl, label, "failed (see results.json)"))
+                continue
+            print(w % (wl, label, d["n"], fmt(d["ns_per_op"], ",.1f"),
+                       fmt(d.get("x_untraced"), ",.1f"),
+                       fmt(d.get("x_floor_memvigil"), ".3g"),
+                       fmt(d.get("lost_events"), "d"),
+                       fmt(d.get("tracer_cpu_s_per_m_events"), ".3f")))
+        print("%-7s   (one op = %s; median of %d rounds)" % ("", res["op"], results["rounds"]))
+    hold = results.get("hold", {}).get("summary", {})
+    print("-" * 111)
+    if hold:
+        print("hold    memvigil peak RSS per live allocation at %s live:    %.1f bytes "
+              "(now %.1f; lost events %d)" % (format(HOLD_LIVE, ","), hold["peak_bytes_per_live"],
+                                               hold["rss_bytes_per_live"], hold["lost_events"]))
+        print("hold    memvigil CPU of one report at %s live:              %.2f ms "
+              "(at %s: %.2f ms)" % (format(HOLD_REPORT_AT, ","),
+                                    hold["report_cpu_ms_at_%d" % HOLD_REPORT_AT],
+                                    format(HOLD_LIVE, ","),
+                                    hold["report_cpu_ms_at_%d" % HOLD_LIVE]))
+    elif "hold" in results:
+        print("hold    failed (see results.json)")
+    fixed = results.get("memvigil_fixed_cost", {}).get("tracer_cpu_s")
+    if fixed is not None:
+        print("fixed   memvigil CPU to start, attach, report and exit (`tight 1`):  %.3f s "
+              "(in every run's CPU s/M ev)" % fixed)
+    faults = results["workloads"].get("faults", {}).get("summary", {})
+    if faults.get(MV_EXACT, {}).get("runs") and faults.get(UNTRACED, {}).get("runs"):
+        print("faults  heap-only tracer on a workload with no allocator calls: untraced %.0f "
+              "ns/page, memvigil %.0f ns/page (x%.3f)" % (
+                  faults[UNTRACED]["ns_per_op"], faults[MV_EXACT]["ns_per_op"],
+                  faults[MV_EXACT]["x_untraced"]))
+
+
+def goals(results):
+    """The project's tracked goals: (text, measured text, met or None when unknown)."""
+    out = []
+    tight = results["workloads"].get("tight", {}).get("summary", {})
+    mix = results["workloads"].get("mix", {}).get("summary", {})
+    hold = results.get("hold", {}).get("summary", {})
+
+    def ns(summary, c):
+        return summary.get(c, {}).get("ns_per_op")
+
+    exact, floor_mv, floor_entry = ns(tight, MV_EXACT), ns(tight, FLOOR_MV), ns(tight, FLOOR_ENTRY)
+    v = exact / floor_mv if exact and floor_mv else None
+    out.append(("(a) memvigil exact / floor at memvigil's sites <= 1.3", fmt(v, ".2f", "n/a"),
+                None if v is None else v <= 1.3))
+    v = floor_mv / floor_entry if floor_mv and floor_entry else None
+    out.append(("(a) floor at memvigil's sites <= 0.3 x floor at entries", fmt(v, ".2f", "n/a"),
+                None if v is None else v <= 0.3))
+    sampled = ns(tight, MV_SAMPLED)
+    v = sampled / exact if sampled and exact else None
+    out.append(("(a) sampled (%d KiB) <= 0.6 x exact" % (SAMPLE_BYTES // 1024),
+                fmt(v, ".2f", "n/a (not implemented)") if MV_SAMPLED in results["skipped"]
+                else fmt(v, ".2f", "n/a"), None if v is None else v <= 0.6))
+    lost = mix.get(MV_EXACT, {}).get("lost_events")
+    out.append(("(b) zero lost events in exact mode", fmt(lost, "d", "n/a") +
+                (" (all rounds)" if lost is not None else ""),
+                None if lost is None else lost == 0))
+    v = hold.get("peak_bytes_per_live")
+    out.append(("<= 64 bytes tracer RSS per live allocation at 1M", fmt(v, ".1f", "n/a"),
+                None if v is None else v <= 64))
+    v = hold.get("report_cpu_ms_at_%d" % HOLD_REPORT_AT)
+    out.append(("one report at 500k live <= 0.05 s CPU",
+                fmt(v / 1000 if v is not None else None, ".4f", "n/a") + " s" * (v is not None),
+                None if v is None else v <= 50))
+    return out
+
+
+def print_goals(gs):
+    print()
+    print("goals (information, not a test):")
+    for text, value, met in gs:
+        state = "unknown" if met is None else ("met" if met else "NOT met")
+        print("  %-58s %-24s %s" % (text, value, state))
+
+
+def machine_info():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "kernel": platform.release(), "cpu_model": cpu, "nproc": os.cpu_count(),
+            "glibc": " ".join(platform.libc_ver())}
+
+
+def git_describe(path):
+    try:
+        rev = subprocess.run(["git", "-C", path, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", path, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        return None
+    return rev + ("-dirty" if dirty else "") if rev else None
+
+
+def parse_args():
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--build", default=os.path.join(here, "..", "build", "bench"),
+                   help="where the bench workloads and floor were built")
+    p.add_argument("--memvigil", default=os.path.join(here, "..", "build", "memvigil"))
+    p.add_argument("--results", default=os.path.join(here, "results.json"))
+    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--hold-runs", type=int, default=3)
+    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold"]),
+                   help="comma-separated subset of tight,mix,faults,hold")
+    p.add_argument("--quick", action="store_true", help="short runs, for checking the driver")
+    return p.parse_args()
+
+
+def main():
+    args = parse_args()
+    if os.geteuid() != 0:
+        log("run.py: must run as root (memvigil and the floor tool load BPF programs)")
+        return 1
+    for path in (args.memvigil, os.path.join(args.build, "floor")):
+        if not os.access(path, os.X_OK):
+            log("run.py: %s is missing; run `make bench` at the repository root" % path)
+            return 1
+    only = args.only.split(",")
+    bench = Bench(args)
+    results = {"machine": machine_info(), "memvigil": os.path.abspath(args.memvigil),
+               "memvigil_git": git_describe(os.path.dirname(os.path.abspath(__file__))),
+               "rounds": args.rounds, "quick": args.quick, "target_loop_s": bench.targets,
+               "skipped": bench.skipped, "workloads": {}}
+    log("memvigil bench: %s, %s, %d CPUs; %d interleaved rounds per workload" % (
+        results["machine"]["kernel"], results["machine"]["cpu_model"],
+        results["machine"]["nproc"], args.rounds))
+    for c, why in bench.skipped.items():
+        log("  skipping %s: %s" % (LABELS[c], why))
+    t0 = time.monotonic()
+    try:
+        for wl in WORKLOADS:
+            if wl in only:
+                results["workloads"][wl] = bench.bench_workload(wl)
+        if "hold" in only:
+            results["hold"] = bench.bench_hold()
+        results["memvigil_fixed_cost"] = bench.bench_fixed_cost()
+    finally:
+        bench.cleanup()
+    results["bench_wall_s"] = round(time.monotonic() - t0, 1)
+    results["goals"] = [{"goal": t, "measured": v, "met": m} for t, v, m in goals(results)]
+    print_table(results, bench.skipped)
+    print_goals(goals(results))
+    with open(args.results, "w") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")
+    print("\nraw samples: %s (bench took %.0f s)" % (args.results, results["bench_wall_s"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
