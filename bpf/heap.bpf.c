@@ -108,7 +108,7 @@ static __always_inline void emit_free(__u32 pid, __u32 tid, __u64 addr, __u32 ki
 	e->kind = kind;
 	e->addr = addr;
 	e->ts_ns = bpf_ktime_get_ns();
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, ringbuf_wakeup_flags());
 }
 
 /* Runs only for non-NULL pointers when placed after free's NULL check. */
@@ -158,7 +158,7 @@ static __always_inline void emit_alloc(void *ctx, __u32 pid, __u32 tid,
 	bytes = sizeof(*e) + (__u64)n;
 	if (bytes > MV_EVENT_MAX_BYTES)
 		bytes = MV_EVENT_MAX_BYTES;
-	if (bpf_ringbuf_output(&events, e, bytes, 0))
+	if (bpf_ringbuf_output(&events, e, bytes, ringbuf_wakeup_flags()))
 		count_loss(MV_LOSS_RINGBUF);
 }
 

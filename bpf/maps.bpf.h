@@ -45,4 +45,12 @@ static __always_inline void count_loss(__u32 reason)
 		*cnt += 1;
 }
 
+/* Batch wakeups: one per MV_RINGBUF_WAKEUP_BYTES of records, not one per record. */
+static __always_inline __u64 ringbuf_wakeup_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= MV_RINGBUF_WAKEUP_BYTES)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 #endif /* MV_MAPS_BPF_H */

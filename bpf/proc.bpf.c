@@ -22,7 +22,8 @@ static __always_inline int emit_proc_event(__u32 type, __u32 pid, __u32 tid,
 	e->tid = tid;
 	e->exit_code = exit_code;
 	e->ts_ns = bpf_ktime_get_ns();
-	bpf_ringbuf_submit(e, 0);
+	/* rare and acted on at once (the traced process ended or changed) */
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

@@ -274,6 +274,7 @@ static void print_report(struct session *s, bool final)
 		.resolve_ctx = s->sym,
 	};
 
+	probes__drain(s->probes);
 	probes__losses(s->probes, lost);
 	o.lost_events = lost[MV_LOSS_RINGBUF] + lost[MV_LOSS_INFLIGHT];
 	o.elapsed_ms = o.now_ms - s->last_report_ms;

@@ -256,7 +256,10 @@ int probes__poll(struct probes *pr, int timeout_ms)
 {
 	int ret = ring_buffer__poll(pr->rb, timeout_ms);
 
-	return ret == -EINTR ? 0 : (ret < 0 ? ret : 0);
+	if (ret < 0 && ret != -EINTR)
+		return ret;
+	/* Records below the wakeup threshold do not wake epoll: drain them too. */
+	return probes__drain(pr);
 }
 
 int probes__drain(struct probes *pr)

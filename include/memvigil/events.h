@@ -17,6 +17,12 @@
 /* Default ring buffer size in bytes (a power of two, multiple of the page size). */
 #define MV_RINGBUF_BYTES (16u << 20)
 
+/*
+ * The consumer is woken once this many bytes wait in the ring buffer; below
+ * that it drains on its own timer (every 100 ms) and before every report.
+ */
+#define MV_RINGBUF_WAKEUP_BYTES (MV_RINGBUF_BYTES / 16)
+
 /* Threads that can be inside an allocator call at once, system-wide. */
 #define MV_MAX_INFLIGHT_THREADS 16384
 
