@@ -458,6 +458,48 @@ def test_launched_alloc_family_non_leaking_functions_hold_nothing(ctx):
     check_holds_nothing(select_procs(report, exe_name="alloc_family"), clean)
 
 
+def traced_alloc_family_verbose(ctx, extra):
+    """alloc_family traced with -v plus extra options: (sites, report, truth)."""
+    d = tempfile.mkdtemp(prefix="memvigil-it-sites-")
+    try:
+        json_path = os.path.join(d, "report.json")
+        p, rc = run_to_end(ctx, ["-v", "-i", "0", "--json", json_path] + extra
+                           + ["--", workload("alloc_family")])
+        check(rc == 0, f"memvigil exited {rc}; stderr {p.err_lines()[-5:]}")
+        sites = {}
+        for line in p.err_lines():
+            m = re.search(r"^\S*\s+(\w+)\s+probe at \+(\d+):", line.replace("memvigil: ", ""))
+            if m:
+                sites[m[1]] = int(m[2])
+        truth, _, _ = parse_truth(p.out())
+        return sites, load_report(json_path), truth
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_chosen_probe_sites_see_exactly_what_entry_probes_see(ctx):
+    chosen, rep_c, truth = traced_alloc_family_verbose(ctx, [])
+    entry, rep_e, _ = traced_alloc_family_verbose(ctx, ["--entry-probes"])
+    check(chosen and set(chosen) == set(entry),
+          f"-v listed different probed functions: chosen {chosen}, entry {entry}")
+    check(all(off == 0 for off in entry.values()),
+          f"--entry-probes placed a probe past an entry: {entry}")
+    moved = {f: off for f, off in chosen.items() if off}
+    check(moved, f"no probe site was moved off its entry on this libc: {chosen}")
+    (pc,) = select_procs(rep_c, exe_name="alloc_family")
+    (pe,) = select_procs(rep_e, exe_name="alloc_family")
+    keys = ["total_allocs", "total_frees", "total_bytes", "outstanding_bytes",
+            "outstanding_allocs", "peak_outstanding_bytes"]
+    diff = {k: (pc["heap"][k], pe["heap"][k]) for k in keys if pc["heap"][k] != pe["heap"][k]}
+    check(not diff, f"heap totals differ (chosen sites {moved}, entry): {diff}")
+    check(by_first_frame([pc]) == by_first_frame([pe]),
+          f"per-function outstanding differs: chosen {by_first_frame([pc])}, "
+          f"entry {by_first_frame([pe])}")
+    check_truth(rep_e, [pe], truth)
+    for r in (rep_c, rep_e):
+        check(r["health"]["lost_events"] == 0, f"events were lost: {health(r)}")
+
+
 def test_exited_process_is_symbolized_with_its_exit_code(ctx):
     rc, out, err, report = launched_alloc_family(ctx)
     truth, _, _ = parse_truth(out)
