@@ -41,28 +41,58 @@ void liveset__free(struct liveset *ls)
 	free(ls);
 }
 
-static void place(struct live_alloc *slots, size_t cap, const struct live_alloc *a)
+static inline bool bit_test(const uint64_t *bits, size_t i)
 {
-	size_t i = slot_of(a->addr, cap);
-
-	while (slots[i].addr)
-		i = (i + 1) & (cap - 1);
-	slots[i] = *a;
+	return bits[i / 64] >> (i % 64) & 1;
 }
 
+static inline void bit_set(uint64_t *bits, size_t i)
+{
+	bits[i / 64] |= 1ull << (i % 64);
+}
+
+/*
+ * Double the table in place: no second table, so memory peaks at the new
+ * table's size (realloc of a large block moves pages with mremap, no copy).
+ * Entries are rehashed by displacement: a placed entry is marked done and
+ * only ever skips done entries, so its probe run stays intact; an entry not
+ * yet rehashed that sits where a done one belongs is evicted and placed next.
+ */
 static int grow(struct liveset *ls)
 {
-	size_t new_cap = ls->cap * 2, i;
-	struct live_alloc *slots = calloc(new_cap, sizeof(*slots));
+	size_t old_cap = ls->cap, cap = old_cap * 2, mask = cap - 1, i, j;
+	struct live_alloc *slots, cur, tmp;
+	uint64_t *done;
 
-	if (!slots)
+	done = calloc(cap / 64 + 1, sizeof(*done));
+	if (!done)
 		return -ENOMEM;
-	for (i = 0; i < ls->cap; i++)
-		if (ls->slots[i].addr)
-			place(slots, new_cap, &ls->slots[i]);
-	free(ls->slots);
+	slots = realloc(ls->slots, cap * sizeof(*slots));
+	if (!slots) {
+		free(done);
+		return -ENOMEM;
+	}
+	memset(slots + old_cap, 0, old_cap * sizeof(*slots));
+	for (i = 0; i < cap; i++) {
+		if (!slots[i].addr || bit_test(done, i))
+			continue;
+		cur = slots[i];
+		memset(&slots[i], 0, sizeof(slots[i]));
+		for (;;) {
+			j = slot_of(cur.addr, cap);
+			while (slots[j].addr && bit_test(done, j))
+				j = (j + 1) & mask;
+			tmp = slots[j];
+			slots[j] = cur;
+			bit_set(done, j);
+			if (!tmp.addr)
+				break;
+			cur = tmp;
+		}
+	}
+	free(done);
 	ls->slots = slots;
-	ls->cap = new_cap;
+	ls->cap = cap;
 	return 0;
 }
 

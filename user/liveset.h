@@ -2,7 +2,7 @@
 /*
  * liveset: one process's outstanding allocations, keyed by address.
  * Open addressing with linear probing and backward-shift deletion; 24 bytes
- * per slot, at most 3/4 full.
+ * per slot, at most 3/4 full, grown by doubling in place (no second table).
  */
 #ifndef MV_LIVESET_H
 #define MV_LIVESET_H

@@ -80,6 +80,32 @@ Test(liveset, survives_growth_and_deletion_churn_without_losing_entries)
 	liveset__free(ls);
 }
 
+/* Random addresses make runs that wrap around the table's end across growths. */
+Test(liveset, in_place_growth_keeps_every_random_address_findable)
+{
+	enum { N = 150000 };
+	static uint64_t addrs[N];
+	struct liveset *ls = liveset__new();
+	struct live_alloc a, out;
+	uint64_t seed = 987654321;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		/* unique: i in bits 4..21, random bits above */
+		addrs[i] = (seed >> 17 & ~0x3fffffull) | (uint64_t)(i + 1) << 4;
+		a = blk(addrs[i], i);
+		cr_assert_eq(liveset__insert(ls, &a, NULL), 0);
+	}
+	for (i = N - 1; i >= 0; i--) {
+		cr_assert(liveset__remove(ls, addrs[i], &out), "block %d lost", i);
+		cr_assert_eq(out.size, (uint64_t)i);
+	}
+	cr_assert_eq(liveset__count(ls), 0);
+	cr_assert_geq(liveset__memory_bytes(ls), (size_t)N * 4 / 3 * sizeof(struct live_alloc));
+	liveset__free(ls);
+}
+
 Test(liveset, iteration_visits_every_live_block_once)
 {
 	struct liveset *ls = liveset__new();
