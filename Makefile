@@ -24,7 +24,7 @@ CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 LDFLAGS   += -fsanitize=address,undefined
 endif
 CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
-LDLIBS    += -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
+LDLIBS    += -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 # maps.bpf.c defines the shared maps and must be linked first.

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <criterion/criterion.h>
+#include <math.h>
+#include "metrics.h"
+#include "model.h"
+
+#define PID 77
+#define MS 1000000ull
+
+static const uint64_t leak_stack[] = { 0x401000, 0x402000 };
+static const uint64_t cache_stack[] = { 0x403000, 0x402000 };
+
+/* One second of a process: leaks 1 KiB, fills a 64-block cache for 10 s, churns. */
+static void one_second(struct model *m, int t, uint64_t *next_addr)
+{
+	int i;
+
+	model__alloc(m, PID, t * 1000 * MS, (*next_addr)++ * 16, 1024, 0, 0, leak_stack, 2);
+	if (t < 10)
+		for (i = 0; i < 8; i++)
+			model__alloc(m, PID, t * 1000 * MS, 0x100000 + (t * 8 + i) * 16, 4096, 0, 0,
+				     cache_stack, 2);
+	for (i = 0; i < 100; i++) {
+		model__alloc(m, PID, t * 1000 * MS, 0x900000, 100, 0, 0, cache_stack, 1);
+		model__free_block(m, PID, 0x900000);
+	}
+}
+
+Test(metrics, leak_and_cache_stacks_get_their_verdicts_and_the_heap_its_growth)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+	const struct proc *p;
+	uint64_t addr = 1;
+	uint32_t i, leaks = 0, stable = 0;
+	int t;
+
+	for (t = 0; t <= 60; t++) {
+		one_second(m, t, &addr);
+		p = model__find(m, PID);
+		cr_assert_eq(metrics__sample(mt, p, t * 1000, NULL), 0);
+	}
+	pm = metrics__find(mt, PID);
+	cr_assert_not_null(pm);
+	for (i = 0; i < p->site_cnt; i++) {
+		const struct site_metrics *sm = metrics__site(pm, i);
+
+		if (!sm)
+			continue;
+		if (p->sites[i].stack_id == p->sites[0].stack_id)
+			cr_assert_eq(sm->verdict, VERDICT_LEAK, "leak site: %s",
+				     verdict__name(sm->verdict));
+		else
+			cr_assert_eq(sm->verdict, VERDICT_STABLE, "cache site: %s",
+				     verdict__name(sm->verdict));
+		leaks += sm->verdict == VERDICT_LEAK;
+		stable += sm->verdict == VERDICT_STABLE;
+	}
+	cr_assert_eq(leaks, 1);
+	cr_assert_eq(stable, 1);
+	cr_assert_eq(pm->verdicts[VERDICT_LEAK], 1);
+	cr_assert_eq(pm->values.v[METRIC_LEAKS], 1);
+	cr_assert_gt(pm->values.v[METRIC_LEAK_SCORE], VERDICT_LEAK_SCORE);
+	cr_assert_float_eq(pm->values.v[METRIC_HEAP_GROWTH], pm->heap.st.slope_per_s, 1e-9);
+	cr_assert_eq(pm->heap.st.baseline, 1024 + 8 * 4096);
+	cr_assert_eq(pm->values.v[METRIC_HEAP], p->heap.outstanding_bytes);
+	cr_assert_eq(pm->heap.trend, TREND_INCREASING);
+	metrics__free(mt);
+	model__free(m);
+}
+
+Test(metrics, kernel_signals_unknown_without_a_kernel_sample)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+
+	model__alloc(m, PID, 0, 0x10, 10, 0, 0, leak_stack, 2);
+	cr_assert_eq(metrics__sample(mt, model__find(m, PID), 0, NULL), 0);
+	pm = metrics__find(mt, PID);
+	cr_assert(isnan(pm->values.v[METRIC_RSS]));
+	cr_assert(isnan(pm->values.v[METRIC_PRESSURE]));
+	cr_assert(isnan(pm->values.v[METRIC_OOM]));
+	cr_assert(isnan(pm->values.v[METRIC_HEAP_GROWTH]), "no growth from one sample");
+	cr_assert_null(pm->rss.series);
+	cr_assert_eq(pm->pressure.level, PRESSURE_UNKNOWN);
+	metrics__free(mt);
+	model__free(m);
+}
+
+Test(metrics, kernel_sample_feeds_rss_series_pressure_and_oom)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+	struct kernel_sample ks;
+	int t;
+
+	model__alloc(m, PID, 0, 0x10, 10, 0, 0, leak_stack, 2);
+	kernel_sample__unknown(&ks);
+	for (t = 0; t < 10; t++) {
+		ks.rss_bytes = (1 << 20) + 65536.0 * t;
+		ks.pressure.psi_some_avg10 = 25;
+		ks.oom_kills = t == 9;
+		cr_assert_eq(metrics__sample(mt, model__find(m, PID), t * 1000, &ks), 0);
+	}
+	pm = metrics__find(mt, PID);
+	cr_assert_float_eq(pm->values.v[METRIC_RSS_GROWTH], 65536, 1e-6);
+	cr_assert_eq(pm->rss.trend, TREND_INCREASING);
+	cr_assert_eq(pm->values.v[METRIC_PRESSURE], PRESSURE_HIGH);
+	cr_assert_eq(pm->values.v[METRIC_OOM], 1);
+	cr_assert(isnan(pm->values.v[METRIC_MAPPED]));
+	metrics__free(mt);
+	model__free(m);
+}
+
+Test(metrics, exec_drops_the_stacks_of_the_old_image)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+
+	model__alloc(m, PID, 0, 0x10, 10, 0, 0, leak_stack, 2);
+	metrics__sample(mt, model__find(m, PID), 0, NULL);
+	model__exec(m, PID);
+	model__alloc(m, PID, 0, 0x20, 10, 0, 0, cache_stack, 2);
+	metrics__sample(mt, model__find(m, PID), 1000, NULL);
+	pm = metrics__find(mt, PID);
+	cr_assert_eq(pm->site_cnt, model__find(m, PID)->site_cnt);
+	cr_assert_eq(pm->sites[0].st.n, 1);
+	metrics__free(mt);
+	model__free(m);
+}
+
+Test(metrics, a_stack_freed_to_zero_is_freed)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+
+	model__alloc(m, PID, 0, 0x10, 10, 0, 0, leak_stack, 2);
+	metrics__sample(mt, model__find(m, PID), 0, NULL);
+	model__free_block(m, PID, 0x10);
+	metrics__sample(mt, model__find(m, PID), 1000, NULL);
+	pm = metrics__find(mt, PID);
+	cr_assert_eq(metrics__site(pm, 0)->verdict, VERDICT_FREED);
+	cr_assert_eq(pm->verdicts[VERDICT_FREED], 1);
+	metrics__free(mt);
+	model__free(m);
+}
+
+Test(metrics, zero_window_is_refused_and_free_accepts_null)
+{
+	cr_assert_null(metrics__new(0, 1000));
+	metrics__free(NULL);
+}

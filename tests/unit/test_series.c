@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include "series.h"
+
+static struct series_stats stats_of(struct series *s)
+{
+	struct series_stats st;
+
+	series__stats(s, &st);
+	return st;
+}
+
+Test(series, baseline_is_the_first_sample_peak_the_largest_delta_the_change)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+
+	series__add(s, 0, 500);
+	series__add(s, 1000, 900);
+	series__add(s, 2000, 700);
+	st = stats_of(s);
+	cr_assert_eq(st.baseline, 500);
+	cr_assert_eq(st.current, 700);
+	cr_assert_eq(st.peak, 900);
+	cr_assert_eq(st.delta, 200);
+	cr_assert_eq(st.n, 3);
+	cr_assert_eq(st.span_ms, 2000);
+	series__free(s);
+}
+
+Test(series, a_line_of_1kib_per_second_has_that_slope_and_a_perfect_fit)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+	int t;
+
+	for (t = 0; t <= 30; t++)
+		series__add(s, t * 1000, 4096 + 1024.0 * t);
+	st = stats_of(s);
+	cr_assert_float_eq(st.slope_per_s, 1024, 1e-6);
+	cr_assert_float_eq(st.recent_slope_per_s, 1024, 1e-6);
+	cr_assert_float_eq(st.r2, 1, 1e-9);
+	cr_assert_eq(st.rises, 30);
+	series__free(s);
+}
+
+Test(series, a_constant_series_has_no_slope_and_is_fitted_exactly)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+	int t;
+
+	for (t = 0; t < 10; t++)
+		series__add(s, t * 1000, 777);
+	st = stats_of(s);
+	cr_assert_eq(st.slope_per_s, 0);
+	cr_assert_eq(st.r2, 1);
+	cr_assert_eq(st.rises, 0);
+	series__free(s);
+}
+
+Test(series, one_sample_has_no_slope_and_no_fit)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+
+	series__add(s, 5000, 10);
+	st = stats_of(s);
+	cr_assert_eq(st.n, 1);
+	cr_assert_eq(st.slope_per_s, 0);
+	cr_assert_eq(st.r2, 0);
+	series__free(s);
+}
+
+Test(series, samples_older_than_the_window_leave_the_fit_but_not_baseline_or_peak)
+{
+	struct series *s = series__new(10000, 1000);
+	struct series_stats st;
+	int t;
+
+	for (t = 0; t <= 10; t++)
+		series__add(s, t * 1000, 100000 + 1000.0 * t);	/* rising */
+	for (t = 11; t <= 30; t++)
+		series__add(s, t * 1000, 50);			/* then flat */
+	st = stats_of(s);
+	cr_assert_eq(st.n, 11, "n = %u", st.n);
+	cr_assert_eq(st.slope_per_s, 0);
+	cr_assert_eq(st.baseline, 100000);
+	cr_assert_eq(st.peak, 110000);
+	cr_assert_eq(st.span_ms, 10000);
+	series__free(s);
+}
+
+Test(series, memory_stays_bounded_when_the_window_holds_more_samples_than_the_ring)
+{
+	struct series *s = series__new(3600 * 1000, 100);
+	struct series_stats st;
+	uint64_t t;
+
+	for (t = 0; t < 100000; t++)
+		series__add(s, t * 100, 2.0 * t);	/* 20 units per second */
+	st = stats_of(s);
+	cr_assert_leq(st.n, SERIES_MAX_SAMPLES);
+	cr_assert_geq(st.n, SERIES_MAX_SAMPLES / 2);
+	cr_assert_float_eq(st.slope_per_s, 20, 1e-6);
+	cr_assert_eq(st.current, 2.0 * 99999);
+	cr_assert_geq(st.span_ms, 3500 * 1000);
+	series__free(s);
+}
+
+Test(series, recent_slope_is_flat_when_the_newer_half_is_flat)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+	int t;
+
+	for (t = 0; t <= 60; t++)
+		series__add(s, t * 1000, t < 20 ? 1000.0 * t : 20000);
+	st = stats_of(s);
+	cr_assert_gt(st.slope_per_s, 0);
+	cr_assert_eq(st.recent_slope_per_s, 0);
+	series__free(s);
+}
+
+Test(series, noise_lowers_the_fit)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+	int t;
+
+	for (t = 0; t <= 60; t++)
+		series__add(s, t * 1000, (t % 2) ? 10000 : 0);
+	st = stats_of(s);
+	cr_assert_lt(st.r2, 0.1);
+	series__free(s);
+}
+
+Test(series, a_second_sample_at_the_same_time_replaces_the_first)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+
+	series__add(s, 1000, 1);
+	series__add(s, 1000, 3);
+	st = stats_of(s);
+	cr_assert_eq(st.n, 1);
+	cr_assert_eq(st.current, 3);
+	cr_assert_eq(st.mean, 3);
+	series__free(s);
+}
+
+Test(series, zero_window_or_interval_is_refused)
+{
+	errno = 0;
+	cr_assert_null(series__new(0, 1000));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(series__new(1000, 0));
+	series__free(NULL);
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "verdict.h"
+
+static double clamp01(double v)
+{
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+double verdict__score(const struct series_stats *st, uint64_t window_ms)
+{
+	double fit, persistence, coverage, steps;
+
+	if (st->n < VERDICT_MIN_SAMPLES || st->slope_per_s <= 0 || !window_ms)
+		return 0;
+	fit = clamp01(st->r2);
+	persistence = clamp01(st->recent_slope_per_s / st->slope_per_s);
+	coverage = clamp01((double)st->span_ms / (window_ms / 2.0));
+	steps = clamp01((double)st->rises / VERDICT_MIN_RISES);
+	return fit * persistence * coverage * steps;
+}
+
+enum verdict verdict__of(const struct series_stats *st, uint64_t window_ms, double *score)
+{
+	double s = verdict__score(st, window_ms);
+
+	if (score)
+		*score = st->n && st->current <= 0 ? 0 : s;
+	if (st->n && st->current <= 0)
+		return VERDICT_FREED;
+	if (s >= VERDICT_LEAK_SCORE)
+		return VERDICT_LEAK;
+	if (s >= VERDICT_GROWING_SCORE)
+		return VERDICT_GROWING;
+	return VERDICT_STABLE;
+}
+
+const char *verdict__name(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_GROWING:
+		return "growing";
+	case VERDICT_LEAK:
+		return "leak";
+	case VERDICT_FREED:
+		return "freed";
+	default:
+		return "stable";
+	}
+}
