@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Process lifecycle of traced processes: exec replaces the image, exit ends it. */
+/*
+ * Process lifecycle of traced processes: exec replaces the image, exit ends
+ * it, fork (attached only when following children) makes a new one.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -7,7 +10,7 @@
 #include "maps.bpf.h"
 
 static __always_inline int emit_proc_event(__u32 type, __u32 pid, __u32 tid,
-					   __u32 exit_code)
+					   __u32 exit_code, __u64 addr)
 {
 	struct mv_event *e;
 
@@ -21,6 +24,7 @@ static __always_inline int emit_proc_event(__u32 type, __u32 pid, __u32 tid,
 	e->pid = pid;
 	e->tid = tid;
 	e->exit_code = exit_code;
+	e->addr = addr;
 	e->ts_ns = bpf_ktime_get_ns();
 	/* rare and acted on at once (the traced process ended or changed) */
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
@@ -34,7 +38,7 @@ int BPF_PROG(handle_exec, struct task_struct *p)
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
-	return emit_proc_event(MV_EV_EXEC, pid, BPF_CORE_READ(p, pid), 0);
+	return emit_proc_event(MV_EV_EXEC, pid, BPF_CORE_READ(p, pid), 0, 0);
 }
 
 /* Fires for every exiting thread; only the last one of a traced process counts. */
@@ -48,5 +52,25 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
 	return emit_proc_event(MV_EV_EXIT, pid, BPF_CORE_READ(p, pid),
-			       BPF_CORE_READ(p, exit_code));
+			       BPF_CORE_READ(p, exit_code), 0);
+}
+
+/*
+ * A new process (not a thread) whose parent is traced is traced from its
+ * first instruction on the BPF side, so its exec and exit are never missed;
+ * user space attaches its heap probes when it reads the record.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = BPF_CORE_READ(parent, tgid);
+	__u32 pid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (pid == ppid || BPF_CORE_READ(child, pid) != pid)
+		return 0;	/* a new thread of an existing process */
+	if (!bpf_map_lookup_elem(&traced_pids, &ppid))
+		return 0;
+	bpf_map_update_elem(&traced_pids, &pid, &one, BPF_ANY);
+	return emit_proc_event(MV_EV_FORK, pid, pid, 0, ppid);
 }

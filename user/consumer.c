@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <linux/types.h>
+#include <stdint.h>
 #include <string.h>
 #include "memvigil/events.h"
 #include "consumer.h"
@@ -48,6 +49,15 @@ int consumer__handle(void *ctx, void *data, size_t size)
 		model__exit(c->model, e.pid, (int)e.exit_code);
 		if (c->on_exit)
 			c->on_exit(c->ctx, e.pid, (int)e.exit_code);
+		break;
+	case MV_EV_FORK:
+		if (!e.pid || !e.addr || e.addr > INT32_MAX) {
+			ret = -EINVAL;
+			break;
+		}
+		c->model->events++;
+		if (c->on_fork)
+			c->on_fork(c->ctx, (pid_t)e.addr, e.pid, e.ts_ns);
 		break;
 	default:
 		ret = -EINVAL;

@@ -15,6 +15,7 @@ struct consumer {
 	/* Optional: called after the model saw the event. */
 	void (*on_exec)(void *ctx, pid_t pid);
 	void (*on_exit)(void *ctx, pid_t pid, int status);
+	void (*on_fork)(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns);
 	void *ctx;
 };
 

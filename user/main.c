@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memvigil: trace a process's heap with eBPF and report outstanding
+ * memvigil: trace processes' heaps with eBPF and report outstanding
  * allocations by call stack. main() runs the phases in order: options,
  * environment checks, target, probes, the event loop, the final report.
+ * Which processes are traced, and attaching each, is the targets module's.
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +26,7 @@
 #include "report_text.h"
 #include "symbolizer.h"
 #include "target.h"
+#include "targets.h"
 
 #define POLL_MS 100
 #define TERMINATE_GRACE_MS 2000
@@ -34,10 +36,9 @@ static volatile sig_atomic_t report_requested;
 
 struct session {
 	struct options opts;
-	pid_t pid;			/* the traced process */
+	pid_t pid;			/* -p PID or the launched command */
 	bool launched;			/* pid is our child */
 	bool held;			/* child still held at its entry point */
-	bool target_gone;
 	int child_status;		/* wait(2) status once reaped */
 	bool child_reaped;
 	FILE *json_out;
@@ -46,6 +47,7 @@ struct session {
 	struct model *model;
 	struct symbolizer *sym;
 	struct probes *probes;
+	struct targets *targets;
 	struct consumer consumer;
 	uint32_t last_report_ms;
 	char err[512];
@@ -90,39 +92,46 @@ static int resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol 
 	return symbolizer__resolve(ctx, pid, addr, out);
 }
 
-static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len)
-{
-	char path[64];
-	ssize_t n;
-
-	target__comm(pid, comm, comm_len);
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, exe, exe_len - 1);
-	exe[n > 0 ? n : 0] = '\0';
-}
-
 static void on_exec(void *ctx, pid_t pid)
 {
 	struct session *s = ctx;
-	struct proc *p = model__find(s->model, pid);
-	char comm[16], exe[PATH_MAX];
+	struct proc *p;
 
-	symbolizer__forget(s->sym, pid);
-	symbolizer__capture(s->sym, pid);
-	if (!p)
-		return;
-	read_image(pid, comm, sizeof(comm), exe, sizeof(exe));
-	model__set_image(p, comm, exe[0] ? exe : NULL, p->alloc_lib, p->alloc_kinds);
-	log_info("PID %d exec'd %s: outstanding allocations of the old image dropped", pid, exe);
+	if (targets__exec(s->targets, pid, s->err, sizeof(s->err)))
+		log_warn("%s", s->err);
+	p = model__find(s->model, pid);
+	if (p)
+		log_info("PID %d exec'd %s: outstanding allocations of the old image dropped", pid,
+			 p->exe ? p->exe : "?");
 }
 
 static void on_exit_event(void *ctx, pid_t pid, int status)
 {
 	struct session *s = ctx;
 
-	(void)status;
-	if (pid == s->pid)
-		s->target_gone = true;
+	targets__exited(s->targets, pid, status);
+}
+
+/* A traced process forked: trace the child too (only with --follow). */
+static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
+{
+	struct session *s = ctx;
+	const struct target *tg;
+	int ret;
+
+	ret = targets__attach(s->targets, child, parent, NULL, ts_ns, s->err, sizeof(s->err));
+	if (ret == -ESRCH) {
+		log_info("PID %d (forked by %d) exited before its probes were attached", child,
+			 parent);
+		return;
+	}
+	if (ret) {
+		log_warn("%s", s->err);
+		return;
+	}
+	tg = targets__find(s->targets, child);
+	log_info("PID %d (forked by %d) attached %.1f ms after its fork", child, parent,
+		 (tg->attached_ns - ts_ns) / 1e6);
 }
 
 /* Checks that need no BPF: privileges, kernel BTF, the JSON destination. */
@@ -166,62 +175,6 @@ static int debug_attach_delay(void)
 	return nanosleep(&ts, NULL);
 }
 
-static bool pid_alive(pid_t pid)
-{
-	return kill(pid, 0) == 0 || errno != ESRCH;
-}
-
-/* Find the allocator, attach its probes, and register pid in the model. */
-static int attach_target(struct session *s)
-{
-	char comm[16], exe[PATH_MAX];
-	struct allocator *a;
-	struct proc *p;
-	uint32_t kinds = 0;
-	size_t i;
-	int ret;
-
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	ret = allocator__resolve(s->pid, a, s->opts.entry_probes, s->err, sizeof(s->err));
-	if (ret)
-		goto out;
-	ret = symbolizer__capture(s->sym, s->pid);
-	if (ret) {
-		snprintf(s->err, sizeof(s->err), "cannot read the mappings of PID %d: %s",
-			 s->pid, strerror(-ret));
-		goto out;
-	}
-	ret = probes__trace_pid(s->probes, s->pid);
-	if (ret) {
-		snprintf(s->err, sizeof(s->err), "cannot register PID %d: %s", s->pid, strerror(-ret));
-		goto out;
-	}
-	ret = probes__attach_heap(s->probes, s->pid, a, s->err, sizeof(s->err));
-	if (ret)
-		goto out;
-	for (i = 0; i < a->func_cnt; i++) {
-		const struct alloc_func *f = &a->funcs[i];
-
-		kinds |= 1u << f->kind;
-		if (f->alias_of)
-			log_info("  %-15s same address as %s, probed once", allocator__kind_name(f->kind),
-				 f->alias_of);
-		else
-			log_info("  %-15s probe at +%llu: %s", allocator__kind_name(f->kind),
-				 (unsigned long long)(f->offset - f->entry), f->site_why);
-	}
-	read_image(s->pid, comm, sizeof(comm), exe, sizeof(exe));
-	p = model__proc(s->model, s->pid);
-	ret = p ? model__set_image(p, comm, exe[0] ? exe : NULL, a->path, kinds) : -ENOMEM;
-	if (!ret)
-		log_info("PID %d: probing %zu allocator functions in %s", s->pid, a->func_cnt, a->path);
-out:
-	free(a);
-	return ret;
-}
-
 static int start_target(struct session *s)
 {
 	int ret;
@@ -235,8 +188,8 @@ static int start_target(struct session *s)
 		s->pid = s->opts.pid;
 	}
 	debug_attach_delay();
-	ret = attach_target(s);
-	if (ret && !s->launched && !pid_alive(s->pid))
+	ret = targets__attach(s->targets, s->pid, 0, NULL, mono_ns(), s->err, sizeof(s->err));
+	if (ret == -ESRCH && !s->launched)
 		snprintf(s->err, sizeof(s->err),
 			 "PID %d exited while memvigil was attaching; nothing is attached", s->pid);
 	return ret;
@@ -298,7 +251,7 @@ static void reap_child(struct session *s, bool block)
 	if (r == s->pid) {
 		s->child_status = status;
 		s->child_reaped = true;
-		s->target_gone = true;
+		targets__exited(s->targets, s->pid, status);
 	}
 }
 
@@ -308,15 +261,17 @@ static int run_loop(struct session *s)
 	uint32_t duration_ms = s->opts.duration_s * 1000;
 	int ret;
 
-	while (!stop_requested && !s->target_gone) {
+	while (!stop_requested) {
 		ret = probes__poll(s->probes, POLL_MS);
 		if (ret) {
 			log_error("reading events failed: %s", strerror(-ret));
 			return ret;
 		}
 		reap_child(s, false);
-		if (!s->launched && !pid_alive(s->pid))
-			s->target_gone = true;
+		targets__recheck(s->targets, mono_ns());
+		targets__reap_gone(s->targets);
+		if (!targets__count_state(s->targets, TARGET_ATTACHED))
+			break;	/* every traced process has exited */
 		if (duration_ms && now_ms(s) >= duration_ms)
 			break;
 		if (report_requested || (interval_ms && now_ms(s) - s->last_report_ms >= interval_ms)) {
@@ -372,7 +327,21 @@ static int write_json(struct session *s)
 	};
 	int ret;
 
+	size_t forks, i;
+	uint64_t max_ns, median_ns;
+
 	uname(&u);
+	targets__fork_delays(s->targets, &forks, &max_ns, &median_ns);
+	info.follow = s->opts.follow;
+	for (i = 0; i < targets__cnt(s->targets); i++) {
+		if (targets__at(s->targets, i)->attached_ns)
+			info.attached++;
+		else
+			info.attach_failed++;
+	}
+	info.fork_attach_cnt = forks;
+	info.fork_attach_max_ms = max_ns / 1e6;
+	info.fork_attach_median_ms = median_ns / 1e6;
 	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&s->started_wall));
 	info.kernel = u.release;
 	info.started_at = started;
@@ -422,6 +391,19 @@ static int trace(struct session *s)
 		log_error("%s", s->err);
 		return -EINVAL;
 	}
+	s->targets = targets__new(s->probes, s->model, s->sym, s->opts.entry_probes);
+	if (!s->targets) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	if (s->opts.follow) {
+		ret = probes__follow_forks(s->probes);
+		if (ret) {
+			log_error("cannot attach the sched_process_fork tracepoint to follow children:"
+				  " %s", strerror(-ret));
+			return ret;
+		}
+	}
 	ret = start_target(s);
 	if (ret) {
 		log_error("%s", s->err);
@@ -447,6 +429,7 @@ static void session_free(struct session *s)
 	if (s->launched)
 		end_child(s);
 	probes__free(s->probes);
+	targets__free(s->targets);
 	symbolizer__free(s->sym);
 	model__free(s->model);
 	if (s->json_out && s->json_out != stdout)
@@ -491,7 +474,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	s.consumer = (struct consumer){ .model = s.model, .on_exec = on_exec,
-					.on_exit = on_exit_event, .ctx = &s };
+					.on_exit = on_exit_event, .on_fork = on_fork,
+					.ctx = &s };
 	ret = trace(&s);
 	session_free(&s);
 	if (ret)

@@ -27,6 +27,7 @@ static void proc_free(struct proc *p)
 	liveset__free(p->live);
 	free(p->exe);
 	free(p->alloc_lib);
+	free(p->cgroup);
 	free(p->sites);
 	free(p->site_index);
 	free(p);
@@ -106,6 +107,13 @@ int model__set_image(struct proc *p, const char *comm, const char *exe,
 	if (set_string(&p->exe, exe) || set_string(&p->alloc_lib, alloc_lib))
 		return -ENOMEM;
 	return 0;
+}
+
+int model__set_origin(struct proc *p, pid_t ns_pid, pid_t parent_pid, const char *cgroup)
+{
+	p->ns_pid = ns_pid;
+	p->parent_pid = parent_pid;
+	return set_string(&p->cgroup, cgroup);
 }
 
 uint32_t model__ms(const struct model *m, uint64_t ts_ns)

@@ -35,9 +35,13 @@ struct heap_totals {
 
 struct proc {
 	pid_t pid;
+	pid_t ns_pid;			/* pid in its own PID namespace, 0 if the same */
+	pid_t parent_pid;		/* traced process it was forked from, 0 if none */
 	char comm[16];
 	bool exited;
+	bool detached;			/* left the traced cgroup while still running */
 	int exit_status;		/* as from wait(2), valid when exited */
+	char *cgroup;			/* cgroup it was traced in (cgroup mode), or NULL */
 	uint32_t execs;			/* images replaced while traced */
 	char *exe;			/* executable path, NULL if unknown */
 	char *alloc_lib;		/* allocator library probed, NULL if none */
@@ -68,6 +72,12 @@ struct proc *model__proc(struct model *m, pid_t pid);
 /* Record what is known of p's image; strings are copied. 0 or -ENOMEM. */
 int model__set_image(struct proc *p, const char *comm, const char *exe,
 		     const char *alloc_lib, uint32_t alloc_kinds);
+/*
+ * Record where p came from: its pid in its own namespace (0 if the same),
+ * the traced parent it was forked from (0 if none) and the cgroup it was
+ * traced in (NULL if not tracing a cgroup; copied). 0 or -ENOMEM.
+ */
+int model__set_origin(struct proc *p, pid_t ns_pid, pid_t parent_pid, const char *cgroup);
 /* The process pid if known, else NULL. */
 struct proc *model__find(const struct model *m, pid_t pid);
 

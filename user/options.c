@@ -25,6 +25,8 @@ static const char args_doc[] = "-p PID\n-- COMMAND [ARG...]";
 
 static const struct argp_option option_defs[] = {
 	{ "pid", 'p', "PID", 0, "trace a running process (all its threads)", 0 },
+	{ "follow", 'f', NULL, 0,
+	  "also trace the processes the target forks, their children, and what they exec", 0 },
 	{ "duration", 'd', "SEC", 0,
 	  "stop after SEC seconds (default: Ctrl-C, SIGTERM, or the command's exit)", 0 },
 	{ "interval", 'i', "SEC", 0,
@@ -119,6 +121,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return bad_value(ps, "--json", arg, "expected a file name or '-'");
 		o->json_path = arg;
 		break;
+	case 'f':
+		o->follow = true;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -139,6 +144,11 @@ static int validate(struct parse_state *ps)
 {
 	struct options *o = ps->opts;
 
+	if (!o->pid && !o->command && o->follow) {
+		snprintf(ps->err, ps->err_len,
+			 "--follow needs a target to follow: give -p PID or -- COMMAND");
+		return -EINVAL;
+	}
 	if (!o->pid && !o->command) {
 		snprintf(ps->err, ps->err_len,
 			 "no target: give -p PID or -- COMMAND (see --help)");

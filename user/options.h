@@ -20,6 +20,7 @@ struct options {
 	const char *json_path;	/* -j, NULL if none, "-" = stdout */
 	int verbose;		/* -v count */
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
+	bool follow;		/* -f: also trace children forked by traced processes */
 };
 
 /*

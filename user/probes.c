@@ -124,6 +124,14 @@ void probes__free(struct probes *pr)
 	free(pr);
 }
 
+int probes__follow_forks(struct probes *pr)
+{
+	if (pr->skel->links.handle_fork)
+		return 0;
+	pr->skel->links.handle_fork = bpf_program__attach(pr->skel->progs.handle_fork);
+	return pr->skel->links.handle_fork ? 0 : -errno;
+}
+
 int probes__trace_pid(struct probes *pr, pid_t pid)
 {
 	__u32 key = pid;
@@ -237,12 +245,10 @@ int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 	return 0;
 }
 
-void probes__detach_pid(struct probes *pr, pid_t pid)
+void probes__detach_heap(struct probes *pr, pid_t pid)
 {
-	__u32 key = pid;
 	size_t i;
 
-	bpf_map__delete_elem(pr->skel->maps.traced_pids, &key, sizeof(key), 0);
 	for (i = 0; i < pr->pid_cnt; i++) {
 		if (pr->pids[i].pid != pid)
 			continue;
@@ -250,6 +256,14 @@ void probes__detach_pid(struct probes *pr, pid_t pid)
 		pr->pids[i] = pr->pids[--pr->pid_cnt];
 		return;
 	}
+}
+
+void probes__detach_pid(struct probes *pr, pid_t pid)
+{
+	__u32 key = pid;
+
+	bpf_map__delete_elem(pr->skel->maps.traced_pids, &key, sizeof(key), 0);
+	probes__detach_heap(pr, pid);
 }
 
 int probes__poll(struct probes *pr, int timeout_ms)

@@ -25,6 +25,13 @@ typedef int (*probes_record_fn)(void *ctx, void *data, size_t size);
 struct probes *probes__open(probes_record_fn fn, void *ctx, char *err, size_t err_len);
 void probes__free(struct probes *pr);
 
+/*
+ * Attach the fork tracepoint: from now on a new process forked by a traced
+ * one is traced on the BPF side at once and reported as MV_EV_FORK.
+ * Returns 0 or a negative errno.
+ */
+int probes__follow_forks(struct probes *pr);
+
 /* Follow pid's exec and exit. Returns 0 or a negative errno. */
 int probes__trace_pid(struct probes *pr, pid_t pid);
 
@@ -35,7 +42,9 @@ int probes__trace_pid(struct probes *pr, pid_t pid);
 int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 			char *err, size_t err_len);
 
-/* Detach pid's heap probes (if any). */
+/* Detach pid's heap probes (if any); its fork, exec and exit are still followed. */
+void probes__detach_heap(struct probes *pr, pid_t pid);
+/* Stop following pid and detach its heap probes (if any). */
 void probes__detach_pid(struct probes *pr, pid_t pid);
 
 /* Wait up to timeout_ms for records and consume them; negative errno on failure. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
@@ -63,4 +64,63 @@ void report__release(struct proc_report *r)
 	free(r->sites);
 	r->sites = NULL;
 	r->cnt = 0;
+}
+
+static bool same_path(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static void add_totals(struct proc_group *g, const struct proc *p)
+{
+	g->exited += p->exited;
+	g->detached += p->detached && !p->exited;
+	g->heap.total_allocs += p->heap.total_allocs;
+	g->heap.total_frees += p->heap.total_frees;
+	g->heap.total_bytes += p->heap.total_bytes;
+	g->heap.outstanding_allocs += p->heap.outstanding_allocs;
+	g->heap.outstanding_bytes += p->heap.outstanding_bytes;
+	g->heap.unmatched_frees += p->heap.unmatched_frees;
+}
+
+int report__groups(const struct model *m, struct proc_group **out, size_t *cnt)
+{
+	struct proc_group *groups;
+	size_t i, j, n = 0;
+
+	*out = NULL;
+	*cnt = 0;
+	if (!m->proc_cnt)
+		return 0;
+	groups = calloc(m->proc_cnt, sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;
+	for (i = 0; i < m->proc_cnt; i++) {
+		const struct proc *p = m->procs[i];
+
+		for (j = 0; j < n && !same_path(groups[j].path, p->cgroup); j++)
+			;
+		if (j == n) {
+			groups[n].path = p->cgroup;
+			groups[n].procs = calloc(m->proc_cnt, sizeof(*groups[n].procs));
+			if (!groups[n++].procs) {
+				report__groups_free(groups, n);
+				return -ENOMEM;
+			}
+		}
+		groups[j].procs[groups[j].cnt++] = p;
+		add_totals(&groups[j], p);
+	}
+	*out = groups;
+	*cnt = n;
+	return 0;
+}
+
+void report__groups_free(struct proc_group *groups, size_t cnt)
+{
+	size_t i;
+
+	for (i = 0; groups && i < cnt; i++)
+		free(groups[i].procs);
+	free(groups);
 }

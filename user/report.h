@@ -26,6 +26,22 @@ struct proc_report {
 	uint64_t allocs;
 };
 
+/* The processes of one cgroup (path NULL: not tracing a cgroup) and their totals. */
+struct proc_group {
+	const char *path;
+	const struct proc **procs;	/* in the model's order */
+	size_t cnt;
+	size_t exited, detached;
+	struct heap_totals heap;	/* sums; peak_outstanding_bytes is not summed (0) */
+};
+
+/*
+ * Group m's processes by cgroup, groups in order of first appearance.
+ * Returns 0 or -ENOMEM; release with report__groups_free.
+ */
+int report__groups(const struct model *m, struct proc_group **out, size_t *cnt);
+void report__groups_free(struct proc_group *groups, size_t cnt);
+
 /*
  * Build the report of p at now_ms, counting only blocks allocated at least
  * min_age_ms before now_ms. Returns 0 or -ENOMEM; release with report__release.

@@ -120,8 +120,22 @@ static int write_proc(struct json_writer *w, const struct model *m, const struct
 	json_string(w, p->comm);
 	json_key(w, "exe");
 	json_string(w, p->exe);
+	json_key(w, "ns_pid");
+	if (p->ns_pid)
+		json_i64(w, p->ns_pid);
+	else
+		json_null(w);
+	json_key(w, "parent_pid");
+	if (p->parent_pid)
+		json_i64(w, p->parent_pid);
+	else
+		json_null(w);
+	json_key(w, "cgroup");
+	json_string(w, p->cgroup);
 	json_key(w, "exited");
 	json_bool(w, p->exited);
+	json_key(w, "detached");
+	json_bool(w, p->detached && !p->exited);
 	write_exit(w, p);
 	json_key(w, "heap");
 	write_heap(w, &p->heap);
@@ -142,7 +156,10 @@ static void write_target(struct json_writer *w, const struct json_report_info *i
 	int i;
 
 	json_object_begin(w);
-	if (info->command) {
+	if (info->cgroup) {
+		json_key(w, "cgroup");
+		json_string(w, info->cgroup);
+	} else if (info->command) {
 		json_key(w, "command");
 		json_array_begin(w);
 		for (i = 0; i < info->command_argc; i++)
@@ -152,6 +169,8 @@ static void write_target(struct json_writer *w, const struct json_report_info *i
 		json_key(w, "pid");
 		json_i64(w, info->target_pid);
 	}
+	json_key(w, "follow");
+	json_bool(w, info->follow || info->cgroup);
 	json_object_end(w);
 }
 
@@ -169,6 +188,68 @@ static void write_options(struct json_writer *w, const struct json_report_info *
 	json_key(w, "min_age_s");
 	json_double(w, info->min_age_s);
 	json_object_end(w);
+}
+
+static void write_attach(struct json_writer *w, const struct json_report_info *info)
+{
+	json_object_begin(w);
+	write_u64_field(w, "attached", info->attached);
+	write_u64_field(w, "failed", info->attach_failed);
+	write_u64_field(w, "forks_followed", info->fork_attach_cnt);
+	json_key(w, "fork_to_attach_max_ms");
+	if (info->fork_attach_cnt)
+		json_double(w, info->fork_attach_max_ms);
+	else
+		json_null(w);
+	json_key(w, "fork_to_attach_median_ms");
+	if (info->fork_attach_cnt)
+		json_double(w, info->fork_attach_median_ms);
+	else
+		json_null(w);
+	json_object_end(w);
+}
+
+static void write_group(struct json_writer *w, const struct proc_group *g)
+{
+	size_t i;
+
+	json_object_begin(w);
+	json_key(w, "path");
+	json_string(w, g->path);
+	json_key(w, "pids");
+	json_array_begin(w);
+	for (i = 0; i < g->cnt; i++)
+		json_i64(w, g->procs[i]->pid);
+	json_array_end(w);
+	write_u64_field(w, "exited", g->exited);
+	write_u64_field(w, "detached", g->detached);
+	json_key(w, "heap");
+	json_object_begin(w);
+	write_u64_field(w, "outstanding_bytes", g->heap.outstanding_bytes);
+	write_u64_field(w, "outstanding_allocs", g->heap.outstanding_allocs);
+	write_u64_field(w, "total_allocs", g->heap.total_allocs);
+	write_u64_field(w, "total_frees", g->heap.total_frees);
+	write_u64_field(w, "total_bytes", g->heap.total_bytes);
+	write_u64_field(w, "unmatched_frees", g->heap.unmatched_frees);
+	json_object_end(w);
+	json_object_end(w);
+}
+
+static int write_groups(struct json_writer *w, const struct model *m)
+{
+	struct proc_group *groups;
+	size_t i, cnt;
+	int ret;
+
+	ret = report__groups(m, &groups, &cnt);
+	if (ret)
+		return ret;
+	json_array_begin(w);
+	for (i = 0; i < cnt; i++)
+		write_group(w, &groups[i]);
+	json_array_end(w);
+	report__groups_free(groups, cnt);
+	return 0;
 }
 
 static void write_health(struct json_writer *w, const struct model *m,
@@ -189,6 +270,8 @@ static void write_health(struct json_writer *w, const struct model *m,
 	write_u64_field(w, "ringbuf_full", info->lost[MV_LOSS_RINGBUF]);
 	write_u64_field(w, "inflight_full", info->lost[MV_LOSS_INFLIGHT]);
 	json_object_end(w);
+	json_key(w, "attach");
+	write_attach(w, info);
 	json_object_end(w);
 }
 
@@ -221,6 +304,8 @@ int report_json__write(FILE *out, const struct model *m, const struct json_repor
 	write_options(w, info);
 	json_key(w, "health");
 	write_health(w, m, info);
+	json_key(w, "cgroups");
+	ret = write_groups(w, m);
 	json_key(w, "processes");
 	json_array_begin(w);
 	for (i = 0; i < m->proc_cnt && !ret; i++)

@@ -3,6 +3,7 @@
 #ifndef MV_REPORT_JSON_H
 #define MV_REPORT_JSON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -17,6 +18,13 @@ struct json_report_info {
 	pid_t target_pid;		/* 0 when a command was launched */
 	char *const *command;		/* NULL when -p */
 	int command_argc;
+	const char *cgroup;		/* --cgroup path, NULL if none */
+	bool follow;			/* -f */
+	uint32_t attached;		/* processes attached */
+	uint32_t attach_failed;		/* processes that could not be attached */
+	uint32_t fork_attach_cnt;	/* forked children attached */
+	double fork_attach_max_ms;	/* their delay from fork to probes live */
+	double fork_attach_median_ms;
 	double interval_s;
 	double duration_opt_s;		/* 0 = none */
 	unsigned int top;

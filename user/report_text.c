@@ -47,13 +47,17 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 {
 	const struct proc *p = r->proc;
 	double secs = o->elapsed_ms ? o->elapsed_ms / 1000.0 : 1.0;
-	char bytes[32], state[48] = "";
+	char bytes[32], state[48] = "", ns[24] = "";
 
 	if (p->exited)
 		snprintf(state, sizeof(state), " [exited]");
-	fprintf(out, "PID %d (%s)%s: %s outstanding in %llu allocs | %.0f allocs/s %.0f frees/s"
+	else if (p->detached)
+		snprintf(state, sizeof(state), " [left the cgroup]");
+	if (p->ns_pid)
+		snprintf(ns, sizeof(ns), " [ns %d]", p->ns_pid);
+	fprintf(out, "PID %d%s (%s)%s: %s outstanding in %llu allocs | %.0f allocs/s %.0f frees/s"
 		" | unmatched frees %llu | lost %llu\n",
-		p->pid, p->comm, state, format_bytes(p->heap.outstanding_bytes, bytes, sizeof(bytes)),
+		p->pid, ns, p->comm, state, format_bytes(p->heap.outstanding_bytes, bytes, sizeof(bytes)),
 		(unsigned long long)p->heap.outstanding_allocs, p->interval_allocs / secs,
 		p->interval_frees / secs, (unsigned long long)p->heap.unmatched_frees,
 		(unsigned long long)o->lost_events);
@@ -92,21 +96,37 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 	return 0;
 }
 
+static void print_group_header(FILE *out, const struct proc_group *g)
+{
+	char bytes[32];
+
+	fprintf(out, "cgroup %s: %zu processes (%zu exited, %zu left), %s outstanding in %llu "
+		"allocs\n", g->path, g->cnt, g->exited, g->detached,
+		format_bytes(g->heap.outstanding_bytes, bytes, sizeof(bytes)),
+		(unsigned long long)g->heap.outstanding_allocs);
+}
+
 int report_text__print(FILE *out, const struct model *m, const struct text_report_opts *o)
 {
+	struct proc_group *groups;
+	size_t i, j, cnt;
 	char age[32];
-	size_t i;
 	int ret;
 
 	fprintf(out, "%s report at +%s\n", o->final ? "=== final" : "---",
 		format_age_ms(o->now_ms, age, sizeof(age)));
 	if (!m->proc_cnt)
 		fprintf(out, "no allocations seen yet\n");
-	for (i = 0; i < m->proc_cnt; i++) {
-		ret = print_proc(out, m, m->procs[i], o);
-		if (ret)
-			return ret;
+	ret = report__groups(m, &groups, &cnt);
+	if (ret)
+		return ret;
+	for (i = 0; i < cnt && !ret; i++) {
+		if (groups[i].path)
+			print_group_header(out, &groups[i]);
+		for (j = 0; j < groups[i].cnt && !ret; j++)
+			ret = print_proc(out, m, groups[i].procs[j], o);
 	}
+	report__groups_free(groups, cnt);
 	fflush(out);
-	return 0;
+	return ret;
 }

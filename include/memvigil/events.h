@@ -34,6 +34,9 @@ enum mv_event_type {
 	MV_EV_FREE = 2,		/* addr was freed */
 	MV_EV_EXEC = 3,		/* pid replaced its image */
 	MV_EV_EXIT = 4,		/* pid's last thread exited; exit_code as in wait(2) */
+	MV_EV_FORK = 5,		/* traced addr (a pid) forked the new process pid; pid is
+				 * already traced on the BPF side when the record is sent */
+	/* 6..9 are reserved for more process lifecycle records */
 };
 
 /* Which allocator entry point made an allocation (the outermost one). */
@@ -72,7 +75,7 @@ struct mv_event {
 	__u32 exit_code;	/* EXIT: as in wait(2) */
 	__u32 stack_depth;	/* ALLOC: frames that follow */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	__u64 addr;		/* block allocated or freed */
+	__u64 addr;		/* block allocated or freed; FORK: the parent's pid */
 	__u64 size;		/* ALLOC: bytes requested */
 	__u64 old_addr;		/* ALLOC by realloc: block it replaced, else 0 */
 };

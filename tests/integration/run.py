@@ -684,6 +684,98 @@ def test_sigkill_leaves_nothing_attached_and_the_target_runs_on(ctx):
     check(wl.wait(15) == 0, "the traced process did not exit normally after memvigil was killed")
 
 
+# --- following children ------------------------------------------------------
+
+def parse_pid_truth(text):
+    """Per-process ground truth: ({pid: {func: (bytes, allocs)}}, {pid: {clean funcs}})."""
+    truth, clean = {}, {}
+    for line in text.splitlines():
+        m = re.match(r"^TRUTH pid=(\d+) func=(\w+) bytes=(\d+) allocs=(\d+)$", line)
+        if m:
+            truth.setdefault(int(m[1]), {})[m[2]] = (int(m[3]), int(m[4]))
+        m = re.match(r"^CLEAN pid=(\d+) func=(\w+)$", line)
+        if m:
+            clean.setdefault(int(m[1]), set()).add(m[2])
+    return truth, clean
+
+
+def release_children(mv, count, timeout=30):
+    """Send SIGUSR1 to each "CHILD pid" line the workload printed once memvigil
+    (-v) says it attached that pid (the first time) or saw its exec (the
+    second time); returns the pids released."""
+    released = {}
+    deadline = time.monotonic() + timeout
+    while sum(released.values()) < count:
+        check(time.monotonic() < deadline, f"only {sum(released.values())} of {count} children "
+              f"were attached in {timeout}s; {mv.describe()}")
+        waiting = {}
+        for x in re.findall(r"^CHILD (\d+)$", mv.out(), re.M):
+            waiting[int(x)] = waiting.get(int(x), 0) + 1
+        err = "\n".join(mv.err_lines())
+        for pid, n in waiting.items():
+            if released.get(pid, 0) >= n:
+                continue
+            ready = (rf"PID {pid} \(forked by \d+\) attached" if n == 1
+                     else rf"PID {pid} exec'd ")
+            if re.search(ready, err):
+                os.kill(pid, signal.SIGUSR1)
+                released[pid] = n
+        time.sleep(0.05)
+    return set(released)
+
+
+def check_pid_truth(report, truth, clean):
+    for pid, funcs in sorted(truth.items()):
+        (proc,) = select_procs(report, pid=pid)
+        check_truth(report, [proc], funcs)
+        check_holds_nothing([proc], clean.get(pid, set()))
+    for pid, funcs in sorted(clean.items()):
+        check_holds_nothing(select_procs(report, pid=pid), funcs)
+
+
+def test_follow_reports_leaks_of_forked_children_grandchildren_and_exec(ctx):
+    json_path = ctx.path("follow.json")
+    mv = memvigil(ctx, ["-f", "-v", "-i", "0", "--json", json_path, "--",
+                        workload("fork_leak")])
+    released = release_children(mv, 5)
+    rc = mv.wait(EXIT_TIMEOUT_S)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    check(re.search(r"^TRUTH done$", mv.out(), re.M), f"fork_leak did not finish: "
+          f"{mv.out()[-300:]!r}")
+    report = load_report(json_path)
+    truth, clean = parse_pid_truth(mv.out())
+    check(len(truth) == 4 and len(clean) == 1, f"expected leaks in 4 processes and one clean "
+          f"one, got {sorted(truth)} and {sorted(clean)}")
+    check_pid_truth(report, truth, clean)
+    procs = {p["pid"]: p for p in report["processes"]}
+    check(released <= set(procs), f"children missing from the report: {released - set(procs)}")
+    for pid in released:
+        check(procs[pid]["exited"] is True and procs[pid]["exit_code"] == 0,
+              f"child {pid} not reported as exited with 0: {procs[pid]['exited']!r} "
+              f"{procs[pid]['exit_code']!r}")
+        check(procs[pid].get("parent_pid") in procs,
+              f"child {pid} names parent {procs[pid].get('parent_pid')!r}, not a traced pid")
+
+
+def test_without_follow_children_are_not_traced(ctx):
+    json_path = ctx.path("nofollow.json")
+    p, rc = run_to_end(ctx, ["-i", "0", "--json", json_path, "--", workload("fork_leak"),
+                             "--sleep", "50"])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = load_report(json_path)
+    check(len(report["processes"]) == 1, f"without -f only the command is traced; report has "
+          f"{[(x['pid'], x['comm']) for x in report['processes']]}")
+    truth, _ = parse_pid_truth(p.out())
+    (pid,) = [q for q, f in truth.items() if "leak_in_parent" in f]
+    check_pid_truth(report, {pid: truth[pid]}, {})
+
+
+def test_usage_error_follow_without_a_target(ctx):
+    p, rc = run_to_end(ctx, ["-f", "-i", "1"])
+    line = assert_one_line_error(p, rc, EX_USAGE)
+    check("follow" in line, f"error does not mention --follow: {line!r}")
+
+
 # --- bad inputs --------------------------------------------------------------
 
 def test_usage_error_without_a_target(ctx):

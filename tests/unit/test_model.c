@@ -203,3 +203,48 @@ Test(report, fully_freed_sites_are_left_out)
 	report__release(&r);
 	model__free(m);
 }
+
+Test(report, processes_group_by_cgroup_with_summed_totals)
+{
+	struct model *m = model__new(T0);
+	struct proc_group *g;
+	size_t cnt;
+
+	model__alloc(m, 1, MS(1), 0x1000, 10, 0, MV_KIND_MALLOC, stack_a, 2);
+	model__alloc(m, 2, MS(1), 0x1000, 20, 0, MV_KIND_MALLOC, stack_a, 2);
+	model__alloc(m, 3, MS(1), 0x1000, 40, 0, MV_KIND_MALLOC, stack_a, 2);
+	model__free_block(m, 3, 0x9999);
+	cr_assert_eq(model__set_origin(model__find(m, 1), 0, 0, "/a"), 0);
+	cr_assert_eq(model__set_origin(model__find(m, 2), 5, 1, "/b"), 0);
+	cr_assert_eq(model__set_origin(model__find(m, 3), 0, 1, "/a"), 0);
+	model__exit(m, 3, 0);
+	cr_assert_eq(report__groups(m, &g, &cnt), 0);
+	cr_assert_eq(cnt, 2);
+	cr_assert_str_eq(g[0].path, "/a");
+	cr_assert_eq(g[0].cnt, 2);
+	cr_assert_eq(g[0].procs[1]->pid, 3);
+	cr_assert_eq(g[0].heap.outstanding_bytes, 50);
+	cr_assert_eq(g[0].heap.unmatched_frees, 1);
+	cr_assert_eq(g[0].exited, 1);
+	cr_assert_str_eq(g[1].path, "/b");
+	cr_assert_eq(g[1].heap.outstanding_bytes, 20);
+	report__groups_free(g, cnt);
+	model__free(m);
+}
+
+Test(report, without_cgroups_all_processes_are_one_group_with_no_path)
+{
+	struct model *m = model__new(T0);
+	struct proc_group *g;
+	size_t cnt;
+
+	model__alloc(m, 1, MS(1), 0x1000, 10, 0, MV_KIND_MALLOC, stack_a, 2);
+	model__alloc(m, 2, MS(1), 0x1000, 20, 0, MV_KIND_MALLOC, stack_a, 2);
+	cr_assert_eq(report__groups(m, &g, &cnt), 0);
+	cr_assert_eq(cnt, 1);
+	cr_assert_null(g[0].path);
+	cr_assert_eq(g[0].cnt, 2);
+	cr_assert_eq(g[0].heap.total_bytes, 30);
+	report__groups_free(g, cnt);
+	model__free(m);
+}

@@ -62,6 +62,24 @@ Test(options, no_target_is_a_usage_error)
 	cr_assert(strstr(err, "no target"), "%s", err);
 }
 
+Test(options, follow_without_a_target_is_a_usage_error)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-f"), -EINVAL);
+	cr_assert(strstr(err, "--follow"), "%s", err);
+}
+
+Test(options, follow_with_a_pid_or_a_command_is_accepted)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-f", "-p", "7"), 0, "%s", err);
+	cr_assert(o.follow);
+	cr_assert_eq(PARSE(&o, "--follow", "--", "true"), 0, "%s", err);
+	cr_assert(o.follow);
+}
+
 Test(options, pid_and_command_together_are_rejected)
 {
 	struct options o;

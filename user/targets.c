@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "allocator.h"
+#include "log.h"
+#include "target.h"
+#include "targets.h"
+
+/* How long after an exec memvigil waits for the new image to map its allocator. */
+#define EXEC_SETTLE_NS (2000ull * 1000000)
+
+struct targets {
+	struct probes *pr;
+	struct model *model;
+	struct symbolizer *sym;
+	bool at_entry;
+	struct target *items;
+	size_t cnt, cap;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+struct targets *targets__new(struct probes *pr, struct model *m, struct symbolizer *sym,
+			     bool at_entry)
+{
+	struct targets *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->pr = pr;
+	t->model = m;
+	t->sym = sym;
+	t->at_entry = at_entry;
+	return t;
+}
+
+void targets__free(struct targets *t)
+{
+	if (!t)
+		return;
+	free(t->items);
+	free(t);
+}
+
+struct target *targets__find(const struct targets *t, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < t->cnt; i++)
+		if (t->items[i].pid == pid)
+			return &t->items[i];
+	return NULL;
+}
+
+size_t targets__cnt(const struct targets *t)
+{
+	return t->cnt;
+}
+
+const struct target *targets__at(const struct targets *t, size_t i)
+{
+	return i < t->cnt ? &t->items[i] : NULL;
+}
+
+size_t targets__count_state(const struct targets *t, enum target_state state)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->cnt; i++)
+		n += t->items[i].state == state;
+	return n;
+}
+
+pid_t targets__parse_ns_pid(const char *status)
+{
+	const char *line = strstr(status, "\nNSpid:");
+	long first = 0, last = 0, v;
+	char *end;
+	int n;
+
+	if (!line)
+		return 0;
+	line += strlen("\nNSpid:");
+	for (n = 0; n < 64; n++, line = end) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		v = strtol(line, &end, 10);
+		if (end == line)
+			break;
+		if (!n)
+			first = v;
+		last = v;
+	}
+	return n > 1 && last != first && last > 0 ? (pid_t)last : 0;
+}
+
+static pid_t read_ns_pid(pid_t pid)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	buf[0] = '\n';
+	n = read(fd, buf + 1, sizeof(buf) - 2);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n + 1] = '\0';
+	return targets__parse_ns_pid(buf);
+}
+
+static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len)
+{
+	char path[64];
+	ssize_t n;
+
+	target__comm(pid, comm, comm_len);
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, exe_len - 1);
+	exe[n > 0 ? n : 0] = '\0';
+}
+
+static struct target *target_add(struct targets *t, pid_t pid)
+{
+	struct target *tg = targets__find(t, pid);
+
+	if (tg)
+		return tg;
+	if (t->cnt == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+
+		tg = realloc(t->items, cap * sizeof(*tg));
+		if (!tg)
+			return NULL;
+		t->items = tg;
+		t->cap = cap;
+	}
+	tg = &t->items[t->cnt++];
+	memset(tg, 0, sizeof(*tg));
+	tg->pid = pid;
+	tg->state = TARGET_FAILED;
+	return tg;
+}
+
+static void log_sites(pid_t pid, const struct allocator *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->func_cnt; i++) {
+		const struct alloc_func *f = &a->funcs[i];
+
+		if (f->alias_of)
+			log_info("  %-15s same address as %s, probed once", allocator__kind_name(f->kind),
+				 f->alias_of);
+		else
+			log_info("  %-15s probe at +%llu: %s", allocator__kind_name(f->kind),
+				 (unsigned long long)(f->offset - f->entry), f->site_why);
+	}
+	log_info("PID %d: probing %zu allocator functions in %s", pid, a->func_cnt, a->path);
+}
+
+static uint32_t kinds_of(const struct allocator *a)
+{
+	uint32_t kinds = 0;
+	size_t i;
+
+	for (i = 0; i < a->func_cnt; i++)
+		kinds |= 1u << a->funcs[i].kind;
+	return kinds;
+}
+
+/* Attach a's probes in tg's process and record its image in the model. */
+static int attach_heap(struct targets *t, struct target *tg, const struct allocator *a,
+		       char *err, size_t err_len)
+{
+	char comm[16], exe[PATH_MAX];
+	struct stat st;
+	struct proc *p;
+	int ret;
+
+	ret = probes__attach_heap(t->pr, tg->pid, a, err, err_len);
+	if (ret)
+		return ret;
+	tg->has_heap = true;
+	if (stat(a->open_path, &st) == 0) {
+		tg->lib_dev = st.st_dev;
+		tg->lib_ino = st.st_ino;
+	}
+	log_sites(tg->pid, a);
+	read_image(tg->pid, comm, sizeof(comm), exe, sizeof(exe));
+	p = model__proc(t->model, tg->pid);
+	if (!p || model__set_image(p, comm, exe[0] ? exe : NULL, a->path, kinds_of(a))) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A process that exited before it could be attached gives ESRCH or ENOENT. */
+static int gone_error(pid_t pid, int ret, char *err, size_t err_len)
+{
+	if (kill(pid, 0) && errno == ESRCH) {
+		snprintf(err, err_len, "PID %d exited while memvigil was attaching", pid);
+		return -ESRCH;
+	}
+	return ret;
+}
+
+static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
+		      char *err, size_t err_len)
+{
+	struct allocator *a = calloc(1, sizeof(*a));
+	struct proc *p;
+	int ret;
+
+	if (!a) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	p = model__proc(t->model, tg->pid);
+	if (!p || model__set_origin(p, tg->ns_pid, tg->parent_pid, cgroup)) {
+		snprintf(err, err_len, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = probes__trace_pid(t->pr, tg->pid);
+	if (ret) {
+		snprintf(err, err_len, "cannot register PID %d: %s", tg->pid, strerror(-ret));
+		goto out;
+	}
+	ret = allocator__resolve(tg->pid, a, t->at_entry, err, err_len);
+	if (ret)
+		goto out;
+	ret = symbolizer__capture(t->sym, tg->pid);
+	if (ret) {
+		snprintf(err, err_len, "cannot read the mappings of PID %d: %s", tg->pid,
+			 strerror(-ret));
+		goto out;
+	}
+	ret = attach_heap(t, tg, a, err, err_len);
+out:
+	free(a);
+	return ret;
+}
+
+int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *cgroup,
+		    uint64_t seen_ns, char *err, size_t err_len)
+{
+	struct target *tg = target_add(t, pid);
+	int ret;
+
+	if (!tg) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	if (tg->state == TARGET_ATTACHED)
+		return 0;
+	tg->state = TARGET_FAILED;
+	tg->parent_pid = parent_pid;
+	tg->seen_ns = seen_ns;
+	tg->ns_pid = read_ns_pid(pid);
+	ret = attach_one(t, tg, cgroup, err, err_len);
+	if (ret) {
+		probes__detach_pid(t->pr, pid);
+		tg->has_heap = false;
+		return gone_error(pid, ret, err, err_len);
+	}
+	tg->state = TARGET_ATTACHED;
+	tg->attached_ns = mono_ns();
+	return 0;
+}
+
+/* Keep tg's image in the model current after an exec. */
+static void refresh_image(struct targets *t, pid_t pid)
+{
+	struct proc *p = model__find(t->model, pid);
+	char comm[16], exe[PATH_MAX];
+
+	if (!p)
+		return;
+	read_image(pid, comm, sizeof(comm), exe, sizeof(exe));
+	model__set_image(p, comm, exe[0] ? exe : NULL, p->alloc_lib, p->alloc_kinds);
+}
+
+/* Re-resolve tg's allocator; re-attach only if the library changed. */
+static int reresolve(struct targets *t, struct target *tg, char *err, size_t err_len)
+{
+	struct allocator *a = calloc(1, sizeof(*a));
+	struct stat st;
+	int ret;
+
+	if (!a) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	ret = allocator__resolve(tg->pid, a, t->at_entry, err, err_len);
+	if (ret)
+		goto out;
+	tg->exec_pending = false;
+	if (tg->has_heap && stat(a->open_path, &st) == 0 &&
+	    (uint64_t)st.st_dev == tg->lib_dev && (uint64_t)st.st_ino == tg->lib_ino) {
+		/* Same library: the PID-filtered probes follow the new image. */
+		refresh_image(t, tg->pid);
+		goto out;
+	}
+	probes__detach_heap(t->pr, tg->pid);
+	tg->has_heap = false;
+	ret = attach_heap(t, tg, a, err, err_len);
+	if (ret)
+		ret = gone_error(tg->pid, ret, err, err_len);
+out:
+	free(a);
+	return ret;
+}
+
+int targets__exec(struct targets *t, pid_t pid, char *err, size_t err_len)
+{
+	struct target *tg = targets__find(t, pid);
+	int ret;
+
+	symbolizer__forget(t->sym, pid);
+	symbolizer__capture(t->sym, pid);
+	if (!tg || tg->state != TARGET_ATTACHED)
+		return 0;
+	refresh_image(t, pid);
+	tg->exec_ns = mono_ns();
+	tg->exec_pending = true;
+	ret = reresolve(t, tg, err, err_len);
+	/*
+	 * The dynamic linker may not have mapped the C library yet: keep the
+	 * probes (they apply if it maps the same library) and look again.
+	 */
+	return ret == -ENOENT ? 0 : ret;
+}
+
+void targets__recheck(struct targets *t, uint64_t now_ns)
+{
+	char err[512];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < t->cnt; i++) {
+		struct target *tg = &t->items[i];
+
+		if (tg->state != TARGET_ATTACHED || !tg->exec_pending)
+			continue;
+		ret = reresolve(t, tg, err, sizeof(err));
+		if (ret == -ENOENT && now_ns - tg->exec_ns < EXEC_SETTLE_NS)
+			continue;
+		tg->exec_pending = false;
+		if (ret)
+			log_warn("after exec: %s", err);
+	}
+}
+
+void targets__exited(struct targets *t, pid_t pid, int status)
+{
+	struct target *tg = targets__find(t, pid);
+
+	(void)status;
+	if (!tg || tg->state == TARGET_EXITED)
+		return;
+	probes__detach_pid(t->pr, pid);
+	tg->has_heap = false;
+	tg->state = TARGET_EXITED;
+}
+
+void targets__detach(struct targets *t, pid_t pid)
+{
+	struct target *tg = targets__find(t, pid);
+	struct proc *p = model__find(t->model, pid);
+
+	if (!tg || tg->state == TARGET_EXITED || tg->state == TARGET_DETACHED)
+		return;
+	probes__detach_pid(t->pr, pid);
+	tg->has_heap = false;
+	tg->state = TARGET_DETACHED;
+	if (p)
+		p->detached = true;
+}
+
+void targets__reap_gone(struct targets *t)
+{
+	struct proc *p;
+	size_t i;
+
+	for (i = 0; i < t->cnt; i++) {
+		struct target *tg = &t->items[i];
+
+		if (tg->state != TARGET_ATTACHED || kill(tg->pid, 0) == 0 || errno != ESRCH)
+			continue;
+		targets__exited(t, tg->pid, 0);
+		p = model__find(t->model, tg->pid);
+		if (p && !p->exited) {
+			p->exited = true;
+			p->exit_status = -1;	/* unknown: neither exit code nor signal */
+		}
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void targets__fork_delays(const struct targets *t, size_t *cnt, uint64_t *max_ns,
+			  uint64_t *median_ns)
+{
+	uint64_t *d = calloc(t->cnt ? t->cnt : 1, sizeof(*d));
+	size_t i, n = 0;
+
+	*cnt = 0;
+	*max_ns = *median_ns = 0;
+	if (!d)
+		return;
+	for (i = 0; i < t->cnt; i++) {
+		const struct target *tg = &t->items[i];
+
+		if (tg->parent_pid && tg->attached_ns && tg->attached_ns > tg->seen_ns)
+			d[n++] = tg->attached_ns - tg->seen_ns;
+	}
+	if (n) {
+		qsort(d, n, sizeof(*d), cmp_u64);
+		*cnt = n;
+		*max_ns = d[n - 1];
+		*median_ns = d[n / 2];
+	}
+	free(d);
+}
