@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
+#include "ustack.bpf.h"
 
 /* Arguments of the outermost allocator call a thread is in. */
 struct inflight_call {
@@ -131,31 +132,28 @@ int BPF_UPROBE(free_enter, void *ptr)
 static __always_inline void emit_alloc(void *ctx, __u32 pid, __u32 tid,
 				       struct inflight_call *call, __u64 addr)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, depth;
 	struct mv_event *e;
+	bool truncated;
 	__u64 bytes;
-	long n;
 
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return;
-	n = bpf_get_stack(ctx, (void *)(e + 1),
-			  MV_MAX_STACK_DEPTH * sizeof(__u64), BPF_F_USER_STACK);
-	if (n < 0) {
+	depth = ustack_walk(ctx, (__u64 *)(e + 1), &truncated);
+	if (truncated)
 		count_loss(MV_LOSS_STACK);
-		n = 0;
-	}
 	e->type = MV_EV_ALLOC;
 	e->pid = pid;
 	e->tid = tid;
 	e->kind = call->kind;
 	e->exit_code = 0;
-	e->stack_depth = n / sizeof(__u64);
+	e->stack_depth = depth;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->addr = addr;
 	e->size = call->size;
 	e->old_addr = call->old_addr;
-	bytes = sizeof(*e) + (__u64)n;
+	bytes = sizeof(*e) + depth * sizeof(__u64);
 	if (bytes > MV_EVENT_MAX_BYTES)
 		bytes = MV_EVENT_MAX_BYTES;
 	if (bpf_ringbuf_output(&events, e, bytes, ringbuf_wakeup_flags()))

@@ -57,7 +57,7 @@ enum mv_alloc_kind {
 /* Why an event could be lost; indexes the BPF counter map. */
 enum mv_loss_reason {
 	MV_LOSS_RINGBUF = 0,	/* ring buffer full */
-	MV_LOSS_STACK,		/* user stack could not be read (event kept, stack empty) */
+	MV_LOSS_STACK,		/* user stack cut at MV_MAX_STACK_DEPTH (event kept) */
 	MV_LOSS_INFLIGHT,	/* per-thread call state map full */
 	MV_LOSS_CNT,
 };

@@ -577,6 +577,29 @@ def test_leak_without_frame_pointer_is_the_first_frame(ctx):
     check_truth(report, select_procs(report, exe_name="nofp_leak"), truth)
 
 
+def test_stack_deeper_than_64_frames_is_cut_and_counted(ctx):
+    json_path = ctx.path("deep.json")
+    p, rc = run_to_end(ctx, ["-i", "0", "--json", json_path, "--", workload("deep_stack")])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = load_report(json_path)
+    truth, _, _ = parse_truth(p.out())
+    (proc,) = select_procs(report, exe_name="deep_stack")
+    check_truth(report, [proc], truth)
+    depth = {}
+    for s in proc["stacks"]:
+        frames = s.get("frames") or []
+        if frames and frames[0].get("symbol") in ("leak_deep", "leak_shallow"):
+            depth[frames[0]["symbol"]] = [f.get("symbol") for f in frames]
+    check(len(depth["leak_deep"]) == 64 and set(depth["leak_deep"][1:]) == {"descend"},
+          f"deep stack has {len(depth['leak_deep'])} frames, expected 64 "
+          f"(leak_deep then descend only): {depth['leak_deep'][:4]}...{depth['leak_deep'][-2:]}")
+    check(depth["leak_shallow"][:2] == ["leak_shallow", "main"],
+          f"shallow stack is {depth['leak_shallow']}")
+    check(report["health"]["stack_errors"] == 1,
+          f"stack_errors {report['health']['stack_errors']}, expected 1 (the deep leak); "
+          f"{health(report)}")
+
+
 def test_json_dash_writes_only_the_report_to_stdout_demo_leak_exact(ctx):
     # demo_leak writes only to stderr, so stdout must be exactly the JSON report.
     p, rc = run_to_end(ctx, ["-i", "0", "--json", "-", "--", workload("demo_leak")])
