@@ -297,7 +297,10 @@ static void refresh_image(struct targets *t, pid_t pid)
 	if (!p)
 		return;
 	read_image(pid, comm, sizeof(comm), exe, sizeof(exe));
-	model__set_image(p, comm, exe[0] ? exe : NULL, p->alloc_lib, p->alloc_kinds);
+	/* Gone already (a zombie has no exe): keep what was known. */
+	if (!exe[0])
+		return;
+	model__set_image(p, comm, exe, p->alloc_lib, p->alloc_kinds);
 }
 
 /* Re-resolve tg's allocator; re-attach only if the library changed. */
