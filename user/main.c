@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "allocator.h"
+#include "cgroup.h"
 #include "consumer.h"
 #include "log.h"
 #include "model.h"
@@ -29,6 +30,8 @@
 #include "targets.h"
 
 #define POLL_MS 100
+/* How often a traced cgroup is scanned for processes that entered or left it. */
+#define CGROUP_SCAN_MS 200
 #define TERMINATE_GRACE_MS 2000
 
 static volatile sig_atomic_t stop_requested;
@@ -48,6 +51,11 @@ struct session {
 	struct symbolizer *sym;
 	struct probes *probes;
 	struct targets *targets;
+	bool cgroup_mode;		/* --cgroup */
+	struct cgroup_root cg;
+	uint64_t last_scan_ns;
+	pid_t *scan_seen;		/* processes the current scan found */
+	size_t scan_seen_cnt, scan_seen_cap;
 	struct consumer consumer;
 	uint32_t last_report_ms;
 	char err[512];
@@ -116,10 +124,12 @@ static void on_exit_event(void *ctx, pid_t pid, int status)
 static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
 {
 	struct session *s = ctx;
+	struct proc *pp = model__find(s->model, parent);
 	const struct target *tg;
 	int ret;
 
-	ret = targets__attach(s->targets, child, parent, NULL, ts_ns, s->err, sizeof(s->err));
+	ret = targets__attach(s->targets, child, parent, pp ? pp->cgroup : NULL, ts_ns, s->err,
+			      sizeof(s->err));
 	if (ret == -ESRCH) {
 		log_info("PID %d (forked by %d) exited before its probes were attached", child,
 			 parent);
@@ -175,10 +185,111 @@ static int debug_attach_delay(void)
 	return nanosleep(&ts, NULL);
 }
 
+static void remember_seen(struct session *s, pid_t pid)
+{
+	pid_t *grown;
+
+	if (s->scan_seen_cnt == s->scan_seen_cap) {
+		size_t cap = s->scan_seen_cap ? s->scan_seen_cap * 2 : 64;
+
+		grown = realloc(s->scan_seen, cap * sizeof(*grown));
+		if (!grown)
+			return;	/* then a process may look absent: checked before detaching */
+		s->scan_seen = grown;
+		s->scan_seen_cap = cap;
+	}
+	s->scan_seen[s->scan_seen_cnt++] = pid;
+}
+
+/* A process found in the traced cgroup: attach it unless it is known. */
+static void on_cgroup_proc(void *ctx, pid_t pid, const char *rel)
+{
+	struct session *s = ctx;
+	const struct target *tg = targets__find(s->targets, pid);
+	int ret;
+
+	remember_seen(s, pid);
+	if (pid == getpid() || (tg && tg->state != TARGET_DETACHED))
+		return;
+	ret = targets__attach(s->targets, pid, 0, rel, mono_ns(), s->err, sizeof(s->err));
+	if (ret && ret != -ESRCH)
+		log_warn("PID %d in cgroup %s is not traced: %s", pid, rel, s->err);
+	else if (!ret && tg)
+		log_info("PID %d came back into cgroup %s: attached again", pid, rel);
+}
+
+static bool seen_in_scan(const struct session *s, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->scan_seen_cnt; i++)
+		if (s->scan_seen[i] == pid)
+			return true;
+	return false;
+}
+
+/* Detach attached processes that are no longer in the traced cgroup. */
+static void detach_leavers(struct session *s)
+{
+	char rel[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < targets__cnt(s->targets); i++) {
+		const struct target *tg = targets__at(s->targets, i);
+
+		if (tg->state != TARGET_ATTACHED || seen_in_scan(s, tg->pid) ||
+		    cgroup__holds(&s->cg, tg->pid, rel, sizeof(rel)) ||
+		    (kill(tg->pid, 0) && errno == ESRCH))
+			continue;
+		log_info("PID %d left cgroup %s: detached", tg->pid, s->cg.path);
+		targets__detach(s->targets, tg->pid);
+	}
+}
+
+/*
+ * Attach the processes that entered the cgroup since the last scan, detach
+ * those that left. Returns 0, or -ENOENT once the cgroup is gone.
+ */
+static int scan_cgroup(struct session *s)
+{
+	int ret;
+
+	s->last_scan_ns = mono_ns();
+	s->scan_seen_cnt = 0;
+	ret = cgroup__scan(&s->cg, on_cgroup_proc, s);
+	if (ret)
+		return ret;
+	detach_leavers(s);
+	return 0;
+}
+
+static int start_cgroup(struct session *s)
+{
+	uint64_t t0 = mono_ns();
+	size_t n;
+	int ret;
+
+	ret = scan_cgroup(s);
+	if (ret) {
+		snprintf(s->err, sizeof(s->err), "cgroup %s was removed before tracing began",
+			 s->opts.cgroup);
+		return ret;
+	}
+	n = targets__count_state(s->targets, TARGET_ATTACHED);
+	log_info("cgroup %s: %zu processes attached in %.1f ms (first scan to last attach)",
+		 s->cg.path, n, (mono_ns() - t0) / 1e6);
+	if (!targets__cnt(s->targets))
+		log_warn("cgroup %s has no processes yet; waiting for some to enter it "
+			 "(Ctrl-C or -d ends tracing)", s->opts.cgroup);
+	return 0;
+}
+
 static int start_target(struct session *s)
 {
 	int ret;
 
+	if (s->cgroup_mode)
+		return start_cgroup(s);
 	if (s->opts.command) {
 		ret = target__launch_held(s->opts.command, &s->pid, s->err, sizeof(s->err));
 		if (ret)
@@ -200,6 +311,14 @@ static void print_banner(struct session *s)
 {
 	struct proc *p = model__find(s->model, s->pid);
 	FILE *out = s->json_out == stdout ? stderr : stdout;
+
+	if (s->cgroup_mode) {
+		fprintf(out, "Tracing cgroup %s (%s, %zu processes)... Ctrl-C to end.\n",
+			s->cg.path, s->cg.v2 ? "v2" : "v1",
+			targets__count_state(s->targets, TARGET_ATTACHED));
+		fflush(out);
+		return;
+	}
 
 	fprintf(out, "Tracing PID %d (%s) heap via %s%s... Ctrl-C to end.\n", s->pid,
 		p ? p->comm : "?", p && p->alloc_lib ? p->alloc_lib : "?",
@@ -270,7 +389,12 @@ static int run_loop(struct session *s)
 		reap_child(s, false);
 		targets__recheck(s->targets, mono_ns());
 		targets__reap_gone(s->targets);
-		if (!targets__count_state(s->targets, TARGET_ATTACHED))
+		if (s->cgroup_mode && mono_ns() - s->last_scan_ns >= CGROUP_SCAN_MS * 1000000ull &&
+		    scan_cgroup(s) == -ENOENT) {
+			log_warn("cgroup %s was removed while traced; tracing ends", s->opts.cgroup);
+			break;
+		}
+		if (!s->cgroup_mode && !targets__count_state(s->targets, TARGET_ATTACHED))
 			break;	/* every traced process has exited */
 		if (duration_ms && now_ms(s) >= duration_ms)
 			break;
@@ -333,6 +457,7 @@ static int write_json(struct session *s)
 	uname(&u);
 	targets__fork_delays(s->targets, &forks, &max_ns, &median_ns);
 	info.follow = s->opts.follow;
+	info.cgroup = s->cgroup_mode ? s->cg.path : NULL;
 	for (i = 0; i < targets__cnt(s->targets); i++) {
 		if (targets__at(s->targets, i)->attached_ns)
 			info.attached++;
@@ -396,7 +521,7 @@ static int trace(struct session *s)
 		log_error("out of memory");
 		return -ENOMEM;
 	}
-	if (s->opts.follow) {
+	if (s->opts.follow || s->cgroup_mode) {
 		ret = probes__follow_forks(s->probes);
 		if (ret) {
 			log_error("cannot attach the sched_process_fork tracepoint to follow children:"
@@ -430,6 +555,7 @@ static void session_free(struct session *s)
 		end_child(s);
 	probes__free(s->probes);
 	targets__free(s->targets);
+	free(s->scan_seen);
 	symbolizer__free(s->sym);
 	model__free(s->model);
 	if (s->json_out && s->json_out != stdout)
@@ -440,7 +566,10 @@ static int check_target(struct session *s)
 {
 	int ret;
 
-	if (s->opts.pid)
+	s->cgroup_mode = s->opts.cgroup != NULL;
+	if (s->cgroup_mode)
+		ret = cgroup__open(s->opts.cgroup, &s->cg, s->err, sizeof(s->err));
+	else if (s->opts.pid)
 		ret = target__check_pid(s->opts.pid, s->err, sizeof(s->err));
 	else
 		ret = target__check_command(s->opts.command, s->err, sizeof(s->err));

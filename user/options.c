@@ -10,6 +10,7 @@
 
 #define OPT_MIN_AGE 0x100
 #define OPT_ENTRY_PROBES 0x101
+#define OPT_CGROUP 0x102
 
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -21,10 +22,13 @@ static const char doc[] =
 	"Ctrl-C or SIGTERM ends tracing with a final report; SIGUSR1 prints a "
 	"report now. Requires root and a kernel with BTF.";
 
-static const char args_doc[] = "-p PID\n-- COMMAND [ARG...]";
+static const char args_doc[] = "-p PID\n-- COMMAND [ARG...]\n--cgroup=PATH";
 
 static const struct argp_option option_defs[] = {
 	{ "pid", 'p', "PID", 0, "trace a running process (all its threads)", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "trace every process in the cgroup directory PATH and its descendants (cgroup2 or "
+	  "v1), including those that enter it later", 0 },
 	{ "follow", 'f', NULL, 0,
 	  "also trace the processes the target forks, their children, and what they exec", 0 },
 	{ "duration", 'd', "SEC", 0,
@@ -121,6 +125,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return bad_value(ps, "--json", arg, "expected a file name or '-'");
 		o->json_path = arg;
 		break;
+	case OPT_CGROUP:
+		if (!*arg)
+			return bad_value(ps, "--cgroup", arg, "expected a cgroup directory");
+		o->cgroup = arg;
+		break;
 	case 'f':
 		o->follow = true;
 		break;
@@ -144,6 +153,13 @@ static int validate(struct parse_state *ps)
 {
 	struct options *o = ps->opts;
 
+	if (o->cgroup && (o->pid || o->command)) {
+		snprintf(ps->err, ps->err_len, "--cgroup traces a whole cgroup: give it without "
+			 "-p or a command");
+		return -EINVAL;
+	}
+	if (o->cgroup)
+		return 0;
 	if (!o->pid && !o->command && o->follow) {
 		snprintf(ps->err, ps->err_len,
 			 "--follow needs a target to follow: give -p PID or -- COMMAND");
@@ -151,7 +167,7 @@ static int validate(struct parse_state *ps)
 	}
 	if (!o->pid && !o->command) {
 		snprintf(ps->err, ps->err_len,
-			 "no target: give -p PID or -- COMMAND (see --help)");
+			 "no target: give -p PID, -- COMMAND or --cgroup=PATH (see --help)");
 		return -EINVAL;
 	}
 	if (o->pid && o->command) {

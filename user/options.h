@@ -11,6 +11,7 @@
 
 struct options {
 	pid_t pid;		/* -p, 0 if none */
+	const char *cgroup;	/* --cgroup, NULL if none */
 	char **command;		/* -- COMMAND [ARG...], NULL if none */
 	int command_argc;
 	double duration_s;	/* -d, 0 = until stopped */

@@ -55,12 +55,13 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 		snprintf(state, sizeof(state), " [left the cgroup]");
 	if (p->ns_pid)
 		snprintf(ns, sizeof(ns), " [ns %d]", p->ns_pid);
-	fprintf(out, "PID %d%s (%s)%s: %s outstanding in %llu allocs | %.0f allocs/s %.0f frees/s"
-		" | unmatched frees %llu | lost %llu\n",
+	/* Two lines, so that the namespace PID and state tags still fit 100 columns. */
+	fprintf(out, "PID %d%s (%s)%s: %s outstanding in %llu allocs\n",
 		p->pid, ns, p->comm, state, format_bytes(p->heap.outstanding_bytes, bytes, sizeof(bytes)),
-		(unsigned long long)p->heap.outstanding_allocs, p->interval_allocs / secs,
-		p->interval_frees / secs, (unsigned long long)p->heap.unmatched_frees,
-		(unsigned long long)o->lost_events);
+		(unsigned long long)p->heap.outstanding_allocs);
+	fprintf(out, "  %.0f allocs/s %.0f frees/s | unmatched frees %llu | lost %llu\n",
+		p->interval_allocs / secs, p->interval_frees / secs,
+		(unsigned long long)p->heap.unmatched_frees, (unsigned long long)o->lost_events);
 }
 
 static int print_proc(FILE *out, const struct model *m, const struct proc *p,

@@ -194,6 +194,7 @@ class Context:
     def __init__(self, name):
         self.name = name
         self.procs = []
+        self.cgroups = []
         self.tmp = tempfile.mkdtemp(prefix="memvigil-it-")
         os.chmod(self.tmp, 0o755)
 
@@ -222,6 +223,8 @@ class Context:
                     os.waitpid(pid, 0)
                 except ChildProcessError:
                     pass
+        for cg in reversed(self.cgroups):
+            remove_cgroup(cg)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -722,7 +725,7 @@ def parse_pid_truth(text):
     return truth, clean
 
 
-def release_children(mv, count, timeout=30):
+def release_children(mv, count, timeout=30, out=None):
     """Send SIGUSR1 to each "CHILD pid" line the workload printed once memvigil
     (-v) says it attached that pid (the first time) or saw its exec (the
     second time); returns the pids released."""
@@ -732,7 +735,7 @@ def release_children(mv, count, timeout=30):
         check(time.monotonic() < deadline, f"only {sum(released.values())} of {count} children "
               f"were attached in {timeout}s; {mv.describe()}")
         waiting = {}
-        for x in re.findall(r"^CHILD (\d+)$", mv.out(), re.M):
+        for x in re.findall(r"^CHILD (\d+)$", (out or mv).out(), re.M):
             waiting[int(x)] = waiting.get(int(x), 0) + 1
         err = "\n".join(mv.err_lines())
         for pid, n in waiting.items():
@@ -797,6 +800,290 @@ def test_usage_error_follow_without_a_target(ctx):
     p, rc = run_to_end(ctx, ["-f", "-i", "1"])
     line = assert_one_line_error(p, rc, EX_USAGE)
     check("follow" in line, f"error does not mention --follow: {line!r}")
+
+
+# --- cgroups -------------------------------------------------------------------
+
+def cgroup_mount(kind):
+    """Mount point of the cgroup v1 hierarchy with controller kind ("memory"), or of
+    cgroup2 (kind "cgroup2"), from /proc/mounts; None if there is none."""
+    with open("/proc/mounts") as f:
+        for line in f:
+            dev, mnt, fstype, opts = line.split()[:4]
+            if kind == "cgroup2" and fstype == "cgroup2":
+                return mnt
+            if fstype == "cgroup" and kind in opts.split(","):
+                return mnt
+    return None
+
+
+def own_cgroup(mount, kind):
+    """The directory of this process's own cgroup in that hierarchy."""
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            if (kind == "cgroup2" and ctrls == "") or kind in ctrls.split(","):
+                return mount + path
+    raise Failure(f"this process is in no {kind} cgroup")
+
+
+def make_cgroup(ctx, kind="memory", subdirs=()):
+    mount = cgroup_mount(kind)
+    if not mount:
+        raise Skip(f"no {kind} cgroup hierarchy is mounted (/proc/mounts)")
+    path = tempfile.mkdtemp(prefix="memvigil-test-", dir=mount)
+    ctx.cgroups.append(path)
+    for sub in subdirs:
+        os.mkdir(os.path.join(path, sub))
+    return path
+
+
+def move_to_cgroup(pid, cg):
+    with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+        f.write(str(pid))
+
+
+def cgroup_pids(cg):
+    pids = set()
+    for d, subdirs, _ in os.walk(cg):
+        try:
+            with open(os.path.join(d, "cgroup.procs")) as f:
+                pids.update(int(x) for x in f.read().split())
+        except OSError:
+            pass
+    return pids
+
+
+def remove_cgroup(path):
+    """Kill what is left in the cgroup tree and remove it, deepest first."""
+    for _ in range(100):
+        pids = cgroup_pids(path) if os.path.isdir(path) else set()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if not pids:
+            break
+        time.sleep(0.05)
+    if not os.path.isdir(path):
+        return
+    for d, _, _ in sorted(os.walk(path), key=lambda w: -w[0].count("/")):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+    check(not os.path.exists(path), f"cannot remove cgroup {path}")
+
+
+def spawn_in_cgroup(ctx, cg, argv, **kw):
+    return ctx.spawn(argv, preexec_fn=lambda: move_to_cgroup(os.getpid(), cg), **kw)
+
+
+def wait_attached(mv, pid, timeout=20):
+    mv.wait_line(rf"PID {pid}: probing \d+ allocator functions", timeout, stream="err")
+
+
+def test_cgroup_reports_each_leak_under_its_process_and_cgroup(ctx):
+    cg = make_cgroup(ctx, subdirs=["inner"])
+    inner = os.path.join(cg, "inner")
+    af = spawn_in_cgroup(ctx, cg, [workload("alloc_family"), "--wait"])
+    af.wait_line(r"^READY ", 10)
+    idle = spawn_in_cgroup(ctx, inner, [workload("spin"), "60"])
+    idle.wait_line(r"^SPIN ", 10)
+    fl = spawn_in_cgroup(ctx, inner, [workload("fork_leak"), "--wait"])
+    fl.wait_line(r"^READY ", 10)
+    json_path = ctx.path("cgroup.json")
+    mv = memvigil(ctx, ["--cgroup", cg, "-v", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    for p in (af, fl):
+        wait_attached(mv, p.pid)
+        os.kill(p.pid, signal.SIGUSR1)
+    release_children(mv, 5, out=fl)
+    fl.wait_line(r"^TRUTH done$", 30)
+    af.wait_line(r"^TRUTH done$", 30)
+    check(fl.wait(10) == 0, "fork_leak failed")
+    time.sleep(0.3)
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    report = load_report(json_path)
+    check(report["target"] == {"cgroup": cg, "follow": True},
+          f"target is {report['target']!r}")
+    truth, clean = parse_pid_truth(fl.out())
+    check(len(truth) == 4, f"fork_leak truth from {sorted(truth)}, expected 4 processes")
+    check_pid_truth(report, truth, clean)
+    af_truth, af_clean, _ = parse_truth(af.out())
+    (af_proc,) = select_procs(report, pid=af.pid)
+    check_truth(report, [af_proc], af_truth)
+    check_holds_nothing([af_proc], af_clean)
+    procs = {p["pid"]: p for p in report["processes"]}
+    want_cg = {af.pid: "/", idle.pid: "/inner", fl.pid: "/inner"}
+    want_cg.update({pid: "/inner" for pid in truth})
+    for pid, path in want_cg.items():
+        check(pid in procs, f"PID {pid} missing from the report")
+        check(procs[pid]["cgroup"] == path, f"PID {pid} reported in cgroup "
+              f"{procs[pid]['cgroup']!r}, expected {path!r}")
+    groups = {g["path"]: g for g in report["cgroups"]}
+    check(set(groups) == {"/", "/inner"}, f"cgroups {sorted(groups, key=str)}")
+    for path, g in groups.items():
+        members = [p for p in report["processes"] if p["cgroup"] == path]
+        check(sorted(g["pids"]) == sorted(p["pid"] for p in members),
+              f"cgroup {path} lists {g['pids']}")
+        total = sum(p["heap"]["outstanding_bytes"] for p in members)
+        check(g["heap"]["outstanding_bytes"] == total,
+              f"cgroup {path} totals {g['heap']['outstanding_bytes']} bytes, its processes {total}")
+    check(groups["/inner"]["exited"] == 5, f"/inner counts {groups['/inner']['exited']} "
+          f"exited processes, expected 5 (fork_leak, its 3 children and a grandchild)")
+    out = mv.out()
+    check(re.search(r"^cgroup /: 1 processes", out, re.M) and
+          re.search(r"^cgroup /inner: \d+ processes", out, re.M),
+          f"text report has no per-cgroup lines: {out[-600:]!r}")
+    wide = [l for l in out.splitlines() if len(l) > 100]
+    check(not wide, f"text report lines exceed 100 columns: {wide[:3]}")
+
+
+def test_cgroup_attaches_processes_that_enter_and_detaches_those_that_leave(ctx):
+    cg = make_cgroup(ctx)
+    home = own_cgroup(cgroup_mount("memory"), "memory")
+    json_path = ctx.path("migrate.json")
+    mv = memvigil(ctx, ["--cgroup", cg, "-v", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    mv.wait_line(r"has no processes yet", 10, stream="err")
+    af = spawn_workload(ctx, "alloc_family", "--wait")
+    move_to_cgroup(af.pid, cg)
+    wait_attached(mv, af.pid)
+    os.kill(af.pid, signal.SIGUSR1)
+    af.wait_line(r"^TRUTH done$", 20)
+    time.sleep(0.3)
+    move_to_cgroup(af.pid, home)
+    mv.wait_line(rf"PID {af.pid} left cgroup", 10, stream="err")
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, pid=af.pid)
+    check(proc["detached"] is True and proc["exited"] is False,
+          f"detached {proc['detached']!r} exited {proc['exited']!r}, expected true/false")
+    truth, clean, _ = parse_truth(af.out())
+    check_truth(report, [proc], truth)
+    check(af.alive(), "the process died when it was detached")
+
+
+def test_cgroup2_path_is_traced_too(ctx):
+    cg = make_cgroup(ctx, kind="cgroup2")
+    af = spawn_in_cgroup(ctx, cg, [workload("alloc_family"), "--wait"])
+    af.wait_line(r"^READY ", 10)
+    json_path = ctx.path("v2.json")
+    mv = memvigil(ctx, ["--cgroup", cg, "-v", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    check("(v2, " in mv.out(), f"banner does not say cgroup v2: {mv.out()[:200]!r}")
+    wait_attached(mv, af.pid)
+    os.kill(af.pid, signal.SIGUSR1)
+    af.wait_line(r"^TRUTH done$", 20)
+    time.sleep(0.3)
+    check(stop(mv) == 0, f"memvigil failed; {mv.describe()}")
+    report = load_report(json_path)
+    truth, _, _ = parse_truth(af.out())
+    check_truth(report, select_procs(report, pid=af.pid), truth)
+
+
+def test_container_binary_visible_only_inside_its_namespaces_is_symbolized(ctx):
+    if not shutil.which("unshare"):
+        raise Skip("unshare (util-linux) is not installed")
+    cg = make_cgroup(ctx)
+    hidden = ctx.path("ns-only")
+    os.mkdir(hidden)
+    script = (f"mount -t tmpfs ns-only {hidden} && cp {workload('alloc_family')} {hidden}/ && "
+              f"exec {hidden}/alloc_family --wait")
+    wl = spawn_in_cgroup(ctx, cg, ["unshare", "--mount", "--pid", "--fork", "--propagation",
+                                   "private", "sh", "-c", script])
+    m = wl.wait_line(r"^READY (\d+)$", 10)
+    ns_pid = int(m[1])
+    host = [p for p in cgroup_pids(cg) if open(f"/proc/{p}/comm").read().strip() == "alloc_family"]
+    check(len(host) == 1, f"cannot find alloc_family in the cgroup: {host}")
+    host_pid = host[0]
+    check(host_pid != ns_pid, f"host PID {host_pid} equals namespace PID {ns_pid}")
+    check(not os.path.exists(os.path.join(hidden, "alloc_family")),
+          "the workload binary is visible outside its mount namespace")
+    json_path = ctx.path("ns.json")
+    mv = memvigil(ctx, ["--cgroup", cg, "-v", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    wait_attached(mv, host_pid)
+    os.kill(host_pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done$", 20)
+    time.sleep(0.3)
+    check(stop(mv) == 0, f"memvigil failed; {mv.describe()}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, pid=host_pid)
+    check(proc["ns_pid"] == ns_pid, f"ns_pid {proc['ns_pid']!r}, expected {ns_pid}")
+    truth, _, _ = parse_truth(wl.out())
+    check_truth(report, [proc], truth)
+    check(re.search(rf"^PID {host_pid} \[ns {ns_pid}\] \(alloc_family\)", mv.out(), re.M),
+          f"text report does not give both PIDs: {mv.out()[-400:]!r}")
+
+
+def test_error_cgroup_path_that_is_not_a_cgroup(ctx):
+    p, rc = run_to_end(ctx, ["--cgroup", ctx.tmp, "-d", "1"])
+    line = assert_one_line_error(p, rc, 1)
+    check("not a cgroup" in line, f"error does not say it is not a cgroup: {line!r}")
+    check("Tracing " not in p.out(), "memvigil attached to something")
+
+
+def test_error_cgroup_that_does_not_exist(ctx):
+    mount = cgroup_mount("memory") or cgroup_mount("cgroup2")
+    if not mount:
+        raise Skip("no cgroup hierarchy is mounted")
+    path = os.path.join(mount, "memvigil-no-such-cgroup-%d" % os.getpid())
+    p, rc = run_to_end(ctx, ["--cgroup", path, "-d", "1"])
+    line = assert_one_line_error(p, rc, 1)
+    check("does not exist" in line, f"error does not say the cgroup does not exist: {line!r}")
+
+
+def test_cgroup_removed_while_traced_ends_with_a_final_report(ctx):
+    cg = make_cgroup(ctx)
+    wl = spawn_in_cgroup(ctx, cg, [workload("spin"), "1"])
+    wl.wait_line(r"^SPIN ", 10)
+    json_path = ctx.path("removed.json")
+    mv = memvigil(ctx, ["--cgroup", cg, "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    check(wl.wait(10) == 0, "spin failed")
+    deadline = time.monotonic() + 10
+    while os.path.exists(cg):
+        try:
+            os.rmdir(cg)
+        except OSError:
+            check(time.monotonic() < deadline, "cannot remove the emptied cgroup")
+            time.sleep(0.05)
+    rc = mv.wait(EXIT_TIMEOUT_S)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    err = [l for l in mv.err_lines() if l.strip()]
+    check(len(err) == 1 and "was removed" in err[0], f"stderr {err}, expected one line "
+          f"saying the cgroup was removed")
+    check("=== final report" in mv.out(), f"no final report: {mv.out()[-300:]!r}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, pid=wl.pid)
+    check(proc["exited"] is True, f"spin not reported exited: {proc['exited']!r}")
+
+
+def test_empty_cgroup_waits_says_so_and_ends_with_a_valid_empty_report(ctx):
+    cg = make_cgroup(ctx)
+    json_path = ctx.path("empty.json")
+    p, rc = run_to_end(ctx, ["--cgroup", cg, "-d", "1", "-i", "0", "--json", json_path])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    err = [l for l in p.err_lines() if l.strip()]
+    check(len(err) == 1 and "no processes yet" in err[0], f"stderr {err}, expected one line "
+          f"saying the cgroup has no processes yet")
+    report = load_report(json_path)
+    check(report["processes"] == [] and report["cgroups"] == [],
+          f"empty cgroup gave processes {report['processes']!r}")
+
+
+def test_usage_error_cgroup_with_a_pid_or_a_command(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    for extra in (["-p", wl.pid], ["--", workload("spin"), "1"]):
+        p, rc = run_to_end(ctx, ["--cgroup", "/sys/fs/cgroup/memory"] + extra)
+        line = assert_one_line_error(p, rc, EX_USAGE)
+        check("--cgroup" in line, f"error does not name --cgroup: {line!r}")
+    check(wl.alive(), "target harmed")
 
 
 # --- bad inputs --------------------------------------------------------------

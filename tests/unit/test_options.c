@@ -80,6 +80,25 @@ Test(options, follow_with_a_pid_or_a_command_is_accepted)
 	cr_assert(o.follow);
 }
 
+Test(options, cgroup_is_a_target_of_its_own)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "--cgroup=/sys/fs/cgroup/unified/x"), 0, "%s", err);
+	cr_assert_str_eq(o.cgroup, "/sys/fs/cgroup/unified/x");
+	cr_assert_eq(PARSE(&o, "--cgroup", "/c", "-f"), 0, "%s", err);
+}
+
+Test(options, cgroup_with_a_pid_or_a_command_is_a_usage_error)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "--cgroup=/c", "-p", "1"), -EINVAL);
+	cr_assert(strstr(err, "--cgroup"), "%s", err);
+	cr_assert_eq(PARSE(&o, "--cgroup=/c", "--", "true"), -EINVAL);
+	cr_assert(strstr(err, "--cgroup"), "%s", err);
+}
+
 Test(options, pid_and_command_together_are_rejected)
 {
 	struct options o;

@@ -11,7 +11,8 @@
  * "CHILD <pid>" and then waits before it allocates anything: for SIGUSR1
  * (default), or for --sleep MS milliseconds.
  * A tracer following forks attaches each child after its fork; waiting keeps
- * that window out of the truth. The parent waits for all children and exits 0.
+ * that window out of the truth. With --wait the parent itself first prints
+ * "READY <pid>" and waits for SIGUSR1. It waits for all children and exits 0.
  * Stdout, one write(2) per line (the processes share it):
  *
  *   CHILD <pid>
@@ -148,6 +149,10 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (argc > 1 && !strcmp(argv[1], "--wait")) {
+		say("READY %d\n", getpid());
+		sigwait(&set, &i);
+	}
 	leak_in_parent();
 	say("TRUTH pid=%d func=leak_in_parent bytes=%d allocs=%d\n", getpid(), 3 * 1111, 3);
 	for (i = 0; i < 3; i++) {
