@@ -13,22 +13,6 @@
 #include "maps.bpf.h"
 #include "ustack.bpf.h"
 
-/* Arguments of the outermost allocator call a thread is in. */
-struct inflight_call {
-	__u64 size;
-	__u64 old_addr;		/* realloc, reallocarray */
-	__u64 memptr;		/* posix_memalign's out argument */
-	__u32 kind;
-	__u32 depth;		/* allocator calls this thread is inside */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MV_MAX_INFLIGHT_THREADS);
-	__type(key, __u32);
-	__type(value, struct inflight_call);
-} inflight SEC(".maps");
-
 /* Room to assemble a record and its stack before copying it out. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

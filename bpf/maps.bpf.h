@@ -37,6 +37,26 @@ MV_SHARED_MAP struct {
 	__type(value, __u8);
 } traced_pids SEC(".maps");
 
+/*
+ * Arguments of the outermost allocator call a thread is in (heap.bpf.c);
+ * kernel.bpf.c reads depth to tell the allocator's own mmaps from the
+ * program's.
+ */
+struct inflight_call {
+	__u64 size;
+	__u64 old_addr;		/* realloc, reallocarray */
+	__u64 memptr;		/* posix_memalign's out argument */
+	__u32 kind;
+	__u32 depth;		/* allocator calls this thread is inside */
+};
+
+MV_SHARED_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MV_MAX_INFLIGHT_THREADS);
+	__type(key, __u32);
+	__type(value, struct inflight_call);
+} inflight SEC(".maps");
+
 static __always_inline void count_loss(__u32 reason)
 {
 	__u64 *cnt = bpf_map_lookup_elem(&losses, &reason);

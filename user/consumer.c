@@ -7,6 +7,10 @@
 #include "consumer.h"
 
 _Static_assert(sizeof(struct mv_event) == 56, "struct mv_event layout changed");
+_Static_assert(sizeof(struct mv_map_event) == 64, "struct mv_map_event layout changed");
+_Static_assert(sizeof(struct mv_oom_event) == 96, "struct mv_oom_event layout changed");
+_Static_assert(sizeof(struct mv_task_sample) == 128, "struct mv_task_sample layout changed");
+_Static_assert(sizeof(struct mv_kstat) == 56, "struct mv_kstat layout changed");
 
 static int handle_alloc(struct consumer *c, const struct mv_event *e, size_t size)
 {
@@ -22,12 +26,83 @@ static int handle_alloc(struct consumer *c, const struct mv_event *e, size_t siz
 	return 0;
 }
 
+/*
+ * An mmap's stack is ip, the return address found at the user stack pointer,
+ * then the frame-pointer walk; when the wrapper kept a frame the walk repeats
+ * that address: keep it once.
+ */
+static uint32_t drop_repeated_caller(uint64_t *frames, uint32_t depth)
+{
+	if (depth >= 3 && frames[1] == frames[2]) {
+		memmove(&frames[1], &frames[2], (depth - 2) * sizeof(*frames));
+		depth--;
+	}
+	if (depth >= 2 && frames[0] == frames[1]) {
+		memmove(&frames[0], &frames[1], (depth - 1) * sizeof(*frames));
+		depth--;
+	}
+	return depth;
+}
+
+static int handle_map(struct consumer *c, const void *data, size_t size)
+{
+	uint64_t frames[MV_MAX_STACK_DEPTH];
+	struct mv_map_event e;
+
+	if (size < sizeof(e))
+		return -EINVAL;
+	memcpy(&e, data, sizeof(e));
+	if (e.stack_depth > MV_MAX_STACK_DEPTH ||
+	    size < sizeof(e) + e.stack_depth * sizeof(uint64_t) ||
+	    (e.type != MV_EV_MMAP && e.stack_depth))
+		return -EINVAL;
+	memcpy(frames, (const char *)data + sizeof(e), e.stack_depth * sizeof(uint64_t));
+	e.stack_depth = drop_repeated_caller(frames, e.stack_depth);
+	if (model__map_event(c->model, &e, frames))
+		c->model_errors++;
+	return 0;
+}
+
+static int handle_oom(struct consumer *c, const void *data, size_t size)
+{
+	const struct oom_kill *k;
+	struct mv_oom_event e;
+
+	if (size < sizeof(e))
+		return -EINVAL;
+	memcpy(&e, data, sizeof(e));
+	e.comm[sizeof(e.comm) - 1] = '\0';
+	k = model__oom(c->model, &e);
+	if (k && c->on_oom)
+		c->on_oom(c->ctx, k);
+	return 0;
+}
+
 int consumer__handle(void *ctx, void *data, size_t size)
 {
 	struct consumer *c = ctx;
 	struct mv_event e;
+	uint32_t type;
 	int ret = 0;
 
+	if (size < sizeof(type)) {
+		c->malformed++;
+		return 0;
+	}
+	memcpy(&type, data, sizeof(type));
+	switch (type) {
+	case MV_EV_MMAP:
+	case MV_EV_MUNMAP:
+	case MV_EV_MREMAP:
+	case MV_EV_BRK:
+		ret = handle_map(c, data, size);
+		goto out;
+	case MV_EV_OOM_KILL:
+		ret = handle_oom(c, data, size);
+		goto out;
+	default:
+		break;
+	}
 	if (size < sizeof(e)) {
 		c->malformed++;
 		return 0;
@@ -62,6 +137,7 @@ int consumer__handle(void *ctx, void *data, size_t size)
 	default:
 		ret = -EINVAL;
 	}
+out:
 	if (ret)
 		c->malformed++;
 	/* A malformed record is counted, never a reason to stop consuming. */

@@ -16,11 +16,13 @@ struct consumer {
 	void (*on_exec)(void *ctx, pid_t pid);
 	void (*on_exit)(void *ctx, pid_t pid, int status);
 	void (*on_fork)(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns);
+	void (*on_oom)(void *ctx, const struct oom_kill *kill);
 	void *ctx;
 };
 
 /*
- * Decode one record (struct mv_event and its stack) into c->model.
+ * Decode one record (struct mv_event, mv_map_event or mv_oom_event, by its
+ * leading type) into c->model.
  * Returns 0, or -EINVAL for a malformed record (counted, never fatal).
  * Has the signature of a libbpf ring_buffer_sample_fn with c as ctx.
  */

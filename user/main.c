@@ -19,6 +19,7 @@
 #include "allocator.h"
 #include "cgroup.h"
 #include "consumer.h"
+#include "kernel_sampler.h"
 #include "log.h"
 #include "model.h"
 #include "options.h"
@@ -33,6 +34,7 @@
 /* How often a traced cgroup is scanned for processes that entered or left it. */
 #define CGROUP_SCAN_MS 200
 #define TERMINATE_GRACE_MS 2000
+#define KERNEL_SAMPLE_MS 1000
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t report_requested;
@@ -58,6 +60,7 @@ struct session {
 	size_t scan_seen_cnt, scan_seen_cap;
 	struct consumer consumer;
 	uint32_t last_report_ms;
+	uint32_t last_sample_ms;
 	char err[512];
 };
 
@@ -117,6 +120,7 @@ static void on_exit_event(void *ctx, pid_t pid, int status)
 {
 	struct session *s = ctx;
 
+	kernel_sampler__exited(s->probes, s->model, pid, mono_ns());
 	targets__exited(s->targets, pid, status);
 }
 
@@ -320,9 +324,14 @@ static void print_banner(struct session *s)
 		return;
 	}
 
-	fprintf(out, "Tracing PID %d (%s) heap via %s%s... Ctrl-C to end.\n", s->pid,
-		p ? p->comm : "?", p && p->alloc_lib ? p->alloc_lib : "?",
-		s->launched ? ", command held until now" : "");
+	if (s->opts.kernel_only)
+		fprintf(out, "Tracing PID %d (%s) kernel signals only, no heap probes%s... "
+			"Ctrl-C to end.\n", s->pid, p ? p->comm : "?",
+			s->launched ? ", command held until now" : "");
+	else
+		fprintf(out, "Tracing PID %d (%s) heap via %s%s... Ctrl-C to end.\n", s->pid,
+			p ? p->comm : "?", p && p->alloc_lib ? p->alloc_lib : "?",
+			s->launched ? ", command held until now" : "");
 	fflush(out);
 }
 
@@ -332,6 +341,25 @@ static uint64_t cpu_ns(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void sample_kernel(struct session *s)
+{
+	int ret = kernel_sampler__run(s->probes, s->model, mono_ns());
+
+	if (ret)
+		log_warn("reading the kernel's process counters failed: %s", strerror(-ret));
+	s->last_sample_ms = now_ms(s);
+}
+
+/* The OOM killer struck a traced process or its memory cgroup: a line at once. */
+static void on_oom(void *ctx, const struct oom_kill *k)
+{
+	struct session *s = ctx;
+	struct text_report_opts o = { .now_ms = now_ms(s), .resolve = resolve_symbol,
+				      .resolve_ctx = s->sym };
+
+	report_text__oom(s->json_out == stdout ? stderr : stdout, s->model, k, &o);
 }
 
 static void print_report(struct session *s, bool final)
@@ -386,6 +414,8 @@ static int run_loop(struct session *s)
 			log_error("reading events failed: %s", strerror(-ret));
 			return ret;
 		}
+		if (now_ms(s) - s->last_sample_ms >= KERNEL_SAMPLE_MS)
+			sample_kernel(s);
 		reap_child(s, false);
 		targets__recheck(s->targets, mono_ns());
 		targets__reap_gone(s->targets);
@@ -454,6 +484,13 @@ static int write_json(struct session *s)
 	size_t forks, i;
 	uint64_t max_ns, median_ns;
 
+	static const char *feature_names[PROBES_K_FEATURE_CNT];
+
+	for (i = 0; i < PROBES_K_FEATURE_CNT; i++)
+		feature_names[i] = probes__kernel_feature_name(1u << i);
+	info.kernel_features = probes__kernel_features(s->probes);
+	info.kernel_feature_names = feature_names;
+	info.kernel_feature_cnt = PROBES_K_FEATURE_CNT;
 	uname(&u);
 	targets__fork_delays(s->targets, &forks, &max_ns, &median_ns);
 	info.follow = s->opts.follow;
@@ -496,8 +533,10 @@ static int finish(struct session *s)
 	int ret = 0;
 
 	probes__drain(s->probes);
+	sample_kernel(s);
 	end_child(s);
 	probes__drain(s->probes);
+	sample_kernel(s);
 	p = model__find(s->model, s->pid);
 	if (p && s->child_reaped)
 		model__exit(s->model, s->pid, s->child_status);
@@ -521,6 +560,7 @@ static int trace(struct session *s)
 		log_error("out of memory");
 		return -ENOMEM;
 	}
+	targets__set_kernel_only(s->targets, s->opts.kernel_only);
 	if (s->opts.follow || s->cgroup_mode) {
 		ret = probes__follow_forks(s->probes);
 		if (ret) {
@@ -534,6 +574,7 @@ static int trace(struct session *s)
 		log_error("%s", s->err);
 		return ret;
 	}
+	sample_kernel(s);	/* the baseline, before a launched command runs */
 	print_banner(s);
 	if (s->held) {
 		ret = target__release(s->pid);
@@ -603,7 +644,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	s.consumer = (struct consumer){ .model = s.model, .on_exec = on_exec,
-					.on_exit = on_exit_event, .on_fork = on_fork,
+					.on_exit = on_exit_event, .on_fork = on_fork, .on_oom = on_oom,
 					.ctx = &s };
 	ret = trace(&s);
 	session_free(&s);

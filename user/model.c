@@ -12,6 +12,7 @@ struct model *model__new(uint64_t t0_ns)
 	if (!m)
 		return NULL;
 	m->t0_ns = t0_ns;
+	m->page_bytes = 4096;
 	m->stacks = stacks__new();
 	if (!m->stacks) {
 		free(m);
@@ -25,6 +26,7 @@ static void proc_free(struct proc *p)
 	if (!p)
 		return;
 	liveset__free(p->live);
+	proc_kernel__release(&p->kernel);
 	free(p->exe);
 	free(p->alloc_lib);
 	free(p->cgroup);
@@ -42,6 +44,7 @@ void model__free(struct model *m)
 	for (i = 0; i < m->proc_cnt; i++)
 		proc_free(m->procs[i]);
 	free(m->procs);
+	free(m->ooms);
 	stacks__free(m->stacks);
 	free(m);
 }
@@ -75,6 +78,7 @@ struct proc *model__proc(struct model *m, pid_t pid)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	proc_kernel__init(&p->kernel);
 	p->live = liveset__new();
 	if (!p->live) {
 		free(p);
@@ -268,6 +272,7 @@ void model__exec(struct model *m, pid_t pid)
 		memset(p->site_index, 0, p->site_index_cap * sizeof(*p->site_index));
 	memset(&p->heap, 0, sizeof(p->heap));
 	p->interval_allocs = p->interval_frees = 0;
+	mappings__release(&p->kernel.maps);	/* exec replaced the address space */
 	p->execs++;
 }
 

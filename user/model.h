@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "liveset.h"
+#include "proc_kernel.h"
 #include "stacks.h"
 
 struct site {
@@ -54,6 +55,34 @@ struct proc {
 	uint32_t site_cnt, sites_cap;
 	uint32_t *site_index;		/* open addressing: site + 1, 0 = empty */
 	uint32_t site_index_cap;
+	struct proc_kernel kernel;	/* the kernel's view (kernel.bpf.c, /proc, cgroups) */
+};
+
+/* Most outstanding-bytes stacks kept with an OOM kill of a traced process. */
+#define MV_OOM_TOP_STACKS 5
+
+struct oom_stack {
+	uint32_t stack_id;
+	uint32_t kind;			/* enum mv_alloc_kind */
+	uint64_t bytes;
+	uint64_t allocs;
+};
+
+/* An OOM kill that concerns the traced processes. */
+struct oom_kill {
+	struct mv_oom_event ev;		/* as the kernel reported it */
+	uint32_t ms;			/* since tracing began */
+	bool victim_traced;		/* the victim is a traced process */
+	pid_t cgroup_peer;		/* else: a traced process in the victim's memcg */
+	uint32_t stack_cnt;		/* victim_traced: its top heap stacks at the kill */
+	struct oom_stack stacks[MV_OOM_TOP_STACKS];
+	uint64_t heap_outstanding_bytes;
+};
+
+/* Memory pressure of the whole system (/proc/pressure/memory). */
+struct system_psi {
+	int state;			/* 0 not read yet, 1 read, -ENOENT unavailable */
+	struct psi psi;
 };
 
 struct model {
@@ -62,6 +91,10 @@ struct model {
 	struct stacks *stacks;
 	struct proc **procs;
 	size_t proc_cnt, procs_cap;
+	struct oom_kill *ooms;
+	size_t oom_cnt, ooms_cap;
+	struct system_psi psi;
+	uint64_t page_bytes;
 };
 
 struct model *model__new(uint64_t t0_ns);
@@ -96,6 +129,17 @@ void model__exec(struct model *m, pid_t pid);
 void model__exit(struct model *m, pid_t pid, int status);
 /* Start a new reporting interval (resets the per-interval counters). */
 void model__start_interval(struct model *m);
+
+/* An mmap-family record of a traced process, with the stack of an mmap. */
+int model__map_event(struct model *m, const struct mv_map_event *e, const uint64_t *frames);
+/* A periodic reading of pid's kernel state. */
+void model__kernel_sample(struct model *m, pid_t pid, const struct kernel_reading *s,
+			  uint64_t ts_ns);
+/*
+ * An OOM kill. Kept (and returned) when the victim is traced or shares the
+ * memory cgroup of a traced process; NULL when it concerns none (or ENOMEM).
+ */
+const struct oom_kill *model__oom(struct model *m, const struct mv_oom_event *e);
 
 /* ms since tracing began for a CLOCK_MONOTONIC time. */
 uint32_t model__ms(const struct model *m, uint64_t ts_ns);

@@ -11,6 +11,7 @@
 #define OPT_MIN_AGE 0x100
 #define OPT_ENTRY_PROBES 0x101
 #define OPT_CGROUP 0x102
+#define OPT_KERNEL_ONLY 0x103
 
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -43,6 +44,9 @@ static const struct argp_option option_defs[] = {
 	{ "entry-probes", OPT_ENTRY_PROBES, NULL, 0,
 	  "probe allocator functions at their entries instead of the cheapest equivalent "
 	  "instruction (slower; for comparison)", 0 },
+	{ "kernel-only", OPT_KERNEL_ONLY, NULL, 0,
+	  "attach no heap probes: only the kernel's signals (RSS, faults, mappings, reclaim, "
+	  "OOM kills, PSI, cgroup limits), at almost no cost to the process", 0 },
 	{ 0 },
 };
 
@@ -138,6 +142,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_ENTRY_PROBES:
 		o->entry_probes = true;
+		break;
+	case OPT_KERNEL_ONLY:
+		o->kernel_only = true;
 		break;
 	case ARGP_KEY_ARGS:
 		o->command = state->argv + state->next;

@@ -22,6 +22,7 @@ struct options {
 	int verbose;		/* -v count */
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
 	bool follow;		/* -f: also trace children forked by traced processes */
+	bool kernel_only;	/* --kernel-only: no heap uprobes, kernel signals only */
 };
 
 /*

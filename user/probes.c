@@ -25,7 +25,14 @@ struct probes {
 	struct ring_buffer *rb;
 	struct pid_links *pids;
 	size_t pid_cnt, pids_cap;
+	uint32_t kfeatures;		/* enum probes_kernel_feature */
+	struct bpf_link *klinks[16];
+	size_t klink_cnt;
+	struct bpf_link *task_iter;
 };
+
+static const char *const kfeature_names[] = { "faults", "reclaim", "mappings", "oom",
+					      "task_iter" };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -47,6 +54,108 @@ static bool kernel_has_uprobe_multi(void)
 	found = btf__find_by_name_kind(vmlinux, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
 	btf__free(vmlinux);
 	return found;
+}
+
+/* Attach progs (all or none) for one feature; a kernel without it loses only it. */
+static void attach_feature(struct probes *pr, uint32_t bit, struct bpf_program **progs, size_t n)
+{
+	size_t first = pr->klink_cnt, i;
+	struct bpf_link *link;
+
+	for (i = 0; i < n; i++) {
+		link = bpf_program__attach(progs[i]);
+		if (!link) {
+			log_warn("kernel signal '%s' unavailable: cannot attach %s: %s",
+				 probes__kernel_feature_name(bit), bpf_program__name(progs[i]),
+				 strerror(errno));
+			while (pr->klink_cnt > first)
+				bpf_link__destroy(pr->klinks[--pr->klink_cnt]);
+			return;
+		}
+		pr->klinks[pr->klink_cnt++] = link;
+	}
+	pr->kfeatures |= bit;
+}
+
+static void attach_kernel(struct probes *pr)
+{
+	struct memvigil_bpf *sk = pr->skel;
+	struct bpf_program *faults[] = { sk->progs.handle_fault_user, sk->progs.handle_fault_kernel,
+					 sk->progs.handle_exit_counters };
+	struct bpf_program *reclaim[] = {
+		sk->progs.handle_direct_reclaim_begin, sk->progs.handle_direct_reclaim_end,
+		sk->progs.handle_memcg_reclaim_begin, sk->progs.handle_memcg_reclaim_end,
+	};
+	struct bpf_program *maps[] = { sk->progs.handle_sys_exit, sk->progs.handle_sys_enter };
+	struct bpf_program *oom[] = { sk->progs.handle_signal_generate,
+				      sk->progs.handle_mark_victim };
+
+	attach_feature(pr, PROBES_K_FAULTS, faults, 3);
+	attach_feature(pr, PROBES_K_RECLAIM, reclaim, 4);
+	attach_feature(pr, PROBES_K_MAPS, maps, 2);
+	attach_feature(pr, PROBES_K_OOM, oom, 2);
+	pr->task_iter = bpf_program__attach_iter(sk->progs.dump_task, NULL);
+	if (pr->task_iter)
+		pr->kfeatures |= PROBES_K_TASK_ITER;
+	else
+		log_warn("kernel signal 'task_iter' unavailable (no RSS or fault counters): %s",
+			 strerror(errno));
+}
+
+uint32_t probes__kernel_features(const struct probes *pr)
+{
+	return pr->kfeatures;
+}
+
+const char *probes__kernel_feature_name(uint32_t bit)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(kfeature_names) / sizeof(kfeature_names[0]); i++)
+		if (bit == 1u << i)
+			return kfeature_names[i];
+	return "?";
+}
+
+int probes__sample_tasks(struct probes *pr, probes_task_fn fn, void *ctx)
+{
+	struct mv_task_sample s;
+	size_t got = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (!pr->task_iter)
+		return -ENOTSUP;
+	fd = bpf_iter_create(bpf_link__fd(pr->task_iter));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, (char *)&s + got, sizeof(s) - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		got += n;
+		if (got == sizeof(s)) {
+			fn(ctx, &s);
+			got = 0;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+int probes__kstat(struct probes *pr, pid_t pid, struct mv_kstat *out)
+{
+	__u32 key = pid;
+
+	if (bpf_map__lookup_elem(pr->skel->maps.kstats, &key, sizeof(key), out, sizeof(*out), 0))
+		return -errno;
+	return 0;
 }
 
 struct probes *probes__open(probes_record_fn fn, void *ctx, char *err, size_t err_len)
@@ -88,6 +197,7 @@ struct probes *probes__open(probes_record_fn fn, void *ctx, char *err, size_t er
 			 strerror(errno));
 		goto fail;
 	}
+	attach_kernel(pr);
 	pr->rb = ring_buffer__new(bpf_map__fd(pr->skel->maps.events), fn, ctx, NULL);
 	if (!pr->rb) {
 		snprintf(err, err_len, "cannot set up the ring buffer: %s", strerror(errno));
@@ -119,6 +229,9 @@ void probes__free(struct probes *pr)
 	for (i = 0; i < pr->pid_cnt; i++)
 		pid_links_destroy(&pr->pids[i]);
 	free(pr->pids);
+	for (i = pr->klink_cnt; i > 0; i--)
+		bpf_link__destroy(pr->klinks[i - 1]);
+	bpf_link__destroy(pr->task_iter);
 	ring_buffer__free(pr->rb);
 	memvigil_bpf__destroy(pr->skel);
 	free(pr);
@@ -263,6 +376,7 @@ void probes__detach_pid(struct probes *pr, pid_t pid)
 	__u32 key = pid;
 
 	bpf_map__delete_elem(pr->skel->maps.traced_pids, &key, sizeof(key), 0);
+	bpf_map__delete_elem(pr->skel->maps.kstats, &key, sizeof(key), 0);
 	probes__detach_heap(pr, pid);
 }
 

@@ -31,6 +31,26 @@ void probes__free(struct probes *pr);
  * Returns 0 or a negative errno.
  */
 int probes__follow_forks(struct probes *pr);
+/* Kernel hooks, each attached at probes__open when the kernel allows it. */
+enum probes_kernel_feature {
+	PROBES_K_FAULTS = 1u << 0,	/* exceptions:page_fault_user/_kernel */
+	PROBES_K_RECLAIM = 1u << 1,	/* vmscan direct and memcg reclaim begin/end */
+	PROBES_K_MAPS = 1u << 2,	/* raw_syscalls sys_enter/sys_exit (mmap family) */
+	PROBES_K_OOM = 1u << 3,		/* oom:mark_victim (+ signal_generate) */
+	PROBES_K_TASK_ITER = 1u << 4,	/* task iterator: RSS, fault counters, memcg */
+};
+#define PROBES_K_FEATURE_CNT 5
+
+/* Bits of enum probes_kernel_feature that are attached. */
+uint32_t probes__kernel_features(const struct probes *pr);
+/* Name of one feature bit ("faults", ...). */
+const char *probes__kernel_feature_name(uint32_t bit);
+
+typedef void (*probes_task_fn)(void *ctx, const struct mv_task_sample *s);
+/* Run the task iterator: fn gets one record per thread of every traced process. */
+int probes__sample_tasks(struct probes *pr, probes_task_fn fn, void *ctx);
+/* pid's kernel counters; -ENOENT when none were counted yet. */
+int probes__kstat(struct probes *pr, pid_t pid, struct mv_kstat *out);
 
 /* Follow pid's exec and exit. Returns 0 or a negative errno. */
 int probes__trace_pid(struct probes *pr, pid_t pid);

@@ -14,7 +14,7 @@ static void write_u64_field(struct json_writer *w, const char *key, uint64_t v)
 	json_u64(w, v);
 }
 
-static void write_frames(struct json_writer *w, const struct model *m, pid_t pid,
+void report_json__frames(struct json_writer *w, const struct model *m, pid_t pid,
 			 uint32_t stack_id, const struct json_report_info *info)
 {
 	const uint64_t *frames;
@@ -56,7 +56,7 @@ static void write_site(struct json_writer *w, const struct model *m, pid_t pid,
 	json_key(w, "allocator");
 	json_string(w, allocator__kind_name(rs->site->kind));
 	json_key(w, "frames");
-	write_frames(w, m, pid, rs->site->stack_id, info);
+	report_json__frames(w, m, pid, rs->site->stack_id, info);
 	json_object_end(w);
 }
 
@@ -146,9 +146,11 @@ static int write_proc(struct json_writer *w, const struct model *m, const struct
 	for (i = 0; i < r.cnt; i++)
 		write_site(w, m, p->pid, &r.sites[i], info);
 	json_array_end(w);
+	json_key(w, "kernel");
+	ret = report_json__kernel(w, m, p, info);
 	json_object_end(w);
 	report__release(&r);
-	return 0;
+	return ret;
 }
 
 static void write_target(struct json_writer *w, const struct json_report_info *info)
@@ -262,13 +264,16 @@ static void write_health(struct json_writer *w, const struct model *m,
 		unmatched += m->procs[i]->heap.unmatched_frees;
 	json_object_begin(w);
 	write_u64_field(w, "events", m->events);
-	write_u64_field(w, "lost_events", info->lost[MV_LOSS_RINGBUF] + info->lost[MV_LOSS_INFLIGHT]);
+	write_u64_field(w, "lost_events", info->lost[MV_LOSS_RINGBUF] + info->lost[MV_LOSS_INFLIGHT] +
+			info->lost[MV_LOSS_KSTATS] + info->lost[MV_LOSS_SYSCALL]);
 	write_u64_field(w, "unmatched_frees", unmatched);
 	write_u64_field(w, "stack_errors", info->lost[MV_LOSS_STACK]);
 	json_key(w, "lost");
 	json_object_begin(w);
 	write_u64_field(w, "ringbuf_full", info->lost[MV_LOSS_RINGBUF]);
 	write_u64_field(w, "inflight_full", info->lost[MV_LOSS_INFLIGHT]);
+	write_u64_field(w, "kstats_full", info->lost[MV_LOSS_KSTATS]);
+	write_u64_field(w, "syscall_state_full", info->lost[MV_LOSS_SYSCALL]);
 	json_object_end(w);
 	json_key(w, "attach");
 	write_attach(w, info);
@@ -306,6 +311,8 @@ int report_json__write(FILE *out, const struct model *m, const struct json_repor
 	write_health(w, m, info);
 	json_key(w, "cgroups");
 	ret = write_groups(w, m);
+	json_key(w, "system");
+	report_json__system(w, m, info);
 	json_key(w, "processes");
 	json_array_begin(w);
 	for (i = 0; i < m->proc_cnt && !ret; i++)

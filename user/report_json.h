@@ -32,9 +32,23 @@ struct json_report_info {
 	uint32_t now_ms;
 	uint64_t lost[MV_LOSS_CNT];
 	uint64_t malformed;
+	uint32_t kernel_features;	/* enum probes_kernel_feature bits attached */
+	const char *const *kernel_feature_names;	/* names of bits 0..n */
+	unsigned int kernel_feature_cnt;
 	resolve_fn resolve;
 	void *resolve_ctx;
 };
+
+struct json_writer;
+/* The frames of stack_id as an array of {addr, symbol, offset, module}. */
+void report_json__frames(struct json_writer *w, const struct model *m, pid_t pid,
+			 uint32_t stack_id, const struct json_report_info *info);
+/* p's "kernel" object (report_kernel_json.c). 0 or -ENOMEM. */
+int report_json__kernel(struct json_writer *w, const struct model *m, const struct proc *p,
+			const struct json_report_info *info);
+/* The top-level "system" object: kernel signals attached, PSI, OOM kills. */
+void report_json__system(struct json_writer *w, const struct model *m,
+			 const struct json_report_info *info);
 
 /* Write the report; returns 0 or a negative errno (write error, ENOMEM). */
 int report_json__write(FILE *out, const struct model *m, const struct json_report_info *info);

@@ -14,7 +14,7 @@ static const char *basename_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-static void print_frames(FILE *out, const struct model *m, pid_t pid, uint32_t stack_id,
+void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t stack_id,
 			 const struct text_report_opts *o)
 {
 	const uint64_t *frames;
@@ -55,6 +55,11 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 		snprintf(state, sizeof(state), " [left the cgroup]");
 	if (p->ns_pid)
 		snprintf(ns, sizeof(ns), " [ns %d]", p->ns_pid);
+	if (!p->alloc_lib) {
+		fprintf(out, "PID %d%s (%s)%s: heap not traced (kernel signals only)\n", p->pid,
+			ns, p->comm, state);
+		return;
+	}
 	/* Two lines, so that the namespace PID and state tags still fit 100 columns. */
 	fprintf(out, "PID %d%s (%s)%s: %s outstanding in %llu allocs\n",
 		p->pid, ns, p->comm, state, format_bytes(p->heap.outstanding_bytes, bytes, sizeof(bytes)),
@@ -76,6 +81,11 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 	if (ret)
 		return ret;
 	print_summary(out, &r, o);
+	ret = report_text__kernel(out, m, p, o);
+	if (ret) {
+		report__release(&r);
+		return ret;
+	}
 	if (o->min_age_ms && r.cnt)
 		fprintf(out, "  older than %s: %s in %llu allocs\n",
 			format_age_ms(o->min_age_ms, age, sizeof(age)),
@@ -89,7 +99,7 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 			format_age_ms(o->now_ms - (rs->oldest_ms < o->now_ms ? rs->oldest_ms : o->now_ms),
 				      age, sizeof(age)),
 			allocator__kind_name(rs->site->kind));
-		print_frames(out, m, p->pid, rs->site->stack_id, o);
+		report_text__frames(out, m, p->pid, rs->site->stack_id, o);
 	}
 	if (r.cnt > o->top)
 		fprintf(out, "  ... %zu more stacks (-n to show more)\n", r.cnt - o->top);
@@ -128,6 +138,7 @@ int report_text__print(FILE *out, const struct model *m, const struct text_repor
 			ret = print_proc(out, m, groups[i].procs[j], o);
 	}
 	report__groups_free(groups, cnt);
+	report_text__system(out, m, o);
 	fflush(out);
 	return ret;
 }

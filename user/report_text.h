@@ -24,6 +24,18 @@ struct text_report_opts {
 	void *resolve_ctx;
 };
 
+/* Print the frames of stack_id, one per line, indented for a report. */
+void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t stack_id,
+			 const struct text_report_opts *o);
+/* The kernel's view of p (report_kernel_text.c): RSS, faults, mappings, cgroup. */
+int report_text__kernel(FILE *out, const struct model *m, const struct proc *p,
+			const struct text_report_opts *o);
+/* System-wide lines: memory PSI and the OOM kills seen. */
+void report_text__system(FILE *out, const struct model *m, const struct text_report_opts *o);
+/* One OOM kill as it happens, with the victim's top stacks when it was traced. */
+void report_text__oom(FILE *out, const struct model *m, const struct oom_kill *k,
+		      const struct text_report_opts *o);
+
 /* Print one report of every process in m. Returns 0 or -ENOMEM. */
 int report_text__print(FILE *out, const struct model *m, const struct text_report_opts *o);
 

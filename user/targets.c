@@ -22,6 +22,7 @@ struct targets {
 	struct model *model;
 	struct symbolizer *sym;
 	bool at_entry;
+	bool kernel_only;	/* no heap probes: kernel signals only */
 	struct target *items;
 	size_t cnt, cap;
 };
@@ -224,6 +225,8 @@ static int gone_error(pid_t pid, int ret, char *err, size_t err_len)
 	return ret;
 }
 
+static void refresh_image(struct targets *t, pid_t pid);
+
 static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 		      char *err, size_t err_len)
 {
@@ -246,16 +249,21 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 		snprintf(err, err_len, "cannot register PID %d: %s", tg->pid, strerror(-ret));
 		goto out;
 	}
-	ret = allocator__resolve(tg->pid, a, t->at_entry, err, err_len);
-	if (ret)
-		goto out;
+	if (!t->kernel_only) {
+		ret = allocator__resolve(tg->pid, a, t->at_entry, err, err_len);
+		if (ret)
+			goto out;
+	}
 	ret = symbolizer__capture(t->sym, tg->pid);
 	if (ret) {
 		snprintf(err, err_len, "cannot read the mappings of PID %d: %s", tg->pid,
 			 strerror(-ret));
 		goto out;
 	}
-	ret = attach_heap(t, tg, a, err, err_len);
+	if (t->kernel_only)
+		refresh_image(t, tg->pid);
+	else
+		ret = attach_heap(t, tg, a, err, err_len);
 out:
 	free(a);
 	return ret;
@@ -313,6 +321,12 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 	if (!a) {
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
+	}
+	if (t->kernel_only) {
+		tg->exec_pending = false;
+		refresh_image(t, tg->pid);
+		ret = 0;
+		goto out;
 	}
 	ret = allocator__resolve(tg->pid, a, t->at_entry, err, err_len);
 	if (ret)
@@ -449,4 +463,9 @@ void targets__fork_delays(const struct targets *t, size_t *cnt, uint64_t *max_ns
 		*median_ns = d[n / 2];
 	}
 	free(d);
+}
+
+void targets__set_kernel_only(struct targets *t, bool kernel_only)
+{
+	t->kernel_only = kernel_only;
 }

@@ -101,4 +101,7 @@ size_t targets__count_state(const struct targets *t, enum target_state state);
  */
 pid_t targets__parse_ns_pid(const char *status);
 
+/* Attach no heap probes to processes attached from now on: kernel signals only. */
+void targets__set_kernel_only(struct targets *t, bool kernel_only);
+
 #endif

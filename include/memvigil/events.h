@@ -37,6 +37,12 @@ enum mv_event_type {
 	MV_EV_FORK = 5,		/* traced addr (a pid) forked the new process pid; pid is
 				 * already traced on the BPF side when the record is sent */
 	/* 6..9 are reserved for more process lifecycle records */
+	/* Kernel signals (bpf/kernel.bpf.c); records are struct mv_map_event ... */
+	MV_EV_MMAP = 10,	/* mmap succeeded: addr, len, flags; a stack follows */
+	MV_EV_MUNMAP = 11,	/* munmap succeeded: addr, len */
+	MV_EV_MREMAP = 12,	/* mremap succeeded: old_addr, old_len -> addr, len */
+	MV_EV_BRK = 13,		/* brk moved: addr = new break, old_addr = start of the heap */
+	MV_EV_OOM_KILL = 14,	/* struct mv_oom_event: the OOM killer chose a victim */
 };
 
 /* Which allocator entry point made an allocation (the outermost one). */
@@ -59,6 +65,8 @@ enum mv_loss_reason {
 	MV_LOSS_RINGBUF = 0,	/* ring buffer full */
 	MV_LOSS_STACK,		/* user stack cut at MV_MAX_STACK_DEPTH (event kept) */
 	MV_LOSS_INFLIGHT,	/* per-thread call state map full */
+	MV_LOSS_KSTATS,		/* per-process kernel counter map full (faults, reclaim) */
+	MV_LOSS_SYSCALL,	/* per-thread syscall state map full (an mmap-family call missed) */
 	MV_LOSS_CNT,
 };
 
@@ -81,5 +89,91 @@ struct mv_event {
 };
 
 #define MV_EVENT_MAX_BYTES (sizeof(struct mv_event) + MV_MAX_STACK_DEPTH * sizeof(__u64))
+
+/* struct mv_map_event.flags */
+#define MV_MAP_FILE		(1u << 0)	/* backed by a file (else anonymous) */
+#define MV_MAP_SHARED		(1u << 1)	/* MAP_SHARED */
+#define MV_MAP_ALLOCATOR	(1u << 2)	/* made inside a traced allocator call */
+
+/*
+ * MV_EV_MMAP, MV_EV_MUNMAP, MV_EV_MREMAP, MV_EV_BRK (64 bytes). MMAP records
+ * are followed by stack_depth __u64 return addresses, innermost first.
+ */
+struct mv_map_event {
+	__u32 type;		/* enum mv_event_type; always first */
+	__u32 pid;
+	__u32 tid;
+	__u32 flags;		/* MV_MAP_*; MREMAP: those of the old range are kept */
+	__u32 stack_depth;	/* MMAP: frames that follow */
+	__u32 prot;		/* MMAP: PROT_* */
+	__u64 ts_ns;
+	__u64 addr;		/* MMAP, MUNMAP: start; MREMAP: new start; BRK: new break */
+	__u64 len;		/* bytes, rounded up to whole pages */
+	__u64 old_addr;		/* MREMAP: old start; BRK: start of the brk heap */
+	__u64 old_len;		/* MREMAP: old length */
+};
+
+#define MV_MAP_EVENT_MAX_BYTES (sizeof(struct mv_map_event) + MV_MAX_STACK_DEPTH * sizeof(__u64))
+
+/* Resident set counters, indexed like the kernel's (MM_FILEPAGES ...). */
+enum mv_rss_member {
+	MV_RSS_FILE = 0,
+	MV_RSS_ANON,
+	MV_RSS_SWAP,
+	MV_RSS_SHMEM,
+	MV_RSS_CNT,
+};
+
+/* A memory cgroup as the kernel sees it, read with CO-RE. */
+struct mv_memcg {
+	__u64 id;		/* inode number of its cgroup directory; 0 = unknown */
+	__u64 usage_pages;	/* page_counter usage */
+	__u64 limit_pages;	/* smallest max of it and its ancestors; ~0 = none */
+};
+
+/* MV_EV_OOM_KILL (96 bytes): the victim as it was when it was chosen. */
+struct mv_oom_event {
+	__u32 type;		/* enum mv_event_type; always first */
+	__u32 pid;		/* victim's thread group id */
+	__u32 tid;		/* victim thread */
+	__u32 killer_pid;	/* process whose allocation invoked the OOM killer */
+	__u64 ts_ns;
+	__u64 rss_pages[MV_RSS_CNT];	/* enum mv_rss_member; 0 if its mm was gone */
+	struct mv_memcg memcg;
+	char comm[16];
+};
+
+/* Counters kept per traced process in the kstats map (key: pid). */
+struct mv_kstat {
+	__u64 faults_user;	/* page faults taken in user mode */
+	__u64 faults_kernel;	/* faults on user addresses taken in the kernel (copy_*_user) */
+	__u64 reclaim_ns;	/* time its threads spent stalled in direct/memcg reclaim */
+	__u64 reclaim_cnt;	/* reclaim stalls */
+	__u64 exit_min_flt;	/* when exited: the process's minor faults at its exit */
+	__u64 exit_maj_flt;
+	__u64 exited;		/* 1 once its last thread exited */
+};
+
+/*
+ * One record per thread of a traced process, written by the task iterator
+ * at each sample (128 bytes). Thread fields are summed by user space; the
+ * process fields are the same in every record of a process.
+ */
+struct mv_task_sample {
+	__u32 pid;
+	__u32 tid;
+	__u32 has_mm;		/* the process fields below were read */
+	__u32 pad;
+	__u64 min_flt;		/* this thread's minor faults */
+	__u64 maj_flt;		/* this thread's major faults */
+	/* process fields */
+	__u64 sig_min_flt;	/* minor faults of threads that ended */
+	__u64 sig_maj_flt;
+	__u64 rss_pages[MV_RSS_CNT];	/* enum mv_rss_member */
+	__u64 total_vm_pages;
+	__u64 start_brk;
+	__u64 brk;
+	struct mv_memcg memcg;
+};
 
 #endif /* MEMVIGIL_EVENTS_H */

@@ -1279,6 +1279,289 @@ def test_help_usage_and_version_exit_0(ctx):
 _in_test = False
 
 
+# --- kernel signals (bpf/kernel.bpf.c) --------------------------------------
+
+KMEM_GROW_S = 3
+
+
+def truth_values(text):
+    """{key: value} of the 'TRUTH key=value ...' lines a workload printed."""
+    vals = {}
+    for line in text.splitlines():
+        if line.startswith("TRUTH "):
+            for kv in line.split()[1:]:
+                if "=" in kv:
+                    k, v = kv.split("=", 1)
+                    vals[k] = v
+    return vals
+
+
+def proc_status_kb(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise Failure(f"/proc/{pid}/status has no {key}")
+
+
+_kmem = {}
+
+
+def traced_kmem_grow(ctx):
+    """kmem grow traced from launch; ground truth, /proc readings at the end, and the report."""
+    if "report" in _kmem:
+        return _kmem
+    out = ctx.path("kmem.json")
+    mv = memvigil(ctx, ["-i", "0", "-j", out, "--", workload("kmem"), "grow", KMEM_GROW_S])
+    pid = int(mv.wait_line(r"^Tracing PID (\d+)", BANNER_TIMEOUT_S)[1])
+    mv.wait_line(r"^TRUTH done", 30)
+    time.sleep(1.5)                       # one more 1 s kernel sample while it holds still
+    status = {k: proc_status_kb(pid, k) for k in ("RssAnon", "RssFile", "RssShmem", "VmRSS")}
+    rc = stop(mv)
+    check(rc in (0, 143, 128 + signal.SIGTERM), f"memvigil exited {rc}; {mv.describe()}")
+    _kmem.update(report=load_report(out), truth=truth_values(mv.out()), status=status,
+                 text=mv.out())
+    return _kmem
+
+
+def kernel_of(report):
+    procs = report["processes"]
+    check(len(procs) == 1, f"expected one process, got {len(procs)}")
+    return procs[0]["kernel"]
+
+
+def test_mapping_leak_is_found_by_its_stack_with_exact_bytes(ctx):
+    k = traced_kmem_grow(ctx)
+    want = int(k["truth"]["bytes"])
+    maps = kernel_of(k["report"])["mappings"]
+    found = [s for s in maps["stacks"]
+             if any(f["symbol"] == "leak_mapping" for f in s["frames"][:4])]
+    check(found, f"no mapping stack through leak_mapping: "
+          f"{[[f['symbol'] for f in s['frames'][:4]] for s in maps['stacks']]}")
+    check(sum(s["outstanding_bytes"] for s in found) == want,
+          f"leak_mapping holds {sum(s['outstanding_bytes'] for s in found)} bytes, truth {want}")
+    check(all(s["kind"] == "anon" for s in found), f"leak_mapping's kind: {found}")
+    churn = [s for s in maps["stacks"]
+             if any(f["symbol"] == "churn_mapping" for f in s["frames"][:4])]
+    check(not churn, f"churn_mapping unmapped everything but is listed: {churn}")
+    check(maps["anon_bytes"] == want, f"anon_bytes {maps['anon_bytes']}, truth {want}: mappings "
+          f"the program made itself, without the allocator's")
+
+
+def test_allocator_mmap_of_a_large_block_is_counted_once(ctx):
+    k = traced_kmem_grow(ctx)
+    proc = k["report"]["processes"][0]
+    maps = proc["kernel"]["mappings"]
+    check(maps["allocator_bytes"] >= 1 << 20,
+          f"the 1 MiB malloc block's mapping is not under allocator_bytes: {maps['allocator_bytes']}")
+    big = [s for s in proc["stacks"] if s["outstanding_bytes"] == 1 << 20]
+    check(big, "the heap does not show the held 1 MiB block")
+    check(maps["anon_bytes"] == int(k["truth"]["bytes"]),
+          "the allocator's mapping was counted again under anon_bytes")
+
+
+def test_rss_growth_matches_the_workload_within_10_percent(ctx):
+    k = traced_kmem_grow(ctx)
+    rss = kernel_of(k["report"])["rss"]
+    want = int(k["truth"]["rss_growth_bytes"]) + (1 << 20)     # + the held malloc block
+    got = rss["anon_bytes"] - 0
+    grown = rss["total_bytes"] - rss["first_bytes"]
+    check(abs(grown - want) <= 0.10 * want,
+          f"RSS grew {grown} bytes while traced, the workload wrote {want} (>10% apart); "
+          f"rss {rss}")
+    secs = float(k["truth"]["seconds"])
+    check(abs(grown / secs - want / secs) <= 0.10 * want / secs,
+          f"growth rate {grown / secs:.0f} B/s vs workload's {want / secs:.0f} B/s")
+    check(got > 0, "no anonymous RSS")
+
+
+def test_rss_parts_agree_with_proc_status(ctx):
+    k = traced_kmem_grow(ctx)
+    rss, st = kernel_of(k["report"])["rss"], k["status"]
+    # percpu counters on 6.2+ may lag by a batch per CPU: allow 1% or 512 KiB.
+    for ours, theirs in (("anon_bytes", "RssAnon"), ("file_bytes", "RssFile"),
+                         ("shmem_bytes", "RssShmem"), ("total_bytes", "VmRSS")):
+        slack = max(0.01 * st[theirs], 512 * 1024)
+        check(abs(rss[ours] - st[theirs]) <= slack,
+              f"rss.{ours} {rss[ours]} vs /proc/PID/status {theirs} {st[theirs]}")
+
+
+def test_page_fault_counts_within_5_percent_of_proc_stat(ctx):
+    k = traced_kmem_grow(ctx)
+    faults = kernel_of(k["report"])["faults"]
+    want = int(k["truth"]["faults"])
+    hooks = faults["hook_user"] + faults["hook_kernel"]
+    check(abs(hooks - want) <= 0.05 * want,
+          f"page-fault tracepoints counted {hooks}, /proc/self/stat says {want} (>5% apart)")
+    counters = faults["minor"] + faults["major"]
+    check(abs(counters - want) <= 0.05 * want,
+          f"task fault counters say {counters}, /proc/self/stat says {want}")
+
+
+def test_text_report_shows_rss_faults_and_the_mapping_leak_frame(ctx):
+    text = traced_kmem_grow(ctx)["text"]
+    check(re.search(r"^  RSS [0-9.]+ \w?i?B \(anon ", text, re.M), f"no RSS line: {text[-1500:]}")
+    check(re.search(r"^  faults since attach: \d+ minor, \d+ major", text, re.M), "no faults line")
+    check(re.search(r"^  mappings made while traced: anon ", text, re.M), "no mappings line")
+    check(re.search(r"^\s+leak_mapping\+0x[0-9a-f]+", text, re.M),
+          f"no leak_mapping frame under the mapping stacks: {text[-1500:]}")
+
+
+def test_kernel_only_attaches_no_uprobes_and_still_counts_faults(ctx):
+    out = ctx.path("konly.json")
+    mv = memvigil(ctx, ["--kernel-only", "-i", "0", "-j", out, "--", workload("kmem"), "grow", "1"])
+    banner = wait_banner(mv).string
+    check("kernel signals only" in banner, f"banner: {banner!r}")
+    mv.wait_line(r"^TRUTH done", 30)
+    links = bpf_link_types_of(mv.pid)
+    check("raw_tracepoint" in links or "tracing" in links,
+          f"memvigil holds no tracepoint links: {links}")
+    # uprobes are uprobe_multi links, or perf links on kernels before 6.6
+    check(not [t for t in links if t in ("uprobe_multi", "perf")],
+          f"memvigil holds uprobe links in --kernel-only mode: {links}")
+    time.sleep(1.2)
+    stop(mv)
+    report = load_report(out)
+    proc = report["processes"][0]
+    check(proc["allocator"]["library"] is None, f"allocator: {proc['allocator']}")
+    check(proc["heap"]["total_allocs"] == 0, f"heap events in kernel-only mode: {proc['heap']}")
+    k = proc["kernel"]
+    check(k["faults"]["hook_user"] > 256, f"faults not counted: {k['faults']}")
+    check(k["mappings"]["mmaps"] > 0, f"no mmaps seen: {k['mappings']}")
+
+
+def bpf_link_types_of(pid):
+    """link_type of every BPF link fd process pid holds (from /proc/PID/fdinfo)."""
+    types = []
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                m = re.search(r"^link_type:\s*(\S+)", f.read(), re.M)
+        except OSError:
+            continue
+        if m:
+            types.append(m[1])
+    return types
+
+
+def test_absent_pressure_file_is_reported_unavailable_not_an_error(ctx):
+    out = ctx.path("nopsi.json")
+    wl = spawn_workload(ctx, "spin", "60")
+    mv = memvigil(ctx, ["-p", wl.pid, "-i", "0", "-d", "1.5", "-j", out],
+                  env={"MEMVIGIL_PSI_PATH": "/nonexistent/pressure/memory"})
+    rc = mv.wait(20)
+    check(rc == 0, f"memvigil exited {rc} without PSI; {mv.describe()}")
+    check(not [l for l in mv.err_lines() if l.strip()], f"stderr not empty: {mv.err_lines()}")
+    report = load_report(out)
+    check(report["system"]["psi"] == {"available": False}, f"psi: {report['system']['psi']}")
+    check("system memory PSI: unavailable" in mv.out(), "the text report does not say PSI is unavailable")
+
+
+class MemCgroup:
+    """A memory-limited cgroup (v1 memory controller here, v2 where it has memory); removed on exit."""
+
+    def __init__(self, limit_bytes):
+        mounts = open("/proc/mounts").read().splitlines()
+        v1 = [l.split()[1] for l in mounts if l.split()[2] == "cgroup"
+              and "memory" in l.split()[3].split(",")]
+        v2 = [l.split()[1] for l in mounts if l.split()[2] == "cgroup2"]
+        self.path = None
+        name = f"memvigil-test-{os.getpid()}-{time.monotonic_ns()}"
+        if v2 and "memory" in open(os.path.join(v2[0], "cgroup.controllers")).read().split():
+            self.path, self.limit, self.procs = os.path.join(v2[0], name), "memory.max", "cgroup.procs"
+        elif v1:
+            self.path, self.limit, self.procs = (os.path.join(v1[0], name), "memory.limit_in_bytes",
+                                                 "cgroup.procs")
+        else:
+            raise Failure("no memory cgroup controller is mounted (v1 or v2)")
+        os.mkdir(self.path)
+        try:
+            with open(os.path.join(self.path, self.limit), "w") as f:
+                f.write(str(limit_bytes))
+            swap = os.path.join(self.path, "memory.swap.max")
+            if os.path.exists(swap):
+                with open(swap, "w") as f:
+                    f.write("0")
+        except Exception:
+            self.remove()
+            raise
+
+    def preexec(self):
+        path = os.path.join(self.path, self.procs)
+
+        def enter():
+            with open(path, "w") as f:
+                f.write(str(os.getpid()))
+        return enter
+
+    def remove(self):
+        if not self.path:
+            return
+        for _ in range(100):
+            try:
+                pids = open(os.path.join(self.path, self.procs)).read().split()
+            except OSError:
+                pids = []
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                os.rmdir(self.path)
+                self.path = None
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise Failure(f"could not remove the test cgroup {self.path}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def test_oom_kills_in_a_limited_cgroup_are_reported_with_the_victims_top_stack(ctx):
+    limit = 64 << 20
+    with MemCgroup(limit) as cg:
+        traced = ctx.spawn([workload("kmem"), "hog"], preexec_fn=cg.preexec())
+        tpid = int(traced.wait_line(r"^READY (\d+)", 10)[1])
+        other = ctx.spawn([workload("kmem"), "hog"], preexec_fn=cg.preexec())
+        opid = int(other.wait_line(r"^READY (\d+)", 10)[1])
+        out = ctx.path("oom.json")
+        mv = memvigil(ctx, ["-p", tpid, "-i", "0", "-j", out])
+        wait_banner(mv)
+        time.sleep(1.2)                   # a kernel sample: the traced process's memcg is known
+        os.kill(opid, signal.SIGUSR1)     # the untraced hog is killed first
+        check(other.wait(30) is not None, "the untraced hog was not killed")
+        mv.wait_line(rf"^OOM kill at \+\S+: PID {opid} ", 10)
+        os.kill(tpid, signal.SIGUSR1)
+        rc = mv.wait(40)
+        check(rc == 0, f"memvigil exited {rc} after its target was OOM-killed; {mv.describe()}")
+    report = load_report(out)
+    kills = {k["pid"]: k for k in report["system"]["oom_kills"]}
+    check(opid in kills and tpid in kills, f"OOM kills reported: {list(kills)}, want {opid}, {tpid}")
+    o, t = kills[opid], kills[tpid]
+    check(not o["victim_traced"] and o["cgroup_peer_pid"] == tpid, f"untraced victim: {o}")
+    check(t["victim_traced"] and t["comm"] == "kmem", f"traced victim: {t}")
+    check(t["memcg"]["limit_bytes"] == limit, f"limit at the kill: {t['memcg']}")
+    check(t["rss"]["anon_bytes"] > limit // 2, f"victim RSS at the kill: {t['rss']}")
+    check(t["stacks"] and any(f["symbol"] == "hog_memory" for f in t["stacks"][0]["frames"][:4]),
+          f"the victim's top stack is not hog_memory: {t['stacks'][:1]}")
+    check(t["stacks"][0]["outstanding_bytes"] >= limit // 2,
+          f"top stack holds {t['stacks'][0]['outstanding_bytes']} bytes")
+    text = mv.out()
+    check(re.search(rf"^OOM kill at \+\S+: PID {tpid} \(kmem\) \[traced\]", text, re.M),
+          f"no OOM event line for the traced victim: {text[-1200:]}")
+    check(re.search(r"^\s+hog_memory\+0x", text, re.M), "the OOM event line has no hog_memory frame")
+    proc = report["processes"][0]
+    check(proc["kernel"]["oom_kills"] == 1 and proc["exit_signal"] == signal.SIGKILL,
+          f"process: oom_kills {proc['kernel']['oom_kills']}, exit_signal {proc['exit_signal']}")
+    check(proc["kernel"]["reclaim"]["stalls"] > 0,
+          f"no reclaim stall before the OOM kill: {proc['kernel']['reclaim']}")
+
+
 def on_alarm(signum, frame):
     if _in_test:                # never interrupt the cleanup
         raise TestTimeout()

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmem: known kernel-side behaviour for memvigil's kernel-signal tests.
+ *
+ * kmem grow SECONDS: for SECONDS, every 100 ms leak_mapping() maps 256 KiB of
+ *   anonymous memory, writes every page and never unmaps it, while
+ *   churn_mapping() maps and unmaps 64 KiB; one 1 MiB malloc block is held
+ *   (the allocator maps it itself). Then it prints its ground truth and waits
+ *   for SIGTERM:
+ *     TRUTH map_func=leak_mapping bytes=N
+ *     TRUTH rss_growth_bytes=N seconds=S      (pages it wrote in leak_mapping)
+ *     TRUTH faults=N                          (/proc/self/stat minflt+majflt
+ *                                             since main began)
+ *     TRUTH done
+ * kmem hog: prints "READY <pid>", waits for SIGUSR1, then hog_memory()
+ *   mallocs and writes 1 MiB blocks forever (until the OOM killer ends it).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LEAK_BYTES (256 * 1024)
+#define CHURN_BYTES (64 * 1024)
+
+static volatile sig_atomic_t go;
+static volatile char *keep[4096];
+static size_t kept;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	go = 1;
+}
+
+static unsigned long long stat_faults(void)
+{
+	unsigned long long minflt = 0, majflt = 0;
+	char buf[1024], *p;
+	FILE *f = fopen("/proc/self/stat", "r");
+
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		perror("/proc/self/stat");
+		exit(2);
+	}
+	fclose(f);
+	p = strrchr(buf, ')');
+	/* fields after comm: state ppid pgrp session tty tpgid flags minflt cminflt majflt */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %llu %*u %llu", &minflt, &majflt) != 2)
+		exit(2);
+	return minflt + majflt;
+}
+
+static void touch(volatile char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 4096)
+		p[i] = 1;
+}
+
+__attribute__((noinline)) void leak_mapping(void)
+{
+	char *p = mmap(NULL, LEAK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		exit(2);
+	touch(p, LEAK_BYTES);
+	if (kept < sizeof(keep) / sizeof(keep[0]))
+		keep[kept++] = p;
+}
+
+__attribute__((noinline)) void churn_mapping(void)
+{
+	char *p = mmap(NULL, CHURN_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		exit(2);
+	touch(p, CHURN_BYTES);
+	munmap(p, CHURN_BYTES);
+}
+
+__attribute__((noinline)) void hog_memory(void)
+{
+	for (;;) {
+		char *p = malloc(1 << 20);
+
+		if (!p)
+			continue;
+		touch(p, 1 << 20);
+		if (kept < sizeof(keep) / sizeof(keep[0]))
+			keep[kept++] = p;
+	}
+}
+
+static int grow(double secs)
+{
+	struct timespec nap = { 0, 100 * 1000 * 1000 }, t0, t1;
+	unsigned long long f0 = stat_faults(), f1;
+	char *big = malloc(1 << 20);
+	long rounds = 0;
+
+	touch(big, 1 << 20);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		leak_mapping();
+		churn_mapping();
+		rounds++;
+		nanosleep(&nap, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while (t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+	f1 = stat_faults();
+	printf("TRUTH map_func=leak_mapping bytes=%ld\n", rounds * LEAK_BYTES);
+	printf("TRUTH rss_growth_bytes=%ld seconds=%.3f\n", rounds * LEAK_BYTES,
+	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	printf("TRUTH faults=%llu\n", f1 - f0);
+	printf("TRUTH done\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+	free(big);
+	return 0;
+}
+
+static int hog(void)
+{
+	signal(SIGUSR1, on_usr1);
+	printf("READY %d\n", getpid());
+	fflush(stdout);
+	while (!go)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	hog_memory();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "grow"))
+		return grow(strtod(argv[2], NULL));
+	if (argc >= 2 && !strcmp(argv[1], "hog"))
+		return hog();
+	fprintf(stderr, "usage: kmem grow SECONDS | kmem hog\n");
+	return 64;
+}
