@@ -16,47 +16,56 @@ static const char *map_kind(uint32_t flags)
 
 static void print_rss(FILE *out, const struct proc_kernel *k)
 {
-	char b[6][32];
+	char b[5][32];
 
-	fprintf(out, "  RSS %s (anon %s, file %s, shmem %s, swap %s), peak %s",
+	fprintf(out, "  RSS %s: anon %s, file %s, shmem %s, swap %s\n",
 		format_bytes(k->rss_total_bytes, b[0], 32),
 		format_bytes(k->rss_bytes[MV_RSS_ANON], b[1], 32),
 		format_bytes(k->rss_bytes[MV_RSS_FILE], b[2], 32),
 		format_bytes(k->rss_bytes[MV_RSS_SHMEM], b[3], 32),
-		format_bytes(k->rss_bytes[MV_RSS_SWAP], b[4], 32),
-		format_bytes(k->rss_peak_bytes, b[5], 32));
+		format_bytes(k->rss_bytes[MV_RSS_SWAP], b[4], 32));
+	fprintf(out, "  RSS peak %s", format_bytes(k->rss_peak_bytes, b[0], 32));
 	if (k->has_smaps)
-		fprintf(out, " | USS %s PSS %s", format_bytes(k->uss_bytes, b[0], 32),
-			format_bytes(k->pss_bytes, b[1], 32));
+		fprintf(out, ", USS %s, PSS %s", format_bytes(k->uss_bytes, b[1], 32),
+			format_bytes(k->pss_bytes, b[2], 32));
 	fprintf(out, "\n");
 }
 
 static void print_faults(FILE *out, const struct proc_kernel *k)
 {
-	fprintf(out, "  faults since attach: %llu minor, %llu major (%.0f/s, major %.0f/s);"
-		" hooks saw %llu user + %llu in-kernel\n",
+	fprintf(out, "  faults since attach: %llu minor, %llu major; %.0f/s, major %.0f/s\n",
 		(unsigned long long)(k->min_flt - k->min_flt_first),
 		(unsigned long long)(k->maj_flt - k->maj_flt_first), k->min_flt_rate + k->maj_flt_rate,
-		k->maj_flt_rate, (unsigned long long)k->faults_user,
-		(unsigned long long)k->faults_kernel);
-	fprintf(out, "  reclaim stalls %llu, %.1f ms (%.1f ms/s)\n",
-		(unsigned long long)k->reclaim_cnt, k->reclaim_ns / 1e6, k->reclaim_ns_per_s / 1e6);
+		k->maj_flt_rate);
+	fprintf(out, "  fault hooks: %llu user, %llu in-kernel | reclaim stalls %llu, %.1f ms"
+		" (%.1f ms/s)\n", (unsigned long long)k->faults_user,
+		(unsigned long long)k->faults_kernel, (unsigned long long)k->reclaim_cnt,
+		k->reclaim_ns / 1e6, k->reclaim_ns_per_s / 1e6);
+}
+
+/* The cgroup's path, its head cut to fit one line. */
+static const char *path_tail(const char *path, size_t max)
+{
+	size_t len = strlen(path);
+
+	return len > max ? path + len - max : path;
 }
 
 static void print_cgroup(FILE *out, const struct proc_kernel *k)
 {
 	uint64_t limit, usage, headroom;
+	const char *dir = k->cgroup.dir;
 	char b[3][32];
 
 	if (!k->has_cgroup)
 		return;
+	fprintf(out, "  cgroup v%d %s%s\n", k->cgroup.version, strlen(dir) > 84 ? "..." : "",
+		path_tail(dir, 84));
 	if (proc_kernel__limit_headroom(k, &limit, &usage, &headroom))
-		fprintf(out, "  cgroup v%d %s: %s of %s limit, %s to the limit", k->cgroup.version,
-			k->cgroup.dir, format_bytes(usage, b[0], 32), format_bytes(limit, b[1], 32),
-			format_bytes(headroom, b[2], 32));
+		fprintf(out, "    usage %s of %s limit, %s to the limit", format_bytes(usage, b[0], 32),
+			format_bytes(limit, b[1], 32), format_bytes(headroom, b[2], 32));
 	else
-		fprintf(out, "  cgroup v%d %s: %s, no limit", k->cgroup.version, k->cgroup.dir,
-			format_bytes(k->cgroup.usage_bytes, b[0], 32));
+		fprintf(out, "    usage %s, no limit", format_bytes(k->cgroup.usage_bytes, b[0], 32));
 	if (k->has_cgroup_psi)
 		fprintf(out, " | PSI some %.2f%% full %.2f%% (avg10)", k->cgroup_psi.some.avg10,
 			k->cgroup_psi.full.avg10);
@@ -73,8 +82,7 @@ static int print_mappings(FILE *out, const struct model *m, const struct proc *p
 	long n, i, shown = 0;
 
 	mappings__totals(&k->maps, &t);
-	fprintf(out, "  mappings made while traced: anon %s, file %s; by the allocator %s;"
-		" brk heap %s\n", format_bytes(t.anon_bytes, b[0], 32),
+	fprintf(out, "  mapped while traced: anon %s, file %s | allocator %s | brk heap %s\n", format_bytes(t.anon_bytes, b[0], 32),
 		format_bytes(t.file_bytes, b[1], 32), format_bytes(t.allocator_bytes, b[2], 32),
 		format_bytes(k->brk_bytes, b[3], 32));
 	n = mappings__by_stack(&k->maps, &sites);
@@ -129,9 +137,9 @@ void report_text__oom(FILE *out, const struct model *m, const struct oom_kill *k
 	char age[32], b[4][32];
 	uint32_t i;
 
-	fprintf(out, "OOM kill at +%s: PID %u (%s)%s, RSS anon %s file %s shmem %s",
-		format_age_ms(k->ms, age, sizeof(age)), e->pid, e->comm,
-		k->victim_traced ? " [traced]" : " [in a traced process's memory cgroup]",
+	fprintf(out, "OOM kill at +%s: PID %u (%s) %s\n", format_age_ms(k->ms, age, sizeof(age)),
+		e->pid, e->comm, k->victim_traced ? "[traced]" : "[in a traced process's memory cgroup]");
+	fprintf(out, "  victim RSS anon %s, file %s, shmem %s",
 		format_bytes(e->rss_pages[MV_RSS_ANON] * page, b[0], 32),
 		format_bytes(e->rss_pages[MV_RSS_FILE] * page, b[1], 32),
 		format_bytes(e->rss_pages[MV_RSS_SHMEM] * page, b[2], 32));

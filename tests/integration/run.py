@@ -1400,9 +1400,11 @@ def test_page_fault_counts_within_5_percent_of_proc_stat(ctx):
 
 def test_text_report_shows_rss_faults_and_the_mapping_leak_frame(ctx):
     text = traced_kmem_grow(ctx)["text"]
-    check(re.search(r"^  RSS [0-9.]+ \w?i?B \(anon ", text, re.M), f"no RSS line: {text[-1500:]}")
+    check(re.search(r"^  RSS [0-9.]+ \w?i?B: anon ", text, re.M), f"no RSS line: {text[-1500:]}")
     check(re.search(r"^  faults since attach: \d+ minor, \d+ major", text, re.M), "no faults line")
-    check(re.search(r"^  mappings made while traced: anon ", text, re.M), "no mappings line")
+    check(re.search(r"^  mapped while traced: anon ", text, re.M), "no mappings line")
+    long_lines = [l for l in text.splitlines() if len(l) > 100 and not l.startswith("Tracing ")]
+    check(not long_lines, f"text report lines exceed 100 columns: {long_lines}")
     check(re.search(r"^\s+leak_mapping\+0x[0-9a-f]+", text, re.M),
           f"no leak_mapping frame under the mapping stacks: {text[-1500:]}")
 
