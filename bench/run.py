@@ -77,6 +77,11 @@ WORKLOADS = {
     },
 }
 TARGET_S = {"untraced": 0.5, "traced": 1.0}
+# The cgroup rows: idle processes in the traced cgroup while `tight` runs outside
+# it, and the size of the cgroup whose attach time is measured.
+CGROUP_IDLE_PROCS = 5
+CGROUP_ATTACH_PROCS = 100
+CGROUP_ATTACH_RUNS = 3
 QUICK_TARGET_S = {"untraced": 0.1, "traced": 0.2}
 
 
@@ -398,6 +403,119 @@ class Bench:
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def _cgroup_with(self, nprocs):
+        """A new cgroup (v1 memory, else cgroup2) holding nprocs idle `sleep` processes."""
+        cg = tempfile.mkdtemp(prefix="memvigil-bench-", dir=cgroup_mount())
+        procs = []
+        for _ in range(nprocs):
+            procs.append(subprocess.Popen(
+                ["sleep", "3600"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                preexec_fn=lambda: move_to_cgroup(os.getpid(), cg)))
+        return cg, procs
+
+    @staticmethod
+    def _cgroup_remove(cg, procs):
+        for p in procs:
+            p.kill()
+            p.wait()
+        for _ in range(100):
+            try:
+                os.rmdir(cg)
+                return
+            except OSError:
+                time.sleep(0.05)
+
+    def _trace_cgroup(self, cg):
+        """memvigil tracing cg, once its banner is out (all present processes attached)."""
+        r = Run([self.memvigil, "-v", "-i", "0", "--cgroup", cg])
+        if not r.expect("stdout", r"^Tracing cgroup ", 60):
+            r.kill()
+            raise RuntimeError("memvigil --cgroup printed no banner: %s"
+                               % " | ".join(r.lines["stderr"][-5:]))
+        return r
+
+    def bench_cgroup_outside(self):
+        """`tight` outside a traced cgroup, against `tight` with nothing traced."""
+        configs = ["nothing traced", "cgroup traced"]
+        n = self.calibrate("tight", UNTRACED, [])
+        result = {"op": WORKLOADS["tight"]["op"], "n": n, "cgroup_procs": CGROUP_IDLE_PROCS,
+                  "samples": []}
+        cg, procs = self._cgroup_with(CGROUP_IDLE_PROCS)
+        try:
+            for r in range(self.args.rounds):
+                for c in (configs if r % 2 == 0 else configs[::-1]):
+                    mv = self._trace_cgroup(cg) if c == "cgroup traced" else None
+                    s = self.run_once(UNTRACED, "tight", n)
+                    s["config"], s["round"] = c, r
+                    if mv:
+                        mv.proc.send_signal(signal.SIGINT)
+                        mv.finish()
+                    result["samples"].append(s)
+                    log("  cgroup round %d  %-16s N=%-10d %s" % (
+                        r + 1, c, n, "%.1f ns/op" % s["ns_per_op"]
+                        if s["ns_per_op"] is not None else s.get("error", "?")))
+        finally:
+            self._cgroup_remove(cg, procs)
+        med = {}
+        for c in configs:
+            ok = [x["ns_per_op"] for x in result["samples"]
+                  if x["config"] == c and "error" not in x]
+            med[c] = statistics.median(ok) if ok else None
+        result["summary"] = {"ns_per_op": med, "ratio": (
+            med["cgroup traced"] / med["nothing traced"]
+            if med["cgroup traced"] and med["nothing traced"] else None)}
+        return result
+
+    def bench_cgroup_attach(self):
+        """Time from memvigil's first scan of a 100-process cgroup to its last attach."""
+        runs = []
+        for i in range(CGROUP_ATTACH_RUNS):
+            cg, procs = self._cgroup_with(CGROUP_ATTACH_PROCS)
+            s = {"procs": CGROUP_ATTACH_PROCS}
+            try:
+                time.sleep(0.5)         # let the sleeps reach their own main()
+                mv = self._trace_cgroup(cg)
+                m = mv.expect("stderr", r"(\d+) processes attached in ([0-9.]+) ms", 5)
+                mv.proc.send_signal(signal.SIGINT)
+                mv.finish()
+                if not m:
+                    raise RuntimeError("memvigil -v printed no attach time")
+                s["attached"] = int(m.group(1))
+                s["attach_ms"] = float(m.group(2))
+            except RuntimeError as e:
+                s["error"] = str(e)
+            finally:
+                self._cgroup_remove(cg, procs)
+            runs.append(s)
+            log("  cgroup attach run %d  %s" % (i + 1, s.get("error") or
+                "%d processes in %.0f ms" % (s["attached"], s["attach_ms"])))
+        ok = [s["attach_ms"] for s in runs if "error" not in s]
+        return {"runs": runs, "summary": {
+            "attach_ms_median": statistics.median(ok) if ok else None,
+            "attach_ms_max": max(ok) if ok else None,
+            "attached_min": min((s["attached"] for s in runs if "error" not in s),
+                                default=None)}}
+
+
+def cgroup_mount():
+    """Where to make the bench's cgroups: the v1 memory hierarchy, else cgroup2."""
+    v2 = None
+    with open("/proc/mounts") as f:
+        for line in f:
+            _, mnt, fstype, opts = line.split()[:4]
+            if fstype == "cgroup" and "memory" in opts.split(","):
+                return mnt
+            if fstype == "cgroup2":
+                v2 = mnt
+    if not v2:
+        raise RuntimeError("no cgroup hierarchy mounted")
+    return v2
+
+
+def move_to_cgroup(pid, cg):
+    with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+        f.write(str(pid))
+
 
 def proc_status(pid, field):
     with open("/proc/%d/status" % pid) as f:
@@ -505,6 +623,23 @@ def print_table(results, skipped):
     if faults.get(MV_KERNEL, {}).get("runs") and faults.get(UNTRACED, {}).get("runs"):
         print("faults  memvigil --kernel-only (no heap probes): %.0f ns/page (x%.3f untraced)" % (
             faults[MV_KERNEL]["ns_per_op"], faults[MV_KERNEL]["x_untraced"]))
+    print_cgroup(results)
+
+
+def print_cgroup(results):
+    cg = results.get("cgroup")
+    if not cg:
+        return
+    out = cg["outside"]["summary"]
+    med = out["ns_per_op"]
+    print("cgroup  `tight` outside a traced cgroup of %d idle processes: %s ns/op, nothing "
+          "traced %s ns/op (x%s)" % (CGROUP_IDLE_PROCS, fmt(med.get("cgroup traced"), ".1f"),
+                                     fmt(med.get("nothing traced"), ".1f"),
+                                     fmt(out.get("ratio"), ".3f")))
+    att = cg["attach"]["summary"]
+    print("cgroup  %d-process cgroup, first scan to last attach: median %s ms, max %s ms "
+          "(%d runs)" % (CGROUP_ATTACH_PROCS, fmt(att.get("attach_ms_median"), ".0f"),
+                         fmt(att.get("attach_ms_max"), ".0f"), CGROUP_ATTACH_RUNS))
 
 
 def goals(results):
@@ -540,6 +675,15 @@ def goals(results):
     out.append(("one report at 500k live <= 0.05 s CPU",
                 fmt(v / 1000 if v is not None else None, ".4f", "n/a") + " s" * (v is not None),
                 None if v is None else v <= 50))
+    cg = results.get("cgroup", {})
+    if cg:
+        v = cg["outside"]["summary"].get("ratio")
+        out.append(("outside a traced cgroup: tight ns/op ratio ~1.0", fmt(v, ".3f", "n/a"),
+                    None if v is None else v <= 1.05))
+        v = cg["attach"]["summary"].get("attach_ms_max")
+        out.append(("cgroup of %d processes attached within 2 s" % CGROUP_ATTACH_PROCS,
+                    fmt(v / 1000 if v is not None else None, ".2f", "n/a") + " s" * (v is not None),
+                    None if v is None else v <= 2000))
     return out
 
 
@@ -583,8 +727,8 @@ def parse_args():
     p.add_argument("--results", default=os.path.join(here, "results.json"))
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--hold-runs", type=int, default=3)
-    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold"]),
-                   help="comma-separated subset of tight,mix,faults,hold")
+    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup"]),
+                   help="comma-separated subset of tight,mix,faults,hold,cgroup")
     p.add_argument("--quick", action="store_true", help="short runs, for checking the driver")
     return p.parse_args()
 
@@ -616,6 +760,9 @@ def main():
                 results["workloads"][wl] = bench.bench_workload(wl)
         if "hold" in only:
             results["hold"] = bench.bench_hold()
+        if "cgroup" in only:
+            results["cgroup"] = {"outside": bench.bench_cgroup_outside(),
+                                 "attach": bench.bench_cgroup_attach()}
         results["memvigil_fixed_cost"] = bench.bench_fixed_cost()
     finally:
         bench.cleanup()

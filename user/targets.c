@@ -11,13 +11,30 @@
 #include <unistd.h>
 #include "allocator.h"
 #include "log.h"
+#include "procmaps.h"
 #include "target.h"
 #include "targets.h"
 
 /* How long after an exec memvigil waits for the new image to map its allocator. */
 #define EXEC_SETTLE_NS (2000ull * 1000000)
 
+/*
+ * Resolving an allocator reads its library and chooses probe sites by
+ * decoding its code: milliseconds per process. Processes that map the same
+ * files (every process of one program) resolve alike, so the result is kept
+ * per set of mapped files, with the library held open: probes attach to it
+ * through /proc/self/fd, whichever process first showed it.
+ */
+struct alloc_cache_entry {
+	uint64_t *files;	/* sorted (device, inode) pairs of the mapped files */
+	size_t file_cnt;
+	int fd;
+	struct allocator a;
+};
+
 struct targets {
+	struct alloc_cache_entry **cache;
+	size_t cache_cnt;
 	struct probes *pr;
 	struct model *model;
 	struct symbolizer *sym;
@@ -51,8 +68,16 @@ struct targets *targets__new(struct probes *pr, struct model *m, struct symboliz
 
 void targets__free(struct targets *t)
 {
+	size_t i;
+
 	if (!t)
 		return;
+	for (i = 0; i < t->cache_cnt; i++) {
+		close(t->cache[i]->fd);
+		free(t->cache[i]->files);
+		free(t->cache[i]);
+	}
+	free(t->cache);
 	free(t->items);
 	free(t);
 }
@@ -137,6 +162,101 @@ static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	n = readlink(path, exe, exe_len - 1);
 	exe[n > 0 ? n : 0] = '\0';
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* The sorted, distinct (device, inode) pairs of pid's mapped files; NULL on failure. */
+static uint64_t *mapped_files(pid_t pid, size_t *cnt)
+{
+	struct procmaps *pm = procmaps__read(pid);
+	uint64_t *files;
+	size_t i, n = 0;
+
+	if (!pm)
+		return NULL;
+	files = calloc(2 * (pm->cnt + 1), sizeof(*files));
+	for (i = 0; files && i < pm->cnt; i++) {
+		const struct mv_mapping *m = &pm->maps[i];
+
+		if (!m->inode)
+			continue;
+		files[2 * n] = ((uint64_t)m->dev_major << 32) | m->dev_minor;
+		files[2 * n + 1] = m->inode;
+		n++;
+	}
+	procmaps__free(pm);
+	if (!files || !n) {
+		free(files);
+		return NULL;
+	}
+	qsort(files, n, 2 * sizeof(*files), cmp_file);
+	for (i = 1, *cnt = 1; i < n; i++)
+		if (cmp_file(&files[2 * i], &files[2 * (*cnt - 1)]))
+			memmove(&files[2 * (*cnt)++], &files[2 * i], 2 * sizeof(*files));
+	return files;
+}
+
+static struct alloc_cache_entry *cache_find(const struct targets *t, const uint64_t *files,
+					    size_t cnt)
+{
+	size_t i;
+
+	for (i = 0; i < t->cache_cnt; i++)
+		if (t->cache[i]->file_cnt == cnt &&
+		    !memcmp(t->cache[i]->files, files, 2 * cnt * sizeof(*files)))
+			return t->cache[i];
+	return NULL;
+}
+
+/* Keep a for processes mapping files; takes files. Failure only costs speed. */
+static void cache_add(struct targets *t, uint64_t *files, size_t cnt, const struct allocator *a)
+{
+	struct alloc_cache_entry **grown, *e = malloc(sizeof(*e));
+
+	grown = e ? realloc(t->cache, (t->cache_cnt + 1) * sizeof(*grown)) : NULL;
+	if (grown)
+		t->cache = grown;
+	if (!grown || (e->fd = open(a->open_path, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(e);
+		free(files);
+		return;
+	}
+	e->a = *a;
+	snprintf(e->a.open_path, sizeof(e->a.open_path), "/proc/self/fd/%d", e->fd);
+	e->files = files;
+	e->file_cnt = cnt;
+	t->cache[t->cache_cnt++] = e;
+}
+
+/* allocator__resolve, answered from the cache when pid maps the same files. */
+static int resolve_allocator(struct targets *t, pid_t pid, struct allocator *a,
+			     char *err, size_t err_len)
+{
+	struct alloc_cache_entry *e;
+	size_t cnt = 0;
+	uint64_t *files = mapped_files(pid, &cnt);
+	int ret;
+
+	e = files ? cache_find(t, files, cnt) : NULL;
+	if (e) {
+		free(files);
+		*a = e->a;
+		return 0;
+	}
+	ret = allocator__resolve(pid, a, t->at_entry, err, err_len);
+	if (!ret && files)
+		cache_add(t, files, cnt, a);
+	else
+		free(files);
+	return ret;
 }
 
 static struct target *target_add(struct targets *t, pid_t pid)
@@ -250,7 +370,7 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 		goto out;
 	}
 	if (!t->kernel_only) {
-		ret = allocator__resolve(tg->pid, a, t->at_entry, err, err_len);
+		ret = resolve_allocator(t, tg->pid, a, err, err_len);
 		if (ret)
 			goto out;
 	}
@@ -328,7 +448,7 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 		ret = 0;
 		goto out;
 	}
-	ret = allocator__resolve(tg->pid, a, t->at_entry, err, err_len);
+	ret = resolve_allocator(t, tg->pid, a, err, err_len);
 	if (ret)
 		goto out;
 	tg->exec_pending = false;
