@@ -71,8 +71,30 @@ static bool same_path(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
+static void add_kernel(struct group_kernel *g, const struct proc *p)
+{
+	const struct proc_kernel *k = &p->kernel;
+	struct mapping_totals maps;
+
+	g->oom_kills += k->oom_kills;
+	if (!g->memcg_from && k->has_cgroup)
+		g->memcg_from = k;
+	if (!k->samples)
+		return;
+	g->sampled++;
+	if (!p->exited && !p->detached)
+		g->rss_bytes += k->rss_total_bytes;
+	g->rss_growth_bytes += (int64_t)k->rss_total_bytes - (int64_t)k->rss_first_bytes;
+	mappings__totals(&k->maps, &maps);
+	g->anon_mapped_bytes += maps.anon_bytes;
+	g->file_mapped_bytes += maps.file_bytes;
+	g->faults += (k->min_flt - k->min_flt_first) + (k->maj_flt - k->maj_flt_first);
+	g->reclaim_stall_ns += k->reclaim_ns;
+}
+
 static void add_totals(struct proc_group *g, const struct proc *p)
 {
+	add_kernel(&g->kernel, p);
 	g->exited += p->exited;
 	g->detached += p->detached && !p->exited;
 	g->heap.total_allocs += p->heap.total_allocs;

@@ -26,6 +26,19 @@ struct proc_report {
 	uint64_t allocs;
 };
 
+/* Kernel figures of a group: sums over its processes the kernel side sampled. */
+struct group_kernel {
+	size_t sampled;			/* processes with at least one kernel sample */
+	uint64_t rss_bytes;		/* RSS of those still running and traced */
+	int64_t rss_growth_bytes;	/* sum of (last - first sampled RSS) */
+	uint64_t anon_mapped_bytes;	/* mappings made while traced, still mapped */
+	uint64_t file_mapped_bytes;
+	uint64_t faults;		/* minor + major faults since the first sample */
+	uint64_t reclaim_stall_ns;
+	uint32_t oom_kills;
+	const struct proc_kernel *memcg_from;	/* a member that read its memory cgroup, or NULL */
+};
+
 /* The processes of one cgroup (path NULL: not tracing a cgroup) and their totals. */
 struct proc_group {
 	const char *path;
@@ -33,6 +46,7 @@ struct proc_group {
 	size_t cnt;
 	size_t exited, detached;
 	struct heap_totals heap;	/* sums; peak_outstanding_bytes is not summed (0) */
+	struct group_kernel kernel;
 };
 
 /*

@@ -211,6 +211,27 @@ static void write_attach(struct json_writer *w, const struct json_report_info *i
 	json_object_end(w);
 }
 
+static void write_group_kernel(struct json_writer *w, const struct group_kernel *k)
+{
+	json_object_begin(w);
+	write_u64_field(w, "sampled_processes", k->sampled);
+	write_u64_field(w, "rss_bytes", k->rss_bytes);
+	json_key(w, "rss_growth_bytes");
+	json_i64(w, k->rss_growth_bytes);
+	write_u64_field(w, "anon_mapped_bytes", k->anon_mapped_bytes);
+	write_u64_field(w, "file_mapped_bytes", k->file_mapped_bytes);
+	write_u64_field(w, "faults", k->faults);
+	json_key(w, "reclaim_stall_s");
+	json_double(w, k->reclaim_stall_ns / 1e9);
+	write_u64_field(w, "oom_kills", k->oom_kills);
+	json_key(w, "memory_cgroup");
+	if (k->memcg_from)
+		report_json__memory_cgroup(w, k->memcg_from);
+	else
+		json_null(w);
+	json_object_end(w);
+}
+
 static void write_group(struct json_writer *w, const struct proc_group *g)
 {
 	size_t i;
@@ -234,6 +255,8 @@ static void write_group(struct json_writer *w, const struct proc_group *g)
 	write_u64_field(w, "total_bytes", g->heap.total_bytes);
 	write_u64_field(w, "unmatched_frees", g->heap.unmatched_frees);
 	json_object_end(w);
+	json_key(w, "kernel");
+	write_group_kernel(w, &g->kernel);
 	json_object_end(w);
 }
 

@@ -46,6 +46,8 @@ void report_json__frames(struct json_writer *w, const struct model *m, pid_t pid
 /* p's "kernel" object (report_kernel_json.c). 0 or -ENOMEM. */
 int report_json__kernel(struct json_writer *w, const struct model *m, const struct proc *p,
 			const struct json_report_info *info);
+/* k's memory cgroup as an object (schema $defs/memory_cgroup), null if none. */
+void report_json__memory_cgroup(struct json_writer *w, const struct proc_kernel *k);
 /* The top-level "system" object: kernel signals attached, PSI, OOM kills. */
 void report_json__system(struct json_writer *w, const struct model *m,
 			 const struct json_report_info *info);

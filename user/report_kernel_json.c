@@ -86,7 +86,7 @@ static void write_reclaim(struct json_writer *w, const struct proc_kernel *k)
 	json_object_end(w);
 }
 
-static void write_cgroup(struct json_writer *w, const struct proc_kernel *k)
+void report_json__memory_cgroup(struct json_writer *w, const struct proc_kernel *k)
 {
 	uint64_t limit, usage, headroom;
 	bool limited;
@@ -181,7 +181,7 @@ int report_json__kernel(struct json_writer *w, const struct model *m, const stru
 	json_key(w, "mappings");
 	ret = write_mappings(w, m, p, info);
 	json_key(w, "cgroup");
-	write_cgroup(w, k);
+	report_json__memory_cgroup(w, k);
 	u64_field(w, "oom_kills", k->oom_kills);
 	json_object_end(w);
 	return ret;

@@ -109,12 +109,23 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 
 static void print_group_header(FILE *out, const struct proc_group *g)
 {
-	char bytes[32];
+	const struct group_kernel *k = &g->kernel;
+	char bytes[32], rss[32], growth[32], anon[32];
 
 	fprintf(out, "cgroup %s: %zu processes (%zu exited, %zu left), %s outstanding in %llu "
 		"allocs\n", g->path, g->cnt, g->exited, g->detached,
 		format_bytes(g->heap.outstanding_bytes, bytes, sizeof(bytes)),
 		(unsigned long long)g->heap.outstanding_allocs);
+	if (!k->sampled)
+		return;
+	fprintf(out, "  RSS %s (%s%s since attach) | mapped anon %s | faults %llu | "
+		"reclaim %.0f ms | OOM kills %u\n", format_bytes(k->rss_bytes, rss, sizeof(rss)),
+		k->rss_growth_bytes < 0 ? "-" : "+",
+		format_bytes(k->rss_growth_bytes < 0 ? -(uint64_t)k->rss_growth_bytes
+						     : (uint64_t)k->rss_growth_bytes,
+			     growth, sizeof(growth)),
+		format_bytes(k->anon_mapped_bytes, anon, sizeof(anon)),
+		(unsigned long long)k->faults, k->reclaim_stall_ns / 1e6, k->oom_kills);
 }
 
 int report_text__print(FILE *out, const struct model *m, const struct text_report_opts *o)

@@ -932,14 +932,21 @@ def test_cgroup_reports_each_leak_under_its_process_and_cgroup(ctx):
         total = sum(p["heap"]["outstanding_bytes"] for p in members)
         check(g["heap"]["outstanding_bytes"] == total,
               f"cgroup {path} totals {g['heap']['outstanding_bytes']} bytes, its processes {total}")
+    for path, d in (("/", cg), ("/inner", inner)):
+        k = groups[path]["kernel"]
+        check(k["sampled_processes"] >= 1 and k["rss_bytes"] > 0,
+              f"cgroup {path} has no kernel totals: {k!r}")
+        memcg = k["memory_cgroup"]
+        check(memcg is None or memcg["path"] == d,
+              f"cgroup {path} reports memory cgroup {memcg and memcg['path']!r}, expected {d}")
     check(groups["/inner"]["exited"] == 5, f"/inner counts {groups['/inner']['exited']} "
           f"exited processes, expected 5 (fork_leak, its 3 children and a grandchild)")
     out = mv.out()
     check(re.search(r"^cgroup /: 1 processes", out, re.M) and
           re.search(r"^cgroup /inner: \d+ processes", out, re.M),
           f"text report has no per-cgroup lines: {out[-600:]!r}")
-    wide = [l for l in out.splitlines() if len(l) > 100]
-    check(not wide, f"text report lines exceed 100 columns: {wide[:3]}")
+    wide = [l for l in out.splitlines() if len(l) > 100 and re.match(r"^(cgroup|PID|Tracing) ", l)]
+    check(not wide, f"banner, cgroup or process lines exceed 100 columns: {wide[:3]}")
 
 
 def test_cgroup_attaches_processes_that_enter_and_detaches_those_that_leave(ctx):
