@@ -56,7 +56,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-integration test-asan bench install clean vmlinux help
+.PHONY: all deps demo test test-unit test-integration test-asan test-kmatrix bench install clean vmlinux help
 
 all: $(BIN) $(WORKLOADS)
 
@@ -119,6 +119,19 @@ test-unit: $(UNIT_BINS) $(UNIT_DATA)
 test-integration: $(BIN) $(WORKLOADS)
 	$(Q)$(PYTHON) tests/integration/run.py --build $(BUILD)
 
+# The kernel matrix: tests/kmatrix/smoke on Debian's 6.1 and 6.12 (QEMU) and this host.
+KMATRIX ?= $(firstword $(wildcard ../shared/tools/run-kernel-matrix.sh \
+			 ../../shared/tools/run-kernel-matrix.sh))
+KMATRIX_SMOKE := $(BUILD)/tests/kmatrix/smoke
+
+$(KMATRIX_SMOKE): tests/kmatrix/smoke.c $(LIB) | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
+test-kmatrix: $(KMATRIX_SMOKE)
+	$(Q)$(PYTHON) tests/kmatrix/run.py "$(abspath $(KMATRIX))" $(KMATRIX_SMOKE)
+
 # The same suites again with the userspace built under ASan and UBSan.
 test-asan: | deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 test-unit test-integration
@@ -143,11 +156,12 @@ clean:
 help:
 	@echo "make            build memvigil and the test workloads into $(BUILD)/"
 	@echo "make demo       build, then trace the bundled leaking demo and print the report"
-	@echo "make test       the whole suite: unit, integration (root), and both under ASan/UBSan"
+	@echo "make test       the whole suite: unit, integration (root), kernel matrix, ASan/UBSan"
 	@echo "make bench      overhead benchmarks (bench/), ratios measured side by side"
 	@echo "make install    install to \$$DESTDIR\$$PREFIX (default $(PREFIX))"
 	@echo "make vmlinux    regenerate $(VMLINUX_H) from this kernel's BTF"
 	@echo "make clean      remove $(BUILD)/"
 	@echo "V=1 shows the commands; CI=true adds -Werror"
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d)
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d \
+	$(BUILD)/tests/kmatrix/*.d)

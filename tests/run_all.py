@@ -4,9 +4,9 @@
 
     run_all.py MAKE BUILD_DIR
 
-Runs `MAKE all`, `MAKE test-unit`, `MAKE test-integration` and `MAKE
-test-asan` (each with BUILD=BUILD_DIR), streaming their output as it comes,
-and adds up the "N passed, N failed[, N skipped]" lines they print. Ends with
+Runs `MAKE all`, `MAKE test-unit`, `MAKE test-integration`, `MAKE
+test-kmatrix` and `MAKE test-asan` (each with BUILD=BUILD_DIR), streaming
+their output as it comes, and adds up the "N passed, N failed[, N skipped]" lines they print. Ends with
 one line "N passed, N failed" (", N skipped" only if something was skipped).
 Exit status 1 if a step failed or any test failed. When `all` fails
 nothing else can run, so the remaining steps are not started.
@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-STEPS = ["all", "test-unit", "test-integration", "test-asan"]
+STEPS = ["all", "test-unit", "test-integration", "test-kmatrix", "test-asan"]
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 
 
