@@ -582,8 +582,6 @@ def print_table(results, skipped):
     for wl, res in results["workloads"].items():
         for c in WORKLOADS[wl]["configs"]:
             label = LABELS[c]
-            if wl == "faults" and c == MV_EXACT:
-                label += " [heap-only]"
             if c in skipped:
                 print("%-7s %-36s %s" % (wl, label, skipped[c]))
                 continue

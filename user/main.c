@@ -376,7 +376,8 @@ static void print_report(struct session *s, bool final)
 
 	probes__drain(s->probes);
 	probes__losses(s->probes, lost);
-	o.lost_events = lost[MV_LOSS_RINGBUF] + lost[MV_LOSS_INFLIGHT];
+	o.lost_events = lost[MV_LOSS_RINGBUF] + lost[MV_LOSS_INFLIGHT] + lost[MV_LOSS_KSTATS] +
+			lost[MV_LOSS_SYSCALL];
 	o.elapsed_ms = o.now_ms - s->last_report_ms;
 	if (s->json_out == stdout)
 		return;	/* stdout carries the JSON document */

@@ -1292,15 +1292,14 @@ KMEM_GROW_S = 3
 
 
 def truth_values(text):
-    """{key: value} of the 'TRUTH key=value ...' lines a workload printed."""
-    vals = {}
+    """The 'TRUTH k=v k2=v2' lines a workload printed, as {k: {k: v, k2: v2}} by first key."""
+    lines = {}
     for line in text.splitlines():
         if line.startswith("TRUTH "):
-            for kv in line.split()[1:]:
-                if "=" in kv:
-                    k, v = kv.split("=", 1)
-                    vals[k] = v
-    return vals
+            kvs = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
+            if kvs:
+                lines[line.split()[1].split("=", 1)[0]] = kvs
+    return lines
 
 
 def proc_status_kb(pid, key):
@@ -1339,7 +1338,7 @@ def kernel_of(report):
 
 def test_mapping_leak_is_found_by_its_stack_with_exact_bytes(ctx):
     k = traced_kmem_grow(ctx)
-    want = int(k["truth"]["bytes"])
+    want = int(k["truth"]["map_func"]["bytes"])
     maps = kernel_of(k["report"])["mappings"]
     found = [s for s in maps["stacks"]
              if any(f["symbol"] == "leak_mapping" for f in s["frames"][:4])]
@@ -1351,8 +1350,36 @@ def test_mapping_leak_is_found_by_its_stack_with_exact_bytes(ctx):
     churn = [s for s in maps["stacks"]
              if any(f["symbol"] == "churn_mapping" for f in s["frames"][:4])]
     check(not churn, f"churn_mapping unmapped everything but is listed: {churn}")
-    check(maps["anon_bytes"] == want, f"anon_bytes {maps['anon_bytes']}, truth {want}: mappings "
-          f"the program made itself, without the allocator's")
+    remap = int(k["truth"]["remap_func"]["bytes"])
+    check(maps["anon_bytes"] == want + remap, f"anon_bytes {maps['anon_bytes']}, truth "
+          f"{want} + {remap}: mappings the program made itself, without the allocator's")
+
+
+def mapping_stacks_through(maps, func):
+    return [s for s in maps["stacks"] if any(f["symbol"] == func for f in s["frames"][:4])]
+
+
+def test_file_mapping_is_counted_as_file_by_its_stack(ctx):
+    k = traced_kmem_grow(ctx)
+    want = int(k["truth"]["file_map_func"]["bytes"])
+    maps = kernel_of(k["report"])["mappings"]
+    found = mapping_stacks_through(maps, "leak_file_mapping")
+    check(found and all(s["kind"] == "file" for s in found),
+          f"no file mapping through leak_file_mapping: {found}")
+    check(sum(s["outstanding_bytes"] for s in found) == want,
+          f"leak_file_mapping holds {sum(s['outstanding_bytes'] for s in found)}, truth {want}")
+    check(maps["file_bytes"] >= want, f"file_bytes {maps['file_bytes']} < {want}")
+
+
+def test_mremap_growth_stays_with_the_stack_that_mapped(ctx):
+    k = traced_kmem_grow(ctx)
+    want = int(k["truth"]["remap_func"]["bytes"])
+    maps = kernel_of(k["report"])["mappings"]
+    found = mapping_stacks_through(maps, "grow_by_mremap")
+    check(sum(s["outstanding_bytes"] for s in found) == want,
+          f"grow_by_mremap's mapping holds {sum(s['outstanding_bytes'] for s in found)} bytes "
+          f"after mremap, truth {want}")
+    check(maps["mremaps"] >= 1, f"no mremap counted: {maps['mremaps']}")
 
 
 def test_allocator_mmap_of_a_large_block_is_counted_once(ctx):
@@ -1363,20 +1390,21 @@ def test_allocator_mmap_of_a_large_block_is_counted_once(ctx):
           f"the 1 MiB malloc block's mapping is not under allocator_bytes: {maps['allocator_bytes']}")
     big = [s for s in proc["stacks"] if s["outstanding_bytes"] == 1 << 20]
     check(big, "the heap does not show the held 1 MiB block")
-    check(maps["anon_bytes"] == int(k["truth"]["bytes"]),
+    check(maps["anon_bytes"] == int(k["truth"]["map_func"]["bytes"]) +
+          int(k["truth"]["remap_func"]["bytes"]),
           "the allocator's mapping was counted again under anon_bytes")
 
 
 def test_rss_growth_matches_the_workload_within_10_percent(ctx):
     k = traced_kmem_grow(ctx)
     rss = kernel_of(k["report"])["rss"]
-    want = int(k["truth"]["rss_growth_bytes"]) + (1 << 20)     # + the held malloc block
+    want = int(k["truth"]["rss_growth_bytes"]["rss_growth_bytes"]) + (1 << 20)  # + malloc block
     got = rss["anon_bytes"] - 0
     grown = rss["total_bytes"] - rss["first_bytes"]
     check(abs(grown - want) <= 0.10 * want,
           f"RSS grew {grown} bytes while traced, the workload wrote {want} (>10% apart); "
           f"rss {rss}")
-    secs = float(k["truth"]["seconds"])
+    secs = float(k["truth"]["rss_growth_bytes"]["seconds"])
     check(abs(grown / secs - want / secs) <= 0.10 * want / secs,
           f"growth rate {grown / secs:.0f} B/s vs workload's {want / secs:.0f} B/s")
     check(got > 0, "no anonymous RSS")
@@ -1396,7 +1424,7 @@ def test_rss_parts_agree_with_proc_status(ctx):
 def test_page_fault_counts_within_5_percent_of_proc_stat(ctx):
     k = traced_kmem_grow(ctx)
     faults = kernel_of(k["report"])["faults"]
-    want = int(k["truth"]["faults"])
+    want = int(k["truth"]["faults"]["faults"])
     hooks = faults["hook_user"] + faults["hook_kernel"]
     check(abs(hooks - want) <= 0.05 * want,
           f"page-fault tracepoints counted {hooks}, /proc/self/stat says {want} (>5% apart)")

@@ -5,21 +5,28 @@
  * kmem grow SECONDS: for SECONDS, every 100 ms leak_mapping() maps 256 KiB of
  *   anonymous memory, writes every page and never unmaps it, while
  *   churn_mapping() maps and unmaps 64 KiB; one 1 MiB malloc block is held
- *   (the allocator maps it itself). Then it prints its ground truth and waits
- *   for SIGTERM:
+ *   (the allocator maps it itself); leak_file_mapping() maps its own
+ *   executable once and grow_by_mremap() grows a 64 KiB mapping to 192 KiB
+ *   with mremap, both kept. Then it prints its ground truth and waits for
+ *   SIGTERM:
  *     TRUTH map_func=leak_mapping bytes=N
- *     TRUTH rss_growth_bytes=N seconds=S      (pages it wrote in leak_mapping)
+ *     TRUTH file_map_func=leak_file_mapping bytes=N
+ *     TRUTH remap_func=grow_by_mremap bytes=196608
+ *     TRUTH rss_growth_bytes=N seconds=S      (pages it wrote while mapping)
  *     TRUTH faults=N                          (/proc/self/stat minflt+majflt
  *                                             since main began)
  *     TRUTH done
  * kmem hog: prints "READY <pid>", waits for SIGUSR1, then hog_memory()
  *   mallocs and writes 1 MiB blocks forever (until the OOM killer ends it).
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,6 +90,38 @@ __attribute__((noinline)) void churn_mapping(void)
 	munmap(p, CHURN_BYTES);
 }
 
+__attribute__((noinline)) long leak_file_mapping(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY);
+	struct stat st;
+	char *p;
+
+	if (fd < 0 || fstat(fd, &st))
+		exit(2);
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		exit(2);
+	close(fd);
+	keep[kept++] = p;
+	return (st.st_size + 4095) / 4096 * 4096;
+}
+
+#define REMAP_FROM (64 * 1024)
+#define REMAP_TO (192 * 1024)
+
+__attribute__((noinline)) void grow_by_mremap(void)
+{
+	char *p = mmap(NULL, REMAP_FROM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		exit(2);
+	p = mremap(p, REMAP_FROM, REMAP_TO, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		exit(2);
+	touch(p, REMAP_TO);
+	keep[kept++] = p;
+}
+
 __attribute__((noinline)) void hog_memory(void)
 {
 	for (;;) {
@@ -101,9 +140,11 @@ static int grow(double secs)
 	struct timespec nap = { 0, 100 * 1000 * 1000 }, t0, t1;
 	unsigned long long f0 = stat_faults(), f1;
 	char *big = malloc(1 << 20);
-	long rounds = 0;
+	long rounds = 0, file_bytes;
 
 	touch(big, 1 << 20);
+	file_bytes = leak_file_mapping();
+	grow_by_mremap();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		leak_mapping();
@@ -114,7 +155,9 @@ static int grow(double secs)
 	} while (t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9 < secs);
 	f1 = stat_faults();
 	printf("TRUTH map_func=leak_mapping bytes=%ld\n", rounds * LEAK_BYTES);
-	printf("TRUTH rss_growth_bytes=%ld seconds=%.3f\n", rounds * LEAK_BYTES,
+	printf("TRUTH file_map_func=leak_file_mapping bytes=%ld\n", file_bytes);
+	printf("TRUTH remap_func=grow_by_mremap bytes=%d\n", REMAP_TO);
+	printf("TRUTH rss_growth_bytes=%ld seconds=%.3f\n", rounds * LEAK_BYTES + REMAP_TO,
 	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	printf("TRUTH faults=%llu\n", f1 - f0);
 	printf("TRUTH done\n");
