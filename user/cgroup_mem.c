@@ -179,7 +179,8 @@ int cgroup_mem__of(pid_t pid, struct cgroup_mem *out)
 	ret = read_layout(pid, &mnt, &paths);
 	if (ret)
 		return ret;
-	if (mnt.v2[0] && paths.v2[0]) {
+	/* The root's pressure is the system's (/proc/pressure): only a child's adds news. */
+	if (mnt.v2[0] && paths.v2[0] && strcmp(paths.v2, "/")) {
 		if (join(out->pressure_path, sizeof(out->pressure_path), mnt.v2, paths.v2,
 			 "/memory.pressure") || access(out->pressure_path, R_OK))
 			out->pressure_path[0] = '\0';

@@ -32,7 +32,7 @@ struct cgroup_mem {
 	uint64_t ino;			/* its inode (the kernel's cgroup id) */
 	uint64_t limit_bytes;		/* CGROUP_NO_LIMIT when unlimited */
 	uint64_t usage_bytes;
-	char pressure_path[PATH_MAX];	/* cgroup2 memory.pressure, "" if none */
+	char pressure_path[PATH_MAX];	/* cgroup2 memory.pressure, "" if none or the root's */
 };
 
 /* Parse /proc/mounts text. 0 (mount points may be empty). */

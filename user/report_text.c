@@ -81,11 +81,6 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 	if (ret)
 		return ret;
 	print_summary(out, &r, o);
-	ret = report_text__kernel(out, m, p, o);
-	if (ret) {
-		report__release(&r);
-		return ret;
-	}
 	if (o->min_age_ms && r.cnt)
 		fprintf(out, "  older than %s: %s in %llu allocs\n",
 			format_age_ms(o->min_age_ms, age, sizeof(age)),
@@ -104,7 +99,7 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 	if (r.cnt > o->top)
 		fprintf(out, "  ... %zu more stacks (-n to show more)\n", r.cnt - o->top);
 	report__release(&r);
-	return 0;
+	return report_text__kernel(out, m, p, o);
 }
 
 static void print_group_header(FILE *out, const struct proc_group *g)
