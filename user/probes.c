@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "memvigil.skel.h"
+#include "link_reaper.h"
 #include "log.h"
 #include "probes.h"
 
@@ -19,7 +20,11 @@ struct pid_links {
 	struct bpf_link *links[2 * MV_ALLOCATOR_MAX_FUNCS];
 };
 
+/* Threads destroying uprobe links at once (each waits for a grace period). */
+#define REAPER_THREADS 64
+
 struct probes {
+	struct link_reaper *reaper;
 	struct memvigil_bpf *skel;
 	bool multi;			/* uprobe_multi links (kernel >= 6.6) */
 	struct ring_buffer *rb;
@@ -168,6 +173,7 @@ struct probes *probes__open(probes_record_fn fn, void *ctx, char *err, size_t er
 		return NULL;
 	}
 	libbpf_set_print(libbpf_print);
+	pr->reaper = link_reaper__new(REAPER_THREADS);	/* NULL: links destroyed in place */
 	pr->skel = memvigil_bpf__open();
 	if (!pr->skel) {
 		snprintf(err, err_len, "cannot open the BPF objects: %s", strerror(errno));
@@ -210,13 +216,16 @@ fail:
 	return NULL;
 }
 
-static void pid_links_destroy(struct pid_links *pl)
+/* Hand pl's links to the reaper, which destroys them in the background. */
+static void pid_links_destroy(struct probes *pr, struct pid_links *pl)
 {
+	struct bpf_link *rev[2 * MV_ALLOCATOR_MAX_FUNCS];
 	size_t i;
 
 	/* Entries were attached after returns: detach them first. */
-	for (i = pl->cnt; i > 0; i--)
-		bpf_link__destroy(pl->links[i - 1]);
+	for (i = 0; i < pl->cnt; i++)
+		rev[i] = pl->links[pl->cnt - 1 - i];
+	link_reaper__push(pr->reaper, rev, pl->cnt);
 	pl->cnt = 0;
 }
 
@@ -227,7 +236,8 @@ void probes__free(struct probes *pr)
 	if (!pr)
 		return;
 	for (i = 0; i < pr->pid_cnt; i++)
-		pid_links_destroy(&pr->pids[i]);
+		pid_links_destroy(pr, &pr->pids[i]);
+	link_reaper__free(pr->reaper);	/* waits until every link is gone */
 	free(pr->pids);
 	for (i = pr->klink_cnt; i > 0; i--)
 		bpf_link__destroy(pr->klinks[i - 1]);
@@ -350,7 +360,7 @@ int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 	if (ret) {
 		snprintf(err, err_len, "cannot attach uprobes to %s in PID %d: %s%s",
 			 a->path, pid, strerror(-ret), ret == -ESRCH ? " (the process exited)" : "");
-		pid_links_destroy(pl);
+		pid_links_destroy(pr, pl);
 		pr->pid_cnt--;
 		return ret;
 	}
@@ -365,7 +375,7 @@ void probes__detach_heap(struct probes *pr, pid_t pid)
 	for (i = 0; i < pr->pid_cnt; i++) {
 		if (pr->pids[i].pid != pid)
 			continue;
-		pid_links_destroy(&pr->pids[i]);
+		pid_links_destroy(pr, &pr->pids[i]);
 		pr->pids[i] = pr->pids[--pr->pid_cnt];
 		return;
 	}

@@ -15,7 +15,14 @@
 #include "target.h"
 #include "targets.h"
 
-/* How long after an exec memvigil waits for the new image to map its allocator. */
+/*
+ * After an exec the dynamic linker maps the new image's libraries. memvigil
+ * looks at its allocator once that has had time (20 ms; the probes in place
+ * keep working meanwhile when the library stays the same), then every
+ * 200 ms while none is mapped, up to 2 s after the exec.
+ */
+#define EXEC_FIRST_LOOK_NS (20ull * 1000000)
+#define EXEC_RETRY_NS (200ull * 1000000)
 #define EXEC_SETTLE_NS (2000ull * 1000000)
 
 /*
@@ -471,21 +478,18 @@ out:
 int targets__exec(struct targets *t, pid_t pid, char *err, size_t err_len)
 {
 	struct target *tg = targets__find(t, pid);
-	int ret;
 
+	(void)err;
+	(void)err_len;
 	symbolizer__forget(t->sym, pid);
 	symbolizer__capture(t->sym, pid);
 	if (!tg || tg->state != TARGET_ATTACHED)
 		return 0;
 	refresh_image(t, pid);
 	tg->exec_ns = mono_ns();
-	tg->exec_pending = true;
-	ret = reresolve(t, tg, err, err_len);
-	/*
-	 * The dynamic linker may not have mapped the C library yet: keep the
-	 * probes (they apply if it maps the same library) and look again.
-	 */
-	return ret == -ENOENT ? 0 : ret;
+	tg->exec_try_ns = 0;
+	tg->exec_pending = true;	/* targets__recheck resolves it */
+	return 0;
 }
 
 void targets__recheck(struct targets *t, uint64_t now_ns)
@@ -497,8 +501,11 @@ void targets__recheck(struct targets *t, uint64_t now_ns)
 	for (i = 0; i < t->cnt; i++) {
 		struct target *tg = &t->items[i];
 
-		if (tg->state != TARGET_ATTACHED || !tg->exec_pending)
+		if (tg->state != TARGET_ATTACHED || !tg->exec_pending ||
+		    now_ns - tg->exec_ns < EXEC_FIRST_LOOK_NS ||
+		    (tg->exec_try_ns && now_ns - tg->exec_try_ns < EXEC_RETRY_NS))
 			continue;
+		tg->exec_try_ns = now_ns;
 		ret = reresolve(t, tg, err, sizeof(err));
 		if (ret == -ENOENT && now_ns - tg->exec_ns < EXEC_SETTLE_NS)
 			continue;

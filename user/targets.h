@@ -35,6 +35,7 @@ struct target {
 	uint64_t seen_ns;	/* CLOCK_MONOTONIC when memvigil learnt of it */
 	uint64_t attached_ns;	/* when its probes went live, 0 if never */
 	uint64_t exec_ns;	/* its last exec */
+	uint64_t exec_try_ns;	/* last look at the new image's allocator */
 	bool exec_pending;	/* allocator of the new image not resolved yet */
 };
 
@@ -59,15 +60,16 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 		    uint64_t seen_ns, char *err, size_t err_len);
 
 /*
- * pid replaced its image: its mappings are captured again and its allocator
- * re-resolved; the probes are re-attached when the new image uses another
- * allocator library. Returns 0 or a negative errno with a reason in err.
+ * pid replaced its image: its mappings are captured again; its allocator is
+ * re-resolved by targets__recheck once the dynamic linker has had time to
+ * map it, and the probes re-attached if the new image uses another library.
+ * Returns 0 or a negative errno with a reason in err.
  */
 int targets__exec(struct targets *t, pid_t pid, char *err, size_t err_len);
 
 /*
- * Look again at processes whose new image had not mapped its allocator yet
- * when its exec was seen; gives up (with a warning) 2 s after the exec.
+ * Resolve the allocator of processes that exec'd (20 ms after the exec, then
+ * every 200 ms while none is mapped); gives up with a warning 2 s after it.
  */
 void targets__recheck(struct targets *t, uint64_t now_ns);
 

@@ -783,6 +783,26 @@ def test_follow_reports_leaks_of_forked_children_grandchildren_and_exec(ctx):
               f"child {pid} names parent {procs[pid].get('parent_pid')!r}, not a traced pid")
 
 
+def test_follow_with_pid_traces_the_children_forked_after_attach(ctx):
+    wl = spawn_workload(ctx, "fork_leak", "--wait")
+    json_path = ctx.path("follow-pid.json")
+    mv = memvigil(ctx, ["-p", wl.pid, "-f", "-v", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    os.kill(wl.pid, signal.SIGUSR1)
+    release_children(mv, 5, out=wl)
+    check(wl.wait(30) == 0, "fork_leak failed")
+    rc = mv.wait(EXIT_TIMEOUT_S)       # every traced process has exited
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    report = load_report(json_path)
+    check(report["target"] == {"pid": wl.pid, "follow": True}, f"target {report['target']!r}")
+    truth, clean = parse_pid_truth(wl.out())
+    check(len(truth) == 4, f"fork_leak truth from {sorted(truth)}, expected 4 processes")
+    check_pid_truth(report, truth, clean)
+    attach = report["health"]["attach"]
+    check(attach["forks_followed"] == 4 and attach["fork_to_attach_max_ms"] is not None,
+          f"health.attach {attach!r}: expected 4 forks followed with their delays")
+
+
 def test_without_follow_children_are_not_traced(ctx):
     json_path = ctx.path("nofollow.json")
     p, rc = run_to_end(ctx, ["-i", "0", "--json", json_path, "--", workload("fork_leak"),
