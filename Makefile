@@ -120,8 +120,11 @@ test-integration: $(BIN) $(WORKLOADS)
 	$(Q)$(PYTHON) tests/integration/run.py --build $(BUILD)
 
 # The kernel matrix: tests/kmatrix/smoke on Debian's 6.1 and 6.12 (QEMU) and this host.
+# The script comes with the workplace's shared tools, next to the checkout or
+# at /work/shared; KMATRIX=PATH points elsewhere.
 KMATRIX ?= $(firstword $(wildcard ../shared/tools/run-kernel-matrix.sh \
-			 ../../shared/tools/run-kernel-matrix.sh))
+			 ../../shared/tools/run-kernel-matrix.sh \
+			 /work/shared/tools/run-kernel-matrix.sh))
 KMATRIX_SMOKE := $(BUILD)/tests/kmatrix/smoke
 
 $(KMATRIX_SMOKE): tests/kmatrix/smoke.c $(LIB) | deps
