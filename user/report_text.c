@@ -56,7 +56,7 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 	if (p->ns_pid)
 		snprintf(ns, sizeof(ns), " [ns %d]", p->ns_pid);
 	if (!p->alloc_lib) {
-		fprintf(out, "PID %d%s (%s)%s: heap not traced (kernel signals only)\n", p->pid,
+		fprintf(out, "PID %d%s (%s)%s: heap not traced\n", p->pid,
 			ns, p->comm, state);
 		return;
 	}
