@@ -261,11 +261,11 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	tid = (__u32)id;
 	c.nr = nr;
-	c.args[0] = BPF_CORE_READ(regs, di);
-	c.args[1] = BPF_CORE_READ(regs, si);
-	c.args[2] = BPF_CORE_READ(regs, dx);
-	c.args[3] = BPF_CORE_READ(regs, r10);
-	c.args[4] = BPF_CORE_READ(regs, r8);
+	c.args[0] = regs->di;	/* tp_btf: regs is a BTF pointer, read directly */
+	c.args[1] = regs->si;
+	c.args[2] = regs->dx;
+	c.args[3] = regs->r10;
+	c.args[4] = regs->r8;
 	call = bpf_map_lookup_elem(&inflight, &tid);
 	c.in_allocator = call && call->depth;
 	if (bpf_map_update_elem(&sys_calls, &tid, &c, BPF_ANY))
@@ -366,8 +366,8 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	struct sys_call *c;
 	__u32 nr;
 
-	/* orig_ax holds the syscall number on the way out */
-	if (!is_map_syscall(BPF_CORE_READ(regs, orig_ax)))
+	/* orig_ax holds the syscall number on the way out; a plain load, every syscall pays it */
+	if (!is_map_syscall(regs->orig_ax))
 		return 0;
 	c = bpf_map_lookup_elem(&sys_calls, &tid);
 	if (!c)
@@ -379,7 +379,7 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	if (!e)
 		goto out;
 	fill_map(e, c, ret, id);
-	emit_map(ctx, e, BPF_CORE_READ(regs, sp), nr == NR_MMAP);
+	emit_map(ctx, e, regs->sp, nr == NR_MMAP);
 out:
 	bpf_map_delete_elem(&sys_calls, &tid);
 	return 0;
