@@ -33,6 +33,12 @@
 #define POLL_MS 100
 /* How often a traced cgroup is scanned for processes that entered or left it. */
 #define CGROUP_SCAN_MS 200
+/*
+ * A process found in the middle of an exec has no allocator mapped yet:
+ * scans try it again, up to this many times, a second apart.
+ */
+#define CGROUP_ATTACH_TRIES 3
+#define CGROUP_RETRY_NS (1000ull * 1000000)
 #define TERMINATE_GRACE_MS 2000
 #define KERNEL_SAMPLE_MS 1000
 
@@ -205,20 +211,34 @@ static void remember_seen(struct session *s, pid_t pid)
 	s->scan_seen[s->scan_seen_cnt++] = pid;
 }
 
+/* Whether a scan should (re)attach the known process tg. */
+static bool attach_again(const struct target *tg, uint64_t now_ns)
+{
+	if (tg->state == TARGET_DETACHED)
+		return true;	/* it came back */
+	return tg->state == TARGET_FAILED && tg->attach_tries < CGROUP_ATTACH_TRIES &&
+	       now_ns - tg->tried_ns >= CGROUP_RETRY_NS;
+}
+
 /* A process found in the traced cgroup: attach it unless it is known. */
 static void on_cgroup_proc(void *ctx, pid_t pid, const char *rel)
 {
 	struct session *s = ctx;
 	const struct target *tg = targets__find(s->targets, pid);
+	bool came_back = tg && tg->state == TARGET_DETACHED;
+	uint64_t now = mono_ns();
 	int ret;
 
 	remember_seen(s, pid);
-	if (pid == getpid() || (tg && tg->state != TARGET_DETACHED))
+	if (pid == getpid() || (tg && !attach_again(tg, now)))
 		return;
-	ret = targets__attach(s->targets, pid, 0, rel, mono_ns(), s->err, sizeof(s->err));
-	if (ret && ret != -ESRCH)
+	ret = targets__attach(s->targets, pid, 0, rel, now, s->err, sizeof(s->err));
+	tg = targets__find(s->targets, pid);
+	if (ret && ret != -ESRCH && tg && tg->attach_tries >= CGROUP_ATTACH_TRIES)
 		log_warn("PID %d in cgroup %s is not traced: %s", pid, rel, s->err);
-	else if (!ret && tg)
+	else if (ret && ret != -ESRCH)
+		log_info("PID %d in cgroup %s: %s; trying again", pid, rel, s->err);
+	else if (!ret && came_back)
 		log_info("PID %d came back into cgroup %s: attached again", pid, rel);
 }
 

@@ -411,6 +411,8 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	tg->state = TARGET_FAILED;
 	tg->parent_pid = parent_pid;
 	tg->seen_ns = seen_ns;
+	tg->tried_ns = mono_ns();
+	tg->attach_tries++;
 	tg->ns_pid = read_ns_pid(pid);
 	ret = attach_one(t, tg, cgroup, err, err_len);
 	if (ret) {

@@ -33,6 +33,8 @@ struct target {
 	bool has_heap;		/* heap probes are attached */
 	uint64_t lib_dev, lib_ino;	/* allocator library probed */
 	uint64_t seen_ns;	/* CLOCK_MONOTONIC when memvigil learnt of it */
+	uint64_t tried_ns;	/* last attach attempt */
+	uint32_t attach_tries;	/* attach attempts so far */
 	uint64_t attached_ns;	/* when its probes went live, 0 if never */
 	uint64_t exec_ns;	/* its last exec */
 	uint64_t exec_try_ns;	/* last look at the new image's allocator */

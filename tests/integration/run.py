@@ -1048,6 +1048,31 @@ def test_container_binary_visible_only_inside_its_namespaces_is_symbolized(ctx):
           f"text report does not give both PIDs: {mv.out()[-400:]!r}")
 
 
+def test_cgroup_process_without_allocator_is_warned_once_and_the_rest_traced(ctx):
+    exe = static_program(ctx)
+    cg = make_cgroup(ctx)
+    st = spawn_in_cgroup(ctx, cg, [exe, "30"])
+    st.wait_line(r"^STATIC ", 10)
+    af = spawn_in_cgroup(ctx, cg, [workload("alloc_family"), "--wait"])
+    af.wait_line(r"^READY ", 10)
+    json_path = ctx.path("static.json")
+    mv = memvigil(ctx, ["--cgroup", cg, "-d", "3.5", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    os.kill(af.pid, signal.SIGUSR1)
+    af.wait_line(r"^TRUTH done$", 20)
+    rc = mv.wait(EXIT_TIMEOUT_S)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    err = [l for l in mv.err_lines() if l.strip()]
+    check(len(err) == 1 and f"PID {st.pid}" in err[0] and "not traced" in err[0],
+          f"expected one warning that PID {st.pid} is not traced (after its retries), "
+          f"got {err}")
+    report = load_report(json_path)
+    truth, _, _ = parse_truth(af.out())
+    check_truth(report, select_procs(report, pid=af.pid), truth)
+    check(report["health"]["attach"]["failed"] == 1,
+          f"health.attach {report['health']['attach']!r}, expected 1 failed")
+
+
 def test_error_cgroup_path_that_is_not_a_cgroup(ctx):
     p, rc = run_to_end(ctx, ["--cgroup", ctx.tmp, "-d", "1"])
     line = assert_one_line_error(p, rc, 1)
