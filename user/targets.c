@@ -396,6 +396,16 @@ out:
 	return ret;
 }
 
+/* A process gone before it could be read is named after its traced parent. */
+static void inherit_comm(struct targets *t, pid_t pid, pid_t parent_pid)
+{
+	struct proc *p = model__find(t->model, pid);
+	struct proc *pp = parent_pid ? model__find(t->model, parent_pid) : NULL;
+
+	if (p && !p->comm[0])
+		snprintf(p->comm, sizeof(p->comm), "%s", pp ? pp->comm : "?");
+}
+
 int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *cgroup,
 		    uint64_t seen_ns, char *err, size_t err_len)
 {
@@ -415,6 +425,8 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	tg->attach_tries++;
 	tg->ns_pid = read_ns_pid(pid);
 	ret = attach_one(t, tg, cgroup, err, err_len);
+	if (ret)
+		inherit_comm(t, pid, parent_pid);
 	if (ret) {
 		probes__detach_pid(t->pr, pid);
 		tg->has_heap = false;
