@@ -122,17 +122,22 @@ static int read_text(const char *path, char **buf)
 	return n < 0 ? (int)n : 0;
 }
 
-static int read_layout(pid_t pid, struct cgroup_mounts *mnt, struct cgroup_paths *paths)
+int cgroup_mem__read_mounts(struct cgroup_mounts *out)
+{
+	char *buf = NULL;
+	int ret = read_text("/proc/mounts", &buf);
+
+	if (!ret)
+		ret = cgroup_mem__parse_mounts(buf, out);
+	free(buf);
+	return ret;
+}
+
+static int read_paths(pid_t pid, struct cgroup_paths *paths)
 {
 	char path[64], *buf = NULL;
 	int ret;
 
-	ret = read_text("/proc/mounts", &buf);
-	if (!ret)
-		ret = cgroup_mem__parse_mounts(buf, mnt);
-	free(buf);
-	if (ret)
-		return ret;
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	ret = read_text(path, &buf);
 	if (!ret)
@@ -167,29 +172,28 @@ static int read_v2(const struct cgroup_mounts *mnt, const struct cgroup_paths *p
 	return 0;
 }
 
-int cgroup_mem__of(pid_t pid, struct cgroup_mem *out)
+int cgroup_mem__of(pid_t pid, const struct cgroup_mounts *mnt, struct cgroup_mem *out)
 {
-	struct cgroup_mounts mnt;
 	struct cgroup_paths paths;
 	struct stat st;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->limit_bytes = CGROUP_NO_LIMIT;
-	ret = read_layout(pid, &mnt, &paths);
+	ret = read_paths(pid, &paths);
 	if (ret)
 		return ret;
 	/* The root's pressure is the system's (/proc/pressure): only a child's adds news. */
-	if (mnt.v2[0] && paths.v2[0] && strcmp(paths.v2, "/")) {
-		if (join(out->pressure_path, sizeof(out->pressure_path), mnt.v2, paths.v2,
+	if (mnt->v2[0] && paths.v2[0] && strcmp(paths.v2, "/")) {
+		if (join(out->pressure_path, sizeof(out->pressure_path), mnt->v2, paths.v2,
 			 "/memory.pressure") || access(out->pressure_path, R_OK))
 			out->pressure_path[0] = '\0';
 	}
 	ret = -ENOENT;
-	if (mnt.v2[0] && paths.v2[0])
-		ret = read_v2(&mnt, &paths, out);
-	if (ret && mnt.v1_memory[0] && paths.v1_memory[0])
-		ret = read_v1(&mnt, &paths, out);
+	if (mnt->v2[0] && paths.v2[0])
+		ret = read_v2(mnt, &paths, out);
+	if (ret && mnt->v1_memory[0] && paths.v1_memory[0])
+		ret = read_v1(mnt, &paths, out);
 	if (ret) {
 		out->version = 0;
 		out->dir[0] = '\0';

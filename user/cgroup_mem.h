@@ -42,10 +42,13 @@ int cgroup_mem__parse_proc_cgroup(const char *text, struct cgroup_paths *out);
 /* A limit file's value: a number or "max". 0 or -EINVAL. */
 int cgroup_mem__parse_limit(const char *text, uint64_t *out);
 
+/* Read /proc/mounts into *out. 0 or a negative errno. */
+int cgroup_mem__read_mounts(struct cgroup_mounts *out);
 /*
- * Find pid's memory cgroup and read its limit and usage. 0, -ENOENT when
- * no memory controller is mounted, or another negative errno.
+ * Find pid's memory cgroup under the mounts mnt (cgroup_mem__read_mounts)
+ * and read its limit and usage. 0, -ENOENT when no memory controller is
+ * mounted, or another negative errno.
  */
-int cgroup_mem__of(pid_t pid, struct cgroup_mem *out);
+int cgroup_mem__of(pid_t pid, const struct cgroup_mounts *mnt, struct cgroup_mem *out);
 
 #endif

@@ -6,6 +6,8 @@
 
 struct sample_set {
 	struct model *m;
+	struct cgroup_mounts mounts;	/* read once per sample */
+	bool has_mounts;
 	struct kernel_reading *samples;	/* indexed like m->procs */
 };
 
@@ -39,11 +41,12 @@ static void add_task(void *ctx, const struct mv_task_sample *t)
 	}
 }
 
-static void read_proc_files(struct probes *pr, pid_t pid, struct kernel_reading *s)
+static void read_proc_files(struct probes *pr, const struct sample_set *set, pid_t pid,
+			    struct kernel_reading *s)
 {
 	s->has_kstat = !probes__kstat(pr, pid, &s->kstat);
 	s->has_smaps = !procmem__read_smaps_rollup(pid, &s->smaps);
-	s->has_cgroup = !cgroup_mem__of(pid, &s->cgroup);
+	s->has_cgroup = set->has_mounts && !cgroup_mem__of(pid, &set->mounts, &s->cgroup);
 	if (s->has_cgroup && s->cgroup.pressure_path[0])
 		s->has_cgroup_psi = !procmem__read_psi(s->cgroup.pressure_path, &s->cgroup_psi);
 }
@@ -68,10 +71,11 @@ int kernel_sampler__run(struct probes *pr, struct model *m, uint64_t ts_ns)
 	set.samples = calloc(m->proc_cnt, sizeof(*set.samples));
 	if (!set.samples)
 		return -ENOMEM;
+	set.has_mounts = !cgroup_mem__read_mounts(&set.mounts);
 	ret = probes__sample_tasks(pr, add_task, &set);
 	for (i = 0; i < m->proc_cnt; i++) {
 		if (set.samples[i].has_task && !m->procs[i]->exited)
-			read_proc_files(pr, m->procs[i]->pid, &set.samples[i]);
+			read_proc_files(pr, &set, m->procs[i]->pid, &set.samples[i]);
 		else
 			set.samples[i].has_kstat = !probes__kstat(pr, m->procs[i]->pid,
 								  &set.samples[i].kstat);

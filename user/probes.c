@@ -124,8 +124,8 @@ const char *probes__kernel_feature_name(uint32_t bit)
 
 int probes__sample_tasks(struct probes *pr, probes_task_fn fn, void *ctx)
 {
-	struct mv_task_sample s;
-	size_t got = 0;
+	struct mv_task_sample recs[64];
+	size_t got = 0, i;
 	ssize_t n;
 	int fd, err = 0;
 
@@ -135,7 +135,7 @@ int probes__sample_tasks(struct probes *pr, probes_task_fn fn, void *ctx)
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		n = read(fd, (char *)&s + got, sizeof(s) - got);
+		n = read(fd, (char *)recs + got, sizeof(recs) - got);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -145,10 +145,11 @@ int probes__sample_tasks(struct probes *pr, probes_task_fn fn, void *ctx)
 		if (n == 0)
 			break;
 		got += n;
-		if (got == sizeof(s)) {
-			fn(ctx, &s);
-			got = 0;
-		}
+		for (i = 0; i < got / sizeof(recs[0]); i++)
+			fn(ctx, &recs[i]);
+		/* a record split across reads: keep its start */
+		memmove(recs, (char *)recs + i * sizeof(recs[0]), got - i * sizeof(recs[0]));
+		got -= i * sizeof(recs[0]);
 	}
 	close(fd);
 	return err;
