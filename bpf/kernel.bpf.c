@@ -404,8 +404,9 @@ int BPF_PROG(handle_signal_generate, int sig, struct kernel_siginfo *info,
 }
 
 /*
- * mark_victim's argument is the victim's pid before 6.8 and its task_struct
- * from then on. A pid is below 2^22; a kernel pointer has its top bits set.
+ * mark_victim's argument is the victim's pid on older kernels and its
+ * task_struct on newer ones (Debian's 6.1 and 6.12 builds already have the
+ * task_struct). A pid is below 2^22; a kernel pointer has its top bits set.
  * With only a pid, the task is the one just sent the kernel's SIGKILL.
  */
 static __always_inline struct task_struct *victim_of(__u64 arg)
