@@ -6,12 +6,43 @@
  * return program turns its result into one record. Nested calls (reallocarray
  * calling realloc, realloc(NULL, n) calling malloc) are counted once.
  * The attach cookie carries the enum mv_alloc_kind of the probed function.
+ *
+ * Sampled mode (sample_bytes != 0): the entry of a thread's outermost call
+ * decides whether the allocation is sampled (include/memvigil/sampling.h);
+ * only sampled allocations are reported, and their (pid, address) kept in
+ * sampled_live, so that only frees of sampled blocks are reported too. A
+ * realloc reports the free of its old block when that block was sampled,
+ * and its new block when the new size is sampled: it is a free plus an
+ * allocation, each sampled on its own. On kernels with uprobe sessions the
+ * allocating functions are probed by alloc_session, whose entry tells the
+ * kernel to skip the return probe of an unsampled call.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
 #include "ustack.bpf.h"
+#include "memvigil/sampling.h"
+
+/* Sampling period in bytes; 0 = exact (report every allocation). Set before load. */
+const volatile __u64 sample_bytes = 0;
+/* log2(1 + i / 1024) in Q31, filled by user space (sampling__fill_log2_table). */
+const volatile __u32 log2_tab[MV_LOG2_TABLE_LEN] = {};
+
+/* Sampled mode: the blocks sampled and not yet freed. Sized by user space. */
+struct block_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 addr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, MV_SAMPLE_MAX_LIVE_DEFAULT);
+	__type(key, struct block_key);
+	__type(value, __u8);
+} sampled_live SEC(".maps");
 
 /* Room to assemble a record and its stack before copying it out. */
 struct {
@@ -35,46 +66,126 @@ static __always_inline struct inflight_call *inflight_get(__u32 tid)
 	return call;
 }
 
-static __always_inline int call_enter(__u32 kind, __u64 size, __u64 old_addr,
-				      __u64 memptr)
+/*
+ * Allocator functions that never call another probed one (glibc 2.36). Not
+ * realloc (realloc(NULL, n) calls malloc) nor posix_memalign, memalign and
+ * aligned_alloc, which call malloc for alignments malloc gives anyway;
+ * valloc and pvalloc align to a page and never do. Kinds not listed are
+ * treated as possibly nesting.
+ */
+static __always_inline bool is_leaf_kind(__u32 kind)
+{
+	switch (kind) {
+	case MV_KIND_MALLOC:
+	case MV_KIND_CALLOC:
+	case MV_KIND_VALLOC:
+	case MV_KIND_PVALLOC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Unsampled calls of at least this many bytes still take their return probe
+ * in session mode, so that depth marks them as inside the allocator while
+ * glibc maps their block (its mmap threshold is 128 KiB or more):
+ * kernel.bpf.c tags such mmaps as the allocator's.
+ */
+#define SESSION_RETURN_MIN_BYTES (64u << 10)
+
+/* Sampled mode: whether this thread's allocation of size bytes is sampled. */
+static __always_inline bool sample_take(struct inflight_call *call, __u64 size)
+{
+	if (!call->sample_left)
+		call->sample_left = mv_sample_gap(bpf_get_prandom_u32(), sample_bytes, log2_tab);
+	return mv_sample_consume(&call->sample_left, size);
+}
+
+/*
+ * Entry of an allocating call. Returns whether the call's return must be
+ * seen: with session set, an unsampled outermost call of a function that
+ * never nests leaves no state behind and needs no return probe.
+ */
+static __always_inline bool call_enter(__u32 kind, __u64 size, __u64 old_addr,
+				       __u64 memptr, bool session)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct inflight_call *call = inflight_get(tid);
+	bool sampled = true;
 
 	if (!call)
-		return 0;
-	if (call->depth++ == 0) {
-		call->kind = kind;
-		call->size = size;
-		call->old_addr = old_addr;
-		call->memptr = memptr;
+		return false;
+	if (call->depth) {
+		call->depth++;	/* nested: only balances the depth */
+		return true;
 	}
-	return 0;
+	if (sample_bytes)
+		sampled = sample_take(call, size);
+	if (session && !sampled && is_leaf_kind(kind) && size < SESSION_RETURN_MIN_BYTES)
+		return false;
+	call->depth = 1;
+	call->kind = kind;
+	call->size = size;
+	call->old_addr = old_addr;
+	call->memptr = memptr;
+	call->sampled = sampled;
+	return true;
 }
 
-/* Entry of every allocating function; the cookie says which one and so
- * where its size (and old block, or out pointer) is. */
-SEC("uprobe")
-int BPF_UPROBE(alloc_enter)
+/* The arguments of the allocating function the cookie names. */
+static __always_inline bool alloc_enter_args(struct pt_regs *ctx, bool session)
 {
 	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
 	__u64 a0 = PT_REGS_PARM1(ctx), a1 = PT_REGS_PARM2(ctx), a2 = PT_REGS_PARM3(ctx);
 
 	switch (kind) {
 	case MV_KIND_CALLOC:
-		return call_enter(kind, a0 * a1, 0, 0);
+		return call_enter(kind, a0 * a1, 0, 0, session);
 	case MV_KIND_REALLOC:
-		return call_enter(kind, a1, a0, 0);
+		return call_enter(kind, a1, a0, 0, session);
 	case MV_KIND_REALLOCARRAY:
-		return call_enter(kind, a1 * a2, a0, 0);
+		return call_enter(kind, a1 * a2, a0, 0, session);
 	case MV_KIND_POSIX_MEMALIGN:
-		return call_enter(kind, a2, 0, a0);
+		return call_enter(kind, a2, 0, a0, session);
 	case MV_KIND_MEMALIGN:
 	case MV_KIND_ALIGNED_ALLOC:
-		return call_enter(kind, a1, 0, 0);
+		return call_enter(kind, a1, 0, 0, session);
 	default:	/* malloc, valloc, pvalloc */
-		return call_enter(kind, a0, 0, 0);
+		return call_enter(kind, a0, 0, 0, session);
 	}
+}
+
+/* Entry of every allocating function when returns are uretprobes. */
+SEC("uprobe")
+int BPF_UPROBE(alloc_enter)
+{
+	alloc_enter_args(ctx, false);
+	return 0;
+}
+
+/* Sampled mode: remember a sampled block; false (counted) when the table is full. */
+static __always_inline bool block_remember(__u32 pid, __u64 addr)
+{
+	struct block_key key = { .pid = pid, .addr = addr };
+	__u8 one = 1;
+
+	if (!sample_bytes)
+		return true;
+	if (!bpf_map_update_elem(&sampled_live, &key, &one, BPF_ANY))
+		return true;
+	count_loss(MV_LOSS_SAMPLED_FULL);
+	return false;
+}
+
+/* Whether the free of addr is reported: always when exact, else if it was sampled. */
+static __always_inline bool block_forget(__u32 pid, __u64 addr)
+{
+	struct block_key key = { .pid = pid, .addr = addr };
+
+	if (!sample_bytes)
+		return true;
+	return bpf_map_delete_elem(&sampled_live, &key) == 0;
 }
 
 static __always_inline void emit_free(__u32 pid, __u32 tid, __u64 addr, __u32 kind)
@@ -109,12 +220,14 @@ int BPF_UPROBE(free_enter, void *ptr)
 	call = bpf_map_lookup_elem(&inflight, &tid);
 	if (call && call->depth)
 		return 0;	/* inside realloc(p, 0): reported by its return */
-	emit_free(id >> 32, tid, (__u64)ptr, MV_KIND_FREE);
+	if (block_forget(id >> 32, (__u64)ptr))
+		emit_free(id >> 32, tid, (__u64)ptr, MV_KIND_FREE);
 	return 0;
 }
 
-static __always_inline void emit_alloc(void *ctx, __u32 pid, __u32 tid,
-				       struct inflight_call *call, __u64 addr)
+/* Returns 0, or -1 when the record could not be stored (counted). */
+static __always_inline int emit_alloc(void *ctx, __u32 pid, __u32 tid,
+				      struct inflight_call *call, __u64 addr, __u64 old_addr)
 {
 	__u32 zero = 0, depth;
 	struct mv_event *e;
@@ -123,7 +236,7 @@ static __always_inline void emit_alloc(void *ctx, __u32 pid, __u32 tid,
 
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
-		return;
+		return -1;
 	depth = ustack_walk(ctx, (__u64 *)(e + 1), &truncated);
 	if (truncated)
 		count_loss(MV_LOSS_STACK);
@@ -136,21 +249,44 @@ static __always_inline void emit_alloc(void *ctx, __u32 pid, __u32 tid,
 	e->ts_ns = bpf_ktime_get_ns();
 	e->addr = addr;
 	e->size = call->size;
-	e->old_addr = call->old_addr;
+	e->old_addr = old_addr;
 	bytes = sizeof(*e) + depth * sizeof(__u64);
 	if (bytes > MV_EVENT_MAX_BYTES)
 		bytes = MV_EVENT_MAX_BYTES;
-	if (bpf_ringbuf_output(&events, e, bytes, ringbuf_wakeup_flags()))
+	if (bpf_ringbuf_output(&events, e, bytes, ringbuf_wakeup_flags())) {
 		count_loss(MV_LOSS_RINGBUF);
+		return -1;
+	}
+	return 0;
 }
 
-SEC("uretprobe")
-int BPF_URETPROBE(alloc_exit, void *ret)
+/*
+ * A successful allocation of the outermost call at addr. A realloc's old
+ * block is freed: reported as part of the allocation record, or on its own
+ * when the new block is not reported.
+ */
+static __always_inline void report_alloc(void *ctx, __u32 pid, __u32 tid,
+					 struct inflight_call *call, __u64 addr)
+{
+	bool old_known = call->old_addr && block_forget(pid, call->old_addr);
+
+	if (call->sampled && block_remember(pid, addr)) {
+		if (!emit_alloc(ctx, pid, tid, call, addr, old_known ? call->old_addr : 0))
+			return;
+		block_forget(pid, addr);
+		return;
+	}
+	if (old_known)
+		emit_free(pid, tid, call->old_addr, call->kind);
+}
+
+/* Return of an allocating call: its result becomes one record. */
+static __always_inline int call_exit(void *ctx, __u64 ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, pid = id >> 32;
 	struct inflight_call *call;
-	__u64 addr = (__u64)ret;
+	__u64 addr = ret;
 
 	call = bpf_map_lookup_elem(&inflight, &tid);
 	if (!call || call->depth == 0)
@@ -160,7 +296,7 @@ int BPF_URETPROBE(alloc_exit, void *ret)
 
 	switch (call->kind) {
 	case MV_KIND_POSIX_MEMALIGN:
-		if ((int)(__u64)ret != 0 ||
+		if ((int)ret != 0 ||
 		    bpf_probe_read_user(&addr, sizeof(addr), (void *)call->memptr))
 			return 0;
 		break;
@@ -168,7 +304,7 @@ int BPF_URETPROBE(alloc_exit, void *ret)
 	case MV_KIND_REALLOCARRAY:
 		if (call->old_addr && call->size == 0) {
 			/* realloc(p, 0) frees p and returns NULL */
-			if (!addr)
+			if (!addr && block_forget(pid, call->old_addr))
 				emit_free(pid, tid, call->old_addr, call->kind);
 			return 0;
 		}
@@ -178,6 +314,28 @@ int BPF_URETPROBE(alloc_exit, void *ret)
 	}
 	if (!addr)
 		return 0;	/* failed: nothing allocated, realloc's old block stays live */
-	emit_alloc(ctx, pid, tid, call, addr);
+	report_alloc(ctx, pid, tid, call, addr);
 	return 0;
+}
+
+SEC("uretprobe")
+int BPF_URETPROBE(alloc_exit, void *ret)
+{
+	return call_exit(ctx, (__u64)ret);
+}
+
+/*
+ * Entry and return of every allocating function as one uprobe session
+ * (kernel >= 6.13; loaded only there, in sampled mode). The entry returns
+ * non-zero for calls whose return need not be seen, and the kernel then
+ * skips the return probe: an unsampled call costs one trap instead of two.
+ */
+SEC("uprobe")
+int BPF_UPROBE(alloc_session)
+{
+	if (!bpf_ksym_exists(bpf_session_is_return))
+		return 0;
+	if (bpf_session_is_return())
+		return call_exit(ctx, PT_REGS_RC(ctx));
+	return alloc_enter_args(ctx, true) ? 0 : 1;
 }

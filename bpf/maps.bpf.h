@@ -46,8 +46,11 @@ struct inflight_call {
 	__u64 size;
 	__u64 old_addr;		/* realloc, reallocarray */
 	__u64 memptr;		/* posix_memalign's out argument */
+	__u64 sample_left;	/* sampled mode: bytes to this thread's next sample, 0 = draw */
 	__u32 kind;
 	__u32 depth;		/* allocator calls this thread is inside */
+	__u32 sampled;		/* the outermost call's allocation is reported */
+	__u32 pad;
 };
 
 MV_SHARED_MAP struct {

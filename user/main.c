@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "consumer.h"
 #include "kernel_sampler.h"
+#include "format.h"
 #include "log.h"
 #include "model.h"
 #include "options.h"
@@ -308,6 +309,14 @@ static int start_cgroup(struct session *s)
 	return 0;
 }
 
+/* Test hook: MEMVIGIL_TEST_NO_SESSIONS=1 takes the uretprobe path on any kernel. */
+static bool sessions_disabled(void)
+{
+	const char *v = getenv("MEMVIGIL_TEST_NO_SESSIONS");
+
+	return v && *v && strcmp(v, "0");
+}
+
 static int start_target(struct session *s)
 {
 	int ret;
@@ -335,11 +344,15 @@ static void print_banner(struct session *s)
 {
 	struct proc *p = model__find(s->model, s->pid);
 	FILE *out = s->json_out == stdout ? stderr : stdout;
+	char sampling[96] = "", period[32];
 
+	if (s->opts.sample_bytes)
+		snprintf(sampling, sizeof(sampling), ", sampled every %s (figures are estimates)",
+			 format_bytes(s->opts.sample_bytes, period, sizeof(period)));
 	if (s->cgroup_mode) {
-		fprintf(out, "Tracing cgroup %s (%s, %zu processes)... Ctrl-C to end.\n",
+		fprintf(out, "Tracing cgroup %s (%s, %zu processes)%s... Ctrl-C to end.\n",
 			s->cg.path, s->cg.v2 ? "v2" : "v1",
-			targets__count_state(s->targets, TARGET_ATTACHED));
+			targets__count_state(s->targets, TARGET_ATTACHED), sampling);
 		fflush(out);
 		return;
 	}
@@ -349,9 +362,9 @@ static void print_banner(struct session *s)
 			"Ctrl-C to end.\n", s->pid, p ? p->comm : "?",
 			s->launched ? ", command held until now" : "");
 	else
-		fprintf(out, "Tracing PID %d (%s) heap via %s%s... Ctrl-C to end.\n", s->pid,
+		fprintf(out, "Tracing PID %d (%s) heap via %s%s%s... Ctrl-C to end.\n", s->pid,
 			p ? p->comm : "?", p && p->alloc_lib ? p->alloc_lib : "?",
-			s->launched ? ", command held until now" : "");
+			s->launched ? ", command held until now" : "", sampling);
 	fflush(out);
 }
 
@@ -397,7 +410,7 @@ static void print_report(struct session *s, bool final)
 	probes__drain(s->probes);
 	probes__losses(s->probes, lost);
 	o.lost_events = lost[MV_LOSS_RINGBUF] + lost[MV_LOSS_INFLIGHT] + lost[MV_LOSS_KSTATS] +
-			lost[MV_LOSS_SYSCALL];
+			lost[MV_LOSS_SYSCALL] + lost[MV_LOSS_SAMPLED_FULL];
 	o.elapsed_ms = o.now_ms - s->last_report_ms;
 	if (s->json_out == stdout)
 		return;	/* stdout carries the JSON document */
@@ -497,6 +510,8 @@ static int write_json(struct session *s)
 		.min_age_s = s->opts.min_age_s,
 		.now_ms = now_ms(s),
 		.malformed = s->consumer.malformed,
+		.sample_bytes = s->opts.sample_bytes,
+		.return_probe = probes__return_probe(s->probes),
 		.resolve = resolve_symbol,
 		.resolve_ctx = s->sym,
 	};
@@ -569,9 +584,14 @@ static int finish(struct session *s)
 
 static int trace(struct session *s)
 {
+	struct probes_opts po = {
+		.sample_bytes = s->opts.sample_bytes,
+		.sample_max_live = s->opts.sample_max_live,
+		.no_sessions = sessions_disabled(),
+	};
 	int ret;
 
-	s->probes = probes__open(consumer__handle, &s->consumer, s->err, sizeof(s->err));
+	s->probes = probes__open(&po, consumer__handle, &s->consumer, s->err, sizeof(s->err));
 	if (!s->probes) {
 		log_error("%s", s->err);
 		return -EINVAL;
@@ -659,6 +679,8 @@ int main(int argc, char **argv)
 	s.started_wall = time(NULL);
 	s.model = model__new(s.t0_ns);
 	s.sym = symbolizer__new();
+	if (s.model)
+		model__set_sampling(s.model, s.opts.sample_bytes);
 	if (!s.model || !s.sym || install_signals()) {
 		log_error("out of memory");
 		session_free(&s);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "sampling.h"
 
 struct model *model__new(uint64_t t0_ns)
 {
@@ -49,6 +50,11 @@ void model__free(struct model *m)
 	free(m);
 }
 
+void model__set_sampling(struct model *m, uint64_t period_bytes)
+{
+	m->sample_period = period_bytes;
+}
+
 struct proc *model__find(const struct model *m, pid_t pid)
 {
 	size_t i;
@@ -79,6 +85,7 @@ struct proc *model__proc(struct model *m, pid_t pid)
 		return NULL;
 	p->pid = pid;
 	proc_kernel__init(&p->kernel);
+	p->sample_period = m->sample_period;
 	p->live = liveset__new();
 	if (!p->live) {
 		free(p);
@@ -184,27 +191,73 @@ static int64_t site_get(struct proc *p, uint32_t stack_id, uint32_t kind)
 	return p->site_cnt++;
 }
 
-static void forget_block(struct proc *p, const struct live_alloc *a)
+static double minus(double a, double b)
 {
+	return a > b ? a - b : 0;	/* sums of the same weights: never below 0 but for rounding */
+}
+
+/* Returns the weight of the block forgotten. */
+static struct sample_weight forget_block(struct proc *p, const struct live_alloc *a)
+{
+	struct sample_weight w = sampling__weight(a->size, p->sample_period);
 	struct site *s = &p->sites[a->site];
+	struct heap_totals *h = &p->heap;
 
 	s->outstanding_allocs--;
 	s->outstanding_bytes -= a->size;
-	p->heap.outstanding_allocs--;
-	p->heap.outstanding_bytes -= a->size;
+	h->outstanding_allocs--;
+	h->outstanding_bytes -= a->size;
+	h->est_outstanding_allocs = minus(h->est_outstanding_allocs, w.count);
+	h->est_outstanding_bytes = minus(h->est_outstanding_bytes, w.bytes);
+	h->est_outstanding_bytes_var = minus(h->est_outstanding_bytes_var, w.bytes_var);
+	if (!h->outstanding_allocs)	/* no rounding residue once nothing is live */
+		h->est_outstanding_allocs = h->est_outstanding_bytes =
+			h->est_outstanding_bytes_var = 0;
+	return w;
 }
 
 static void free_block(struct proc *p, uint64_t addr)
 {
+	struct sample_weight w;
 	struct live_alloc a;
 
 	if (!liveset__remove(p->live, addr, &a)) {
 		p->heap.unmatched_frees++;
 		return;
 	}
-	forget_block(p, &a);
+	w = forget_block(p, &a);
 	p->heap.total_frees++;
+	p->heap.est_total_frees += w.count;
 	p->interval_frees++;
+	p->interval_est_frees += w.count;
+}
+
+static void count_block(struct proc *p, struct site *s, uint64_t size)
+{
+	struct sample_weight w = sampling__weight(size, p->sample_period);
+	struct heap_totals *h = &p->heap;
+
+	s->total_allocs++;
+	s->total_bytes += size;
+	s->outstanding_allocs++;
+	s->outstanding_bytes += size;
+	s->est_total_allocs += w.count;
+	s->est_total_bytes += w.bytes;
+	h->total_allocs++;
+	h->total_bytes += size;
+	h->outstanding_allocs++;
+	h->outstanding_bytes += size;
+	if (h->outstanding_bytes > h->peak_outstanding_bytes)
+		h->peak_outstanding_bytes = h->outstanding_bytes;
+	h->est_total_allocs += w.count;
+	h->est_total_bytes += w.bytes;
+	h->est_outstanding_allocs += w.count;
+	h->est_outstanding_bytes += w.bytes;
+	h->est_outstanding_bytes_var += w.bytes_var;
+	if (h->est_outstanding_bytes > h->est_peak_outstanding_bytes)
+		h->est_peak_outstanding_bytes = h->est_outstanding_bytes;
+	p->interval_allocs++;
+	p->interval_est_allocs += w.count;
 }
 
 int model__alloc(struct model *m, pid_t pid, uint64_t ts_ns, uint64_t addr,
@@ -214,7 +267,6 @@ int model__alloc(struct model *m, pid_t pid, uint64_t ts_ns, uint64_t addr,
 	struct proc *p = model__proc(m, pid);
 	struct live_alloc a, replaced;
 	int64_t stack_id, site;
-	struct site *s;
 	int ret;
 
 	if (!p)
@@ -235,18 +287,7 @@ int model__alloc(struct model *m, pid_t pid, uint64_t ts_ns, uint64_t addr,
 		return ret;
 	if (ret == 1)	/* addr reused: its free was not seen */
 		forget_block(p, &replaced);
-	s = &p->sites[site];
-	s->total_allocs++;
-	s->total_bytes += size;
-	s->outstanding_allocs++;
-	s->outstanding_bytes += size;
-	p->heap.total_allocs++;
-	p->heap.total_bytes += size;
-	p->heap.outstanding_allocs++;
-	p->heap.outstanding_bytes += size;
-	if (p->heap.outstanding_bytes > p->heap.peak_outstanding_bytes)
-		p->heap.peak_outstanding_bytes = p->heap.outstanding_bytes;
-	p->interval_allocs++;
+	count_block(p, &p->sites[site], size);
 	return 0;
 }
 
@@ -273,6 +314,7 @@ void model__exec(struct model *m, pid_t pid)
 	memset(&p->heap, 0, sizeof(p->heap));
 	p->interval_allocs = p->interval_frees = 0;
 	mappings__release(&p->kernel.maps);	/* exec replaced the address space */
+	p->interval_est_allocs = p->interval_est_frees = 0;
 	p->execs++;
 }
 
@@ -291,6 +333,8 @@ void model__start_interval(struct model *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->proc_cnt; i++)
+	for (i = 0; i < m->proc_cnt; i++) {
 		m->procs[i]->interval_allocs = m->procs[i]->interval_frees = 0;
+		m->procs[i]->interval_est_allocs = m->procs[i]->interval_est_frees = 0;
+	}
 }

@@ -3,6 +3,11 @@
  * model: what memvigil knows of each traced process's heap: its live set,
  * per-site aggregates (a site is one call stack through one allocator
  * function) and totals. Fed by decoded events; pure, no I/O.
+ *
+ * In sampled mode (model__set_sampling) events are samples: the integer
+ * counts below count samples, and the est_ fields hold the unbiased
+ * estimates of the true figures (sampling.h). When exact, est_ fields equal
+ * the counts.
  */
 #ifndef MV_MODEL_H
 #define MV_MODEL_H
@@ -22,6 +27,8 @@ struct site {
 	uint64_t total_bytes;
 	uint64_t outstanding_allocs;
 	uint64_t outstanding_bytes;
+	double est_total_allocs;
+	double est_total_bytes;
 };
 
 struct heap_totals {
@@ -32,6 +39,13 @@ struct heap_totals {
 	uint64_t outstanding_bytes;
 	uint64_t peak_outstanding_bytes;
 	uint64_t unmatched_frees;	/* frees of blocks allocated before attach */
+	double est_total_allocs;
+	double est_total_frees;
+	double est_total_bytes;
+	double est_outstanding_allocs;
+	double est_outstanding_bytes;
+	double est_outstanding_bytes_var;	/* variance of est_outstanding_bytes */
+	double est_peak_outstanding_bytes;
 };
 
 struct proc {
@@ -50,6 +64,9 @@ struct proc {
 	struct heap_totals heap;
 	uint64_t interval_allocs;	/* since model__start_interval */
 	uint64_t interval_frees;
+	double interval_est_allocs;
+	double interval_est_frees;
+	uint64_t sample_period;		/* bytes, 0 = exact (the model's) */
 	struct liveset *live;
 	struct site *sites;
 	uint32_t site_cnt, sites_cap;
@@ -87,6 +104,7 @@ struct system_psi {
 
 struct model {
 	uint64_t t0_ns;			/* CLOCK_MONOTONIC when tracing began */
+	uint64_t sample_period;		/* bytes between samples on average, 0 = exact */
 	uint64_t events;
 	struct stacks *stacks;
 	struct proc **procs;
@@ -99,6 +117,9 @@ struct model {
 
 struct model *model__new(uint64_t t0_ns);
 void model__free(struct model *m);
+
+/* Events are byte samples with this period (0 = exact); call before any event. */
+void model__set_sampling(struct model *m, uint64_t period_bytes);
 
 /* The process pid, created on first use; NULL on ENOMEM. */
 struct proc *model__proc(struct model *m, pid_t pid);

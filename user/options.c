@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include "memvigil/sampling.h"
 #include "options.h"
 
 #define OPT_MIN_AGE 0x100
 #define OPT_ENTRY_PROBES 0x101
 #define OPT_CGROUP 0x102
 #define OPT_KERNEL_ONLY 0x103
+#define OPT_SAMPLE_BYTES 0x104
+#define OPT_SAMPLE_MAX_LIVE 0x105
 
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -47,6 +52,12 @@ static const struct argp_option option_defs[] = {
 	{ "kernel-only", OPT_KERNEL_ONLY, NULL, 0,
 	  "attach no heap probes: only the kernel's signals (RSS, faults, mappings, reclaim, "
 	  "OOM kills, PSI, cgroup limits), at almost no cost to the process", 0 },
+	{ "sample-bytes", OPT_SAMPLE_BYTES, "N", 0,
+	  "sample allocations, one per N bytes allocated on average (e.g. 512K; reports "
+	  "show estimates); 0 = trace every allocation (default)", 0 },
+	{ "sample-max-live", OPT_SAMPLE_MAX_LIVE, "COUNT", 0,
+	  "sampled blocks the kernel tracks at once (default 262144); more are counted as lost",
+	  0 },
 	{ 0 },
 };
 
@@ -83,6 +94,39 @@ static int parse_uint(const char *text, unsigned long max, unsigned long *out)
 	if (errno || *end || v > max)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/* Shift of a binary unit suffix ("", K, KiB, M, MiB, G, GiB), or -1. */
+static int unit_shift(const char *unit)
+{
+	static const char letters[] = "kmg";
+	const char *l;
+
+	if (!*unit)
+		return 0;
+	l = strchr(letters, tolower((unsigned char)*unit));
+	if (!l || (unit[1] && strcasecmp(unit + 1, "ib")))
+		return -1;
+	return 10 * (int)(l - letters + 1);
+}
+
+int options__parse_bytes(const char *text, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int shift;
+
+	if (!text || !isdigit((unsigned char)*text))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	shift = unit_shift(end);
+	if (shift < 0)
+		return -EINVAL;
+	if (errno || v > (max >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -146,6 +190,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_KERNEL_ONLY:
 		o->kernel_only = true;
 		break;
+	case OPT_SAMPLE_BYTES:
+		if (options__parse_bytes(arg, MV_SAMPLE_BYTES_MAX, &o->sample_bytes))
+			return bad_value(ps, "--sample-bytes", arg,
+					 "expected bytes from 0 (exact) to 1G, e.g. 512K or 65536");
+		break;
+	case OPT_SAMPLE_MAX_LIVE:
+		if (parse_uint(arg, MV_SAMPLE_MAX_LIVE_MAX, &v) || v == 0)
+			return bad_value(ps, "--sample-max-live", arg,
+					 "expected a count from 1 to 16777216");
+		o->sample_max_live = v;
+		break;
 	case ARGP_KEY_ARGS:
 		o->command = state->argv + state->next;
 		o->command_argc = state->argc - state->next;
@@ -197,6 +252,7 @@ int options__parse(int argc, char **argv, struct options *opts,
 	memset(opts, 0, sizeof(*opts));
 	opts->interval_s = 5;
 	opts->top = 10;
+	opts->sample_max_live = MV_SAMPLE_MAX_LIVE_DEFAULT;
 	err[0] = '\0';
 	if (argp_parse(&argp, argc, argv, 0, NULL, &ps)) {
 		if (!err[0])

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define MV_EXIT_USAGE 64	/* EX_USAGE */
@@ -23,6 +24,8 @@ struct options {
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
 	bool follow;		/* -f: also trace children forked by traced processes */
 	bool kernel_only;	/* --kernel-only: no heap uprobes, kernel signals only */
+	uint64_t sample_bytes;	/* --sample-bytes: sampling period, 0 = exact */
+	uint32_t sample_max_live;	/* --sample-max-live: sampled blocks tracked in the kernel */
 };
 
 /*
@@ -35,5 +38,12 @@ int options__parse(int argc, char **argv, struct options *opts,
 
 /* Parse a non-negative number of seconds ("2", "0.5"); -EINVAL if malformed. */
 int options__parse_seconds(const char *text, double *out);
+
+/*
+ * Parse a byte count: digits with an optional binary unit K, M or G (also
+ * KiB, MiB, GiB; case-insensitive), e.g. "65536", "512K", "1M". -EINVAL if
+ * malformed or negative, -ERANGE above max.
+ */
+int options__parse_bytes(const char *text, uint64_t max, uint64_t *out);
 
 #endif

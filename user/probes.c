@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -13,10 +14,18 @@
 #include "link_reaper.h"
 #include "log.h"
 #include "probes.h"
+#include "sampling.h"
+
+/*
+ * Attach type of uprobe sessions in the kernel's UAPI (enum bpf_attach_type,
+ * include/uapi/linux/bpf.h, kernel >= 6.13). libbpf 1.4 predates it.
+ */
+#define MV_BPF_TRACE_UPROBE_SESSION 57
 
 struct pid_links {
 	pid_t pid;
 	size_t cnt;
+	int session_fd;			/* uprobe session link, -1 if none */
 	struct bpf_link *links[2 * MV_ALLOCATOR_MAX_FUNCS];
 };
 
@@ -27,6 +36,7 @@ struct probes {
 	struct link_reaper *reaper;
 	struct memvigil_bpf *skel;
 	bool multi;			/* uprobe_multi links (kernel >= 6.6) */
+	bool session;			/* uprobe sessions for allocating functions */
 	struct ring_buffer *rb;
 	struct pid_links *pids;
 	size_t pid_cnt, pids_cap;
@@ -164,7 +174,57 @@ int probes__kstat(struct probes *pr, pid_t pid, struct mv_kstat *out)
 	return 0;
 }
 
-struct probes *probes__open(probes_record_fn fn, void *ctx, char *err, size_t err_len)
+/* Uprobe sessions exist from kernel 6.13 on: the kernel's enum bpf_attach_type says so. */
+static bool kernel_has_uprobe_session(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	bool found = false;
+	int id, i;
+
+	if (!vmlinux)
+		return false;
+	id = btf__find_by_name_kind(vmlinux, "bpf_attach_type", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+	for (i = 0, e = t ? btf_enum(t) : NULL; t && i < btf_vlen(t) && !found; i++, e++)
+		found = e->val == MV_BPF_TRACE_UPROBE_SESSION &&
+			!strcmp(btf__name_by_offset(vmlinux, e->name_off), "BPF_TRACE_UPROBE_SESSION");
+	btf__free(vmlinux);
+	return found;
+}
+
+/* Sampling knobs and map sizes, set before load. */
+static int configure_sampling(struct probes *pr, const struct probes_opts *o)
+{
+	struct memvigil_bpf *skel = pr->skel;
+
+	skel->rodata->sample_bytes = o->sample_bytes;
+	sampling__fill_log2_table((uint32_t *)skel->rodata->log2_tab);
+	pr->session = pr->multi && o->sample_bytes && !o->no_sessions && kernel_has_uprobe_session();
+	if (pr->session)
+		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
+						      MV_BPF_TRACE_UPROBE_SESSION);
+	else
+		bpf_program__set_autoload(skel->progs.alloc_session, false);
+	if (o->sample_bytes)
+		log_info("sampling: one sample per %llu bytes on average; returns seen through %s%s",
+			 (unsigned long long)o->sample_bytes,
+			 pr->session ? "uprobe sessions (only sampled calls pay the return)"
+				     : "uretprobes",
+			 !pr->session && o->no_sessions ? " (sessions turned off)" :
+			 !pr->session ? " (this kernel has no uprobe sessions)" : "");
+	return bpf_map__set_max_entries(skel->maps.sampled_live,
+					o->sample_bytes ? o->sample_max_live : 1);
+}
+
+const char *probes__return_probe(const struct probes *pr)
+{
+	return pr->session ? "session" : "uretprobe";
+}
+
+struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn, void *ctx,
+			    char *err, size_t err_len)
 {
 	struct probes *pr = calloc(1, sizeof(*pr));
 	int ret;
@@ -191,6 +251,11 @@ struct probes *probes__open(probes_record_fn fn, void *ctx, char *err, size_t er
 	}
 	log_info("uprobe attach: %s", pr->multi ? "uprobe_multi links (one per program)"
 						: "one perf event per probe site (no uprobe_multi)");
+	ret = configure_sampling(pr, opts);
+	if (ret) {
+		snprintf(err, err_len, "cannot size the BPF maps: %s", strerror(-ret));
+		goto fail;
+	}
 	ret = memvigil_bpf__load(pr->skel);
 	if (ret) {
 		snprintf(err, err_len, "cannot load the BPF programs: %s (run with -vv for the verifier log)",
@@ -223,6 +288,9 @@ static void pid_links_destroy(struct probes *pr, struct pid_links *pl)
 	struct bpf_link *rev[2 * MV_ALLOCATOR_MAX_FUNCS];
 	size_t i;
 
+	if (pl->session_fd >= 0)
+		close(pl->session_fd);
+	pl->session_fd = -1;
 	/* Entries were attached after returns: detach them first. */
 	for (i = 0; i < pl->cnt; i++)
 		rev[i] = pl->links[pl->cnt - 1 - i];
@@ -283,6 +351,7 @@ static struct pid_links *pid_links_new(struct probes *pr, pid_t pid)
 	pl = &pr->pids[pr->pid_cnt++];
 	memset(pl, 0, sizeof(*pl));
 	pl->pid = pid;
+	pl->session_fd = -1;
 	return pl;
 }
 
@@ -333,6 +402,57 @@ static int attach_sites(struct pid_links *pl, bool multi, struct bpf_program *pr
 	return 0;
 }
 
+/*
+ * One uprobe session link over the allocating functions, created with the
+ * raw bpf() call: libbpf 1.4 knows no session attach type.
+ */
+static int attach_session(struct pid_links *pl, struct bpf_program *prog, const char *path,
+			  const unsigned long *offsets, const __u64 *cookies, size_t n)
+{
+	union bpf_attr attr;
+	int fd;
+
+	if (!n)
+		return 0;
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = bpf_program__fd(prog);
+	attr.link_create.attach_type = MV_BPF_TRACE_UPROBE_SESSION;
+	attr.link_create.uprobe_multi.path = (__u64)(unsigned long)path;
+	attr.link_create.uprobe_multi.offsets = (__u64)(unsigned long)offsets;
+	attr.link_create.uprobe_multi.cookies = (__u64)(unsigned long)cookies;
+	attr.link_create.uprobe_multi.cnt = n;
+	attr.link_create.uprobe_multi.pid = pl->pid;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		return -errno;
+	pl->session_fd = fd;
+	return 0;
+}
+
+/* Entries and returns of the allocating functions: a session, or uprobe + uretprobe. */
+static int attach_alloc_sites(struct probes *pr, struct pid_links *pl, const char *path,
+			      const unsigned long *offsets, const __u64 *cookies, size_t n)
+{
+	struct memvigil_bpf *skel = pr->skel;
+	int ret;
+
+	if (pr->session) {
+		ret = attach_session(pl, skel->progs.alloc_session, path, offsets, cookies, n);
+		if (!ret || ret == -ESRCH || ret == -ENOENT)
+			return ret;
+		/* Programs for both ways are loaded: fall back for good. */
+		log_warn("cannot create a uprobe session link (%s); using uretprobes instead",
+			 strerror(-ret));
+		pr->session = false;
+	}
+	/* Returns before entries: an entry seen is always matched by its return. */
+	ret = attach_sites(pl, pr->multi, skel->progs.alloc_exit, path, offsets, cookies, n, true);
+	if (!ret)
+		ret = attach_sites(pl, pr->multi, skel->progs.alloc_enter, path, offsets, cookies,
+				   n, false);
+	return ret;
+}
+
 int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 			char *err, size_t err_len)
 {
@@ -349,12 +469,7 @@ int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 	}
 	n = collect_sites(a, false, offsets, cookies);
 	nfree = collect_sites(a, true, free_offsets, free_cookies);
-	/* Returns before entries: an entry seen is always matched by its return. */
-	ret = attach_sites(pl, pr->multi, skel->progs.alloc_exit, a->open_path,
-			   offsets, cookies, n, true);
-	if (!ret)
-		ret = attach_sites(pl, pr->multi, skel->progs.alloc_enter, a->open_path,
-				   offsets, cookies, n, false);
+	ret = attach_alloc_sites(pr, pl, a->open_path, offsets, cookies, n);
 	if (!ret)
 		ret = attach_sites(pl, pr->multi, skel->progs.free_enter, a->open_path,
 				   free_offsets, free_cookies, nfree, false);
@@ -365,7 +480,8 @@ int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 		pr->pid_cnt--;
 		return ret;
 	}
-	log_debug("PID %d: %zu links for %zu allocator sites", pid, pl->cnt, n + nfree);
+	log_debug("PID %d: %zu links%s for %zu allocator sites", pid, pl->cnt,
+		  pl->session_fd >= 0 ? " and a session link" : "", n + nfree);
 	return 0;
 }
 

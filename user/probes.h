@@ -7,6 +7,7 @@
 #ifndef MV_PROBES_H
 #define MV_PROBES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,11 +19,18 @@ struct probes;
 
 typedef int (*probes_record_fn)(void *ctx, void *data, size_t size);
 
+struct probes_opts {
+	uint64_t sample_bytes;		/* sampling period in bytes, 0 = exact */
+	uint32_t sample_max_live;	/* sampled blocks the kernel tracks at once */
+	bool no_sessions;		/* never use uprobe sessions (tests the fallback) */
+};
+
 /*
  * Load the BPF objects, attach the process lifecycle tracepoints and set up
  * the ring buffer feeding fn. NULL on failure, with a reason in err.
  */
-struct probes *probes__open(probes_record_fn fn, void *ctx, char *err, size_t err_len);
+struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn, void *ctx,
+			    char *err, size_t err_len);
 void probes__free(struct probes *pr);
 
 /*
@@ -71,6 +79,12 @@ void probes__detach_pid(struct probes *pr, pid_t pid);
 int probes__poll(struct probes *pr, int timeout_ms);
 /* Consume whatever is in the ring buffer without waiting. */
 int probes__drain(struct probes *pr);
+
+/*
+ * How returns of allocating calls are seen: "session" (uprobe sessions, the
+ * return probe runs only for sampled calls) or "uretprobe".
+ */
+const char *probes__return_probe(const struct probes *pr);
 
 /* Events lost so far, by enum mv_loss_reason, summed over CPUs. */
 void probes__losses(struct probes *pr, uint64_t out[MV_LOSS_CNT]);

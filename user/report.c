@@ -4,11 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
+#include "sampling.h"
 
 static int by_bytes_desc(const void *a, const void *b)
 {
 	const struct report_site *x = a, *y = b;
 
+	if (x->est_bytes != y->est_bytes)
+		return x->est_bytes < y->est_bytes ? 1 : -1;
 	if (x->bytes != y->bytes)
 		return x->bytes < y->bytes ? 1 : -1;
 	if (x->allocs != y->allocs)
@@ -38,11 +41,16 @@ int report__build(const struct proc *p, uint32_t now_ms, uint32_t min_age_ms,
 	}
 	while ((a = liveset__next(p->live, &pos))) {
 		struct report_site *rs = &all[a->site];
+		struct sample_weight w;
 
 		if (min_age_ms && (a->t_ms > now_ms || now_ms - a->t_ms < min_age_ms))
 			continue;
+		w = sampling__weight(a->size, p->sample_period);
 		rs->bytes += a->size;
 		rs->allocs++;
+		rs->est_bytes += w.bytes;
+		rs->est_allocs += w.count;
+		rs->est_bytes_var += w.bytes_var;
 		if (a->t_ms < rs->oldest_ms)
 			rs->oldest_ms = a->t_ms;
 	}
@@ -51,6 +59,8 @@ int report__build(const struct proc *p, uint32_t now_ms, uint32_t min_age_ms,
 			continue;
 		out->bytes += all[i].bytes;
 		out->allocs += all[i].allocs;
+		out->est_bytes += all[i].est_bytes;
+		out->est_allocs += all[i].est_allocs;
 		all[n++] = all[i];
 	}
 	qsort(all, n, sizeof(*all), by_bytes_desc);
@@ -103,6 +113,12 @@ static void add_totals(struct proc_group *g, const struct proc *p)
 	g->heap.outstanding_allocs += p->heap.outstanding_allocs;
 	g->heap.outstanding_bytes += p->heap.outstanding_bytes;
 	g->heap.unmatched_frees += p->heap.unmatched_frees;
+	g->heap.est_total_allocs += p->heap.est_total_allocs;
+	g->heap.est_total_frees += p->heap.est_total_frees;
+	g->heap.est_total_bytes += p->heap.est_total_bytes;
+	g->heap.est_outstanding_allocs += p->heap.est_outstanding_allocs;
+	g->heap.est_outstanding_bytes += p->heap.est_outstanding_bytes;
+	g->heap.est_outstanding_bytes_var += p->heap.est_outstanding_bytes_var;
 }
 
 int report__groups(const struct model *m, struct proc_group **out, size_t *cnt)

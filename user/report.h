@@ -16,6 +16,9 @@ struct report_site {
 	uint64_t bytes;		/* outstanding, counting only old-enough blocks */
 	uint64_t allocs;
 	uint32_t oldest_ms;	/* allocation time of its oldest live block */
+	double est_bytes;	/* estimates of bytes and allocs (= them when exact) */
+	double est_allocs;
+	double est_bytes_var;	/* variance of est_bytes (0 when exact) */
 };
 
 struct proc_report {
@@ -24,6 +27,8 @@ struct proc_report {
 	size_t cnt;
 	uint64_t bytes;			/* sums over sites */
 	uint64_t allocs;
+	double est_bytes;
+	double est_allocs;
 };
 
 /* Kernel figures of a group: sums over its processes the kernel side sampled. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <math.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,12 @@ static void write_u64_field(struct json_writer *w, const char *key, uint64_t v)
 {
 	json_key(w, key);
 	json_u64(w, v);
+}
+
+/* An estimate as a JSON integer. */
+static void write_est_field(struct json_writer *w, const char *key, double v)
+{
+	write_u64_field(w, key, v > 0 ? (uint64_t)llround(v) : 0);
 }
 
 void report_json__frames(struct json_writer *w, const struct model *m, pid_t pid,
@@ -42,14 +49,35 @@ void report_json__frames(struct json_writer *w, const struct model *m, pid_t pid
 	json_array_end(w);
 }
 
+/* Sampled mode: the samples behind a stack's estimates, and their standard error. */
+static void write_site_samples(struct json_writer *w, const struct report_site *rs)
+{
+	json_key(w, "samples");
+	json_object_begin(w);
+	write_u64_field(w, "outstanding", rs->allocs);
+	write_u64_field(w, "outstanding_bytes", rs->bytes);
+	write_u64_field(w, "total", rs->site->total_allocs);
+	json_key(w, "outstanding_bytes_stderr");
+	json_double(w, sqrt(rs->est_bytes_var));
+	json_object_end(w);
+}
+
 static void write_site(struct json_writer *w, const struct model *m, pid_t pid,
 		       const struct report_site *rs, const struct json_report_info *info)
 {
 	json_object_begin(w);
-	write_u64_field(w, "outstanding_bytes", rs->bytes);
-	write_u64_field(w, "outstanding_allocs", rs->allocs);
-	write_u64_field(w, "total_allocs", rs->site->total_allocs);
-	write_u64_field(w, "total_bytes", rs->site->total_bytes);
+	if (m->sample_period) {
+		write_est_field(w, "outstanding_bytes", rs->est_bytes);
+		write_est_field(w, "outstanding_allocs", rs->est_allocs);
+		write_est_field(w, "total_allocs", rs->site->est_total_allocs);
+		write_est_field(w, "total_bytes", rs->site->est_total_bytes);
+		write_site_samples(w, rs);
+	} else {
+		write_u64_field(w, "outstanding_bytes", rs->bytes);
+		write_u64_field(w, "outstanding_allocs", rs->allocs);
+		write_u64_field(w, "total_allocs", rs->site->total_allocs);
+		write_u64_field(w, "total_bytes", rs->site->total_bytes);
+	}
 	json_key(w, "oldest_age_s");
 	json_double(w, (info->now_ms - (rs->oldest_ms < info->now_ms ? rs->oldest_ms
 								      : info->now_ms)) / 1000.0);
@@ -57,6 +85,29 @@ static void write_site(struct json_writer *w, const struct model *m, pid_t pid,
 	json_string(w, allocator__kind_name(rs->site->kind));
 	json_key(w, "frames");
 	report_json__frames(w, m, pid, rs->site->stack_id, info);
+	json_object_end(w);
+}
+
+/* Sampled mode: estimates in the usual fields, the sample counts beside them. */
+static void write_heap_estimates(struct json_writer *w, const struct heap_totals *h)
+{
+	json_object_begin(w);
+	write_est_field(w, "outstanding_bytes", h->est_outstanding_bytes);
+	write_est_field(w, "outstanding_allocs", h->est_outstanding_allocs);
+	write_est_field(w, "total_allocs", h->est_total_allocs);
+	write_est_field(w, "total_frees", h->est_total_frees);
+	write_est_field(w, "total_bytes", h->est_total_bytes);
+	write_est_field(w, "peak_outstanding_bytes", h->est_peak_outstanding_bytes);
+	write_u64_field(w, "unmatched_frees", h->unmatched_frees);
+	json_key(w, "samples");
+	json_object_begin(w);
+	write_u64_field(w, "outstanding", h->outstanding_allocs);
+	write_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
+	write_u64_field(w, "total", h->total_allocs);
+	write_u64_field(w, "total_frees", h->total_frees);
+	json_key(w, "outstanding_bytes_stderr");
+	json_double(w, sqrt(h->est_outstanding_bytes_var));
+	json_object_end(w);
 	json_object_end(w);
 }
 
@@ -138,7 +189,10 @@ static int write_proc(struct json_writer *w, const struct model *m, const struct
 	json_bool(w, p->detached && !p->exited);
 	write_exit(w, p);
 	json_key(w, "heap");
-	write_heap(w, &p->heap);
+	if (p->sample_period)
+		write_heap_estimates(w, &p->heap);
+	else
+		write_heap(w, &p->heap);
 	json_key(w, "allocator");
 	write_allocator(w, p);
 	json_key(w, "stacks");
@@ -232,7 +286,8 @@ static void write_group_kernel(struct json_writer *w, const struct group_kernel 
 	json_object_end(w);
 }
 
-static void write_group(struct json_writer *w, const struct proc_group *g)
+/* A group's heap sums; in sampled mode the sums of its processes' estimates. */
+static void write_group(struct json_writer *w, const struct proc_group *g, bool sampled)
 {
 	size_t i;
 
@@ -248,11 +303,19 @@ static void write_group(struct json_writer *w, const struct proc_group *g)
 	write_u64_field(w, "detached", g->detached);
 	json_key(w, "heap");
 	json_object_begin(w);
-	write_u64_field(w, "outstanding_bytes", g->heap.outstanding_bytes);
-	write_u64_field(w, "outstanding_allocs", g->heap.outstanding_allocs);
-	write_u64_field(w, "total_allocs", g->heap.total_allocs);
-	write_u64_field(w, "total_frees", g->heap.total_frees);
-	write_u64_field(w, "total_bytes", g->heap.total_bytes);
+	if (sampled) {
+		write_est_field(w, "outstanding_bytes", g->heap.est_outstanding_bytes);
+		write_est_field(w, "outstanding_allocs", g->heap.est_outstanding_allocs);
+		write_est_field(w, "total_allocs", g->heap.est_total_allocs);
+		write_est_field(w, "total_frees", g->heap.est_total_frees);
+		write_est_field(w, "total_bytes", g->heap.est_total_bytes);
+	} else {
+		write_u64_field(w, "outstanding_bytes", g->heap.outstanding_bytes);
+		write_u64_field(w, "outstanding_allocs", g->heap.outstanding_allocs);
+		write_u64_field(w, "total_allocs", g->heap.total_allocs);
+		write_u64_field(w, "total_frees", g->heap.total_frees);
+		write_u64_field(w, "total_bytes", g->heap.total_bytes);
+	}
 	write_u64_field(w, "unmatched_frees", g->heap.unmatched_frees);
 	json_object_end(w);
 	json_key(w, "kernel");
@@ -271,7 +334,7 @@ static int write_groups(struct json_writer *w, const struct model *m)
 		return ret;
 	json_array_begin(w);
 	for (i = 0; i < cnt; i++)
-		write_group(w, &groups[i]);
+		write_group(w, &groups[i], m->sample_period != 0);
 	json_array_end(w);
 	report__groups_free(groups, cnt);
 	return 0;
@@ -288,7 +351,8 @@ static void write_health(struct json_writer *w, const struct model *m,
 	json_object_begin(w);
 	write_u64_field(w, "events", m->events);
 	write_u64_field(w, "lost_events", info->lost[MV_LOSS_RINGBUF] + info->lost[MV_LOSS_INFLIGHT] +
-			info->lost[MV_LOSS_KSTATS] + info->lost[MV_LOSS_SYSCALL]);
+			info->lost[MV_LOSS_KSTATS] + info->lost[MV_LOSS_SYSCALL] +
+			info->lost[MV_LOSS_SAMPLED_FULL]);
 	write_u64_field(w, "unmatched_frees", unmatched);
 	write_u64_field(w, "stack_errors", info->lost[MV_LOSS_STACK]);
 	json_key(w, "lost");
@@ -297,9 +361,25 @@ static void write_health(struct json_writer *w, const struct model *m,
 	write_u64_field(w, "inflight_full", info->lost[MV_LOSS_INFLIGHT]);
 	write_u64_field(w, "kstats_full", info->lost[MV_LOSS_KSTATS]);
 	write_u64_field(w, "syscall_state_full", info->lost[MV_LOSS_SYSCALL]);
+	write_u64_field(w, "sampled_full", info->lost[MV_LOSS_SAMPLED_FULL]);
 	json_object_end(w);
 	json_key(w, "attach");
 	write_attach(w, info);
+	json_key(w, "return_probe");
+	json_string(w, info->return_probe ? info->return_probe : "uretprobe");
+	json_object_end(w);
+}
+
+static void write_sampling(struct json_writer *w, const struct json_report_info *info)
+{
+	json_object_begin(w);
+	json_key(w, "mode");
+	json_string(w, info->sample_bytes ? "bytes" : "exact");
+	json_key(w, "period_bytes");
+	if (info->sample_bytes)
+		json_u64(w, info->sample_bytes);
+	else
+		json_null(w);
 	json_object_end(w);
 }
 
@@ -330,6 +410,8 @@ int report_json__write(FILE *out, const struct model *m, const struct json_repor
 	write_target(w, info);
 	json_key(w, "options");
 	write_options(w, info);
+	json_key(w, "sampling");
+	write_sampling(w, info);
 	json_key(w, "health");
 	write_health(w, m, info);
 	json_key(w, "cgroups");

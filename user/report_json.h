@@ -35,6 +35,8 @@ struct json_report_info {
 	uint32_t kernel_features;	/* enum probes_kernel_feature bits attached */
 	const char *const *kernel_feature_names;	/* names of bits 0..n */
 	unsigned int kernel_feature_cnt;
+	uint64_t sample_bytes;		/* sampling period, 0 = exact */
+	const char *return_probe;	/* "session" or "uretprobe" */
 	resolve_fn resolve;
 	void *resolve_ctx;
 };

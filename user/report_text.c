@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <math.h>
 #include <string.h>
 #include "allocator.h"
 #include "format.h"
@@ -43,9 +44,15 @@ void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t s
 		fprintf(out, "        ... %u more frames\n", depth - MAX_FRAMES_SHOWN);
 }
 
+static unsigned long long est(double v)
+{
+	return v > 0 ? (unsigned long long)llround(v) : 0;
+}
+
 static void print_summary(FILE *out, const struct proc_report *r, const struct text_report_opts *o)
 {
 	const struct proc *p = r->proc;
+	const struct heap_totals *h = &p->heap;
 	double secs = o->elapsed_ms ? o->elapsed_ms / 1000.0 : 1.0;
 	char bytes[32], state[48] = "", ns[24] = "";
 
@@ -60,13 +67,44 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 			ns, p->comm, state);
 		return;
 	}
+	if (p->sample_period) {	/* "~": an estimate from samples */
+		fprintf(out, "PID %d%s (%s)%s: ~%s outstanding in ~%llu allocs\n",
+			p->pid, ns, p->comm, state,
+			format_bytes(est(h->est_outstanding_bytes), bytes, sizeof(bytes)),
+			est(h->est_outstanding_allocs));
+		fprintf(out, "  ~%.0f allocs/s ~%.0f frees/s | unmatched frees %llu | lost %llu\n",
+			p->interval_est_allocs / secs, p->interval_est_frees / secs,
+			(unsigned long long)h->unmatched_frees, (unsigned long long)o->lost_events);
+		return;
+	}
 	/* Two lines, so that the namespace PID and state tags still fit 100 columns. */
 	fprintf(out, "PID %d%s (%s)%s: %s outstanding in %llu allocs\n",
-		p->pid, ns, p->comm, state, format_bytes(p->heap.outstanding_bytes, bytes, sizeof(bytes)),
-		(unsigned long long)p->heap.outstanding_allocs);
+		p->pid, ns, p->comm, state, format_bytes(h->outstanding_bytes, bytes, sizeof(bytes)),
+		(unsigned long long)h->outstanding_allocs);
 	fprintf(out, "  %.0f allocs/s %.0f frees/s | unmatched frees %llu | lost %llu\n",
 		p->interval_allocs / secs, p->interval_frees / secs,
-		(unsigned long long)p->heap.unmatched_frees, (unsigned long long)o->lost_events);
+		(unsigned long long)h->unmatched_frees, (unsigned long long)o->lost_events);
+}
+
+static void print_site(FILE *out, const struct proc *p, const struct report_site *rs,
+		       const struct text_report_opts *o)
+{
+	char bytes[32], age[32];
+	uint32_t oldest = rs->oldest_ms < o->now_ms ? rs->oldest_ms : o->now_ms;
+
+	format_age_ms(o->now_ms - oldest, age, sizeof(age));
+	if (p->sample_period) {
+		fprintf(out, "  ~%s (~%llu bytes, \u00b1%.0f%%) in ~%llu allocs (%llu sampled), "
+			"oldest %s, via %s\n",
+			format_bytes(est(rs->est_bytes), bytes, sizeof(bytes)), est(rs->est_bytes),
+			rs->est_bytes > 0 ? 100.0 * sqrt(rs->est_bytes_var) / rs->est_bytes : 0.0,
+			est(rs->est_allocs), (unsigned long long)rs->allocs, age,
+			allocator__kind_name(rs->site->kind));
+		return;
+	}
+	fprintf(out, "  %s (%llu bytes) in %llu allocs, oldest %s, via %s\n",
+		format_bytes(rs->bytes, bytes, sizeof(bytes)), (unsigned long long)rs->bytes,
+		(unsigned long long)rs->allocs, age, allocator__kind_name(rs->site->kind));
 }
 
 static int print_proc(FILE *out, const struct model *m, const struct proc *p,
@@ -82,19 +120,14 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 		return ret;
 	print_summary(out, &r, o);
 	if (o->min_age_ms && r.cnt)
-		fprintf(out, "  older than %s: %s in %llu allocs\n",
-			format_age_ms(o->min_age_ms, age, sizeof(age)),
-			format_bytes(r.bytes, bytes, sizeof(bytes)), (unsigned long long)r.allocs);
+		fprintf(out, "  older than %s: %s%s in %s%llu allocs\n",
+			format_age_ms(o->min_age_ms, age, sizeof(age)), p->sample_period ? "~" : "",
+			format_bytes(p->sample_period ? est(r.est_bytes) : r.bytes, bytes, sizeof(bytes)),
+			p->sample_period ? "~" : "",
+			p->sample_period ? est(r.est_allocs) : (unsigned long long)r.allocs);
 	for (i = 0; i < r.cnt && i < o->top; i++) {
-		const struct report_site *rs = &r.sites[i];
-
-		fprintf(out, "  %s (%llu bytes) in %llu allocs, oldest %s, via %s\n",
-			format_bytes(rs->bytes, bytes, sizeof(bytes)), (unsigned long long)rs->bytes,
-			(unsigned long long)rs->allocs,
-			format_age_ms(o->now_ms - (rs->oldest_ms < o->now_ms ? rs->oldest_ms : o->now_ms),
-				      age, sizeof(age)),
-			allocator__kind_name(rs->site->kind));
-		report_text__frames(out, m, p->pid, rs->site->stack_id, o);
+		print_site(out, p, &r.sites[i], o);
+		report_text__frames(out, m, p->pid, r.sites[i].site->stack_id, o);
 	}
 	if (r.cnt > o->top)
 		fprintf(out, "  ... %zu more stacks (-n to show more)\n", r.cnt - o->top);
@@ -102,15 +135,18 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 	return report_text__kernel(out, m, p, o);
 }
 
-static void print_group_header(FILE *out, const struct proc_group *g)
+static void print_group_header(FILE *out, const struct model *m, const struct proc_group *g)
 {
+	const char *mark = m->sample_period ? "~" : "";
 	const struct group_kernel *k = &g->kernel;
 	char bytes[32], rss[32], growth[32], anon[32];
 
-	fprintf(out, "cgroup %s: %zu processes (%zu exited, %zu left), %s outstanding in %llu "
-		"allocs\n", g->path, g->cnt, g->exited, g->detached,
-		format_bytes(g->heap.outstanding_bytes, bytes, sizeof(bytes)),
-		(unsigned long long)g->heap.outstanding_allocs);
+	fprintf(out, "cgroup %s: %zu processes (%zu exited, %zu left), %s%s outstanding in %s%llu "
+		"allocs\n", g->path, g->cnt, g->exited, g->detached, mark,
+		format_bytes(m->sample_period ? est(g->heap.est_outstanding_bytes)
+					      : g->heap.outstanding_bytes, bytes, sizeof(bytes)),
+		mark, m->sample_period ? est(g->heap.est_outstanding_allocs)
+				       : (unsigned long long)g->heap.outstanding_allocs);
 	if (!k->sampled)
 		return;
 	fprintf(out, "  RSS %s (%s%s since attach) | mapped anon %s | faults %llu | "
@@ -127,11 +163,15 @@ int report_text__print(FILE *out, const struct model *m, const struct text_repor
 {
 	struct proc_group *groups;
 	size_t i, j, cnt;
-	char age[32];
+	char age[32], period[32];
 	int ret;
 
-	fprintf(out, "%s report at +%s\n", o->final ? "=== final" : "---",
+	fprintf(out, "%s report at +%s", o->final ? "=== final" : "---",
 		format_age_ms(o->now_ms, age, sizeof(age)));
+	if (m->sample_period)
+		fprintf(out, " (estimates from samples, one per %s allocated on average)",
+			format_bytes(m->sample_period, period, sizeof(period)));
+	fputc('\n', out);
 	if (!m->proc_cnt)
 		fprintf(out, "no allocations seen yet\n");
 	ret = report__groups(m, &groups, &cnt);
@@ -139,7 +179,7 @@ int report_text__print(FILE *out, const struct model *m, const struct text_repor
 		return ret;
 	for (i = 0; i < cnt && !ret; i++) {
 		if (groups[i].path)
-			print_group_header(out, &groups[i]);
+			print_group_header(out, m, &groups[i]);
 		for (j = 0; j < groups[i].cnt && !ret; j++)
 			ret = print_proc(out, m, groups[i].procs[j], o);
 	}

@@ -67,6 +67,7 @@ enum mv_loss_reason {
 	MV_LOSS_INFLIGHT,	/* per-thread call state map full */
 	MV_LOSS_KSTATS,		/* per-process kernel counter map full (faults, reclaim) */
 	MV_LOSS_SYSCALL,	/* per-thread syscall state map full (an mmap-family call missed) */
+	MV_LOSS_SAMPLED_FULL,	/* sampled mode: table of live sampled blocks full, sample dropped */
 	MV_LOSS_CNT,
 };
 

@@ -348,8 +348,26 @@ out:
 		usleep(20000);
 }
 
+/* Sampled mode loads too: uprobe sessions where the kernel has them, else uretprobes. */
+static void check_sampled_load(void)
+{
+	struct probes_opts o = { .sample_bytes = 65536, .sample_max_live = 1024 };
+	struct model *m = model__new(mono_ns());
+	struct consumer c = { .model = m };
+	struct probes *pr;
+	char err[512] = "";
+
+	pr = m ? probes__open(&o, consumer__handle, &c, err, sizeof(err)) : NULL;
+	result(pr != NULL, "load the BPF objects in sampled mode", "%s", err);
+	if (pr)
+		printf("sampled mode: returns through %s\n", probes__return_probe(pr));
+	probes__free(pr);
+	model__free(m);
+}
+
 int main(void)
 {
+	struct probes_opts popts = { 0 };	/* exact */
 	struct tracer t = { 0 };
 	struct utsname u;
 
@@ -359,7 +377,7 @@ int main(void)
 	log_set_level(LOG_INFO);	/* says how the uprobes are attached */
 	t.m = model__new(mono_ns());
 	t.c.model = t.m;
-	t.pr = t.m ? probes__open(consumer__handle, &t.c, t.err, sizeof(t.err)) : NULL;
+	t.pr = t.m ? probes__open(&popts, consumer__handle, &t.c, t.err, sizeof(t.err)) : NULL;
 	result(t.pr != NULL, "load and attach the BPF objects", "%s", t.err);
 	if (t.pr) {
 		uint32_t f = probes__kernel_features(t.pr);
@@ -371,6 +389,7 @@ int main(void)
 	}
 	probes__free(t.pr);
 	model__free(t.m);
+	check_sampled_load();
 	printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include "memvigil/sampling.h"
 #include "options.h"
 
 static char err[256];
@@ -138,4 +140,55 @@ Test(options, seconds_accept_fractions_and_zero)
 	cr_assert_eq(options__parse_seconds("", &v), -EINVAL);
 	cr_assert_eq(options__parse_seconds("1s", &v), -EINVAL);
 	cr_assert_eq(options__parse_seconds("inf", &v), -EINVAL);
+}
+
+Test(options, sample_bytes_defaults_to_exact_and_accepts_binary_units)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1"), 0);
+	cr_assert_eq(o.sample_bytes, 0);
+	cr_assert_eq(o.sample_max_live, MV_SAMPLE_MAX_LIVE_DEFAULT);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--sample-bytes=65536"), 0);
+	cr_assert_eq(o.sample_bytes, 65536);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--sample-bytes=512K"), 0);
+	cr_assert_eq(o.sample_bytes, 512 << 10);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--sample-bytes", "1MiB"), 0);
+	cr_assert_eq(o.sample_bytes, 1 << 20);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--sample-bytes=1g"), 0);
+	cr_assert_eq(o.sample_bytes, 1 << 30);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--sample-bytes=0"), 0);
+	cr_assert_eq(o.sample_bytes, 0);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--sample-max-live=1000"), 0);
+	cr_assert_eq(o.sample_max_live, 1000);
+}
+
+Test(options, malformed_sample_bytes_are_rejected_with_the_value_named)
+{
+	static const char *const bad[] = { "abc", "-1", "-64K", "", "1.5M", "64KB", "64 K",
+					   "2G", "1T", "0x100", "99999999999999999999999" };
+	char arg[64];
+	struct options o;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(arg, sizeof(arg), "--sample-bytes=%s", bad[i]);
+		cr_assert_eq(PARSE(&o, "-p", "1", arg), -EINVAL, "%s accepted", arg);
+		cr_assert(strstr(err, "--sample-bytes"), "%s", err);
+	}
+	cr_assert_eq(PARSE(&o, "-p", "1", "--sample-max-live=0"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--sample-max-live=x"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--sample-max-live=99999999"), -EINVAL);
+}
+
+Test(options, byte_counts_parse_units_and_report_overflow)
+{
+	uint64_t v;
+
+	cr_assert_eq(options__parse_bytes("4k", 1 << 20, &v), 0);
+	cr_assert_eq(v, 4096);
+	cr_assert_eq(options__parse_bytes("2M", 1 << 20, &v), -ERANGE);
+	cr_assert_eq(options__parse_bytes("1M", 1 << 20, &v), 0);
+	cr_assert_eq(options__parse_bytes("Kib", 1 << 20, &v), -EINVAL);
+	cr_assert_eq(options__parse_bytes("3x", 1 << 20, &v), -EINVAL);
 }
