@@ -258,6 +258,7 @@ class Bench:
         s["lost_events"] = h.get("lost_events")
         s["stack_errors"] = h.get("stack_errors")
         s["unmatched_frees"] = h.get("unmatched_frees")
+        s["return_probe"] = h.get("return_probe")
         procs = doc.get("processes") or [{}]
         heap = procs[0].get("heap", {})
         s["total_allocs"] = heap.get("total_allocs")
