@@ -165,6 +165,16 @@ int probes__sample_tasks(struct probes *pr, probes_task_fn fn, void *ctx)
 	return err;
 }
 
+int probes__test_mark_victim(struct probes *pr, uint64_t arg)
+{
+	__u64 args[1] = { arg };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(pr->skel->progs.handle_mark_victim), &opts))
+		return -errno;
+	return 0;
+}
+
 int probes__kstat(struct probes *pr, pid_t pid, struct mv_kstat *out)
 {
 	__u32 key = pid;

@@ -60,6 +60,13 @@ int probes__sample_tasks(struct probes *pr, probes_task_fn fn, void *ctx);
 /* pid's kernel counters; -ENOENT when none were counted yet. */
 int probes__kstat(struct probes *pr, pid_t pid, struct mv_kstat *out);
 
+/*
+ * Run the mark_victim program once as if oom:mark_victim fired with
+ * argument arg (BPF_PROG_TEST_RUN): lets a self-test reach the pid-only
+ * path of older kernels on any kernel. 0 or a negative errno.
+ */
+int probes__test_mark_victim(struct probes *pr, uint64_t arg);
+
 /* Follow pid's exec and exit. Returns 0 or a negative errno. */
 int probes__trace_pid(struct probes *pr, pid_t pid);
 

@@ -195,6 +195,31 @@ static void poll_for(struct tracer *t, int ms)
 		probes__poll(t->pr, 50);
 }
 
+/*
+ * Older kernels give mark_victim only the victim's pid: run the program
+ * with a pid as its argument and check that the traced victim is still
+ * reported with its top heap stack (its task details are then unknown).
+ */
+static void check_oom_pid_only(struct tracer *t, pid_t pid)
+{
+	const struct oom_kill *k = NULL;
+	uint64_t bytes = 0;
+	size_t i;
+	int ret;
+
+	ret = probes__test_mark_victim(t->pr, (uint64_t)pid);
+	poll_for(t, 100);
+	for (i = 0; i < t->m->oom_cnt; i++)
+		if (t->m->ooms[i].ev.pid == (uint32_t)pid)
+			k = &t->m->ooms[i];
+	for (i = 0; k && i < k->stack_cnt; i++)
+		bytes += k->stacks[i].bytes;	/* the compiler may split the loop's call site */
+	result(!ret && k && k->victim_traced && bytes == LEAKS * LEAK_BYTES,
+	       "OOM kill with a pid-only mark_victim (older kernels, run by BPF_PROG_TEST_RUN)",
+	       "run: %s; reported %d, %u stacks holding %llu bytes", strerror(-ret), k != NULL,
+	       k ? k->stack_cnt : 0, (unsigned long long)bytes);
+}
+
 static void check_worker(struct tracer *t)
 {
 	int go, done, ret;
@@ -235,6 +260,7 @@ static void check_worker(struct tracer *t)
 	       "%u samples, anon RSS %llu, minor faults %llu", p->kernel.samples,
 	       (unsigned long long)p->kernel.rss_bytes[MV_RSS_ANON],
 	       (unsigned long long)(p->kernel.min_flt - p->kernel.min_flt_first));
+	check_oom_pid_only(t, pid);
 out:
 	if (pid > 0) {
 		kill(pid, SIGKILL);
