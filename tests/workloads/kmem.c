@@ -18,6 +18,8 @@
  *     TRUTH done
  * kmem hog: prints "READY <pid>", waits for SIGUSR1, then hog_memory()
  *   mallocs and writes 1 MiB blocks forever (until the OOM killer ends it).
+ *   Without SIGUSR1 within 120 s it exits 3, so an abandoned test leaves
+ *   nothing behind.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -162,19 +164,23 @@ static int grow(double secs)
 	printf("TRUTH faults=%llu\n", f1 - f0);
 	printf("TRUTH done\n");
 	fflush(stdout);
-	for (;;)
-		pause();
+	sleep(120);	/* until SIGTERM; an abandoned test leaves nothing behind */
 	free(big);
 	return 0;
 }
 
 static int hog(void)
 {
+	int waited;
+
 	signal(SIGUSR1, on_usr1);
 	printf("READY %d\n", getpid());
 	fflush(stdout);
-	while (!go)
+	for (waited = 0; !go; waited++) {
+		if (waited >= 12000)
+			return 3;
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
 	hog_memory();
 	return 0;
 }
