@@ -31,14 +31,57 @@ static __always_inline int emit_proc_event(__u32 type, __u32 pid, __u32 tid,
 	return 0;
 }
 
+struct exec_vma {
+	__u64 start, end, pgoff, ino;
+	__u32 dev;
+};
+
+static long read_exec_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct exec_vma *v = data;
+
+	v->start = BPF_CORE_READ(vma, vm_start);
+	v->end = BPF_CORE_READ(vma, vm_end);
+	v->pgoff = BPF_CORE_READ(vma, vm_pgoff);
+	v->ino = BPF_CORE_READ(vma, vm_file, f_inode, i_ino);
+	v->dev = BPF_CORE_READ(vma, vm_file, f_inode, i_sb, s_dev);
+	return 0;
+}
+
+/* The exec record carries the new code mapping: see struct mv_exec_image. */
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_exec, struct task_struct *p)
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 pid = BPF_CORE_READ(p, tgid);
+	struct exec_vma v = {};
+	struct mv_exec_image *img;
+	struct mv_event *e;
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
-	return emit_proc_event(MV_EV_EXEC, pid, BPF_CORE_READ(p, pid), 0, 0);
+	bpf_find_vma(p, BPF_CORE_READ(p, mm, start_code), read_exec_vma, &v, 0);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(*img), 0);
+	if (!e) {
+		count_loss(MV_LOSS_RINGBUF);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = MV_EV_EXEC;
+	e->pid = pid;
+	e->tid = BPF_CORE_READ(p, pid);
+	e->ts_ns = bpf_ktime_get_ns();
+	img = (void *)(e + 1);
+	img->start = v.start;
+	img->end = v.end;
+	img->file_offset = v.pgoff << 12;
+	img->ino = v.ino;
+	img->dev_major = v.dev >> 20;
+	img->dev_minor = v.dev & ((1u << 20) - 1);
+	if (bpf_probe_read_kernel_str(img->filename, sizeof(img->filename),
+				      BPF_CORE_READ(bprm, filename)) < 0)
+		img->filename[0] = '\0';
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
 }
 
 /* Fires for every exiting thread; only the last one of a traced process counts. */

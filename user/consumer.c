@@ -118,7 +118,8 @@ int consumer__handle(void *ctx, void *data, size_t size)
 	case MV_EV_EXEC:
 		model__exec(c->model, e.pid);
 		if (c->on_exec)
-			c->on_exec(c->ctx, e.pid);
+			c->on_exec(c->ctx, e.pid, size >= sizeof(e) + sizeof(struct mv_exec_image) ?
+				   (const void *)((const char *)data + sizeof(e)) : NULL);
 		break;
 	case MV_EV_EXIT:
 		model__exit(c->model, e.pid, (int)e.exit_code);

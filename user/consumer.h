@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "memvigil/events.h"
 #include "model.h"
 
 struct consumer {
@@ -13,7 +14,8 @@ struct consumer {
 	uint64_t malformed;		/* records that failed to decode */
 	uint64_t model_errors;		/* records the model could not store (ENOMEM) */
 	/* Optional: called after the model saw the event. */
-	void (*on_exec)(void *ctx, pid_t pid);
+	/* img: the new code mapping, NULL if the record has none */
+	void (*on_exec)(void *ctx, pid_t pid, const struct mv_exec_image *img);
 	void (*on_exit)(void *ctx, pid_t pid, int status);
 	void (*on_fork)(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns);
 	void (*on_oom)(void *ctx, const struct oom_kill *kill);

@@ -110,12 +110,15 @@ static int resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol 
 	return symbolizer__resolve(ctx, pid, addr, out);
 }
 
-static void on_exec(void *ctx, pid_t pid)
+static int debug_delay(const char *name);
+
+static void on_exec(void *ctx, pid_t pid, const struct mv_exec_image *img)
 {
 	struct session *s = ctx;
 	struct proc *p;
 
-	if (targets__exec(s->targets, pid, s->err, sizeof(s->err)))
+	debug_delay("MEMVIGIL_TEST_EXEC_DELAY_MS");
+	if (targets__exec(s->targets, pid, img, s->err, sizeof(s->err)))
 		log_warn("%s", s->err);
 	p = model__find(s->model, pid);
 	if (p)
@@ -182,9 +185,10 @@ static int check_environment(struct session *s)
 	return 0;
 }
 
-static int debug_attach_delay(void)
+/* Tests widen race windows with these: sleep the milliseconds env var name says. */
+static int debug_delay(const char *name)
 {
-	const char *v = getenv("MEMVIGIL_TEST_ATTACH_DELAY_MS");
+	const char *v = getenv(name);
 	struct timespec ts;
 	long ms;
 
@@ -331,7 +335,7 @@ static int start_target(struct session *s)
 	} else {
 		s->pid = s->opts.pid;
 	}
-	debug_attach_delay();
+	debug_delay("MEMVIGIL_TEST_ATTACH_DELAY_MS");
 	ret = targets__attach(s->targets, s->pid, 0, NULL, mono_ns(), s->err, sizeof(s->err));
 	if (ret == -ESRCH && !s->launched)
 		snprintf(s->err, sizeof(s->err),

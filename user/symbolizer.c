@@ -349,6 +349,61 @@ int symbolizer__capture(struct symbolizer *sym, pid_t pid)
 	return 0;
 }
 
+/* The binary with m's device and inode if one is open, with one more user. */
+static struct binary *binary_known(struct symbolizer *sym, const struct mv_mapping *m)
+{
+	struct bin_key k = { m->inode, m->dev_major, m->dev_minor };
+	struct binary *b;
+	bool found;
+	size_t idx = vec_search(&sym->bins, &k, cmp_bin, &found);
+
+	if (!found)
+		return NULL;
+	b = sym->bins.items[idx];
+	if (!b->loaded && b->fd < 0)
+		return NULL;
+	b->users++;
+	return b;
+}
+
+int symbolizer__capture_mapping(struct symbolizer *sym, pid_t pid, const struct mv_mapping *m)
+{
+	struct procmaps *pm = calloc(1, sizeof(*pm));
+	struct binary *b;
+	struct proc *p;
+
+	if (!pm || !(pm->maps = calloc(1, sizeof(*pm->maps))))
+		goto nomem;
+	pm->maps[0] = *m;
+	pm->maps[0].path = strdup(m->path ? m->path : "");
+	pm->cnt = 1;
+	p = proc_get(sym, pid);
+	if (!pm->maps[0].path || !p)
+		goto nomem;
+	b = binary_known(sym, m);
+	if (!b)
+		b = binary_get(sym, pid, &pm->maps[0]);
+	if (!b) {
+		procmaps__free(pm);
+		return -ENOENT;
+	}
+	proc_release(p);
+	p->bins = calloc(1, sizeof(*p->bins));
+	if (!p->bins) {
+		binary_put(b);
+		procmaps__free(pm);
+		return -ENOMEM;
+	}
+	p->bins[0] = b;
+	p->pm = pm;
+	p->gone = true;		/* nothing more to read of it */
+	return 0;
+
+nomem:
+	procmaps__free(pm);
+	return -ENOMEM;
+}
+
 void symbolizer__forget(struct symbolizer *sym, pid_t pid)
 {
 	bool found;

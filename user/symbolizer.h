@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include "procmaps.h"
 
 struct symbolizer;
 
@@ -33,6 +34,14 @@ void symbolizer__free(struct symbolizer *sym);
  * a zombie whose mappings are gone; an earlier capture is then kept).
  */
 int symbolizer__capture(struct symbolizer *sym, pid_t pid);
+
+/*
+ * Record m (a mapping as the kernel reported it, e.g. at exec) as pid's only
+ * mapping, for a pid that is already gone: its binary is found among those
+ * already open (same device and inode) or opened by m->path, checked by
+ * inode. Returns 0 or a negative errno (-ENOENT: the binary cannot be found).
+ */
+int symbolizer__capture_mapping(struct symbolizer *sym, pid_t pid, const struct mv_mapping *m);
 
 /* Drop what is known of pid (after exec, its old image is gone). */
 void symbolizer__forget(struct symbolizer *sym, pid_t pid);

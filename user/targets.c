@@ -489,14 +489,40 @@ out:
 	return ret;
 }
 
-int targets__exec(struct targets *t, pid_t pid, char *err, size_t err_len)
+/*
+ * pid is gone already: symbolize its new image from the mapping the kernel
+ * reported. Runs while the old image's capture still holds its binaries open
+ * (a program that execs itself finds its file there). Returns 0 or -ENOENT.
+ */
+static int capture_exec_image(struct targets *t, pid_t pid, const struct mv_exec_image *img)
+{
+	char path[MV_EXEC_FILENAME_LEN];
+	struct mv_mapping m = {
+		.start = img->start, .end = img->end, .file_offset = img->file_offset,
+		.inode = img->ino, .dev_major = img->dev_major, .dev_minor = img->dev_minor,
+		.perms = "r-xp", .path = path,
+	};
+
+	if (!img->ino || img->end <= img->start)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%.*s", (int)sizeof(img->filename), img->filename);
+	if (symbolizer__capture_mapping(t->sym, pid, &m))
+		return -ENOENT;
+	log_info("PID %d was gone when its exec was read: its code is symbolized from "
+		 "the exec record (%s)", pid, path);
+	return 0;
+}
+
+int targets__exec(struct targets *t, pid_t pid, const struct mv_exec_image *img,
+		  char *err, size_t err_len)
 {
 	struct target *tg = targets__find(t, pid);
 
 	(void)err;
 	(void)err_len;
-	symbolizer__forget(t->sym, pid);
-	symbolizer__capture(t->sym, pid);
+	/* A capture replaces the old image's; a failed one must not keep it. */
+	if (symbolizer__capture(t->sym, pid) && (!img || capture_exec_image(t, pid, img)))
+		symbolizer__forget(t->sym, pid);
 	if (!tg || tg->state != TARGET_ATTACHED)
 		return 0;
 	refresh_image(t, pid);

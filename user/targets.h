@@ -62,12 +62,14 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 		    uint64_t seen_ns, char *err, size_t err_len);
 
 /*
- * pid replaced its image: its mappings are captured again; its allocator is
+ * pid replaced its image: its mappings are captured again (if it is already
+ * gone, img, the code mapping the kernel reported at the exec, stands in); its allocator is
  * re-resolved by targets__recheck once the dynamic linker has had time to
  * map it, and the probes re-attached if the new image uses another library.
  * Returns 0 or a negative errno with a reason in err.
  */
-int targets__exec(struct targets *t, pid_t pid, char *err, size_t err_len);
+int targets__exec(struct targets *t, pid_t pid, const struct mv_exec_image *img,
+		  char *err, size_t err_len);
 
 /*
  * Resolve the allocator of processes that exec'd (20 ms after the exec, then

@@ -32,7 +32,7 @@
 enum mv_event_type {
 	MV_EV_ALLOC = 1,	/* an allocation; with old_addr != 0 also frees old_addr */
 	MV_EV_FREE = 2,		/* addr was freed */
-	MV_EV_EXEC = 3,		/* pid replaced its image */
+	MV_EV_EXEC = 3,		/* pid replaced its image; struct mv_exec_image follows */
 	MV_EV_EXIT = 4,		/* pid's last thread exited; exit_code as in wait(2) */
 	MV_EV_FORK = 5,		/* traced addr (a pid) forked the new process pid; pid is
 				 * already traced on the BPF side when the record is sent */
@@ -87,6 +87,24 @@ struct mv_event {
 	__u64 addr;		/* block allocated or freed; FORK: the parent's pid */
 	__u64 size;		/* ALLOC: bytes requested */
 	__u64 old_addr;		/* ALLOC by realloc: block it replaced, else 0 */
+};
+
+/* Longest executable path an MV_EV_EXEC record carries (with its NUL). */
+#define MV_EXEC_FILENAME_LEN 256
+
+/*
+ * Follows an MV_EV_EXEC record: the mapping of the new image's code, as the
+ * kernel made it during the exec, so that a process that exits before user
+ * space reads its mappings still symbolizes.
+ */
+struct mv_exec_image {
+	__u64 start;		/* the executable's code mapping (holding start_code) */
+	__u64 end;
+	__u64 file_offset;
+	__u64 ino;		/* 0: no such mapping found */
+	__u32 dev_major;
+	__u32 dev_minor;
+	char filename[MV_EXEC_FILENAME_LEN];	/* as passed to execve */
 };
 
 #define MV_EVENT_MAX_BYTES (sizeof(struct mv_event) + MV_MAX_STACK_DEPTH * sizeof(__u64))

@@ -564,6 +564,22 @@ def test_exec_drops_the_live_set_of_the_old_image(ctx):
     check_holds_nothing(procs, set(gone))
 
 
+def test_process_gone_before_its_exec_is_read_is_symbolized_from_the_exec_record(ctx):
+    json_path = ctx.path("exec-gone.json")
+    env = dict(os.environ, EXEC_LEAK_NO_LINGER="1")
+    p, rc = run_to_end(ctx, ["-v", "-i", "0", "--json", json_path, "--", workload("exec_leak")],
+                       env={"MEMVIGIL_TEST_EXEC_DELAY_MS": "700", "EXEC_LEAK_NO_LINGER": "1"})
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    check(any("symbolized from the exec record" in l for l in p.err_lines()),
+          f"the exec'd image was still there when its exec was read (the test delays that "
+          f"by 700 ms); {p.describe()}")
+    report = load_report(json_path)
+    truth, _, gone = parse_truth(p.out())
+    procs = select_procs(report, exe_name="exec_leak")
+    check_truth(report, procs, truth)
+    check_holds_nothing(procs, set(gone))
+
+
 def test_leak_without_frame_pointer_is_the_first_frame(ctx):
     path = workload("nofp_leak")
     dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn",
