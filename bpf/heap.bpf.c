@@ -5,7 +5,11 @@
  * remember the arguments of a thread's outermost allocator call; the shared
  * return program turns its result into one record. Nested calls (reallocarray
  * calling realloc, realloc(NULL, n) calling malloc) are counted once.
- * The attach cookie carries the enum mv_alloc_kind of the probed function.
+ * The attach cookie carries the enum mv_alloc_kind of the probed function and
+ * the enum mv_arg_layout that says where its size, old block or out pointer
+ * is. Frees other than the allocator's own free (operator delete, sdallocx,
+ * ...) are entered like allocating calls, so the free they may end in is
+ * nested and reported once.
  *
  * Sampled mode (sample_bytes != 0): the entry of a thread's outermost call
  * decides whether the allocation is sampled (include/memvigil/sampling.h);
@@ -102,12 +106,37 @@ static __always_inline bool sample_take(struct inflight_call *call, __u64 size)
 	return mv_sample_consume(&call->sample_left, size);
 }
 
+static __always_inline bool block_forget(__u32 pid, __u64 addr);
+static __always_inline void emit_free(__u32 pid, __u32 tid, __u64 addr, __u32 kind);
+
+/*
+ * Entry of a free wrapper (operator delete, sdallocx, ...): the outermost
+ * one reports its free now, and the depth it adds keeps the free it ends in
+ * quiet. Its return is always needed.
+ */
+static __always_inline bool free_wrapper_enter(struct inflight_call *call, __u32 kind,
+					       __u64 ptr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (call->depth++)
+		return true;
+	if (ptr && block_forget(id >> 32, ptr))
+		emit_free(id >> 32, (__u32)id, ptr, kind);
+	call->kind = kind;
+	call->layout = MV_ARGS_FREE;
+	call->size = 0;
+	call->old_addr = ptr;
+	call->sampled = false;
+	return true;
+}
+
 /*
  * Entry of an allocating call. Returns whether the call's return must be
  * seen: with session set, an unsampled outermost call of a function that
  * never nests leaves no state behind and needs no return probe.
  */
-static __always_inline bool call_enter(__u32 kind, __u64 size, __u64 old_addr,
+static __always_inline bool call_enter(__u32 kind, __u32 layout, __u64 size, __u64 old_addr,
 				       __u64 memptr, bool session)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -116,6 +145,8 @@ static __always_inline bool call_enter(__u32 kind, __u64 size, __u64 old_addr,
 
 	if (!call)
 		return false;
+	if (layout == MV_ARGS_FREE)
+		return free_wrapper_enter(call, kind, old_addr);
 	if (call->depth) {
 		call->depth++;	/* nested: only balances the depth */
 		return true;
@@ -126,6 +157,7 @@ static __always_inline bool call_enter(__u32 kind, __u64 size, __u64 old_addr,
 		return false;
 	call->depth = 1;
 	call->kind = kind;
+	call->layout = layout;
 	call->size = size;
 	call->old_addr = old_addr;
 	call->memptr = memptr;
@@ -133,26 +165,29 @@ static __always_inline bool call_enter(__u32 kind, __u64 size, __u64 old_addr,
 	return true;
 }
 
-/* The arguments of the allocating function the cookie names. */
+/* The arguments of the function the cookie names, read as its layout says. */
 static __always_inline bool alloc_enter_args(struct pt_regs *ctx, bool session)
 {
-	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 kind = cookie & MV_COOKIE_KIND_MASK, layout = cookie >> MV_COOKIE_LAYOUT_SHIFT;
 	__u64 a0 = PT_REGS_PARM1(ctx), a1 = PT_REGS_PARM2(ctx), a2 = PT_REGS_PARM3(ctx);
 
-	switch (kind) {
-	case MV_KIND_CALLOC:
-		return call_enter(kind, a0 * a1, 0, 0, session);
-	case MV_KIND_REALLOC:
-		return call_enter(kind, a1, a0, 0, session);
-	case MV_KIND_REALLOCARRAY:
-		return call_enter(kind, a1 * a2, a0, 0, session);
-	case MV_KIND_POSIX_MEMALIGN:
-		return call_enter(kind, a2, 0, a0, session);
-	case MV_KIND_MEMALIGN:
-	case MV_KIND_ALIGNED_ALLOC:
-		return call_enter(kind, a1, 0, 0, session);
-	default:	/* malloc, valloc, pvalloc */
-		return call_enter(kind, a0, 0, 0, session);
+	switch (layout) {
+	case MV_ARGS_COUNT_SIZE:
+		return call_enter(kind, layout, a0 * a1, 0, 0, session);
+	case MV_ARGS_PTR_SIZE:
+	case MV_ARGS_PTR_SIZE_FREES:
+		return call_enter(kind, layout, a1, a0, 0, session);
+	case MV_ARGS_PTR_COUNT_SIZE:
+		return call_enter(kind, layout, a1 * a2, a0, 0, session);
+	case MV_ARGS_OUT_ALIGN_SIZE:
+		return call_enter(kind, layout, a2, 0, a0, session);
+	case MV_ARGS_ALIGN_SIZE:
+		return call_enter(kind, layout, a1, 0, 0, session);
+	case MV_ARGS_FREE:
+		return call_enter(kind, layout, 0, a0, 0, session);
+	default:	/* MV_ARGS_SIZE */
+		return call_enter(kind, MV_ARGS_SIZE, a0, 0, 0, session);
 	}
 }
 
@@ -207,10 +242,12 @@ static __always_inline void emit_free(__u32 pid, __u32 tid, __u64 addr, __u32 ki
 	bpf_ringbuf_submit(e, ringbuf_wakeup_flags());
 }
 
-/* Runs only for non-NULL pointers when placed after free's NULL check. */
+/* The allocator's own free (no return probe); runs only for non-NULL
+ * pointers when placed after free's NULL check. */
 SEC("uprobe")
 int BPF_UPROBE(free_enter, void *ptr)
 {
+	__u32 kind = bpf_get_attach_cookie(ctx) & MV_COOKIE_KIND_MASK;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
 	struct inflight_call *call;
@@ -219,9 +256,9 @@ int BPF_UPROBE(free_enter, void *ptr)
 		return 0;
 	call = bpf_map_lookup_elem(&inflight, &tid);
 	if (call && call->depth)
-		return 0;	/* inside realloc(p, 0): reported by its return */
+		return 0;	/* inside realloc(p, 0) or a free wrapper: reported there */
 	if (block_forget(id >> 32, (__u64)ptr))
-		emit_free(id >> 32, tid, (__u64)ptr, MV_KIND_FREE);
+		emit_free(id >> 32, tid, (__u64)ptr, kind);
 	return 0;
 }
 
@@ -294,17 +331,28 @@ static __always_inline int call_exit(void *ctx, __u64 ret)
 	if (--call->depth)
 		return 0;	/* nested call: the outermost one reports */
 
-	switch (call->kind) {
-	case MV_KIND_POSIX_MEMALIGN:
+	switch (call->layout) {
+	case MV_ARGS_FREE:
+		return 0;	/* reported at its entry */
+	case MV_ARGS_OUT_ALIGN_SIZE:
 		if ((int)ret != 0 ||
 		    bpf_probe_read_user(&addr, sizeof(addr), (void *)call->memptr))
 			return 0;
 		break;
-	case MV_KIND_REALLOC:
-	case MV_KIND_REALLOCARRAY:
-		if (call->old_addr && call->size == 0) {
-			/* realloc(p, 0) frees p and returns NULL */
-			if (!addr && block_forget(pid, call->old_addr))
+	case MV_ARGS_PTR_SIZE_FREES:
+		if (call->old_addr && !addr) {
+			/* reallocf frees its block when it fails (and on size 0) */
+			if (block_forget(pid, call->old_addr))
+				emit_free(pid, tid, call->old_addr, call->kind);
+			return 0;
+		}
+		break;
+	case MV_ARGS_PTR_SIZE:
+	case MV_ARGS_PTR_COUNT_SIZE:
+		if (call->old_addr && call->size == 0 && !addr) {
+			/* glibc's realloc(p, 0) frees p and returns NULL; others
+			 * return a new block, reported below as replacing p */
+			if (block_forget(pid, call->old_addr))
 				emit_free(pid, tid, call->old_addr, call->kind);
 			return 0;
 		}

@@ -50,7 +50,7 @@ struct inflight_call {
 	__u32 kind;
 	__u32 depth;		/* allocator calls this thread is inside */
 	__u32 sampled;		/* the outermost call's allocation is reported */
-	__u32 pad;
+	__u32 layout;		/* enum mv_arg_layout of the outermost call */
 };
 
 MV_SHARED_MAP struct {

@@ -1,17 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "memvigil/events.h"
+#include "alloc_family.h"
 #include "allocator.h"
 #include "elf_file.h"
 #include "probe_site.h"
 
-/* The C allocator family, in the order aliases are resolved (first name wins). */
+_Static_assert(MV_KIND_CNT <= 32, "struct proc keeps probed kinds in a 32-bit mask");
+_Static_assert(MV_KIND_CNT <= MV_COOKIE_KIND_MASK, "kinds must fit the cookie");
+
+#define MAX_CANDIDATES 1024
+#define LOOKED_FOR "malloc (exported from a library, or defined in the executable's symbol tables)"
+
 static const char *const kind_names[MV_KIND_CNT] = {
 	[MV_KIND_MALLOC] = "malloc",
 	[MV_KIND_CALLOC] = "calloc",
@@ -23,6 +33,18 @@ static const char *const kind_names[MV_KIND_CNT] = {
 	[MV_KIND_VALLOC] = "valloc",
 	[MV_KIND_PVALLOC] = "pvalloc",
 	[MV_KIND_FREE] = "free",
+	[MV_KIND_OPERATOR_NEW] = "operator new",
+	[MV_KIND_OPERATOR_NEW_ARRAY] = "operator new[]",
+	[MV_KIND_OPERATOR_DELETE] = "operator delete",
+	[MV_KIND_OPERATOR_DELETE_ARRAY] = "operator delete[]",
+	[MV_KIND_MALLOCX] = "mallocx",
+	[MV_KIND_RALLOCX] = "rallocx",
+	[MV_KIND_DALLOCX] = "dallocx",
+	[MV_KIND_SDALLOCX] = "sdallocx",
+	[MV_KIND_FREE_SIZED] = "free_sized",
+	[MV_KIND_ZALLOC] = "zalloc",
+	[MV_KIND_MALLOC_ALIGNED] = "malloc_aligned",
+	[MV_KIND_REALLOCF] = "reallocf",
 };
 
 const char *allocator__kind_name(uint32_t kind)
@@ -30,11 +52,17 @@ const char *allocator__kind_name(uint32_t kind)
 	return kind < MV_KIND_CNT ? kind_names[kind] : "?";
 }
 
-static bool is_libc_name(const char *path)
+static const char *base_name(const char *path)
 {
 	const char *base = strrchr(path, '/');
 
-	base = base ? base + 1 : path;
+	return base ? base + 1 : path;
+}
+
+bool allocator__is_libc(const char *path)
+{
+	const char *base = base_name(path);
+
 	return !strncmp(base, "libc.so", 7) ||
 	       (!strncmp(base, "libc-", 5) && strstr(base, ".so"));
 }
@@ -45,12 +73,69 @@ const struct mv_mapping *allocator__find_libc(const struct procmaps *pm)
 
 	for (i = 0; i < pm->cnt; i++)
 		if (pm->maps[i].path && pm->maps[i].path[0] == '/' &&
-		    is_libc_name(pm->maps[i].path))
+		    allocator__is_libc(pm->maps[i].path))
 			return &pm->maps[i];
 	return NULL;
 }
 
-/* A path to the library that works from memvigil's mount namespace. */
+bool allocator__matches(const char *path, const char *want)
+{
+	return want && *want && strstr(path, want);
+}
+
+/* Search-order rank: executable, other objects, the C library. */
+static int order_class(const struct alloc_candidate *c)
+{
+	if (c->is_exe)
+		return 0;
+	return allocator__is_libc(c->path) ? 2 : 1;
+}
+
+static int cmp_candidates(const void *pa, const void *pb)
+{
+	const struct alloc_candidate *a = pa, *b = pb;
+	int ca = order_class(a), cb = order_class(b);
+
+	if (ca != cb)
+		return ca - cb;
+	/* mapped top-down in load order: higher first */
+	if (a->lowest_addr != b->lowest_addr)
+		return a->lowest_addr > b->lowest_addr ? -1 : 1;
+	return 0;
+}
+
+void allocator__order(struct alloc_candidate *c, size_t n)
+{
+	qsort(c, n, sizeof(*c), cmp_candidates);
+}
+
+int allocator__choose(const struct alloc_candidate *c, size_t n, bool use_override,
+		      size_t *alloc_idx, size_t *cxx_idx)
+{
+	bool matched = false;
+	size_t i;
+
+	*alloc_idx = *cxx_idx = SIZE_MAX;
+	for (i = 0; i < n && *alloc_idx == SIZE_MAX; i++) {
+		if (use_override && !c[i].matches_override)
+			continue;
+		matched = true;
+		if (c[i].defines_malloc || (use_override && c[i].defines_any))
+			*alloc_idx = i;
+	}
+	if (*alloc_idx == SIZE_MAX)
+		return !use_override ? -ENOENT : matched ? -ENOEXEC : -ESRCH;
+	/* Operators of another allocator would not serve this one's heap. */
+	for (i = 0; i < n; i++) {
+		if (!c[i].defines_cxx || (i != *alloc_idx && c[i].defines_malloc))
+			continue;
+		*cxx_idx = i;
+		break;
+	}
+	return 0;
+}
+
+/* A path to an object that works from memvigil's mount namespace. */
 static void choose_open_path(pid_t pid, const struct mv_mapping *m, char *buf, size_t len)
 {
 	snprintf(buf, len, "/proc/%d/root%s", pid, m->path);
@@ -60,50 +145,184 @@ static void choose_open_path(pid_t pid, const struct mv_mapping *m, char *buf, s
 		 (unsigned long long)m->start, (unsigned long long)m->end);
 }
 
-static int resolve_funcs(struct allocator *a, struct elf_file *ef)
+/* What one object defines of the family: vaddr per alloc_family entry, 0 if none. */
+struct object_syms {
+	bool is_exe;
+	uint64_t *vaddr;
+	bool any;
+};
+
+static int note_symbol(const struct elf_sym *sym, void *ctx)
 {
-	uint64_t vaddr[MV_KIND_CNT], size, off;
-	uint32_t k;
+	struct object_syms *os = ctx;
+	int i;
+
+	/* A library's callers bind only to what it exports; a static
+	 * executable's own calls reach any non-local definition. */
+	if (sym->bind == STB_LOCAL || sym->hidden_version || (!sym->dynsym && !os->is_exe))
+		return 0;
+	i = alloc_family__find(sym->name);
+	if (i < 0 || os->vaddr[i])
+		return 0;
+	os->vaddr[i] = sym->vaddr;
+	os->any = true;
+	return 0;
+}
+
+struct candidate_info {
+	const struct mv_mapping *map;	/* its first mapping */
+	char open_path[PATH_MAX + 64];
+	uint64_t *vaddr;		/* alloc_family_cnt entries */
+};
+
+static int read_candidate(pid_t pid, struct candidate_info *ci, struct alloc_candidate *c)
+{
+	struct object_syms os = { .is_exe = c->is_exe };
+	struct elf_file *ef;
+	int ret;
+
+	choose_open_path(pid, ci->map, ci->open_path, sizeof(ci->open_path));
+	ci->vaddr = calloc(alloc_family_cnt, sizeof(*ci->vaddr));
+	if (!ci->vaddr)
+		return -ENOMEM;
+	os.vaddr = ci->vaddr;
+	ef = elf_file__open(ci->open_path);
+	if (!ef)
+		return 0;	/* not ELF or unreadable: defines nothing */
+	ret = elf_file__for_each_func(ef, note_symbol, &os);
+	elf_file__free(ef);
+	c->defines_any = os.any;
+	c->defines_malloc = ci->vaddr[alloc_family__find("malloc")] != 0;
+	c->defines_cxx = ci->vaddr[alloc_family__find("_Znwm")] != 0;
+	return ret < 0 ? ret : 0;
+}
+
+struct candidates {
+	struct alloc_candidate c[MAX_CANDIDATES];
+	struct candidate_info info[MAX_CANDIDATES];
+	size_t n;
+};
+
+static void candidates_free(struct candidates *cs)
+{
 	size_t i;
 
-	a->func_cnt = 0;
-	for (k = 0; k < MV_KIND_CNT; k++) {
-		struct alloc_func *f;
+	if (!cs)
+		return;
+	for (i = 0; i < cs->n; i++)
+		free(cs->info[i].vaddr);
+	free(cs);
+}
 
-		if (elf_file__find_symbol(ef, kind_names[k], &vaddr[k], &size) ||
-		    elf_file__vaddr_to_offset(ef, vaddr[k], &off))
+static bool same_file(const struct mv_mapping *m, const struct stat *st)
+{
+	return st && m->inode == st->st_ino && m->dev_major == major(st->st_dev) &&
+	       m->dev_minor == minor(st->st_dev);
+}
+
+/* Every file mapped executable, once, read for its allocator symbols. */
+static int collect_candidates(pid_t pid, const struct procmaps *pm, const char *override,
+			      struct candidates *cs)
+{
+	char link[64], exe[PATH_MAX];
+	struct stat st, *ost = NULL;
+	ssize_t n;
+	size_t i, j;
+	int ret;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (override && strchr(override, '/') && stat(override, &st) == 0)
+		ost = &st;
+	for (i = 0; i < pm->cnt && cs->n < MAX_CANDIDATES; i++) {
+		const struct mv_mapping *m = &pm->maps[i];
+		struct alloc_candidate *c;
+
+		if (!m->path || m->path[0] != '/' || m->perms[2] != 'x')
+			continue;
+		for (j = 0; j < cs->n && strcmp(cs->c[j].path, m->path); j++)
+			;
+		if (j < cs->n)
+			continue;
+		c = &cs->c[cs->n];
+		memset(c, 0, sizeof(*c));
+		c->path = m->path;
+		c->id = cs->n;
+		c->is_exe = !strcmp(m->path, exe);
+		c->matches_override = allocator__matches(m->path, override) || same_file(m, ost);
+		cs->info[cs->n].map = m;
+		for (j = 0; j < pm->cnt; j++)
+			if (pm->maps[j].path && !strcmp(pm->maps[j].path, m->path)) {
+				cs->info[cs->n].map = &pm->maps[j];
+				break;
+			}
+		c->lowest_addr = cs->info[cs->n].map->start;
+		ret = read_candidate(pid, &cs->info[cs->n], c);
+		cs->n++;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Add the family functions object obj defines and the filter admits. */
+static int add_funcs(struct allocator *a, uint32_t obj, const struct candidate_info *ci,
+		     bool alloc_obj, bool cxx_obj)
+{
+	struct elf_file *ef = elf_file__open(ci->open_path);
+	uint64_t off;
+	size_t i, j;
+
+	if (!ef)
+		return -errno;
+	for (i = 0; i < alloc_family_cnt; i++) {
+		const struct alloc_family_func *ff = &alloc_family[i];
+		struct alloc_func *f;
+		bool cxx = ff->flags & FAM_CXX;
+
+		if (!ci->vaddr[i] || (cxx ? !cxx_obj : !alloc_obj) ||
+		    ((ff->flags & FAM_CXX_DELETE) && !alloc_obj))
+			continue;
+		if (elf_file__vaddr_to_offset(ef, ci->vaddr[i], &off) ||
+		    a->func_cnt == MV_ALLOCATOR_MAX_FUNCS)
 			continue;
 		f = &a->funcs[a->func_cnt++];
-		f->kind = k;
-		f->entry = off;
-		f->offset = off;
+		memset(f, 0, sizeof(*f));
+		f->name = ff->name;
+		f->kind = ff->kind;
+		f->layout = ff->layout;
+		f->object = obj;
+		f->leaf_free = ff->flags & FAM_LEAF_FREE;
+		f->entry = f->offset = off;
 		snprintf(f->site_why, sizeof(f->site_why), "entry");
-		f->alias_of = NULL;
-		for (i = 0; i + 1 < a->func_cnt; i++) {
-			if (a->funcs[i].entry == off && !a->funcs[i].alias_of) {
-				f->alias_of = kind_names[a->funcs[i].kind];
+		for (j = 0; j + 1 < a->func_cnt; j++) {
+			const struct alloc_func *g = &a->funcs[j];
+
+			if (g->object == obj && g->entry == off && !g->alias_of) {
+				f->alias_of = g->name;
 				break;
 			}
 		}
 	}
-	return a->func_cnt ? 0 : -ENOENT;
+	elf_file__free(ef);
+	return 0;
 }
 
-/* The executable mapping of the same file as m (its code), or NULL. */
-static const struct mv_mapping *code_mapping(const struct procmaps *pm,
-					     const struct mv_mapping *m)
+/* The executable mapping of object path (its code), or NULL. */
+static const struct mv_mapping *code_mapping(const struct procmaps *pm, const char *path)
 {
 	size_t i;
 
 	for (i = 0; i < pm->cnt; i++)
-		if (pm->maps[i].perms[2] == 'x' && pm->maps[i].inode == m->inode &&
-		    pm->maps[i].path && !strcmp(pm->maps[i].path, m->path))
+		if (pm->maps[i].perms[2] == 'x' && pm->maps[i].path &&
+		    !strcmp(pm->maps[i].path, path))
 			return &pm->maps[i];
 	return NULL;
 }
 
-/* Move each probe to its cheapest equivalent site inside the code mapping. */
-static void choose_sites(struct allocator *a, const struct mv_mapping *code)
+/* Move each probe of object obj to its cheapest equivalent site inside its code mapping. */
+static void choose_sites(struct allocator *a, uint32_t obj, const struct mv_mapping *code)
 {
 	uint64_t len = code->end - code->start, start = code->file_offset;
 	struct probe_site site;
@@ -112,13 +331,13 @@ static void choose_sites(struct allocator *a, const struct mv_mapping *code)
 	int fd;
 
 	text = malloc(len);
-	fd = open(a->open_path, O_RDONLY | O_CLOEXEC);
+	fd = open(a->objects[obj].open_path, O_RDONLY | O_CLOEXEC);
 	if (!text || fd < 0 || pread(fd, text, len, start) != (ssize_t)len)
 		goto out;
 	for (i = 0; i < a->func_cnt; i++) {
 		struct alloc_func *f = &a->funcs[i];
 
-		if (f->entry < start || f->entry >= start + len)
+		if (f->object != obj || f->entry < start || f->entry >= start + len)
 			continue;
 		probe_site__choose(text + (f->entry - start), start + len - f->entry, &site);
 		if (site.offset &&
@@ -136,13 +355,84 @@ out:
 	free(text);
 }
 
-int allocator__resolve(pid_t pid, struct allocator *a, bool at_entry,
+static void describe_choice(struct allocator *a, const struct alloc_candidate *c, size_t n,
+			    size_t ai, const char *override)
+{
+	size_t i, len;
+
+	if (override)
+		len = snprintf(a->why, sizeof(a->why), "--allocator=%s names %s; ", override,
+			       c[ai].path);
+	else if (c[ai].is_exe)
+		len = snprintf(a->why, sizeof(a->why), "the executable defines malloc itself; ");
+	else
+		len = snprintf(a->why, sizeof(a->why), "first object in search order exporting "
+			       "malloc; ");
+	len += snprintf(a->why + len, sizeof(a->why) - len, "order:");
+	for (i = 0; i < n && len < sizeof(a->why); i++)
+		len += snprintf(a->why + len, sizeof(a->why) - len, " %s%s", base_name(c[i].path),
+				c[i].defines_malloc ? "(malloc)" : "");
+}
+
+static void describe_failure(pid_t pid, int ret, const struct alloc_candidate *c, size_t n,
+			     const char *override, char *err, size_t err_len)
+{
+	size_t i;
+
+	if (ret == -ESRCH) {
+		snprintf(err, err_len, "PID %d maps no object matching --allocator=%s; "
+			 "give a path or part of a library name that it maps (see /proc/%d/maps)",
+			 pid, override, pid);
+	} else if (ret == -ENOEXEC) {
+		for (i = 0; i < n && !c[i].matches_override; i++)
+			;
+		snprintf(err, err_len, "%s (named by --allocator=%s) exports no allocator "
+			 "function: looked for malloc, free, calloc, realloc, mallocx, tc_malloc, "
+			 "mi_malloc, operator new, ... in its dynamic symbols",
+			 i < n ? c[i].path : "?", override);
+	} else if (n == 1 && c[0].is_exe) {
+		snprintf(err, err_len, "PID %d is a static executable (%s) with no malloc in its "
+			 "symbol tables (stripped?): looked for " LOOKED_FOR "; rebuild it "
+			 "unstripped to trace it", pid, c[0].path);
+	} else {
+		snprintf(err, err_len, "PID %d has no allocator: no object it maps defines "
+			 "malloc (looked for " LOOKED_FOR " in %zu objects)", pid, n);
+	}
+}
+
+static int fill_allocator(pid_t pid, const struct procmaps *pm, struct candidates *cs,
+			  size_t ai, size_t xi, struct allocator *a, bool at_entry)
+{
+	size_t idx[MV_ALLOCATOR_MAX_OBJECTS] = { ai, xi };
+	const struct mv_mapping *code;
+	uint32_t obj;
+	int ret;
+
+	(void)pid;
+	a->object_cnt = xi == SIZE_MAX || xi == ai ? 1 : 2;
+	for (obj = 0; obj < a->object_cnt; obj++) {
+		const struct alloc_candidate *c = &cs->c[idx[obj]];
+		const struct candidate_info *ci = &cs->info[c->id];
+
+		snprintf(a->objects[obj].path, sizeof(a->objects[obj].path), "%s", c->path);
+		snprintf(a->objects[obj].open_path, sizeof(a->objects[obj].open_path), "%s",
+			 ci->open_path);
+		ret = add_funcs(a, obj, ci, obj == 0, obj == 0 ? xi == ai : true);
+		if (ret)
+			return ret;
+		code = code_mapping(pm, c->path);
+		if (!at_entry && code)
+			choose_sites(a, obj, code);
+	}
+	return 0;
+}
+
+int allocator__resolve(pid_t pid, const char *override, struct allocator *a, bool at_entry,
 		       char *err, size_t err_len)
 {
-	const struct mv_mapping *code;
-	const struct mv_mapping *m;
+	struct candidates *cs = NULL;
 	struct procmaps *pm;
-	struct elf_file *ef;
+	size_t ai, xi;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
@@ -152,31 +442,34 @@ int allocator__resolve(pid_t pid, struct allocator *a, bool at_entry,
 		snprintf(err, err_len, "cannot read the mappings of PID %d: %s", pid, strerror(errno));
 		return ret;
 	}
-	m = allocator__find_libc(pm);
-	if (!m) {
-		snprintf(err, err_len, "PID %d maps no C library (looked for libc.so.6 in "
-			 "/proc/%d/maps); statically linked programs are not supported yet", pid, pid);
-		ret = -ENOENT;
+	cs = calloc(1, sizeof(*cs));
+	if (!cs) {
+		ret = -ENOMEM;
+		snprintf(err, err_len, "out of memory");
 		goto out;
 	}
-	snprintf(a->path, sizeof(a->path), "%s", m->path);
-	choose_open_path(pid, m, a->open_path, sizeof(a->open_path));
-	ef = elf_file__open(a->open_path);
-	if (!ef) {
-		ret = -errno;
-		snprintf(err, err_len, "cannot read %s: %s", a->path, strerror(errno));
-		goto out;
-	}
-	ret = resolve_funcs(a, ef);
-	elf_file__free(ef);
+	ret = collect_candidates(pid, pm, override, cs);
 	if (ret) {
-		snprintf(err, err_len, "%s exports none of malloc, calloc, realloc, free, ...", a->path);
+		snprintf(err, err_len, "cannot read the objects PID %d maps: %s", pid, strerror(-ret));
 		goto out;
 	}
-	code = code_mapping(pm, m);
-	if (!at_entry && code)
-		choose_sites(a, code);
+	allocator__order(cs->c, cs->n);
+	ret = allocator__choose(cs->c, cs->n, override != NULL, &ai, &xi);
+	if (ret) {
+		describe_failure(pid, ret, cs->c, cs->n, override, err, err_len);
+		goto out;
+	}
+	describe_choice(a, cs->c, cs->n, ai, override);
+	ret = fill_allocator(pid, pm, cs, ai, xi, a, at_entry);
+	if (ret)
+		snprintf(err, err_len, "cannot read %s: %s", cs->c[ai].path, strerror(-ret));
+	else if (!a->func_cnt)
+		ret = -ENOENT;
+	if (ret == -ENOENT)
+		snprintf(err, err_len, "%s exports none of malloc, calloc, realloc, free, ...",
+			 cs->c[ai].path);
 out:
+	candidates_free(cs);
 	procmaps__free(pm);
 	return ret;
 }

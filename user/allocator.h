@@ -1,7 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * allocator: which library serves a process's heap and where its allocator
- * functions are, as file offsets to attach probes to.
+ * allocator: which object serves a process's heap (glibc, jemalloc,
+ * tcmalloc, mimalloc, or the executable itself when it is statically
+ * linked) and where its allocator functions are, as file offsets to attach
+ * probes to.
+ *
+ * The allocator is the object the dynamic linker binds malloc to: the first
+ * object in symbol search order that defines it. That order (the executable,
+ * LD_PRELOAD, then DT_NEEDED breadth-first) is approximated from
+ * /proc/PID/maps: the executable first, then the libraries from the highest
+ * mapping down (the loader maps them top-down, in load order), with the C
+ * library last since everything else that defines malloc is meant to
+ * interpose on it. The executable counts with any non-local malloc (a
+ * static program has it only in .symtab); a library only with an exported
+ * (.dynsym) one. C++ operator new and delete are taken from the first object
+ * that exports them and is not another allocator: the allocator itself, or
+ * the C++ runtime (libstdc++), whose operators call malloc and free.
  */
 #ifndef MV_ALLOCATOR_H
 #define MV_ALLOCATOR_H
@@ -12,35 +26,81 @@
 #include <sys/types.h>
 #include "procmaps.h"
 
-#define MV_ALLOCATOR_MAX_FUNCS 16
+#define MV_ALLOCATOR_MAX_FUNCS 128
+#define MV_ALLOCATOR_MAX_OBJECTS 2	/* the allocator and the C++ runtime */
 
 struct alloc_func {
+	const char *name;	/* symbol name */
 	uint32_t kind;		/* enum mv_alloc_kind */
+	uint32_t layout;	/* enum mv_arg_layout */
+	uint32_t object;	/* index into allocator.objects */
+	bool leaf_free;		/* the allocator's own free: entry probe only */
 	uint64_t entry;		/* file offset of the function's entry */
 	uint64_t offset;	/* file offset of the probe site (see probe_site.h) */
 	const char *alias_of;	/* earlier function at the same address, or NULL */
 	char site_why[96];	/* why the site was chosen, for -v */
 };
 
-struct allocator {
-	char path[4096];	/* library path as the process maps it */
+struct alloc_object {
+	char path[4096];	/* as the process maps it */
 	char open_path[4096];	/* path memvigil opens it by (through /proc/PID) */
-	struct alloc_func funcs[MV_ALLOCATOR_MAX_FUNCS];
-	size_t func_cnt;
 };
 
-/* Name of an allocator kind ("malloc", ..., "free"). */
+struct allocator {
+	struct alloc_object objects[MV_ALLOCATOR_MAX_OBJECTS];	/* [0]: the allocator */
+	size_t object_cnt;
+	struct alloc_func funcs[MV_ALLOCATOR_MAX_FUNCS];
+	size_t func_cnt;
+	char why[512];		/* how the allocator was chosen, for -v */
+};
+
+/* One mapped object as the chooser sees it. */
+struct alloc_candidate {
+	const char *path;
+	size_t id;		/* the caller's, kept through allocator__order */
+	uint64_t lowest_addr;	/* start of its lowest mapping */
+	bool is_exe;
+	bool defines_malloc;	/* exported (or, in the executable, non-local) malloc */
+	bool defines_any;	/* any allocator function of the known families */
+	bool defines_cxx;	/* exported C++ operator new */
+	bool matches_override;	/* named by --allocator */
+};
+
+/* Name of an allocator kind ("malloc", ..., "operator new", ...). */
 const char *allocator__kind_name(uint32_t kind);
 
 /* The mapping of the C library in pm, or NULL. Pure. */
 const struct mv_mapping *allocator__find_libc(const struct procmaps *pm);
 
+/* Whether path's file name is the C library's (libc.so.6, libc-2.31.so). Pure. */
+bool allocator__is_libc(const char *path);
+
+/* Whether --allocator=want names path: a substring of it. Pure. */
+bool allocator__matches(const char *path, const char *want);
+
 /*
- * Find pid's allocator and resolve its functions. Probe sites are chosen by
- * probe_site__choose unless at_entry asks for every function's entry. Returns 0, or a negative
- * errno with a one-line reason in err (-ENOENT: no allocator library mapped).
+ * Sort candidates into symbol search order (see above). Pure.
  */
-int allocator__resolve(pid_t pid, struct allocator *a, bool at_entry,
+void allocator__order(struct alloc_candidate *c, size_t n);
+
+/*
+ * Choose among ordered candidates: *alloc_idx gets the allocator, *cxx_idx
+ * the object whose C++ operators to probe (or SIZE_MAX). With use_override
+ * only candidates matching the override can be the allocator. Returns 0,
+ * -ENOENT (no candidate defines malloc), -ESRCH (the override matches no
+ * candidate) or -ENOEXEC (what it matches defines no allocator function). Pure.
+ */
+int allocator__choose(const struct alloc_candidate *c, size_t n, bool use_override,
+		      size_t *alloc_idx, size_t *cxx_idx);
+
+/*
+ * Find pid's allocator (or the object named by override, if not NULL) and
+ * resolve its functions. Probe sites are chosen by probe_site__choose unless
+ * at_entry asks for every function's entry. Returns 0, or a negative errno
+ * with a one-line reason in err (-ENOENT: no allocator found; -ESRCH: the
+ * override names nothing pid maps).
+ */
+int allocator__resolve(pid_t pid, const char *override, struct allocator *a, bool at_entry,
 		       char *err, size_t err_len);
 
 #endif

@@ -606,6 +606,7 @@ static int trace(struct session *s)
 		return -ENOMEM;
 	}
 	targets__set_kernel_only(s->targets, s->opts.kernel_only);
+	targets__set_allocator(s->targets, s->opts.allocator);
 	if (s->opts.follow || s->cgroup_mode) {
 		ret = probes__follow_forks(s->probes);
 		if (ret) {

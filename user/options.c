@@ -17,6 +17,7 @@
 #define OPT_KERNEL_ONLY 0x103
 #define OPT_SAMPLE_BYTES 0x104
 #define OPT_SAMPLE_MAX_LIVE 0x105
+#define OPT_ALLOCATOR 0x106
 
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -46,6 +47,9 @@ static const struct argp_option option_defs[] = {
 	  "text reports list only allocations older than SEC (default 0)", 0 },
 	{ "json", 'j', "FILE", 0, "write the final report as JSON to FILE ('-' for stdout)", 0 },
 	{ "verbose", 'v', NULL, 0, "more diagnostics (-vv also shows libbpf's own messages)", 0 },
+	{ "allocator", OPT_ALLOCATOR, "LIB", 0,
+	  "probe the allocator in the mapped object LIB (a path, or part of its name such as "
+	  "jemalloc) instead of the one found by symbol search order", 0 },
 	{ "entry-probes", OPT_ENTRY_PROBES, NULL, 0,
 	  "probe allocator functions at their entries instead of the cheapest equivalent "
 	  "instruction (slower; for comparison)", 0 },
@@ -200,6 +204,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return bad_value(ps, "--sample-max-live", arg,
 					 "expected a count from 1 to 16777216");
 		o->sample_max_live = v;
+		break;
+	case OPT_ALLOCATOR:
+		if (!*arg)
+			return bad_value(ps, "--allocator", arg,
+					 "expected a library path or name, e.g. --allocator=jemalloc");
+		o->allocator = arg;
 		break;
 	case ARGP_KEY_ARGS:
 		o->command = state->argv + state->next;

@@ -26,6 +26,7 @@ struct options {
 	bool kernel_only;	/* --kernel-only: no heap uprobes, kernel signals only */
 	uint64_t sample_bytes;	/* --sample-bytes: sampling period, 0 = exact */
 	uint32_t sample_max_live;	/* --sample-max-live: sampled blocks tracked in the kernel */
+	const char *allocator;	/* --allocator: object to probe, NULL = detect */
 };
 
 /*

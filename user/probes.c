@@ -25,8 +25,8 @@
 struct pid_links {
 	pid_t pid;
 	size_t cnt;
-	int session_fd;			/* uprobe session link, -1 if none */
-	struct bpf_link *links[2 * MV_ALLOCATOR_MAX_FUNCS];
+	int session_fd[MV_ALLOCATOR_MAX_OBJECTS];	/* uprobe session links, -1 if none */
+	struct bpf_link *links[2 * MV_ALLOCATOR_MAX_FUNCS];	/* two per site at most */
 };
 
 /* Threads destroying uprobe links at once (each waits for a grace period). */
@@ -298,9 +298,11 @@ static void pid_links_destroy(struct probes *pr, struct pid_links *pl)
 	struct bpf_link *rev[2 * MV_ALLOCATOR_MAX_FUNCS];
 	size_t i;
 
-	if (pl->session_fd >= 0)
-		close(pl->session_fd);
-	pl->session_fd = -1;
+	for (i = 0; i < MV_ALLOCATOR_MAX_OBJECTS; i++) {
+		if (pl->session_fd[i] >= 0)
+			close(pl->session_fd[i]);
+		pl->session_fd[i] = -1;
+	}
 	/* Entries were attached after returns: detach them first. */
 	for (i = 0; i < pl->cnt; i++)
 		rev[i] = pl->links[pl->cnt - 1 - i];
@@ -348,6 +350,7 @@ int probes__trace_pid(struct probes *pr, pid_t pid)
 static struct pid_links *pid_links_new(struct probes *pr, pid_t pid)
 {
 	struct pid_links *pl;
+	size_t i;
 
 	if (pr->pid_cnt == pr->pids_cap) {
 		size_t cap = pr->pids_cap ? pr->pids_cap * 2 : 4;
@@ -361,12 +364,17 @@ static struct pid_links *pid_links_new(struct probes *pr, pid_t pid)
 	pl = &pr->pids[pr->pid_cnt++];
 	memset(pl, 0, sizeof(*pl));
 	pl->pid = pid;
-	pl->session_fd = -1;
+	for (i = 0; i < MV_ALLOCATOR_MAX_OBJECTS; i++)
+		pl->session_fd[i] = -1;
 	return pl;
 }
 
-/* Sites of allocating functions (want_free false) or of free (true). */
-static size_t collect_sites(const struct allocator *a, bool want_free,
+/*
+ * Sites in object obj of functions entered with a return probe (leaf false:
+ * allocating functions and free wrappers) or of the allocator's own free
+ * (leaf true, entry only). Cookies carry kind and argument layout.
+ */
+static size_t collect_sites(const struct allocator *a, uint32_t obj, bool leaf,
 			    unsigned long *offsets, __u64 *cookies)
 {
 	size_t i, n = 0;
@@ -374,10 +382,10 @@ static size_t collect_sites(const struct allocator *a, bool want_free,
 	for (i = 0; i < a->func_cnt; i++) {
 		const struct alloc_func *f = &a->funcs[i];
 
-		if (f->alias_of || (f->kind == MV_KIND_FREE) != want_free)
+		if (f->alias_of || f->object != obj || f->leaf_free != leaf)
 			continue;
 		offsets[n] = f->offset;
-		cookies[n] = f->kind;
+		cookies[n] = f->kind | (__u64)f->layout << MV_COOKIE_LAYOUT_SHIFT;
 		n++;
 	}
 	return n;
@@ -416,8 +424,9 @@ static int attach_sites(struct pid_links *pl, bool multi, struct bpf_program *pr
  * One uprobe session link over the allocating functions, created with the
  * raw bpf() call: libbpf 1.4 knows no session attach type.
  */
-static int attach_session(struct pid_links *pl, struct bpf_program *prog, const char *path,
-			  const unsigned long *offsets, const __u64 *cookies, size_t n)
+static int attach_session(struct pid_links *pl, uint32_t obj, struct bpf_program *prog,
+			  const char *path, const unsigned long *offsets, const __u64 *cookies,
+			  size_t n)
 {
 	union bpf_attr attr;
 	int fd;
@@ -435,19 +444,21 @@ static int attach_session(struct pid_links *pl, struct bpf_program *prog, const 
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	if (fd < 0)
 		return -errno;
-	pl->session_fd = fd;
+	pl->session_fd[obj] = fd;
 	return 0;
 }
 
 /* Entries and returns of the allocating functions: a session, or uprobe + uretprobe. */
-static int attach_alloc_sites(struct probes *pr, struct pid_links *pl, const char *path,
-			      const unsigned long *offsets, const __u64 *cookies, size_t n)
+static int attach_alloc_sites(struct probes *pr, struct pid_links *pl, uint32_t obj,
+			      const char *path, const unsigned long *offsets,
+			      const __u64 *cookies, size_t n)
 {
 	struct memvigil_bpf *skel = pr->skel;
 	int ret;
 
 	if (pr->session) {
-		ret = attach_session(pl, skel->progs.alloc_session, path, offsets, cookies, n);
+		ret = attach_session(pl, obj, skel->progs.alloc_session, path, offsets, cookies,
+				     n);
 		if (!ret || ret == -ESRCH || ret == -ENOENT)
 			return ret;
 		/* Programs for both ways are loaded: fall back for good. */
@@ -463,35 +474,52 @@ static int attach_alloc_sites(struct probes *pr, struct pid_links *pl, const cha
 	return ret;
 }
 
-int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
-			char *err, size_t err_len)
+/* Attach the probes of one object of a; returns sites attached or a negative errno. */
+static int attach_object(struct probes *pr, struct pid_links *pl, const struct allocator *a,
+			 uint32_t obj)
 {
 	unsigned long offsets[MV_ALLOCATOR_MAX_FUNCS], free_offsets[MV_ALLOCATOR_MAX_FUNCS];
 	__u64 cookies[MV_ALLOCATOR_MAX_FUNCS], free_cookies[MV_ALLOCATOR_MAX_FUNCS];
-	struct memvigil_bpf *skel = pr->skel;
-	struct pid_links *pl = pid_links_new(pr, pid);
+	const char *path = a->objects[obj].open_path;
 	size_t n, nfree;
 	int ret;
+
+	n = collect_sites(a, obj, false, offsets, cookies);
+	nfree = collect_sites(a, obj, true, free_offsets, free_cookies);
+	ret = attach_alloc_sites(pr, pl, obj, path, offsets, cookies, n);
+	if (!ret)
+		ret = attach_sites(pl, pr->multi, pr->skel->progs.free_enter, path,
+				   free_offsets, free_cookies, nfree, false);
+	return ret ? ret : (int)(n + nfree);
+}
+
+int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
+			char *err, size_t err_len)
+{
+	struct pid_links *pl = pid_links_new(pr, pid);
+	size_t sites = 0;
+	uint32_t obj;
+	int ret = 0;
 
 	if (!pl) {
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
-	n = collect_sites(a, false, offsets, cookies);
-	nfree = collect_sites(a, true, free_offsets, free_cookies);
-	ret = attach_alloc_sites(pr, pl, a->open_path, offsets, cookies, n);
-	if (!ret)
-		ret = attach_sites(pl, pr->multi, skel->progs.free_enter, a->open_path,
-				   free_offsets, free_cookies, nfree, false);
-	if (ret) {
+	for (obj = 0; obj < a->object_cnt && ret >= 0; obj++) {
+		ret = attach_object(pr, pl, a, obj);
+		if (ret >= 0)
+			sites += ret;
+	}
+	if (ret < 0) {
 		snprintf(err, err_len, "cannot attach uprobes to %s in PID %d: %s%s",
-			 a->path, pid, strerror(-ret), ret == -ESRCH ? " (the process exited)" : "");
+			 a->objects[obj - 1].path, pid, strerror(-ret),
+			 ret == -ESRCH ? " (the process exited)" : "");
 		pid_links_destroy(pr, pl);
 		pr->pid_cnt--;
 		return ret;
 	}
 	log_debug("PID %d: %zu links%s for %zu allocator sites", pid, pl->cnt,
-		  pl->session_fd >= 0 ? " and a session link" : "", n + nfree);
+		  pl->session_fd[0] >= 0 ? " and session links" : "", sites);
 	return 0;
 }
 

@@ -35,7 +35,7 @@
 struct alloc_cache_entry {
 	uint64_t *files;	/* sorted (device, inode) pairs of the mapped files */
 	size_t file_cnt;
-	int fd;
+	int fd[MV_ALLOCATOR_MAX_OBJECTS];	/* a's objects, open */
 	struct allocator a;
 };
 
@@ -47,6 +47,7 @@ struct targets {
 	struct symbolizer *sym;
 	bool at_entry;
 	bool kernel_only;	/* no heap probes: kernel signals only */
+	const char *allocator;	/* --allocator, NULL to detect */
 	struct target *items;
 	size_t cnt, cap;
 };
@@ -75,12 +76,13 @@ struct targets *targets__new(struct probes *pr, struct model *m, struct symboliz
 
 void targets__free(struct targets *t)
 {
-	size_t i;
+	size_t i, j;
 
 	if (!t)
 		return;
 	for (i = 0; i < t->cache_cnt; i++) {
-		close(t->cache[i]->fd);
+		for (j = 0; j < t->cache[i]->a.object_cnt; j++)
+			close(t->cache[i]->fd[j]);
 		free(t->cache[i]->files);
 		free(t->cache[i]);
 	}
@@ -227,17 +229,25 @@ static struct alloc_cache_entry *cache_find(const struct targets *t, const uint6
 static void cache_add(struct targets *t, uint64_t *files, size_t cnt, const struct allocator *a)
 {
 	struct alloc_cache_entry **grown, *e = malloc(sizeof(*e));
+	size_t i, opened = 0;
 
 	grown = e ? realloc(t->cache, (t->cache_cnt + 1) * sizeof(*grown)) : NULL;
 	if (grown)
 		t->cache = grown;
-	if (!grown || (e->fd = open(a->open_path, O_RDONLY | O_CLOEXEC)) < 0) {
+	while (grown && opened < a->object_cnt &&
+	       (e->fd[opened] = open(a->objects[opened].open_path, O_RDONLY | O_CLOEXEC)) >= 0)
+		opened++;
+	if (!grown || opened < a->object_cnt) {
+		for (i = 0; i < opened; i++)
+			close(e->fd[i]);
 		free(e);
 		free(files);
 		return;
 	}
 	e->a = *a;
-	snprintf(e->a.open_path, sizeof(e->a.open_path), "/proc/self/fd/%d", e->fd);
+	for (i = 0; i < a->object_cnt; i++)
+		snprintf(e->a.objects[i].open_path, sizeof(e->a.objects[i].open_path),
+			 "/proc/self/fd/%d", e->fd[i]);
 	e->files = files;
 	e->file_cnt = cnt;
 	t->cache[t->cache_cnt++] = e;
@@ -258,7 +268,7 @@ static int resolve_allocator(struct targets *t, pid_t pid, struct allocator *a,
 		*a = e->a;
 		return 0;
 	}
-	ret = allocator__resolve(pid, a, t->at_entry, err, err_len);
+	ret = allocator__resolve(pid, t->allocator, a, t->at_entry, err, err_len);
 	if (!ret && files)
 		cache_add(t, files, cnt, a);
 	else
@@ -292,17 +302,38 @@ static void log_sites(pid_t pid, const struct allocator *a)
 {
 	size_t i;
 
+	log_info("PID %d: allocator %s (%s)", pid, a->objects[0].path, a->why);
 	for (i = 0; i < a->func_cnt; i++) {
 		const struct alloc_func *f = &a->funcs[i];
+		const char *obj = strrchr(a->objects[f->object].path, '/');
 
+		obj = obj ? obj + 1 : a->objects[f->object].path;
 		if (f->alias_of)
-			log_info("  %-15s same address as %s, probed once", allocator__kind_name(f->kind),
-				 f->alias_of);
+			log_info("  %s:%s (%s) same address as %s, probed once", obj, f->name,
+				 allocator__kind_name(f->kind), f->alias_of);
 		else
-			log_info("  %-15s probe at +%llu: %s", allocator__kind_name(f->kind),
+			log_info("  %s:%s (%s%s) probe at +%llu: %s", obj, f->name,
+				 allocator__kind_name(f->kind), f->leaf_free ? ", entry only" : "",
 				 (unsigned long long)(f->offset - f->entry), f->site_why);
 	}
-	log_info("PID %d: probing %zu allocator functions in %s", pid, a->func_cnt, a->path);
+	log_info("PID %d: probing %zu allocator functions in %s%s%s", pid, a->func_cnt,
+		 a->objects[0].path, a->object_cnt > 1 ? " and C++ operators in " : "",
+		 a->object_cnt > 1 ? a->objects[1].path : "");
+}
+
+/* Identity (device, inode) of a's objects, 0 where there is none. */
+static void objects_identity(const struct allocator *a, uint64_t dev[2], uint64_t ino[2])
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		dev[i] = ino[i] = 0;
+		if (i < a->object_cnt && stat(a->objects[i].open_path, &st) == 0) {
+			dev[i] = st.st_dev;
+			ino[i] = st.st_ino;
+		}
+	}
 }
 
 static uint32_t kinds_of(const struct allocator *a)
@@ -320,7 +351,6 @@ static int attach_heap(struct targets *t, struct target *tg, const struct alloca
 		       char *err, size_t err_len)
 {
 	char comm[16], exe[PATH_MAX];
-	struct stat st;
 	struct proc *p;
 	int ret;
 
@@ -328,14 +358,12 @@ static int attach_heap(struct targets *t, struct target *tg, const struct alloca
 	if (ret)
 		return ret;
 	tg->has_heap = true;
-	if (stat(a->open_path, &st) == 0) {
-		tg->lib_dev = st.st_dev;
-		tg->lib_ino = st.st_ino;
-	}
+	objects_identity(a, tg->lib_dev, tg->lib_ino);
 	log_sites(tg->pid, a);
 	read_image(tg->pid, comm, sizeof(comm), exe, sizeof(exe));
 	p = model__proc(t->model, tg->pid);
-	if (!p || model__set_image(p, comm, exe[0] ? exe : NULL, a->path, kinds_of(a))) {
+	if (!p || model__set_image(p, comm, exe[0] ? exe : NULL, a->objects[0].path,
+				   kinds_of(a))) {
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
@@ -456,7 +484,7 @@ static void refresh_image(struct targets *t, pid_t pid)
 static int reresolve(struct targets *t, struct target *tg, char *err, size_t err_len)
 {
 	struct allocator *a = calloc(1, sizeof(*a));
-	struct stat st;
+	uint64_t dev[2], ino[2];
 	int ret;
 
 	if (!a) {
@@ -473,9 +501,10 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 	if (ret)
 		goto out;
 	tg->exec_pending = false;
-	if (tg->has_heap && stat(a->open_path, &st) == 0 &&
-	    (uint64_t)st.st_dev == tg->lib_dev && (uint64_t)st.st_ino == tg->lib_ino) {
-		/* Same library: the PID-filtered probes follow the new image. */
+	objects_identity(a, dev, ino);
+	if (tg->has_heap && dev[0] && !memcmp(dev, tg->lib_dev, sizeof(dev)) &&
+	    !memcmp(ino, tg->lib_ino, sizeof(ino))) {
+		/* Same libraries: the PID-filtered probes follow the new image. */
 		refresh_image(t, tg->pid);
 		goto out;
 	}
@@ -630,6 +659,11 @@ void targets__fork_delays(const struct targets *t, size_t *cnt, uint64_t *max_ns
 		*median_ns = d[n / 2];
 	}
 	free(d);
+}
+
+void targets__set_allocator(struct targets *t, const char *allocator)
+{
+	t->allocator = allocator;
 }
 
 void targets__set_kernel_only(struct targets *t, bool kernel_only)

@@ -31,7 +31,7 @@ struct target {
 	pid_t parent_pid;	/* traced process it was forked from, 0 if none */
 	enum target_state state;
 	bool has_heap;		/* heap probes are attached */
-	uint64_t lib_dev, lib_ino;	/* allocator library probed */
+	uint64_t lib_dev[2], lib_ino[2];	/* allocator and C++ runtime probed, 0 if none */
 	uint64_t seen_ns;	/* CLOCK_MONOTONIC when memvigil learnt of it */
 	uint64_t tried_ns;	/* last attach attempt */
 	uint32_t attach_tries;	/* attach attempts so far */
@@ -106,6 +106,9 @@ size_t targets__count_state(const struct targets *t, enum target_state state);
  * own namespace), or 0 when the line is missing or lists one namespace. Pure.
  */
 pid_t targets__parse_ns_pid(const char *status);
+
+/* Probe the object --allocator names (NULL: detect it); not copied. */
+void targets__set_allocator(struct targets *t, const char *allocator);
 
 /* Attach no heap probes to processes attached from now on: kernel signals only. */
 void targets__set_kernel_only(struct targets *t, bool kernel_only);

@@ -57,8 +57,39 @@ enum mv_alloc_kind {
 	MV_KIND_VALLOC,
 	MV_KIND_PVALLOC,
 	MV_KIND_FREE,
+	MV_KIND_OPERATOR_NEW,		/* C++ operator new, all variants */
+	MV_KIND_OPERATOR_NEW_ARRAY,	/* operator new[] */
+	MV_KIND_OPERATOR_DELETE,	/* operator delete (sized, aligned, nothrow) */
+	MV_KIND_OPERATOR_DELETE_ARRAY,	/* operator delete[] */
+	MV_KIND_MALLOCX,		/* jemalloc */
+	MV_KIND_RALLOCX,
+	MV_KIND_DALLOCX,
+	MV_KIND_SDALLOCX,
+	MV_KIND_FREE_SIZED,		/* free_sized, tc_free_sized, mi_free_size, ... */
+	MV_KIND_ZALLOC,			/* mimalloc: zeroed malloc */
+	MV_KIND_MALLOC_ALIGNED,		/* mimalloc: malloc(size, alignment) */
+	MV_KIND_REALLOCF,		/* realloc that frees the block when it fails */
 	MV_KIND_CNT,
 };
+
+/*
+ * How an allocator function's arguments and result are read. The attach
+ * cookie of a heap probe is kind | layout << MV_COOKIE_LAYOUT_SHIFT.
+ */
+enum mv_arg_layout {
+	MV_ARGS_SIZE = 0,		/* (size): malloc, valloc, operator new, mallocx */
+	MV_ARGS_COUNT_SIZE,		/* (count, size): calloc */
+	MV_ARGS_PTR_SIZE,		/* (ptr, size) -> ptr: realloc, rallocx */
+	MV_ARGS_PTR_COUNT_SIZE,		/* (ptr, count, size) -> ptr: reallocarray */
+	MV_ARGS_OUT_ALIGN_SIZE,		/* (void **out, align, size) -> 0: posix_memalign */
+	MV_ARGS_ALIGN_SIZE,		/* (align, size): memalign, aligned_alloc */
+	MV_ARGS_PTR_SIZE_FREES,		/* like PTR_SIZE, and frees ptr when it fails */
+	MV_ARGS_FREE,			/* (ptr, ...): a free that may call another probed free */
+	MV_ARGS_CNT,
+};
+
+#define MV_COOKIE_LAYOUT_SHIFT 16
+#define MV_COOKIE_KIND_MASK 0xffffu
 
 /* Why an event could be lost; indexes the BPF counter map. */
 enum mv_loss_reason {

@@ -178,7 +178,7 @@ static int trace(struct tracer *t, pid_t pid)
 		return -ENOMEM;
 	ret = probes__trace_pid(t->pr, pid);
 	if (!ret)
-		ret = allocator__resolve(pid, a, false, t->err, sizeof(t->err));
+		ret = allocator__resolve(pid, NULL, a, false, t->err, sizeof(t->err));
 	if (!ret)
 		ret = probes__attach_heap(t->pr, pid, a, t->err, sizeof(t->err));
 	if (!ret && !model__proc(t->m, pid))

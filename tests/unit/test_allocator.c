@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "memvigil/events.h"
+#include "alloc_family.h"
 #include "allocator.h"
 #include "elf_file.h"
 #include "probe_site.h"
@@ -30,10 +33,165 @@ Test(allocator, libc_is_found_among_mappings_by_name)
 
 Test(allocator, kind_names_cover_the_family)
 {
+	uint32_t k;
+
 	cr_assert_str_eq(allocator__kind_name(MV_KIND_MALLOC), "malloc");
 	cr_assert_str_eq(allocator__kind_name(MV_KIND_ALIGNED_ALLOC), "aligned_alloc");
 	cr_assert_str_eq(allocator__kind_name(MV_KIND_FREE), "free");
+	cr_assert_str_eq(allocator__kind_name(MV_KIND_OPERATOR_NEW_ARRAY), "operator new[]");
 	cr_assert_str_eq(allocator__kind_name(MV_KIND_CNT), "?");
+	for (k = 0; k < MV_KIND_CNT; k++)
+		cr_assert_not_null(allocator__kind_name(k), "kind %u has no name", k);
+}
+
+#define CAND(p, ...) { .path = p, __VA_ARGS__ }
+
+/* Executable first, libraries from the highest mapping down, the C library last. */
+Test(allocator, candidates_are_ordered_executable_then_load_order_then_libc)
+{
+	struct alloc_candidate c[] = {
+		CAND("/usr/lib/x86_64-linux-gnu/libc.so.6", .lowest_addr = 0x7f0000300000),
+		CAND("/usr/lib/x86_64-linux-gnu/libm.so.6", .lowest_addr = 0x7f0000100000),
+		CAND("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", .lowest_addr = 0x7f0000200000),
+		CAND("/usr/bin/prog", .lowest_addr = 0x555500000000, .is_exe = true),
+	};
+
+	allocator__order(c, 4);
+	cr_assert_str_eq(c[0].path, "/usr/bin/prog");
+	cr_assert_str_eq(c[1].path, "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+	cr_assert_str_eq(c[2].path, "/usr/lib/x86_64-linux-gnu/libm.so.6");
+	cr_assert_str_eq(c[3].path, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+}
+
+Test(allocator, first_object_defining_malloc_is_the_allocator)
+{
+	struct alloc_candidate c[] = {
+		CAND("/usr/bin/prog", .is_exe = true),
+		CAND("/usr/lib/libm.so.6"),
+		CAND("/usr/lib/libjemalloc.so.2", .defines_malloc = true, .defines_any = true,
+		     .defines_cxx = true),
+		CAND("/usr/lib/libstdc++.so.6", .defines_any = true, .defines_cxx = true),
+		CAND("/usr/lib/libc.so.6", .defines_malloc = true, .defines_any = true),
+	};
+	size_t ai, xi;
+
+	cr_assert_eq(allocator__choose(c, 5, false, &ai, &xi), 0);
+	cr_assert_eq(ai, 2);
+	cr_assert_eq(xi, 2, "the allocator's own operator new serves its heap");
+}
+
+Test(allocator, cxx_operators_come_from_the_runtime_when_the_allocator_has_none)
+{
+	struct alloc_candidate c[] = {
+		CAND("/usr/bin/prog", .is_exe = true),
+		CAND("/usr/lib/libtcmalloc.so.4", .defines_malloc = true, .defines_any = true),
+		CAND("/usr/lib/libstdc++.so.6", .defines_any = true, .defines_cxx = true),
+		CAND("/usr/lib/libc.so.6", .defines_malloc = true, .defines_any = true),
+	};
+	size_t ai, xi;
+
+	cr_assert_eq(allocator__choose(c, 4, false, &ai, &xi), 0);
+	cr_assert_eq(ai, 1);
+	cr_assert_eq(xi, 2);
+	c[2].defines_cxx = false;
+	cr_assert_eq(allocator__choose(c, 4, false, &ai, &xi), 0);
+	cr_assert_eq(xi, SIZE_MAX, "a C program probes no C++ operators");
+}
+
+Test(allocator, operators_of_another_allocator_are_never_chosen)
+{
+	struct alloc_candidate c[] = {
+		CAND("/usr/lib/libjemalloc.so.2", .defines_malloc = true, .defines_any = true,
+		     .defines_cxx = true, .matches_override = false),
+		CAND("/usr/lib/libstdc++.so.6", .defines_any = true, .defines_cxx = true),
+		CAND("/usr/lib/libc.so.6", .defines_malloc = true, .defines_any = true,
+		     .matches_override = true),
+	};
+	size_t ai, xi;
+
+	cr_assert_eq(allocator__choose(c, 3, true, &ai, &xi), 0);
+	cr_assert_eq(ai, 2, "the override wins over search order");
+	cr_assert_eq(xi, 1, "libstdc++'s operators call libc's malloc; jemalloc's do not");
+}
+
+Test(allocator, static_executable_defining_malloc_is_its_own_allocator)
+{
+	struct alloc_candidate c[] = {
+		CAND("/opt/static-prog", .is_exe = true, .defines_malloc = true,
+		     .defines_any = true),
+	};
+	size_t ai, xi;
+
+	cr_assert_eq(allocator__choose(c, 1, false, &ai, &xi), 0);
+	cr_assert_eq(ai, 0);
+	c[0].defines_malloc = c[0].defines_any = false;	/* stripped */
+	cr_assert_eq(allocator__choose(c, 1, false, &ai, &xi), -ENOENT);
+}
+
+Test(allocator, override_errors_say_whether_nothing_matched_or_nothing_is_exported)
+{
+	struct alloc_candidate c[] = {
+		CAND("/usr/lib/libm.so.6"),
+		CAND("/usr/lib/libc.so.6", .defines_malloc = true, .defines_any = true),
+	};
+	size_t ai, xi;
+
+	cr_assert_eq(allocator__choose(c, 2, true, &ai, &xi), -ESRCH);
+	c[0].matches_override = true;
+	cr_assert_eq(allocator__choose(c, 2, true, &ai, &xi), -ENOEXEC);
+}
+
+Test(allocator, override_matches_a_substring_of_the_path)
+{
+	cr_assert(allocator__matches("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "jemalloc"));
+	cr_assert(allocator__matches("/usr/lib/x86_64-linux-gnu/libc.so.6",
+				     "/usr/lib/x86_64-linux-gnu/libc.so.6"));
+	cr_assert_not(allocator__matches("/usr/lib/x86_64-linux-gnu/libc.so.6", "tcmalloc"));
+	cr_assert_not(allocator__matches("/usr/lib/x86_64-linux-gnu/libc.so.6", ""));
+	cr_assert_not(allocator__matches("/usr/lib/x86_64-linux-gnu/libc.so.6", NULL));
+}
+
+Test(alloc_family, names_are_found_with_or_without_a_version)
+{
+	int i = alloc_family__find("malloc@@GLIBC_2.2.5");
+
+	cr_assert_geq(i, 0);
+	cr_assert_str_eq(alloc_family[i].name, "malloc");
+	cr_assert_eq(alloc_family__find("malloc_usable_size"), -1);
+	cr_assert_eq(alloc_family__find("mallo"), -1);
+	i = alloc_family__find("_ZdlPvm");
+	cr_assert_eq(alloc_family[i].kind, MV_KIND_OPERATOR_DELETE);
+	cr_assert_eq(alloc_family[i].layout, MV_ARGS_FREE);
+}
+
+/* Standard names come first, so an alias reports as the standard kind. */
+Test(alloc_family, standard_names_precede_their_aliases)
+{
+	cr_assert_lt(alloc_family__find("malloc"), alloc_family__find("mi_malloc"));
+	cr_assert_lt(alloc_family__find("free"), alloc_family__find("tc_free"));
+	cr_assert_lt(alloc_family__find("free"), alloc_family__find("_ZdlPv"));
+	cr_assert_lt(alloc_family__find("tc_new"), alloc_family__find("_Znwm"));
+}
+
+/* Every free-like entry reads its block from the first argument. */
+Test(alloc_family, every_entry_has_a_consistent_layout)
+{
+	size_t i, j;
+
+	for (i = 0; i < alloc_family_cnt; i++) {
+		const struct alloc_family_func *f = &alloc_family[i];
+		bool frees = f->kind == MV_KIND_FREE || f->kind == MV_KIND_OPERATOR_DELETE ||
+			     f->kind == MV_KIND_OPERATOR_DELETE_ARRAY ||
+			     f->kind == MV_KIND_DALLOCX || f->kind == MV_KIND_SDALLOCX ||
+			     f->kind == MV_KIND_FREE_SIZED;
+
+		cr_assert_lt(f->kind, MV_KIND_CNT, "%s", f->name);
+		cr_assert_lt(f->layout, MV_ARGS_CNT, "%s", f->name);
+		cr_assert_eq(frees, f->layout == MV_ARGS_FREE, "%s", f->name);
+		cr_assert_eq(!!(f->flags & FAM_LEAF_FREE), !strcmp(f->name, "free"), "%s", f->name);
+		for (j = 0; j < i; j++)
+			cr_assert_str_neq(alloc_family[j].name, f->name, "%s listed twice", f->name);
+	}
 }
 
 /* The site chosen for name in this machine's libc, as an offset from its entry. */

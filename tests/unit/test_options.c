@@ -192,3 +192,15 @@ Test(options, byte_counts_parse_units_and_report_overflow)
 	cr_assert_eq(options__parse_bytes("Kib", 1 << 20, &v), -EINVAL);
 	cr_assert_eq(options__parse_bytes("3x", 1 << 20, &v), -EINVAL);
 }
+
+Test(options, allocator_names_an_object_and_must_not_be_empty)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "--allocator=jemalloc", "-p", "1"), 0);
+	cr_assert_str_eq(o.allocator, "jemalloc");
+	cr_assert_eq(PARSE(&o, "-p", "1"), 0);
+	cr_assert_null(o.allocator);
+	cr_assert_eq(PARSE(&o, "--allocator=", "-p", "1"), -EINVAL);
+	cr_assert(strstr(err, "--allocator"), "%s", err);
+}
