@@ -46,6 +46,17 @@ UNIT_DATA := $(patsubst tests/unit/data/%.c,$(BUILD)/tests/unit/data/%,$(UNIT_DA
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/tests/workloads/%,$(WORKLOAD_SRCS))
 WORKLOAD_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread -Wall -Wextra
+CXX       ?= g++
+# The known-leak workload once per allocator (and statically linked), and a
+# C++ workload per allocator; cxx_leak_glibc uses libstdc++'s operators.
+ALLOCATORS := jemalloc tcmalloc mimalloc
+WL_LINK_jemalloc := -DWITH_JEMALLOC -ljemalloc
+WL_LINK_tcmalloc := -DWITH_TCMALLOC -ltcmalloc
+WL_LINK_mimalloc := -DWITH_MIMALLOC -lmimalloc
+WL_LINK_static := -static
+WL_LINK_glibc :=
+WORKLOADS += $(foreach a,$(ALLOCATORS) static,$(BUILD)/tests/workloads/alloc_leak_$(a)) \
+	     $(foreach a,$(ALLOCATORS) glibc,$(BUILD)/tests/workloads/cxx_leak_$(a))
 
 ifeq ($(V),1)
 Q =
@@ -108,6 +119,16 @@ $(BUILD)/tests/workloads/%: tests/workloads/%.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
+
+$(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(WL_LINK_$*) -o $@
+
+$(BUILD)/tests/workloads/cxx_leak_%: tests/workloads/cxx_leak.cc | deps
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CXX) $(WORKLOAD_CFLAGS) -std=c++17 $< $(filter-out -DWITH_%,$(WL_LINK_$*)) -o $@
 
 demo: $(BIN) $(WORKLOADS)
 	@echo "memvigil demo: tracing tests/workloads/demo_leak (leaks in leak_sessions) for its whole run"

@@ -1213,7 +1213,7 @@ def test_container_binary_visible_only_inside_its_namespaces_is_symbolized(ctx):
 
 
 def test_cgroup_process_without_allocator_is_warned_once_and_the_rest_traced(ctx):
-    exe = static_program(ctx)
+    exe = stripped_static_program(ctx)   # an unstripped one has its own malloc
     cg = make_cgroup(ctx)
     st = spawn_in_cgroup(ctx, cg, [exe, "30"])
     st.wait_line(r"^STATIC ", 10)
@@ -1419,34 +1419,215 @@ int main(int argc, char **argv)
 """
 
 
-def static_program(ctx):
+def stripped_static_program(ctx):
     src, exe = ctx.path("static.c"), ctx.path("static")
     with open(src, "w") as f:
         f.write(STATIC_SRC)
-    r = subprocess.run(["gcc", "-static", "-O1", "-o", exe, src], capture_output=True,
+    r = subprocess.run(["gcc", "-static", "-s", "-O1", "-o", exe, src], capture_output=True,
                        text=True, timeout=120)
     if r.returncode:
         if "cannot find -lc" in r.stderr:
             raise Skip("gcc -static cannot link: libc.a (libc6-dev) is missing")
         raise Failure(f"gcc -static failed: {r.stderr.strip()[:300]}")
+    syms = subprocess.run(["nm", exe], capture_output=True, text=True, timeout=30)
+    check("no symbols" in syms.stderr, f"test bug: {exe} still has symbols")
     return exe
 
 
-def test_error_pid_of_a_static_program_without_libc(ctx):
-    exe = static_program(ctx)
+def check_stripped_static_message(line):
+    for word in ("static", "malloc", "symbol"):
+        check(word in line, f"error does not say {word!r} (what was looked for): {line!r}")
+
+
+def test_error_pid_of_a_stripped_static_program(ctx):
+    exe = stripped_static_program(ctx)
     wl = ctx.spawn([exe, "30"])
     wl.wait_line(r"^STATIC ", 10)
     p, rc = run_to_end(ctx, ["-p", wl.pid, "-i", "0"])
-    line = assert_one_line_error(p, rc)
-    check("libc" in line, f"error does not say which library is missing: {line!r}")
+    check_stripped_static_message(assert_one_line_error(p, rc, 1))
+    check("Tracing " not in p.out(), "memvigil printed its banner")
     check(wl.alive(), "target harmed")
 
 
-def test_error_command_that_is_a_static_program_without_libc(ctx):
-    exe = static_program(ctx)
+def test_error_command_that_is_a_stripped_static_program(ctx):
+    exe = stripped_static_program(ctx)
     p, rc = run_to_end(ctx, ["-i", "0", "--", exe, "0"])
-    line = assert_one_line_error(p, rc)
-    check("libc" in line, f"error does not say which library is missing: {line!r}")
+    check_stripped_static_message(assert_one_line_error(p, rc, 1))
+
+
+# --- allocators ----------------------------------------------------------------
+
+# Variant of alloc_leak / cxx_leak -> what the report's allocator library must contain.
+ALLOCATOR_LIBS = {"jemalloc": "libjemalloc.so", "tcmalloc": "libtcmalloc.so",
+                  "mimalloc": "libmimalloc.so", "glibc": "libc.so", "static": None}
+# Functions each allocator's own entry points add to the probed list.
+ALLOCATOR_OWN = {"jemalloc": {"mallocx", "rallocx", "sdallocx", "dallocx", "operator new",
+                              "operator delete"},
+                 "tcmalloc": {"operator new", "operator delete", "free_sized"},
+                 "mimalloc": {"zalloc", "malloc_aligned", "free_sized", "reallocf",
+                              "operator new"},
+                 "glibc": {"operator new", "operator new[]"},
+                 "static": set()}
+
+
+def traced_run(ctx, name, extra=()):
+    """Launch workload name under memvigil -v; (memvigil proc, report, its process)."""
+    path = workload(name)
+    json_path = ctx.path(name + ".json")
+    p, rc = run_to_end(ctx, ["-v", "-i", "0", "--json", json_path] + list(extra)
+                       + ["--", path])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, exe_name=name)
+    return p, report, proc
+
+
+def check_allocator(proc, variant, exe):
+    lib = (proc.get("allocator") or {}).get("library") or ""
+    want = ALLOCATOR_LIBS[variant] or exe
+    check(want in lib, f"allocator library is {lib!r}, expected one containing {want!r}")
+    funcs = set(proc["allocator"]["functions"])
+    missing = ALLOCATOR_OWN[variant] - funcs
+    check(not missing, f"{variant}: functions {sorted(missing)} not probed; probed "
+          f"{sorted(funcs)}")
+
+
+def check_alloc_leak(ctx, variant):
+    name = f"alloc_leak_{variant}"
+    p, report, proc = traced_run(ctx, name)
+    truth, clean, _ = parse_truth(p.out())
+    check_allocator(proc, variant, name)
+    check_truth(report, [proc], truth)
+    check_holds_nothing([proc], clean)
+    unmatched = proc["heap"]["unmatched_frees"]
+    check(unmatched == 0, f"{unmatched} frees of unknown blocks (a free seen twice?); "
+          f"{health(report)}")
+    return p
+
+
+def test_jemalloc_known_leaks_exact_bytes_and_counts(ctx):
+    p = check_alloc_leak(ctx, "jemalloc")
+    check(any("libjemalloc.so.2:mallocx" in l for l in p.err_lines()),
+          "-v does not list the probed jemalloc functions")
+
+
+def test_tcmalloc_known_leaks_exact_bytes_and_counts(ctx):
+    check_alloc_leak(ctx, "tcmalloc")
+
+
+def test_mimalloc_known_leaks_exact_bytes_and_counts(ctx):
+    check_alloc_leak(ctx, "mimalloc")
+
+
+def test_static_glibc_known_leaks_exact_bytes_and_counts(ctx):
+    p = check_alloc_leak(ctx, "static")
+    check(any("the executable defines malloc itself" in l for l in p.err_lines()),
+          f"-v does not say why the executable was chosen: {p.err_lines()[:3]}")
+
+
+def test_attach_pid_of_a_static_program_leaks_exact_bytes(ctx):
+    wl = spawn_workload(ctx, "alloc_leak_static", "--wait")
+    json_path = ctx.path("static.json")
+    mv = memvigil(ctx, ["-p", wl.pid, "--json", json_path, "-i", "0"])
+    wait_banner(mv)
+    os.kill(wl.pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done$", 20)
+    time.sleep(0.3)
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, pid=wl.pid)
+    truth, clean, _ = parse_truth(wl.out())
+    check_allocator(proc, "static", "alloc_leak_static")
+    check_truth(report, [proc], truth)
+    check_holds_nothing([proc], clean)
+
+
+def demangled_first_frames(procs):
+    """by_first_frame with C++ names demangled by c++filt and parameters dropped."""
+    got = by_first_frame(procs)
+    names = [k for k in got if k]
+    if not shutil.which("c++filt"):
+        raise Failure("c++filt (binutils) is missing")
+    r = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True,
+                       timeout=30)
+    out = {}
+    for mangled, plain in zip(names, r.stdout.splitlines()):
+        out[plain.split("(")[0]] = got[mangled] + [mangled]
+    return out
+
+
+def check_cxx_leak(ctx, variant):
+    name = f"cxx_leak_{variant}"
+    p, report, proc = traced_run(ctx, name)
+    truth, clean, _ = parse_truth(p.out())
+    check_allocator(proc, variant, name)
+    got = demangled_first_frames([proc])
+    bad = [f"{f}: expected {b} bytes in {n} allocs, got {got.get(f, [0, 0])[:2]}"
+           for f, (b, n) in sorted(truth.items()) if got.get(f, [0, 0])[:2] != [b, n]]
+    check(not bad, "; ".join(bad) + f"; first frames: {sorted(got.items())}"[:900])
+    for f in truth:
+        check(got[f][2].startswith("_Z"), f"{f} is reported as {got[f][2]!r}, "
+              "expected its mangled C++ name")
+    # tcmalloc and mimalloc define new[] at new's address: probed once, reported as new
+    kinds = {s["frames"][0]["symbol"]: s["allocator"] for s in proc["stacks"] if s["frames"]}
+    check(kinds.get(got["leak_sessions"][2]) == "operator new" and
+          kinds.get(got["leak_buffers"][2]) in ("operator new[]", "operator new"),
+          f"leaks not attributed to operator new / new[]: {kinds}")
+    check_holds_nothing([proc], clean)
+    unmatched = proc["heap"]["unmatched_frees"]
+    check(unmatched == 0, f"{unmatched} frees of unknown blocks (a delete seen twice?)")
+
+
+def test_cxx_operator_new_leaks_with_libstdcxx_and_glibc(ctx):
+    check_cxx_leak(ctx, "glibc")
+
+
+def test_cxx_operator_new_leaks_with_jemalloc(ctx):
+    check_cxx_leak(ctx, "jemalloc")
+
+
+def test_cxx_operator_new_leaks_with_tcmalloc(ctx):
+    check_cxx_leak(ctx, "tcmalloc")
+
+
+def test_cxx_operator_new_leaks_with_mimalloc(ctx):
+    check_cxx_leak(ctx, "mimalloc")
+
+
+def test_allocator_option_overrides_detection(ctx):
+    p, report, proc = traced_run(ctx, "alloc_leak_jemalloc", ["--allocator=libc.so"])
+    lib = proc["allocator"]["library"] or ""
+    check("libc.so" in lib, f"--allocator=libc.so probed {lib!r}")
+    check(any("--allocator=libc.so names" in l for l in p.err_lines()),
+          f"-v does not say the allocator was chosen by --allocator: {p.err_lines()[:3]}")
+
+
+def test_error_allocator_the_process_does_not_map(ctx):
+    wl = spawn_workload(ctx, "alloc_leak_jemalloc", "--wait")
+    p, rc = run_to_end(ctx, ["-p", wl.pid, "-i", "0", "--allocator=libnosuchalloc"])
+    line = assert_one_line_error(p, rc, 1)
+    check("libnosuchalloc" in line and "maps no" in line, f"unclear error: {line!r}")
+    check("Tracing " not in p.out(), "memvigil printed its banner")
+    check(wl.alive(), "target harmed")
+    p, rc = run_to_end(ctx, ["-i", "0", "--allocator=libnosuchalloc", "--",
+                             workload("alloc_leak")])
+    assert_one_line_error(p, rc, 1)
+    check("TRUTH" not in p.out(), "the command ran although nothing was attached")
+
+
+def test_error_allocator_library_without_allocator_symbols(ctx):
+    wl = spawn_workload(ctx, "alloc_leak_jemalloc", "--wait")
+    p, rc = run_to_end(ctx, ["-p", wl.pid, "-i", "0", "--allocator=libm.so"])
+    line = assert_one_line_error(p, rc, 1)
+    check("libm.so" in line and "looked for malloc" in line,
+          f"error does not say what was looked for: {line!r}")
+    check(wl.alive(), "target harmed")
+
+
+def test_usage_error_empty_allocator(ctx):
+    p, rc = run_to_end(ctx, ["-i", "0", "--allocator=", "--", workload("alloc_leak")])
+    assert_one_line_error(p, rc, EX_USAGE)
 
 
 # --- documentation ------------------------------------------------------------
