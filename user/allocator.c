@@ -14,6 +14,7 @@
 #include "alloc_family.h"
 #include "allocator.h"
 #include "elf_file.h"
+#include "linkmap.h"
 #include "probe_site.h"
 
 _Static_assert(MV_KIND_CNT <= 32, "struct proc keeps probed kinds in a 32-bit mask");
@@ -83,30 +84,39 @@ bool allocator__matches(const char *path, const char *want)
 	return want && *want && strstr(path, want);
 }
 
-/* Search-order rank: executable, other objects, the C library. */
-static int order_class(const struct alloc_candidate *c)
+static uint64_t distance(uint64_t a, uint64_t b)
 {
-	if (c->is_exe)
-		return 0;
-	return allocator__is_libc(c->path) ? 2 : 1;
+	return a > b ? a - b : b - a;
 }
 
-static int cmp_candidates(const void *pa, const void *pb)
+/* Insertion sort: stable, and n is small. */
+void allocator__order(struct alloc_candidate *c, size_t n, uint64_t interp_addr)
 {
-	const struct alloc_candidate *a = pa, *b = pb;
-	int ca = order_class(a), cb = order_class(b);
+	/* without an interpreter, "distance from the top" */
+	uint64_t from = interp_addr ? interp_addr : UINT64_MAX;
+	struct alloc_candidate t;
+	size_t i, j;
 
-	if (ca != cb)
-		return ca - cb;
-	/* mapped top-down in load order: higher first */
-	if (a->lowest_addr != b->lowest_addr)
-		return a->lowest_addr > b->lowest_addr ? -1 : 1;
-	return 0;
-}
+	for (i = 1; i < n; i++) {
+		t = c[i];
+		for (j = i; j > 0; j--) {
+			const struct alloc_candidate *p = &c[j - 1];
+			bool before;
 
-void allocator__order(struct alloc_candidate *c, size_t n)
-{
-	qsort(c, n, sizeof(*c), cmp_candidates);
+			if (t.is_exe || p->is_exe)
+				before = t.is_exe && !p->is_exe;
+			else if (t.link_rank != p->link_rank)
+				before = t.link_rank < p->link_rank;
+			else
+				before = distance(t.lowest_addr, from) <
+					 distance(p->lowest_addr, from);
+
+			if (!before)
+				break;
+			c[j] = c[j - 1];
+		}
+		c[j] = t;
+	}
 }
 
 int allocator__choose(const struct alloc_candidate *c, size_t n, bool use_override,
@@ -201,6 +211,7 @@ struct candidates {
 	struct alloc_candidate c[MAX_CANDIDATES];
 	struct candidate_info info[MAX_CANDIDATES];
 	size_t n;
+	bool from_link_map;	/* order read from the loader, not guessed */
 };
 
 static void candidates_free(struct candidates *cs)
@@ -218,6 +229,47 @@ static bool same_file(const struct mv_mapping *m, const struct stat *st)
 {
 	return st && m->inode == st->st_ino && m->dev_major == major(st->st_dev) &&
 	       m->dev_minor == minor(st->st_dev);
+}
+
+/* Rank candidates by the loader's link map; false if it could not be read. */
+static bool rank_by_link_map(pid_t pid, const struct procmaps *pm, struct candidates *cs)
+{
+	uint64_t *dyn = calloc(LINKMAP_MAX_OBJECTS, sizeof(*dyn));
+	size_t cnt = 0, k, j;
+	bool ok;
+
+	ok = dyn && linkmap__read(pid, dyn, LINKMAP_MAX_OBJECTS, &cnt) == 0;
+	for (k = 0; ok && k < cnt; k++) {
+		const struct mv_mapping *m = procmaps__find(pm, dyn[k]);
+
+		for (j = 0; m && m->path && j < cs->n; j++)
+			if (cs->c[j].link_rank == UINT32_MAX && !strcmp(cs->c[j].path, m->path))
+				cs->c[j].link_rank = k;
+	}
+	free(dyn);
+	return ok;
+}
+
+/* AT_BASE: where the kernel mapped the program interpreter, 0 if none. */
+static uint64_t read_interp_base(pid_t pid)
+{
+	char path[64];
+	Elf64_auxv_t aux;
+	uint64_t base = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while (read(fd, &aux, sizeof(aux)) == sizeof(aux) && aux.a_type != AT_NULL) {
+		if (aux.a_type == AT_BASE) {
+			base = aux.a_un.a_val;
+			break;
+		}
+	}
+	close(fd);
+	return base;
 }
 
 /* Every file mapped executable, once, read for its allocator symbols. */
@@ -249,6 +301,7 @@ static int collect_candidates(pid_t pid, const struct procmaps *pm, const char *
 		memset(c, 0, sizeof(*c));
 		c->path = m->path;
 		c->id = cs->n;
+		c->link_rank = UINT32_MAX;
 		c->is_exe = !strcmp(m->path, exe);
 		c->matches_override = allocator__matches(m->path, override) || same_file(m, ost);
 		cs->info[cs->n].map = m;
@@ -356,7 +409,7 @@ out:
 }
 
 static void describe_choice(struct allocator *a, const struct alloc_candidate *c, size_t n,
-			    size_t ai, const char *override)
+			    size_t ai, const char *override, bool from_link_map)
 {
 	size_t i, len;
 
@@ -368,7 +421,8 @@ static void describe_choice(struct allocator *a, const struct alloc_candidate *c
 	else
 		len = snprintf(a->why, sizeof(a->why), "first object in search order exporting "
 			       "malloc; ");
-	len += snprintf(a->why + len, sizeof(a->why) - len, "order:");
+	len += snprintf(a->why + len, sizeof(a->why) - len, "order (%s):",
+			from_link_map ? "link map" : "mapping addresses");
 	for (i = 0; i < n && len < sizeof(a->why); i++)
 		len += snprintf(a->why + len, sizeof(a->why) - len, " %s%s", base_name(c[i].path),
 				c[i].defines_malloc ? "(malloc)" : "");
@@ -453,13 +507,14 @@ int allocator__resolve(pid_t pid, const char *override, struct allocator *a, boo
 		snprintf(err, err_len, "cannot read the objects PID %d maps: %s", pid, strerror(-ret));
 		goto out;
 	}
-	allocator__order(cs->c, cs->n);
+	cs->from_link_map = rank_by_link_map(pid, pm, cs);
+	allocator__order(cs->c, cs->n, read_interp_base(pid));
 	ret = allocator__choose(cs->c, cs->n, override != NULL, &ai, &xi);
 	if (ret) {
 		describe_failure(pid, ret, cs->c, cs->n, override, err, err_len);
 		goto out;
 	}
-	describe_choice(a, cs->c, cs->n, ai, override);
+	describe_choice(a, cs->c, cs->n, ai, override, cs->from_link_map);
 	ret = fill_allocator(pid, pm, cs, ai, xi, a, at_entry);
 	if (ret)
 		snprintf(err, err_len, "cannot read %s: %s", cs->c[ai].path, strerror(-ret));

@@ -7,11 +7,13 @@
  *
  * The allocator is the object the dynamic linker binds malloc to: the first
  * object in symbol search order that defines it. That order (the executable,
- * LD_PRELOAD, then DT_NEEDED breadth-first) is approximated from
- * /proc/PID/maps: the executable first, then the libraries from the highest
- * mapping down (the loader maps them top-down, in load order), with the C
- * library last since everything else that defines malloc is meant to
- * interpose on it. The executable counts with any non-local malloc (a
+ * LD_PRELOAD, then DT_NEEDED breadth-first) is the loader's link map, read
+ * from the process (linkmap.h). Objects the link map does not list (or all,
+ * when it cannot be read) follow in an approximation from /proc/PID/maps:
+ * the kernel maps the interpreter (ld.so, AT_BASE) first and later mmaps
+ * tend to land further from it, so they sort by distance from it; the holes
+ * large aligned mappings leave make that only an approximation. The
+ * executable always comes first. It counts with any non-local malloc (a
  * static program has it only in .symtab); a library only with an exported
  * (.dynsym) one. C++ operator new and delete are taken from the first object
  * that exports them and is not another allocator: the allocator itself, or
@@ -64,6 +66,7 @@ struct alloc_candidate {
 	bool defines_any;	/* any allocator function of the known families */
 	bool defines_cxx;	/* exported C++ operator new */
 	bool matches_override;	/* named by --allocator */
+	uint32_t link_rank;	/* position in the loader's link map, UINT32_MAX if not in it */
 };
 
 /* Name of an allocator kind ("malloc", ..., "operator new", ...). */
@@ -79,9 +82,12 @@ bool allocator__is_libc(const char *path);
 bool allocator__matches(const char *path, const char *want);
 
 /*
- * Sort candidates into symbol search order (see above). Pure.
+ * Sort candidates into symbol search order (see above): the executable, then
+ * by link_rank, then those without one by distance from interp_addr (the
+ * interpreter's base), or from the highest address down if interp_addr is 0
+ * (no interpreter). Pure.
  */
-void allocator__order(struct alloc_candidate *c, size_t n);
+void allocator__order(struct alloc_candidate *c, size_t n, uint64_t interp_addr);
 
 /*
  * Choose among ordered candidates: *alloc_idx gets the allocator, *cxx_idx

@@ -461,17 +461,19 @@ def test_launched_alloc_family_non_leaking_functions_hold_nothing(ctx):
     check_holds_nothing(select_procs(report, exe_name="alloc_family"), clean)
 
 
-def traced_alloc_family_verbose(ctx, extra):
-    """alloc_family traced with -v plus extra options: (sites, report, truth)."""
+def traced_alloc_family_verbose(ctx, extra, name="alloc_family"):
+    """name (alloc_family) traced with -v plus extra options: (sites, report, truth)."""
     d = tempfile.mkdtemp(prefix="memvigil-it-sites-")
     try:
         json_path = os.path.join(d, "report.json")
         p, rc = run_to_end(ctx, ["-v", "-i", "0", "--json", json_path] + extra
-                           + ["--", workload("alloc_family")])
+                           + ["--", workload(name)])
         check(rc == 0, f"memvigil exited {rc}; stderr {p.err_lines()[-5:]}")
         sites = {}
         for line in p.err_lines():
-            m = re.search(r"^\S*\s+(\w+)\s+probe at \+(\d+):", line.replace("memvigil: ", ""))
+            # "  libc.so.6:malloc (malloc) probe at +0: why"
+            m = re.search(r"^\s+\S+:(\w+) \(.*?\) probe at \+(\d+):",
+                          line.replace("memvigil: ", ""))
             if m:
                 sites[m[1]] = int(m[2])
         truth, _, _ = parse_truth(p.out())
@@ -501,6 +503,31 @@ def test_chosen_probe_sites_see_exactly_what_entry_probes_see(ctx):
     check_truth(rep_e, [pe], truth)
     for r in (rep_c, rep_e):
         check(r["health"]["lost_events"] == 0, f"events were lost: {health(r)}")
+
+
+def test_chosen_sites_in_every_allocator_see_what_entry_probes_see(ctx):
+    moved_any = {}
+    for variant in ("jemalloc", "tcmalloc", "mimalloc", "static"):
+        name = f"alloc_leak_{variant}"
+        chosen, rep_c, truth = traced_alloc_family_verbose(ctx, [], name)
+        entry, rep_e, _ = traced_alloc_family_verbose(ctx, ["--entry-probes"], name)
+        check(chosen and set(chosen) == set(entry),
+              f"{variant}: -v listed different probed functions: chosen {chosen}, "
+              f"entry {entry}")
+        check(all(off == 0 for off in entry.values()),
+              f"{variant}: --entry-probes placed a probe past an entry: {entry}")
+        moved_any.update({f"{variant}:{f}": o for f, o in chosen.items() if o})
+        for r in (rep_c, rep_e):
+            (proc,) = select_procs(r, exe_name=name)
+            check_truth(r, [proc], truth)
+            check(proc["heap"]["unmatched_frees"] == 0,
+                  f"{variant}: unmatched frees; {health(r)}")
+        (pc,) = select_procs(rep_c, exe_name=name)
+        (pe,) = select_procs(rep_e, exe_name=name)
+        for k in ("total_allocs", "total_frees", "total_bytes"):
+            check(pc["heap"][k] == pe["heap"][k],
+                  f"{variant}: {k} differs: chosen {pc['heap'][k]}, entry {pe['heap'][k]}")
+    check(moved_any, "no probe site was moved off its entry in any allocator")
 
 
 def test_exited_process_is_symbolized_with_its_exit_code(ctx):
@@ -1541,6 +1568,33 @@ def test_attach_pid_of_a_static_program_leaks_exact_bytes(ctx):
     check_allocator(proc, "static", "alloc_leak_static")
     check_truth(report, [proc], truth)
     check_holds_nothing([proc], clean)
+
+
+def test_attach_pid_with_ld_preloaded_allocator_leaks_exact_bytes(ctx):
+    lib = "/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4"
+    check(os.path.exists(lib), f"{lib} is missing (make deps installs libgoogle-perftools-dev)")
+    env = dict(os.environ, LD_PRELOAD=lib)
+    wl = ctx.spawn([workload("alloc_leak_jemalloc"), "--wait"], env=env)
+    wl.wait_line(r"^READY \d+$", 10)
+    json_path = ctx.path("preload.json")
+    mv = memvigil(ctx, ["-v", "-p", wl.pid, "--json", json_path, "-i", "0"])
+    wait_banner(mv)
+    os.kill(wl.pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done$", 20)
+    time.sleep(0.3)
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
+    check(any("order (link map)" in l for l in mv.err_lines()),
+          f"-v does not say the order came from the link map: {mv.err_lines()[:3]}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, pid=wl.pid)
+    got_lib = proc["allocator"]["library"] or ""
+    check("libtcmalloc" in got_lib, f"LD_PRELOAD'ed tcmalloc comes before the linked "
+          f"jemalloc in search order, but {got_lib!r} was probed")
+    truth, _, _ = parse_truth(wl.out())
+    # mallocx and rallocx still bind to jemalloc, which is not the allocator here
+    check_truth(report, [proc], {f: v for f, v in truth.items()
+                                 if f not in ("leak_mallocx", "leak_rallocx")})
 
 
 def demangled_first_frames(procs):

@@ -45,22 +45,72 @@ Test(allocator, kind_names_cover_the_family)
 }
 
 #define CAND(p, ...) { .path = p, __VA_ARGS__ }
+#define NORANK .link_rank = UINT32_MAX
 
-/* Executable first, libraries from the highest mapping down, the C library last. */
-Test(allocator, candidates_are_ordered_executable_then_load_order_then_libc)
+/* Executable first, then libraries in the order the loader mapped them. */
+Test(allocator, candidates_are_ordered_executable_then_load_order_top_down)
 {
 	struct alloc_candidate c[] = {
-		CAND("/usr/lib/x86_64-linux-gnu/libc.so.6", .lowest_addr = 0x7f0000300000),
-		CAND("/usr/lib/x86_64-linux-gnu/libm.so.6", .lowest_addr = 0x7f0000100000),
-		CAND("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", .lowest_addr = 0x7f0000200000),
-		CAND("/usr/bin/prog", .lowest_addr = 0x555500000000, .is_exe = true),
+		CAND("/lib/libc.so.6", .lowest_addr = 0x7f0000100000, NORANK),
+		CAND("/lib/ld-linux-x86-64.so.2", .lowest_addr = 0x7f0000500000, NORANK),
+		CAND("/lib/libm.so.6", .lowest_addr = 0x7f0000200000, NORANK),
+		CAND("/lib/libjemalloc.so.2", .lowest_addr = 0x7f0000300000, NORANK),
+		CAND("/usr/bin/prog", .lowest_addr = 0x555500000000, .is_exe = true, NORANK),
 	};
 
-	allocator__order(c, 4);
+	allocator__order(c, 5, 0x7f0000500000);
 	cr_assert_str_eq(c[0].path, "/usr/bin/prog");
-	cr_assert_str_eq(c[1].path, "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
-	cr_assert_str_eq(c[2].path, "/usr/lib/x86_64-linux-gnu/libm.so.6");
-	cr_assert_str_eq(c[3].path, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+	cr_assert_str_eq(c[1].path, "/lib/ld-linux-x86-64.so.2");
+	cr_assert_str_eq(c[2].path, "/lib/libjemalloc.so.2");
+	cr_assert_str_eq(c[3].path, "/lib/libm.so.6");
+	cr_assert_str_eq(c[4].path, "/lib/libc.so.6");
+}
+
+/* The loader's link map wins over addresses; objects not in it follow. */
+Test(allocator, link_map_order_wins_over_mapping_addresses)
+{
+	struct alloc_candidate c[] = {
+		CAND("/lib/libgcc_s.so.1", .lowest_addr = 0x7f00004a0000, .link_rank = 5),
+		CAND("/lib/libc.so.6", .lowest_addr = 0x7f000011e000, .link_rank = 2),
+		CAND("/lib/plugin.so", .lowest_addr = 0x7f00004c0000, NORANK),
+		CAND("/lib/libjemalloc.so.2", .lowest_addr = 0x7f0000300000, .link_rank = 1),
+		CAND("/usr/bin/prog", .lowest_addr = 0x555500000000, .is_exe = true, .link_rank = 0),
+	};
+
+	allocator__order(c, 5, 0x7f00005b6000);
+	cr_assert_str_eq(c[0].path, "/usr/bin/prog");
+	cr_assert_str_eq(c[1].path, "/lib/libjemalloc.so.2");
+	cr_assert_str_eq(c[2].path, "/lib/libc.so.6");
+	cr_assert_str_eq(c[3].path, "/lib/libgcc_s.so.1");
+	cr_assert_str_eq(c[4].path, "/lib/plugin.so");
+}
+
+/* With the legacy layout (e.g. ulimit -s unlimited) the loader maps upwards. */
+Test(allocator, candidates_are_ordered_bottom_up_from_the_interpreter_too)
+{
+	struct alloc_candidate c[] = {
+		CAND("/lib/libc.so.6", .lowest_addr = 0x2aaaab300000, NORANK),
+		CAND("/lib/libjemalloc.so.2", .lowest_addr = 0x2aaaab100000, NORANK),
+		CAND("/usr/bin/prog", .lowest_addr = 0x555500000000, .is_exe = true, NORANK),
+		CAND("/lib/ld-linux-x86-64.so.2", .lowest_addr = 0x2aaaaa000000, NORANK),
+	};
+
+	allocator__order(c, 4, 0x2aaaaa000000);
+	cr_assert_str_eq(c[0].path, "/usr/bin/prog");
+	cr_assert_str_eq(c[2].path, "/lib/libjemalloc.so.2");
+	cr_assert_str_eq(c[3].path, "/lib/libc.so.6");
+}
+
+/* A static program has no interpreter: the highest mapping comes first. */
+Test(allocator, without_an_interpreter_higher_mappings_come_first)
+{
+	struct alloc_candidate c[] = {
+		CAND("/lib/b.so", .lowest_addr = 0x7f0000100000, NORANK),
+		CAND("/lib/a.so", .lowest_addr = 0x7f0000200000, NORANK),
+	};
+
+	allocator__order(c, 2, 0);
+	cr_assert_str_eq(c[0].path, "/lib/a.so");
 }
 
 Test(allocator, first_object_defining_malloc_is_the_allocator)
