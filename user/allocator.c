@@ -134,7 +134,7 @@ int allocator__choose(const struct alloc_candidate *c, size_t n, bool use_overri
 			*alloc_idx = i;
 	}
 	if (*alloc_idx == SIZE_MAX)
-		return !use_override ? -ENOENT : matched ? -ENOEXEC : -ESRCH;
+		return !use_override ? -ENOENT : matched ? -ENOEXEC : -ENXIO;
 	/* Operators of another allocator would not serve this one's heap. */
 	for (i = 0; i < n; i++) {
 		if (!c[i].defines_cxx || (i != *alloc_idx && c[i].defines_malloc))
@@ -433,7 +433,7 @@ static void describe_failure(pid_t pid, int ret, const struct alloc_candidate *c
 {
 	size_t i;
 
-	if (ret == -ESRCH) {
+	if (ret == -ENXIO) {
 		snprintf(err, err_len, "PID %d maps no object matching --allocator=%s; "
 			 "give a path or part of a library name that it maps (see /proc/%d/maps)",
 			 pid, override, pid);

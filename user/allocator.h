@@ -93,7 +93,7 @@ void allocator__order(struct alloc_candidate *c, size_t n, uint64_t interp_addr)
  * Choose among ordered candidates: *alloc_idx gets the allocator, *cxx_idx
  * the object whose C++ operators to probe (or SIZE_MAX). With use_override
  * only candidates matching the override can be the allocator. Returns 0,
- * -ENOENT (no candidate defines malloc), -ESRCH (the override matches no
+ * -ENOENT (no candidate defines malloc), -ENXIO (the override matches no
  * candidate) or -ENOEXEC (what it matches defines no allocator function). Pure.
  */
 int allocator__choose(const struct alloc_candidate *c, size_t n, bool use_override,
@@ -103,7 +103,7 @@ int allocator__choose(const struct alloc_candidate *c, size_t n, bool use_overri
  * Find pid's allocator (or the object named by override, if not NULL) and
  * resolve its functions. Probe sites are chosen by probe_site__choose unless
  * at_entry asks for every function's entry. Returns 0, or a negative errno
- * with a one-line reason in err (-ENOENT: no allocator found; -ESRCH: the
+ * with a one-line reason in err (-ENOENT: no allocator found; -ENXIO: the
  * override names nothing pid maps).
  */
 int allocator__resolve(pid_t pid, const char *override, struct allocator *a, bool at_entry,

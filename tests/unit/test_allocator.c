@@ -186,7 +186,7 @@ Test(allocator, override_errors_say_whether_nothing_matched_or_nothing_is_export
 	};
 	size_t ai, xi;
 
-	cr_assert_eq(allocator__choose(c, 2, true, &ai, &xi), -ESRCH);
+	cr_assert_eq(allocator__choose(c, 2, true, &ai, &xi), -ENXIO);
 	c[0].matches_override = true;
 	cr_assert_eq(allocator__choose(c, 2, true, &ai, &xi), -ENOEXEC);
 }
