@@ -13,6 +13,9 @@
  *     TRUTH file_map_func=leak_file_mapping bytes=N
  *     TRUTH remap_func=grow_by_mremap bytes=196608
  *     TRUTH rss_growth_bytes=N seconds=S      (pages it wrote while mapping)
+ *     TRUTH rss_self_growth_bytes=N           (its VmRSS now minus at main's
+ *                                             start: what it wrote plus the
+ *                                             library and stack pages it used)
  *     TRUTH faults=N                          (/proc/self/stat minflt+majflt
  *                                             since main began)
  *     TRUTH done
@@ -61,6 +64,24 @@ static unsigned long long stat_faults(void)
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %llu %*u %llu", &minflt, &majflt) != 2)
 		exit(2);
 	return minflt + majflt;
+}
+
+/* VmRSS from /proc/self/status, in bytes. */
+static long long self_rss_bytes(void)
+{
+	char line[256];
+	long long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		exit(2);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	if (kb < 0)
+		exit(2);
+	return kb * 1024;
 }
 
 static void touch(volatile char *p, size_t len)
@@ -141,6 +162,7 @@ static int grow(double secs)
 {
 	struct timespec nap = { 0, 100 * 1000 * 1000 }, t0, t1;
 	unsigned long long f0 = stat_faults(), f1;
+	long long rss0 = self_rss_bytes();
 	char *big = malloc(1 << 20);
 	long rounds = 0, file_bytes;
 
@@ -162,6 +184,7 @@ static int grow(double secs)
 	printf("TRUTH rss_growth_bytes=%ld seconds=%.3f\n", rounds * LEAK_BYTES + REMAP_TO,
 	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	printf("TRUTH faults=%llu\n", f1 - f0);
+	printf("TRUTH rss_self_growth_bytes=%lld\n", self_rss_bytes() - rss0);
 	printf("TRUTH done\n");
 	fflush(stdout);
 	sleep(120);	/* until SIGTERM; an abandoned test leaves nothing behind */
