@@ -23,6 +23,7 @@
 #include "format.h"
 #include "log.h"
 #include "model.h"
+#include "monitor.h"
 #include "options.h"
 #include "probes.h"
 #include "report_json.h"
@@ -65,6 +66,7 @@ struct session {
 	uint64_t last_scan_ns;
 	pid_t *scan_seen;		/* processes the current scan found */
 	size_t scan_seen_cnt, scan_seen_cap;
+	struct monitor *mon;		/* metrics, alerts, --jsonl */
 	struct consumer consumer;
 	uint32_t last_report_ms;
 	uint32_t last_sample_ms;
@@ -343,11 +345,16 @@ static int start_target(struct session *s)
 	return ret;
 }
 
-/* The banner goes where reports go: stderr when stdout carries the JSON document. */
+static bool stdout_is_data(const struct session *s)
+{
+	return s->json_out == stdout || (s->opts.jsonl_path && !strcmp(s->opts.jsonl_path, "-"));
+}
+
+/* The banner goes where reports go: stderr when stdout carries JSON. */
 static void print_banner(struct session *s)
 {
 	struct proc *p = model__find(s->model, s->pid);
-	FILE *out = s->json_out == stdout ? stderr : stdout;
+	FILE *out = stdout_is_data(s) ? stderr : stdout;
 	char sampling[96] = "", period[32];
 
 	if (s->opts.sample_bytes)
@@ -409,6 +416,7 @@ static void print_report(struct session *s, bool final)
 		.final = final,
 		.resolve = resolve_symbol,
 		.resolve_ctx = s->sym,
+		.metrics = monitor__metrics(s->mon),
 	};
 
 	probes__drain(s->probes);
@@ -416,8 +424,8 @@ static void print_report(struct session *s, bool final)
 	o.lost_events = lost[MV_LOSS_RINGBUF] + lost[MV_LOSS_INFLIGHT] + lost[MV_LOSS_KSTATS] +
 			lost[MV_LOSS_SYSCALL] + lost[MV_LOSS_SAMPLED_FULL];
 	o.elapsed_ms = o.now_ms - s->last_report_ms;
-	if (s->json_out == stdout)
-		return;	/* stdout carries the JSON document */
+	if (stdout_is_data(s))
+		return;	/* stdout carries the JSON document or lines */
 	cpu0 = cpu_ns();
 	report_text__print(stdout, s->model, &o);
 	log_info("report took %.3f ms of CPU", (cpu_ns() - cpu0) / 1e6);
@@ -455,6 +463,7 @@ static int run_loop(struct session *s)
 		if (now_ms(s) - s->last_sample_ms >= KERNEL_SAMPLE_MS)
 			sample_kernel(s);
 		reap_child(s, false);
+		monitor__poll(s->mon, s->model, now_ms(s));
 		targets__recheck(s->targets, mono_ns());
 		targets__reap_gone(s->targets);
 		if (s->cgroup_mode && mono_ns() - s->last_scan_ns >= CGROUP_SCAN_MS * 1000000ull &&
@@ -466,7 +475,12 @@ static int run_loop(struct session *s)
 			break;	/* every traced process has exited */
 		if (duration_ms && now_ms(s) >= duration_ms)
 			break;
-		if (report_requested || (interval_ms && now_ms(s) - s->last_report_ms >= interval_ms)) {
+		if (interval_ms && now_ms(s) - s->last_report_ms >= interval_ms) {
+			probes__drain(s->probes);
+			monitor__tick(s->mon, s->model, now_ms(s));
+			report_requested = 1;
+		}
+		if (report_requested) {
 			report_requested = 0;
 			print_report(s, false);
 		}
@@ -518,6 +532,14 @@ static int write_json(struct session *s)
 		.return_probe = probes__return_probe(s->probes),
 		.resolve = resolve_symbol,
 		.resolve_ctx = s->sym,
+		.mode = options__mode_name(s->opts.mode),
+		.window_s = s->opts.window_s,
+		.alert_defs = s->opts.alerts,
+		.alert_def_cnt = s->opts.alert_cnt,
+		.on_alert = s->opts.on_alert,
+		.metrics = monitor__metrics(s->mon),
+		.alerts_not_kept = monitor__events_dropped(s->mon),
+		.on_alert_skipped = monitor__actions_skipped(s->mon),
 	};
 	int ret;
 
@@ -531,6 +553,7 @@ static int write_json(struct session *s)
 	info.kernel_features = probes__kernel_features(s->probes);
 	info.kernel_feature_names = feature_names;
 	info.kernel_feature_cnt = PROBES_K_FEATURE_CNT;
+	info.alerts = monitor__events(s->mon, &info.alert_cnt);
 	uname(&u);
 	targets__fork_delays(s->targets, &forks, &max_ns, &median_ns);
 	info.follow = s->opts.follow;
@@ -580,6 +603,7 @@ static int finish(struct session *s)
 	p = model__find(s->model, s->pid);
 	if (p && s->child_reaped)
 		model__exit(s->model, s->pid, s->child_status);
+	monitor__finish(s->mon, s->model, now_ms(s));
 	print_report(s, true);
 	if (s->json_out)
 		ret = write_json(s);
@@ -622,6 +646,7 @@ static int trace(struct session *s)
 	}
 	sample_kernel(s);	/* the baseline, before a launched command runs */
 	print_banner(s);
+	monitor__tick(s->mon, s->model, now_ms(s));
 	if (s->held) {
 		ret = target__release(s->pid);
 		if (ret) {
@@ -643,6 +668,7 @@ static void session_free(struct session *s)
 	probes__free(s->probes);
 	targets__free(s->targets);
 	free(s->scan_seen);
+	monitor__free(s->mon);
 	symbolizer__free(s->sym);
 	model__free(s->model);
 	if (s->json_out && s->json_out != stdout)
@@ -690,6 +716,12 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		session_free(&s);
 		return 1;
+	}
+	ret = monitor__new(&s.opts, resolve_symbol, s.sym, &s.mon, s.err, sizeof(s.err));
+	if (ret) {
+		log_error("%s", s.err);
+		session_free(&s);
+		return ret == -EINVAL ? MV_EXIT_USAGE : 1;
 	}
 	s.consumer = (struct consumer){ .model = s.model, .on_exec = on_exec,
 					.on_exit = on_exit_event, .on_fork = on_fork, .on_oom = on_oom,

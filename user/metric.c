@@ -2,7 +2,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "format.h"
 #include "metric.h"
+#include "pressure.h"
 
 static const struct {
 	const char *name;
@@ -67,4 +69,42 @@ void metric__clear(struct metric_values *mv)
 
 	for (i = 0; i < METRIC_CNT; i++)
 		mv->v[i] = NAN;
+}
+
+const char *metric__format(enum metric_id id, double value, char *buf, size_t len)
+{
+	char b[32];
+
+	if (isnan(value)) {
+		snprintf(buf, len, "unknown");
+		return buf;
+	}
+	switch (metric__kind(id)) {
+	case MKIND_BYTES:
+		snprintf(buf, len, "%s", format_bytes(value > 0 ? value : 0, b, sizeof(b)));
+		break;
+	case MKIND_BYTE_RATE:
+		snprintf(buf, len, "%s%s/s (%.2f MiB/min)", value < 0 ? "-" : "+",
+			 format_bytes(fabs(value), b, sizeof(b)), value * 60 / 1048576.0);
+		break;
+	case MKIND_LEVEL:
+		snprintf(buf, len, "%s", pressure__level_name((int)value));
+		break;
+	case MKIND_EVENT_RATE:
+		snprintf(buf, len, "%.1f/s", value);
+		break;
+	case MKIND_STALL_RATE:
+		snprintf(buf, len, "%.1f ms/s", value);
+		break;
+	case MKIND_PERCENT:
+		snprintf(buf, len, "%.2f%%", value);
+		break;
+	case MKIND_SCORE:
+		snprintf(buf, len, "%.2f", value);
+		break;
+	default:
+		snprintf(buf, len, "%.0f", value);
+		break;
+	}
+	return buf;
 }

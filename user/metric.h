@@ -7,6 +7,8 @@
 #ifndef MV_METRIC_H
 #define MV_METRIC_H
 
+#include <stddef.h>
+
 enum metric_id {
 	METRIC_HEAP,		/* outstanding heap bytes */
 	METRIC_HEAP_GROWTH,	/* heap slope over the window, bytes/s */
@@ -48,6 +50,8 @@ const char *metric__name(enum metric_id id);
 enum metric_kind metric__kind(enum metric_id id);
 /* Every metric name, comma-separated, for error messages and help. */
 const char *metric__names(void);
+/* value of metric id for people: "1.2 GiB", "3.0 KiB/s", "high", "0.93"; returns buf. */
+const char *metric__format(enum metric_id id, double value, char *buf, size_t len);
 /* Set every value to NaN (unknown). */
 void metric__clear(struct metric_values *mv);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,11 @@
 #define OPT_SAMPLE_BYTES 0x104
 #define OPT_SAMPLE_MAX_LIVE 0x105
 #define OPT_ALLOCATOR 0x106
+#define OPT_WINDOW 0x107
+#define OPT_ALERT 0x108
+#define OPT_ON_ALERT 0x109
+#define OPT_JSONL 0x10a
+#define OPT_MODE 0x10b
 
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -27,7 +33,9 @@ static const char doc[] =
 	"what is still outstanding, grouped by call stack.\v"
 	"Text reports go to stdout every --interval seconds and at the end. "
 	"Ctrl-C or SIGTERM ends tracing with a final report; SIGUSR1 prints a "
-	"report now. Requires root and a kernel with BTF.";
+	"report now. Requires root and a kernel with BTF. Every long option "
+	"--NAME can also be set in the environment as MEMVIGIL_NAME (e.g. "
+	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins.";
 
 static const char args_doc[] = "-p PID\n-- COMMAND [ARG...]\n--cgroup=PATH";
 
@@ -62,14 +70,74 @@ static const struct argp_option option_defs[] = {
 	{ "sample-max-live", OPT_SAMPLE_MAX_LIVE, "COUNT", 0,
 	  "sampled blocks the kernel tracks at once (default 262144); more are counted as lost",
 	  0 },
+	{ "window", OPT_WINDOW, "SEC", 0,
+	  "window for growth rates, trends and leak verdicts (default 60; at least --interval)", 0 },
+	{ "alert", OPT_ALERT, "EXPR", 0,
+	  "report when EXPR becomes true, e.g. rss>1G, heap_growth>50MB/min, pressure>=high, "
+	  "leak_score>0.8, oom (repeatable)", 0 },
+	{ "on-alert", OPT_ON_ALERT, "CMD", 0,
+	  "run CMD (no shell) when an alert fires, with the details in MEMVIGIL_ALERT_* "
+	  "variables; at most once per 10 s", 0 },
+	{ "jsonl", OPT_JSONL, "FILE", 0,
+	  "append one JSON line per process per interval and one per alert to FILE "
+	  "('-' for stdout)", 0 },
+	{ "mode", OPT_MODE, "MODE", 0,
+	  "preset defaults: production, standard (the default) or debug", 0 },
 	{ 0 },
 };
+
+#define OPTION_CNT (sizeof(option_defs) / sizeof(option_defs[0]) - 1)
 
 struct parse_state {
 	struct options *opts;
 	char *err;
 	size_t err_len;
+	const char *env_name;	/* the variable being read, NULL on the command line */
+	uint32_t set;		/* bit per option_defs entry given (command line or env) */
+	bool cli_target;	/* -p, --cgroup or a command on the command line */
 };
+
+/* Defaults per --mode for the options not given (see the man page). */
+struct preset {
+	double interval_s;
+	double window_s;
+	unsigned int top;
+	int verbose;
+};
+
+static const char *const mode_names[] = {
+	[MV_MODE_STANDARD] = "standard",
+	[MV_MODE_PRODUCTION] = "production",
+	[MV_MODE_DEBUG] = "debug",
+};
+
+static const struct preset presets[] = {
+	[MV_MODE_STANDARD] = { .interval_s = 5, .window_s = 60, .top = 10 },
+	[MV_MODE_PRODUCTION] = { .interval_s = 10, .window_s = 300, .top = 5 },
+	[MV_MODE_DEBUG] = { .interval_s = 1, .window_s = 60, .top = 50, .verbose = 1 },
+};
+
+const char *options__mode_name(enum mv_mode mode)
+{
+	return mode <= MV_MODE_DEBUG ? mode_names[mode] : "?";
+}
+
+static int option_index(int key)
+{
+	size_t i;
+
+	for (i = 0; i < OPTION_CNT; i++)
+		if (option_defs[i].key == key)
+			return i;
+	return -1;
+}
+
+static bool given(const struct parse_state *ps, int key)
+{
+	int i = option_index(key);
+
+	return i >= 0 && (ps->set & (1u << i));
+}
 
 int options__parse_seconds(const char *text, double *out)
 {
@@ -137,13 +205,74 @@ int options__parse_bytes(const char *text, uint64_t max, uint64_t *out)
 static int bad_value(struct parse_state *ps, const char *what, const char *arg,
 		     const char *expect)
 {
-	snprintf(ps->err, ps->err_len, "invalid %s '%s': %s", what, arg, expect);
+	if (ps->env_name)
+		snprintf(ps->err, ps->err_len, "invalid %s '%s' in %s: %s", what, arg,
+			 ps->env_name, expect);
+	else
+		snprintf(ps->err, ps->err_len, "invalid %s '%s': %s", what, arg, expect);
 	return EINVAL;
 }
 
-static error_t parse_opt(int key, char *arg, struct argp_state *state)
+static int add_alert(struct parse_state *ps, const char *text)
 {
-	struct parse_state *ps = state->input;
+	struct options *o = ps->opts;
+	char why[200];
+
+	if (o->alert_cnt == ALERT_MAX) {
+		snprintf(ps->err, ps->err_len, "too many --alert options (at most %d)", ALERT_MAX);
+		return EINVAL;
+	}
+	if (alert__parse(text, &o->alerts[o->alert_cnt], why, sizeof(why)))
+		return bad_value(ps, "--alert", text, why);
+	o->alert_cnt++;
+	return 0;
+}
+
+/* MEMVIGIL_ALERT: several expressions separated by ';'. */
+static int add_alerts(struct parse_state *ps, const char *list)
+{
+	char buf[ALERT_MAX * ALERT_EXPR_MAX], *save = NULL, *tok;
+	int ret;
+
+	if (strlen(list) >= sizeof(buf))
+		return bad_value(ps, "--alert", "...", "too long");
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		ret = add_alert(ps, tok);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int parse_mode(struct parse_state *ps, const char *arg)
+{
+	size_t m;
+
+	for (m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++) {
+		if (!strcmp(arg, mode_names[m])) {
+			ps->opts->mode = m;
+			return 0;
+		}
+	}
+	return bad_value(ps, "--mode", arg, "expected production, standard or debug");
+}
+
+/* A flag: NULL (given on the command line), 1/yes/true or 0/no/false. */
+static int parse_flag(const char *arg, bool *out)
+{
+	if (!arg || !strcmp(arg, "1") || !strcasecmp(arg, "yes") || !strcasecmp(arg, "true"))
+		*out = true;
+	else if (!strcmp(arg, "0") || !strcasecmp(arg, "no") || !strcasecmp(arg, "false"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Apply option key with argument arg (NULL for flags on the command line). */
+static int apply(struct parse_state *ps, int key, char *arg)
+{
 	struct options *o = ps->opts;
 	unsigned long v;
 
@@ -183,16 +312,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->cgroup = arg;
 		break;
 	case 'f':
-		o->follow = true;
+		if (parse_flag(arg, &o->follow))
+			return bad_value(ps, "--follow", arg, "expected 1 or 0");
 		break;
 	case 'v':
-		o->verbose++;
+		if (!arg)
+			o->verbose++;
+		else if (parse_uint(arg, 3, &v))
+			return bad_value(ps, "--verbose", arg, "expected a level from 0 to 3");
+		else
+			o->verbose = v;
 		break;
 	case OPT_ENTRY_PROBES:
-		o->entry_probes = true;
+		if (parse_flag(arg, &o->entry_probes))
+			return bad_value(ps, "--entry-probes", arg, "expected 1 or 0");
 		break;
 	case OPT_KERNEL_ONLY:
-		o->kernel_only = true;
+		if (parse_flag(arg, &o->kernel_only))
+			return bad_value(ps, "--kernel-only", arg, "expected 1 or 0");
 		break;
 	case OPT_SAMPLE_BYTES:
 		if (options__parse_bytes(arg, MV_SAMPLE_BYTES_MAX, &o->sample_bytes))
@@ -211,14 +348,96 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					 "expected a library path or name, e.g. --allocator=jemalloc");
 		o->allocator = arg;
 		break;
-	case ARGP_KEY_ARGS:
-		o->command = state->argv + state->next;
-		o->command_argc = state->argc - state->next;
+	case OPT_WINDOW:
+		if (options__parse_seconds(arg, &o->window_s) || o->window_s < 1)
+			return bad_value(ps, "--window", arg, "expected seconds >= 1, e.g. --window=60");
 		break;
+	case OPT_ALERT:
+		return ps->env_name ? add_alerts(ps, arg) : add_alert(ps, arg);
+	case OPT_ON_ALERT:
+		if (!arg[strspn(arg, " \t")])
+			return bad_value(ps, "--on-alert", arg, "expected a command to run");
+		o->on_alert = arg;
+		break;
+	case OPT_JSONL:
+		if (!*arg)
+			return bad_value(ps, "--jsonl", arg, "expected a file name or '-'");
+		o->jsonl_path = arg;
+		break;
+	case OPT_MODE:
+		return parse_mode(ps, arg);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+	int i, ret;
+
+	if (key == ARGP_KEY_ARGS) {
+		ps->opts->command = state->argv + state->next;
+		ps->opts->command_argc = state->argc - state->next;
+		ps->cli_target = true;
+		return 0;
+	}
+	ret = apply(ps, key, arg);
+	if (ret)
+		return ret;
+	i = option_index(key);
+	if (i >= 0)
+		ps->set |= 1u << i;
+	if (key == 'p' || key == OPT_CGROUP)
+		ps->cli_target = true;
+	return 0;
+}
+
+/* MEMVIGIL_NAME for each long option the command line did not give. */
+static int apply_environment(struct parse_state *ps)
+{
+	char name[64], *value;
+	size_t i, j;
+	int ret;
+
+	for (i = 0; i < OPTION_CNT; i++) {
+		const struct argp_option *d = &option_defs[i];
+
+		if (ps->set & (1u << i) ||
+		    ((d->key == 'p' || d->key == OPT_CGROUP) && ps->cli_target))
+			continue;
+		j = snprintf(name, sizeof(name), "MEMVIGIL_");
+		for (const char *c = d->name; *c && j < sizeof(name) - 1; c++)
+			name[j++] = *c == '-' ? '_' : (*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+		name[j] = '\0';
+		value = getenv(name);
+		if (!value)
+			continue;
+		ps->env_name = name;
+		ret = apply(ps, d->key, value);
+		ps->env_name = NULL;
+		if (ret)
+			return -EINVAL;
+		ps->set |= 1u << i;
+	}
+	return 0;
+}
+
+/* Fill what neither the command line nor the environment gave from the preset. */
+static void apply_preset(struct parse_state *ps)
+{
+	const struct preset *p = &presets[ps->opts->mode];
+	struct options *o = ps->opts;
+
+	if (!given(ps, 'i'))
+		o->interval_s = p->interval_s;
+	if (!given(ps, OPT_WINDOW))
+		o->window_s = p->window_s;
+	if (!given(ps, 'n'))
+		o->top = p->top;
+	if (!given(ps, 'v'))
+		o->verbose = p->verbose;
 }
 
 static int validate(struct parse_state *ps)
@@ -247,6 +466,18 @@ static int validate(struct parse_state *ps)
 			 "both -p and a command given: trace one target at a time");
 		return -EINVAL;
 	}
+	if (o->json_path && o->jsonl_path && !strcmp(o->json_path, "-") &&
+	    !strcmp(o->jsonl_path, "-")) {
+		snprintf(ps->err, ps->err_len,
+			 "--json and --jsonl cannot both write to stdout: give one of them a file");
+		return -EINVAL;
+	}
+	if (o->interval_s > 0 && o->window_s < o->interval_s) {
+		snprintf(ps->err, ps->err_len,
+			 "--window=%g is shorter than --interval=%g: the window must span at "
+			 "least one interval", o->window_s, o->interval_s);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -259,9 +490,8 @@ int options__parse(int argc, char **argv, struct options *opts,
 	};
 	struct parse_state ps = { .opts = opts, .err = err, .err_len = err_len };
 
+	_Static_assert(OPTION_CNT <= 32, "option bits fit in parse_state.set");
 	memset(opts, 0, sizeof(*opts));
-	opts->interval_s = 5;
-	opts->top = 10;
 	opts->sample_max_live = MV_SAMPLE_MAX_LIVE_DEFAULT;
 	err[0] = '\0';
 	if (argp_parse(&argp, argc, argv, 0, NULL, &ps)) {
@@ -269,5 +499,8 @@ int options__parse(int argc, char **argv, struct options *opts,
 			snprintf(err, err_len, "invalid arguments (see --help)");
 		return -EINVAL;
 	}
+	if (apply_environment(&ps))
+		return -EINVAL;
+	apply_preset(&ps);
 	return validate(&ps);
 }

@@ -7,8 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "alert.h"
 
 #define MV_EXIT_USAGE 64	/* EX_USAGE */
+
+/* --mode presets: defaults for the options not given (see options.c). */
+enum mv_mode {
+	MV_MODE_STANDARD,
+	MV_MODE_PRODUCTION,
+	MV_MODE_DEBUG,
+};
 
 struct options {
 	pid_t pid;		/* -p, 0 if none */
@@ -27,15 +35,29 @@ struct options {
 	uint64_t sample_bytes;	/* --sample-bytes: sampling period, 0 = exact */
 	uint32_t sample_max_live;	/* --sample-max-live: sampled blocks tracked in the kernel */
 	const char *allocator;	/* --allocator: object to probe, NULL = detect */
+	double window_s;	/* --window: metrics window */
+	struct alert alerts[ALERT_MAX];	/* --alert, repeatable */
+	unsigned int alert_cnt;
+	const char *on_alert;	/* --on-alert command line, NULL if none */
+	const char *jsonl_path;	/* --jsonl, NULL if none, "-" = stdout */
+	enum mv_mode mode;	/* --mode */
 };
 
 /*
  * Parse and validate argv into *opts. Returns 0, or -EINVAL with a one-line
  * explanation (no "memvigil:" prefix) in err for a usage error. argp itself
  * handles --help, --usage, --version and unknown options (and exits).
+ *
+ * Each long option --NAME may also come from the environment variable
+ * MEMVIGIL_NAME (upper case, '-' as '_'; flags take 1/0, --verbose a count,
+ * --alert several expressions separated by ';'). The command line wins over
+ * the environment, which wins over the --mode preset, which fills the rest.
  */
 int options__parse(int argc, char **argv, struct options *opts,
 		   char *err, size_t err_len);
+
+/* "standard", "production", "debug". */
+const char *options__mode_name(enum mv_mode mode);
 
 /* Parse a non-negative number of seconds ("2", "0.5"); -EINVAL if malformed. */
 int options__parse_seconds(const char *text, double *out);

@@ -63,8 +63,11 @@ static void write_site_samples(struct json_writer *w, const struct report_site *
 }
 
 static void write_site(struct json_writer *w, const struct model *m, pid_t pid,
-		       const struct report_site *rs, const struct json_report_info *info)
+		       const struct report_site *rs, const struct json_report_info *info,
+		       const struct proc_metrics *pm)
 {
+	const struct proc *p = model__find(m, pid);
+
 	json_object_begin(w);
 	if (m->sample_period) {
 		write_est_field(w, "outstanding_bytes", rs->est_bytes);
@@ -83,6 +86,7 @@ static void write_site(struct json_writer *w, const struct model *m, pid_t pid,
 								      : info->now_ms)) / 1000.0);
 	json_key(w, "allocator");
 	json_string(w, allocator__kind_name(rs->site->kind));
+	metrics_json__site_fields(w, p ? metrics__site(pm, rs->site - p->sites) : NULL);
 	json_key(w, "frames");
 	report_json__frames(w, m, pid, rs->site->stack_id, info);
 	json_object_end(w);
@@ -157,6 +161,7 @@ static void write_exit(struct json_writer *w, const struct proc *p)
 static int write_proc(struct json_writer *w, const struct model *m, const struct proc *p,
 		      const struct json_report_info *info)
 {
+	const struct proc_metrics *pm = info->metrics ? metrics__find(info->metrics, p->pid) : NULL;
 	struct proc_report r;
 	size_t i;
 	int ret;
@@ -195,10 +200,12 @@ static int write_proc(struct json_writer *w, const struct model *m, const struct
 		write_heap(w, &p->heap);
 	json_key(w, "allocator");
 	write_allocator(w, p);
+	json_key(w, "metrics");
+	metrics_json__proc(w, pm, info->window_s * 1000);
 	json_key(w, "stacks");
 	json_array_begin(w);
 	for (i = 0; i < r.cnt; i++)
-		write_site(w, m, p->pid, &r.sites[i], info);
+		write_site(w, m, p->pid, &r.sites[i], info, pm);
 	json_array_end(w);
 	json_key(w, "kernel");
 	ret = report_json__kernel(w, m, p, info);
@@ -243,6 +250,17 @@ static void write_options(struct json_writer *w, const struct json_report_info *
 	write_u64_field(w, "top", info->top);
 	json_key(w, "min_age_s");
 	json_double(w, info->min_age_s);
+	json_key(w, "mode");
+	json_string(w, info->mode);
+	json_key(w, "window_s");
+	json_double(w, info->window_s);
+	json_key(w, "alerts");
+	json_array_begin(w);
+	for (unsigned int i = 0; i < info->alert_def_cnt; i++)
+		json_string(w, info->alert_defs[i].expr);
+	json_array_end(w);
+	json_key(w, "on_alert");
+	json_string(w, info->on_alert);
 	json_object_end(w);
 }
 
@@ -340,6 +358,16 @@ static int write_groups(struct json_writer *w, const struct model *m)
 	return 0;
 }
 
+static void write_alerts(struct json_writer *w, const struct json_report_info *info)
+{
+	size_t i;
+
+	json_array_begin(w);
+	for (i = 0; i < info->alert_cnt; i++)
+		metrics_json__alert(w, &info->alerts[i]);
+	json_array_end(w);
+}
+
 static void write_health(struct json_writer *w, const struct model *m,
 			 const struct json_report_info *info)
 {
@@ -355,6 +383,8 @@ static void write_health(struct json_writer *w, const struct model *m,
 			info->lost[MV_LOSS_SAMPLED_FULL]);
 	write_u64_field(w, "unmatched_frees", unmatched);
 	write_u64_field(w, "stack_errors", info->lost[MV_LOSS_STACK]);
+	write_u64_field(w, "alerts_not_kept", info->alerts_not_kept);
+	write_u64_field(w, "on_alert_skipped", info->on_alert_skipped);
 	json_key(w, "lost");
 	json_object_begin(w);
 	write_u64_field(w, "ringbuf_full", info->lost[MV_LOSS_RINGBUF]);
@@ -423,6 +453,8 @@ int report_json__write(FILE *out, const struct model *m, const struct json_repor
 	for (i = 0; i < m->proc_cnt && !ret; i++)
 		ret = write_proc(w, m, m->procs[i], info);
 	json_array_end(w);
+	json_key(w, "alerts");
+	write_alerts(w, info);
 	json_object_end(w);
 	if (!ret)
 		ret = json_writer__finish(w);

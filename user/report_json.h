@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "memvigil/events.h"
+#include "metrics_json.h"
 #include "model.h"
 #include "report_text.h"
 
@@ -39,6 +40,17 @@ struct json_report_info {
 	const char *return_probe;	/* "session" or "uretprobe" */
 	resolve_fn resolve;
 	void *resolve_ctx;
+	/* Metrics and alerts; NULL/0 when not known. */
+	const char *mode;		/* --mode */
+	double window_s;		/* --window */
+	const struct alert *alert_defs;	/* --alert */
+	unsigned int alert_def_cnt;
+	const char *on_alert;		/* --on-alert, NULL if none */
+	const struct metrics *metrics;
+	const struct alert_event *alerts;	/* alerts fired, oldest first */
+	size_t alert_cnt;
+	uint64_t alerts_not_kept;	/* fired beyond what the report keeps */
+	uint64_t on_alert_skipped;	/* --on-alert runs the rate limit skipped */
 };
 
 struct json_writer;

@@ -86,32 +86,88 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 		(unsigned long long)h->unmatched_frees, (unsigned long long)o->lost_events);
 }
 
+/* One stack's line; column is the verdict column (see verdict_column). */
 static void print_site(FILE *out, const struct proc *p, const struct report_site *rs,
-		       const struct text_report_opts *o)
+		       const struct text_report_opts *o, const char *column)
 {
 	char bytes[32], age[32];
 	uint32_t oldest = rs->oldest_ms < o->now_ms ? rs->oldest_ms : o->now_ms;
 
 	format_age_ms(o->now_ms - oldest, age, sizeof(age));
 	if (p->sample_period) {
-		fprintf(out, "  ~%s (~%llu bytes, \u00b1%.0f%%) in ~%llu allocs (%llu sampled), "
-			"oldest %s, via %s\n",
+		fprintf(out, "  %s~%s (~%llu bytes, \u00b1%.0f%%) in ~%llu allocs (%llu sampled), "
+			"oldest %s, via %s\n", column,
 			format_bytes(est(rs->est_bytes), bytes, sizeof(bytes)), est(rs->est_bytes),
 			rs->est_bytes > 0 ? 100.0 * sqrt(rs->est_bytes_var) / rs->est_bytes : 0.0,
 			est(rs->est_allocs), (unsigned long long)rs->allocs, age,
 			allocator__kind_name(rs->site->kind));
 		return;
 	}
-	fprintf(out, "  %s (%llu bytes) in %llu allocs, oldest %s, via %s\n",
+	fprintf(out, "  %s%s (%llu bytes) in %llu allocs, oldest %s, via %s\n", column,
 		format_bytes(rs->bytes, bytes, sizeof(bytes)), (unsigned long long)rs->bytes,
 		(unsigned long long)rs->allocs, age, allocator__kind_name(rs->site->kind));
+}
+
+/* "heap 1.2 MiB (baseline 0 B, peak 1.3 MiB, +1.2 MiB) | +1.0 KiB/s = 0.06 MiB/min, R2 0.99, increasing" */
+static void print_quantity(FILE *out, const char *name, const struct quantity *q)
+{
+	char cur[32], base[32], peak[32], delta[32], rate[32];
+	const struct series_stats *st = &q->st;
+
+	if (!q->series)
+		return;
+	fprintf(out, "  %s %s (baseline %s, peak %s, %c%s)", name,
+		format_bytes(st->current, cur, sizeof(cur)),
+		format_bytes(st->baseline, base, sizeof(base)),
+		format_bytes(st->peak, peak, sizeof(peak)), st->delta < 0 ? '-' : '+',
+		format_bytes(fabs(st->delta), delta, sizeof(delta)));
+	if (st->n >= 2)
+		fprintf(out, " | %c%s/s = %.2f MiB/min, R2 %.2f, %s", st->slope_per_s < 0 ? '-' : '+',
+			format_bytes(fabs(st->slope_per_s), rate, sizeof(rate)),
+			st->slope_per_s * 60 / 1048576.0, st->r2, trend__name(q->trend));
+	fputc('\n', out);
+}
+
+static void print_metrics(FILE *out, const struct proc_metrics *pm, const struct metrics *mt)
+{
+	char window[32];
+
+	if (!pm)
+		return;
+	print_quantity(out, "heap", &pm->heap);
+	print_quantity(out, "rss", &pm->rss);
+	print_quantity(out, "mapped", &pm->mapped);
+	fprintf(out, "  stacks over the last %s: %u leak, %u growing, %u stable (leak score %.2f)",
+		format_age_ms(metrics__window_ms(mt), window, sizeof(window)),
+		pm->verdicts[VERDICT_LEAK], pm->verdicts[VERDICT_GROWING],
+		pm->verdicts[VERDICT_STABLE], pm->leak_score);
+	if (pm->pressure.level != PRESSURE_UNKNOWN)
+		fprintf(out, " | pressure %s (%s)", pressure__level_name(pm->pressure.level),
+			pressure__signal_name(pm->pressure.cause));
+	fputc('\n', out);
+}
+
+/* The verdict column of a stack line: "leak    0.97  " or "-             ". */
+static const char *verdict_column(const struct proc_metrics *pm, const struct proc *p,
+				  const struct report_site *rs, char *buf, size_t len)
+{
+	const struct site_metrics *sm = metrics__site(pm, rs->site - p->sites);
+
+	if (!pm)
+		buf[0] = '\0';
+	else if (!sm)
+		snprintf(buf, len, "%-7s %4s  ", "-", "");
+	else
+		snprintf(buf, len, "%-7s %4.2f  ", verdict__name(sm->verdict), sm->score);
+	return buf;
 }
 
 static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 		      const struct text_report_opts *o)
 {
+	const struct proc_metrics *pm = o->metrics ? metrics__find(o->metrics, p->pid) : NULL;
 	struct proc_report r;
-	char bytes[32], age[32];
+	char bytes[32], age[32], verdict[32];
 	size_t i;
 	int ret;
 
@@ -119,6 +175,7 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 	if (ret)
 		return ret;
 	print_summary(out, &r, o);
+	print_metrics(out, pm, o->metrics);
 	if (o->min_age_ms && r.cnt)
 		fprintf(out, "  older than %s: %s%s in %s%llu allocs\n",
 			format_age_ms(o->min_age_ms, age, sizeof(age)), p->sample_period ? "~" : "",
@@ -126,7 +183,8 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 			p->sample_period ? "~" : "",
 			p->sample_period ? est(r.est_allocs) : (unsigned long long)r.allocs);
 	for (i = 0; i < r.cnt && i < o->top; i++) {
-		print_site(out, p, &r.sites[i], o);
+		print_site(out, p, &r.sites[i], o,
+			   verdict_column(pm, p, &r.sites[i], verdict, sizeof(verdict)));
 		report_text__frames(out, m, p->pid, r.sites[i].site->stack_id, o);
 	}
 	if (r.cnt > o->top)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "metrics.h"
 #include "model.h"
 #include "symbolizer.h"
 
@@ -22,6 +23,7 @@ struct text_report_opts {
 	bool final;
 	resolve_fn resolve;
 	void *resolve_ctx;
+	const struct metrics *metrics;	/* growth, trends, verdicts; NULL: not shown */
 };
 
 /* Print the frames of stack_id, one per line, indented for a report. */

@@ -1684,6 +1684,225 @@ def test_usage_error_empty_allocator(ctx):
     assert_one_line_error(p, rc, EX_USAGE)
 
 
+# --- metrics, verdicts and alerts ------------------------------------------------
+
+def read_jsonl(path):
+    """Every line of a --jsonl file, parsed; each must be one JSON object."""
+    check(os.path.exists(path), f"no --jsonl file written to {path}")
+    lines = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                raise Failure(f"--jsonl line {n} is not JSON ({e}): {line[:200]!r}")
+            check(isinstance(obj, dict) and obj.get("type") in ("sample", "alert"),
+                  f"--jsonl line {n} is not a sample or alert object: {line[:200]!r}")
+            lines.append(obj)
+    return lines
+
+
+def stack_timeline(lines, func):
+    """[(t_s, verdict, score, growth, bytes)] of the stack whose first frame is func."""
+    out = []
+    for o in lines:
+        if o["type"] != "sample":
+            continue
+        for s in o["stacks"]:
+            if s["function"] == func:
+                out.append((o["t_s"], s["verdict"], s["leak_score"], s["growth_bytes_per_s"],
+                            s["outstanding_bytes"]))
+    return out
+
+
+def final_stack(proc, func):
+    sel = [s for s in proc["stacks"] if s["frames"] and s["frames"][0].get("symbol") == func]
+    check(len(sel) == 1, f"expected one stack starting at {func}, found {len(sel)}")
+    return sel[0]
+
+
+def test_steady_leak_under_churn_is_leak_within_60s_and_plateaued_cache_stable(ctx):
+    json_path, jsonl_path = ctx.path("lcc.json"), ctx.path("lcc.jsonl")
+    p, rc = run_to_end(ctx, ["-i", "1", "--json", json_path, "--jsonl", jsonl_path, "--",
+                             workload("leak_cache_churn"), "40"], timeout=55)
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    out = p.out()
+    rate = int(re.search(r"^RATE func=leak_steadily bytes_per_s=(\d+)$", out, re.M)[1])
+    m = re.search(r"^CACHE func=cache_fill bytes=(\d+) allocs=(\d+) full_after_s=(\d+)$",
+                  out, re.M)
+    check(m, f"leak_cache_churn printed no CACHE line: {out[-300:]!r}")
+    cache_bytes, cache_full_s = int(m[1]), int(m[3])
+    truth, clean, _ = parse_truth(out)
+    report = load_report(json_path)
+    (proc,) = select_procs(report, exe_name="leak_cache_churn")
+    check_truth(report, [proc], truth)
+    check_holds_nothing([proc], clean)
+    lines = read_jsonl(jsonl_path)
+    leak = stack_timeline(lines, "leak_steadily")
+    first_leak = next((t for t, v, *_ in leak if v == "leak"), None)
+    check(first_leak is not None and first_leak <= 60,
+          f"leak_steadily never reached 'leak' within 60 s: {[(t, v, s) for t, v, s, *_ in leak]}")
+    fs = final_stack(proc, "leak_steadily")
+    check(fs["verdict"] == "leak", f"final verdict of leak_steadily is {fs['verdict']}")
+    check(abs(fs["growth_bytes_per_s"] - rate) <= 0.1 * rate,
+          f"leak_steadily grows {fs['growth_bytes_per_s']:.0f} B/s, the workload leaks {rate}")
+    cache = stack_timeline(lines, "cache_fill")
+    check(not [c for c in cache if c[1] == "leak"],
+          f"the cache was called a leak: {[(t, v, s) for t, v, s, *_ in cache if v == 'leak']}")
+    fc = final_stack(proc, "cache_fill")
+    check(fc["verdict"] == "stable" and fc["outstanding_bytes"] == cache_bytes,
+          f"cache_fill ends {fc['verdict']} holding {fc['outstanding_bytes']} bytes, expected "
+          f"stable holding {cache_bytes}")
+    late = [c for c in cache if c[0] >= cache_full_s + 30 / 2 + 2]
+    check(late and all(c[1] == "stable" for c in late),
+          f"cache_fill is not stable half a window after it filled: {late}")
+    churn = stack_timeline(lines, "churn")
+    check(churn and not [c for c in churn if c[1] in ("leak", "growing")],
+          f"the churn stack was called leaking: {[c for c in churn if c[1] != 'stable'][:5]}")
+    samples = [o for o in lines if o["type"] == "sample"]
+    check(len(samples) >= 35, f"only {len(samples)} --jsonl samples in 40 s at -i 1")
+    metrics = proc["metrics"]
+    check(metrics and metrics["stack_verdicts"]["leak"] >= 1 and metrics["leak_score"] > 0.7,
+          f"process metrics do not show the leak: {json.dumps(metrics)[:400]}")
+    check("leak " in out and re.search(r"^\s+leak\s+\d\.\d\d\s+40\.0 KiB", out, re.M),
+          f"the text report has no 'leak' verdict column for leak_steadily: {out[-900:]!r}")
+
+
+HOOK = """#!/bin/sh
+env | grep '^MEMVIGIL_ALERT_' | sort > "$1.$$"
+mv "$1.$$" "$1.done.$$"
+"""
+
+
+def test_alert_fires_exactly_once_per_crossing_and_runs_the_hook_rate_limited(ctx):
+    hook, hook_out = ctx.path("hook.sh"), ctx.path("hook-env")
+    with open(hook, "w") as f:
+        f.write(HOOK)
+    os.chmod(hook, 0o755)
+    json_path, jsonl_path = ctx.path("saw.json"), ctx.path("saw.jsonl")
+    p, rc = run_to_end(ctx, ["-i", "0.5", "--alert", "heap>1M", "--alert", "leak_score>0.99",
+                             "--on-alert", f"{hook} {hook_out}", "--json", json_path,
+                             "--jsonl", jsonl_path, "--", workload("sawtooth"), "3", "2", "2"])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    check(re.search(r"^CYCLES 3$", p.out(), re.M), f"sawtooth did not finish: {p.out()[-200:]!r}")
+    fired = [l for l in p.err_lines() if l.startswith("memvigil: alert ")]
+    check(len(fired) == 3 and all("heap>1M fired" in l for l in fired),
+          f"expected 3 'alert heap>1M fired' lines for 3 crossings, got {fired}")
+    report = load_report(json_path)
+    alerts = report["alerts"]
+    check([a["alert"] for a in alerts] == ["heap>1M"] * 3,
+          f"JSON alerts: {[a['alert'] for a in alerts]}, expected heap>1M 3 times")
+    check(all(a["value"] >= 2 << 20 and a["threshold"] == 1 << 20 for a in alerts),
+          f"alert values/thresholds wrong: {alerts}")
+    check([a["command_run"] for a in alerts] == [True, False, False]
+          and report["health"]["on_alert_skipped"] == 2,
+          f"--on-alert ran {[a['command_run'] for a in alerts]}, skipped "
+          f"{report['health']['on_alert_skipped']}: expected one run, 2 rate-limited")
+    jl = [o for o in read_jsonl(jsonl_path) if o["type"] == "alert"]
+    check(len(jl) == 3, f"{len(jl)} alert lines in --jsonl, expected 3")
+    done = [f for f in os.listdir(ctx.tmp) if f.startswith("hook-env.done.")]
+    check(len(done) == 1, f"the hook ran {len(done)} times, expected once: {os.listdir(ctx.tmp)}")
+    with open(os.path.join(ctx.tmp, done[0])) as f:
+        env = dict(l.rstrip("\n").split("=", 1) for l in f if "=" in l)
+    pid = alerts[0]["pid"]
+    want = {"MEMVIGIL_ALERT_EXPR": "heap>1M", "MEMVIGIL_ALERT_METRIC": "heap",
+            "MEMVIGIL_ALERT_PID": str(pid), "MEMVIGIL_ALERT_COMM": "sawtooth",
+            "MEMVIGIL_ALERT_THRESHOLD": str(1 << 20)}
+    bad = {k: (env.get(k), v) for k, v in want.items() if env.get(k) != v}
+    check(not bad, f"hook environment differs (got, expected): {bad}")
+    check(float(env.get("MEMVIGIL_ALERT_VALUE", 0)) >= 2 << 20,
+          f"MEMVIGIL_ALERT_VALUE {env.get('MEMVIGIL_ALERT_VALUE')!r}")
+
+
+def expect_usage_error(ctx, args, want, env=None, target=None):
+    p, rc = run_to_end(ctx, args + ["-p", target.pid], env=env)
+    try:
+        line = assert_one_line_error(p, rc, EX_USAGE)
+    except Failure as e:
+        raise Failure(f"{' '.join(args)}: {e}")
+    check(want in line, f"{' '.join(args)}: error line lacks {want!r}: {line!r}")
+    check("Tracing " not in p.out(), f"{' '.join(args)}: memvigil attached anyway")
+
+
+def test_usage_errors_for_malformed_alert_expressions_and_units(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    for args, want in ((["--alert", "rss>"], "expected a number"),
+                       (["--alert=rss>1Q"], "unknown size unit 'Q'"),
+                       (["--alert=heap_growth>50MB"], "is a rate"),
+                       (["--alert=heap_growth>50MB/fortnight"], "unknown time unit"),
+                       (["--alert=rss=1G"], "use =="),
+                       (["--alert=leak_score>2"], "from 0 to 1"),
+                       (["--alert=pressure>=severe"], "unknown pressure level"),
+                       (["--alert=rss>1.2.3G"], "malformed number"),
+                       (["--alert", "heap>1M", "--alert", "rss"], "needs a comparison")):
+        expect_usage_error(ctx, args, want, target=wl)
+    check(wl.alive(), "target harmed")
+
+
+def test_usage_error_for_unknown_metric_names(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    for args, want in ((["--alert=rsss>1G"], "unknown metric 'rsss'"),
+                       (["--alert=heap_rate>1K/s"], "unknown metric 'heap_rate'")):
+        expect_usage_error(ctx, args, want, target=wl)
+    check(wl.alive(), "target harmed")
+
+
+def test_usage_error_window_smaller_than_interval_and_unknown_mode(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    expect_usage_error(ctx, ["-i", "10", "--window", "5"], "shorter than --interval", target=wl)
+    expect_usage_error(ctx, ["--mode=production", "--window=5"], "shorter than --interval",
+                       target=wl)
+    expect_usage_error(ctx, ["--window=0"], "--window", target=wl)
+    expect_usage_error(ctx, ["--mode=fast"], "expected production, standard or debug", target=wl)
+    check(wl.alive(), "target harmed")
+
+
+def test_usage_error_bad_values_in_memvigil_environment_variables(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    expect_usage_error(ctx, [], "MEMVIGIL_WINDOW", env={"MEMVIGIL_WINDOW": "abc"}, target=wl)
+    expect_usage_error(ctx, [], "MEMVIGIL_ALERT", env={"MEMVIGIL_ALERT": "heap>1M;rss>1Q"},
+                       target=wl)
+    expect_usage_error(ctx, [], "MEMVIGIL_MODE", env={"MEMVIGIL_MODE": "turbo"}, target=wl)
+    check(wl.alive(), "target harmed")
+
+
+def test_usage_error_on_alert_command_that_does_not_exist(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    missing = ctx.path("no-such-hook")
+    expect_usage_error(ctx, ["--alert=oom", "--on-alert", missing + " --flag"],
+                       "does not exist", target=wl)
+    expect_usage_error(ctx, ["--alert=oom", "--on-alert", "memvigil-no-such-hook-cmd"],
+                       "not found in PATH", target=wl)
+    not_exec = ctx.path("not-exec")
+    with open(not_exec, "w") as f:
+        f.write("#!/bin/sh\n")
+    os.chmod(not_exec, 0o644)
+    expect_usage_error(ctx, ["--on-alert", not_exec], "not an executable file", target=wl)
+    check(wl.alive(), "target harmed")
+
+
+def test_error_jsonl_path_unwritable_checked_before_attaching(ctx):
+    wl = spawn_workload(ctx, "spin", "30")
+    p, rc = run_to_end(ctx, ["-p", wl.pid, "-i", "0", "--jsonl", "/nonexistent/dir/x.jsonl"])
+    line = assert_one_line_error(p, rc, 1)
+    check("/nonexistent/dir/x.jsonl" in line, f"error does not name the file: {line!r}")
+    check("Tracing " not in p.out(), "memvigil attached before checking the --jsonl path")
+    check(wl.alive(), "target harmed")
+
+
+def test_mode_and_environment_defaults_reach_the_report_and_the_command_line_wins(ctx):
+    json_path = ctx.path("mode.json")
+    p, rc = run_to_end(ctx, ["-i", "0", "--json", json_path, "--", workload("spin"), "0.2"],
+                       env={"MEMVIGIL_MODE": "production", "MEMVIGIL_WINDOW": "120",
+                            "MEMVIGIL_INTERVAL": "7", "MEMVIGIL_ALERT": "heap>1G;oom"})
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    o = load_report(json_path)["options"]
+    got = (o["mode"], o["window_s"], o["interval_s"], o["top"], o["alerts"])
+    check(got == ("production", 120, 0, 5, ["heap>1G", "oom"]),
+          f"(mode, window_s, interval_s, top, alerts) = {got}, expected "
+          f"('production', 120, 0, 5, ['heap>1G', 'oom'])")
+
+
 # --- documentation ------------------------------------------------------------
 
 def long_options_of_man(text):

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "memvigil/sampling.h"
 #include "options.h"
@@ -203,4 +204,131 @@ Test(options, allocator_names_an_object_and_must_not_be_empty)
 	cr_assert_null(o.allocator);
 	cr_assert_eq(PARSE(&o, "--allocator=", "-p", "1"), -EINVAL);
 	cr_assert(strstr(err, "--allocator"), "%s", err);
+}
+
+static void clear_env(void)
+{
+	unsetenv("MEMVIGIL_MODE");
+	unsetenv("MEMVIGIL_WINDOW");
+	unsetenv("MEMVIGIL_INTERVAL");
+	unsetenv("MEMVIGIL_ALERT");
+	unsetenv("MEMVIGIL_PID");
+	unsetenv("MEMVIGIL_ENTRY_PROBES");
+	unsetenv("MEMVIGIL_VERBOSE");
+}
+
+Test(options, metrics_defaults_are_the_standard_preset, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1"), 0);
+	cr_assert_eq(o.mode, MV_MODE_STANDARD);
+	cr_assert_eq(o.window_s, 60);
+	cr_assert_eq(o.alert_cnt, 0);
+	cr_assert_null(o.on_alert);
+	cr_assert_null(o.jsonl_path);
+}
+
+Test(options, alerts_are_repeatable_and_parsed, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--alert=rss>1G", "--alert", "oom",
+			   "--on-alert=/bin/true x", "--jsonl=-"), 0, "%s", err);
+	cr_assert_eq(o.alert_cnt, 2);
+	cr_assert_eq(o.alerts[0].metric, METRIC_RSS);
+	cr_assert_eq(o.alerts[1].metric, METRIC_OOM);
+	cr_assert_str_eq(o.on_alert, "/bin/true x");
+	cr_assert_str_eq(o.jsonl_path, "-");
+}
+
+Test(options, malformed_alert_is_a_usage_error_naming_the_expression, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--alert=rss>1Q"), -EINVAL);
+	cr_assert(strstr(err, "--alert 'rss>1Q'") && strstr(err, "unknown size unit"), "%s", err);
+}
+
+Test(options, window_shorter_than_the_interval_is_a_usage_error, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "-i", "10", "--window=5"), -EINVAL);
+	cr_assert(strstr(err, "shorter than --interval"), "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-i", "0", "--window=5"), 0, "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--window=0.5"), -EINVAL);
+}
+
+Test(options, unknown_mode_is_a_usage_error, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=fast"), -EINVAL);
+	cr_assert(strstr(err, "production, standard or debug"), "%s", err);
+}
+
+Test(options, mode_presets_fill_what_is_not_given, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=production"), 0, "%s", err);
+	cr_assert_eq(o.interval_s, 10);
+	cr_assert_eq(o.window_s, 300);
+	cr_assert_eq(o.top, 5);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=debug", "-n", "7"), 0, "%s", err);
+	cr_assert_eq(o.interval_s, 1);
+	cr_assert_eq(o.top, 7);
+	cr_assert_eq(o.verbose, 1);
+}
+
+Test(options, environment_mirrors_long_options_and_the_command_line_wins, .init = clear_env)
+{
+	struct options o;
+
+	setenv("MEMVIGIL_MODE", "production", 1);
+	setenv("MEMVIGIL_WINDOW", "120", 1);
+	setenv("MEMVIGIL_INTERVAL", "7", 1);
+	setenv("MEMVIGIL_ALERT", "heap>1G;oom", 1);
+	setenv("MEMVIGIL_ENTRY_PROBES", "1", 1);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-i", "2"), 0, "%s", err);
+	cr_assert_eq(o.mode, MV_MODE_PRODUCTION);
+	cr_assert_eq(o.window_s, 120);
+	cr_assert_eq(o.interval_s, 2);
+	cr_assert_eq(o.top, 5);
+	cr_assert_eq(o.alert_cnt, 2);
+	cr_assert(o.entry_probes);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--alert=rss>1G"), 0, "%s", err);
+	cr_assert_eq(o.alert_cnt, 1, "command-line alerts replace the environment's");
+	clear_env();
+}
+
+Test(options, bad_environment_value_names_the_variable, .init = clear_env)
+{
+	struct options o;
+
+	setenv("MEMVIGIL_WINDOW", "abc", 1);
+	cr_assert_eq(PARSE(&o, "-p", "1"), -EINVAL);
+	cr_assert(strstr(err, "MEMVIGIL_WINDOW"), "%s", err);
+	clear_env();
+}
+
+Test(options, environment_pid_yields_to_a_command_line_command, .init = clear_env)
+{
+	char *argv[] = { "memvigil", "--", "ls", NULL };
+	struct options o;
+
+	setenv("MEMVIGIL_PID", "123", 1);
+	cr_assert_eq(parse(&o, 3, argv), 0, "%s", err);
+	cr_assert_eq(o.pid, 0);
+	cr_assert_eq(PARSE(&o, "-i", "1"), 0, "%s", err);
+	cr_assert_eq(o.pid, 123);
+	clear_env();
+}
+
+Test(options, json_and_jsonl_cannot_both_take_stdout, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--json=-", "--jsonl=-"), -EINVAL);
 }
