@@ -226,6 +226,9 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 		pm->kernel = *ks;
 	else
 		kernel_sample__unknown(&pm->kernel);
+	/* The fault rate counts towards pressure unless given separately. */
+	if (isnan(pm->kernel.pressure.major_faults_per_s))
+		pm->kernel.pressure.major_faults_per_s = pm->kernel.major_faults_per_s;
 	pm->t_ms = now_ms;
 	pm->samples++;
 	ret = add_value(mt, &pm->heap, now_ms, p->heap.outstanding_bytes);

@@ -148,12 +148,13 @@ static void on_fire(void *ctx, pid_t pid, const struct alert *a, double value)
 	ev.t_s = mon->now_ms / 1000.0;
 	snprintf(ev.time, sizeof(ev.time), "%s", mon->now_time);
 	snprintf(ev.comm, sizeof(ev.comm), "%s", p ? p->comm : "?");
+	ev.command_run = run_action(mon, &ev);
+	/* The line is in --jsonl by the time the alert shows on stderr. */
+	if (mon->jsonl && !mon->jsonl_failed && jsonl__alert(mon->jsonl, &ev))
+		mon->jsonl_failed = true;
 	fprintf(stderr, "memvigil: alert %s fired for PID %d (%s) at +%.1fs: %s = %s\n",
 		a->expr, pid, ev.comm, ev.t_s, metric__name(a->metric),
 		metric__format(a->metric, value, text, sizeof(text)));
-	ev.command_run = run_action(mon, &ev);
-	if (mon->jsonl && !mon->jsonl_failed && jsonl__alert(mon->jsonl, &ev))
-		mon->jsonl_failed = true;
 	if (mon->event_cnt < MONITOR_MAX_EVENTS)
 		mon->events[mon->event_cnt++] = ev;
 	else

@@ -1780,9 +1780,14 @@ def test_alert_fires_exactly_once_per_crossing_and_runs_the_hook_rate_limited(ct
         f.write(HOOK)
     os.chmod(hook, 0o755)
     json_path, jsonl_path = ctx.path("saw.json"), ctx.path("saw.jsonl")
-    p, rc = run_to_end(ctx, ["-i", "0.5", "--alert", "heap>1M", "--alert", "leak_score>0.99",
-                             "--on-alert", f"{hook} {hook_out}", "--json", json_path,
-                             "--jsonl", jsonl_path, "--", workload("sawtooth"), "3", "2", "2"])
+    p = memvigil(ctx, ["-i", "0.5", "--alert", "heap>1M", "--alert", "leak_score>0.99",
+                       "--on-alert", f"{hook} {hook_out}", "--json", json_path,
+                       "--jsonl", jsonl_path, "--", workload("sawtooth"), "3", "2", "2"])
+    p.wait_line(r"^memvigil: alert heap>1M fired", 20, stream="err")
+    # Flushed as written: the alert's line is in the file while memvigil still runs.
+    check(p.alive() and any(o["type"] == "alert" for o in read_jsonl(jsonl_path)),
+          "the first alert is not in the --jsonl file while memvigil runs (not flushed)")
+    rc = p.wait(EXIT_TIMEOUT_S)
     check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
     check(re.search(r"^CYCLES 3$", p.out(), re.M), f"sawtooth did not finish: {p.out()[-200:]!r}")
     fired = [l for l in p.err_lines() if l.startswith("memvigil: alert ")]

@@ -115,6 +115,25 @@ Test(metrics, kernel_sample_feeds_rss_series_pressure_and_oom)
 	model__free(m);
 }
 
+Test(metrics, major_fault_rate_counts_towards_pressure)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+	struct kernel_sample ks;
+
+	model__alloc(m, PID, 0, 0x10, 10, 0, 0, leak_stack, 2);
+	kernel_sample__unknown(&ks);
+	ks.major_faults_per_s = 150;
+	cr_assert_eq(metrics__sample(mt, model__find(m, PID), 0, &ks), 0);
+	pm = metrics__find(mt, PID);
+	cr_assert_eq(pm->pressure.level, PRESSURE_HIGH);
+	cr_assert_eq(pm->pressure.cause, PSIG_MAJOR_FAULTS);
+	cr_assert_eq(pm->values.v[METRIC_MAJOR_FAULTS], 150);
+	metrics__free(mt);
+	model__free(m);
+}
+
 Test(metrics, exec_drops_the_stacks_of_the_old_image)
 {
 	struct model *m = model__new(0);
