@@ -108,7 +108,11 @@ static void print_site(FILE *out, const struct proc *p, const struct report_site
 		(unsigned long long)rs->allocs, age, allocator__kind_name(rs->site->kind));
 }
 
-/* "heap 1.2 MiB (baseline 0 B, peak 1.3 MiB, +1.2 MiB) | +1.0 KiB/s = 0.06 MiB/min, R2 0.99, increasing" */
+/*
+ * Two lines per quantity, within 100 columns:
+ *   heap 1.2 MiB, baseline 0 B, peak 1.3 MiB, delta +1.2 MiB
+ *   heap growth +1.0 KiB/s = 0.06 MiB/min, R2 0.99, increasing
+ */
 static void print_quantity(FILE *out, const char *name, const struct quantity *q)
 {
 	char cur[32], base[32], peak[32], delta[32], rate[32];
@@ -116,16 +120,16 @@ static void print_quantity(FILE *out, const char *name, const struct quantity *q
 
 	if (!q->series)
 		return;
-	fprintf(out, "  %s %s (baseline %s, peak %s, %c%s)", name,
+	fprintf(out, "  %s %s, baseline %s, peak %s, delta %c%s\n", name,
 		format_bytes(st->current, cur, sizeof(cur)),
 		format_bytes(st->baseline, base, sizeof(base)),
 		format_bytes(st->peak, peak, sizeof(peak)), st->delta < 0 ? '-' : '+',
 		format_bytes(fabs(st->delta), delta, sizeof(delta)));
 	if (st->n >= 2)
-		fprintf(out, " | %c%s/s = %.2f MiB/min, R2 %.2f, %s", st->slope_per_s < 0 ? '-' : '+',
+		fprintf(out, "  %s growth %c%s/s = %.2f MiB/min, R2 %.2f, %s\n", name,
+			st->slope_per_s < 0 ? '-' : '+',
 			format_bytes(fabs(st->slope_per_s), rate, sizeof(rate)),
 			st->slope_per_s * 60 / 1048576.0, st->r2, trend__name(q->trend));
-	fputc('\n', out);
 }
 
 static void print_metrics(FILE *out, const struct proc_metrics *pm, const struct metrics *mt)
@@ -137,14 +141,13 @@ static void print_metrics(FILE *out, const struct proc_metrics *pm, const struct
 	print_quantity(out, "heap", &pm->heap);
 	print_quantity(out, "rss", &pm->rss);
 	print_quantity(out, "mapped", &pm->mapped);
-	fprintf(out, "  stacks over the last %s: %u leak, %u growing, %u stable (leak score %.2f)",
+	fprintf(out, "  stacks over the last %s: %u leak, %u growing, %u stable (leak score %.2f)\n",
 		format_age_ms(metrics__window_ms(mt), window, sizeof(window)),
 		pm->verdicts[VERDICT_LEAK], pm->verdicts[VERDICT_GROWING],
 		pm->verdicts[VERDICT_STABLE], pm->leak_score);
 	if (pm->pressure.level != PRESSURE_UNKNOWN)
-		fprintf(out, " | pressure %s (%s)", pressure__level_name(pm->pressure.level),
+		fprintf(out, "  pressure %s (from %s)\n", pressure__level_name(pm->pressure.level),
 			pressure__signal_name(pm->pressure.cause));
-	fputc('\n', out);
 }
 
 /* The verdict column of a stack line: "leak    0.97  " or "-             ". */
