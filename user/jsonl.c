@@ -158,3 +158,67 @@ int jsonl__alert(struct jsonl *j, const struct alert_event *ev)
 	metrics_json__alert(w, ev);
 	return line_end(j, w);
 }
+
+static const char *first_symbol(const struct model *m, pid_t pid, uint32_t stack_id,
+				jsonl_resolve_fn resolve, void *ctx, struct mv_symbol *sym)
+{
+	const uint64_t *frames;
+	uint32_t depth = 0;
+
+	memset(sym, 0, sizeof(*sym));
+	frames = stacks__frames(m->stacks, stack_id, &depth);
+	if (frames && depth && resolve)
+		resolve(ctx, pid, frames[0], sym);
+	return sym->symbol;
+}
+
+int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model *m,
+	       const struct oom_kill *k, jsonl_resolve_fn resolve, void *resolve_ctx)
+{
+	struct json_writer *w = line_begin(j, "oom");
+	struct mv_symbol sym;
+	uint64_t rss = 0;
+	uint32_t i;
+
+	if (!w)
+		return -ENOMEM;
+	for (i = 0; i < MV_RSS_CNT; i++)
+		if (i != MV_RSS_SWAP)
+			rss += k->ev.rss_pages[i] * m->page_bytes;
+	json_key(w, "time");
+	json_string(w, time);
+	json_key(w, "t_s");
+	json_double(w, t_s);
+	json_key(w, "pid");
+	json_i64(w, k->ev.pid);
+	json_key(w, "comm");
+	json_string(w, k->ev.comm);
+	json_key(w, "killer_pid");
+	json_i64(w, k->ev.killer_pid);
+	json_key(w, "victim_traced");
+	json_bool(w, k->victim_traced);
+	json_key(w, "cgroup_peer");
+	if (k->cgroup_peer)
+		json_i64(w, k->cgroup_peer);
+	else
+		json_null(w);
+	json_key(w, "rss_bytes");
+	json_u64(w, rss);
+	json_key(w, "heap_outstanding_bytes");
+	json_u64(w, k->heap_outstanding_bytes);
+	json_key(w, "stacks");
+	json_array_begin(w);
+	for (i = 0; i < k->stack_cnt; i++) {
+		json_object_begin(w);
+		json_key(w, "function");
+		json_string(w, first_symbol(m, k->ev.pid, k->stacks[i].stack_id, resolve,
+					    resolve_ctx, &sym));
+		json_key(w, "outstanding_bytes");
+		json_u64(w, k->stacks[i].bytes);
+		json_key(w, "outstanding_allocs");
+		json_u64(w, k->stacks[i].allocs);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	return line_end(j, w);
+}

@@ -28,5 +28,8 @@ int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct mo
 		  const struct proc *p, const struct proc_metrics *pm, uint64_t window_ms,
 		  unsigned int top, jsonl_resolve_fn resolve, void *resolve_ctx);
 int jsonl__alert(struct jsonl *j, const struct alert_event *ev);
+/* An OOM kill line: the victim, its RSS, and (if traced) its top heap stacks. */
+int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model *m,
+	       const struct oom_kill *k, jsonl_resolve_fn resolve, void *resolve_ctx);
 
 #endif

@@ -403,7 +403,8 @@ static void on_oom(void *ctx, const struct oom_kill *k)
 	struct text_report_opts o = { .now_ms = now_ms(s), .resolve = resolve_symbol,
 				      .resolve_ctx = s->sym };
 
-	report_text__oom(s->json_out == stdout ? stderr : stdout, s->model, k, &o);
+	report_text__oom(stdout_is_data(s) ? stderr : stdout, s->model, k, &o);
+	monitor__oom(s->mon, s->model, k, now_ms(s));
 }
 
 static void print_report(struct session *s, bool final)

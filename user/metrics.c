@@ -7,6 +7,7 @@
 
 struct metrics {
 	uint64_t window_ms, interval_ms;
+	bool heap_untraced;
 	struct proc_metrics **procs;
 	size_t cnt, cap;
 };
@@ -59,6 +60,11 @@ void metrics__free(struct metrics *mt)
 		proc_metrics_free(mt->procs[i]);
 	free(mt->procs);
 	free(mt);
+}
+
+void metrics__set_heap_traced(struct metrics *mt, bool traced)
+{
+	mt->heap_untraced = !traced;
 }
 
 uint64_t metrics__window_ms(const struct metrics *mt)
@@ -231,12 +237,14 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 		pm->kernel.pressure.major_faults_per_s = pm->kernel.major_faults_per_s;
 	pm->t_ms = now_ms;
 	pm->samples++;
-	ret = add_value(mt, &pm->heap, now_ms, p->heap.outstanding_bytes);
+	pm->exited = p->exited;
+	ret = add_value(mt, &pm->heap, now_ms,
+			mt->heap_untraced ? NAN : (double)p->heap.outstanding_bytes);
 	if (!ret)
 		ret = add_value(mt, &pm->rss, now_ms, pm->kernel.rss_bytes);
 	if (!ret)
 		ret = add_value(mt, &pm->mapped, now_ms, pm->kernel.mapped_bytes);
-	if (!ret)
+	if (!ret && !mt->heap_untraced)
 		ret = sample_sites(mt, pm, p, now_ms);
 	pressure__eval(&pm->kernel.pressure, &pm->pressure);
 	fill_values(pm);

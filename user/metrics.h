@@ -48,6 +48,7 @@ struct proc_metrics {
 	uint32_t execs;			/* p->execs the sites belong to */
 	uint64_t t_ms;			/* time of the last sample */
 	uint32_t samples;
+	bool exited;			/* the last sample was taken after the exit */
 	struct quantity heap, rss, mapped;
 	struct site_metrics *sites;	/* indexed like p->sites */
 	uint32_t site_cnt;
@@ -64,6 +65,8 @@ struct metrics;
 struct metrics *metrics__new(uint64_t window_ms, uint64_t interval_ms);
 void metrics__free(struct metrics *mt);
 uint64_t metrics__window_ms(const struct metrics *mt);
+/* Whether the heap is traced (default true); if not, heap metrics stay unknown. */
+void metrics__set_heap_traced(struct metrics *mt, bool traced);
 
 /* Every kernel signal unknown. */
 void kernel_sample__unknown(struct kernel_sample *ks);

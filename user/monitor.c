@@ -8,6 +8,7 @@
 #include "alert_action.h"
 #include "jsonl.h"
 #include "log.h"
+#include "mappings.h"
 #include "monitor.h"
 #include "report.h"
 
@@ -26,6 +27,7 @@ struct monitor {
 	monitor_resolve_fn resolve;
 	void *resolve_ctx;
 	const struct model *model;	/* during a tick */
+	size_t oom_seen;		/* OOM kills of the model counted by earlier ticks */
 	uint64_t now_ms;
 	char now_time[32];
 	struct alert_event events[MONITOR_MAX_EVENTS];
@@ -55,6 +57,7 @@ int monitor__new(const struct options *o, monitor_resolve_fn resolve, void *reso
 	mon->alerts = alert_set__new(o->alerts, o->alert_cnt);
 	if (!mon->metrics || !mon->alerts)
 		goto err_oom;
+	metrics__set_heap_traced(mon->metrics, !o->kernel_only);
 	if (o->on_alert) {
 		mon->action = alert_action__new(o->on_alert, err, err_len);
 		if (!mon->action) {
@@ -91,14 +94,55 @@ void monitor__free(struct monitor *mon)
 	free(mon);
 }
 
-/*
- * The kernel's view of p. Seam for the kernel signals: until the model
- * carries them, every one is unknown and only heap metrics are computed.
- */
-static void read_kernel(const struct proc *p, struct kernel_sample *ks)
+/* OOM kills recorded since the previous tick that concern p (victim or cgroup peer). */
+static double new_oom_kills(const struct monitor *mon, const struct model *m, const struct proc *p)
 {
-	(void)p;
+	double n = 0;
+	size_t i;
+
+	for (i = mon->oom_seen; i < m->oom_cnt; i++) {
+		const struct oom_kill *k = &m->ooms[i];
+
+		if ((k->victim_traced && (pid_t)k->ev.pid == p->pid) || k->cgroup_peer == p->pid)
+			n++;
+	}
+	return n;
+}
+
+/* The kernel's view of p (struct proc_kernel, system PSI, OOM kills) as plain inputs. */
+static void read_kernel(const struct monitor *mon, const struct model *m, const struct proc *p,
+			struct kernel_sample *ks)
+{
+	const struct proc_kernel *pk = &p->kernel;
+	struct mapping_totals maps;
+	uint64_t limit, usage, headroom;
+
 	kernel_sample__unknown(ks);
+	ks->oom_kills = new_oom_kills(mon, m, p);
+	if (pk->has_cgroup_psi) {
+		ks->pressure.psi_some_avg10 = pk->cgroup_psi.some.avg10;
+		if (pk->cgroup_psi.has_full)
+			ks->pressure.psi_full_avg10 = pk->cgroup_psi.full.avg10;
+	} else if (m->psi.state == 1) {
+		ks->pressure.psi_some_avg10 = m->psi.psi.some.avg10;
+		if (m->psi.psi.has_full)
+			ks->pressure.psi_full_avg10 = m->psi.psi.full.avg10;
+	}
+	if (!pk->samples)
+		return;
+	ks->rss_bytes = pk->rss_total_bytes;
+	/* Mappings the allocator made for large blocks are in the heap already. */
+	mappings__totals(&pk->maps, &maps);
+	ks->mapped_bytes = maps.anon_bytes + maps.file_bytes;
+	if (pk->samples >= 2) {
+		ks->major_faults_per_s = pk->maj_flt_rate;
+		ks->minor_faults_per_s = pk->min_flt_rate;
+		ks->pressure.reclaim_stall_ms_per_s = pk->reclaim_ns_per_s / 1e6;
+	}
+	if (proc_kernel__limit_headroom(pk, &limit, &usage, &headroom)) {
+		ks->pressure.limit_bytes = limit;
+		ks->pressure.usage_bytes = usage;
+	}
 }
 
 static void format_env_number(char *buf, size_t len, double v)
@@ -187,9 +231,11 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 		const struct proc *p = m->procs[i];
 		const struct proc_metrics *pm;
 
-		if (p->exited && !final && metrics__find(mon->metrics, p->pid))
+		/* An exited process gets one sample after its exit, then no more. */
+		pm = metrics__find(mon->metrics, p->pid);
+		if (p->exited && !final && pm && pm->exited)
 			continue;
-		read_kernel(p, &ks);
+		read_kernel(mon, m, p, &ks);
 		if (metrics__sample(mon->metrics, p, now_ms, &ks)) {
 			log_warn("out of memory for the metrics of PID %d", p->pid);
 			continue;
@@ -199,9 +245,25 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 			log_warn("out of memory for the alerts of PID %d", p->pid);
 		write_sample(mon, p);
 	}
+	mon->oom_seen = m->oom_cnt;
 	mon->last_ms = now_ms;
 	mon->sampled = true;
 	alert_action__reap(mon->action);
+}
+
+void monitor__oom(struct monitor *mon, const struct model *m, const struct oom_kill *k,
+		  uint64_t now_ms)
+{
+	time_t wall = time(NULL);
+	char when[32];
+
+	if (!mon->jsonl || mon->jsonl_failed)
+		return;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
+	if (jsonl__oom(mon->jsonl, when, now_ms / 1000.0, m, k, mon->resolve, mon->resolve_ctx)) {
+		log_warn("writing the JSON lines failed; no more lines are written");
+		mon->jsonl_failed = true;
+	}
 }
 
 void monitor__tick(struct monitor *mon, const struct model *m, uint64_t now_ms)

@@ -3,7 +3,8 @@
  * monitor: the metrics side of a tracing session. Once per interval it
  * samples every traced process into the metrics (heap and stacks from the
  * model, kernel signals when known), evaluates the --alert expressions,
- * prints alerts that fire, runs --on-alert, and writes --jsonl lines.
+ * prints alerts that fire, runs --on-alert, and writes --jsonl lines
+ * (also one per OOM kill).
  * main.c calls monitor__poll from its loop and monitor__finish at the end.
  */
 #ifndef MV_MONITOR_H
@@ -44,6 +45,9 @@ void monitor__tick(struct monitor *mon, const struct model *m, uint64_t now_ms);
  * with --interval=0 (no periodic reports), ticks once a second.
  */
 void monitor__poll(struct monitor *mon, const struct model *m, uint64_t now_ms);
+/* An OOM kill that concerns the traced processes: one --jsonl line at once. */
+void monitor__oom(struct monitor *mon, const struct model *m, const struct oom_kill *k,
+		  uint64_t now_ms);
 /* A last sample at the end of tracing; waits briefly for --on-alert commands. */
 void monitor__finish(struct monitor *mon, const struct model *m, uint64_t now_ms);
 

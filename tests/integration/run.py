@@ -1696,8 +1696,8 @@ def read_jsonl(path):
                 obj = json.loads(line)
             except ValueError as e:
                 raise Failure(f"--jsonl line {n} is not JSON ({e}): {line[:200]!r}")
-            check(isinstance(obj, dict) and obj.get("type") in ("sample", "alert"),
-                  f"--jsonl line {n} is not a sample or alert object: {line[:200]!r}")
+            check(isinstance(obj, dict) and obj.get("type") in ("sample", "alert", "oom"),
+                  f"--jsonl line {n} is not a sample, alert or oom object: {line[:200]!r}")
             lines.append(obj)
     return lines
 
@@ -2272,6 +2272,82 @@ def test_oom_kills_in_a_limited_cgroup_are_reported_with_the_victims_top_stack(c
           f"process: oom_kills {proc['kernel']['oom_kills']}, exit_signal {proc['exit_signal']}")
     check(proc["kernel"]["reclaim"]["stalls"] > 0,
           f"no reclaim stall before the OOM kill: {proc['kernel']['reclaim']}")
+
+
+def last_sample_before(lines, t_s):
+    samples = [o for o in lines if o["type"] == "sample" and o["t_s"] <= t_s]
+    check(samples, f"no --jsonl sample before {t_s} s")
+    return samples[-1]
+
+
+def test_kernel_signals_feed_rss_and_mapped_growth_pressure_and_their_alerts(ctx):
+    json_path, jsonl_path = ctx.path("kmem.json"), ctx.path("kmem.jsonl")
+    p, rc = run_to_end(ctx, ["-i", "1", "-d", "9", "--alert", "rss_growth>1MB/s",
+                             "--alert", "mapped>4M", "--alert", "pressure>=low",
+                             "--alert", "major_faults>1000000", "--json", json_path,
+                             "--jsonl", jsonl_path, "--", workload("kmem"), "grow", "6"])
+    check(rc in (0, 128 + signal.SIGTERM), f"memvigil exited {rc}; {p.describe()}")
+    out = p.out()
+    m = re.search(r"^TRUTH rss_growth_bytes=(\d+) seconds=([\d.]+)$", out, re.M)
+    check(m, f"kmem printed no rss_growth TRUTH line: {out[-400:]!r}")
+    rss_rate, grow_s = int(m[1]) / float(m[2]), float(m[2])
+    mapped_rate = 256 * 1024 * 10          # leak_mapping: 256 KiB every 100 ms
+    fired = [l for l in p.err_lines() if l.startswith("memvigil: alert ")]
+    names = [re.match(r"memvigil: alert (\S+) fired", l)[1] for l in fired]
+    psi = os.path.exists("/proc/pressure/memory")
+    want = ["rss_growth>1MB/s", "mapped>4M"] + (["pressure>=low"] if psi else [])
+    check(sorted(names) == sorted(want), f"alerts fired {names}, expected each of {want} once")
+    lines = read_jsonl(jsonl_path)
+    met = last_sample_before(lines, grow_s)["metrics"]
+    rss, mapped = met["rss"], met["mapped"]
+    check(rss and mapped, f"no rss/mapped metrics from the kernel signals: {json.dumps(met)[:300]}")
+    check(abs(mapped["growth_bytes_per_s"] - mapped_rate) <= 0.1 * mapped_rate,
+          f"mapped grows {mapped['growth_bytes_per_s']:.0f} B/s, kmem maps {mapped_rate} B/s")
+    check(abs(rss["growth_bytes_per_s"] - rss_rate) <= 0.15 * rss_rate,
+          f"RSS grows {rss['growth_bytes_per_s']:.0f} B/s, kmem touched {rss_rate:.0f} B/s")
+    check(rss["trend"] == "increasing" and mapped["trend"] == "increasing",
+          f"trends: rss {rss['trend']}, mapped {mapped['trend']}")
+    check(met["values"]["minor_faults"] is not None and met["values"]["minor_faults"] > 100,
+          f"minor fault rate {met['values']['minor_faults']} while kmem writes 640 pages/s")
+    if psi:
+        check(met["pressure"]["level"] in ("low", "medium", "high", "critical"),
+              f"no pressure level although /proc/pressure/memory exists: {met['pressure']}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, exe_name="kmem")
+    check(proc["metrics"]["rss"]["peak_bytes"] >= rss["current_bytes"],
+          f"final RSS peak {proc['metrics']['rss']['peak_bytes']} below a sampled value")
+
+
+def test_oom_alert_fires_and_jsonl_has_a_line_per_kill_with_the_victims_top_stack(ctx):
+    limit = 64 << 20
+    jsonl_path = ctx.path("oom.jsonl")
+    with MemCgroup(limit) as cg:
+        traced = ctx.spawn([workload("kmem"), "hog"], preexec_fn=cg.preexec())
+        tpid = int(traced.wait_line(r"^READY (\d+)", 10)[1])
+        other = ctx.spawn([workload("kmem"), "hog"], preexec_fn=cg.preexec())
+        opid = int(other.wait_line(r"^READY (\d+)", 10)[1])
+        mv = memvigil(ctx, ["-p", tpid, "-i", "0", "--alert", "oom", "--jsonl", jsonl_path])
+        wait_banner(mv)
+        time.sleep(2.2)                   # kernel samples: the traced process's memcg is known
+        os.kill(opid, signal.SIGUSR1)     # the untraced hog in the same cgroup dies first
+        check(other.wait(30) is not None, "the untraced hog was not killed")
+        mv.wait_line(rf"^memvigil: alert oom fired for PID {tpid} ", 10, stream="err")
+        time.sleep(1.5)                   # a sample without a new kill clears the alert
+        os.kill(tpid, signal.SIGUSR1)
+        rc = mv.wait(40)
+        check(rc == 0, f"memvigil exited {rc} after its target was OOM-killed; {mv.describe()}")
+    lines = read_jsonl(jsonl_path)
+    ooms = {o["pid"]: o for o in lines if o["type"] == "oom"}
+    check(set(ooms) == {opid, tpid}, f"--jsonl OOM lines for {sorted(ooms)}, want {opid}, {tpid}")
+    check(ooms[opid]["cgroup_peer"] == tpid and not ooms[opid]["victim_traced"],
+          f"untraced victim's line: {ooms[opid]}")
+    t = ooms[tpid]
+    check(t["victim_traced"] and t["stacks"] and t["stacks"][0]["function"] == "hog_memory",
+          f"the traced victim's line lacks its top stack hog_memory: {t}")
+    fired = [l for l in mv.err_lines() if l.startswith("memvigil: alert oom fired")]
+    check(len(fired) == 2, f"expected the oom alert once per kill (2), got {fired}")
+    limits = {o["metrics"]["pressure"]["limit_bytes"] for o in lines if o["type"] == "sample"}
+    check(limit in limits, f"the cgroup limit {limit} never reached the metrics: {limits}")
 
 
 def on_alarm(signum, frame):

@@ -169,6 +169,23 @@ Test(metrics, a_stack_freed_to_zero_is_freed)
 	model__free(m);
 }
 
+Test(metrics, heap_metrics_are_unknown_when_the_heap_is_not_traced)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+
+	metrics__set_heap_traced(mt, false);
+	model__proc(m, PID);
+	cr_assert_eq(metrics__sample(mt, model__find(m, PID), 0, NULL), 0);
+	pm = metrics__find(mt, PID);
+	cr_assert_null(pm->heap.series);
+	cr_assert(isnan(pm->values.v[METRIC_HEAP]));
+	cr_assert(isnan(pm->values.v[METRIC_HEAP_GROWTH]));
+	metrics__free(mt);
+	model__free(m);
+}
+
 Test(metrics, zero_window_is_refused_and_free_accepts_null)
 {
 	cr_assert_null(metrics__new(0, 1000));
