@@ -180,6 +180,12 @@ static int sample_sites(struct metrics *mt, struct proc_metrics *pm, const struc
 		}
 		series__add(sm->outstanding, t_ms, bytes);
 		series__stats(sm->outstanding, &sm->st);
+		if (!bytes && sm->st.mean == 0 && sm->st.span_ms + mt->interval_ms >= mt->window_ms) {
+			/* Held nothing for a whole window: forget it, memory stays bounded. */
+			series__free(sm->outstanding);
+			memset(sm, 0, sizeof(*sm));
+			continue;
+		}
 		sm->verdict = verdict__of(&sm->st, mt->window_ms, &sm->score);
 		pm->verdicts[sm->verdict]++;
 		if (sm->score > pm->leak_score)
@@ -198,7 +204,7 @@ static double current_of(const struct quantity *q)
 	return q->series ? q->st.current : NAN;
 }
 
-static void fill_values(struct proc_metrics *pm)
+static void fill_values(struct proc_metrics *pm, bool heap_traced)
 {
 	double *v = pm->values.v;
 
@@ -209,8 +215,8 @@ static void fill_values(struct proc_metrics *pm)
 	v[METRIC_RSS_GROWTH] = growth_of(&pm->rss);
 	v[METRIC_MAPPED] = current_of(&pm->mapped);
 	v[METRIC_MAPPED_GROWTH] = growth_of(&pm->mapped);
-	v[METRIC_LEAK_SCORE] = pm->leak_score;
-	v[METRIC_LEAKS] = pm->verdicts[VERDICT_LEAK];
+	v[METRIC_LEAK_SCORE] = heap_traced ? pm->leak_score : NAN;
+	v[METRIC_LEAKS] = heap_traced ? pm->verdicts[VERDICT_LEAK] : NAN;
 	v[METRIC_PRESSURE] = pm->pressure.level == PRESSURE_UNKNOWN ? NAN : pm->pressure.level;
 	v[METRIC_MAJOR_FAULTS] = pm->kernel.major_faults_per_s;
 	v[METRIC_MINOR_FAULTS] = pm->kernel.minor_faults_per_s;
@@ -247,6 +253,6 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 	if (!ret && !mt->heap_untraced)
 		ret = sample_sites(mt, pm, p, now_ms);
 	pressure__eval(&pm->kernel.pressure, &pm->pressure);
-	fill_values(pm);
+	fill_values(pm, !mt->heap_untraced);
 	return ret;
 }

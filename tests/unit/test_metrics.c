@@ -182,6 +182,31 @@ Test(metrics, heap_metrics_are_unknown_when_the_heap_is_not_traced)
 	cr_assert_null(pm->heap.series);
 	cr_assert(isnan(pm->values.v[METRIC_HEAP]));
 	cr_assert(isnan(pm->values.v[METRIC_HEAP_GROWTH]));
+	cr_assert(isnan(pm->values.v[METRIC_LEAK_SCORE]));
+	metrics__free(mt);
+	model__free(m);
+}
+
+Test(metrics, a_stack_that_held_nothing_for_a_whole_window_is_forgotten)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(10000, 1000);
+	const struct proc_metrics *pm;
+	int t;
+
+	model__alloc(m, PID, 0, 0x10, 10, 0, 0, leak_stack, 2);
+	metrics__sample(mt, model__find(m, PID), 0, NULL);
+	model__free_block(m, PID, 0x10);
+	for (t = 1; t <= 10; t++)
+		metrics__sample(mt, model__find(m, PID), t * 1000, NULL);
+	pm = metrics__find(mt, PID);
+	cr_assert_not_null(metrics__site(pm, 0), "freed, but still within the window");
+	cr_assert_eq(metrics__site(pm, 0)->verdict, VERDICT_FREED);
+	metrics__sample(mt, model__find(m, PID), 11000, NULL);
+	cr_assert_null(metrics__site(pm, 0), "held nothing for a whole window: forgotten");
+	model__alloc(m, PID, 12000 * MS, 0x20, 10, 0, 0, leak_stack, 2);
+	metrics__sample(mt, model__find(m, PID), 12000, NULL);
+	cr_assert_eq(metrics__site(pm, 0)->st.baseline, 10, "a new series starts when it holds again");
 	metrics__free(mt);
 	model__free(m);
 }
