@@ -1,9 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <math.h>
 #include "verdict.h"
 
 static double clamp01(double v)
 {
 	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/* How far the slope stands out of the noise: its t statistic mapped to 0..1. */
+static double significance(const struct series_stats *st)
+{
+	double t;
+
+	if (st->r2 >= 1)
+		return 1;
+	t = sqrt(st->r2 * (st->n - 2) / (1 - st->r2));
+	return clamp01((t - VERDICT_T_NONE) / (VERDICT_T_FULL - VERDICT_T_NONE));
 }
 
 double verdict__score(const struct series_stats *st, uint64_t window_ms)
@@ -12,7 +24,7 @@ double verdict__score(const struct series_stats *st, uint64_t window_ms)
 
 	if (st->n < VERDICT_MIN_SAMPLES || st->slope_per_s <= 0 || !window_ms)
 		return 0;
-	fit = clamp01(st->r2);
+	fit = clamp01(st->r2) * significance(st);
 	persistence = clamp01(st->recent_slope_per_s / st->slope_per_s);
 	coverage = clamp01((double)st->span_ms / (window_ms / 2.0));
 	steps = clamp01((double)st->rises / VERDICT_MIN_RISES);

@@ -8,12 +8,15 @@
  * of what it allocates), but whether the outstanding bytes keep rising, in a
  * line, until now. With the window's statistics (see series.h):
  *
- *   fit         = R^2 of the least-squares line         (0 if slope <= 0)
- *   persistence = clamp(recent_slope / slope, 0, 1)     newer half still rising?
- *   coverage    = clamp(span / (window / 2), 0, 1)       enough time observed?
- *   steps       = clamp(rises / VERDICT_MIN_RISES, 0, 1) rose more than once or twice?
+ *   fit          = R^2 of the least-squares line         (0 if slope <= 0)
+ *   significance = clamp((t - 2) / 2, 0, 1), t = sqrt(R^2 (n - 2) / (1 - R^2)),
+ *                  the slope's t statistic: not a chance line through noise?
+ *   persistence  = clamp(recent_slope / slope, 0, 1)     newer half still rising?
+ *   coverage     = clamp(span / (window / 2), 0, 1)       enough time observed?
+ *   steps        = clamp(rises / VERDICT_MIN_RISES, 0, 1) rose more than once or twice?
  *
- *   score = fit x persistence x coverage x steps   (0 with fewer than 3 samples)
+ *   score = fit x significance x persistence x coverage x steps
+ *           (0 with fewer than 3 samples)
  *
  * Verdict, in order: `freed` when nothing is outstanding now; `leak` when
  * score >= VERDICT_LEAK_SCORE; `growing` when score >= VERDICT_GROWING_SCORE
@@ -34,6 +37,8 @@
 #define VERDICT_GROWING_SCORE 0.2
 #define VERDICT_MIN_RISES 4
 #define VERDICT_MIN_SAMPLES 3
+#define VERDICT_T_NONE 2.0	/* slope t statistic below which growth is noise */
+#define VERDICT_T_FULL 4.0	/* ... and from which it counts fully */
 
 enum verdict {
 	VERDICT_STABLE,

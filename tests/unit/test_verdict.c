@@ -154,6 +154,53 @@ Test(verdict, freed_when_outstanding_drops_to_zero)
 	cr_assert_eq(score, 0);
 }
 
+/* 256 blocks of random sizes replaced all the time: a level with noise, no trend. */
+static double random_churn(double t)
+{
+	double sum = 0;
+
+	(void)t;
+	for (int i = 0; i < 256; i++)
+		sum += 16 + next_rand() % 4081;
+	return sum;
+}
+
+Test(verdict, random_churn_is_never_a_leak_and_rarely_growing)
+{
+	struct series *s = series__new(WINDOW_MS, 1000);
+	struct series_stats st;
+	int t, growing = 0, leak = 0, samples = 0;
+
+	for (int run = 0; run < 20; run++) {
+		for (t = 0; t <= 60; t++, samples++) {
+			series__add(s, run * 100000 + t * 1000, random_churn(t));
+			series__stats(s, &st);
+			switch (verdict__of(&st, WINDOW_MS, NULL)) {
+			case VERDICT_LEAK:
+				leak++;
+				break;
+			case VERDICT_GROWING:
+				growing++;
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	series__free(s);
+	cr_assert_eq(leak, 0);
+	cr_assert_lt(growing, samples / 100, "%d of %d samples growing", growing, samples);
+}
+
+Test(verdict, a_weak_line_through_noise_scores_low)
+{
+	/* R^2 0.3 over 17 samples: t = 2.5, a chance line more often than a trend */
+	struct series_stats st = { .n = 17, .slope_per_s = 2000, .recent_slope_per_s = 2000,
+				   .r2 = 0.3, .rises = 9, .span_ms = WINDOW_MS, .current = 5e5 };
+
+	cr_assert_lt(verdict__score(&st, WINDOW_MS), 0.1);
+}
+
 Test(verdict, score_is_between_0_and_1_and_0_without_three_samples)
 {
 	struct series_stats st = { .n = 2, .slope_per_s = 1e9, .r2 = 1, .current = 1 };
