@@ -121,6 +121,13 @@ static struct proc_metrics *proc_of(struct metrics *mt, pid_t pid)
 	return pm;
 }
 
+uint32_t *metrics__oom_seen(struct metrics *mt, pid_t pid)
+{
+	struct proc_metrics *pm = proc_of(mt, pid);
+
+	return pm ? &pm->oom_seen : NULL;
+}
+
 /* Add a known value to q, creating its series on first use. */
 static int add_value(struct metrics *mt, struct quantity *q, uint64_t t_ms, double v)
 {

@@ -49,6 +49,7 @@ struct proc_metrics {
 	uint64_t t_ms;			/* time of the last sample */
 	uint32_t samples;
 	bool exited;			/* the last sample was taken after the exit */
+	uint32_t oom_seen;		/* OOM kills concerning it already counted */
 	struct quantity heap, rss, mapped;
 	struct site_metrics *sites;	/* indexed like p->sites */
 	uint32_t site_cnt;
@@ -77,6 +78,11 @@ void kernel_sample__unknown(struct kernel_sample *ks);
  */
 int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 		    const struct kernel_sample *ks);
+/*
+ * The count of OOM kills concerning pid that earlier samples passed on (see
+ * kernel_metrics__input), creating pid's metrics; NULL on ENOMEM.
+ */
+uint32_t *metrics__oom_seen(struct metrics *mt, pid_t pid);
 /* The metrics of pid, NULL if never sampled. */
 const struct proc_metrics *metrics__find(const struct metrics *mt, pid_t pid);
 /* Site i of pm (index into proc->sites), NULL if it was never sampled. */

@@ -8,7 +8,7 @@
 #include "alert_action.h"
 #include "jsonl.h"
 #include "log.h"
-#include "mappings.h"
+#include "kernel_metrics.h"
 #include "monitor.h"
 #include "report.h"
 
@@ -27,7 +27,6 @@ struct monitor {
 	monitor_resolve_fn resolve;
 	void *resolve_ctx;
 	const struct model *model;	/* during a tick */
-	size_t oom_seen;		/* OOM kills of the model counted by earlier ticks */
 	uint64_t now_ms;
 	char now_time[32];
 	struct alert_event events[MONITOR_MAX_EVENTS];
@@ -92,57 +91,6 @@ void monitor__free(struct monitor *mon)
 	alert_action__free(mon->action);
 	jsonl__close(mon->jsonl);
 	free(mon);
-}
-
-/* OOM kills recorded since the previous tick that concern p (victim or cgroup peer). */
-static double new_oom_kills(const struct monitor *mon, const struct model *m, const struct proc *p)
-{
-	double n = 0;
-	size_t i;
-
-	for (i = mon->oom_seen; i < m->oom_cnt; i++) {
-		const struct oom_kill *k = &m->ooms[i];
-
-		if ((k->victim_traced && (pid_t)k->ev.pid == p->pid) || k->cgroup_peer == p->pid)
-			n++;
-	}
-	return n;
-}
-
-/* The kernel's view of p (struct proc_kernel, system PSI, OOM kills) as plain inputs. */
-static void read_kernel(const struct monitor *mon, const struct model *m, const struct proc *p,
-			struct kernel_sample *ks)
-{
-	const struct proc_kernel *pk = &p->kernel;
-	struct mapping_totals maps;
-	uint64_t limit, usage, headroom;
-
-	kernel_sample__unknown(ks);
-	ks->oom_kills = new_oom_kills(mon, m, p);
-	if (pk->has_cgroup_psi) {
-		ks->pressure.psi_some_avg10 = pk->cgroup_psi.some.avg10;
-		if (pk->cgroup_psi.has_full)
-			ks->pressure.psi_full_avg10 = pk->cgroup_psi.full.avg10;
-	} else if (m->psi.state == 1) {
-		ks->pressure.psi_some_avg10 = m->psi.psi.some.avg10;
-		if (m->psi.psi.has_full)
-			ks->pressure.psi_full_avg10 = m->psi.psi.full.avg10;
-	}
-	if (!pk->samples)
-		return;
-	ks->rss_bytes = pk->rss_total_bytes;
-	/* Mappings the allocator made for large blocks are in the heap already. */
-	mappings__totals(&pk->maps, &maps);
-	ks->mapped_bytes = maps.anon_bytes + maps.file_bytes;
-	if (pk->samples >= 2) {
-		ks->major_faults_per_s = pk->maj_flt_rate;
-		ks->minor_faults_per_s = pk->min_flt_rate;
-		ks->pressure.reclaim_stall_ms_per_s = pk->reclaim_ns_per_s / 1e6;
-	}
-	if (proc_kernel__limit_headroom(pk, &limit, &usage, &headroom)) {
-		ks->pressure.limit_bytes = limit;
-		ks->pressure.usage_bytes = usage;
-	}
 }
 
 static void format_env_number(char *buf, size_t len, double v)
@@ -222,6 +170,7 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 {
 	struct kernel_sample ks;
 	time_t wall = time(NULL);
+	uint32_t *oom_seen;
 	size_t i;
 
 	mon->model = m;
@@ -235,7 +184,12 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 		pm = metrics__find(mon->metrics, p->pid);
 		if (p->exited && !final && pm && pm->exited)
 			continue;
-		read_kernel(mon, m, p, &ks);
+		oom_seen = metrics__oom_seen(mon->metrics, p->pid);
+		if (!oom_seen) {
+			log_warn("out of memory for the metrics of PID %d", p->pid);
+			continue;
+		}
+		kernel_metrics__input(m, p, oom_seen, &ks);
 		if (metrics__sample(mon->metrics, p, now_ms, &ks)) {
 			log_warn("out of memory for the metrics of PID %d", p->pid);
 			continue;
@@ -245,7 +199,6 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 			log_warn("out of memory for the alerts of PID %d", p->pid);
 		write_sample(mon, p);
 	}
-	mon->oom_seen = m->oom_cnt;
 	mon->last_ms = now_ms;
 	mon->sampled = true;
 	alert_action__reap(mon->action);
