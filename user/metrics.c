@@ -74,7 +74,7 @@ uint64_t metrics__window_ms(const struct metrics *mt)
 
 void kernel_sample__unknown(struct kernel_sample *ks)
 {
-	ks->rss_bytes = ks->mapped_bytes = NAN;
+	ks->rss_bytes = ks->rss_t_ms = ks->mapped_bytes = NAN;
 	ks->major_faults_per_s = ks->minor_faults_per_s = NAN;
 	ks->oom_kills = NAN;
 	pressure__unknown_input(&ks->pressure);
@@ -253,8 +253,11 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 	pm->exited = p->exited;
 	ret = add_value(mt, &pm->heap, now_ms,
 			mt->heap_untraced ? NAN : (double)p->heap.outstanding_bytes);
+	/* RSS is read on the kernel side's own clock: fit it at its reading times. */
 	if (!ret)
-		ret = add_value(mt, &pm->rss, now_ms, pm->kernel.rss_bytes);
+		ret = add_value(mt, &pm->rss, isnan(pm->kernel.rss_t_ms) ||
+				pm->kernel.rss_t_ms > now_ms ? now_ms : pm->kernel.rss_t_ms,
+				pm->kernel.rss_bytes);
 	if (!ret)
 		ret = add_value(mt, &pm->mapped, now_ms, pm->kernel.mapped_bytes);
 	if (!ret && !mt->heap_untraced)

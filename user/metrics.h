@@ -22,6 +22,7 @@
 /* What the kernel says of one process at one sample; NaN = not known. */
 struct kernel_sample {
 	double rss_bytes;
+	double rss_t_ms;		/* when rss_bytes was read (ms since tracing began) */
 	double mapped_bytes;
 	double major_faults_per_s;
 	double minor_faults_per_s;

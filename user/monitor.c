@@ -190,6 +190,8 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 			continue;
 		}
 		kernel_metrics__input(m, p, oom_seen, &ks);
+		if (!isnan(ks.rss_bytes))
+			ks.rss_t_ms = p->kernel.sample_ms;
 		if (metrics__sample(mon->metrics, p, now_ms, &ks)) {
 			log_warn("out of memory for the metrics of PID %d", p->pid);
 			continue;

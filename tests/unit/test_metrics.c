@@ -115,6 +115,30 @@ Test(metrics, kernel_sample_feeds_rss_series_pressure_and_oom)
 	model__free(m);
 }
 
+Test(metrics, rss_is_fitted_at_the_times_it_was_read)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+	struct kernel_sample ks;
+	/* read every 1000 ms, ticks late by a varying 0..900 ms */
+	const int late_ms[] = { 0, 900, 100, 700, 0, 500, 900, 200, 0, 600 };
+	int t;
+
+	model__alloc(m, PID, 0, 0x10, 10, 0, 0, leak_stack, 2);
+	kernel_sample__unknown(&ks);
+	for (t = 0; t < 10; t++) {
+		ks.rss_t_ms = t * 1000;
+		ks.rss_bytes = 1e6 + 1e5 * t;
+		metrics__sample(mt, model__find(m, PID), t * 1000 + late_ms[t], &ks);
+	}
+	pm = metrics__find(mt, PID);
+	cr_assert_float_eq(pm->values.v[METRIC_RSS_GROWTH], 1e5, 1e-6);
+	cr_assert_float_eq(pm->rss.st.r2, 1, 1e-9);
+	metrics__free(mt);
+	model__free(m);
+}
+
 Test(metrics, major_fault_rate_counts_towards_pressure)
 {
 	struct model *m = model__new(0);
