@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "metrics.h"
+#include "report.h"
 
 struct metrics {
 	uint64_t window_ms, interval_ms;
@@ -159,9 +160,37 @@ static int grow_sites(struct proc_metrics *pm, uint32_t cnt)
 	return 0;
 }
 
+/*
+ * Outstanding bytes per site, indexed like p->sites: exact counts, or in
+ * sampled mode the estimates from the live samples' weights. NULL on ENOMEM.
+ */
+static double *site_bytes(const struct proc *p, uint64_t t_ms)
+{
+	double *bytes = calloc(p->site_cnt ? p->site_cnt : 1, sizeof(*bytes));
+	struct proc_report r;
+	size_t i;
+
+	if (!bytes)
+		return NULL;
+	if (!p->sample_period) {
+		for (i = 0; i < p->site_cnt; i++)
+			bytes[i] = p->sites[i].outstanding_bytes;
+		return bytes;
+	}
+	if (report__build(p, t_ms, 0, &r)) {
+		free(bytes);
+		return NULL;
+	}
+	for (i = 0; i < r.cnt; i++)
+		bytes[r.sites[i].site - p->sites] = r.sites[i].est_bytes;
+	report__release(&r);
+	return bytes;
+}
+
 static int sample_sites(struct metrics *mt, struct proc_metrics *pm, const struct proc *p,
 			uint64_t t_ms)
 {
+	double *outstanding;
 	uint32_t i;
 	int ret;
 
@@ -172,18 +201,23 @@ static int sample_sites(struct metrics *mt, struct proc_metrics *pm, const struc
 	ret = grow_sites(pm, p->site_cnt);
 	if (ret)
 		return ret;
+	outstanding = site_bytes(p, t_ms);
+	if (!outstanding)
+		return -ENOMEM;
 	pm->leak_score = 0;
 	memset(pm->verdicts, 0, sizeof(pm->verdicts));
 	for (i = 0; i < p->site_cnt; i++) {
 		struct site_metrics *sm = &pm->sites[i];
-		uint64_t bytes = p->sites[i].outstanding_bytes;
+		double bytes = outstanding[i];
 
 		if (!sm->outstanding) {
 			if (!bytes)
 				continue;
 			sm->outstanding = series__new(mt->window_ms, mt->interval_ms);
-			if (!sm->outstanding)
+			if (!sm->outstanding) {
+				free(outstanding);
 				return -ENOMEM;
+			}
 		}
 		series__add(sm->outstanding, t_ms, bytes);
 		series__stats(sm->outstanding, &sm->st);
@@ -198,6 +232,7 @@ static int sample_sites(struct metrics *mt, struct proc_metrics *pm, const struc
 		if (sm->score > pm->leak_score)
 			pm->leak_score = sm->score;
 	}
+	free(outstanding);
 	return 0;
 }
 
@@ -252,7 +287,7 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 	pm->samples++;
 	pm->exited = p->exited;
 	ret = add_value(mt, &pm->heap, now_ms,
-			mt->heap_untraced ? NAN : (double)p->heap.outstanding_bytes);
+			mt->heap_untraced ? NAN : p->heap.est_outstanding_bytes);
 	/* RSS is read on the kernel side's own clock: fit it at its reading times. */
 	if (!ret)
 		ret = add_value(mt, &pm->rss, isnan(pm->kernel.rss_t_ms) ||

@@ -2,7 +2,7 @@
 /*
  * metrics: per-process and per-stack figures over the sliding window, fed
  * one sample per interval from the model (heap, each stack's outstanding
- * bytes) and from the kernel's signals when known (RSS, mappings, faults,
+ * bytes; estimates when the heap is sampled) and from the kernel's signals when known (RSS, mappings, faults,
  * reclaim, PSI, limit, OOM kills). Gives the series statistics, trends,
  * per-stack verdicts, the pressure level and the values alerts test. Pure.
  */

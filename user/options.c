@@ -103,6 +103,7 @@ struct preset {
 	double window_s;
 	unsigned int top;
 	int verbose;
+	uint64_t sample_bytes;
 };
 
 static const char *const mode_names[] = {
@@ -113,7 +114,8 @@ static const char *const mode_names[] = {
 
 static const struct preset presets[] = {
 	[MV_MODE_STANDARD] = { .interval_s = 5, .window_s = 60, .top = 10 },
-	[MV_MODE_PRODUCTION] = { .interval_s = 10, .window_s = 300, .top = 5 },
+	[MV_MODE_PRODUCTION] = { .interval_s = 10, .window_s = 300, .top = 5,
+				 .sample_bytes = 512 << 10 },
 	[MV_MODE_DEBUG] = { .interval_s = 1, .window_s = 60, .top = 50, .verbose = 1 },
 };
 
@@ -438,6 +440,8 @@ static void apply_preset(struct parse_state *ps)
 		o->top = p->top;
 	if (!given(ps, 'v'))
 		o->verbose = p->verbose;
+	if (!given(ps, OPT_SAMPLE_BYTES))
+		o->sample_bytes = p->sample_bytes;
 }
 
 static int validate(struct parse_state *ps)

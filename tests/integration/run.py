@@ -1923,7 +1923,10 @@ def test_mode_and_environment_defaults_reach_the_report_and_the_command_line_win
                        env={"MEMVIGIL_MODE": "production", "MEMVIGIL_WINDOW": "120",
                             "MEMVIGIL_INTERVAL": "7", "MEMVIGIL_ALERT": "heap>1G;oom"})
     check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
-    o = load_report(json_path)["options"]
+    report = load_report(json_path)
+    o = report["options"]
+    check(report["sampling"]["period_bytes"] == 512 << 10,
+          f"production mode does not sample the heap: {report['sampling']}")
     got = (o["mode"], o["window_s"], o["interval_s"], o["top"], o["alerts"])
     check(got == ("production", 120, 0, 5, ["heap>1G", "oom"]),
           f"(mode, window_s, interval_s, top, alerts) = {got}, expected "

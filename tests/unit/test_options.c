@@ -276,6 +276,9 @@ Test(options, mode_presets_fill_what_is_not_given, .init = clear_env)
 	cr_assert_eq(o.interval_s, 10);
 	cr_assert_eq(o.window_s, 300);
 	cr_assert_eq(o.top, 5);
+	cr_assert_eq(o.sample_bytes, 512 << 10, "production samples the heap");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=production", "--sample-bytes=0"), 0, "%s", err);
+	cr_assert_eq(o.sample_bytes, 0, "an explicit --sample-bytes wins");
 	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=debug", "-n", "7"), 0, "%s", err);
 	cr_assert_eq(o.interval_s, 1);
 	cr_assert_eq(o.top, 7);
