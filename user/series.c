@@ -12,6 +12,7 @@ struct sample {
 struct series {
 	uint64_t window_ms;
 	uint64_t min_gap_ms;	/* ring resolution */
+	uint64_t interval_ms;	/* expected time between samples */
 	uint32_t cap, head, cnt;	/* head: index of the oldest sample */
 	bool any;
 	double baseline, current, peak;
@@ -34,6 +35,7 @@ struct series *series__new(uint64_t window_ms, uint64_t interval_ms)
 	if (!s)
 		return NULL;
 	s->window_ms = window_ms;
+	s->interval_ms = interval_ms;
 	s->cap = want;
 	/* Thin out only when the window holds more samples than the ring. */
 	s->min_gap_ms = window_ms / interval_ms + 2 > want ? window_ms / (want - 2) : 0;
@@ -66,8 +68,13 @@ void series__add(struct series *s, uint64_t t_ms, double value)
 		s->peak = value;
 	if (s->cnt && t_ms < at(s, s->cnt - 1)->t_ms + s->min_gap_ms)
 		return;
-	if (s->cnt && t_ms == at(s, s->cnt - 1)->t_ms) {
-		at(s, s->cnt - 1)->value = value;
+	/*
+	 * A sample less than half an interval after the last one (a final
+	 * report right after a periodic one) replaces it: two nearly equal
+	 * points would read as a flat newer half and hide a rise.
+	 */
+	if (s->cnt && t_ms < at(s, s->cnt - 1)->t_ms + (s->interval_ms + 1) / 2) {
+		*at(s, s->cnt - 1) = (struct sample){ .t_ms = t_ms, .value = value };
 		return;
 	}
 	while (s->cnt && (at(s, 0)->t_ms + s->window_ms < t_ms || s->cnt == s->cap)) {

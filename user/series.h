@@ -41,7 +41,8 @@ void series__free(struct series *s);
 /*
  * Add the value at t_ms (non-decreasing). Samples older than
  * t_ms - window_ms leave the window; a sample closer than the ring's
- * resolution to the previous one updates current and peak only.
+ * resolution to the previous one updates current and peak only, and one
+ * less than half an interval after it replaces it.
  */
 void series__add(struct series *s, uint64_t t_ms, double value);
 bool series__empty(const struct series *s);

@@ -151,6 +151,26 @@ Test(series, a_second_sample_at_the_same_time_replaces_the_first)
 	series__free(s);
 }
 
+Test(series, a_sample_within_half_an_interval_replaces_the_last_one)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+
+	series__add(s, 1000, 10);
+	series__add(s, 2000, 20);
+	series__add(s, 3000, 30);
+	series__add(s, 3001, 31);	/* a final sample right after a periodic one */
+	st = stats_of(s);
+	cr_assert_eq(st.n, 3);
+	cr_assert_eq(st.current, 31);
+	cr_assert_eq(st.span_ms, 2001);
+	cr_assert_gt(st.recent_slope_per_s, 9, "the newer half still rises: %f",
+		     st.recent_slope_per_s);
+	series__add(s, 3600, 36);	/* more than half an interval later: a new sample */
+	cr_assert_eq(stats_of(s).n, 4);
+	series__free(s);
+}
+
 Test(series, zero_window_or_interval_is_refused)
 {
 	errno = 0;
