@@ -132,7 +132,8 @@ $(BUILD)/tests/workloads/cxx_leak_%: tests/workloads/cxx_leak.cc | deps
 
 demo: $(BIN) $(WORKLOADS)
 	@echo "memvigil demo: tracing tests/workloads/demo_leak (leaks in leak_sessions) for its whole run"
-	$(BIN) --interval=0 -- $(BUILD)/tests/workloads/demo_leak
+	@echo "(a 4 s metrics window, as the demo runs 3 s; the default is 60 s)"
+	$(BIN) --interval=0 --window=4 -- $(BUILD)/tests/workloads/demo_leak
 
 test-unit: $(UNIT_BINS) $(UNIT_DATA)
 	$(Q)$(PYTHON) tests/run_unit.py $(BUILD) $(UNIT_BINS)
