@@ -116,14 +116,16 @@ static bool kernel_has_uprobe_multi(void)
 }
 
 /* Offsets of the allocating functions (want_free false) or of free (true). */
-static size_t collect_sites(const struct allocator *a, bool want_free, unsigned long *offsets)
+/* Sites in object obj: the entry-only free (want_free), or the rest (entry + return). */
+static size_t collect_sites(const struct allocator *a, size_t obj, bool want_free,
+			    unsigned long *offsets)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < a->func_cnt; i++) {
 		const struct alloc_func *f = &a->funcs[i];
 
-		if (f->alias_of || (f->kind == MV_KIND_FREE) != want_free)
+		if (f->alias_of || f->object != obj || f->leaf_free != want_free)
 			continue;
 		offsets[n++] = f->offset;
 	}
@@ -174,7 +176,7 @@ static void print_sites(const struct allocator *a)
 			continue;
 		fprintf(stderr, "floor:   %-15s probe at +%llu%s\n", allocator__kind_name(f->kind),
 			(unsigned long long)(f->offset - f->entry),
-			f->kind == MV_KIND_FREE ? "" : " and return");
+			f->leaf_free ? "" : " and return");
 	}
 }
 
@@ -184,7 +186,7 @@ static int attach_floor(struct floor_bpf *skel, struct links *ls, pid_t pid,
 {
 	unsigned long allocs[MV_ALLOCATOR_MAX_FUNCS], frees[MV_ALLOCATOR_MAX_FUNCS];
 	bool multi = kernel_has_uprobe_multi();
-	size_t n = collect_sites(a, false, allocs), nfree = collect_sites(a, true, frees);
+	size_t n, nfree, obj;
 	int ret;
 
 	if (multi) {
@@ -196,13 +198,19 @@ static int attach_floor(struct floor_bpf *skel, struct links *ls, pid_t pid,
 	ret = floor_bpf__load(skel);
 	if (ret)
 		return ret;
-	ret = attach_sites(ls, multi, skel->progs.floor_exit, pid, a->open_path, allocs, n, true);
-	if (!ret)
-		ret = attach_sites(ls, multi, skel->progs.floor_enter, pid, a->open_path,
-				   allocs, n, false);
-	if (!ret)
-		ret = attach_sites(ls, multi, skel->progs.floor_enter, pid, a->open_path,
-				   frees, nfree, false);
+	for (obj = 0; !ret && obj < a->object_cnt; obj++) {
+		const char *path = a->objects[obj].open_path;
+
+		n = collect_sites(a, obj, false, allocs);
+		nfree = collect_sites(a, obj, true, frees);
+		ret = attach_sites(ls, multi, skel->progs.floor_exit, pid, path, allocs, n, true);
+		if (!ret)
+			ret = attach_sites(ls, multi, skel->progs.floor_enter, pid, path,
+					   allocs, n, false);
+		if (!ret)
+			ret = attach_sites(ls, multi, skel->progs.floor_enter, pid, path,
+					   frees, nfree, false);
+	}
 	return ret;
 }
 
@@ -230,7 +238,7 @@ static int run(const struct floor_opts *o, struct allocator *a)
 	pid = launch_held(o->command);
 	if (pid < 0)
 		return 1;
-	ret = allocator__resolve(pid, a, o->at_entry, err, sizeof(err));
+	ret = allocator__resolve(pid, NULL, a, o->at_entry, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "floor: %s\n", err);
 		goto kill_child;
@@ -242,13 +250,13 @@ static int run(const struct floor_opts *o, struct allocator *a)
 	}
 	ret = attach_floor(skel, &ls, pid, a);
 	if (ret) {
-		fprintf(stderr, "floor: cannot load or attach the probes in %s: %s\n", a->path,
+		fprintf(stderr, "floor: cannot load or attach the probes in %s: %s\n", a->objects[0].path,
 			strerror(-ret));
 		goto kill_child;
 	}
 	if (o->verbose) {
 		fprintf(stderr, "floor: PID %d, %s sites in %s\n", pid,
-			o->at_entry ? "entry" : "memvigil", a->path);
+			o->at_entry ? "entry" : "memvigil", a->objects[0].path);
 		print_sites(a);
 	}
 	kill(pid, SIGCONT);
