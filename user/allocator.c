@@ -16,6 +16,7 @@
 #include "elf_file.h"
 #include "linkmap.h"
 #include "probe_site.h"
+#include "target.h"
 
 _Static_assert(MV_KIND_CNT <= 32, "struct proc keeps probed kinds in a 32-bit mask");
 _Static_assert(MV_KIND_CNT <= MV_COOKIE_KIND_MASK, "kinds must fit the cookie");
@@ -250,27 +251,6 @@ static bool rank_by_link_map(pid_t pid, const struct procmaps *pm, struct candid
 	return ok;
 }
 
-/* AT_BASE: where the kernel mapped the program interpreter, 0 if none. */
-static uint64_t read_interp_base(pid_t pid)
-{
-	char path[64];
-	Elf64_auxv_t aux;
-	uint64_t base = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	while (read(fd, &aux, sizeof(aux)) == sizeof(aux) && aux.a_type != AT_NULL) {
-		if (aux.a_type == AT_BASE) {
-			base = aux.a_un.a_val;
-			break;
-		}
-	}
-	close(fd);
-	return base;
-}
 
 /* Every file mapped executable, once, read for its allocator symbols. */
 static int collect_candidates(pid_t pid, const struct procmaps *pm, const char *override,
@@ -508,7 +488,8 @@ int allocator__resolve(pid_t pid, const char *override, struct allocator *a, boo
 		goto out;
 	}
 	cs->from_link_map = rank_by_link_map(pid, pm, cs);
-	allocator__order(cs->c, cs->n, read_interp_base(pid));
+	/* AT_BASE: where the kernel mapped the program interpreter, 0 if none */
+	allocator__order(cs->c, cs->n, target__auxv(pid, AT_BASE));
 	ret = allocator__choose(cs->c, cs->n, override != NULL, &ai, &xi);
 	if (ret) {
 		describe_failure(pid, ret, cs->c, cs->n, override, err, err_len);

@@ -135,11 +135,11 @@ int target__check_command(char *const argv[], char *err, size_t err_len)
 	return ret;
 }
 
-static uint64_t read_entry_point(pid_t pid)
+uint64_t target__auxv(pid_t pid, uint64_t type)
 {
 	char path[64];
 	Elf64_auxv_t aux;
-	uint64_t entry = 0;
+	uint64_t value = 0;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
@@ -147,13 +147,13 @@ static uint64_t read_entry_point(pid_t pid)
 	if (fd < 0)
 		return 0;
 	while (read(fd, &aux, sizeof(aux)) == sizeof(aux) && aux.a_type != AT_NULL) {
-		if (aux.a_type == AT_ENTRY) {
-			entry = aux.a_un.a_val;
+		if (aux.a_type == type) {
+			value = aux.a_un.a_val;
 			break;
 		}
 	}
 	close(fd);
-	return entry;
+	return value;
 }
 
 /* Wait for the next ptrace stop of pid, passing other signals on. */
@@ -199,7 +199,7 @@ static void child_exec(char *const argv[], int err_fd)
 static int run_to_entry(pid_t pid, const char *name, char *err, size_t err_len)
 {
 	struct user_regs_struct regs;
-	uint64_t entry = read_entry_point(pid);
+	uint64_t entry = target__auxv(pid, AT_ENTRY);
 	long orig;
 	int status, ret;
 

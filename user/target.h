@@ -9,6 +9,7 @@
 #define MV_TARGET_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -38,5 +39,8 @@ void target__kill_held(pid_t pid);
 
 /* comm of pid ("?" if unknown) into buf. */
 void target__comm(pid_t pid, char *buf, size_t len);
+
+/* The value of auxiliary vector entry type (AT_ENTRY, AT_BASE, ...) of pid, 0 if absent. */
+uint64_t target__auxv(pid_t pid, uint64_t type);
 
 #endif
