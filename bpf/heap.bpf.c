@@ -56,15 +56,13 @@ struct {
 	__type(value, __u8[MV_EVENT_MAX_BYTES]);
 } scratch SEC(".maps");
 
-static __always_inline struct inflight_call *inflight_get(__u32 tid)
+/* The current thread's call state, created zeroed at its first call. */
+static __always_inline struct inflight_call *inflight_get(void)
 {
-	struct inflight_call *call, zero = {};
+	struct inflight_call *call;
 
-	call = bpf_map_lookup_elem(&inflight, &tid);
-	if (call)
-		return call;
-	bpf_map_update_elem(&inflight, &tid, &zero, BPF_NOEXIST);
-	call = bpf_map_lookup_elem(&inflight, &tid);
+	call = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!call)
 		count_loss(MV_LOSS_INFLIGHT);
 	return call;
@@ -107,7 +105,7 @@ static __always_inline bool sample_take(struct inflight_call *call, __u64 size)
 }
 
 static __always_inline bool block_forget(__u32 pid, __u64 addr);
-static __always_inline void emit_free(__u32 pid, __u32 tid, __u64 addr, __u32 kind);
+static __always_inline void emit_free(__u32 pid, __u64 addr);
 
 /*
  * Entry of a free wrapper (operator delete, sdallocx, ...): the outermost
@@ -122,7 +120,7 @@ static __always_inline bool free_wrapper_enter(struct inflight_call *call, __u32
 	if (call->depth++)
 		return true;
 	if (ptr && block_forget(id >> 32, ptr))
-		emit_free(id >> 32, (__u32)id, ptr, kind);
+		emit_free(id >> 32, ptr);
 	call->kind = kind;
 	call->layout = MV_ARGS_FREE;
 	call->size = 0;
@@ -139,8 +137,7 @@ static __always_inline bool free_wrapper_enter(struct inflight_call *call, __u32
 static __always_inline bool call_enter(__u32 kind, __u32 layout, __u64 size, __u64 old_addr,
 				       __u64 memptr, bool session)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight_call *call = inflight_get(tid);
+	struct inflight_call *call = inflight_get();
 	bool sampled = true;
 
 	if (!call)
@@ -213,32 +210,34 @@ static __always_inline bool block_remember(__u32 pid, __u64 addr)
 	return false;
 }
 
-/* Whether the free of addr is reported: always when exact, else if it was sampled. */
+/*
+ * Whether the free of addr is reported: always when exact, else if it was
+ * sampled. Most frees are of unsampled blocks: the lock-free lookup turns
+ * them away before a delete would take the bucket lock.
+ */
 static __always_inline bool block_forget(__u32 pid, __u64 addr)
 {
 	struct block_key key = { .pid = pid, .addr = addr };
 
 	if (!sample_bytes)
 		return true;
+	if (!bpf_map_lookup_elem(&sampled_live, &key))
+		return false;
 	return bpf_map_delete_elem(&sampled_live, &key) == 0;
 }
 
-static __always_inline void emit_free(__u32 pid, __u32 tid, __u64 addr, __u32 kind)
+static __always_inline void emit_free(__u32 pid, __u64 addr)
 {
-	struct mv_event *e;
+	struct mv_free_event *e;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_loss(MV_LOSS_RINGBUF);
 		return;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
 	e->type = MV_EV_FREE;
 	e->pid = pid;
-	e->tid = tid;
-	e->kind = kind;
 	e->addr = addr;
-	e->ts_ns = bpf_ktime_get_ns();
 	bpf_ringbuf_submit(e, ringbuf_wakeup_flags());
 }
 
@@ -247,18 +246,17 @@ static __always_inline void emit_free(__u32 pid, __u32 tid, __u64 addr, __u32 ki
 SEC("uprobe")
 int BPF_UPROBE(free_enter, void *ptr)
 {
-	__u32 kind = bpf_get_attach_cookie(ctx) & MV_COOKIE_KIND_MASK;
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
 	struct inflight_call *call;
+	__u64 id;
 
 	if (!ptr)
 		return 0;
-	call = bpf_map_lookup_elem(&inflight, &tid);
+	call = inflight_lookup();
 	if (call && call->depth)
 		return 0;	/* inside realloc(p, 0) or a free wrapper: reported there */
+	id = bpf_get_current_pid_tgid();
 	if (block_forget(id >> 32, (__u64)ptr))
-		emit_free(id >> 32, tid, (__u64)ptr, kind);
+		emit_free(id >> 32, (__u64)ptr);
 	return 0;
 }
 
@@ -314,7 +312,7 @@ static __always_inline void report_alloc(void *ctx, __u32 pid, __u32 tid,
 		return;
 	}
 	if (old_known)
-		emit_free(pid, tid, call->old_addr, call->kind);
+		emit_free(pid, call->old_addr);
 }
 
 /* Return of an allocating call: its result becomes one record. */
@@ -325,7 +323,7 @@ static __always_inline int call_exit(void *ctx, __u64 ret)
 	struct inflight_call *call;
 	__u64 addr = ret;
 
-	call = bpf_map_lookup_elem(&inflight, &tid);
+	call = inflight_lookup();
 	if (!call || call->depth == 0)
 		return 0;	/* return of a call entered before attach */
 	if (--call->depth)
@@ -343,7 +341,7 @@ static __always_inline int call_exit(void *ctx, __u64 ret)
 		if (call->old_addr && !addr) {
 			/* reallocf frees its block when it fails (and on size 0) */
 			if (block_forget(pid, call->old_addr))
-				emit_free(pid, tid, call->old_addr, call->kind);
+				emit_free(pid, call->old_addr);
 			return 0;
 		}
 		break;
@@ -353,7 +351,7 @@ static __always_inline int call_exit(void *ctx, __u64 ret)
 			/* glibc's realloc(p, 0) frees p and returns NULL; others
 			 * return a new block, reported below as replacing p */
 			if (block_forget(pid, call->old_addr))
-				emit_free(pid, tid, call->old_addr, call->kind);
+				emit_free(pid, call->old_addr);
 			return 0;
 		}
 		break;

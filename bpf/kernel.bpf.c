@@ -266,7 +266,7 @@ int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long nr)
 	c.args[2] = regs->dx;
 	c.args[3] = regs->r10;
 	c.args[4] = regs->r8;
-	call = bpf_map_lookup_elem(&inflight, &tid);
+	call = inflight_lookup();
 	c.in_allocator = call && call->depth;
 	if (bpf_map_update_elem(&sys_calls, &tid, &c, BPF_ANY))
 		count_loss(MV_LOSS_SYSCALL);

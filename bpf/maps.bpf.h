@@ -40,7 +40,9 @@ MV_SHARED_MAP struct {
 /*
  * Arguments of the outermost allocator call a thread is in (heap.bpf.c);
  * kernel.bpf.c reads depth to tell the allocator's own mmaps from the
- * program's.
+ * program's. Kept in task-local storage: found through the thread's own
+ * task_struct instead of a hash of its tid, created at the thread's first
+ * allocator call and freed by the kernel when the thread exits.
  */
 struct inflight_call {
 	__u64 size;
@@ -54,11 +56,17 @@ struct inflight_call {
 };
 
 MV_SHARED_MAP struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MV_MAX_INFLIGHT_THREADS);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct inflight_call);
 } inflight SEC(".maps");
+
+/* The current thread's call state, NULL when it has none yet. */
+static __always_inline struct inflight_call *inflight_lookup(void)
+{
+	return bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+}
 
 static __always_inline void count_loss(__u32 reason)
 {

@@ -78,6 +78,19 @@ static int handle_oom(struct consumer *c, const void *data, size_t size)
 	return 0;
 }
 
+static int handle_free(struct consumer *c, const void *data, size_t size)
+{
+	struct mv_free_event f;
+
+	if (size < sizeof(f)) {
+		c->malformed++;
+		return 0;
+	}
+	memcpy(&f, data, sizeof(f));
+	model__free_block(c->model, f.pid, f.addr);
+	return 0;
+}
+
 int consumer__handle(void *ctx, void *data, size_t size)
 {
 	struct consumer *c = ctx;
@@ -100,6 +113,9 @@ int consumer__handle(void *ctx, void *data, size_t size)
 	case MV_EV_OOM_KILL:
 		ret = handle_oom(c, data, size);
 		goto out;
+	case MV_EV_FREE:
+		ret = handle_free(c, data, size);
+		goto out;
 	default:
 		break;
 	}
@@ -111,9 +127,6 @@ int consumer__handle(void *ctx, void *data, size_t size)
 	switch (e.type) {
 	case MV_EV_ALLOC:
 		ret = handle_alloc(c, data, size);
-		break;
-	case MV_EV_FREE:
-		model__free_block(c->model, e.pid, e.addr);
 		break;
 	case MV_EV_EXEC:
 		model__exec(c->model, e.pid);

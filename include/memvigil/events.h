@@ -23,7 +23,7 @@
  */
 #define MV_RINGBUF_WAKEUP_BYTES (MV_RINGBUF_BYTES / 16)
 
-/* Threads that can be inside an allocator call at once, system-wide. */
+/* Threads that can be inside a traced syscall or reclaim at once, system-wide. */
 #define MV_MAX_INFLIGHT_THREADS 16384
 
 /* Processes that can be traced at once. */
@@ -31,7 +31,7 @@
 
 enum mv_event_type {
 	MV_EV_ALLOC = 1,	/* an allocation; with old_addr != 0 also frees old_addr */
-	MV_EV_FREE = 2,		/* addr was freed */
+	MV_EV_FREE = 2,		/* addr was freed; the record is struct mv_free_event */
 	MV_EV_EXEC = 3,		/* pid replaced its image; struct mv_exec_image follows */
 	MV_EV_EXIT = 4,		/* pid's last thread exited; exit_code as in wait(2) */
 	MV_EV_FORK = 5,		/* traced addr (a pid) forked the new process pid; pid is
@@ -95,7 +95,7 @@ enum mv_arg_layout {
 enum mv_loss_reason {
 	MV_LOSS_RINGBUF = 0,	/* ring buffer full */
 	MV_LOSS_STACK,		/* user stack cut at MV_MAX_STACK_DEPTH (event kept) */
-	MV_LOSS_INFLIGHT,	/* per-thread call state map full */
+	MV_LOSS_INFLIGHT,	/* a thread's call state could not be created (no memory) */
 	MV_LOSS_KSTATS,		/* per-process kernel counter map full (faults, reclaim) */
 	MV_LOSS_SYSCALL,	/* per-thread syscall state map full (an mmap-family call missed) */
 	MV_LOSS_SAMPLED_FULL,	/* sampled mode: table of live sampled blocks full, sample dropped */
@@ -118,6 +118,16 @@ struct mv_event {
 	__u64 addr;		/* block allocated or freed; FORK: the parent's pid */
 	__u64 size;		/* ALLOC: bytes requested */
 	__u64 old_addr;		/* ALLOC by realloc: block it replaced, else 0 */
+};
+
+/*
+ * MV_EV_FREE (16 bytes): the most frequent record, so it carries only what
+ * the live set needs to drop a block. Frees are not timed.
+ */
+struct mv_free_event {
+	__u32 type;		/* MV_EV_FREE; always first */
+	__u32 pid;
+	__u64 addr;
 };
 
 /* Longest executable path an MV_EV_EXEC record carries (with its NUL). */

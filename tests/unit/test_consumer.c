@@ -78,11 +78,26 @@ Test(consumer, free_record_removes_the_block)
 {
 	struct consumer c = make();
 	struct rec r = { .e = { .type = MV_EV_ALLOC, .pid = 1, .addr = 0x10, .size = 5 } };
-	struct mv_event f = { .type = MV_EV_FREE, .pid = 1, .addr = 0x10 };
+	struct mv_free_event f = { .type = MV_EV_FREE, .pid = 1, .addr = 0x10 };
 
 	consumer__handle(&c, &r, sizeof(r.e));
 	consumer__handle(&c, &f, sizeof(f));
+	cr_assert_eq(sizeof(f), 16);
 	cr_assert_eq(model__find(c.model, 1)->heap.outstanding_allocs, 0);
 	cr_assert_eq(model__find(c.model, 1)->heap.total_frees, 1);
+	cr_assert_eq(c.malformed, 0);
+	model__free(c.model);
+}
+
+Test(consumer, short_free_record_is_counted_as_malformed)
+{
+	struct consumer c = make();
+	struct rec r = { .e = { .type = MV_EV_ALLOC, .pid = 1, .addr = 0x10, .size = 5 } };
+	struct mv_free_event f = { .type = MV_EV_FREE, .pid = 1, .addr = 0x10 };
+
+	consumer__handle(&c, &r, sizeof(r.e));
+	consumer__handle(&c, &f, sizeof(f) - 1);
+	cr_assert_eq(c.malformed, 1);
+	cr_assert_eq(model__find(c.model, 1)->heap.outstanding_allocs, 1);
 	model__free(c.model);
 }
