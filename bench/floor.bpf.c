@@ -19,3 +19,10 @@ int floor_exit(void *ctx)
 {
 	return 0;
 }
+
+/* Entry of a uprobe session that never wants its return probe. */
+SEC("uprobe")
+int floor_session(void *ctx)
+{
+	return 1;
+}

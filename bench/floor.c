@@ -4,6 +4,9 @@
  * functions) at the allocator functions memvigil probes, only in that process,
  * either at every function's entry or at memvigil's chosen sites. Its cost is
  * the floor any tracer probing those sites pays before doing any work.
+ * With --sites=session the allocating functions get an empty uprobe session
+ * whose entry tells the kernel to skip the return (kernel >= 6.13): the floor
+ * of memvigil's sampled mode, where unsampled calls take no return probe.
  *
  * The command must stop itself at the start of main when BENCH_HOLD=1 is in
  * its environment (the bench workloads do), so libc is mapped when we attach.
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/btf.h>
@@ -25,17 +29,23 @@
 
 #define EX_USAGE 64
 #define MAX_LINKS 4
+/* enum bpf_attach_type's BPF_TRACE_UPROBE_SESSION (kernel >= 6.13; newer than libbpf 1.4) */
+#define FLOOR_TRACE_UPROBE_SESSION 57
+
+enum floor_sites { SITES_ENTRY, SITES_MEMVIGIL, SITES_SESSION };
 
 struct floor_opts {
-	bool at_entry;
+	enum floor_sites sites;
 	bool verbose;
 	char **command;
 };
 
 static const char usage_text[] =
-	"usage: floor [-v] --sites=entry|memvigil -- COMMAND [ARG...]\n"
+	"usage: floor [-v] --sites=entry|memvigil|session -- COMMAND [ARG...]\n"
 	"  --sites=entry     empty probes at every allocator function's entry\n"
 	"  --sites=memvigil  empty probes at the sites memvigil chooses\n"
+	"  --sites=session   memvigil's sites, the allocating functions as uprobe\n"
+	"                    sessions that skip their return (kernel >= 6.13)\n"
 	"  -v, --verbose     print the probe sites on stderr\n";
 
 static int parse_opts(int argc, char **argv, struct floor_opts *o)
@@ -52,11 +62,16 @@ static int parse_opts(int argc, char **argv, struct floor_opts *o)
 	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (strcmp(optarg, "entry") && strcmp(optarg, "memvigil")) {
-				fprintf(stderr, "floor: --sites must be entry or memvigil\n");
+			if (!strcmp(optarg, "entry")) {
+				o->sites = SITES_ENTRY;
+			} else if (!strcmp(optarg, "memvigil")) {
+				o->sites = SITES_MEMVIGIL;
+			} else if (!strcmp(optarg, "session")) {
+				o->sites = SITES_SESSION;
+			} else {
+				fprintf(stderr, "floor: --sites must be entry, memvigil or session\n");
 				return -EINVAL;
 			}
-			o->at_entry = !strcmp(optarg, "entry");
 			have_sites = true;
 			break;
 		case 'v':
@@ -135,6 +150,8 @@ static size_t collect_sites(const struct allocator *a, size_t obj, bool want_fre
 struct links {
 	struct bpf_link *l[MAX_LINKS + 2 * MV_ALLOCATOR_MAX_FUNCS];
 	size_t cnt;
+	int fds[MV_ALLOCATOR_MAX_OBJECTS];	/* session links */
+	size_t fd_cnt;
 };
 
 static int attach_sites(struct links *ls, bool multi, struct bpf_program *prog, pid_t pid,
@@ -165,6 +182,29 @@ static int attach_sites(struct links *ls, bool multi, struct bpf_program *prog, 
 	return 0;
 }
 
+/* The allocating functions as one uprobe session link, through the raw bpf() call. */
+static int attach_session(struct links *ls, struct bpf_program *prog, pid_t pid,
+			  const char *path, const unsigned long *offsets, size_t n)
+{
+	union bpf_attr attr;
+	int fd;
+
+	if (!n)
+		return 0;
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = bpf_program__fd(prog);
+	attr.link_create.attach_type = FLOOR_TRACE_UPROBE_SESSION;
+	attr.link_create.uprobe_multi.path = (__u64)(unsigned long)path;
+	attr.link_create.uprobe_multi.offsets = (__u64)(unsigned long)offsets;
+	attr.link_create.uprobe_multi.cnt = n;
+	attr.link_create.uprobe_multi.pid = pid;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	if (fd < 0)
+		return -errno;
+	ls->fds[ls->fd_cnt++] = fd;
+	return 0;
+}
+
 static void print_sites(const struct allocator *a)
 {
 	size_t i;
@@ -182,7 +222,7 @@ static void print_sites(const struct allocator *a)
 
 /* Load the empty programs and attach them in pid: returns first, then entries. */
 static int attach_floor(struct floor_bpf *skel, struct links *ls, pid_t pid,
-			const struct allocator *a)
+			const struct allocator *a, bool session)
 {
 	unsigned long allocs[MV_ALLOCATOR_MAX_FUNCS], frees[MV_ALLOCATOR_MAX_FUNCS];
 	bool multi = kernel_has_uprobe_multi();
@@ -195,6 +235,13 @@ static int attach_floor(struct floor_bpf *skel, struct links *ls, pid_t pid,
 		bpf_program__set_expected_attach_type(skel->progs.floor_exit,
 						      BPF_TRACE_UPROBE_MULTI);
 	}
+	if (session && !multi)
+		return -EOPNOTSUPP;
+	if (session)
+		bpf_program__set_expected_attach_type(skel->progs.floor_session,
+						      FLOOR_TRACE_UPROBE_SESSION);
+	else
+		bpf_program__set_autoload(skel->progs.floor_session, false);
 	ret = floor_bpf__load(skel);
 	if (ret)
 		return ret;
@@ -203,6 +250,13 @@ static int attach_floor(struct floor_bpf *skel, struct links *ls, pid_t pid,
 
 		n = collect_sites(a, obj, false, allocs);
 		nfree = collect_sites(a, obj, true, frees);
+		if (session) {
+			ret = attach_session(ls, skel->progs.floor_session, pid, path, allocs, n);
+			if (!ret)
+				ret = attach_sites(ls, multi, skel->progs.floor_enter, pid, path,
+						   frees, nfree, false);
+			continue;
+		}
 		ret = attach_sites(ls, multi, skel->progs.floor_exit, pid, path, allocs, n, true);
 		if (!ret)
 			ret = attach_sites(ls, multi, skel->progs.floor_enter, pid, path,
@@ -238,7 +292,7 @@ static int run(const struct floor_opts *o, struct allocator *a)
 	pid = launch_held(o->command);
 	if (pid < 0)
 		return 1;
-	ret = allocator__resolve(pid, NULL, a, o->at_entry, err, sizeof(err));
+	ret = allocator__resolve(pid, NULL, a, o->sites == SITES_ENTRY, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "floor: %s\n", err);
 		goto kill_child;
@@ -248,7 +302,7 @@ static int run(const struct floor_opts *o, struct allocator *a)
 		fprintf(stderr, "floor: cannot open the BPF object: %s\n", strerror(errno));
 		goto kill_child;
 	}
-	ret = attach_floor(skel, &ls, pid, a);
+	ret = attach_floor(skel, &ls, pid, a, o->sites == SITES_SESSION);
 	if (ret) {
 		fprintf(stderr, "floor: cannot load or attach the probes in %s: %s\n", a->objects[0].path,
 			strerror(-ret));
@@ -256,7 +310,8 @@ static int run(const struct floor_opts *o, struct allocator *a)
 	}
 	if (o->verbose) {
 		fprintf(stderr, "floor: PID %d, %s sites in %s\n", pid,
-			o->at_entry ? "entry" : "memvigil", a->objects[0].path);
+			o->sites == SITES_ENTRY ? "entry" :
+			o->sites == SITES_SESSION ? "session" : "memvigil", a->objects[0].path);
 		print_sites(a);
 	}
 	kill(pid, SIGCONT);
@@ -269,6 +324,8 @@ kill_child:
 detach:
 	for (i = ls.cnt; i > 0; i--)
 		bpf_link__destroy(ls.l[i - 1]);
+	for (i = 0; i < ls.fd_cnt; i++)
+		close(ls.fds[i]);
 	floor_bpf__destroy(skel);
 	return status;
 }
