@@ -272,7 +272,7 @@ static __always_inline int emit_alloc(void *ctx, __u32 pid, __u32 tid,
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return -1;
-	depth = ustack_walk(ctx, (__u64 *)(e + 1), &truncated);
+	depth = ustack_walk(ctx, (__u64 *)(e + 1), stack_depth, &truncated);
 	if (truncated)
 		count_loss(MV_LOSS_STACK);
 	e->type = MV_EV_ALLOC;

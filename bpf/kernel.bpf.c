@@ -289,12 +289,16 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 us
 {
 	__u64 *frames = (__u64 *)(e + 1), ret_addr = 0;
 	__u64 bytes = sizeof(*e);
+	__u32 room = stack_depth;
 	long n = 0;
 
 	e->stack_depth = 0;
+	if (room < 2)
+		room = 2;
+	if (room > MV_MAX_STACK_DEPTH)
+		room = MV_MAX_STACK_DEPTH;
 	if (with_stack) {
-		n = bpf_get_stack(ctx, frames + 1, (MV_MAX_STACK_DEPTH - 1) * sizeof(__u64),
-				  BPF_F_USER_STACK);
+		n = bpf_get_stack(ctx, frames + 1, (room - 1) * sizeof(__u64), BPF_F_USER_STACK);
 		if (n < (long)sizeof(__u64)) {
 			count_loss(MV_LOSS_STACK);
 			n = 0;

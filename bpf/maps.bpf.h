@@ -15,6 +15,13 @@
 #define MV_SHARED_MAP extern
 #endif
 
+/* Frames captured per stack (1..MV_MAX_STACK_DEPTH), set by user space before load. */
+#ifdef MV_DEFINE_SHARED_MAPS
+const volatile __u32 stack_depth = MV_DEFAULT_STACK_DEPTH;
+#else
+extern const volatile __u32 stack_depth;
+#endif
+
 /* Records to user space (struct mv_event, variable length). */
 MV_SHARED_MAP struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -20,11 +20,13 @@ struct ustack_frame {
 };
 
 /*
- * Fill frames[] innermost first, starting at the probed instruction pointer
- * (at a return probe: the allocator's caller). Returns the number of frames,
- * at least 1. *truncated is set when the chain went on past the last slot.
+ * Fill frames[] (MV_MAX_STACK_DEPTH slots) innermost first, starting at the
+ * probed instruction pointer (at a return probe: the allocator's caller),
+ * with at most max_depth frames. Returns the number of frames, at least 1.
+ * *truncated is set when the chain went on past the last frame taken.
  */
-static __always_inline __u32 ustack_walk(struct pt_regs *regs, __u64 *frames, bool *truncated)
+static __always_inline __u32 ustack_walk(struct pt_regs *regs, __u64 *frames, __u32 max_depth,
+					 bool *truncated)
 {
 	struct ustack_frame f;
 	__u64 fp = PT_REGS_FP(regs);
@@ -33,7 +35,13 @@ static __always_inline __u32 ustack_walk(struct pt_regs *regs, __u64 *frames, bo
 	*truncated = false;
 	frames[0] = PT_REGS_IP(regs);
 	for (i = 1; i < MV_MAX_STACK_DEPTH; i++) {
-		if (!fp || (fp & 7) || bpf_probe_read_user(&f, sizeof(f), (void *)fp) || !f.ret)
+		if (!fp || (fp & 7))
+			return i;
+		if (i >= max_depth) {
+			*truncated = true;
+			return i;
+		}
+		if (bpf_probe_read_user(&f, sizeof(f), (void *)fp) || !f.ret)
 			return i;
 		frames[i] = f.ret;
 		if (f.next_fp <= fp)

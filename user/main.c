@@ -400,8 +400,8 @@ static void sample_kernel(struct session *s)
 static void on_oom(void *ctx, const struct oom_kill *k)
 {
 	struct session *s = ctx;
-	struct text_report_opts o = { .now_ms = now_ms(s), .resolve = resolve_symbol,
-				      .resolve_ctx = s->sym };
+	struct text_report_opts o = { .now_ms = now_ms(s), .frames = s->opts.frames,
+				      .resolve = resolve_symbol, .resolve_ctx = s->sym };
 
 	report_text__oom(stdout_is_data(s) ? stderr : stdout, s->model, k, &o);
 	monitor__oom(s->mon, s->model, k, now_ms(s));
@@ -414,6 +414,7 @@ static void print_report(struct session *s, bool final)
 		.now_ms = now_ms(s),
 		.min_age_ms = s->opts.min_age_s * 1000,
 		.top = s->opts.top,
+		.frames = s->opts.frames,
 		.final = final,
 		.resolve = resolve_symbol,
 		.resolve_ctx = s->sym,
@@ -526,6 +527,8 @@ static int write_json(struct session *s)
 		.interval_s = s->opts.interval_s,
 		.duration_opt_s = s->opts.duration_s,
 		.top = s->opts.top,
+		.stack_depth = s->opts.stack_depth,
+		.frames = s->opts.frames,
 		.min_age_s = s->opts.min_age_s,
 		.now_ms = now_ms(s),
 		.malformed = s->consumer.malformed,
@@ -617,6 +620,7 @@ static int trace(struct session *s)
 		.sample_bytes = s->opts.sample_bytes,
 		.sample_max_live = s->opts.sample_max_live,
 		.no_sessions = sessions_disabled(),
+		.stack_depth = s->opts.stack_depth,
 	};
 	int ret;
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "memvigil/events.h"
 #include "memvigil/sampling.h"
 #include "options.h"
 
@@ -24,6 +25,8 @@
 #define OPT_ON_ALERT 0x109
 #define OPT_JSONL 0x10a
 #define OPT_MODE 0x10b
+#define OPT_STACK_DEPTH 0x10c
+#define OPT_FRAMES 0x10d
 
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -83,6 +86,11 @@ static const struct argp_option option_defs[] = {
 	  "('-' for stdout)", 0 },
 	{ "mode", OPT_MODE, "MODE", 0,
 	  "preset defaults: production, standard (the default) or debug", 0 },
+	{ "stack-depth", OPT_STACK_DEPTH, "N", 0,
+	  "frames recorded per allocation and mapping stack, 1 to 128 (default 64; debug: "
+	  "128); deeper stacks are cut and counted", 0 },
+	{ "frames", OPT_FRAMES, "N", 0,
+	  "frames printed per stack in text reports (default 12; debug: 0 = all)", 0 },
 	{ 0 },
 };
 
@@ -104,6 +112,8 @@ struct preset {
 	unsigned int top;
 	int verbose;
 	uint64_t sample_bytes;
+	unsigned int stack_depth;
+	unsigned int frames;		/* 0 = all */
 };
 
 static const char *const mode_names[] = {
@@ -113,10 +123,13 @@ static const char *const mode_names[] = {
 };
 
 static const struct preset presets[] = {
-	[MV_MODE_STANDARD] = { .interval_s = 5, .window_s = 60, .top = 10 },
+	[MV_MODE_STANDARD] = { .interval_s = 5, .window_s = 60, .top = 10,
+			       .stack_depth = MV_DEFAULT_STACK_DEPTH, .frames = 12 },
 	[MV_MODE_PRODUCTION] = { .interval_s = 10, .window_s = 300, .top = 5,
-				 .sample_bytes = 512 << 10 },
-	[MV_MODE_DEBUG] = { .interval_s = 1, .window_s = 60, .top = 50, .verbose = 1 },
+				 .sample_bytes = 512 << 10, .stack_depth = MV_DEFAULT_STACK_DEPTH,
+				 .frames = 12 },
+	[MV_MODE_DEBUG] = { .interval_s = 1, .window_s = 60, .top = 50, .verbose = 1,
+			    .stack_depth = MV_MAX_STACK_DEPTH, .frames = 0 },
 };
 
 const char *options__mode_name(enum mv_mode mode)
@@ -368,6 +381,17 @@ static int apply(struct parse_state *ps, int key, char *arg)
 		break;
 	case OPT_MODE:
 		return parse_mode(ps, arg);
+	case OPT_STACK_DEPTH:
+		if (parse_uint(arg, MV_MAX_STACK_DEPTH, &v) || v == 0)
+			return bad_value(ps, "--stack-depth", arg, "expected frames from 1 to 128");
+		o->stack_depth = v;
+		break;
+	case OPT_FRAMES:
+		if (parse_uint(arg, MV_MAX_STACK_DEPTH, &v))
+			return bad_value(ps, "--frames", arg,
+					 "expected frames from 0 (all) to 128");
+		o->frames = v;
+		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -442,6 +466,10 @@ static void apply_preset(struct parse_state *ps)
 		o->verbose = p->verbose;
 	if (!given(ps, OPT_SAMPLE_BYTES))
 		o->sample_bytes = p->sample_bytes;
+	if (!given(ps, OPT_STACK_DEPTH))
+		o->stack_depth = p->stack_depth;
+	if (!given(ps, OPT_FRAMES))
+		o->frames = p->frames;
 }
 
 static int validate(struct parse_state *ps)

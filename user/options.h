@@ -41,6 +41,8 @@ struct options {
 	const char *on_alert;	/* --on-alert command line, NULL if none */
 	const char *jsonl_path;	/* --jsonl, NULL if none, "-" = stdout */
 	enum mv_mode mode;	/* --mode */
+	unsigned int stack_depth;	/* --stack-depth: frames recorded per stack */
+	unsigned int frames;	/* --frames: frames per stack in text reports, 0 = all */
 };
 
 /*

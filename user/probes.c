@@ -210,6 +210,7 @@ static int configure_sampling(struct probes *pr, const struct probes_opts *o)
 	struct memvigil_bpf *skel = pr->skel;
 
 	skel->rodata->sample_bytes = o->sample_bytes;
+	skel->rodata->stack_depth = o->stack_depth ? o->stack_depth : MV_DEFAULT_STACK_DEPTH;
 	sampling__fill_log2_table((uint32_t *)skel->rodata->log2_tab);
 	pr->session = pr->multi && o->sample_bytes && !o->no_sessions && kernel_has_uprobe_session();
 	if (pr->session)

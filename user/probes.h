@@ -23,6 +23,7 @@ struct probes_opts {
 	uint64_t sample_bytes;		/* sampling period in bytes, 0 = exact */
 	uint32_t sample_max_live;	/* sampled blocks the kernel tracks at once */
 	bool no_sessions;		/* never use uprobe sessions (tests the fallback) */
+	uint32_t stack_depth;		/* frames per stack, 0 = MV_DEFAULT_STACK_DEPTH */
 };
 
 /*

@@ -29,6 +29,8 @@ struct json_report_info {
 	double interval_s;
 	double duration_opt_s;		/* 0 = none */
 	unsigned int top;
+	unsigned int stack_depth;	/* --stack-depth */
+	unsigned int frames;		/* --frames, 0 = all */
 	double min_age_s;
 	uint32_t now_ms;
 	uint64_t lost[MV_LOSS_CNT];

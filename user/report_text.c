@@ -6,8 +6,6 @@
 #include "report.h"
 #include "report_text.h"
 
-#define MAX_FRAMES_SHOWN 12
-
 static const char *basename_of(const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;
@@ -20,14 +18,15 @@ void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t s
 {
 	const uint64_t *frames;
 	struct mv_symbol sym;
-	uint32_t depth = 0, i;
+	uint32_t depth = 0, shown, i;
 
 	frames = stacks__frames(m->stacks, stack_id, &depth);
 	if (!frames || !depth) {
 		fprintf(out, "        [no user stack]\n");
 		return;
 	}
-	for (i = 0; i < depth && i < MAX_FRAMES_SHOWN; i++) {
+	shown = o->frames && o->frames < depth ? o->frames : depth;
+	for (i = 0; i < shown; i++) {
 		memset(&sym, 0, sizeof(sym));
 		if (o->resolve)
 			o->resolve(o->resolve_ctx, pid, frames[i], &sym);
@@ -40,8 +39,8 @@ void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t s
 		else
 			fprintf(out, "        0x%llx\n", (unsigned long long)frames[i]);
 	}
-	if (depth > MAX_FRAMES_SHOWN)
-		fprintf(out, "        ... %u more frames\n", depth - MAX_FRAMES_SHOWN);
+	if (depth > shown)
+		fprintf(out, "        ... %u more frames\n", depth - shown);
 }
 
 static unsigned long long est(double v)

@@ -19,6 +19,7 @@ struct text_report_opts {
 	uint32_t elapsed_ms;		/* since the previous report (for rates) */
 	uint32_t min_age_ms;
 	unsigned int top;
+	unsigned int frames;		/* frames printed per stack (--frames), 0 = all */
 	uint64_t lost_events;
 	bool final;
 	resolve_fn resolve;

@@ -11,8 +11,12 @@
 #include <linux/types.h>
 #endif
 
-/* Deepest user stack captured per allocation, in frames. */
-#define MV_MAX_STACK_DEPTH 64
+/*
+ * Deepest user stack a record can carry, in frames; --stack-depth chooses
+ * how many are captured (MV_DEFAULT_STACK_DEPTH unless given).
+ */
+#define MV_MAX_STACK_DEPTH 128
+#define MV_DEFAULT_STACK_DEPTH 64
 
 /* Default ring buffer size in bytes (a power of two, multiple of the page size). */
 #define MV_RINGBUF_BYTES (16u << 20)
@@ -94,7 +98,7 @@ enum mv_arg_layout {
 /* Why an event could be lost; indexes the BPF counter map. */
 enum mv_loss_reason {
 	MV_LOSS_RINGBUF = 0,	/* ring buffer full */
-	MV_LOSS_STACK,		/* user stack cut at MV_MAX_STACK_DEPTH (event kept) */
+	MV_LOSS_STACK,		/* user stack cut at --stack-depth frames (event kept) */
 	MV_LOSS_INFLIGHT,	/* a thread's call state could not be created (no memory) */
 	MV_LOSS_KSTATS,		/* per-process kernel counter map full (faults, reclaim) */
 	MV_LOSS_SYSCALL,	/* per-thread syscall state map full (an mmap-family call missed) */

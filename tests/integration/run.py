@@ -631,11 +631,7 @@ def test_stack_deeper_than_64_frames_is_cut_and_counted(ctx):
     truth, _, _ = parse_truth(p.out())
     (proc,) = select_procs(report, exe_name="deep_stack")
     check_truth(report, [proc], truth)
-    depth = {}
-    for s in proc["stacks"]:
-        frames = s.get("frames") or []
-        if frames and frames[0].get("symbol") in ("leak_deep", "leak_shallow"):
-            depth[frames[0]["symbol"]] = [f.get("symbol") for f in frames]
+    depth = deep_stack_symbols(report)
     check(len(depth["leak_deep"]) == 64 and set(depth["leak_deep"][1:]) == {"descend"},
           f"deep stack has {len(depth['leak_deep'])} frames, expected 64 "
           f"(leak_deep then descend only): {depth['leak_deep'][:4]}...{depth['leak_deep'][-2:]}")
@@ -644,6 +640,58 @@ def test_stack_deeper_than_64_frames_is_cut_and_counted(ctx):
     check(report["health"]["stack_errors"] == 1,
           f"stack_errors {report['health']['stack_errors']}, expected 1 (the deep leak); "
           f"{health(report)}")
+
+
+def deep_stack_symbols(report):
+    """The symbols of the deep_stack workload's two leaking stacks, keyed by the first."""
+    (proc,) = select_procs(report, exe_name="deep_stack")
+    depth = {}
+    for s in proc["stacks"]:
+        frames = s.get("frames") or []
+        if frames and frames[0].get("symbol") in ("leak_deep", "leak_shallow"):
+            depth[frames[0]["symbol"]] = [f.get("symbol") for f in frames]
+    return depth
+
+
+def test_debug_mode_records_and_prints_the_whole_deep_stack(ctx):
+    # deep_stack recurses 101 times (descend(100) .. descend(0)) before leaking.
+    json_path = ctx.path("deep-debug.json")
+    p, rc = run_to_end(ctx, ["--mode=debug", "-i", "0", "--json", json_path, "--",
+                             workload("deep_stack")])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = load_report(json_path)
+    check(report["options"]["stack_depth"] == 128 and report["options"]["frames"] == 0,
+          f"debug options {report['options']}")
+    deep = deep_stack_symbols(report)["leak_deep"]
+    check(deep[0] == "leak_deep" and deep.count("descend") == 101 and
+          deep[102] == "main", f"debug stack has {len(deep)} frames: {deep[:3]}...{deep[-3:]}")
+    check(report["health"]["stack_errors"] == 0,
+          f"stack_errors {report['health']['stack_errors']} with room for the whole stack")
+    text = p.out()
+    check(len(re.findall(r"^\s+descend\+0x[0-9a-f]+ \(deep_stack\)$", text, re.M)) == 101
+          and "more frames" not in text,
+          f"debug text does not print every frame: {text[-1500:]}")
+
+
+def test_stack_depth_and_frames_cut_what_is_recorded_and_printed(ctx):
+    json_path = ctx.path("deep-16.json")
+    p, rc = run_to_end(ctx, ["--stack-depth=16", "--frames=4", "-i", "0", "--json", json_path,
+                             "--", workload("deep_stack")])
+    check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = load_report(json_path)
+    depth = deep_stack_symbols(report)
+    check(len(depth["leak_deep"]) == 16, f"deep stack has {len(depth['leak_deep'])} frames, "
+          "expected --stack-depth=16")
+    check(depth["leak_shallow"][:2] == ["leak_shallow", "main"],
+          f"shallow stack is {depth['leak_shallow']}")
+    check(report["health"]["stack_errors"] == 1,
+          f"stack_errors {report['health']['stack_errors']}, expected 1 (the deep leak)")
+    text = p.out()
+    block = text[text.index("(4099 bytes)"):]
+    lines = block.splitlines()[1:6]
+    check(all("descend" in l or "leak_deep" in l for l in lines[:4]) and
+          lines[4].strip() == "... 12 more frames",
+          f"--frames=4 text block: {lines}")
 
 
 def test_json_dash_writes_only_the_report_to_stdout_demo_leak_exact(ctx):

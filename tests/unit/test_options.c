@@ -215,6 +215,8 @@ static void clear_env(void)
 	unsetenv("MEMVIGIL_PID");
 	unsetenv("MEMVIGIL_ENTRY_PROBES");
 	unsetenv("MEMVIGIL_VERBOSE");
+	unsetenv("MEMVIGIL_STACK_DEPTH");
+	unsetenv("MEMVIGIL_FRAMES");
 }
 
 Test(options, metrics_defaults_are_the_standard_preset, .init = clear_env)
@@ -283,6 +285,41 @@ Test(options, mode_presets_fill_what_is_not_given, .init = clear_env)
 	cr_assert_eq(o.interval_s, 1);
 	cr_assert_eq(o.top, 7);
 	cr_assert_eq(o.verbose, 1);
+}
+
+Test(options, stack_depth_and_frames_follow_the_mode_unless_given, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1"), 0, "%s", err);
+	cr_assert_eq(o.stack_depth, 64);
+	cr_assert_eq(o.frames, 12);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=debug"), 0, "%s", err);
+	cr_assert_eq(o.stack_depth, 128, "debug records the deepest stacks");
+	cr_assert_eq(o.frames, 0, "debug prints every frame");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=debug", "--stack-depth=8", "--frames=3"), 0,
+		     "%s", err);
+	cr_assert_eq(o.stack_depth, 8);
+	cr_assert_eq(o.frames, 3);
+	setenv("MEMVIGIL_STACK_DEPTH", "32", 1);
+	cr_assert_eq(PARSE(&o, "-p", "1"), 0, "%s", err);
+	cr_assert_eq(o.stack_depth, 32);
+}
+
+Test(options, stack_depth_and_frames_out_of_range_are_usage_errors, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--stack-depth=0"), -EINVAL);
+	cr_assert(strstr(err, "--stack-depth '0'") && strstr(err, "1 to 128"), "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--stack-depth=129"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--stack-depth=-1"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--frames=129"), -EINVAL);
+	cr_assert(strstr(err, "--frames '129'"), "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--frames=two"), -EINVAL);
+	setenv("MEMVIGIL_FRAMES", "x", 1);
+	cr_assert_eq(PARSE(&o, "-p", "1"), -EINVAL);
+	cr_assert(strstr(err, "MEMVIGIL_FRAMES"), "%s", err);
 }
 
 Test(options, environment_mirrors_long_options_and_the_command_line_wins, .init = clear_env)

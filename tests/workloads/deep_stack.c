@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * deep_stack: leaks from the bottom of a call chain deeper than the 64
- * frames memvigil records, and from a shallow one.
+ * frames memvigil records by default, and from a shallow one.
  *
  * descend(DEPTH) recurses DEPTH times and leaks one block in leak_deep; the
- * recorded stack must be cut at 64 frames (counted as a stack error) and
+ * recorded stack must be cut at 64 frames by default (whole with
+ * --mode=debug's 128) (counted as a stack error) and
  * still start at leak_deep. leak_shallow is called from main. Stdout:
  *
  *   TRUTH func=leak_deep bytes=<N> allocs=1
