@@ -67,7 +67,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-integration test-asan test-kmatrix bench install clean vmlinux help
+.PHONY: all deps demo test test-unit test-integration test-asan test-kmatrix bench bench-build install clean vmlinux help
 
 all: $(BIN) $(WORKLOADS)
 
@@ -167,6 +167,11 @@ test: | deps
 bench: $(BIN) | deps
 	$(Q)$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD))/bench MEMVIGIL=$(abspath $(BIN))
 
+# The bench workloads and floor tool, built without running (part of make test).
+bench-build: $(BIN) | deps
+	$(Q)$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD))/bench \
+		MEMVIGIL=$(abspath $(BIN)) build
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/memvigil
 	install -D -m 0644 docs/memvigil.8 $(DESTDIR)$(PREFIX)/share/man/man8/memvigil.8
@@ -183,6 +188,7 @@ help:
 	@echo "make demo       build, then trace the bundled leaking demo and print the report"
 	@echo "make test       the whole suite: unit, integration (root), kernel matrix, ASan/UBSan"
 	@echo "make bench      overhead benchmarks (bench/), ratios measured side by side"
+	@echo "make bench-build  build the benchmarks without running them (part of make test)"
 	@echo "make install    install to \$$DESTDIR\$$PREFIX (default $(PREFIX))"
 	@echo "make vmlinux    regenerate $(VMLINUX_H) from this kernel's BTF"
 	@echo "make clean      remove $(BUILD)/"

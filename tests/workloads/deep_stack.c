@@ -4,9 +4,9 @@
  * frames memvigil records by default, and from a shallow one.
  *
  * descend(DEPTH) recurses DEPTH times and leaks one block in leak_deep; the
- * recorded stack must be cut at 64 frames by default (whole with
- * --mode=debug's 128) (counted as a stack error) and
- * still start at leak_deep. leak_shallow is called from main. Stdout:
+ * recorded stack must be cut at 64 frames by default (counted as a stack
+ * error; --mode=debug records all of it) and still start at leak_deep.
+ * leak_shallow is called from main. Stdout:
  *
  *   TRUTH func=leak_deep bytes=<N> allocs=1
  *   TRUTH func=leak_shallow bytes=<N> allocs=1
