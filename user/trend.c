@@ -7,7 +7,9 @@ enum trend trend__of(const struct series_stats *st)
 	double change = fabs(st->slope_per_s) * st->span_ms / 1000.0;
 	double floor = fmax(TREND_MIN_CHANGE_BYTES, TREND_MIN_CHANGE_FRAC * fabs(st->mean));
 
-	if (st->n < TREND_MIN_SAMPLES || st->r2 < TREND_MIN_R2 || change < floor)
+	if (st->n < TREND_MIN_SAMPLES)
+		return TREND_UNKNOWN;
+	if (st->r2 < TREND_MIN_R2 || change < floor)
 		return TREND_STABLE;
 	return st->slope_per_s > 0 ? TREND_INCREASING : TREND_DECREASING;
 }
@@ -19,6 +21,8 @@ const char *trend__name(enum trend t)
 		return "increasing";
 	case TREND_DECREASING:
 		return "decreasing";
+	case TREND_UNKNOWN:
+		return "unknown";
 	default:
 		return "stable";
 	}

@@ -7,7 +7,9 @@
  *   - the fit explains the samples: R^2 >= TREND_MIN_R2;
  *   - the fitted change over the window, |slope| x span, is at least
  *     TREND_MIN_CHANGE_BYTES and at least TREND_MIN_CHANGE_FRAC of the mean;
- * and the slope is positive (negative). Anything else is stable. Pure.
+ * and the slope is positive (negative). With fewer samples than that the
+ * trend is unknown (two samples always fit a line); anything else is
+ * stable. Pure.
  */
 #ifndef MV_TREND_H
 #define MV_TREND_H
@@ -23,10 +25,11 @@ enum trend {
 	TREND_STABLE,
 	TREND_INCREASING,
 	TREND_DECREASING,
+	TREND_UNKNOWN,		/* fewer than TREND_MIN_SAMPLES samples yet */
 };
 
 enum trend trend__of(const struct series_stats *st);
-/* "stable", "increasing", "decreasing". */
+/* "stable", "increasing", "decreasing", "unknown". */
 const char *trend__name(enum trend t);
 
 #endif

@@ -18,17 +18,24 @@ static double significance(const struct series_stats *st)
 	return clamp01((t - VERDICT_T_NONE) / (VERDICT_T_FULL - VERDICT_T_NONE));
 }
 
-double verdict__score(const struct series_stats *st, uint64_t window_ms)
+/* The score without coverage: how clearly the samples so far rise, up to now. */
+static double rising(const struct series_stats *st)
 {
-	double fit, persistence, coverage, steps;
+	double fit, persistence, steps;
 
-	if (st->n < VERDICT_MIN_SAMPLES || st->slope_per_s <= 0 || !window_ms)
+	if (st->n < VERDICT_MIN_SAMPLES || st->slope_per_s <= 0)
 		return 0;
 	fit = clamp01(st->r2) * significance(st);
 	persistence = clamp01(st->recent_slope_per_s / st->slope_per_s);
-	coverage = clamp01((double)st->span_ms / (window_ms / 2.0));
 	steps = clamp01((double)st->rises / VERDICT_MIN_RISES);
-	return fit * persistence * coverage * steps;
+	return fit * persistence * steps;
+}
+
+double verdict__score(const struct series_stats *st, uint64_t window_ms)
+{
+	if (!window_ms)
+		return 0;
+	return rising(st) * clamp01((double)st->span_ms / (window_ms / 2.0));
 }
 
 enum verdict verdict__of(const struct series_stats *st, uint64_t window_ms, double *score)
@@ -41,7 +48,7 @@ enum verdict verdict__of(const struct series_stats *st, uint64_t window_ms, doub
 		return VERDICT_FREED;
 	if (s >= VERDICT_LEAK_SCORE)
 		return VERDICT_LEAK;
-	if (s >= VERDICT_GROWING_SCORE)
+	if (s >= VERDICT_GROWING_SCORE || rising(st) >= VERDICT_RISING_GROWING)
 		return VERDICT_GROWING;
 	return VERDICT_STABLE;
 }

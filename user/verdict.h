@@ -20,7 +20,10 @@
  *
  * Verdict, in order: `freed` when nothing is outstanding now; `leak` when
  * score >= VERDICT_LEAK_SCORE; `growing` when score >= VERDICT_GROWING_SCORE
- * (rising, but not yet for long enough or not steadily enough); else `stable`.
+ * or, whatever the coverage, fit x significance x persistence x steps >=
+ * VERDICT_RISING_GROWING (rising, but not yet for long enough or not
+ * steadily enough: a stack seen rising for a few seconds is not called
+ * stable); else `stable`.
  *
  * So a cache that fills and then holds steady turns `stable` once the newer
  * half of the window is flat, and a steady leak, however much other
@@ -35,6 +38,7 @@
 
 #define VERDICT_LEAK_SCORE 0.7
 #define VERDICT_GROWING_SCORE 0.2
+#define VERDICT_RISING_GROWING 0.5	/* the score without coverage */
 #define VERDICT_MIN_RISES 4
 #define VERDICT_MIN_SAMPLES 3
 #define VERDICT_T_NONE 2.0	/* slope t statistic below which growth is noise */

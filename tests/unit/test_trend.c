@@ -30,9 +30,10 @@ Test(trend, flat_is_stable)
 	cr_assert_eq(trend_of_line(1 << 20, 0, 30), TREND_STABLE);
 }
 
-Test(trend, fewer_than_three_samples_is_stable)
+Test(trend, fewer_than_three_samples_is_unknown_though_two_points_fit_a_line)
 {
-	cr_assert_eq(trend_of_line(0, 1 << 20, 2), TREND_STABLE);
+	cr_assert_eq(trend_of_line(0, 1 << 20, 2), TREND_UNKNOWN);
+	cr_assert_eq(trend_of_line(0, 1 << 20, 3), TREND_INCREASING);
 }
 
 Test(trend, growth_below_one_page_over_the_window_is_stable)
@@ -66,4 +67,5 @@ Test(trend, names)
 	cr_assert_str_eq(trend__name(TREND_INCREASING), "increasing");
 	cr_assert_str_eq(trend__name(TREND_DECREASING), "decreasing");
 	cr_assert_str_eq(trend__name(TREND_STABLE), "stable");
+	cr_assert_str_eq(trend__name(TREND_UNKNOWN), "unknown");
 }

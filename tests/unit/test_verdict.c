@@ -114,6 +114,19 @@ Test(verdict, a_leak_seen_for_only_a_few_seconds_is_growing_not_leak)
 	cr_assert_eq(v, VERDICT_GROWING, "verdict %s score %.2f", verdict__name(v), score);
 }
 
+Test(verdict, a_stack_rising_steadily_from_the_first_samples_is_growing_not_stable)
+{
+	double score;
+	enum verdict v;
+
+	/* 4 s at 1 s samples: coverage is only 4/30, yet it clearly rises */
+	v = run(pure_leak, 1000, 4, NULL, &score);
+	cr_assert_eq(v, VERDICT_GROWING, "verdict %s score %.2f", verdict__name(v), score);
+	cr_assert_lt(score, VERDICT_GROWING_SCORE, "the score still says how little was seen");
+	/* two samples are no evidence either way */
+	cr_assert_eq(run(pure_leak, 1000, 1, NULL, NULL), VERDICT_STABLE);
+}
+
 Test(verdict, a_cache_that_fills_then_holds_ends_stable_though_its_blocks_are_old)
 {
 	double score, first;
