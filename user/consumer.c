@@ -29,10 +29,13 @@ static int handle_alloc(struct consumer *c, const struct mv_event *e, size_t siz
 /*
  * An mmap's stack is ip, the return address found at the user stack pointer,
  * then the frame-pointer walk; when the wrapper kept a frame the walk repeats
- * that address: keep it once.
+ * that address: keep it once. The kernel's walk may end in the 0 return
+ * address of the outermost frame: not a frame.
  */
 static uint32_t drop_repeated_caller(uint64_t *frames, uint32_t depth)
 {
+	while (depth > 1 && frames[depth - 1] == 0)
+		depth--;
 	if (depth >= 3 && frames[1] == frames[2]) {
 		memmove(&frames[1], &frames[2], (depth - 2) * sizeof(*frames));
 		depth--;

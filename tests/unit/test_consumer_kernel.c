@@ -57,6 +57,26 @@ Test(consumer_kernel, an_mmap_stack_keeps_the_wrappers_caller_once)
 	model__free(c.model);
 }
 
+Test(consumer_kernel, an_mmap_stack_ending_in_a_zero_return_address_drops_it)
+{
+	struct consumer c = make();
+	struct map_rec r = mmap_rec(0x10000, 4096, 0);
+	const uint64_t *f;
+	uint32_t depth;
+
+	r.e.stack_depth = 4;
+	r.frames[0] = 0x7f00;
+	r.frames[1] = 0x401234;
+	r.frames[2] = 0x402000;
+	r.frames[3] = 0;		/* the outermost frame's saved return address */
+	cr_assert_eq(consumer__handle(&c, &r, sizeof(r.e) + 4 * 8), 0);
+	f = stacks__frames(c.model->stacks, model__find(c.model, 7)->kernel.maps.ranges[0].stack_id,
+			   &depth);
+	cr_assert_eq(depth, 3);
+	cr_assert_eq(f[2], 0x402000);
+	model__free(c.model);
+}
+
 Test(consumer_kernel, truncated_map_and_oom_records_are_malformed)
 {
 	struct consumer c = make();
