@@ -58,7 +58,7 @@ def main():
         rc, summaries = run_step(make, build, target, totals)
         if rc:
             failed_steps.append(f"{target} (exit status {rc})")
-        elif target != "all" and not summaries:
+        elif target not in BUILD_ONLY and not summaries:
             failed_steps.append(f"{target} (printed no 'N passed, N failed' line)")
         if rc and target == "all":
             break
