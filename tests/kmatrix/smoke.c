@@ -6,7 +6,14 @@
  * a forked child that leaks 7 heap blocks, maps and touches 1 MiB and never
  * unmaps it, then an OOM kill of a traced hog in a memory-limited cgroup
  * (cgroup2 when it has the memory controller, else the v1 controller).
- * Prints "PASS what" or "FAIL what: why" per check; exit 0 only if all pass.
+ * Inside a kernel-matrix guest only (squeeze.h), a traced child is also
+ * driven into global direct reclaim, and memvigil itself (when the matrix
+ * put it next to this binary) reports such a stall end to end; elsewhere
+ * both say SKIP. Prints "PASS what", "FAIL what: why" or "SKIP what: why"
+ * per check; exit 0 only if none failed.
+ *
+ * "smoke --squeeze" only runs the direct-reclaim workload (memvigil's
+ * traced command).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +34,7 @@
 #include "kernel_sampler.h"
 #include "log.h"
 #include "model.h"
+#include "squeeze.h"
 #include "probes.h"
 #include "procmem.h"
 
@@ -34,6 +42,7 @@
 #define LEAK_BYTES 1000
 #define MAP_BYTES (1 << 20)
 #define OOM_LIMIT (32ull << 20)
+#define MEMVIGIL_TIMEOUT_S 120
 
 static int failures;
 /* Where the children keep what they leak, so nothing is optimized away. */
@@ -269,6 +278,117 @@ out:
 	}
 }
 
+/* --- global direct reclaim (kernel-matrix guests only) --------------------- */
+
+static struct squeeze_plan plan;	/* sized by the tracer, run by the forked child */
+
+static void reclaimer(int go, int done)
+{
+	wait_go(go);
+	if (squeeze__run(&plan) || write(done, "d", 1) != 1)
+		_exit(2);
+	for (;;)
+		pause();
+}
+
+/* Should reclaim fail after all, the OOM killer takes pid rather than the tracer. */
+static void oom_first(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", pid);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || dprintf(fd, "1000\n") < 0)
+		fprintf(stderr, "note: %s: %s\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static int skip_outside_guest(const char *what)
+{
+	if (squeeze__in_guest())
+		return 0;
+	printf("SKIP %s: not inside a kernel-matrix guest (%s=1 is not on its command line); "
+	       "global memory pressure is provoked only there, never on a shared host\n",
+	       what, SQUEEZE_GUEST_ENV);
+	fflush(stdout);
+	return 1;
+}
+
+/*
+ * The kernel counts every global direct reclaim in /proc/vmstat allocstall_*
+ * (memcg reclaim is not counted there), once per mm_vmscan_direct_reclaim_begin:
+ * the child's stalls are at most the guest's new allocstalls.
+ */
+static void check_direct_reclaim(struct tracer *t)
+{
+	const char *what = "direct reclaim stalls of a traced child (mm_vmscan_direct_reclaim_*)";
+	int64_t stalls0, steal0, kswapd0, stalls, steal, kswapd;
+	int go = -1, done = -1, ret, status = 0;
+	uint64_t t0, ms;
+	pid_t pid = -1;
+	struct proc *p;
+	char c;
+
+	if (skip_outside_guest(what))
+		return;
+	ret = squeeze__plan(&plan);
+	if (ret) {
+		result(0, what, "cannot size the pressure from /proc: %s", strerror(-ret));
+		return;
+	}
+	pid = spawn(reclaimer, NULL, &go, &done);
+	ret = pid > 0 ? trace(t, pid) : -errno;
+	if (ret) {
+		result(0, what, "attach: %s (%s)", strerror(-ret), t->err);
+		goto out;
+	}
+	oom_first(pid);
+	kernel_sampler__run(t->pr, t->m, mono_ns());
+	stalls0 = squeeze__vmstat("allocstall_");
+	steal0 = squeeze__vmstat("pgsteal_direct");
+	kswapd0 = squeeze__vmstat("pgsteal_kswapd");
+	t0 = mono_ns();
+	if (write(go, "g", 1) != 1 || read(done, &c, 1) != 1) {
+		waitpid(pid, &status, 0);
+		pid = -1;
+		result(0, what, "the child died under pressure (wait status 0x%x; killed by the OOM "
+		       "killer when 9): nothing left to reclaim?", status);
+		goto out;
+	}
+	ms = (mono_ns() - t0) / 1000000;
+	stalls = squeeze__vmstat("allocstall_") - stalls0;
+	steal = squeeze__vmstat("pgsteal_direct") - steal0;
+	kswapd = squeeze__vmstat("pgsteal_kswapd") - kswapd0;
+	poll_for(t, 100);
+	kernel_sampler__run(t->pr, t->m, mono_ns());
+	p = model__find(t->m, pid);
+	printf("direct reclaim: %llu stalls, %.3f ms stalled (BPF, traced child); guest: "
+	       "allocstall +%lld, pages reclaimed directly +%lld, by kswapd +%lld; %llu MiB "
+	       "MADV_FREE'd, %llu MiB touched in %llu ms\n",
+	       p ? (unsigned long long)p->kernel.reclaim_cnt : 0,
+	       p ? p->kernel.reclaim_ns / 1e6 : 0.0, (long long)stalls, (long long)steal,
+	       (long long)kswapd,
+	       (unsigned long long)(plan.lazy_bytes >> 20),
+	       (unsigned long long)(plan.touch_bytes >> 20), (unsigned long long)ms);
+	result(p && p->kernel.reclaim_cnt > 0 && p->kernel.reclaim_ns > 0 &&
+	       (int64_t)p->kernel.reclaim_cnt <= stalls, what,
+	       "%llu stalls / %llu ns counted, guest allocstall +%lld (want 0 < stalls <= "
+	       "allocstall, ns > 0)", p ? (unsigned long long)p->kernel.reclaim_cnt : 0,
+	       p ? (unsigned long long)p->kernel.reclaim_ns : 0, (long long)stalls);
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		probes__detach_pid(t->pr, pid);
+	}
+	if (go >= 0)
+		close(go);
+	if (done >= 0)
+		close(done);
+}
+
 /* A memory cgroup limited to OOM_LIMIT: its cgroup.procs path in procs, dir in dir. */
 static int make_memcg(char *dir, size_t len, char *procs, size_t plen)
 {
@@ -391,12 +511,115 @@ static void check_sampled_load(void)
 	model__free(m);
 }
 
-int main(void)
+/* --- memvigil itself on a direct-reclaim stall (guests only) ---------------- */
+
+#define MV_JSON "/tmp/memvigil-reclaim.json"
+#define MV_TEXT "/tmp/memvigil-reclaim.txt"
+
+/* Run memvigil on "exe --squeeze"; its wait status, or -1 if it did not end in time. */
+static int run_memvigil(const char *mv, const char *exe)
+{
+	int status = -1, fd, i;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		fd = open(MV_TEXT, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execl(mv, "memvigil", "--kernel-only", "-i", "0", "-j", MV_JSON, "--", exe,
+		      "--squeeze", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0)
+		return -1;
+	for (i = 0; i < MEMVIGIL_TIMEOUT_S * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* The number after "key" (JSON "key": or text "key ") at or after from, or -1. */
+static double number_after(const char *from, const char *key)
+{
+	const char *p = from ? strstr(from, key) : NULL;
+
+	return p ? strtod(p + strlen(key), NULL) : -1;
+}
+
+/*
+ * memvigil traces "smoke --squeeze" kernel-only; its JSON and text reports
+ * must carry the stalls and their time, and the stalls are again at most the
+ * guest's new allocstalls. The time per second is the rate over memvigil's
+ * last kernel sample, which may rightly be 0 when the stalls ended a sample
+ * before the exit: it must be there, not positive.
+ */
+static void check_memvigil_reclaim(void)
+{
+	const char *what = "memvigil reports the direct reclaim stall (JSON kernel.reclaim, text)";
+	static char json[1 << 20], text[1 << 16];
+	double stalls = -1, stall_s = -1, per_s = -1, text_stalls = -1, text_ms = -1;
+	char exe[4096], mv[4200];
+	int64_t allocstall;
+	const char *r;
+	ssize_t n;
+	int status;
+
+	if (skip_outside_guest(what))
+		return;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(mv, sizeof(mv), "%.*s/memvigil",
+		 (int)(strrchr(exe, '/') ? strrchr(exe, '/') - exe : 0), exe);
+	if (access(mv, X_OK)) {
+		result(0, what, "%s: %s (the matrix carries it next to this binary with -f)", mv,
+		       strerror(errno));
+		return;
+	}
+	allocstall = squeeze__vmstat("allocstall_");
+	status = run_memvigil(mv, exe);
+	allocstall = squeeze__vmstat("allocstall_") - allocstall;
+	if (procmem__read_file(MV_JSON, json, sizeof(json)) > 0) {
+		r = strstr(json, "\"reclaim\": {");
+		stalls = number_after(r, "\"stalls\":");
+		stall_s = number_after(r, "\"stall_s\":");
+		per_s = number_after(r, "\"stall_ms_per_s\":");
+	}
+	if (procmem__read_file(MV_TEXT, text, sizeof(text)) > 0) {
+		r = strstr(text, "reclaim stalls ");
+		text_stalls = number_after(r, "reclaim stalls ");
+		text_ms = number_after(r ? strchr(r, ',') : NULL, ", ");
+	}
+	printf("memvigil: %.0f stalls, %.3f ms stalled, %.1f ms/s (JSON); text: %.0f stalls, "
+	       "%.1f ms; guest: allocstall +%lld\n", stalls, stall_s * 1e3, per_s, text_stalls,
+	       text_ms, (long long)allocstall);
+	result(status == 0 && stalls > 0 && stall_s > 0 && per_s >= 0 && stalls <= allocstall &&
+	       text_stalls == stalls && text_ms > 0, what,
+	       "exit status 0x%x; JSON stalls %.0f, stall_s %g, stall_ms_per_s %g; text stalls "
+	       "%.0f, %.1f ms; allocstall +%lld; its output:\n%s", status, stalls, stall_s, per_s,
+	       text_stalls, text_ms, (long long)allocstall, text);
+}
+
+int main(int argc, char **argv)
 {
 	struct probes_opts popts = { 0 };	/* exact */
 	struct tracer t = { 0 };
 	struct utsname u;
 
+	if (argc == 2 && !strcmp(argv[1], "--squeeze")) {
+		if (!squeeze__in_guest()) {
+			fprintf(stderr, "smoke: --squeeze runs only in a kernel-matrix guest (%s=1)\n",
+				SQUEEZE_GUEST_ENV);
+			return 64;
+		}
+		oom_first(getpid());
+		if (squeeze__plan(&plan))
+			return 3;
+		return squeeze__run(&plan);
+	}
 	uname(&u);
 	printf("memvigil kernel smoke test on %s\n", u.release);
 	fflush(stdout);
@@ -411,11 +634,13 @@ int main(void)
 		result(f == (1u << PROBES_K_FEATURE_CNT) - 1, "every kernel hook attached",
 		       "features 0x%x", f);
 		check_worker(&t);
+		check_direct_reclaim(&t);
 		check_oom(&t);
 	}
 	probes__free(t.pr);
 	model__free(t.m);
 	check_sampled_load();
+	check_memvigil_reclaim();
 	printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
 }
