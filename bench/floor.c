@@ -18,19 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "memvigil/events.h"
 #include "allocator.h"
+#include "uprobe_session.h"
 #include "floor.skel.h"
 
 #define EX_USAGE 64
 #define MAX_LINKS 4
-/* enum bpf_attach_type's BPF_TRACE_UPROBE_SESSION (kernel >= 6.13; newer than libbpf 1.4) */
-#define FLOOR_TRACE_UPROBE_SESSION 57
 
 enum floor_sites { SITES_ENTRY, SITES_MEMVIGIL, SITES_SESSION };
 
@@ -182,25 +180,17 @@ static int attach_sites(struct links *ls, bool multi, struct bpf_program *prog, 
 	return 0;
 }
 
-/* The allocating functions as one uprobe session link, through the raw bpf() call. */
+/* The allocating functions as one uprobe session link. */
 static int attach_session(struct links *ls, struct bpf_program *prog, pid_t pid,
 			  const char *path, const unsigned long *offsets, size_t n)
 {
-	union bpf_attr attr;
 	int fd;
 
 	if (!n)
 		return 0;
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = bpf_program__fd(prog);
-	attr.link_create.attach_type = FLOOR_TRACE_UPROBE_SESSION;
-	attr.link_create.uprobe_multi.path = (__u64)(unsigned long)path;
-	attr.link_create.uprobe_multi.offsets = (__u64)(unsigned long)offsets;
-	attr.link_create.uprobe_multi.cnt = n;
-	attr.link_create.uprobe_multi.pid = pid;
-	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	fd = uprobe_session__attach(bpf_program__fd(prog), pid, path, offsets, NULL, n);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ls->fds[ls->fd_cnt++] = fd;
 	return 0;
 }
@@ -235,11 +225,11 @@ static int attach_floor(struct floor_bpf *skel, struct links *ls, pid_t pid,
 		bpf_program__set_expected_attach_type(skel->progs.floor_exit,
 						      BPF_TRACE_UPROBE_MULTI);
 	}
-	if (session && !multi)
+	if (session && !(multi && uprobe_session__supported()))
 		return -EOPNOTSUPP;
 	if (session)
 		bpf_program__set_expected_attach_type(skel->progs.floor_session,
-						      FLOOR_TRACE_UPROBE_SESSION);
+						      MV_BPF_TRACE_UPROBE_SESSION);
 	else
 		bpf_program__set_autoload(skel->progs.floor_session, false);
 	ret = floor_bpf__load(skel);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -15,12 +14,7 @@
 #include "log.h"
 #include "probes.h"
 #include "sampling.h"
-
-/*
- * Attach type of uprobe sessions in the kernel's UAPI (enum bpf_attach_type,
- * include/uapi/linux/bpf.h, kernel >= 6.13). libbpf 1.4 predates it.
- */
-#define MV_BPF_TRACE_UPROBE_SESSION 57
+#include "uprobe_session.h"
 
 struct pid_links {
 	pid_t pid;
@@ -184,26 +178,6 @@ int probes__kstat(struct probes *pr, pid_t pid, struct mv_kstat *out)
 	return 0;
 }
 
-/* Uprobe sessions exist from kernel 6.13 on: the kernel's enum bpf_attach_type says so. */
-static bool kernel_has_uprobe_session(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	const struct btf_enum *e;
-	const struct btf_type *t;
-	bool found = false;
-	int id, i;
-
-	if (!vmlinux)
-		return false;
-	id = btf__find_by_name_kind(vmlinux, "bpf_attach_type", BTF_KIND_ENUM);
-	t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
-	for (i = 0, e = t ? btf_enum(t) : NULL; t && i < btf_vlen(t) && !found; i++, e++)
-		found = e->val == MV_BPF_TRACE_UPROBE_SESSION &&
-			!strcmp(btf__name_by_offset(vmlinux, e->name_off), "BPF_TRACE_UPROBE_SESSION");
-	btf__free(vmlinux);
-	return found;
-}
-
 /* Sampling knobs and map sizes, set before load. */
 static int configure_sampling(struct probes *pr, const struct probes_opts *o)
 {
@@ -212,7 +186,7 @@ static int configure_sampling(struct probes *pr, const struct probes_opts *o)
 	skel->rodata->sample_bytes = o->sample_bytes;
 	skel->rodata->stack_depth = o->stack_depth ? o->stack_depth : MV_DEFAULT_STACK_DEPTH;
 	sampling__fill_log2_table((uint32_t *)skel->rodata->log2_tab);
-	pr->session = pr->multi && o->sample_bytes && !o->no_sessions && kernel_has_uprobe_session();
+	pr->session = pr->multi && o->sample_bytes && !o->no_sessions && uprobe_session__supported();
 	if (pr->session)
 		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
 						      MV_BPF_TRACE_UPROBE_SESSION);
@@ -421,30 +395,18 @@ static int attach_sites(struct pid_links *pl, bool multi, struct bpf_program *pr
 	return 0;
 }
 
-/*
- * One uprobe session link over the allocating functions, created with the
- * raw bpf() call: libbpf 1.4 knows no session attach type.
- */
+/* One uprobe session link over the allocating functions of object obj. */
 static int attach_session(struct pid_links *pl, uint32_t obj, struct bpf_program *prog,
 			  const char *path, const unsigned long *offsets, const __u64 *cookies,
 			  size_t n)
 {
-	union bpf_attr attr;
 	int fd;
 
 	if (!n)
 		return 0;
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = bpf_program__fd(prog);
-	attr.link_create.attach_type = MV_BPF_TRACE_UPROBE_SESSION;
-	attr.link_create.uprobe_multi.path = (__u64)(unsigned long)path;
-	attr.link_create.uprobe_multi.offsets = (__u64)(unsigned long)offsets;
-	attr.link_create.uprobe_multi.cookies = (__u64)(unsigned long)cookies;
-	attr.link_create.uprobe_multi.cnt = n;
-	attr.link_create.uprobe_multi.pid = pl->pid;
-	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	fd = uprobe_session__attach(bpf_program__fd(prog), pl->pid, path, offsets, cookies, n);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	pl->session_fd[obj] = fd;
 	return 0;
 }
