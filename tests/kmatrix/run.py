@@ -130,6 +130,13 @@ def main():
         sys.stdout.write(out)
         print("kernel matrix: the script reported no kernel at all; running it again")
         out = run_matrix(script, smoke, memvigil, logs.name)
+    elif re.search(r"^KMATRIX FAIL +\S+ +\? .*rc=none", out, re.M):
+        # A guest kernel died before it ran the smoke binary (no release, no exit
+        # status: e.g. an early-boot panic under software emulation). That says
+        # nothing of memvigil; one more run decides, and its result is the one counted.
+        sys.stdout.write(out)
+        print("kernel matrix: a guest never reached the smoke test; running the matrix again")
+        out = run_matrix(script, smoke, memvigil, logs.name)
     sys.stdout.write(out)
     results = re.findall(r"^KMATRIX (PASS|FAIL) ", out, re.M)
     passed = results.count("PASS")
