@@ -24,7 +24,9 @@ CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 LDFLAGS   += -fsanitize=address,undefined
 endif
 CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
-LDLIBS    += -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lm
+# The C++ demangler (__cxa_demangle) from GCC's static libsupc++: no libstdc++.so
+# at run time, so the binary still runs where no C++ runtime is installed.
+LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -lelf -lz -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 # maps.bpf.c defines the shared maps and must be linked first.

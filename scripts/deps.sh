@@ -11,6 +11,7 @@ PKGS=(
 	libbpf-dev:1:1.4 bpftool:7.4
 	libelf-dev zlib1g-dev libcriterion-dev
 	python3 python3-jsonschema libc6-dbg
+	# g++ brings GCC's libsupc++.a, whose __cxa_demangle memvigil links statically
 	g++ libc6-dev libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
 	qemu-system-x86 busybox-static
 )

@@ -41,6 +41,10 @@ void report_json__frames(struct json_writer *w, const struct model *m, pid_t pid
 		json_string(w, addr);
 		json_key(w, "symbol");
 		json_string(w, sym.symbol);
+		if (sym.mangled) {
+			json_key(w, "mangled");
+			json_string(w, sym.mangled);
+		}
 		write_u64_field(w, "offset", sym.offset);
 		json_key(w, "module");
 		json_string(w, sym.module);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "demangle.h"
 #include "elf_file.h"
 #include "procmaps.h"
 #include "symbolizer.h"
@@ -41,10 +42,17 @@ struct proc {
 	struct binary **bins;	/* per mapping of pm; NULL: no file behind it */
 };
 
+/* A symbol name and its demangled form (NULL: not a C++ name). */
+struct cxx_name {
+	char *mangled;
+	char *plain;
+};
+
 struct symbolizer {
 	struct vec procs;	/* struct proc *, by pid */
 	struct vec bins;	/* struct binary *, by device and inode */
 	struct vec names;	/* char *, module names handed out, by string */
+	struct vec cxx;		/* struct cxx_name *, symbol names seen, by name */
 };
 
 struct bin_key {
@@ -116,6 +124,11 @@ static int cmp_name(const void *key, const void *item)
 	return strcmp(key, item);
 }
 
+static int cmp_cxx(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct cxx_name *)item)->mangled);
+}
+
 struct symbolizer *symbolizer__new(void)
 {
 	return calloc(1, sizeof(struct symbolizer));
@@ -136,6 +149,41 @@ static const char *intern(struct symbolizer *sym, const char *name)
 		return NULL;
 	}
 	return copy;
+}
+
+/*
+ * The demangled form of a symbol name, demangled on first sight and kept
+ * as long as sym; NULL when name is not a mangled C++ name (or on ENOMEM:
+ * the name is then shown as it is).
+ */
+static const char *demangled(struct symbolizer *sym, const char *name)
+{
+	struct cxx_name *c;
+	bool found;
+	size_t idx;
+
+	if (strncmp(name, "_Z", 2))
+		return NULL;
+	idx = vec_search(&sym->cxx, name, cmp_cxx, &found);
+	if (found)
+		return ((struct cxx_name *)sym->cxx.items[idx])->plain;
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->mangled = strdup(name)))
+		goto nomem;
+	c->plain = demangle__cxx(name);
+	if (!c->plain && errno == ENOMEM)
+		goto nomem;
+	if (vec_insert(&sym->cxx, idx, c))
+		goto nomem;
+	return c->plain;
+
+nomem:
+	if (c) {
+		free(c->mangled);
+		free(c->plain);
+	}
+	free(c);
+	return NULL;
 }
 
 /* The mapped file at path, if it is still the file mapped (same inode). */
@@ -457,7 +505,11 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	    elf_file__offset_to_vaddr(b->ef, pc - m->start + m->file_offset, &vaddr) ||
 	    binary_find_addr(b, vaddr, &es))
 		return 0;
-	out->symbol = es.name;
+	out->symbol = demangled(sym, es.name);
+	if (out->symbol)
+		out->mangled = es.name;
+	else
+		out->symbol = es.name;
 	out->offset = vaddr + (addr - pc) - es.vaddr;
 	return 0;
 }
@@ -476,6 +528,14 @@ void symbolizer__free(struct symbolizer *sym)
 		binary__free(sym->bins.items[i]);
 	for (i = 0; i < sym->names.cnt; i++)
 		free(sym->names.items[i]);
+	for (i = 0; i < sym->cxx.cnt; i++) {
+		struct cxx_name *c = sym->cxx.items[i];
+
+		free(c->mangled);
+		free(c->plain);
+		free(c);
+	}
+	free(sym->cxx.items);
 	free(sym->procs.items);
 	free(sym->bins.items);
 	free(sym->names.items);

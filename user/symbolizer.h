@@ -5,7 +5,7 @@
  * binaries are opened then (through /proc/PID/map_files or /proc/PID/root)
  * and kept open, so a process that has exited still symbolizes. ELF symbol
  * tables are read only when an address in that binary is first resolved,
- * and cached per binary (dev + inode).
+ * and cached per binary (dev + inode). C++ names are demangled once each.
  */
 #ifndef MV_SYMBOLIZER_H
 #define MV_SYMBOLIZER_H
@@ -21,7 +21,10 @@ struct mv_symbol {
 				 * (" (deleted)" kept), the kernel's name of a
 				 * special mapping ("[vdso]", "[heap]"), or NULL
 				 * for anonymous memory */
-	const char *symbol;	/* function name, NULL if unknown */
+	const char *symbol;	/* function name, NULL if unknown; C++ names
+				 * demangled, with their parameter lists */
+	const char *mangled;	/* the symbol table's name when it differs from
+				 * symbol (a mangled C++ name), else NULL */
 	uint64_t offset;	/* addr - symbol start (or file offset if no symbol) */
 };
 

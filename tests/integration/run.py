@@ -1645,38 +1645,39 @@ def test_attach_pid_with_ld_preloaded_allocator_leaks_exact_bytes(ctx):
                                  if f not in ("leak_mallocx", "leak_rallocx")})
 
 
-def demangled_first_frames(procs):
-    """by_first_frame with C++ names demangled by c++filt and parameters dropped."""
-    got = by_first_frame(procs)
-    names = [k for k in got if k]
-    if not shutil.which("c++filt"):
-        raise Failure("c++filt (binutils) is missing")
-    r = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True,
-                       timeout=30)
-    out = {}
-    for mangled, plain in zip(names, r.stdout.splitlines()):
-        out[plain.split("(")[0]] = got[mangled] + [mangled]
-    return out
-
-
 def check_cxx_leak(ctx, variant):
     name = f"cxx_leak_{variant}"
     p, report, proc = traced_run(ctx, name)
     truth, clean, _ = parse_truth(p.out())
     check_allocator(proc, variant, name)
-    got = demangled_first_frames([proc])
-    bad = [f"{f}: expected {b} bytes in {n} allocs, got {got.get(f, [0, 0])[:2]}"
-           for f, (b, n) in sorted(truth.items()) if got.get(f, [0, 0])[:2] != [b, n]]
-    check(not bad, "; ".join(bad) + f"; first frames: {sorted(got.items())}"[:900])
+    # memvigil demangles: each leaking function is "leak_x()", its mangled name kept
+    got = by_first_frame([proc])
+    bad = [f"{f}(): expected {b} bytes in {n} allocs, got {got.get(f + '()', [0, 0])}"
+           for f, (b, n) in sorted(truth.items()) if got.get(f + "()", [0, 0]) != [b, n]]
+    check(not bad, "; ".join(bad) + f"; first frames: {sorted(got.items(), key=str)}"[:900])
+    firsts = {s["frames"][0]["symbol"]: s["frames"][0] for s in proc["stacks"] if s["frames"]}
     for f in truth:
-        check(got[f][2].startswith("_Z"), f"{f} is reported as {got[f][2]!r}, "
-              "expected its mangled C++ name")
+        want = f"_Z{len(f)}{f}v"
+        got_mangled = firsts[f + "()"].get("mangled")
+        check(got_mangled == want, f"{f}() carries mangled name {got_mangled!r}, "
+              f"expected {want!r}")
+    odd = [fr for s in proc["stacks"] for fr in s["frames"]
+           if "mangled" in fr and (fr["mangled"] == fr["symbol"]
+                                   or not fr["mangled"].startswith("_Z"))]
+    check(not odd, f"frames whose mangled field is not a differing C++ name: {odd[:3]}")
+    text = p.out()
+    for f in truth:
+        check(re.search(rf"^ +{f}\(\)\+0x[0-9a-f]+ \({name}\)$", text, re.M),
+              f"the text report has no demangled frame {f}()+0x... ({name}): "
+              f"{text[-1500:]}")
+    check(not re.search(r"^ +_Z\w+\+0x", text, re.M),
+          f"the text report shows a mangled frame: {text[-1500:]}")
     # tcmalloc and mimalloc define new[] at new's address: probed once, reported as new
     kinds = {s["frames"][0]["symbol"]: s["allocator"] for s in proc["stacks"] if s["frames"]}
-    check(kinds.get(got["leak_sessions"][2]) == "operator new" and
-          kinds.get(got["leak_buffers"][2]) in ("operator new[]", "operator new"),
+    check(kinds.get("leak_sessions()") == "operator new" and
+          kinds.get("leak_buffers()") in ("operator new[]", "operator new"),
           f"leaks not attributed to operator new / new[]: {kinds}")
-    check_holds_nothing([proc], clean)
+    check_holds_nothing([proc], {f + "()" for f in clean})
     unmatched = proc["heap"]["unmatched_frees"]
     check(unmatched == 0, f"{unmatched} frees of unknown blocks (a delete seen twice?)")
 

@@ -37,6 +37,20 @@ static uint64_t target_addr(void)
 	return (uint64_t)(uintptr_t)&mv_test_target;
 }
 
+/* Functions whose symbol names are a C++ one and a malformed "_Z" one. */
+int mv_cxx_target(int n) __asm__("_ZN2mv4demo6targetEi");
+int mv_bad_mangled(int n) __asm__("_Zmv_not_cxx");
+
+__attribute__((noinline)) int mv_cxx_target(int n)
+{
+	return mv_test_target(n) + 1;
+}
+
+__attribute__((noinline)) int mv_bad_mangled(int n)
+{
+	return mv_test_target(n) + 2;
+}
+
 static void self_exe(char *buf, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
@@ -97,6 +111,44 @@ Test(symbolizer, live_process_resolves_without_an_explicit_capture)
 	cr_assert_eq(symbolizer__resolve(sym, getpid(), target_addr() + 9, &s), 0);
 	cr_assert_str_eq(s.symbol, "mv_test_target");
 	cr_assert_eq(s.offset, 9);
+	symbolizer__free(sym);
+}
+
+Test(symbolizer, cxx_symbol_is_demangled_and_keeps_its_mangled_name)
+{
+	struct symbolizer *sym = new_sym();
+	struct mv_symbol s;
+
+	cr_assert_eq(symbolizer__resolve(sym, getpid(), (uintptr_t)&mv_cxx_target + 3, &s), 0);
+	cr_assert_str_eq(s.symbol, "mv::demo::target(int)");
+	cr_assert_str_eq(s.mangled, "_ZN2mv4demo6targetEi");
+	cr_assert_eq(s.offset, 3);
+	/* The second lookup is served by the cache, with the same strings. */
+	cr_assert_eq(symbolizer__resolve(sym, getpid(), (uintptr_t)&mv_cxx_target + 4, &s), 0);
+	cr_assert_str_eq(s.symbol, "mv::demo::target(int)");
+	cr_assert_str_eq(s.mangled, "_ZN2mv4demo6targetEi");
+	symbolizer__free(sym);
+}
+
+Test(symbolizer, c_symbol_is_untouched_and_has_no_mangled_name)
+{
+	struct symbolizer *sym = new_sym();
+	struct mv_symbol s;
+
+	cr_assert_eq(symbolizer__resolve(sym, getpid(), target_addr() + 5, &s), 0);
+	cr_assert_str_eq(s.symbol, "mv_test_target");
+	cr_assert_null(s.mangled);
+	symbolizer__free(sym);
+}
+
+Test(symbolizer, malformed_mangled_symbol_is_kept_as_it_is)
+{
+	struct symbolizer *sym = new_sym();
+	struct mv_symbol s;
+
+	cr_assert_eq(symbolizer__resolve(sym, getpid(), (uintptr_t)&mv_bad_mangled + 2, &s), 0);
+	cr_assert_str_eq(s.symbol, "_Zmv_not_cxx");
+	cr_assert_null(s.mangled);
 	symbolizer__free(sym);
 }
 

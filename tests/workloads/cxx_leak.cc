@@ -2,9 +2,8 @@
 /*
  * cxx_leak: leaks through C++ operator new and new[], with known sizes, and
  * churns through new/delete (sized and unsized) and aligned new/delete. The
- * ground truth (as in alloc_family) names the leaking functions
- * unmangled; memvigil reports them mangled (_Z...), which c++filt turns
- * back into these names.
+ * ground truth (as in alloc_family) names the leaking functions as in
+ * the source; memvigil reports them demangled ("leak_sessions()").
  */
 #include <cstdio>
 #include <cstring>
