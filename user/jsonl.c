@@ -98,7 +98,7 @@ static void write_stacks(struct json_writer *w, const struct model_view *v)
 		depth = 0;
 		frames = stacks__frames(v->m->stacks, rs->site->stack_id, &depth);
 		if (frames && depth && v->resolve)
-			v->resolve(v->resolve_ctx, v->r->proc->pid, frames[0], &sym);
+			v->resolve(v->resolve_ctx, v->r->proc->key, frames[0], &sym);
 		json_key(w, "function");
 		json_string(w, sym.symbol);
 		metrics_json__site_fields(w, metrics__site(v->pm, rs->site - v->r->proc->sites));

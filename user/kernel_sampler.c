@@ -19,7 +19,7 @@ static void add_task(void *ctx, const struct mv_task_sample *t)
 	int r;
 
 	for (i = 0; i < set->m->proc_cnt; i++)
-		if (set->m->procs[i]->pid == (pid_t)t->pid)
+		if (set->m->procs[i]->key == (pid_t)t->pid)
 			s = &set->samples[i];
 	if (!s)
 		return;
@@ -75,11 +75,11 @@ int kernel_sampler__run(struct probes *pr, struct model *m, uint64_t ts_ns)
 	ret = probes__sample_tasks(pr, add_task, &set);
 	for (i = 0; i < m->proc_cnt; i++) {
 		if (set.samples[i].has_task && !m->procs[i]->exited)
-			read_proc_files(pr, &set, m->procs[i]->pid, &set.samples[i]);
-		else
-			set.samples[i].has_kstat = !probes__kstat(pr, m->procs[i]->pid,
+			read_proc_files(pr, &set, m->procs[i]->key, &set.samples[i]);
+		else if (m->procs[i]->key > 0)	/* a retired key names no process */
+			set.samples[i].has_kstat = !probes__kstat(pr, m->procs[i]->key,
 								  &set.samples[i].kstat);
-		model__kernel_sample(m, m->procs[i]->pid, &set.samples[i], ts_ns);
+		model__kernel_sample(m, m->procs[i]->key, &set.samples[i], ts_ns);
 	}
 	free(set.samples);
 	return ret == -ENOTSUP ? 0 : ret;

@@ -136,6 +136,19 @@ static void on_exit_event(void *ctx, pid_t pid, int status)
 	targets__exited(s->targets, pid, status);
 }
 
+/*
+ * pid names a new process where a traced one exited: the old one keeps its
+ * report under a key of its own, the new one becomes a target of its own.
+ */
+static void retire_pid(struct session *s, pid_t pid)
+{
+	pid_t key = targets__retire(s->targets, pid);
+
+	if (key)
+		monitor__rekey(s->mon, pid, key);
+	log_info("PID %d is a new process (the one traced with that PID is gone)", pid);
+}
+
 /* A traced process forked: trace the child too (only with --follow). */
 static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
 {
@@ -144,6 +157,8 @@ static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
 	const struct target *tg;
 	int ret;
 
+	if (targets__pid_reused(s->targets, child))
+		retire_pid(s, child);
 	ret = targets__attach(s->targets, child, parent, pp ? pp->cgroup : NULL, ts_ns, s->err,
 			      sizeof(s->err));
 	if (ret == -ESRCH) {
@@ -237,7 +252,14 @@ static void on_cgroup_proc(void *ctx, pid_t pid, const char *rel)
 	int ret;
 
 	remember_seen(s, pid);
-	if (pid == getpid() || (tg && !attach_again(tg, now)))
+	if (pid == getpid())
+		return;
+	if (tg && targets__pid_reused(s->targets, pid)) {
+		retire_pid(s, pid);
+		tg = NULL;
+		came_back = false;
+	}
+	if (tg && !attach_again(tg, now))
 		return;
 	ret = targets__attach(s->targets, pid, 0, rel, now, s->err, sizeof(s->err));
 	tg = targets__find(s->targets, pid);
@@ -287,6 +309,11 @@ static int scan_cgroup(struct session *s)
 
 	s->last_scan_ns = mono_ns();
 	s->scan_seen_cnt = 0;
+	/*
+	 * Exits first: a process that exited before its PID was reused is then
+	 * known to be gone when the scan finds the PID again.
+	 */
+	probes__drain(s->probes);
 	ret = cgroup__scan(&s->cg, on_cgroup_proc, s);
 	if (ret)
 		return ret;

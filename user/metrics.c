@@ -91,6 +91,14 @@ const struct proc_metrics *metrics__find(const struct metrics *mt, pid_t pid)
 	return NULL;
 }
 
+void metrics__rekey(struct metrics *mt, pid_t pid, pid_t key)
+{
+	struct proc_metrics *pm = (struct proc_metrics *)metrics__find(mt, pid);
+
+	if (pm)
+		pm->pid = key;
+}
+
 const struct site_metrics *metrics__site(const struct proc_metrics *pm, uint32_t i)
 {
 	if (!pm || i >= pm->site_cnt || !pm->sites[i].outstanding)
@@ -271,7 +279,7 @@ static void fill_values(struct proc_metrics *pm, bool heap_traced)
 int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 		    const struct kernel_sample *ks)
 {
-	struct proc_metrics *pm = proc_of(mt, p->pid);
+	struct proc_metrics *pm = proc_of(mt, p->key);
 	int ret;
 
 	if (!pm)

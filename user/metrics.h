@@ -84,6 +84,8 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
  * kernel_metrics__input), creating pid's metrics; NULL on ENOMEM.
  */
 uint32_t *metrics__oom_seen(struct metrics *mt, pid_t pid);
+/* The metrics of pid move to key (a retired process's, see model__retire). */
+void metrics__rekey(struct metrics *mt, pid_t pid, pid_t key);
 /* The metrics of pid, NULL if never sampled. */
 const struct proc_metrics *metrics__find(const struct metrics *mt, pid_t pid);
 /* Site i of pm (index into proc->sites), NULL if it was never sampled. */

@@ -55,14 +55,24 @@ void model__set_sampling(struct model *m, uint64_t period_bytes)
 	m->sample_period = period_bytes;
 }
 
-struct proc *model__find(const struct model *m, pid_t pid)
+struct proc *model__find(const struct model *m, pid_t key)
 {
 	size_t i;
 
 	for (i = 0; i < m->proc_cnt; i++)
-		if (m->procs[i]->pid == pid)
+		if (m->procs[i]->key == key)
 			return m->procs[i];
 	return NULL;
+}
+
+pid_t model__retire(struct model *m, pid_t pid)
+{
+	struct proc *p = pid > 0 ? model__find(m, pid) : NULL;
+
+	if (!p)
+		return 0;
+	p->key = -++m->retired_cnt;
+	return p->key;
 }
 
 struct proc *model__proc(struct model *m, pid_t pid)
@@ -84,6 +94,7 @@ struct proc *model__proc(struct model *m, pid_t pid)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->key = pid;
 	proc_kernel__init(&p->kernel);
 	p->sample_period = m->sample_period;
 	p->live = liveset__new();

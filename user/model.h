@@ -50,6 +50,9 @@ struct heap_totals {
 
 struct proc {
 	pid_t pid;
+	pid_t key;			/* what model__find and per-process state (symbols,
+					 * metrics) know it by: pid, or once a later
+					 * process reuses pid, a negative key of its own */
 	pid_t ns_pid;			/* pid in its own PID namespace, 0 if the same */
 	pid_t parent_pid;		/* traced process it was forked from, 0 if none */
 	char comm[16];
@@ -109,6 +112,7 @@ struct model {
 	struct stacks *stacks;
 	struct proc **procs;
 	size_t proc_cnt, procs_cap;
+	pid_t retired_cnt;		/* keys handed out by model__retire */
 	struct oom_kill *ooms;
 	size_t oom_cnt, ooms_cap;
 	struct system_psi psi;
@@ -132,8 +136,14 @@ int model__set_image(struct proc *p, const char *comm, const char *exe,
  * traced in (NULL if not tracing a cgroup; copied). 0 or -ENOMEM.
  */
 int model__set_origin(struct proc *p, pid_t ns_pid, pid_t parent_pid, const char *cgroup);
-/* The process pid if known, else NULL. */
-struct proc *model__find(const struct model *m, pid_t pid);
+/* The process known by key (its pid while no later process reuses it), else NULL. */
+struct proc *model__find(const struct model *m, pid_t key);
+/*
+ * A new process reuses pid: the process known by pid keeps its report but
+ * moves to a negative key of its own, so pid names the new one from now on.
+ * Returns that key, or 0 when no process is known by pid.
+ */
+pid_t model__retire(struct model *m, pid_t pid);
 
 /*
  * An allocation of size bytes at addr by allocator kind with the given user

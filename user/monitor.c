@@ -155,7 +155,7 @@ static void on_fire(void *ctx, pid_t pid, const struct alert *a, double value)
 
 static void write_sample(struct monitor *mon, const struct proc *p)
 {
-	const struct proc_metrics *pm = metrics__find(mon->metrics, p->pid);
+	const struct proc_metrics *pm = metrics__find(mon->metrics, p->key);
 
 	if (!mon->jsonl || mon->jsonl_failed)
 		return;
@@ -181,10 +181,10 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 		const struct proc_metrics *pm;
 
 		/* An exited process gets one sample after its exit, then no more. */
-		pm = metrics__find(mon->metrics, p->pid);
+		pm = metrics__find(mon->metrics, p->key);
 		if (p->exited && !final && pm && pm->exited)
 			continue;
-		oom_seen = metrics__oom_seen(mon->metrics, p->pid);
+		oom_seen = metrics__oom_seen(mon->metrics, p->key);
 		if (!oom_seen) {
 			log_warn("out of memory for the metrics of PID %d", p->pid);
 			continue;
@@ -196,7 +196,7 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 			log_warn("out of memory for the metrics of PID %d", p->pid);
 			continue;
 		}
-		pm = metrics__find(mon->metrics, p->pid);
+		pm = metrics__find(mon->metrics, p->key);
 		if (alert_set__eval(mon->alerts, p->pid, &pm->values, on_fire, mon) < 0)
 			log_warn("out of memory for the alerts of PID %d", p->pid);
 		write_sample(mon, p);
@@ -244,6 +244,12 @@ void monitor__finish(struct monitor *mon, const struct model *m, uint64_t now_ms
 		log_warn("--on-alert was not run for %llu alerts (at most one run per %d s)",
 			 (unsigned long long)alert_action__skipped(mon->action),
 			 ALERT_ACTION_MIN_GAP_MS / 1000);
+}
+
+void monitor__rekey(struct monitor *mon, pid_t pid, pid_t key)
+{
+	if (mon && mon->metrics)
+		metrics__rekey(mon->metrics, pid, key);
 }
 
 const struct metrics *monitor__metrics(const struct monitor *mon)

@@ -165,7 +165,7 @@ static void write_exit(struct json_writer *w, const struct proc *p)
 static int write_proc(struct json_writer *w, const struct model *m, const struct proc *p,
 		      const struct json_report_info *info)
 {
-	const struct proc_metrics *pm = info->metrics ? metrics__find(info->metrics, p->pid) : NULL;
+	const struct proc_metrics *pm = info->metrics ? metrics__find(info->metrics, p->key) : NULL;
 	struct proc_report r;
 	size_t i;
 	int ret;
@@ -209,7 +209,7 @@ static int write_proc(struct json_writer *w, const struct model *m, const struct
 	json_key(w, "stacks");
 	json_array_begin(w);
 	for (i = 0; i < r.cnt; i++)
-		write_site(w, m, p->pid, &r.sites[i], info, pm);
+		write_site(w, m, p->key, &r.sites[i], info, pm);
 	json_array_end(w);
 	json_key(w, "kernel");
 	ret = report_json__kernel(w, m, p, info);

@@ -154,7 +154,7 @@ static int write_mappings(struct json_writer *w, const struct model *m, const st
 		double_field(w, "oldest_age_s", info->now_ms > sites[i].oldest_ms ?
 				(info->now_ms - sites[i].oldest_ms) / 1000.0 : 0);
 		json_key(w, "frames");
-		report_json__frames(w, m, p->pid, sites[i].stack_id, info);
+		report_json__frames(w, m, p->key, sites[i].stack_id, info);
 		json_object_end(w);
 	}
 	json_array_end(w);

@@ -96,7 +96,7 @@ static int print_mappings(FILE *out, const struct model *m, const struct proc *p
 			map_kind(sites[i].flags), (unsigned long long)sites[i].ranges,
 			format_age_ms(o->now_ms > sites[i].oldest_ms ? o->now_ms - sites[i].oldest_ms : 0,
 				      b[1], 32));
-		report_text__frames(out, m, p->pid, sites[i].stack_id, o);
+		report_text__frames(out, m, p->key, sites[i].stack_id, o);
 		shown++;
 	}
 	free(sites);

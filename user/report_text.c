@@ -167,7 +167,7 @@ static const char *verdict_column(const struct proc_metrics *pm, const struct pr
 static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 		      const struct text_report_opts *o)
 {
-	const struct proc_metrics *pm = o->metrics ? metrics__find(o->metrics, p->pid) : NULL;
+	const struct proc_metrics *pm = o->metrics ? metrics__find(o->metrics, p->key) : NULL;
 	struct proc_report r;
 	char bytes[32], age[32], verdict[32];
 	size_t i;
@@ -187,7 +187,7 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 	for (i = 0; i < r.cnt && i < o->top; i++) {
 		print_site(out, p, &r.sites[i], o,
 			   verdict_column(pm, p, &r.sites[i], verdict, sizeof(verdict)));
-		report_text__frames(out, m, p->pid, r.sites[i].site->stack_id, o);
+		report_text__frames(out, m, p->key, r.sites[i].site->stack_id, o);
 	}
 	if (r.cnt > o->top)
 		fprintf(out, "  ... %zu more stacks (-n to show more)\n", r.cnt - o->top);

@@ -452,6 +452,25 @@ nomem:
 	return -ENOMEM;
 }
 
+int symbolizer__rekey(struct symbolizer *sym, pid_t pid, pid_t key)
+{
+	struct proc *p;
+	bool found;
+	size_t idx;
+
+	if (proc_find(sym, key))
+		return -EEXIST;
+	idx = vec_search(&sym->procs, &pid, cmp_pid, &found);
+	if (!found)
+		return -ENOENT;
+	p = sym->procs.items[idx];
+	vec_remove(&sym->procs, idx);
+	p->pid = key;
+	p->gone = true;
+	idx = vec_search(&sym->procs, &key, cmp_pid, &found);
+	return vec_insert(&sym->procs, idx, p);	/* room: one was just removed */
+}
+
 void symbolizer__forget(struct symbolizer *sym, pid_t pid)
 {
 	bool found;

@@ -46,6 +46,13 @@ int symbolizer__capture(struct symbolizer *sym, pid_t pid);
  */
 int symbolizer__capture_mapping(struct symbolizer *sym, pid_t pid, const struct mv_mapping *m);
 
+/*
+ * What is known of pid moves to key (a retired process's own key, see
+ * model__retire), never to be read again; pid is then unknown. Returns 0,
+ * -ENOENT if nothing is known of pid, -EEXIST if key is taken.
+ */
+int symbolizer__rekey(struct symbolizer *sym, pid_t pid, pid_t key);
+
 /* Drop what is known of pid (after exec, its old image is gone). */
 void symbolizer__forget(struct symbolizer *sym, pid_t pid);
 

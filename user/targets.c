@@ -95,8 +95,8 @@ struct target *targets__find(const struct targets *t, pid_t pid)
 {
 	size_t i;
 
-	for (i = 0; i < t->cnt; i++)
-		if (t->items[i].pid == pid)
+	for (i = t->cnt; i-- > 0;)
+		if (t->items[i].pid == pid && !t->items[i].retired)
 			return &t->items[i];
 	return NULL;
 }
@@ -160,6 +160,89 @@ static pid_t read_ns_pid(pid_t pid)
 		return 0;
 	buf[n + 1] = '\0';
 	return targets__parse_ns_pid(buf);
+}
+
+uint64_t targets__parse_start_ticks(const char *stat)
+{
+	/* comm (field 2) may hold spaces and parentheses: count from the last ')' */
+	const char *p = strrchr(stat, ')');
+	unsigned long long v;
+	char *end;
+	int field;
+
+	if (!p)
+		return 0;
+	p++;
+	for (field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return 0;
+	}
+	errno = 0;
+	v = strtoull(p + 1, &end, 10);
+	if (end == p + 1 || errno || (*end != ' ' && *end != '\n' && *end))
+		return 0;
+	return v;
+}
+
+static uint64_t read_start_ticks(pid_t pid)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return targets__parse_start_ticks(buf);
+}
+
+bool targets__reused_by(const struct target *tg, uint64_t start_ticks)
+{
+	bool differs = start_ticks && tg->start_ticks && start_ticks != tg->start_ticks;
+
+	switch (tg->state) {
+	case TARGET_ATTACHED:
+		return false;
+	case TARGET_EXITED:	/* gone: its PID names another process, unless proven the same */
+		return !start_ticks || !tg->start_ticks || differs;
+	default:		/* may still run: another process only if proven */
+		return differs;
+	}
+}
+
+bool targets__pid_reused(const struct targets *t, pid_t pid)
+{
+	const struct target *tg = targets__find(t, pid);
+
+	if (!tg || tg->state == TARGET_ATTACHED)
+		return false;
+	return targets__reused_by(tg, read_start_ticks(pid));
+}
+
+pid_t targets__retire(struct targets *t, pid_t pid)
+{
+	struct target *tg = targets__find(t, pid);
+	pid_t key;
+
+	if (!tg)
+		return 0;
+	if (tg->state == TARGET_ATTACHED) {
+		probes__detach_pid(t->pr, pid);
+		tg->has_heap = false;
+		tg->state = TARGET_EXITED;
+	}
+	tg->retired = true;
+	key = model__retire(t->model, pid);
+	if (key)
+		symbolizer__rekey(t->sym, pid, key);
+	return key;
 }
 
 static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len)
@@ -452,6 +535,7 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	tg->tried_ns = mono_ns();
 	tg->attach_tries++;
 	tg->ns_pid = read_ns_pid(pid);
+	tg->start_ticks = read_start_ticks(pid);
 	ret = attach_one(t, tg, cgroup, err, err_len);
 	if (ret)
 		inherit_comm(t, pid, parent_pid);

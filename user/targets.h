@@ -39,6 +39,8 @@ struct target {
 	uint64_t exec_ns;	/* its last exec */
 	uint64_t exec_try_ns;	/* last look at the new image's allocator */
 	bool exec_pending;	/* allocator of the new image not resolved yet */
+	uint64_t start_ticks;	/* its start time (/proc/PID/stat), 0 if unknown */
+	bool retired;		/* a later process reuses its PID (targets__retire) */
 };
 
 struct targets;
@@ -93,7 +95,29 @@ void targets__reap_gone(struct targets *t);
 void targets__fork_delays(const struct targets *t, size_t *cnt, uint64_t *max_ns,
 			  uint64_t *median_ns);
 
-/* The target pid, or NULL. */
+/*
+ * Whether pid now names another process than the target known by that PID:
+ * the target exited, or it had left the cgroup or failed to attach and the
+ * process now holding pid started at another time (a PID reused). An
+ * attached target is taken to be the process itself.
+ */
+bool targets__pid_reused(const struct targets *t, pid_t pid);
+
+/*
+ * The rule behind targets__pid_reused: whether the process now holding tg's
+ * PID, started at start_ticks (0: unknown), is another process than tg. Pure.
+ */
+bool targets__reused_by(const struct target *tg, uint64_t start_ticks);
+
+/*
+ * A new process reuses pid: the target known by pid is retired with its
+ * report and symbols (moved to a key of its own, see model__retire), so
+ * that targets__attach adds the new process as a new target. Returns the
+ * retired process's key, or 0 when there was nothing to move.
+ */
+pid_t targets__retire(struct targets *t, pid_t pid);
+
+/* The target pid (the latest process with that PID, never a retired one), or NULL. */
 struct target *targets__find(const struct targets *t, pid_t pid);
 /* Number of targets ever added, and the i-th of them. */
 size_t targets__cnt(const struct targets *t);
@@ -106,6 +130,12 @@ size_t targets__count_state(const struct targets *t, enum target_state state);
  * own namespace), or 0 when the line is missing or lists one namespace. Pure.
  */
 pid_t targets__parse_ns_pid(const char *status);
+
+/*
+ * The start time (field 22, clock ticks since boot) of a /proc/PID/stat
+ * text, or 0 if it cannot be parsed. Pure.
+ */
+uint64_t targets__parse_start_ticks(const char *stat);
 
 /* Probe the object --allocator names (NULL: detect it); not copied. */
 void targets__set_allocator(struct targets *t, const char *allocator);

@@ -1234,6 +1234,60 @@ def test_cgroup_attaches_processes_that_enter_and_detaches_those_that_leave(ctx)
     check(af.alive(), "the process died when it was detached")
 
 
+def wait_count(p, pattern, count, timeout, stream="err"):
+    """Wait until count lines of stream match pattern."""
+    rx = re.compile(pattern)
+    deadline = time.monotonic() + timeout
+    while True:
+        n = sum(1 for l in (p.err_lines() if stream == "err" else p.out().splitlines())
+                if rx.search(l))
+        if n >= count:
+            return
+        check(time.monotonic() < deadline and p.alive(),
+              f"{n} lines match {pattern!r}, expected {count}; {p.describe()}")
+        time.sleep(0.05)
+
+
+def test_cgroup_pid_reused_by_a_new_process_is_traced_as_a_new_entry(ctx):
+    cg = make_cgroup(ctx)
+    json_path = ctx.path("reuse.json")
+    mv = memvigil(ctx, ["--cgroup", cg, "-v", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    first = spawn_in_cgroup(ctx, cg, [workload("alloc_family"), "--wait"])
+    first.wait_line(r"^READY ", 10)
+    pid = first.pid
+    wait_attached(mv, pid)
+    os.kill(pid, signal.SIGUSR1)
+    first.wait_line(r"^TRUTH done$", 20)
+    first.signal(signal.SIGTERM)
+    check(first.wait(10) == 0, "the first alloc_family failed")
+    time.sleep(0.5)     # a few scans see the PID gone
+    # The same PID again, for a new process (clone3 with set_tid).
+    second = spawn_in_cgroup(ctx, cg, [workload("spawn_with_pid"), pid,
+                                       workload("alloc_family"), "--wait"])
+    m = second.wait_line(r"^READY (\d+)$", 10)
+    check(int(m[1]) == pid, f"the second process got PID {m[1]}, not {pid}; "
+          f"{second.describe()}")
+    mv.wait_line(rf"PID {pid} is a new process", 10, stream="err")
+    wait_count(mv, rf"PID {pid}: probing \d+ allocator functions", 2, 20)
+    os.kill(pid, signal.SIGUSR1)
+    second.wait_line(r"^TRUTH done$", 20)
+    time.sleep(0.3)
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    report = load_report(json_path)
+    procs = [p for p in report["processes"] if p["pid"] == pid]
+    check(len(procs) == 2, f"{len(procs)} report entries for PID {pid}, expected 2 (the "
+          f"exited process and the new one)")
+    old, new = procs
+    check(old["exited"] and old["exit_code"] == 0 and not new["exited"],
+          f"exited: old {old['exited']} (code {old['exit_code']}), new {new['exited']}")
+    for p, wl in ((old, first), (new, second)):
+        truth, clean, _ = parse_truth(wl.out())
+        check_truth(report, [p], truth)
+        check_holds_nothing([p], clean)
+
+
 def test_cgroup2_path_is_traced_too(ctx):
     cg = make_cgroup(ctx, kind="cgroup2")
     af = spawn_in_cgroup(ctx, cg, [workload("alloc_family"), "--wait"])

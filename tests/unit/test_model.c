@@ -248,3 +248,35 @@ Test(report, without_cgroups_all_processes_are_one_group_with_no_path)
 	report__groups_free(g, cnt);
 	model__free(m);
 }
+
+Test(model, retired_process_keeps_its_stacks_under_its_own_key_and_pid_names_the_new_one)
+{
+	struct model *m = model__new(T0);
+	struct proc *old, *new;
+	pid_t key;
+
+	alloc(m, 0x1000, 100, 0, MV_KIND_MALLOC, stack_a);
+	model__exit(m, 42, 0);
+	old = model__find(m, 42);
+	key = model__retire(m, 42);
+	cr_assert_lt(key, 0);
+	cr_assert_eq(old->key, key);
+	cr_assert_eq(old->pid, 42, "the report still shows its PID");
+	cr_assert_eq(model__find(m, key), old);
+	cr_assert_null(model__find(m, 42));
+	/* Events of PID 42 now build a second process. */
+	alloc(m, 0x2000, 7, 0, MV_KIND_MALLOC, stack_b);
+	new = model__find(m, 42);
+	cr_assert_not_null(new);
+	cr_assert_neq(new, old);
+	cr_assert_eq(m->proc_cnt, 2);
+	cr_assert_eq(new->heap.outstanding_bytes, 7);
+	cr_assert_not(new->exited);
+	cr_assert_eq(old->heap.outstanding_bytes, 100);
+	cr_assert_eq(old->site_cnt, 1);
+	cr_assert(old->exited);
+	/* Each retirement gets a key of its own. */
+	cr_assert_lt(model__retire(m, 42), key);
+	cr_assert_eq(model__retire(m, 42), 0, "nothing left to retire");
+	model__free(m);
+}

@@ -130,6 +130,25 @@ Test(symbolizer, cxx_symbol_is_demangled_and_keeps_its_mangled_name)
 	symbolizer__free(sym);
 }
 
+Test(symbolizer, rekeyed_process_resolves_under_its_new_key_only)
+{
+	struct symbolizer *sym = new_sym();
+	pid_t pid = fork_sleeper();
+	struct mv_symbol s;
+
+	cr_assert_eq(symbolizer__capture(sym, pid), 0);
+	cr_assert_eq(symbolizer__rekey(sym, pid, -1), 0);
+	kill_and_reap(pid);
+	cr_assert_eq(symbolizer__resolve(sym, -1, target_addr() + 5, &s), 0);
+	cr_assert_str_eq(s.symbol, "mv_test_target");
+	cr_assert_eq(symbolizer__resolve(sym, pid, target_addr() + 5, &s), -ENOENT,
+		     "the PID no longer names the rekeyed process");
+	cr_assert_eq(symbolizer__rekey(sym, pid, -2), -ENOENT);
+	cr_assert_eq(symbolizer__capture(sym, getpid()), 0);
+	cr_assert_eq(symbolizer__rekey(sym, getpid(), -1), -EEXIST);
+	symbolizer__free(sym);
+}
+
 Test(symbolizer, c_symbol_is_untouched_and_has_no_mangled_name)
 {
 	struct symbolizer *sym = new_sym();

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
+#include "model.h"
+#include "symbolizer.h"
 #include "targets.h"
 
 Test(targets, ns_pid_is_the_innermost_of_nested_namespaces)
@@ -18,4 +20,85 @@ Test(targets, ns_pid_is_0_without_an_nspid_line)
 {
 	cr_assert_eq(targets__parse_ns_pid("Name:\tx\nPid:\t4242\n"), 0);
 	cr_assert_eq(targets__parse_ns_pid(""), 0);
+}
+
+Test(targets, start_ticks_is_field_22_even_with_spaces_and_parens_in_comm)
+{
+	const char *stat = "4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 96 0 0 0 0 0 0 0 20 0 1 0 "
+			   "987654 2252800 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1\n";
+
+	cr_assert_eq(targets__parse_start_ticks(stat), 987654);
+	cr_assert_eq(targets__parse_start_ticks("7 (x) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55"),
+		     55);
+}
+
+Test(targets, start_ticks_is_0_when_the_text_is_cut_or_not_a_stat_line)
+{
+	cr_assert_eq(targets__parse_start_ticks("4242 (x) S 1 4242"), 0);
+	cr_assert_eq(targets__parse_start_ticks("no parenthesis here"), 0);
+	cr_assert_eq(targets__parse_start_ticks(""), 0);
+	cr_assert_eq(targets__parse_start_ticks("7 (x) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 x"), 0);
+}
+
+static struct target in_state(enum target_state state, uint64_t start_ticks)
+{
+	struct target tg = { .pid = 4242, .state = state, .start_ticks = start_ticks };
+
+	return tg;
+}
+
+Test(targets, pid_of_an_exited_target_names_a_new_process)
+{
+	struct target tg = in_state(TARGET_EXITED, 1000);
+
+	cr_assert(targets__reused_by(&tg, 2000));
+	cr_assert(targets__reused_by(&tg, 0), "start time unknown: the exited one is still gone");
+	tg.start_ticks = 0;
+	cr_assert(targets__reused_by(&tg, 2000));
+}
+
+Test(targets, exited_target_seen_again_with_its_own_start_time_is_not_a_new_process)
+{
+	struct target tg = in_state(TARGET_EXITED, 1000);
+
+	cr_assert_not(targets__reused_by(&tg, 1000));
+}
+
+Test(targets, attached_target_is_never_taken_for_a_new_process)
+{
+	struct target tg = in_state(TARGET_ATTACHED, 1000);
+
+	cr_assert_not(targets__reused_by(&tg, 2000));
+	cr_assert_not(targets__reused_by(&tg, 0));
+}
+
+Test(targets, detached_or_failed_target_is_replaced_only_on_another_start_time)
+{
+	enum target_state states[] = { TARGET_DETACHED, TARGET_FAILED };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct target tg = in_state(states[i], 1000);
+
+		cr_assert(targets__reused_by(&tg, 2000));
+		cr_assert_not(targets__reused_by(&tg, 1000), "it came back into the cgroup");
+		cr_assert_not(targets__reused_by(&tg, 0));
+		tg.start_ticks = 0;
+		cr_assert_not(targets__reused_by(&tg, 2000));
+	}
+}
+
+Test(targets, retire_of_an_unknown_pid_moves_nothing)
+{
+	struct model *m = model__new(0);
+	struct symbolizer *sym = symbolizer__new();
+	struct targets *t = targets__new(NULL, m, sym, false);
+
+	cr_assert_not_null(t);
+	cr_assert_eq(targets__retire(t, 4242), 0);
+	cr_assert_null(targets__find(t, 4242));
+	cr_assert_not(targets__pid_reused(t, 4242));
+	targets__free(t);
+	symbolizer__free(sym);
+	model__free(m);
 }
