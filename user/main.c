@@ -242,6 +242,18 @@ static bool attach_again(const struct target *tg, uint64_t now_ns)
 	       now_ns - tg->tried_ns >= CGROUP_RETRY_NS;
 }
 
+/* An attached process seen in cgroup rel: it is reported where it is now. */
+static void note_cgroup(struct session *s, pid_t pid, const char *rel)
+{
+	struct proc *p = model__find(s->model, pid);
+
+	if (!p || (p->cgroup && !strcmp(p->cgroup, rel)))
+		return;
+	log_info("PID %d moved from cgroup %s to %s", pid, p->cgroup ? p->cgroup : "?", rel);
+	if (model__set_cgroup(p, rel))
+		log_warn("out of memory for the cgroup of PID %d", pid);
+}
+
 /* A process found in the traced cgroup: attach it unless it is known. */
 static void on_cgroup_proc(void *ctx, pid_t pid, const char *rel)
 {
@@ -259,6 +271,8 @@ static void on_cgroup_proc(void *ctx, pid_t pid, const char *rel)
 		tg = NULL;
 		came_back = false;
 	}
+	if (tg && tg->state == TARGET_ATTACHED)
+		note_cgroup(s, pid, rel);
 	if (tg && !attach_again(tg, now))
 		return;
 	ret = targets__attach(s->targets, pid, 0, rel, now, s->err, sizeof(s->err));

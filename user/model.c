@@ -138,6 +138,11 @@ int model__set_origin(struct proc *p, pid_t ns_pid, pid_t parent_pid, const char
 	return set_string(&p->cgroup, cgroup);
 }
 
+int model__set_cgroup(struct proc *p, const char *cgroup)
+{
+	return set_string(&p->cgroup, cgroup);
+}
+
 uint32_t model__ms(const struct model *m, uint64_t ts_ns)
 {
 	if (ts_ns <= m->t0_ns)

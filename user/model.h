@@ -59,7 +59,8 @@ struct proc {
 	bool exited;
 	bool detached;			/* left the traced cgroup while still running */
 	int exit_status;		/* as from wait(2), valid when exited */
-	char *cgroup;			/* cgroup it was traced in (cgroup mode), or NULL */
+	char *cgroup;			/* traced cgroup it is in (cgroup mode), as last
+					 * seen: now, or when it exited or left; or NULL */
 	uint32_t execs;			/* images replaced while traced */
 	char *exe;			/* executable path, NULL if unknown */
 	char *alloc_lib;		/* allocator library probed, NULL if none */
@@ -136,6 +137,8 @@ int model__set_image(struct proc *p, const char *comm, const char *exe,
  * traced in (NULL if not tracing a cgroup; copied). 0 or -ENOMEM.
  */
 int model__set_origin(struct proc *p, pid_t ns_pid, pid_t parent_pid, const char *cgroup);
+/* p is in cgroup now (moved within the traced tree; copied). 0 or -ENOMEM. */
+int model__set_cgroup(struct proc *p, const char *cgroup);
 /* The process known by key (its pid while no later process reuses it), else NULL. */
 struct proc *model__find(const struct model *m, pid_t key);
 /*

@@ -482,6 +482,7 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 		ret = -ENOMEM;
 		goto out;
 	}
+	p->detached = false;	/* back in the traced cgroup, if it had left */
 	ret = probes__trace_pid(t->pr, tg->pid);
 	if (ret) {
 		snprintf(err, err_len, "cannot register PID %d: %s", tg->pid, strerror(-ret));

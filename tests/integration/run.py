@@ -1288,6 +1288,43 @@ def test_cgroup_pid_reused_by_a_new_process_is_traced_as_a_new_entry(ctx):
         check_holds_nothing([p], clean)
 
 
+def test_cgroup_process_is_reported_in_the_subcgroup_it_moved_to_and_exited_in(ctx):
+    cg = make_cgroup(ctx, subdirs=["a", "b"])
+    home = own_cgroup(cgroup_mount("memory"), "memory")
+    af = spawn_in_cgroup(ctx, os.path.join(cg, "a"), [workload("alloc_family"), "--wait"])
+    af.wait_line(r"^READY ", 10)
+    json_path = ctx.path("moves.json")
+    mv = memvigil(ctx, ["--cgroup", cg, "-v", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    wait_attached(mv, af.pid)
+    move_to_cgroup(af.pid, os.path.join(cg, "b"))
+    mv.wait_line(rf"PID {af.pid} moved from cgroup /a to /b", 10, stream="err")
+    os.kill(af.pid, signal.SIGUSR1)
+    af.wait_line(r"^TRUTH done$", 20)
+    # out of the tree and back in, into b: attached again, no longer "left"
+    move_to_cgroup(af.pid, home)
+    mv.wait_line(rf"PID {af.pid} left cgroup", 10, stream="err")
+    move_to_cgroup(af.pid, os.path.join(cg, "b"))
+    mv.wait_line(rf"PID {af.pid} came back into cgroup /b", 10, stream="err")
+    af.signal(signal.SIGTERM)
+    check(af.wait(10) == 0, "alloc_family failed")
+    time.sleep(0.5)
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, pid=af.pid)
+    check(proc["cgroup"] == "/b" and proc["exited"] and not proc["detached"],
+          f"reported in cgroup {proc['cgroup']!r}, exited {proc['exited']}, "
+          f"detached {proc['detached']}; expected /b, exited, not detached")
+    groups = {g["path"]: g for g in report["cgroups"]}
+    check(af.pid in groups.get("/b", {}).get("pids", []) and "/a" not in groups,
+          f"cgroup groups {[(g['path'], g['pids']) for g in report['cgroups']]}")
+    truth, clean, _ = parse_truth(af.out())
+    check_truth(report, [proc], truth)
+    check(re.search(r"^cgroup /b: 1 processes", mv.out(), re.M),
+          f"the text report does not group the process under /b: {mv.out()[-800:]!r}")
+
+
 def test_cgroup2_path_is_traced_too(ctx):
     cg = make_cgroup(ctx, kind="cgroup2")
     af = spawn_in_cgroup(ctx, cg, [workload("alloc_family"), "--wait"])

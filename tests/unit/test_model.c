@@ -280,3 +280,16 @@ Test(model, retired_process_keeps_its_stacks_under_its_own_key_and_pid_names_the
 	cr_assert_eq(model__retire(m, 42), 0, "nothing left to retire");
 	model__free(m);
 }
+
+Test(model, process_moved_between_cgroups_is_in_the_last_one_set)
+{
+	struct model *m = model__new(T0);
+	struct proc *p = model__proc(m, 42);
+
+	cr_assert_eq(model__set_origin(p, 0, 0, "/a"), 0);
+	cr_assert_eq(model__set_cgroup(p, "/b"), 0);
+	cr_assert_str_eq(p->cgroup, "/b");
+	model__exit(m, 42, 0);
+	cr_assert_str_eq(model__find(m, 42)->cgroup, "/b", "an exit keeps the last cgroup");
+	model__free(m);
+}
