@@ -740,7 +740,8 @@ def test_attach_pid_alloc_family_leaks_exact_bytes_and_counts(ctx):
 
 
 def test_attach_stops_by_itself_when_the_process_exits(ctx):
-    wl = spawn_workload(ctx, "spin", "1.5")
+    # long enough that memvigil, slow to load on a busy machine, attaches before the exit
+    wl = spawn_workload(ctx, "spin", "4")
     mv = memvigil(ctx, ["-p", wl.pid, "-i", "0"])
     wait_banner(mv)
     check(wl.wait(10) == 0, "spin did not exit 0")
