@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,21 +37,70 @@ static bool holds(const char *mnt, const char *path)
 	return !strncmp(mnt, path, n) && (path[n] == '\0' || path[n] == '/');
 }
 
-int cgroup__find_mount(const char *mounts, const char *path, struct cgroup_root *out)
+/* The n-th space-separated field of line (n from 0) into buf; false if missing. */
+static bool field(const char *line, const char *eol, int n, char *buf, size_t len)
 {
-	char dev[256], mnt[PATH_MAX], type[32], opts[256];
-	const char *line = mounts;
+	const char *p = line, *e;
+
+	for (; n > 0 && p < eol; n--) {
+		p = memchr(p, ' ', eol - p);
+		if (!p)
+			return false;
+		p++;
+	}
+	if (p >= eol)
+		return false;
+	e = memchr(p, ' ', eol - p);
+	if (!e)
+		e = eol;
+	if ((size_t)(e - p) >= len)
+		return false;
+	memcpy(buf, p, e - p);
+	buf[e - p] = '\0';
+	return true;
+}
+
+/*
+ * One mountinfo line: root (field 4), mount point (5), and after the "-"
+ * separator the type and the super-block options (which name a v1
+ * hierarchy's controllers). false if the line is not in that form.
+ */
+static bool parse_mountinfo_line(const char *line, const char *eol, char *root, char *mnt,
+				 char *type, size_t type_len, char *opts, size_t opts_len)
+{
+	const char *sep = line;
+
+	if (!field(line, eol, 3, root, PATH_MAX) || !field(line, eol, 4, mnt, PATH_MAX))
+		return false;
+	do {
+		sep = memchr(sep, '-', eol - sep);
+		if (!sep)
+			return false;
+		sep++;
+	} while (sep[-2] != ' ' || (sep < eol && *sep != ' '));
+	return field(sep + 1, eol, 0, type, type_len) && field(sep + 1, eol, 2, opts, opts_len);
+}
+
+int cgroup__find_mount(const char *mountinfo, const char *path, struct cgroup_root *out)
+{
+	char root[PATH_MAX], mnt[PATH_MAX], type[32], opts[256];
+	const char *line = mountinfo, *below;
 	size_t best = 0;
 
 	while (line && *line) {
 		const char *next = strchr(line, '\n');
+		const char *eol = next ? next : line + strlen(line);
 
-		if (sscanf(line, "%255s %4095s %31s %255s", dev, mnt, type, opts) == 4 &&
+		if (parse_mountinfo_line(line, eol, root, mnt, type, sizeof(type), opts,
+					 sizeof(opts)) &&
 		    (!strcmp(type, "cgroup") || !strcmp(type, "cgroup2"))) {
 			unescape(mnt);
-			if (holds(mnt, path) && strlen(mnt) > best) {
+			unescape(root);
+			/* a later mount on the same point hides the earlier one */
+			if (holds(mnt, path) && strlen(mnt) >= best) {
 				best = strlen(mnt);
 				snprintf(out->mount, sizeof(out->mount), "%s", mnt);
+				snprintf(out->root, sizeof(out->root), "%s", root);
 				snprintf(out->options, sizeof(out->options), "%s", opts);
 				out->v2 = !strcmp(type, "cgroup2");
 			}
@@ -59,10 +109,14 @@ int cgroup__find_mount(const char *mounts, const char *path, struct cgroup_root 
 	}
 	if (!best)
 		return -ENOENT;
+	if (!strncmp(out->root, "/..", 3) && (out->root[3] == '/' || !out->root[3]))
+		return -EXDEV;
 	snprintf(out->path, sizeof(out->path), "%s", path);
-	snprintf(out->rel, sizeof(out->rel), "%s", path[best] ? path + best : "/");
-	if (best == 1)	/* mounted on / itself */
-		snprintf(out->rel, sizeof(out->rel), "%s", path);
+	below = best == 1 ? path : path + best;	/* mounted on / itself: all of path */
+	if (!strcmp(out->root, "/"))
+		snprintf(out->rel, sizeof(out->rel), "%s", *below ? below : "/");
+	else
+		snprintf(out->rel, sizeof(out->rel), "%s%s", out->root, below);
 	return 0;
 }
 
@@ -164,13 +218,19 @@ int cgroup__open(const char *path, struct cgroup_root *out, char *err, size_t er
 			snprintf(err, err_len, "cannot resolve cgroup %s: %s", path, strerror(-ret));
 		return ret == -ENOENT ? -ENOENT : ret;
 	}
-	mounts = read_text("/proc/mounts", 1 << 20);
+	mounts = read_text("/proc/self/mountinfo", 1 << 22);
 	if (!mounts) {
-		snprintf(err, err_len, "cannot read /proc/mounts: %s", strerror(errno));
+		snprintf(err, err_len, "cannot read /proc/self/mountinfo: %s", strerror(errno));
 		return -errno;
 	}
 	ret = cgroup__find_mount(mounts, real, out);
 	free(mounts);
+	if (ret == -EXDEV) {
+		snprintf(err, err_len, "cgroup %s is mounted from outside memvigil's cgroup namespace "
+			 "(mount root %s); run memvigil in the cgroup namespace of that mount",
+			 path, out->root);
+		return -EINVAL;
+	}
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", real);
 	if (ret || !S_ISDIR(st.st_mode) || access(procs, R_OK)) {
 		snprintf(err, err_len, "%s is not a cgroup: give a directory under a cgroup or "

@@ -2,7 +2,10 @@
 /*
  * cgroup: a cgroup directory memvigil traces, on cgroup2 or on a cgroup v1
  * hierarchy (such as the memory controller's): where its hierarchy is
- * mounted (from /proc/mounts), which processes it and its descendants hold
+ * mounted (from /proc/self/mountinfo, with the part of the hierarchy the
+ * mount shows: a bind mount of a cgroup directory, or a mount made inside a
+ * cgroup namespace, has a root other than "/"), which processes it and its
+ * descendants hold
  * (cgroup.procs, recursively), and whether a process is inside it
  * (/proc/PID/cgroup).
  */
@@ -20,15 +23,20 @@
 struct cgroup_root {
 	char path[PATH_MAX];	/* the directory, canonical absolute path */
 	char mount[PATH_MAX];	/* mount point of its hierarchy */
-	char rel[PATH_MAX];	/* path inside the hierarchy ("/" for its root) */
+	char root[PATH_MAX];	/* the hierarchy's directory shown at mount ("/": all) */
+	char rel[PATH_MAX];	/* path inside the hierarchy ("/" for its root), as
+				 * /proc/PID/cgroup names it: root + path below mount */
 	bool v2;		/* cgroup2, else a v1 hierarchy */
 	char options[256];	/* v1: the mount's options (they name its controllers) */
 };
 
 /*
- * Find, in the text of /proc/mounts, the cgroup or cgroup2 mount holding the
- * canonical absolute path, and fill out's mount, rel, v2 and options (path is
- * copied). Returns 0, or -ENOENT when no cgroup mount holds path. Pure.
+ * Find, in the text of /proc/self/mountinfo, the cgroup or cgroup2 mount
+ * holding the canonical absolute path, and fill out's mount, root, rel, v2
+ * and options (path is copied). Returns 0, -ENOENT when no cgroup mount
+ * holds path, or -EXDEV when that mount shows a cgroup outside the reader's
+ * cgroup namespace (its root starts with "/..": processes' paths cannot be
+ * mapped onto it). Pure.
  */
 int cgroup__find_mount(const char *mounts, const char *path, struct cgroup_root *out);
 

@@ -195,6 +195,7 @@ class Context:
         self.name = name
         self.procs = []
         self.cgroups = []
+        self.mounts = []
         self.tmp = tempfile.mkdtemp(prefix="memvigil-it-")
         os.chmod(self.tmp, 0o755)
 
@@ -205,6 +206,16 @@ class Context:
 
     def path(self, name):
         return os.path.join(self.tmp, name)
+
+    def bind_mount(self, src, name):
+        """Bind-mount src on a new directory name in tmp; unmounted by cleanup()."""
+        dst = self.path(name)
+        os.mkdir(dst)
+        r = subprocess.run(["mount", "--bind", src, dst], capture_output=True, text=True,
+                           timeout=30)
+        check(r.returncode == 0, f"mount --bind {src} {dst}: {r.stderr.strip()}")
+        self.mounts.append(dst)
+        return dst
 
     def cleanup(self):
         for p in reversed(self.procs):
@@ -223,8 +234,16 @@ class Context:
                     os.waitpid(pid, 0)
                 except ChildProcessError:
                     pass
+        mounted = []
+        for m in reversed(self.mounts):
+            # lazily: detached even while busy, before anything under tmp is removed
+            subprocess.run(["umount", "-l", m], capture_output=True, timeout=30)
+            if os.path.ismount(m):
+                mounted.append(m)
         for cg in reversed(self.cgroups):
             remove_cgroup(cg)
+        if mounted:     # never remove files through a mount that is still there
+            raise Failure(f"cannot unmount {mounted}")
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -1326,6 +1345,37 @@ def test_cgroup_process_is_reported_in_the_subcgroup_it_moved_to_and_exited_in(c
           f"the text report does not group the process under /b: {mv.out()[-800:]!r}")
 
 
+def test_cgroup_under_a_bind_mount_of_a_v1_directory_is_mapped_through_its_root(ctx):
+    cg = make_cgroup(ctx, subdirs=["inner"])
+    bind = ctx.bind_mount(cg, "bind")
+    with open("/proc/self/mountinfo") as f:
+        roots = [l.split()[3] for l in f if l.split()[4] == bind]
+    check(roots == [cg[len(cgroup_mount("memory")):]], f"bind mount root {roots}, expected "
+          f"the cgroup's own directory")
+    home = own_cgroup(cgroup_mount("memory"), "memory")
+    af = spawn_in_cgroup(ctx, os.path.join(cg, "inner"), [workload("alloc_family"), "--wait"])
+    af.wait_line(r"^READY ", 10)
+    json_path = ctx.path("bind.json")
+    mv = memvigil(ctx, ["--cgroup", bind, "-v", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    wait_attached(mv, af.pid)
+    os.kill(af.pid, signal.SIGUSR1)
+    af.wait_line(r"^TRUTH done$", 20)
+    # /proc/PID/cgroup names the hierarchy's path: leaving the bind-mounted
+    # directory shows only when that path is mapped through the mount root
+    move_to_cgroup(af.pid, home)
+    mv.wait_line(rf"PID {af.pid} left cgroup", 10, stream="err")
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    report = load_report(json_path)
+    (proc,) = select_procs(report, pid=af.pid)
+    check(proc["cgroup"] == "/inner" and proc["detached"],
+          f"cgroup {proc['cgroup']!r}, detached {proc['detached']}; expected /inner, detached")
+    truth, clean, _ = parse_truth(af.out())
+    check_truth(report, [proc], truth)
+    check_holds_nothing([proc], clean)
+
+
 def test_cgroup2_path_is_traced_too(ctx):
     cg = make_cgroup(ctx, kind="cgroup2")
     af = spawn_in_cgroup(ctx, cg, [workload("alloc_family"), "--wait"])
@@ -1419,6 +1469,25 @@ def test_error_cgroup_that_does_not_exist(ctx):
     p, rc = run_to_end(ctx, ["--cgroup", path, "-d", "1"])
     line = assert_one_line_error(p, rc, 1)
     check("does not exist" in line, f"error does not say the cgroup does not exist: {line!r}")
+
+
+def test_error_cgroup_mounted_from_outside_our_cgroup_namespace(ctx):
+    if not shutil.which("unshare"):
+        raise Skip("unshare (util-linux) is not installed")
+    cg = make_cgroup(ctx)
+    bind = ctx.bind_mount(cg, "bind")
+    elsewhere = make_cgroup(ctx)
+    # memvigil in a cgroup namespace rooted at a sibling: the bind mount's
+    # root lies outside it ("/../memvigil-test-...")
+    e = dict(os.environ)
+    e.pop("MEMVIGIL_TEST_ATTACH_DELAY_MS", None)
+    p = ctx.spawn(["unshare", "--cgroup", BIN, "--cgroup", bind, "-d", "1"], env=e,
+                  preexec_fn=lambda: move_to_cgroup(os.getpid(), elsewhere))
+    rc = p.wait(EXIT_TIMEOUT_S)
+    line = assert_one_line_error(p, rc, 1)
+    check("outside memvigil's cgroup namespace" in line and "/.." in line,
+          f"error does not say the mount is outside the cgroup namespace: {line!r}")
+    check("Tracing " not in p.out(), "memvigil attached to something")
 
 
 def test_cgroup_removed_while_traced_ends_with_a_final_report(ctx):
