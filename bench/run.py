@@ -86,6 +86,9 @@ TARGET_S = {"untraced": 0.5, "traced": 1.0}
 CGROUP_IDLE_PROCS = 5
 CGROUP_ATTACH_PROCS = 100
 CGROUP_ATTACH_RUNS = 3
+# The follow rows: forks per run of `forks`, and the gaps between them.
+FOLLOW_FORKS = 20
+FOLLOW_GAPS_MS = (50, 5)
 QUICK_TARGET_S = {"untraced": 0.1, "traced": 0.2}
 
 
@@ -516,6 +519,50 @@ class Bench:
             "attached_min": min((s["attached"] for s in runs if "error" not in s),
                                 default=None)}}
 
+    def bench_follow_once(self, gap_ms, i):
+        """One run of `memvigil -f -- forks`: a sample with each child's fork-to-attach delay."""
+        json_path = os.path.join(self.tmp, "follow.json")
+        r = Run([self.memvigil, "-v", "-f", "-i", "0", "-j", json_path, "--",
+                 self.workload("forks"), str(FOLLOW_FORKS), str(gap_ms)])
+        rc, _, wall = r.finish()
+        err = r.lines["stderr"]
+        ms = [float(m.group(1)) for m in
+              (re.search(r"\(forked by \d+\) attached ([0-9.]+) ms after its fork", l)
+               for l in err) if m]
+        s = {"gap_ms": gap_ms, "round": i, "rc": rc, "wall_s": round(wall, 3),
+             "forks": FOLLOW_FORKS, "attached": len(ms), "delays_ms": ms,
+             "missed": sum(1 for l in err if "exited before its probes were attached" in l)}
+        try:
+            with open(json_path) as f:
+                att = json.load(f)["health"]["attach"]
+            s["report"] = {k: att.get(k) for k in (
+                "forks_followed", "fork_to_attach_median_ms", "fork_to_attach_max_ms")}
+        except (OSError, ValueError, KeyError) as e:
+            s["error"] = "no JSON report: %s" % e
+        if rc != 0:
+            s["error"] = "memvigil exited %d: %s" % (rc, " | ".join(err[-3:]))
+        log("  follow round %d  gap %3d ms  %s" % (i + 1, gap_ms, s.get("error") or
+            "%d/%d forks attached, median %.1f ms, worst %.1f ms" % (
+                len(ms), FOLLOW_FORKS, statistics.median(ms) if ms else float("nan"),
+                max(ms) if ms else float("nan"))))
+        return s
+
+    def bench_follow(self):
+        """Fork-to-attach delay of `memvigil -f`, per spacing of the forks, over every child."""
+        runs = []
+        for i in range(self.args.rounds):
+            for gap in (FOLLOW_GAPS_MS if i % 2 == 0 else FOLLOW_GAPS_MS[::-1]):
+                runs.append(self.bench_follow_once(gap, i))
+        summary = {}
+        for gap in FOLLOW_GAPS_MS:
+            delays = [d for s in runs if s["gap_ms"] == gap and "error" not in s
+                      for d in s["delays_ms"]]
+            summary[str(gap)] = {
+                "forks": sum(s["forks"] for s in runs if s["gap_ms"] == gap),
+                "attached": len(delays),
+                "median_ms": statistics.median(delays) if delays else None,
+                "worst_ms": max(delays) if delays else None}
+        return {"runs": runs, "summary": summary}
 
 def cgroup_mount():
     """Where to make the bench's cgroups: the v1 memory hierarchy, else cgroup2."""
@@ -642,6 +689,19 @@ def print_table(results, skipped):
         print("faults  memvigil --kernel-only (no heap probes): %.0f ns/page (x%.3f untraced)" % (
             faults[MV_KERNEL]["ns_per_op"], faults[MV_KERNEL]["x_untraced"]))
     print_cgroup(results)
+    print_follow(results)
+
+
+def print_follow(results):
+    f = results.get("follow")
+    if not f:
+        return
+    for gap in FOLLOW_GAPS_MS:
+        s = f["summary"][str(gap)]
+        print("follow  memvigil -f, fork to attach, %d forks %2d ms apart x %d rounds: median %s ms, "
+              "worst %s ms (%d/%d attached)" % (
+                  FOLLOW_FORKS, gap, results["rounds"], fmt(s["median_ms"], ".1f"),
+                  fmt(s["worst_ms"], ".1f"), s["attached"], s["forks"]))
 
 
 def print_cgroup(results):
@@ -764,8 +824,8 @@ def parse_args():
     p.add_argument("--results", default=os.path.join(here, "results.json"))
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--hold-runs", type=int, default=3)
-    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup"]),
-                   help="comma-separated subset of tight,mix,faults,hold,cgroup")
+    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup", "follow"]),
+                   help="comma-separated subset of tight,mix,faults,hold,cgroup,follow")
     p.add_argument("--quick", action="store_true", help="short runs, for checking the driver")
     return p.parse_args()
 
@@ -801,6 +861,8 @@ def main():
             results["cgroup"] = {"outside": bench.bench_cgroup_outside("tight"),
                                  "outside_faults": bench.bench_cgroup_outside("faults"),
                                  "attach": bench.bench_cgroup_attach()}
+        if "follow" in only:
+            results["follow"] = bench.bench_follow()
         results["memvigil_fixed_cost"] = bench.bench_fixed_cost()
     finally:
         bench.cleanup()
