@@ -414,6 +414,15 @@ static struct alert_state *state_of(struct alert_set *set, pid_t pid)
 	return s;
 }
 
+void alert_set__rekey(struct alert_set *set, pid_t pid, pid_t key)
+{
+	size_t i;
+
+	for (i = 0; i < set->state_cnt; i++)
+		if (set->states[i].pid == pid)
+			set->states[i].pid = key;
+}
+
 int alert_set__eval(struct alert_set *set, pid_t pid, const struct metric_values *mv,
 		    alert_fire_fn fire, void *ctx)
 {

@@ -62,5 +62,10 @@ void alert_set__free(struct alert_set *set);
  */
 int alert_set__eval(struct alert_set *set, pid_t pid, const struct metric_values *mv,
 		    alert_fire_fn fire, void *ctx);
+/*
+ * The alert state of pid moves to key (a retired process's, see
+ * model__retire); pid starts afresh, as a new process.
+ */
+void alert_set__rekey(struct alert_set *set, pid_t pid, pid_t key);
 
 #endif

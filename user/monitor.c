@@ -130,11 +130,12 @@ static bool run_action(struct monitor *mon, const struct alert_event *ev)
 	return child > 0;
 }
 
-static void on_fire(void *ctx, pid_t pid, const struct alert *a, double value)
+/* key: the process's model key (its PID unless a later process reuses that PID). */
+static void on_fire(void *ctx, pid_t key, const struct alert *a, double value)
 {
 	struct monitor *mon = ctx;
-	const struct proc *p = model__find(mon->model, pid);
-	struct alert_event ev = { .pid = pid, .alert = *a, .value = value };
+	const struct proc *p = model__find(mon->model, key);
+	struct alert_event ev = { .pid = p ? p->pid : key, .alert = *a, .value = value };
 	char text[64];
 
 	ev.t_s = mon->now_ms / 1000.0;
@@ -145,7 +146,7 @@ static void on_fire(void *ctx, pid_t pid, const struct alert *a, double value)
 	if (mon->jsonl && !mon->jsonl_failed && jsonl__alert(mon->jsonl, &ev))
 		mon->jsonl_failed = true;
 	fprintf(stderr, "memvigil: alert %s fired for PID %d (%s) at +%.1fs: %s = %s\n",
-		a->expr, pid, ev.comm, ev.t_s, metric__name(a->metric),
+		a->expr, ev.pid, ev.comm, ev.t_s, metric__name(a->metric),
 		metric__format(a->metric, value, text, sizeof(text)));
 	if (mon->event_cnt < MONITOR_MAX_EVENTS)
 		mon->events[mon->event_cnt++] = ev;
@@ -197,7 +198,7 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 			continue;
 		}
 		pm = metrics__find(mon->metrics, p->key);
-		if (alert_set__eval(mon->alerts, p->pid, &pm->values, on_fire, mon) < 0)
+		if (alert_set__eval(mon->alerts, p->key, &pm->values, on_fire, mon) < 0)
 			log_warn("out of memory for the alerts of PID %d", p->pid);
 		write_sample(mon, p);
 	}
@@ -248,8 +249,12 @@ void monitor__finish(struct monitor *mon, const struct model *m, uint64_t now_ms
 
 void monitor__rekey(struct monitor *mon, pid_t pid, pid_t key)
 {
-	if (mon && mon->metrics)
+	if (!mon)
+		return;
+	if (mon->metrics)
 		metrics__rekey(mon->metrics, pid, key);
+	if (mon->alerts)
+		alert_set__rekey(mon->alerts, pid, key);
 }
 
 const struct metrics *monitor__metrics(const struct monitor *mon)

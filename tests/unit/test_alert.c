@@ -218,3 +218,16 @@ Test(alert, more_than_alert_max_alerts_are_refused)
 	cr_assert_null(alert_set__new(a, ALERT_MAX + 1));
 	alert_set__free(NULL);
 }
+
+Test(alert, rekeyed_state_stays_with_the_old_process_and_the_pid_starts_afresh)
+{
+	struct alert a = parse_ok("heap>10");
+	struct alert_set *set = alert_set__new(&a, 1);
+
+	cr_assert_eq(eval_one(set, 42, METRIC_HEAP, 100), 1);
+	cr_assert_eq(eval_one(set, 42, METRIC_HEAP, 100), 0, "still firing: no new event");
+	alert_set__rekey(set, 42, -1);
+	cr_assert_eq(eval_one(set, -1, METRIC_HEAP, 100), 0, "the old process was firing already");
+	cr_assert_eq(eval_one(set, 42, METRIC_HEAP, 100), 1, "a new process by that PID fires anew");
+	alert_set__free(set);
+}

@@ -240,3 +240,29 @@ Test(metrics, zero_window_is_refused_and_free_accepts_null)
 	cr_assert_null(metrics__new(0, 1000));
 	metrics__free(NULL);
 }
+
+Test(metrics, retired_process_keeps_its_metrics_and_its_pid_starts_a_new_series)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *old;
+	pid_t key;
+	uint64_t addr = 1;
+
+	one_second(m, 0, &addr);
+	cr_assert_eq(metrics__sample(mt, model__find(m, PID), 0, NULL), 0);
+	old = metrics__find(mt, PID);
+	cr_assert_not_null(old);
+	key = model__retire(m, PID);
+	metrics__rekey(mt, PID, key);
+	cr_assert_eq(metrics__find(mt, key), old);
+	cr_assert_null(metrics__find(mt, PID));
+	/* the new process by that PID gets metrics of its own */
+	one_second(m, 1, &addr);
+	cr_assert_eq(metrics__sample(mt, model__find(m, PID), 1000, NULL), 0);
+	cr_assert_not_null(metrics__find(mt, PID));
+	cr_assert_neq(metrics__find(mt, PID), old);
+	cr_assert_eq(old->samples, 1);
+	metrics__free(mt);
+	model__free(m);
+}
