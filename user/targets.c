@@ -210,8 +210,13 @@ bool targets__reused_by(const struct target *tg, uint64_t start_ticks)
 	switch (tg->state) {
 	case TARGET_ATTACHED:
 		return false;
-	case TARGET_EXITED:	/* gone: its PID names another process, unless proven the same */
-		return !start_ticks || !tg->start_ticks || differs;
+	case TARGET_EXITED:
+		/*
+		 * Gone (a zombie is in no cgroup.procs and forks nothing): its PID
+		 * names another process, even one started within the same clock
+		 * tick (start times count 10 ms ticks).
+		 */
+		return true;
 	default:		/* may still run: another process only if proven */
 		return differs;
 	}

@@ -98,8 +98,9 @@ void targets__fork_delays(const struct targets *t, size_t *cnt, uint64_t *max_ns
 /*
  * Whether pid now names another process than the target known by that PID:
  * the target exited, or it had left the cgroup or failed to attach and the
- * process now holding pid started at another time (a PID reused). An
- * attached target is taken to be the process itself.
+ * process now holding pid started at another time (a PID reused; start
+ * times are in clock ticks, so one reused within the same tick goes
+ * unnoticed). An attached target is taken to be the process itself.
  */
 bool targets__pid_reused(const struct targets *t, pid_t pid);
 

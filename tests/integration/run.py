@@ -1376,6 +1376,33 @@ def test_cgroup_under_a_bind_mount_of_a_v1_directory_is_mapped_through_its_root(
     check_holds_nothing([proc], clean)
 
 
+def test_follow_fork_that_reuses_an_exited_childs_pid_is_a_new_entry(ctx):
+    json_path = ctx.path("follow-reuse.json")
+    mv = memvigil(ctx, ["-v", "-f", "-i", "0", "--json", json_path, "--",
+                        workload("pid_reuse")])
+    m = mv.wait_line(r"^CHILD (\d+)$", 20)
+    pid = int(m[1])
+    mv.wait_line(rf"PID {pid} \(forked by \d+\) attached", 20, stream="err")
+    os.kill(pid, signal.SIGUSR1)
+    # the second child: the same PID, attached as a new process
+    mv.wait_line(rf"PID {pid} is a new process", 20, stream="err")
+    wait_count(mv, rf"PID {pid} \(forked by \d+\) attached", 2, 20)
+    os.kill(pid, signal.SIGUSR1)
+    rc = mv.wait(EXIT_TIMEOUT_S)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    check("TRUTH done" in mv.out(), f"pid_reuse did not finish: {mv.out()[-300:]!r}")
+    report = load_report(json_path)
+    procs = [p for p in report["processes"] if p["pid"] == pid]
+    check(len(procs) == 2, f"{len(procs)} report entries for PID {pid}, expected 2")
+    for p, func, nbytes, allocs in ((procs[0], "leak_first", 5 * 333, 5),
+                                    (procs[1], "leak_second", 7 * 111, 7)):
+        check(p["exited"] and p["exit_code"] == 0, f"{func}'s process exited {p['exited']} "
+              f"(code {p['exit_code']})")
+        got = by_first_frame([p])
+        check(got == {func: [nbytes, allocs]}, f"the process that leaked in {func} shows "
+              f"{got}, expected only {func}: {nbytes} bytes in {allocs} allocs")
+
+
 def test_cgroup2_path_is_traced_too(ctx):
     cg = make_cgroup(ctx, kind="cgroup2")
     af = spawn_in_cgroup(ctx, cg, [workload("alloc_family"), "--wait"])
