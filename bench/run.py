@@ -81,6 +81,19 @@ WORKLOADS = {
     },
 }
 TARGET_S = {"untraced": 0.5, "traced": 1.0}
+NO_SYSCALL_HOOKS = "cgroup traced, --no-syscall-hooks"
+# Workloads run only untraced, outside a traced cgroup (the `cgroup` rows).
+OUTSIDE_ONLY = {
+    "syscalls": {
+        "op": "getppid system call",
+        "cal_n": {"untraced": 2000000, "traced": 2000000},
+        "max_n": 500000000,
+    },
+}
+
+
+def workload_spec(wl):
+    return WORKLOADS.get(wl) or OUTSIDE_ONLY[wl]
 # The cgroup rows: idle processes in the traced cgroup while `tight` runs outside
 # it, and the size of the cgroup whose attach time is measured.
 CGROUP_IDLE_PROCS = 5
@@ -295,12 +308,12 @@ class Bench:
         n = int(self.targets[kind] * 1e9 / max(ns_per_op, 0.1))
         digits = max(len(str(n)) - 2, 0)
         n = max(n // 10 ** digits * 10 ** digits, 1000)
-        return min(n, WORKLOADS[wl]["max_n"])
+        return min(n, workload_spec(wl)["max_n"])
 
     def calibrate(self, wl, config, log_to):
         """N for about the target loop time; runs again while a run was far too short."""
         kind = "untraced" if config == UNTRACED else "traced"
-        n = WORKLOADS[wl]["cal_n"][kind]
+        n = workload_spec(wl)["cal_n"][kind]
         for _ in range(3):
             s = self.run_once(config, wl, n)
             log_to.append(s)
@@ -446,9 +459,9 @@ class Bench:
             except OSError:
                 time.sleep(0.05)
 
-    def _trace_cgroup(self, cg):
+    def _trace_cgroup(self, cg, extra=()):
         """memvigil tracing cg, once its banner is out (all present processes attached)."""
-        r = Run([self.memvigil, "-v", "-i", "0", "--cgroup", cg])
+        r = Run([self.memvigil, "-v", "-i", "0", "--cgroup", cg] + list(extra))
         if not r.expect("stdout", r"^Tracing cgroup ", 60):
             r.kill()
             raise RuntimeError("memvigil --cgroup printed no banner: %s"
@@ -460,14 +473,20 @@ class Bench:
         uprobes (none may be installed outside), `faults` for the kernel hooks, which
         run for every process and must return at once for untraced ones."""
         configs = ["nothing traced", "cgroup traced"]
+        if wl == "syscalls":
+            configs.append(NO_SYSCALL_HOOKS)
         n = self.calibrate(wl, UNTRACED, [])
-        result = {"op": WORKLOADS[wl]["op"], "n": n, "cgroup_procs": CGROUP_IDLE_PROCS,
+        result = {"op": workload_spec(wl)["op"], "n": n, "cgroup_procs": CGROUP_IDLE_PROCS,
                   "samples": []}
         cg, procs = self._cgroup_with(CGROUP_IDLE_PROCS)
         try:
             for r in range(self.args.rounds):
                 for c in (configs if r % 2 == 0 else configs[::-1]):
-                    mv = self._trace_cgroup(cg) if c == "cgroup traced" else None
+                    mv = None
+                    if c == "cgroup traced":
+                        mv = self._trace_cgroup(cg)
+                    elif c == NO_SYSCALL_HOOKS:
+                        mv = self._trace_cgroup(cg, ["--no-syscall-hooks"])
                     s = self.run_once(UNTRACED, wl, n)
                     s["config"], s["round"] = c, r
                     if mv:
@@ -487,6 +506,10 @@ class Bench:
         result["summary"] = {"ns_per_op": med, "ratio": (
             med["cgroup traced"] / med["nothing traced"]
             if med["cgroup traced"] and med["nothing traced"] else None)}
+        if NO_SYSCALL_HOOKS in med:
+            result["summary"]["ratio_no_syscall_hooks"] = (
+                med[NO_SYSCALL_HOOKS] / med["nothing traced"]
+                if med[NO_SYSCALL_HOOKS] and med["nothing traced"] else None)
         return result
 
     def bench_cgroup_attach(self):
@@ -721,6 +744,15 @@ def print_cgroup(results):
               "%s ns/page, nothing traced %s ns/page (x%s)" % (
                   fmt(med.get("cgroup traced"), ".1f"), fmt(med.get("nothing traced"), ".1f"),
                   fmt(out.get("ratio"), ".3f")))
+    out = cg.get("outside_syscalls", {}).get("summary")
+    if out:
+        med = out["ns_per_op"]
+        print("cgroup  `syscalls` outside a traced cgroup (syscall hooks run, return at once): "
+              "%s ns/call, nothing traced %s ns/call (x%s); with --no-syscall-hooks %s ns/call "
+              "(x%s)" % (
+                  fmt(med.get("cgroup traced"), ".1f"), fmt(med.get("nothing traced"), ".1f"),
+                  fmt(out.get("ratio"), ".3f"), fmt(med.get(NO_SYSCALL_HOOKS), ".1f"),
+                  fmt(out.get("ratio_no_syscall_hooks"), ".3f")))
     att = cg["attach"]["summary"]
     print("cgroup  %d-process cgroup, first scan to last attach: median %s ms, max %s ms "
           "(%d runs)" % (CGROUP_ATTACH_PROCS, fmt(att.get("attach_ms_median"), ".0f"),
@@ -773,9 +805,13 @@ def goals(results):
         v = cg["outside"]["summary"].get("ratio")
         out.append(("outside a traced cgroup: tight ns/op ratio ~1.0", fmt(v, ".3f", "n/a"),
                     None if v is None else v <= 1.05))
-        v = cg.get("outside_faults", {}).get("summary", {}).get("ratio")
-        out.append(("outside a traced cgroup: faults ns/op ratio ~1.0", fmt(v, ".3f", "n/a"),
-                    None if v is None else v <= 1.05))
+        for wl in ("faults", "syscalls"):
+            v = cg.get("outside_" + wl, {}).get("summary", {}).get("ratio")
+            out.append(("outside a traced cgroup: %s ns/op ratio ~1.0" % wl,
+                        fmt(v, ".3f", "n/a"), None if v is None else v <= 1.05))
+        v = cg.get("outside_syscalls", {}).get("summary", {}).get("ratio_no_syscall_hooks")
+        out.append(("  the same with --no-syscall-hooks (production preset)",
+                    fmt(v, ".3f", "n/a"), None if v is None else v <= 1.05))
         v = cg["attach"]["summary"].get("attach_ms_max")
         out.append(("cgroup of %d processes attached within 2 s" % CGROUP_ATTACH_PROCS,
                     fmt(v / 1000 if v is not None else None, ".2f", "n/a") + " s" * (v is not None),
@@ -860,6 +896,7 @@ def main():
         if "cgroup" in only:
             results["cgroup"] = {"outside": bench.bench_cgroup_outside("tight"),
                                  "outside_faults": bench.bench_cgroup_outside("faults"),
+                                 "outside_syscalls": bench.bench_cgroup_outside("syscalls"),
                                  "attach": bench.bench_cgroup_attach()}
         if "follow" in only:
             results["follow"] = bench.bench_follow()

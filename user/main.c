@@ -456,6 +456,7 @@ static void print_report(struct session *s, bool final)
 		.min_age_ms = s->opts.min_age_s * 1000,
 		.top = s->opts.top,
 		.frames = s->opts.frames,
+		.mappings_off = !(probes__kernel_features(s->probes) & PROBES_K_MAPS),
 		.final = final,
 		.resolve = resolve_symbol,
 		.resolve_ctx = s->sym,
@@ -662,6 +663,7 @@ static int trace(struct session *s)
 		.sample_max_live = s->opts.sample_max_live,
 		.no_sessions = sessions_disabled(),
 		.stack_depth = s->opts.stack_depth,
+		.no_syscall_hooks = s->opts.no_syscall_hooks,
 	};
 	int ret;
 

@@ -27,6 +27,7 @@
 #define OPT_MODE 0x10b
 #define OPT_STACK_DEPTH 0x10c
 #define OPT_FRAMES 0x10d
+#define OPT_NO_SYSCALL_HOOKS 0x10e
 
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -91,6 +92,9 @@ static const struct argp_option option_defs[] = {
 	  "128); deeper stacks are cut and counted", 0 },
 	{ "frames", OPT_FRAMES, "N", 0,
 	  "frames printed per stack in text reports (default 12; debug: 0 = all)", 0 },
+	{ "no-syscall-hooks", OPT_NO_SYSCALL_HOOKS, NULL, 0,
+	  "do not hook system calls to follow mmap, munmap, mremap and brk: those hooks run "
+	  "for every system call on the host (production: off)", 0 },
 	{ 0 },
 };
 
@@ -114,6 +118,7 @@ struct preset {
 	uint64_t sample_bytes;
 	unsigned int stack_depth;
 	unsigned int frames;		/* 0 = all */
+	bool no_syscall_hooks;
 };
 
 static const char *const mode_names[] = {
@@ -127,7 +132,7 @@ static const struct preset presets[] = {
 			       .stack_depth = MV_DEFAULT_STACK_DEPTH, .frames = 12 },
 	[MV_MODE_PRODUCTION] = { .interval_s = 10, .window_s = 300, .top = 5,
 				 .sample_bytes = 512 << 10, .stack_depth = MV_DEFAULT_STACK_DEPTH,
-				 .frames = 12 },
+				 .frames = 12, .no_syscall_hooks = true },
 	[MV_MODE_DEBUG] = { .interval_s = 1, .window_s = 60, .top = 50, .verbose = 1,
 			    .stack_depth = MV_MAX_STACK_DEPTH, .frames = 0 },
 };
@@ -386,6 +391,10 @@ static int apply(struct parse_state *ps, int key, char *arg)
 			return bad_value(ps, "--stack-depth", arg, "expected frames from 1 to 128");
 		o->stack_depth = v;
 		break;
+	case OPT_NO_SYSCALL_HOOKS:
+		if (parse_flag(arg, &o->no_syscall_hooks))
+			return bad_value(ps, "--no-syscall-hooks", arg, "expected 1 or 0");
+		break;
 	case OPT_FRAMES:
 		if (parse_uint(arg, MV_MAX_STACK_DEPTH, &v))
 			return bad_value(ps, "--frames", arg,
@@ -470,6 +479,8 @@ static void apply_preset(struct parse_state *ps)
 		o->stack_depth = p->stack_depth;
 	if (!given(ps, OPT_FRAMES))
 		o->frames = p->frames;
+	if (!given(ps, OPT_NO_SYSCALL_HOOKS))
+		o->no_syscall_hooks = p->no_syscall_hooks;
 }
 
 static int validate(struct parse_state *ps)

@@ -43,6 +43,7 @@ struct options {
 	enum mv_mode mode;	/* --mode */
 	unsigned int stack_depth;	/* --stack-depth: frames recorded per stack */
 	unsigned int frames;	/* --frames: frames per stack in text reports, 0 = all */
+	bool no_syscall_hooks;	/* --no-syscall-hooks: no mmap-family syscall tracepoints */
 };
 
 /*

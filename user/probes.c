@@ -86,7 +86,7 @@ static void attach_feature(struct probes *pr, uint32_t bit, struct bpf_program *
 	pr->kfeatures |= bit;
 }
 
-static void attach_kernel(struct probes *pr)
+static void attach_kernel(struct probes *pr, bool no_syscall_hooks)
 {
 	struct memvigil_bpf *sk = pr->skel;
 	struct bpf_program *faults[] = { sk->progs.handle_fault_user, sk->progs.handle_fault_kernel,
@@ -101,7 +101,11 @@ static void attach_kernel(struct probes *pr)
 
 	attach_feature(pr, PROBES_K_FAULTS, faults, 3);
 	attach_feature(pr, PROBES_K_RECLAIM, reclaim, 4);
-	attach_feature(pr, PROBES_K_MAPS, maps, 2);
+	if (no_syscall_hooks)
+		log_info("kernel signal 'mappings' off (--no-syscall-hooks): mmap, munmap, mremap "
+			 "and brk are not followed");
+	else
+		attach_feature(pr, PROBES_K_MAPS, maps, 2);
 	attach_feature(pr, PROBES_K_OOM, oom, 2);
 	pr->task_iter = bpf_program__attach_iter(sk->progs.dump_task, NULL);
 	if (pr->task_iter)
@@ -254,7 +258,7 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 			 strerror(errno));
 		goto fail;
 	}
-	attach_kernel(pr);
+	attach_kernel(pr, opts->no_syscall_hooks);
 	pr->rb = ring_buffer__new(bpf_map__fd(pr->skel->maps.events), fn, ctx, NULL);
 	if (!pr->rb) {
 		snprintf(err, err_len, "cannot set up the ring buffer: %s", strerror(errno));

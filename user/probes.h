@@ -24,6 +24,7 @@ struct probes_opts {
 	uint32_t sample_max_live;	/* sampled blocks the kernel tracks at once */
 	bool no_sessions;		/* never use uprobe sessions (tests the fallback) */
 	uint32_t stack_depth;		/* frames per stack, 0 = MV_DEFAULT_STACK_DEPTH */
+	bool no_syscall_hooks;		/* leave PROBES_K_MAPS out (they run for every syscall) */
 };
 
 /*

@@ -81,6 +81,11 @@ static int print_mappings(FILE *out, const struct model *m, const struct proc *p
 	char b[4][32];
 	long n, i, shown = 0;
 
+	if (o->mappings_off) {
+		fprintf(out, "  mappings not followed (--no-syscall-hooks, or no syscall hook on "
+			"this kernel)\n");
+		return 0;
+	}
 	mappings__totals(&k->maps, &t);
 	fprintf(out, "  mapped while traced: anon %s, file %s | allocator %s | brk heap %s\n", format_bytes(t.anon_bytes, b[0], 32),
 		format_bytes(t.file_bytes, b[1], 32), format_bytes(t.allocator_bytes, b[2], 32),

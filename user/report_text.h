@@ -20,6 +20,7 @@ struct text_report_opts {
 	uint32_t min_age_ms;
 	unsigned int top;
 	unsigned int frames;		/* frames printed per stack (--frames), 0 = all */
+	bool mappings_off;		/* the mmap-family hooks are not attached */
 	uint64_t lost_events;
 	bool final;
 	resolve_fn resolve;

@@ -2418,6 +2418,46 @@ def bpf_link_types_of(pid):
     return types
 
 
+def bpf_link_prog_names_of(pid):
+    """Names of the programs behind every BPF link fd process pid holds."""
+    ids = []
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                text = f.read()
+        except OSError:
+            continue
+        m = re.search(r"^prog_id:\s*(\d+)", text, re.M)
+        if m and re.search(r"^link_type:", text, re.M):
+            ids.append(int(m[1]))
+    names = bpf_trace_progs()
+    return [names.get(i, "?") for i in ids]
+
+
+def test_no_syscall_hooks_leaves_syscalls_alone_and_says_mappings_are_not_followed(ctx):
+    out = ctx.path("nosys.json")
+    mv = memvigil(ctx, ["--no-syscall-hooks", "-i", "0", "-j", out, "--", workload("kmem"),
+                        "grow", "1"])
+    wait_banner(mv)
+    mv.wait_line(r"^TRUTH done", 30)
+    progs = bpf_link_prog_names_of(mv.pid)
+    check("handle_fault_user" in progs, f"memvigil's links lost the fault hook: {progs}")
+    check(not [n for n in progs if n.startswith("handle_sys_")],
+          f"--no-syscall-hooks still attached syscall tracepoints: {progs}")
+    time.sleep(1.2)
+    stop(mv)
+    report = load_report(out)
+    check("mappings" not in report["system"]["kernel_signals"] and
+          "faults" in report["system"]["kernel_signals"],
+          f"kernel_signals: {report['system']['kernel_signals']}")
+    k = report["processes"][0]["kernel"]
+    check(k["mappings"]["mmaps"] == 0, f"mmaps seen without the hooks: {k['mappings']}")
+    check(k["faults"]["hook_user"] > 256, f"faults not counted: {k['faults']}")
+    text = mv.out()
+    check("mappings not followed (--no-syscall-hooks" in text and
+          "mapped while traced" not in text, f"text report: {text[-800:]}")
+
+
 def test_absent_pressure_file_is_reported_unavailable_not_an_error(ctx):
     out = ctx.path("nopsi.json")
     wl = spawn_workload(ctx, "spin", "60")

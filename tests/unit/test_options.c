@@ -217,6 +217,7 @@ static void clear_env(void)
 	unsetenv("MEMVIGIL_VERBOSE");
 	unsetenv("MEMVIGIL_STACK_DEPTH");
 	unsetenv("MEMVIGIL_FRAMES");
+	unsetenv("MEMVIGIL_NO_SYSCALL_HOOKS");
 }
 
 Test(options, metrics_defaults_are_the_standard_preset, .init = clear_env)
@@ -304,6 +305,24 @@ Test(options, stack_depth_and_frames_follow_the_mode_unless_given, .init = clear
 	setenv("MEMVIGIL_STACK_DEPTH", "32", 1);
 	cr_assert_eq(PARSE(&o, "-p", "1"), 0, "%s", err);
 	cr_assert_eq(o.stack_depth, 32);
+}
+
+Test(options, production_leaves_syscalls_unhooked_unless_told_otherwise, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1"), 0, "%s", err);
+	cr_assert(!o.no_syscall_hooks, "standard follows mappings");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--no-syscall-hooks"), 0, "%s", err);
+	cr_assert(o.no_syscall_hooks);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=production"), 0, "%s", err);
+	cr_assert(o.no_syscall_hooks, "production costs other processes nothing");
+	setenv("MEMVIGIL_NO_SYSCALL_HOOKS", "0", 1);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=production"), 0, "%s", err);
+	cr_assert(!o.no_syscall_hooks, "an explicit 0 wins over the preset");
+	setenv("MEMVIGIL_NO_SYSCALL_HOOKS", "maybe", 1);
+	cr_assert_eq(PARSE(&o, "-p", "1"), -EINVAL);
+	cr_assert(strstr(err, "MEMVIGIL_NO_SYSCALL_HOOKS"), "%s", err);
 }
 
 Test(options, stack_depth_and_frames_out_of_range_are_usage_errors, .init = clear_env)
