@@ -143,22 +143,32 @@ pid_t targets__parse_ns_pid(const char *status)
 	return n > 1 && last != first && last > 0 ? (pid_t)last : 0;
 }
 
-static pid_t read_ns_pid(pid_t pid)
+/* The start of /proc/PID/name into buf (len bytes with its NUL); false if unreadable. */
+static bool read_proc_file(pid_t pid, const char *name, char *buf, size_t len)
 {
-	char path[64], buf[4096];
+	char path[64];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	buf[0] = '\n';
-	n = read(fd, buf + 1, sizeof(buf) - 2);
+		return false;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+static pid_t read_ns_pid(pid_t pid)
+{
+	char buf[4096];
+
+	buf[0] = '\n';	/* targets__parse_ns_pid looks for "\nNSpid:" */
+	if (!read_proc_file(pid, "status", buf + 1, sizeof(buf) - 1))
 		return 0;
-	buf[n + 1] = '\0';
 	return targets__parse_ns_pid(buf);
 }
 
@@ -187,19 +197,10 @@ uint64_t targets__parse_start_ticks(const char *stat)
 
 static uint64_t read_start_ticks(pid_t pid)
 {
-	char path[64], buf[1024];
-	ssize_t n;
-	int fd;
+	char buf[1024];
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!read_proc_file(pid, "stat", buf, sizeof(buf)))
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	return targets__parse_start_ticks(buf);
 }
 
