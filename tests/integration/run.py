@@ -2404,34 +2404,31 @@ def test_kernel_only_attaches_no_uprobes_and_still_counts_faults(ctx):
     check(k["mappings"]["mmaps"] > 0, f"no mmaps seen: {k['mappings']}")
 
 
-def bpf_link_types_of(pid):
-    """link_type of every BPF link fd process pid holds (from /proc/PID/fdinfo)."""
-    types = []
-    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
-        try:
-            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                m = re.search(r"^link_type:\s*(\S+)", f.read(), re.M)
-        except OSError:
-            continue
-        if m:
-            types.append(m[1])
-    return types
-
-
-def bpf_link_prog_names_of(pid):
-    """Names of the programs behind every BPF link fd process pid holds."""
-    ids = []
+def bpf_links_of(pid):
+    """(link_type, prog_id) of every BPF link fd process pid holds (/proc/PID/fdinfo)."""
+    links = []
     for fd in os.listdir(f"/proc/{pid}/fdinfo"):
         try:
             with open(f"/proc/{pid}/fdinfo/{fd}") as f:
                 text = f.read()
         except OSError:
             continue
-        m = re.search(r"^prog_id:\s*(\d+)", text, re.M)
-        if m and re.search(r"^link_type:", text, re.M):
-            ids.append(int(m[1]))
+        m = re.search(r"^link_type:\s*(\S+)", text, re.M)
+        if m:
+            prog = re.search(r"^prog_id:\s*(\d+)", text, re.M)
+            links.append((m[1], int(prog[1]) if prog else None))
+    return links
+
+
+def bpf_link_types_of(pid):
+    """link_type of every BPF link fd process pid holds."""
+    return [t for t, _ in bpf_links_of(pid)]
+
+
+def bpf_link_prog_names_of(pid):
+    """Names of the programs behind every BPF link fd process pid holds."""
     names = bpf_trace_progs()
-    return [names.get(i, "?") for i in ids]
+    return [names.get(i, "?") for _, i in bpf_links_of(pid) if i is not None]
 
 
 def test_no_syscall_hooks_leaves_syscalls_alone_and_says_mappings_are_not_followed(ctx):
