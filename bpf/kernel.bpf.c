@@ -4,9 +4,9 @@
  * mmap family, counted or recorded per traced process; OOM kills of any
  * process (user space keeps those that concern a traced one); and a task
  * iterator that reads RSS, fault counters and the memory cgroup at each
- * sample. Only tp_btf, raw_tp and iter programs: no kprobes, no fentry, no
- * tracefs. High-rate signals (faults) are counted in maps, never sent one
- * record each.
+ * sample. Only tp_btf, raw_tp and iter programs, and uprobes on the C
+ * library's mmap-family wrappers: no kprobes, no fentry, no tracefs.
+ * High-rate signals (faults) are counted in maps, never sent one record each.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -42,11 +42,14 @@ struct {
 	__type(value, __u64);
 } reclaim_start SEC(".maps");
 
-/* Arguments of an mmap-family syscall a traced thread is in. */
+/* Arguments of an mmap-family syscall (or wrapper call) a traced thread is in. */
 struct sys_call {
 	__u64 args[5];
+	__u64 entry_ip;		/* wrappers: the probed entry, first frame of the stack */
+	__u64 sp;		/* wrappers: stack pointer at entry (a nested call's is lower) */
 	__u32 nr;
 	__u32 in_allocator;	/* made inside a traced allocator call */
+	__u32 depth;		/* wrappers: nested wrapper calls (an interposer calling libc) */
 };
 
 struct {
@@ -278,25 +281,41 @@ static __always_inline __u64 page_round(__u64 len)
 	return (len + PAGE_MASK_4K) & ~PAGE_MASK_4K;
 }
 
+static __always_inline void output_map(struct mv_map_event *e, __u64 bytes)
+{
+	if (bytes > MV_MAP_EVENT_MAX_BYTES)
+		bytes = MV_MAP_EVENT_MAX_BYTES;
+	if (bpf_ringbuf_output(&events, e, bytes, ringbuf_wakeup_flags()))
+		count_loss(MV_LOSS_RINGBUF);
+}
+
+static __always_inline __u32 map_stack_room(void)
+{
+	__u32 room = stack_depth;
+
+	if (room < 2)
+		room = 2;
+	if (room > MV_MAX_STACK_DEPTH)
+		room = MV_MAX_STACK_DEPTH;
+	return room;
+}
+
 /*
- * The stack of an mmap: the frame-pointer walk starts in the syscall wrapper,
- * which (a leaf in glibc) keeps no frame: its caller's return address sits at
- * the user stack pointer. Frames: ip, that return address, then the walk's
- * callers; user space drops the return address when the walk had it too.
+ * The stack of an mmap seen at sys_exit: the frame-pointer walk starts in
+ * the syscall wrapper, which (a leaf in glibc) keeps no frame: its caller's
+ * return address sits at the user stack pointer. Frames: ip, that return
+ * address, then the walk's callers; user space drops the return address
+ * when the walk had it too.
  */
 static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 user_sp,
 				     bool with_stack)
 {
 	__u64 *frames = (__u64 *)(e + 1), ret_addr = 0;
 	__u64 bytes = sizeof(*e);
-	__u32 room = stack_depth;
+	__u32 room = map_stack_room();
 	long n = 0;
 
 	e->stack_depth = 0;
-	if (room < 2)
-		room = 2;
-	if (room > MV_MAX_STACK_DEPTH)
-		room = MV_MAX_STACK_DEPTH;
 	if (with_stack) {
 		n = bpf_get_stack(ctx, frames + 1, (room - 1) * sizeof(__u64), BPF_F_USER_STACK);
 		if (n < (long)sizeof(__u64)) {
@@ -312,10 +331,37 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 us
 		e->stack_depth = n / sizeof(__u64);
 		bytes += n;
 	}
-	if (bytes > MV_MAP_EVENT_MAX_BYTES)
-		bytes = MV_MAP_EVENT_MAX_BYTES;
-	if (bpf_ringbuf_output(&events, e, bytes, ringbuf_wakeup_flags()))
-		count_loss(MV_LOSS_RINGBUF);
+	output_map(e, bytes);
+}
+
+/*
+ * The same record from a wrapper's return probe, whose instruction pointer
+ * is already the return address: frames are the wrapper's entry, then the
+ * walk (the caller, its callers). The layout user space gets is the one
+ * above.
+ */
+static __always_inline void emit_wrapper_map(void *ctx, struct mv_map_event *e, __u64 entry_ip,
+					     bool with_stack)
+{
+	__u64 *frames = (__u64 *)(e + 1);
+	__u64 bytes = sizeof(*e);
+	__u32 room = map_stack_room();
+	long n = 0;
+
+	e->stack_depth = 0;
+	if (with_stack) {
+		frames[0] = entry_ip;
+		n = bpf_get_stack(ctx, frames + 1, (room - 1) * sizeof(__u64), BPF_F_USER_STACK);
+		if (n < (long)sizeof(__u64)) {
+			count_loss(MV_LOSS_STACK);
+			n = 0;
+		} else {
+			n += sizeof(__u64);
+		}
+		e->stack_depth = n / sizeof(__u64);
+		bytes += n;
+	}
+	output_map(e, bytes);
 }
 
 static __always_inline void fill_map(struct mv_map_event *e, const struct sys_call *c,
@@ -384,6 +430,117 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		goto out;
 	fill_map(e, c, ret, id);
 	emit_map(ctx, e, regs->sp, nr == NR_MMAP);
+out:
+	bpf_map_delete_elem(&sys_calls, &tid);
+	return 0;
+}
+
+/*
+ * The same four calls seen by one uprobe per traced process, just after the
+ * syscall instruction in the C library's wrapper (user/syscall_site.h says
+ * where and why it is equivalent): the registers hold what sys_exit would
+ * see, the raw result in %rax and the arguments in the syscall registers.
+ * Cookie: syscall number, and in its high half where the wrapper's return
+ * address is from %rsp. A wrapper call in flight on this thread (an
+ * interposer's mmap calling the C library's) is reported by its return.
+ */
+SEC("uprobe")
+int BPF_UPROBE(map_syscall_return)
+{
+	__u64 id = bpf_get_current_pid_tgid(), cookie = bpf_get_attach_cookie(ctx);
+	__u32 tid = (__u32)id, zero = 0;
+	struct inflight_call *call;
+	struct sys_call c = {}, *outer;
+	struct mv_map_event *e;
+	long ret = PT_REGS_RC(ctx);
+
+	if (!is_traced(id >> 32))
+		return 0;
+	outer = bpf_map_lookup_elem(&sys_calls, &tid);
+	if (outer && PT_REGS_SP(ctx) < outer->sp)
+		return 0;
+	c.nr = (__u32)cookie;
+	if (ret < 0 && ret > -4096 && c.nr != NR_BRK)
+		return 0;	/* failed: nothing changed */
+	c.args[0] = PT_REGS_PARM1(ctx);
+	c.args[1] = PT_REGS_PARM2(ctx);
+	c.args[2] = PT_REGS_PARM3(ctx);
+	c.args[3] = PT_REGS_PARM4_SYSCALL(ctx);
+	c.args[4] = PT_REGS_PARM5(ctx);
+	call = inflight_lookup();
+	c.in_allocator = call && call->depth;
+	e = bpf_map_lookup_elem(&map_scratch, &zero);
+	if (!e)
+		return 0;
+	fill_map(e, &c, ret, id);
+	emit_map(ctx, e, PT_REGS_SP(ctx) + (cookie >> 32), c.nr == NR_MMAP);
+	return 0;
+}
+
+/*
+ * The same four calls seen through their C library wrappers (mmap64, munmap,
+ * mremap, brk, and an interposer's own, such as tcmalloc's), by uprobes in
+ * each traced process only: other processes' syscalls pay nothing. The
+ * attach cookie is the syscall number. Raw syscalls (Go, syscall(2)) are
+ * not seen this way; the tracepoints above see them.
+ */
+SEC("uprobe")
+int BPF_UPROBE(map_enter)
+{
+	__u64 id = bpf_get_current_pid_tgid(), sp = PT_REGS_SP(ctx);
+	__u32 tid = (__u32)id;
+	struct inflight_call *call;
+	struct sys_call c = {}, *outer;
+
+	if (!is_traced(id >> 32))
+		return 0;
+	outer = bpf_map_lookup_elem(&sys_calls, &tid);
+	if (outer && sp < outer->sp) {
+		outer->depth++;	/* a wrapper inside a wrapper: the outer one reports */
+		return 0;
+	}
+	/* none, or one whose return was never seen (detached meanwhile): start over */
+	c.nr = bpf_get_attach_cookie(ctx);
+	c.args[0] = PT_REGS_PARM1(ctx);	/* function-call registers, not the syscall's */
+	c.args[1] = PT_REGS_PARM2(ctx);
+	c.args[2] = PT_REGS_PARM3(ctx);
+	c.args[3] = PT_REGS_PARM4(ctx);
+	c.args[4] = PT_REGS_PARM5(ctx);
+	c.entry_ip = PT_REGS_IP(ctx);
+	c.sp = sp;
+	call = inflight_lookup();
+	c.in_allocator = call && call->depth;
+	if (bpf_map_update_elem(&sys_calls, &tid, &c, BPF_ANY))
+		count_loss(MV_LOSS_SYSCALL);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_URETPROBE(map_exit, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, zero = 0;
+	struct mv_map_event *e;
+	struct sys_call *c;
+	__u32 nr;
+
+	c = bpf_map_lookup_elem(&sys_calls, &tid);
+	if (!c)
+		return 0;
+	if (c->depth) {
+		c->depth--;
+		return 0;
+	}
+	nr = c->nr;
+	if (nr == NR_BRK)	/* the wrapper returns 0 or -1: read the break itself */
+		ret = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), mm, brk);
+	else if (ret == -1)
+		goto out;	/* MAP_FAILED or -1: nothing changed */
+	e = bpf_map_lookup_elem(&map_scratch, &zero);
+	if (!e)
+		goto out;
+	fill_map(e, c, ret, id);
+	emit_wrapper_map(ctx, e, c->entry_ip, nr == NR_MMAP);
 out:
 	bpf_map_delete_elem(&sys_calls, &tid);
 	return 0;

@@ -146,16 +146,6 @@ int allocator__choose(const struct alloc_candidate *c, size_t n, bool use_overri
 	return 0;
 }
 
-/* A path to an object that works from memvigil's mount namespace. */
-static void choose_open_path(pid_t pid, const struct mv_mapping *m, char *buf, size_t len)
-{
-	snprintf(buf, len, "/proc/%d/root%s", pid, m->path);
-	if (access(buf, R_OK) == 0)
-		return;
-	snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", pid,
-		 (unsigned long long)m->start, (unsigned long long)m->end);
-}
-
 /* What one object defines of the family: vaddr per alloc_family entry, 0 if none. */
 struct object_syms {
 	bool is_exe;
@@ -192,7 +182,7 @@ static int read_candidate(pid_t pid, struct candidate_info *ci, struct alloc_can
 	struct elf_file *ef;
 	int ret;
 
-	choose_open_path(pid, ci->map, ci->open_path, sizeof(ci->open_path));
+	procmaps__open_path(pid, ci->map, ci->open_path, sizeof(ci->open_path));
 	ci->vaddr = calloc(alloc_family_cnt, sizeof(*ci->vaddr));
 	if (!ci->vaddr)
 		return -ENOMEM;

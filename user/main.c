@@ -571,6 +571,7 @@ static int write_json(struct session *s)
 		.top = s->opts.top,
 		.stack_depth = s->opts.stack_depth,
 		.frames = s->opts.frames,
+		.mappings = options__mappings_name(s->opts.mappings),
 		.min_age_s = s->opts.min_age_s,
 		.now_ms = now_ms(s),
 		.malformed = s->consumer.malformed,
@@ -663,7 +664,7 @@ static int trace(struct session *s)
 		.sample_max_live = s->opts.sample_max_live,
 		.no_sessions = sessions_disabled(),
 		.stack_depth = s->opts.stack_depth,
-		.no_syscall_hooks = s->opts.no_syscall_hooks,
+		.mappings = s->opts.mappings,
 	};
 	int ret;
 

@@ -27,7 +27,7 @@
 #define OPT_MODE 0x10b
 #define OPT_STACK_DEPTH 0x10c
 #define OPT_FRAMES 0x10d
-#define OPT_NO_SYSCALL_HOOKS 0x10e
+#define OPT_MAPPINGS 0x10e
 
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -92,9 +92,10 @@ static const struct argp_option option_defs[] = {
 	  "128); deeper stacks are cut and counted", 0 },
 	{ "frames", OPT_FRAMES, "N", 0,
 	  "frames printed per stack in text reports (default 12; debug: 0 = all)", 0 },
-	{ "no-syscall-hooks", OPT_NO_SYSCALL_HOOKS, NULL, 0,
-	  "do not hook system calls to follow mmap, munmap, mremap and brk: those hooks run "
-	  "for every system call on the host (production: off)", 0 },
+	{ "mappings", OPT_MAPPINGS, "HOW", 0,
+	  "how mmap, munmap, mremap and brk are followed: wrappers (the default: uprobes in "
+	  "the traced processes' C library), syscalls (also sees raw syscalls, but every "
+	  "system call on the host pays) or off", 0 },
 	{ 0 },
 };
 
@@ -118,7 +119,6 @@ struct preset {
 	uint64_t sample_bytes;
 	unsigned int stack_depth;
 	unsigned int frames;		/* 0 = all */
-	bool no_syscall_hooks;
 };
 
 static const char *const mode_names[] = {
@@ -132,10 +132,21 @@ static const struct preset presets[] = {
 			       .stack_depth = MV_DEFAULT_STACK_DEPTH, .frames = 12 },
 	[MV_MODE_PRODUCTION] = { .interval_s = 10, .window_s = 300, .top = 5,
 				 .sample_bytes = 512 << 10, .stack_depth = MV_DEFAULT_STACK_DEPTH,
-				 .frames = 12, .no_syscall_hooks = true },
+				 .frames = 12 },
 	[MV_MODE_DEBUG] = { .interval_s = 1, .window_s = 60, .top = 50, .verbose = 1,
 			    .stack_depth = MV_MAX_STACK_DEPTH, .frames = 0 },
 };
+
+static const char *const mappings_names[] = {
+	[MV_MAPPINGS_WRAPPERS] = "wrappers",
+	[MV_MAPPINGS_SYSCALLS] = "syscalls",
+	[MV_MAPPINGS_OFF] = "off",
+};
+
+const char *options__mappings_name(enum mv_mappings m)
+{
+	return m <= MV_MAPPINGS_OFF ? mappings_names[m] : "?";
+}
 
 const char *options__mode_name(enum mv_mode mode)
 {
@@ -391,9 +402,14 @@ static int apply(struct parse_state *ps, int key, char *arg)
 			return bad_value(ps, "--stack-depth", arg, "expected frames from 1 to 128");
 		o->stack_depth = v;
 		break;
-	case OPT_NO_SYSCALL_HOOKS:
-		if (parse_flag(arg, &o->no_syscall_hooks))
-			return bad_value(ps, "--no-syscall-hooks", arg, "expected 1 or 0");
+	case OPT_MAPPINGS:
+		for (v = 0; v < sizeof(mappings_names) / sizeof(mappings_names[0]); v++)
+			if (!strcmp(arg, mappings_names[v]))
+				break;
+		if (v == sizeof(mappings_names) / sizeof(mappings_names[0]))
+			return bad_value(ps, "--mappings", arg,
+					 "expected wrappers, syscalls or off");
+		o->mappings = v;
 		break;
 	case OPT_FRAMES:
 		if (parse_uint(arg, MV_MAX_STACK_DEPTH, &v))
@@ -479,8 +495,6 @@ static void apply_preset(struct parse_state *ps)
 		o->stack_depth = p->stack_depth;
 	if (!given(ps, OPT_FRAMES))
 		o->frames = p->frames;
-	if (!given(ps, OPT_NO_SYSCALL_HOOKS))
-		o->no_syscall_hooks = p->no_syscall_hooks;
 }
 
 static int validate(struct parse_state *ps)

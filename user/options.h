@@ -18,6 +18,13 @@ enum mv_mode {
 	MV_MODE_DEBUG,
 };
 
+/* --mappings: how mmap, munmap, mremap and brk are followed. */
+enum mv_mappings {
+	MV_MAPPINGS_WRAPPERS,	/* uprobes in each traced process's wrappers (default) */
+	MV_MAPPINGS_SYSCALLS,	/* the raw_syscalls tracepoints: every syscall on the host pays */
+	MV_MAPPINGS_OFF,
+};
+
 struct options {
 	pid_t pid;		/* -p, 0 if none */
 	const char *cgroup;	/* --cgroup, NULL if none */
@@ -43,7 +50,7 @@ struct options {
 	enum mv_mode mode;	/* --mode */
 	unsigned int stack_depth;	/* --stack-depth: frames recorded per stack */
 	unsigned int frames;	/* --frames: frames per stack in text reports, 0 = all */
-	bool no_syscall_hooks;	/* --no-syscall-hooks: no mmap-family syscall tracepoints */
+	enum mv_mappings mappings;	/* --mappings */
 };
 
 /*
@@ -61,6 +68,8 @@ int options__parse(int argc, char **argv, struct options *opts,
 
 /* "standard", "production", "debug". */
 const char *options__mode_name(enum mv_mode mode);
+/* Name of a --mappings value ("wrappers", ...). */
+const char *options__mappings_name(enum mv_mappings m);
 
 /* Parse a non-negative number of seconds ("2", "0.5"); -EINVAL if malformed. */
 int options__parse_seconds(const char *text, double *out);

@@ -20,7 +20,8 @@ struct pid_links {
 	pid_t pid;
 	size_t cnt;
 	int session_fd[MV_ALLOCATOR_MAX_OBJECTS];	/* uprobe session links, -1 if none */
-	struct bpf_link *links[2 * MV_ALLOCATOR_MAX_FUNCS];	/* two per site at most */
+	/* two per site at most */
+	struct bpf_link *links[2 * (MV_ALLOCATOR_MAX_FUNCS + MAP_WRAPPERS_MAX_FUNCS)];
 };
 
 /* Threads destroying uprobe links at once (each waits for a grace period). */
@@ -35,6 +36,7 @@ struct probes {
 	struct pid_links *pids;
 	size_t pid_cnt, pids_cap;
 	uint32_t kfeatures;		/* enum probes_kernel_feature */
+	enum mv_mappings mappings;
 	struct bpf_link *klinks[16];
 	size_t klink_cnt;
 	struct bpf_link *task_iter;
@@ -86,7 +88,7 @@ static void attach_feature(struct probes *pr, uint32_t bit, struct bpf_program *
 	pr->kfeatures |= bit;
 }
 
-static void attach_kernel(struct probes *pr, bool no_syscall_hooks)
+static void attach_kernel(struct probes *pr)
 {
 	struct memvigil_bpf *sk = pr->skel;
 	struct bpf_program *faults[] = { sk->progs.handle_fault_user, sk->progs.handle_fault_kernel,
@@ -101,11 +103,13 @@ static void attach_kernel(struct probes *pr, bool no_syscall_hooks)
 
 	attach_feature(pr, PROBES_K_FAULTS, faults, 3);
 	attach_feature(pr, PROBES_K_RECLAIM, reclaim, 4);
-	if (no_syscall_hooks)
-		log_info("kernel signal 'mappings' off (--no-syscall-hooks): mmap, munmap, mremap "
+	if (pr->mappings == MV_MAPPINGS_OFF)
+		log_info("kernel signal 'mappings' off (--mappings=off): mmap, munmap, mremap "
 			 "and brk are not followed");
-	else
+	else if (pr->mappings == MV_MAPPINGS_SYSCALLS)
 		attach_feature(pr, PROBES_K_MAPS, maps, 2);
+	else
+		pr->kfeatures |= PROBES_K_MAPS;	/* per process, by probes__attach_maps */
 	attach_feature(pr, PROBES_K_OOM, oom, 2);
 	pr->task_iter = bpf_program__attach_iter(sk->progs.dump_task, NULL);
 	if (pr->task_iter)
@@ -207,6 +211,33 @@ static int configure_sampling(struct probes *pr, const struct probes_opts *o)
 					o->sample_bytes ? o->sample_max_live : 1);
 }
 
+const char *probes__mappings_via(const struct probes *pr)
+{
+	if (!(pr->kfeatures & PROBES_K_MAPS))
+		return NULL;
+	return pr->mappings == MV_MAPPINGS_SYSCALLS ? "syscalls" : "wrappers";
+}
+
+/* Load only the programs of the chosen way to follow the mmap family. */
+static void configure_mappings(struct probes *pr)
+{
+	struct memvigil_bpf *sk = pr->skel;
+	bool wrappers = pr->mappings == MV_MAPPINGS_WRAPPERS;
+	bool syscalls = pr->mappings == MV_MAPPINGS_SYSCALLS;
+
+	bpf_program__set_autoload(sk->progs.handle_sys_enter, syscalls);
+	bpf_program__set_autoload(sk->progs.handle_sys_exit, syscalls);
+	bpf_program__set_autoload(sk->progs.map_syscall_return, wrappers);
+	bpf_program__set_autoload(sk->progs.map_enter, wrappers);
+	bpf_program__set_autoload(sk->progs.map_exit, wrappers);
+	if (wrappers && pr->multi) {
+		bpf_program__set_expected_attach_type(sk->progs.map_syscall_return,
+						      BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(sk->progs.map_enter, BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(sk->progs.map_exit, BPF_TRACE_UPROBE_MULTI);
+	}
+}
+
 const char *probes__return_probe(const struct probes *pr)
 {
 	return pr->session ? "session" : "uretprobe";
@@ -240,6 +271,8 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 	}
 	log_info("uprobe attach: %s", pr->multi ? "uprobe_multi links (one per program)"
 						: "one perf event per probe site (no uprobe_multi)");
+	pr->mappings = opts->mappings;
+	configure_mappings(pr);
 	ret = configure_sampling(pr, opts);
 	if (ret) {
 		snprintf(err, err_len, "cannot size the BPF maps: %s", strerror(-ret));
@@ -258,7 +291,7 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 			 strerror(errno));
 		goto fail;
 	}
-	attach_kernel(pr, opts->no_syscall_hooks);
+	attach_kernel(pr);
 	pr->rb = ring_buffer__new(bpf_map__fd(pr->skel->maps.events), fn, ctx, NULL);
 	if (!pr->rb) {
 		snprintf(err, err_len, "cannot set up the ring buffer: %s", strerror(errno));
@@ -271,10 +304,21 @@ fail:
 	return NULL;
 }
 
+/* Hand the links pl made after its first cnt to the reaper (a failed attach). */
+static void pid_links_truncate(struct probes *pr, struct pid_links *pl, size_t cnt)
+{
+	struct bpf_link *rev[2 * (MV_ALLOCATOR_MAX_FUNCS + MAP_WRAPPERS_MAX_FUNCS)];
+	size_t i, n = 0;
+
+	for (i = pl->cnt; i > cnt; i--)
+		rev[n++] = pl->links[i - 1];
+	link_reaper__push(pr->reaper, rev, n);
+	pl->cnt = cnt;
+}
+
 /* Hand pl's links to the reaper, which destroys them in the background. */
 static void pid_links_destroy(struct probes *pr, struct pid_links *pl)
 {
-	struct bpf_link *rev[2 * MV_ALLOCATOR_MAX_FUNCS];
 	size_t i;
 
 	for (i = 0; i < MV_ALLOCATOR_MAX_OBJECTS; i++) {
@@ -283,10 +327,7 @@ static void pid_links_destroy(struct probes *pr, struct pid_links *pl)
 		pl->session_fd[i] = -1;
 	}
 	/* Entries were attached after returns: detach them first. */
-	for (i = 0; i < pl->cnt; i++)
-		rev[i] = pl->links[pl->cnt - 1 - i];
-	link_reaper__push(pr->reaper, rev, pl->cnt);
-	pl->cnt = 0;
+	pid_links_truncate(pr, pl, 0);
 }
 
 void probes__free(struct probes *pr)
@@ -326,11 +367,15 @@ int probes__trace_pid(struct probes *pr, pid_t pid)
 	return 0;
 }
 
-static struct pid_links *pid_links_new(struct probes *pr, pid_t pid)
+/* pid's links, created empty when it has none. */
+static struct pid_links *pid_links_get(struct probes *pr, pid_t pid)
 {
 	struct pid_links *pl;
 	size_t i;
 
+	for (i = 0; i < pr->pid_cnt; i++)
+		if (pr->pids[i].pid == pid)
+			return &pr->pids[i];
 	if (pr->pid_cnt == pr->pids_cap) {
 		size_t cap = pr->pids_cap ? pr->pids_cap * 2 : 4;
 
@@ -463,7 +508,7 @@ static int attach_object(struct probes *pr, struct pid_links *pl, const struct a
 int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 			char *err, size_t err_len)
 {
-	struct pid_links *pl = pid_links_new(pr, pid);
+	struct pid_links *pl = pid_links_get(pr, pid);
 	size_t sites = 0;
 	uint32_t obj;
 	int ret = 0;
@@ -481,12 +526,74 @@ int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 		snprintf(err, err_len, "cannot attach uprobes to %s in PID %d: %s%s",
 			 a->objects[obj - 1].path, pid, strerror(-ret),
 			 ret == -ESRCH ? " (the process exited)" : "");
-		pid_links_destroy(pr, pl);
-		pr->pid_cnt--;
+		probes__detach_heap(pr, pid);
 		return ret;
 	}
 	log_debug("PID %d: %zu links%s for %zu allocator sites", pid, pl->cnt,
 		  pl->session_fd[0] >= 0 ? " and session links" : "", sites);
+	return 0;
+}
+
+/* The wrappers of object obj probed one way (after_syscall or not). */
+static size_t collect_map_sites(const struct map_wrappers *w, uint32_t obj, bool after_syscall,
+				unsigned long *offsets, __u64 *cookies)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->func_cnt; i++) {
+		const struct map_wrapper *f = &w->funcs[i];
+
+		if (f->object != obj || f->after_syscall != after_syscall)
+			continue;
+		offsets[n] = f->offset;
+		cookies[n] = map_wrappers__cookie(f);
+		n++;
+	}
+	return n;
+}
+
+int probes__attach_maps(struct probes *pr, pid_t pid, const struct map_wrappers *w,
+			char *err, size_t err_len)
+{
+	unsigned long offsets[MAP_WRAPPERS_MAX_FUNCS];
+	__u64 cookies[MAP_WRAPPERS_MAX_FUNCS];
+	struct memvigil_bpf *sk = pr->skel;
+	struct pid_links *pl;
+	size_t first, n;
+	uint32_t obj;
+	int ret = 0;
+
+	if (pr->mappings != MV_MAPPINGS_WRAPPERS)
+		return 0;
+	pl = pid_links_get(pr, pid);
+	if (!pl) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	first = pl->cnt;
+	for (obj = 0; obj < w->object_cnt && !ret; obj++) {
+		const char *path = w->objects[obj].open_path;
+
+		n = collect_map_sites(w, obj, true, offsets, cookies);
+		ret = attach_sites(pl, pr->multi, sk->progs.map_syscall_return, path, offsets,
+				   cookies, n, false);
+		n = collect_map_sites(w, obj, false, offsets, cookies);
+		/* returns before entries: an entry seen is always matched by its return */
+		if (!ret)
+			ret = attach_sites(pl, pr->multi, sk->progs.map_exit, path, offsets, cookies,
+					   n, true);
+		if (!ret)
+			ret = attach_sites(pl, pr->multi, sk->progs.map_enter, path, offsets,
+					   cookies, n, false);
+	}
+	if (ret) {
+		snprintf(err, err_len, "cannot attach the mmap-family uprobes to %s in PID %d: %s",
+			 w->objects[obj - 1].path, pid, strerror(-ret));
+		pid_links_truncate(pr, pl, first);
+		return ret;
+	}
+	log_debug("PID %d: %zu links for %zu mmap-family wrappers", pid, pl->cnt - first,
+		  w->func_cnt);
 	return 0;
 }
 

@@ -14,6 +14,8 @@
 #include <linux/types.h>
 #include "memvigil/events.h"
 #include "allocator.h"
+#include "map_wrappers.h"
+#include "options.h"
 
 struct probes;
 
@@ -24,7 +26,7 @@ struct probes_opts {
 	uint32_t sample_max_live;	/* sampled blocks the kernel tracks at once */
 	bool no_sessions;		/* never use uprobe sessions (tests the fallback) */
 	uint32_t stack_depth;		/* frames per stack, 0 = MV_DEFAULT_STACK_DEPTH */
-	bool no_syscall_hooks;		/* leave PROBES_K_MAPS out (they run for every syscall) */
+	enum mv_mappings mappings;	/* how the mmap family is followed */
 };
 
 /*
@@ -45,7 +47,7 @@ int probes__follow_forks(struct probes *pr);
 enum probes_kernel_feature {
 	PROBES_K_FAULTS = 1u << 0,	/* exceptions:page_fault_user/_kernel */
 	PROBES_K_RECLAIM = 1u << 1,	/* vmscan direct and memcg reclaim begin/end */
-	PROBES_K_MAPS = 1u << 2,	/* raw_syscalls sys_enter/sys_exit (mmap family) */
+	PROBES_K_MAPS = 1u << 2,	/* the mmap family: wrapper uprobes or raw_syscalls */
 	PROBES_K_OOM = 1u << 3,		/* oom:mark_victim (+ signal_generate) */
 	PROBES_K_TASK_ITER = 1u << 4,	/* task iterator: RSS, fault counters, memcg */
 };
@@ -79,7 +81,21 @@ int probes__trace_pid(struct probes *pr, pid_t pid);
 int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 			char *err, size_t err_len);
 
-/* Detach pid's heap probes (if any); its fork, exec and exit are still followed. */
+/*
+ * Attach the mmap-family probes of w in pid (--mappings=wrappers). On
+ * failure none of them stays attached; returns a negative errno with a
+ * reason in err.
+ */
+int probes__attach_maps(struct probes *pr, pid_t pid, const struct map_wrappers *w,
+			char *err, size_t err_len);
+
+/* How the mmap family is followed: "wrappers", "syscalls", or NULL (not at all). */
+const char *probes__mappings_via(const struct probes *pr);
+
+/*
+ * Detach pid's uprobes (heap and mmap family, if any); its fork, exec and
+ * exit are still followed.
+ */
 void probes__detach_heap(struct probes *pr, pid_t pid);
 /* Stop following pid and detach its heap probes (if any). */
 void probes__detach_pid(struct probes *pr, pid_t pid);

@@ -250,3 +250,12 @@ void procmaps__free(struct procmaps *pm)
 	free(pm->maps);
 	free(pm);
 }
+
+void procmaps__open_path(pid_t pid, const struct mv_mapping *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/%d/root%s", pid, m->path);
+	if (access(buf, R_OK) == 0)
+		return;
+	snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+}

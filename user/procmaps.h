@@ -30,5 +30,7 @@ struct procmaps *procmaps__read(pid_t pid);
 /* The mapping that contains addr, or NULL. */
 const struct mv_mapping *procmaps__find(const struct procmaps *pm, uint64_t addr);
 void procmaps__free(struct procmaps *pm);
+/* A path to m's file that works from memvigil's mount namespace (through /proc/pid). */
+void procmaps__open_path(pid_t pid, const struct mv_mapping *m, char *buf, size_t len);
 
 #endif

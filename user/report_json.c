@@ -254,6 +254,8 @@ static void write_options(struct json_writer *w, const struct json_report_info *
 	write_u64_field(w, "top", info->top);
 	write_u64_field(w, "stack_depth", info->stack_depth);
 	write_u64_field(w, "frames", info->frames);
+	json_key(w, "mappings");
+	json_string(w, info->mappings);
 	json_key(w, "min_age_s");
 	json_double(w, info->min_age_s);
 	json_key(w, "mode");

@@ -31,6 +31,7 @@ struct json_report_info {
 	unsigned int top;
 	unsigned int stack_depth;	/* --stack-depth */
 	unsigned int frames;		/* --frames, 0 = all */
+	const char *mappings;		/* --mappings: "wrappers", "syscalls" or "off" */
 	double min_age_s;
 	uint32_t now_ms;
 	uint64_t lost[MV_LOSS_CNT];

@@ -82,7 +82,7 @@ static int print_mappings(FILE *out, const struct model *m, const struct proc *p
 	long n, i, shown = 0;
 
 	if (o->mappings_off) {
-		fprintf(out, "  mappings not followed (--no-syscall-hooks, or no syscall hook on "
+		fprintf(out, "  mappings not followed (--mappings=off, or no syscall hook on "
 			"this kernel)\n");
 		return 0;
 	}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "allocator.h"
 #include "log.h"
+#include "map_wrappers.h"
 #include "procmaps.h"
 #include "target.h"
 #include "targets.h"
@@ -459,6 +460,53 @@ static int attach_heap(struct targets *t, struct target *tg, const struct alloca
 	return 0;
 }
 
+static void log_map_sites(pid_t pid, const struct map_wrappers *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->func_cnt; i++) {
+		const struct map_wrapper *f = &w->funcs[i];
+		const char *obj = strrchr(w->objects[f->object].path, '/');
+
+		log_info("  %s:%s (mmap family) probe at +%llu: %s",
+			 obj ? obj + 1 : w->objects[f->object].path, f->name,
+			 (unsigned long long)(f->offset - f->entry), f->why);
+	}
+	log_info("PID %d: following mmap, munmap, mremap and brk through %zu wrappers", pid,
+		 w->func_cnt);
+}
+
+/*
+ * Attach pid's mmap-family wrapper probes (--mappings=wrappers): the C
+ * library's, and those of allocator a (NULL in kernel-only mode) when it
+ * interposes its own. A process without any is traced all the same; its
+ * mappings are not followed, and a warning says so.
+ */
+static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
+{
+	const char *via = probes__mappings_via(t->pr);
+	struct map_wrappers *w;
+	char err[512];
+	int ret;
+
+	if (!via || strcmp(via, "wrappers"))
+		return;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		log_warn("PID %d: out of memory: its mappings are not followed", pid);
+		return;
+	}
+	ret = map_wrappers__resolve(pid, a ? a->objects[0].path : NULL, w, err, sizeof(err));
+	if (!ret)
+		ret = probes__attach_maps(t->pr, pid, w, err, sizeof(err));
+	if (!ret)
+		log_map_sites(pid, w);
+	else if (!(kill(pid, 0) && errno == ESRCH))
+		log_warn("%s: mmap, munmap, mremap and brk of PID %d are not followed "
+			 "(--mappings=syscalls sees them)", err, pid);
+	free(w);
+}
+
 /* A process that exited before it could be attached gives ESRCH or ENOENT. */
 static int gone_error(pid_t pid, int ret, char *err, size_t err_len)
 {
@@ -509,6 +557,8 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 		refresh_image(t, tg->pid);
 	else
 		ret = attach_heap(t, tg, a, err, err_len);
+	if (!ret)
+		attach_maps(t, tg->pid, t->kernel_only ? NULL : a);
 out:
 	free(a);
 	return ret;
@@ -585,6 +635,8 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 	if (t->kernel_only) {
 		tg->exec_pending = false;
 		refresh_image(t, tg->pid);
+		probes__detach_heap(t->pr, tg->pid);	/* the new image's C library */
+		attach_maps(t, tg->pid, NULL);
 		ret = 0;
 		goto out;
 	}
@@ -604,6 +656,8 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 	ret = attach_heap(t, tg, a, err, err_len);
 	if (ret)
 		ret = gone_error(tg->pid, ret, err, err_len);
+	else
+		attach_maps(t, tg->pid, a);
 out:
 	free(a);
 	return ret;

@@ -2381,7 +2381,7 @@ def test_text_report_shows_rss_faults_and_the_mapping_leak_frame(ctx):
           f"no leak_mapping frame under the mapping stacks: {text[-1500:]}")
 
 
-def test_kernel_only_attaches_no_uprobes_and_still_counts_faults(ctx):
+def test_kernel_only_attaches_no_heap_probes_and_still_counts_faults(ctx):
     out = ctx.path("konly.json")
     mv = memvigil(ctx, ["--kernel-only", "-i", "0", "-j", out, "--", workload("kmem"), "grow", "1"])
     banner = wait_banner(mv).string
@@ -2390,9 +2390,10 @@ def test_kernel_only_attaches_no_uprobes_and_still_counts_faults(ctx):
     links = bpf_link_types_of(mv.pid)
     check("raw_tracepoint" in links or "tracing" in links,
           f"memvigil holds no tracepoint links: {links}")
-    # uprobes are uprobe_multi links, or perf links on kernels before 6.6
-    check(not [t for t in links if t in ("uprobe_multi", "perf")],
-          f"memvigil holds uprobe links in --kernel-only mode: {links}")
+    progs = bpf_link_prog_names_of(mv.pid)
+    heap = [n for n in progs if n.startswith(("alloc_", "free_"))]
+    check(not heap, f"memvigil holds heap probes in --kernel-only mode: {progs}")
+    check("map_syscall_return" in progs, f"no mmap-family wrapper probe: {progs}")
     time.sleep(1.2)
     stop(mv)
     report = load_report(out)
@@ -2431,28 +2432,130 @@ def bpf_link_prog_names_of(pid):
     return [names.get(i, "?") for _, i in bpf_links_of(pid) if i is not None]
 
 
-def test_no_syscall_hooks_leaves_syscalls_alone_and_says_mappings_are_not_followed(ctx):
-    out = ctx.path("nosys.json")
-    mv = memvigil(ctx, ["--no-syscall-hooks", "-i", "0", "-j", out, "--", workload("kmem"),
+def test_mappings_off_hooks_nothing_and_says_mappings_are_not_followed(ctx):
+    out = ctx.path("mapoff.json")
+    mv = memvigil(ctx, ["--mappings=off", "-i", "0", "-j", out, "--", workload("kmem"),
                         "grow", "1"])
     wait_banner(mv)
     mv.wait_line(r"^TRUTH done", 30)
     progs = bpf_link_prog_names_of(mv.pid)
     check("handle_fault_user" in progs, f"memvigil's links lost the fault hook: {progs}")
-    check(not [n for n in progs if n.startswith("handle_sys_")],
-          f"--no-syscall-hooks still attached syscall tracepoints: {progs}")
+    check(not [n for n in progs if n.startswith(("handle_sys_", "map_"))],
+          f"--mappings=off still attached mmap-family hooks: {progs}")
     time.sleep(1.2)
     stop(mv)
     report = load_report(out)
     check("mappings" not in report["system"]["kernel_signals"] and
           "faults" in report["system"]["kernel_signals"],
           f"kernel_signals: {report['system']['kernel_signals']}")
+    check(report["options"]["mappings"] == "off", f"options: {report['options']}")
     k = report["processes"][0]["kernel"]
     check(k["mappings"]["mmaps"] == 0, f"mmaps seen without the hooks: {k['mappings']}")
     check(k["faults"]["hook_user"] > 256, f"faults not counted: {k['faults']}")
     text = mv.out()
-    check("mappings not followed (--no-syscall-hooks" in text and
+    check("mappings not followed (--mappings=off" in text and
           "mapped while traced" not in text, f"text report: {text[-800:]}")
+
+
+def mapping_figures(report):
+    m = kernel_of(report)["mappings"]
+    return {k: m[k] for k in ("mmaps", "munmaps", "mremaps", "anon_bytes", "file_bytes",
+                              "allocator_bytes")}
+
+
+def test_default_mappings_hook_no_syscall_and_match_the_syscall_tracepoints(ctx):
+    """The wrapper probes see what raw_syscalls sees for a program using the C library."""
+    k = traced_kmem_grow(ctx)
+    check(k["report"]["options"]["mappings"] == "wrappers", f"options: {k['report']['options']}")
+    out = ctx.path("kmem-syscalls.json")
+    mv = memvigil(ctx, ["--mappings=syscalls", "-i", "0", "-j", out, "--", workload("kmem"),
+                        "grow", KMEM_GROW_S])
+    wait_banner(mv)
+    mv.wait_line(r"^TRUTH done", 30)
+    progs = bpf_link_prog_names_of(mv.pid)
+    check("handle_sys_enter" in progs and not [n for n in progs if n.startswith("map_")],
+          f"--mappings=syscalls links: {progs}")
+    stop(mv)
+    tp = mapping_figures(load_report(out))
+    wr = mapping_figures(k["report"])
+    # kmem grow maps and unmaps once per round and the round count depends on
+    # timing: compare what is left after taking the rounds out
+    per_round = {"mmaps": 2, "munmaps": 1, "anon_bytes": 256 * 1024}
+    rounds_tp = int(truth_values(mv.out())["map_func"]["bytes"]) // (256 * 1024)
+    rounds_wr = int(k["truth"]["map_func"]["bytes"]) // (256 * 1024)
+    for key in ("mmaps", "munmaps", "anon_bytes", "mremaps", "file_bytes", "allocator_bytes"):
+        n = per_round.get(key, 0)
+        check(wr[key] - n * rounds_wr == tp[key] - n * rounds_tp,
+              f"{key}: wrappers {wr[key]} in {rounds_wr} rounds, syscalls {tp[key]} in "
+              f"{rounds_tp} rounds; wrappers {wr}, syscalls {tp}")
+
+
+def test_default_mappings_attach_no_syscall_tracepoint(ctx):
+    mv = memvigil(ctx, ["-i", "0", "--", workload("kmem"), "grow", "1"])
+    wait_banner(mv)
+    mv.wait_line(r"^TRUTH done", 30)
+    progs = bpf_link_prog_names_of(mv.pid)
+    check(not [n for n in progs if n.startswith("handle_sys_")],
+          f"the default mode hooks every syscall on the host: {progs}")
+    check("map_syscall_return" in progs, f"no wrapper probe: {progs}")
+    stop(mv)
+
+
+def raw_mapping_report(ctx, mode):
+    out = ctx.path(f"raw-{mode}.json")
+    mv = memvigil(ctx, [f"--mappings={mode}", "-i", "0", "-j", out, "--", workload("kmem"),
+                        "raw"])
+    wait_banner(mv)
+    mv.wait_line(r"^TRUTH done", 30)
+    stop(mv)
+    return load_report(out), truth_values(mv.out())
+
+
+def test_raw_syscall_mappings_are_seen_by_the_syscall_hooks_only(ctx):
+    for mode, sees_raw in (("syscalls", True), ("wrappers", False)):
+        report, truth = raw_mapping_report(ctx, mode)
+        maps = kernel_of(report)["mappings"]
+        libc = mapping_stacks_through(maps, "leak_mapping")
+        raw = mapping_stacks_through(maps, "leak_raw_mapping")
+        want = int(truth["map_func"]["bytes"])
+        check(sum(s["outstanding_bytes"] for s in libc) == want,
+              f"--mappings={mode}: leak_mapping holds "
+              f"{sum(s['outstanding_bytes'] for s in libc)}, truth {want}")
+        got_raw = sum(s["outstanding_bytes"] for s in raw)
+        want_raw = int(truth["raw_map_func"]["bytes"]) if sees_raw else 0
+        check(got_raw == want_raw, f"--mappings={mode}: leak_raw_mapping holds {got_raw}, "
+              f"expected {want_raw}")
+
+
+def test_mappings_through_an_interposed_mmap_use_entry_and_return_probes(ctx):
+    """tcmalloc exports its own mmap, which makes the syscall through syscall(2)."""
+    lib = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"
+    check(os.path.exists(lib), f"{lib} missing (libgoogle-perftools-dev)")
+    out = ctx.path("raw-tcmalloc.json")
+    mv = memvigil(ctx, ["-v", "-i", "0", "-j", out, "--", workload("kmem"), "raw"],
+                  env={"LD_PRELOAD": lib})
+    wait_banner(mv)
+    mv.wait_line(r"^TRUTH done", 30)
+    progs = bpf_link_prog_names_of(mv.pid)
+    check("map_enter" in progs and "map_exit" in progs, f"no entry/return probes: {progs}")
+    stop(mv)
+    err = "\n".join(mv.err_lines())
+    check(re.search(r"libtcmalloc_minimal\.so[\d.]*:mmap(64)? \(mmap family\) probe at \+\d+: "
+                    r"entry and return", err), f"-v does not show tcmalloc's mmap: {err[-1500:]}")
+    maps = kernel_of(load_report(out))["mappings"]
+    want = int(truth_values(mv.out())["map_func"]["bytes"])
+    got = sum(s["outstanding_bytes"] for s in mapping_stacks_through(maps, "leak_mapping"))
+    check(got == want, f"leak_mapping through tcmalloc's mmap holds {got}, truth {want}; "
+          f"{maps['stacks']}")
+
+
+def test_bad_mappings_value_is_refused_with_one_line(ctx):
+    mv = memvigil(ctx, ["--mappings=tracepoints", "--", workload("spin"), "1"], stdout=True)
+    rc = mv.wait(10)
+    check(rc == 64, f"exit {rc}; {mv.describe()}")
+    lines = [l for l in mv.err_lines() if l.strip()]
+    check(len(lines) == 1 and "--mappings" in lines[0] and "wrappers, syscalls or off" in lines[0],
+          f"stderr: {lines}")
 
 
 def test_absent_pressure_file_is_reported_unavailable_not_an_error(ctx):

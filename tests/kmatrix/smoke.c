@@ -33,6 +33,7 @@
 #include "consumer.h"
 #include "kernel_sampler.h"
 #include "log.h"
+#include "map_wrappers.h"
 #include "model.h"
 #include "squeeze.h"
 #include "probes.h"
@@ -178,6 +179,25 @@ static pid_t spawn(void (*fn)(int, int), const char *arg, int *go_w, int *done_r
 	return pid;
 }
 
+/* The mmap-family wrapper probes, when mappings are followed that way. */
+static int trace_maps(struct tracer *t, pid_t pid)
+{
+	const char *via = probes__mappings_via(t->pr);
+	struct map_wrappers *w;
+	int ret;
+
+	if (!via || strcmp(via, "wrappers"))
+		return 0;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	ret = map_wrappers__resolve(pid, NULL, w, t->err, sizeof(t->err));
+	if (!ret)
+		ret = probes__attach_maps(t->pr, pid, w, t->err, sizeof(t->err));
+	free(w);
+	return ret;
+}
+
 static int trace(struct tracer *t, pid_t pid)
 {
 	struct allocator *a = calloc(1, sizeof(*a));
@@ -190,6 +210,8 @@ static int trace(struct tracer *t, pid_t pid)
 		ret = allocator__resolve(pid, NULL, a, false, t->err, sizeof(t->err));
 	if (!ret)
 		ret = probes__attach_heap(t->pr, pid, a, t->err, sizeof(t->err));
+	if (!ret)
+		ret = trace_maps(t, pid);
 	if (!ret && !model__proc(t->m, pid))
 		ret = -ENOMEM;
 	free(a);
@@ -258,7 +280,9 @@ static void check_worker(struct tracer *t)
 	if (!p)
 		goto out;
 	mappings__totals(&p->kernel.maps, &mt);
-	result(mt.anon_bytes == MAP_BYTES, "mmap seen (raw_syscalls)", "anon mappings %llu, want %d",
+	result(mt.anon_bytes == MAP_BYTES, probes__mappings_via(t->pr) &&
+	       !strcmp(probes__mappings_via(t->pr), "syscalls") ? "mmap seen (raw_syscalls)" :
+	       "mmap seen (uprobe after the C library's syscall)", "anon mappings %llu, want %d",
 	       (unsigned long long)mt.anon_bytes, MAP_BYTES);
 	result(p->kernel.faults_user >= MAP_BYTES / 4096, "page faults counted (page_fault_user)",
 	       "%llu user faults, want >= %d", (unsigned long long)p->kernel.faults_user,
@@ -495,6 +519,50 @@ out:
 }
 
 /* Sampled mode loads too: uprobe sessions where the kernel has them, else uretprobes. */
+/* The raw_syscalls tracepoints (--mappings=syscalls) on this kernel, on a fresh child. */
+static void check_syscall_mappings(void)
+{
+	struct probes_opts o = { .mappings = MV_MAPPINGS_SYSCALLS };
+	struct tracer t = { 0 };
+	struct mapping_totals mt = { 0 };
+	int go = -1, done = -1, ret;
+	struct proc *p;
+	pid_t pid;
+	char c;
+
+	t.m = model__new(mono_ns());
+	t.c.model = t.m;
+	t.pr = t.m ? probes__open(&o, consumer__handle, &t.c, t.err, sizeof(t.err)) : NULL;
+	result(t.pr && (probes__kernel_features(t.pr) & PROBES_K_MAPS),
+	       "raw_syscalls tracepoints attached (--mappings=syscalls)", "%s", t.err);
+	if (!t.pr)
+		goto out;
+	pid = spawn(worker, NULL, &go, &done);
+	ret = pid > 0 ? trace(&t, pid) : -errno;
+	if (!ret && (write(go, "g", 1) != 1 || read(done, &c, 1) != 1))
+		ret = -EPIPE;
+	if (!ret) {
+		poll_for(&t, 300);
+		p = model__find(t.m, pid);
+		if (p)
+			mappings__totals(&p->kernel.maps, &mt);
+	}
+	result(!ret && mt.anon_bytes == MAP_BYTES, "mmap seen (raw_syscalls)",
+	       "%s; anon mappings %llu, want %d", strerror(-ret), (unsigned long long)mt.anon_bytes,
+	       MAP_BYTES);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (go >= 0)
+		close(go);
+	if (done >= 0)
+		close(done);
+out:
+	probes__free(t.pr);
+	model__free(t.m);
+}
+
 static void check_sampled_load(void)
 {
 	struct probes_opts o = { .sample_bytes = 65536, .sample_max_live = 1024 };
@@ -639,6 +707,7 @@ int main(int argc, char **argv)
 	}
 	probes__free(t.pr);
 	model__free(t.m);
+	check_syscall_mappings();
 	check_sampled_load();
 	check_memvigil_reclaim();
 	printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS", failures);

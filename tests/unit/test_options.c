@@ -307,22 +307,29 @@ Test(options, stack_depth_and_frames_follow_the_mode_unless_given, .init = clear
 	cr_assert_eq(o.stack_depth, 32);
 }
 
-Test(options, production_leaves_syscalls_unhooked_unless_told_otherwise, .init = clear_env)
+Test(options, mappings_follow_the_wrappers_unless_told_otherwise, .init = clear_env)
 {
 	struct options o;
 
 	cr_assert_eq(PARSE(&o, "-p", "1"), 0, "%s", err);
-	cr_assert(!o.no_syscall_hooks, "standard follows mappings");
-	cr_assert_eq(PARSE(&o, "-p", "1", "--no-syscall-hooks"), 0, "%s", err);
-	cr_assert(o.no_syscall_hooks);
+	cr_assert_eq(o.mappings, MV_MAPPINGS_WRAPPERS, "the default costs other processes nothing");
 	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=production"), 0, "%s", err);
-	cr_assert(o.no_syscall_hooks, "production costs other processes nothing");
-	setenv("MEMVIGIL_NO_SYSCALL_HOOKS", "0", 1);
-	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=production"), 0, "%s", err);
-	cr_assert(!o.no_syscall_hooks, "an explicit 0 wins over the preset");
-	setenv("MEMVIGIL_NO_SYSCALL_HOOKS", "maybe", 1);
+	cr_assert_eq(o.mappings, MV_MAPPINGS_WRAPPERS);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mappings=syscalls"), 0, "%s", err);
+	cr_assert_eq(o.mappings, MV_MAPPINGS_SYSCALLS);
+	cr_assert_str_eq(options__mappings_name(o.mappings), "syscalls");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mappings", "off"), 0, "%s", err);
+	cr_assert_eq(o.mappings, MV_MAPPINGS_OFF);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mappings=raw"), -EINVAL);
+	cr_assert(strstr(err, "--mappings") && strstr(err, "wrappers, syscalls or off"), "%s", err);
+	setenv("MEMVIGIL_MAPPINGS", "off", 1);
+	cr_assert_eq(PARSE(&o, "-p", "1"), 0, "%s", err);
+	cr_assert_eq(o.mappings, MV_MAPPINGS_OFF);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mappings=wrappers"), 0, "%s", err);
+	cr_assert_eq(o.mappings, MV_MAPPINGS_WRAPPERS, "the command line wins over the environment");
+	setenv("MEMVIGIL_MAPPINGS", "maybe", 1);
 	cr_assert_eq(PARSE(&o, "-p", "1"), -EINVAL);
-	cr_assert(strstr(err, "MEMVIGIL_NO_SYSCALL_HOOKS"), "%s", err);
+	cr_assert(strstr(err, "MEMVIGIL_MAPPINGS"), "%s", err);
 }
 
 Test(options, stack_depth_and_frames_out_of_range_are_usage_errors, .init = clear_env)

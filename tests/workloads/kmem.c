@@ -19,6 +19,12 @@
  *     TRUTH faults=N                          (/proc/self/stat minflt+majflt
  *                                             since main began)
  *     TRUTH done
+ * kmem raw: leak_mapping() once through the C library's mmap, and
+ *   leak_raw_mapping() maps 128 KiB with a raw syscall(SYS_mmap), as Go
+ *   does, bypassing the wrapper; then it prints and waits for SIGTERM:
+ *     TRUTH map_func=leak_mapping bytes=262144
+ *     TRUTH raw_map_func=leak_raw_mapping bytes=131072
+ *     TRUTH done
  * kmem hog: prints "READY <pid>", waits for SIGUSR1, then hog_memory()
  *   mallocs and writes 1 MiB blocks forever (until the OOM killer ends it).
  *   Without SIGUSR1 within 120 s it exits 3, so an abandoned test leaves
@@ -32,6 +38,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,6 +106,20 @@ __attribute__((noinline)) void leak_mapping(void)
 	if (p == MAP_FAILED)
 		exit(2);
 	touch(p, LEAK_BYTES);
+	if (kept < sizeof(keep) / sizeof(keep[0]))
+		keep[kept++] = p;
+}
+
+#define RAW_BYTES (128 * 1024)
+
+__attribute__((noinline)) void leak_raw_mapping(void)
+{
+	char *p = (char *)syscall(SYS_mmap, NULL, RAW_BYTES, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		exit(2);
+	touch(p, RAW_BYTES);
 	if (kept < sizeof(keep) / sizeof(keep[0]))
 		keep[kept++] = p;
 }
@@ -192,6 +213,18 @@ static int grow(double secs)
 	return 0;
 }
 
+static int raw(void)
+{
+	leak_mapping();
+	leak_raw_mapping();
+	printf("TRUTH map_func=leak_mapping bytes=%d\n", LEAK_BYTES);
+	printf("TRUTH raw_map_func=leak_raw_mapping bytes=%d\n", RAW_BYTES);
+	printf("TRUTH done\n");
+	fflush(stdout);
+	sleep(120);	/* until SIGTERM */
+	return 0;
+}
+
 static int hog(void)
 {
 	int waited;
@@ -214,6 +247,8 @@ int main(int argc, char **argv)
 		return grow(strtod(argv[2], NULL));
 	if (argc >= 2 && !strcmp(argv[1], "hog"))
 		return hog();
-	fprintf(stderr, "usage: kmem grow SECONDS | kmem hog\n");
+	if (argc >= 2 && !strcmp(argv[1], "raw"))
+		return raw();
+	fprintf(stderr, "usage: kmem grow SECONDS | kmem raw | kmem hog\n");
 	return 64;
 }

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "elf_file.h"
+#include "map_wrappers.h"
+#include "procmaps.h"
+#include "syscall_site.h"
+#include "x86_insn.h"
+
+#define MAX_WRAPPER_BYTES 1024	/* longer functions are not searched for their syscall */
+#define REG_RDX 2
+#define REG_RSI 6
+#define REG_RDI 7
+#define REG_R10 10
+
+/* What each call's record is built from, and the names its wrappers go by. */
+static const struct {
+	uint32_t nr;
+	uint32_t regs;			/* SYSCALL_REG bits besides %rax */
+	const char *names[4];
+} calls[] = {
+	{ SYS_mmap, SYSCALL_REG(REG_RSI) | SYSCALL_REG(REG_RDX) | SYSCALL_REG(REG_R10),
+	  { "mmap64", "mmap", "__mmap", NULL } },
+	{ SYS_munmap, SYSCALL_REG(REG_RDI) | SYSCALL_REG(REG_RSI), { "munmap", "__munmap", NULL } },
+	{ SYS_mremap, SYSCALL_REG(REG_RDI) | SYSCALL_REG(REG_RSI) | SYSCALL_REG(REG_RDX),
+	  { "mremap", "__mremap", NULL } },
+	{ SYS_brk, 0, { "brk", "__brk", NULL } },
+};
+
+uint64_t map_wrappers__cookie(const struct map_wrapper *f)
+{
+	return f->nr | (f->after_syscall ? (uint64_t)f->sp_offset << MAP_COOKIE_SP_SHIFT : 0);
+}
+
+static bool seen(const struct map_wrappers *w, uint32_t obj, uint64_t entry)
+{
+	size_t i;
+
+	for (i = 0; i < w->func_cnt; i++)
+		if (w->funcs[i].object == obj && w->funcs[i].entry == entry)
+			return true;
+	return false;
+}
+
+/* Choose f's site from the function's bytes at file offset f->entry. */
+static void choose_site(int fd, uint64_t vaddr, uint64_t size, uint32_t regs,
+			struct map_wrapper *f)
+{
+	uint8_t code[MAX_WRAPPER_BYTES];
+	struct syscall_site site;
+	ssize_t got;
+
+	f->offset = f->entry;
+	f->after_syscall = false;
+	if (!size || size > sizeof(code)) {
+		snprintf(f->why, sizeof(f->why), "entry and return: function size %llu not searched",
+			 (unsigned long long)size);
+		return;
+	}
+	got = pread(fd, code, size, f->entry);
+	if (got != (ssize_t)size) {
+		snprintf(f->why, sizeof(f->why), "entry and return: code not readable");
+		return;
+	}
+	syscall_site__find(code, size, vaddr, f->nr, regs, &site);
+	/* mmap's record carries a stack, which needs the return address */
+	if (site.found && f->nr == SYS_mmap && site.sp_offset == SYSCALL_SITE_SP_UNKNOWN)
+		snprintf(site.why, sizeof(site.why), "return address not found from the site");
+	else if (site.found) {
+		f->after_syscall = true;
+		f->offset = f->entry + site.offset;
+		f->sp_offset = site.sp_offset == SYSCALL_SITE_SP_UNKNOWN ? 0 : site.sp_offset;
+		snprintf(f->why, sizeof(f->why), "%s", site.why);
+		return;
+	}
+	snprintf(f->why, sizeof(f->why), "entry and return: %s", site.why);
+}
+
+/* Add the wrappers object obj defines; the count added, or a negative errno. */
+static int add_object(struct map_wrappers *w, uint32_t obj)
+{
+	struct elf_file *ef;
+	size_t c, k, added = 0;
+	int fd;
+
+	fd = open(w->objects[obj].open_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ef = elf_file__open(w->objects[obj].open_path);
+	if (!ef) {
+		close(fd);
+		return -errno;
+	}
+	for (c = 0; c < sizeof(calls) / sizeof(calls[0]); c++) {
+		for (k = 0; calls[c].names[k]; k++) {
+			uint64_t vaddr, size, off;
+			struct map_wrapper *f;
+
+			if (elf_file__find_symbol(ef, calls[c].names[k], &vaddr, &size) ||
+			    elf_file__vaddr_to_offset(ef, vaddr, &off) || seen(w, obj, off) ||
+			    w->func_cnt == MAP_WRAPPERS_MAX_FUNCS)
+				continue;
+			f = &w->funcs[w->func_cnt++];
+			memset(f, 0, sizeof(*f));
+			f->name = calls[c].names[k];
+			f->nr = calls[c].nr;
+			f->object = obj;
+			f->entry = off;
+			choose_site(fd, vaddr, size, calls[c].regs, f);
+			added++;
+		}
+	}
+	elf_file__free(ef);
+	close(fd);
+	return (int)added;
+}
+
+/* The mapping of the file at path in pm (first one), or NULL. */
+static const struct mv_mapping *mapping_of(const struct procmaps *pm, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < pm->cnt; i++)
+		if (pm->maps[i].path && !strcmp(pm->maps[i].path, path))
+			return &pm->maps[i];
+	return NULL;
+}
+
+static void set_object(struct map_wrappers *w, pid_t pid, const struct mv_mapping *m)
+{
+	struct alloc_object *o = &w->objects[w->object_cnt++];
+
+	snprintf(o->path, sizeof(o->path), "%s", m->path);
+	procmaps__open_path(pid, m, o->open_path, sizeof(o->open_path));
+}
+
+int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers *w,
+			  char *err, size_t err_len)
+{
+	const struct mv_mapping *base, *extra = NULL;
+	char link[64], exe[PATH_MAX];
+	struct procmaps *pm;
+	uint32_t obj;
+	ssize_t n;
+	int ret = 0;
+
+	memset(w, 0, sizeof(*w));
+	pm = procmaps__read(pid);
+	if (!pm) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot read the mappings of PID %d: %s", pid, strerror(-ret));
+		return ret;
+	}
+	base = allocator__find_libc(pm);
+	if (!base) {	/* a static program, or a C library memvigil does not know */
+		snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+		n = readlink(link, exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		base = exe[0] ? mapping_of(pm, exe) : NULL;
+	}
+	if (interposer && (!base || strcmp(interposer, base->path)))
+		extra = mapping_of(pm, interposer);
+	if (base)
+		set_object(w, pid, base);
+	if (extra)
+		set_object(w, pid, extra);
+	for (obj = 0; obj < w->object_cnt; obj++) {
+		ret = add_object(w, obj);
+		if (ret < 0) {
+			snprintf(err, err_len, "cannot read %s: %s", w->objects[obj].path,
+				 strerror(-ret));
+			goto out;
+		}
+	}
+	ret = 0;
+	if (!w->func_cnt) {
+		ret = -ENOENT;
+		snprintf(err, err_len, "PID %d: no mmap, munmap, mremap or brk wrapper found in %s",
+			 pid, base ? base->path : "its C library or executable");
+	}
+out:
+	procmaps__free(pm);
+	return ret;
+}
