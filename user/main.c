@@ -572,6 +572,7 @@ static int write_json(struct session *s)
 		.stack_depth = s->opts.stack_depth,
 		.frames = s->opts.frames,
 		.mappings = options__mappings_name(s->opts.mappings),
+		.mappings_followed = probes__mappings_via(s->probes) != NULL,
 		.min_age_s = s->opts.min_age_s,
 		.now_ms = now_ms(s),
 		.malformed = s->consumer.malformed,

@@ -50,6 +50,7 @@ struct proc_kernel {
 	double rss_rate_bytes_per_s;	/* rss_total_bytes change over the last period */
 	uint64_t vm_bytes;		/* VmSize */
 	uint64_t brk_bytes;		/* brk heap: brk - start_brk */
+	bool maps_unfollowed;		/* --mappings=wrappers found no wrapper to probe in it */
 	/* USS/PSS from smaps_rollup */
 	bool has_smaps;
 	uint64_t uss_bytes, pss_bytes;

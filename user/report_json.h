@@ -32,6 +32,7 @@ struct json_report_info {
 	unsigned int stack_depth;	/* --stack-depth */
 	unsigned int frames;		/* --frames, 0 = all */
 	const char *mappings;		/* --mappings: "wrappers", "syscalls" or "off" */
+	bool mappings_followed;		/* the mmap-family hooks are in place */
 	double min_age_s;
 	uint32_t now_ms;
 	uint64_t lost[MV_LOSS_CNT];

@@ -134,6 +134,8 @@ static int write_mappings(struct json_writer *w, const struct model *m, const st
 	if (n < 0)
 		return (int)n;
 	json_object_begin(w);
+	json_key(w, "followed");
+	json_bool(w, info->mappings_followed && !k->maps_unfollowed);
 	u64_field(w, "anon_bytes", t.anon_bytes);
 	u64_field(w, "file_bytes", t.file_bytes);
 	u64_field(w, "allocator_bytes", t.allocator_bytes);

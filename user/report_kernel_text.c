@@ -86,6 +86,11 @@ static int print_mappings(FILE *out, const struct model *m, const struct proc *p
 			"this kernel)\n");
 		return 0;
 	}
+	if (k->maps_unfollowed) {
+		fprintf(out, "  mappings not followed (no mmap wrapper to probe in it; "
+			"--mappings=syscalls sees them)\n");
+		return 0;
+	}
 	mappings__totals(&k->maps, &t);
 	fprintf(out, "  mapped while traced: anon %s, file %s | allocator %s | brk heap %s\n", format_bytes(t.anon_bytes, b[0], 32),
 		format_bytes(t.file_bytes, b[1], 32), format_bytes(t.allocator_bytes, b[2], 32),

@@ -485,18 +485,18 @@ static void log_map_sites(pid_t pid, const struct map_wrappers *w)
 static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 {
 	const char *via = probes__mappings_via(t->pr);
+	struct proc *p = model__find(t->model, pid);
 	struct map_wrappers *w;
 	char err[512];
-	int ret;
+	int ret = -ENOMEM;
 
 	if (!via || strcmp(via, "wrappers"))
 		return;
+	snprintf(err, sizeof(err), "out of memory");
 	w = calloc(1, sizeof(*w));
-	if (!w) {
-		log_warn("PID %d: out of memory: its mappings are not followed", pid);
-		return;
-	}
-	ret = map_wrappers__resolve(pid, a ? a->objects[0].path : NULL, w, err, sizeof(err));
+	if (w)
+		ret = map_wrappers__resolve(pid, a ? a->objects[0].path : NULL, w, err,
+					    sizeof(err));
 	if (!ret)
 		ret = probes__attach_maps(t->pr, pid, w, err, sizeof(err));
 	if (!ret)
@@ -504,6 +504,8 @@ static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 	else if (!(kill(pid, 0) && errno == ESRCH))
 		log_warn("%s: mmap, munmap, mremap and brk of PID %d are not followed "
 			 "(--mappings=syscalls sees them)", err, pid);
+	if (p)
+		p->kernel.maps_unfollowed = ret != 0;
 	free(w);
 }
 

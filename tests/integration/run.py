@@ -491,7 +491,7 @@ def traced_alloc_family_verbose(ctx, extra, name="alloc_family"):
         sites = {}
         for line in p.err_lines():
             # "  libc.so.6:malloc (malloc) probe at +0: why"
-            m = re.search(r"^\s+\S+:(\w+) \(.*?\) probe at \+(\d+):",
+            m = re.search(r"^\s+\S+:(\w+) \((?!mmap family).*?\) probe at \+(\d+):",
                           line.replace("memvigil: ", ""))
             if m:
                 sites[m[1]] = int(m[2])
@@ -2451,6 +2451,7 @@ def test_mappings_off_hooks_nothing_and_says_mappings_are_not_followed(ctx):
     check(report["options"]["mappings"] == "off", f"options: {report['options']}")
     k = report["processes"][0]["kernel"]
     check(k["mappings"]["mmaps"] == 0, f"mmaps seen without the hooks: {k['mappings']}")
+    check(k["mappings"]["followed"] is False, f"mappings: {k['mappings']}")
     check(k["faults"]["hook_user"] > 256, f"faults not counted: {k['faults']}")
     text = mv.out()
     check("mappings not followed (--mappings=off" in text and
@@ -2547,6 +2548,30 @@ def test_mappings_through_an_interposed_mmap_use_entry_and_return_probes(ctx):
     got = sum(s["outstanding_bytes"] for s in mapping_stacks_through(maps, "leak_mapping"))
     check(got == want, f"leak_mapping through tcmalloc's mmap holds {got}, truth {want}; "
           f"{maps['stacks']}")
+
+
+def test_process_without_mmap_wrappers_is_traced_with_mappings_marked_unfollowed(ctx):
+    """A stripped static program has no symbol to probe: its mappings are not followed, said."""
+    exe = stripped_static_program(ctx)
+    wl = ctx.spawn([exe, "30"])
+    wl.wait_line(r"^STATIC ", 10)
+    out = ctx.path("nowrap.json")
+    mv = memvigil(ctx, ["--kernel-only", "-p", wl.pid, "-i", "0", "-d", "1.5", "-j", out])
+    wait_banner(mv)
+    rc = mv.wait(20)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    warn = [l for l in mv.err_lines() if "are not followed" in l]
+    check(len(warn) == 1 and "--mappings=syscalls" in warn[0], f"stderr: {mv.err_lines()}")
+    k = kernel_of(load_report(out))
+    check(k["mappings"]["followed"] is False, f"mappings: {k['mappings']}")
+    check(k["samples"] >= 1 and k["rss"]["total_bytes"] > 0,
+          f"the other kernel signals stopped too: {k['samples']} samples, rss {k['rss']}")
+    text = mv.out()
+    check("mappings not followed (no mmap wrapper" in text and
+          "mapped while traced" not in text, f"text report: {text[-800:]}")
+    k = traced_kmem_grow(ctx)
+    check(kernel_of(k["report"])["mappings"]["followed"] is True,
+          "a glibc program's mappings are not marked followed")
 
 
 def test_bad_mappings_value_is_refused_with_one_line(ctx):
