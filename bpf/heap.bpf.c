@@ -385,3 +385,23 @@ int BPF_UPROBE(alloc_session)
 		return call_exit(ctx, PT_REGS_RC(ctx));
 	return alloc_enter_args(ctx, true) ? 0 : 1;
 }
+
+/*
+ * Run over one process's threads (the iterator's pid filter) when it is
+ * attached again after a detach: a thread that was inside an allocator call
+ * when its probes went away never saw that call return, and would take
+ * every later call for a nested one. Its call state starts over.
+ */
+SEC("iter/task")
+int reset_calls(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct inflight_call *call;
+
+	if (!task)
+		return 0;
+	call = bpf_task_storage_get(&inflight, task, 0, 0);
+	if (call)
+		call->depth = 0;
+	return 0;
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -175,6 +176,49 @@ int probes__test_mark_victim(struct probes *pr, uint64_t arg)
 	if (bpf_prog_test_run_opts(bpf_program__fd(pr->skel->progs.handle_mark_victim), &opts))
 		return -errno;
 	return 0;
+}
+
+int probes__call_depth(struct probes *pr, pid_t pid)
+{
+	struct inflight_call {
+		__u64 size, old_addr, memptr, sample_left;
+		__u32 kind, depth, sampled, layout;
+	} call;	/* bpf/maps.bpf.h's */
+	int fd = syscall(SYS_pidfd_open, pid, 0), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = bpf_map_lookup_elem(bpf_map__fd(pr->skel->maps.inflight), &fd, &call);
+	ret = ret ? -errno : (int)call.depth;
+	close(fd);
+	return ret;
+}
+
+int probes__reset_calls(struct probes *pr, pid_t pid)
+{
+	union bpf_iter_link_info linfo = { .task.pid = pid };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &linfo,
+		    .link_info_len = sizeof(linfo));
+	struct bpf_link *link;
+	char buf[64];
+	int fd, ret = 0;
+
+	link = bpf_program__attach_iter(pr->skel->progs.reset_calls, &opts);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		ret = -errno;
+	while (fd >= 0 && (ret = read(fd, buf, sizeof(buf))) != 0) {
+		if (ret < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	return ret < 0 ? ret : 0;
 }
 
 int probes__kstat(struct probes *pr, pid_t pid, struct mv_kstat *out)

@@ -71,6 +71,20 @@ int probes__kstat(struct probes *pr, pid_t pid, struct mv_kstat *out);
  */
 int probes__test_mark_victim(struct probes *pr, uint64_t arg);
 
+/*
+ * Clear the allocator-call state of pid's threads: for a process attached
+ * again after a detach, during which a thread may have left a call unseen.
+ * 0 or a negative errno.
+ */
+int probes__reset_calls(struct probes *pr, pid_t pid);
+
+/*
+ * How many allocator calls the main thread of pid is inside, as the BPF
+ * side's call state says; a negative errno (-ENOENT: none made yet). Lets
+ * a self-test see that state.
+ */
+int probes__call_depth(struct probes *pr, pid_t pid);
+
 /* Follow pid's exec and exit. Returns 0 or a negative errno. */
 int probes__trace_pid(struct probes *pr, pid_t pid);
 

@@ -526,6 +526,7 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 {
 	struct allocator *a = calloc(1, sizeof(*a));
 	struct proc *p;
+	bool back;
 	int ret;
 
 	if (!a) {
@@ -538,11 +539,20 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 		ret = -ENOMEM;
 		goto out;
 	}
+	back = p->detached;
 	p->detached = false;	/* back in the traced cgroup, if it had left */
 	ret = probes__trace_pid(t->pr, tg->pid);
 	if (ret) {
 		snprintf(err, err_len, "cannot register PID %d: %s", tg->pid, strerror(-ret));
 		goto out;
+	}
+	if (back && !t->kernel_only) {
+		ret = probes__reset_calls(t->pr, tg->pid);
+		if (ret)
+			log_warn("PID %d: cannot clear its threads' call state (%s): a thread that "
+				 "was inside an allocator call when it left may go unreported",
+				 tg->pid, strerror(-ret));
+		ret = 0;
 	}
 	if (!t->kernel_only) {
 		ret = resolve_allocator(t, tg->pid, a, err, err_len);

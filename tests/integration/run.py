@@ -1254,6 +1254,43 @@ def test_cgroup_attaches_processes_that_enter_and_detaches_those_that_leave(ctx)
     check(af.alive(), "the process died when it was detached")
 
 
+def test_thread_whose_malloc_returned_while_detached_is_traced_again_after_it(ctx):
+    """The process leaves the traced cgroup while a thread is inside malloc, the call
+    returns unseen, the process comes back and leaks: its later calls must not be
+    taken for calls nested in the one whose return was missed."""
+    cg = make_cgroup(ctx)
+    home = own_cgroup(cgroup_mount("memory"), "memory")
+    json_path = ctx.path("held.json")
+    mv = memvigil(ctx, ["--cgroup", cg, "-v", "-i", "0", "--json", json_path])
+    wait_banner(mv)
+    mv.wait_line(r"has no processes yet", 10, stream="err")
+    wl = spawn_workload(ctx, "own_malloc")
+    move_to_cgroup(wl.pid, cg)
+    wait_attached(mv, wl.pid)
+    os.kill(wl.pid, signal.SIGUSR1)
+    wl.wait_line(r"^HELD$", 10)
+    move_to_cgroup(wl.pid, home)
+    mv.wait_line(rf"PID {wl.pid} left cgroup", 10, stream="err")
+    time.sleep(0.5)     # the old links are destroyed in the background
+    os.kill(wl.pid, signal.SIGUSR2)
+    wl.wait_line(r"^RETURNED$", 10)
+    move_to_cgroup(wl.pid, cg)
+    wait_count(mv, rf"PID {wl.pid}: probing \d+ allocator functions", 2, 20)
+    os.kill(wl.pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done$", 10)
+    time.sleep(0.3)
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    truth = truth_values(wl.out())["leak_func"]
+    (proc,) = select_procs(load_report(json_path), pid=wl.pid)
+    found = [s for s in proc["stacks"] if any(f["symbol"] == "leak_after" for f in s["frames"])]
+    allocs = sum(s["outstanding_allocs"] for s in found)
+    got = sum(s["outstanding_bytes"] for s in found)
+    check(allocs == int(truth["allocs"]) and got == int(truth["bytes"]),
+          f"leak_after after the re-attach: {allocs} allocs, {got} bytes; truth {truth}; "
+          f"stacks {[[f['symbol'] for f in s['frames'][:3]] for s in proc['stacks']]}")
+
+
 def wait_count(p, pattern, count, timeout, stream="err"):
     """Wait until count lines of stream match pattern."""
     rx = re.compile(pattern)
@@ -2533,10 +2570,13 @@ def test_mappings_through_an_interposed_mmap_use_entry_and_return_probes(ctx):
     lib = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"
     check(os.path.exists(lib), f"{lib} missing (libgoogle-perftools-dev)")
     out = ctx.path("raw-tcmalloc.json")
-    mv = memvigil(ctx, ["-v", "-i", "0", "-j", out, "--", workload("kmem"), "raw"],
-                  env={"LD_PRELOAD": lib})
+    # preloaded into the workload only: memvigil itself may run under ASan
+    wl = ctx.spawn([workload("kmem"), "raw", "--wait"], env=dict(os.environ, LD_PRELOAD=lib))
+    wl.wait_line(r"^READY ", 10)
+    mv = memvigil(ctx, ["-v", "-i", "0", "-j", out, "-p", wl.pid])
     wait_banner(mv)
-    mv.wait_line(r"^TRUTH done", 30)
+    os.kill(wl.pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done", 30)
     progs = bpf_link_prog_names_of(mv.pid)
     check("map_enter" in progs and "map_exit" in progs, f"no entry/return probes: {progs}")
     stop(mv)
@@ -2544,7 +2584,7 @@ def test_mappings_through_an_interposed_mmap_use_entry_and_return_probes(ctx):
     check(re.search(r"libtcmalloc_minimal\.so[\d.]*:mmap(64)? \(mmap family\) probe at \+\d+: "
                     r"entry and return", err), f"-v does not show tcmalloc's mmap: {err[-1500:]}")
     maps = kernel_of(load_report(out))["mappings"]
-    want = int(truth_values(mv.out())["map_func"]["bytes"])
+    want = int(truth_values(wl.out())["map_func"]["bytes"])
     got = sum(s["outstanding_bytes"] for s in mapping_stacks_through(maps, "leak_mapping"))
     check(got == want, f"leak_mapping through tcmalloc's mmap holds {got}, truth {want}; "
           f"{maps['stacks']}")

@@ -4,7 +4,8 @@
  * kernel matrix (tools/run-kernel-matrix.sh boots Debian's 6.1 and 6.12 with
  * it; -H runs it here). Loads the skeleton through the probe loader, traces
  * a forked child that leaks 7 heap blocks, maps and touches 1 MiB and never
- * unmaps it, then an OOM kill of a traced hog in a memory-limited cgroup
+ * unmaps it, then a child held inside posix_memalign while it is detached
+ * and attached again (its threads' call state must start over), then an OOM kill of a traced hog in a memory-limited cgroup
  * (cgroup2 when it has the memory controller, else the v1 controller).
  * Inside a kernel-matrix guest only (squeeze.h), a traced child is also
  * driven into global direct reclaim, and memvigil itself (when the matrix
@@ -118,6 +119,51 @@ static void worker(int go, int done)
 		_exit(2);
 	for (;;)
 		pause();
+}
+
+/*
+ * The holder: posix_memalign into a page it cannot write, so the call faults
+ * inside the allocator and the SIGSEGV handler waits there until the tracer
+ * says "r"; the page then becomes writable and the call completes. After
+ * the next byte from the tracer, malloc and free in a loop.
+ */
+#define HOLD_BYTES 4096
+
+static int holder_go = -1, holder_done = -1;
+static void *hold_page;
+void *volatile held_block;	/* volatile: the compiler may not drop the malloc/free */
+
+static void on_hold_fault(int sig, siginfo_t *si, void *uc)
+{
+	char c;
+
+	(void)sig;
+	(void)uc;
+	if (si->si_addr != hold_page)
+		_exit(3);
+	if (write(holder_done, "h", 1) != 1 || read(holder_go, &c, 1) != 1)
+		_exit(2);
+	if (mprotect(hold_page, 4096, PROT_READ | PROT_WRITE))
+		_exit(2);
+}
+
+static void holder(int go, int done)
+{
+	struct sigaction sa = { .sa_sigaction = on_hold_fault, .sa_flags = SA_SIGINFO };
+
+	holder_go = go;
+	holder_done = done;
+	hold_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (hold_page == MAP_FAILED || sigaction(SIGSEGV, &sa, NULL))
+		_exit(2);
+	wait_go(go);
+	if (posix_memalign(hold_page, 64, HOLD_BYTES))
+		_exit(2);
+	wait_go(go);
+	for (;;) {
+		held_block = malloc(HOLD_BYTES);
+		free(held_block);
+	}
 }
 
 __attribute__((noinline)) static void hog_memory(void)
@@ -300,6 +346,71 @@ out:
 		waitpid(pid, NULL, 0);
 		probes__detach_pid(t->pr, pid);
 	}
+}
+
+/*
+ * A thread inside an allocator call when its process is detached, whose call
+ * returns before the process is attached again, never has that return seen:
+ * once attached again, its later calls would all look nested and go
+ * unreported unless the call state is cleared (probes__reset_calls, a task
+ * iterator with a pid filter).
+ */
+static void check_held_call(struct tracer *t)
+{
+	int go = -1, done = -1, ret, depth;
+	pid_t pid = spawn(holder, NULL, &go, &done);
+	uint64_t before = 0, after = 0;
+	struct proc *p;
+	char c = 0;
+
+	ret = pid > 0 ? trace(t, pid) : -errno;
+	if (!ret && write(go, "g", 1) != 1)
+		ret = -EPIPE;
+	if (!ret && read(done, &c, 1) != 1)
+		ret = -EPIPE;
+	result(!ret && c == 'h', "a traced child held inside posix_memalign (a fault it waits in)",
+	       "%s", strerror(-ret));
+	if (ret || c != 'h')
+		goto out;
+	probes__detach_pid(t->pr, pid);
+	usleep(500000);	/* the reaper destroys the old links meanwhile */
+	if (write(go, "r", 1) != 1)	/* the call returns while nothing is attached */
+		ret = -EPIPE;
+	usleep(100000);
+	depth = probes__call_depth(t->pr, pid);
+	if (!ret)
+		ret = probes__trace_pid(t->pr, pid);
+	if (!ret)
+		ret = probes__reset_calls(t->pr, pid);
+	result(!ret && depth == 1 && probes__call_depth(t->pr, pid) == 0,
+	       "the call state of a process's threads cleared on re-attach (task iterator, pid filter)",
+	       "%s; depth %d left by the unseen return, %d after", strerror(-ret), depth,
+	       probes__call_depth(t->pr, pid));
+	if (!ret)
+		ret = trace(t, pid);
+	p = model__find(t->m, pid);
+	if (p)
+		before = p->heap.total_allocs;
+	if (!ret && write(go, "g", 1) != 1)	/* now allocate */
+		ret = -EPIPE;
+	if (!ret)
+		poll_for(t, 500);
+	p = model__find(t->m, pid);
+	if (p)
+		after = p->heap.total_allocs;
+	result(!ret && after > before + 10, "allocations after a call left unseen across a detach",
+	       "%s; %llu allocations counted before it allocated again, %llu after", strerror(-ret),
+	       (unsigned long long)before, (unsigned long long)after);
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		probes__detach_pid(t->pr, pid);
+	}
+	if (go >= 0)
+		close(go);
+	if (done >= 0)
+		close(done);
 }
 
 /* --- global direct reclaim (kernel-matrix guests only) --------------------- */
@@ -702,6 +813,7 @@ int main(int argc, char **argv)
 		result(f == (1u << PROBES_K_FEATURE_CNT) - 1, "every kernel hook attached",
 		       "features 0x%x", f);
 		check_worker(&t);
+		check_held_call(&t);
 		check_direct_reclaim(&t);
 		check_oom(&t);
 	}

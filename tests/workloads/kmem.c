@@ -19,7 +19,8 @@
  *     TRUTH faults=N                          (/proc/self/stat minflt+majflt
  *                                             since main began)
  *     TRUTH done
- * kmem raw: leak_mapping() once through the C library's mmap, and
+ * kmem raw [--wait]: (with --wait, after printing "READY <pid>" and getting
+ *   SIGUSR1) leak_mapping() once through the C library's mmap, and
  *   leak_raw_mapping() maps 128 KiB with a raw syscall(SYS_mmap), as Go
  *   does, bypassing the wrapper; then it prints and waits for SIGTERM:
  *     TRUTH map_func=leak_mapping bytes=262144
@@ -33,6 +34,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,8 +215,18 @@ static int grow(double secs)
 	return 0;
 }
 
-static int raw(void)
+static int raw(bool wait)
 {
+	if (wait) {
+		signal(SIGUSR1, on_usr1);
+		printf("READY %d\n", getpid());
+		fflush(stdout);
+		for (int waited = 0; !go; waited++) {
+			if (waited >= 12000)
+				return 3;
+			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+		}
+	}
 	leak_mapping();
 	leak_raw_mapping();
 	printf("TRUTH map_func=leak_mapping bytes=%d\n", LEAK_BYTES);
@@ -248,7 +260,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "hog"))
 		return hog();
 	if (argc >= 2 && !strcmp(argv[1], "raw"))
-		return raw();
-	fprintf(stderr, "usage: kmem grow SECONDS | kmem raw | kmem hog\n");
+		return raw(argc >= 3 && !strcmp(argv[2], "--wait"));
+	fprintf(stderr, "usage: kmem grow SECONDS | kmem raw [--wait] | kmem hog\n");
 	return 64;
 }
