@@ -19,9 +19,10 @@ struct link_group {
 struct link_reaper {
 	pthread_mutex_t lock;
 	pthread_cond_t more;
+	pthread_cond_t settled;		/* nothing queued and no group being destroyed */
 	struct link_group *head, *tail;
 	bool stopping;
-	unsigned int started, max_threads, idle;
+	unsigned int started, max_threads, idle, busy;
 	pthread_t threads[MAX_THREADS];
 };
 
@@ -52,9 +53,12 @@ static void *worker(void *arg)
 		r->head = g->next;
 		if (!r->head)
 			r->tail = NULL;
+		r->busy++;
 		pthread_mutex_unlock(&r->lock);
 		destroy_group(g);
 		pthread_mutex_lock(&r->lock);
+		if (!--r->busy && !r->head)
+			pthread_cond_broadcast(&r->settled);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -68,6 +72,7 @@ struct link_reaper *link_reaper__new(unsigned int threads)
 		return NULL;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->more, NULL);
+	pthread_cond_init(&r->settled, NULL);
 	r->max_threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 	return r;
 }
@@ -119,6 +124,16 @@ void link_reaper__push(struct link_reaper *r, struct bpf_link *const *links, siz
 		return;
 	}
 	pthread_cond_signal(&r->more);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void link_reaper__wait(struct link_reaper *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	while (r->head || r->busy)
+		pthread_cond_wait(&r->settled, &r->lock);
 	pthread_mutex_unlock(&r->lock);
 }
 

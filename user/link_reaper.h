@@ -24,6 +24,9 @@ struct link_reaper *link_reaper__new(unsigned int threads);
  */
 void link_reaper__push(struct link_reaper *r, struct bpf_link *const *links, size_t cnt);
 
+/* Wait until every link handed over so far is destroyed (NULL is fine). */
+void link_reaper__wait(struct link_reaper *r);
+
 /* Wait until every link handed over is destroyed, then free r (NULL is fine). */
 void link_reaper__free(struct link_reaper *r);
 

@@ -654,6 +654,11 @@ void probes__detach_heap(struct probes *pr, pid_t pid)
 	}
 }
 
+void probes__wait_detached(struct probes *pr)
+{
+	link_reaper__wait(pr->reaper);
+}
+
 void probes__detach_pid(struct probes *pr, pid_t pid)
 {
 	__u32 key = pid;

@@ -111,6 +111,12 @@ const char *probes__mappings_via(const struct probes *pr);
  * exit are still followed.
  */
 void probes__detach_heap(struct probes *pr, pid_t pid);
+/*
+ * Wait until the links of every process detached so far are destroyed (they
+ * are, in the background): from then on none of their probes fires.
+ */
+void probes__wait_detached(struct probes *pr);
+
 /* Stop following pid and detach its heap probes (if any). */
 void probes__detach_pid(struct probes *pr, pid_t pid);
 

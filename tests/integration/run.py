@@ -1271,7 +1271,7 @@ def test_thread_whose_malloc_returned_while_detached_is_traced_again_after_it(ct
     wl.wait_line(r"^HELD$", 10)
     move_to_cgroup(wl.pid, home)
     mv.wait_line(rf"PID {wl.pid} left cgroup", 10, stream="err")
-    time.sleep(0.5)     # the old links are destroyed in the background
+    time.sleep(1.0)     # the old links are destroyed in the background
     os.kill(wl.pid, signal.SIGUSR2)
     wl.wait_line(r"^RETURNED$", 10)
     move_to_cgroup(wl.pid, cg)

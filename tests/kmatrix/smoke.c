@@ -373,7 +373,7 @@ static void check_held_call(struct tracer *t)
 	if (ret || c != 'h')
 		goto out;
 	probes__detach_pid(t->pr, pid);
-	usleep(500000);	/* the reaper destroys the old links meanwhile */
+	probes__wait_detached(t->pr);	/* its links are destroyed in the background */
 	if (write(go, "r", 1) != 1)	/* the call returns while nothing is attached */
 		ret = -EPIPE;
 	usleep(100000);
@@ -382,9 +382,12 @@ static void check_held_call(struct tracer *t)
 		ret = probes__trace_pid(t->pr, pid);
 	if (!ret)
 		ret = probes__reset_calls(t->pr, pid);
-	result(!ret && depth == 1 && probes__call_depth(t->pr, pid) == 0,
+	/* 6.1 still runs the departing return probe for it; 6.12 and later do not */
+	printf("the held call's return while detached: %s\n", depth == 1 ?
+	       "unseen, depth 1 left to clear" : "seen by the departing probes, nothing to clear");
+	result(!ret && depth >= 0 && probes__call_depth(t->pr, pid) == 0,
 	       "the call state of a process's threads cleared on re-attach (task iterator, pid filter)",
-	       "%s; depth %d left by the unseen return, %d after", strerror(-ret), depth,
+	       "%s; depth %d left by the return while detached, %d after", strerror(-ret), depth,
 	       probes__call_depth(t->pr, pid));
 	if (!ret)
 		ret = trace(t, pid);

@@ -31,3 +31,19 @@ Test(link_reaper, an_empty_group_is_ignored)
 	link_reaper__push(r, NULL, 0);
 	link_reaper__free(r);
 }
+
+Test(link_reaper, wait_returns_once_everything_handed_over_is_gone, .timeout = 20)
+{
+	struct link_reaper *r = link_reaper__new(8);
+	struct bpf_link *links[2] = { NULL, NULL };
+	int round, i;
+
+	link_reaper__wait(r);	/* idle: at once */
+	for (round = 0; round < 20; round++) {
+		for (i = 0; i < 50; i++)
+			link_reaper__push(r, links, 2);
+		link_reaper__wait(r);
+	}
+	link_reaper__wait(NULL);
+	link_reaper__free(r);
+}
