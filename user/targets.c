@@ -173,27 +173,50 @@ static pid_t read_ns_pid(pid_t pid)
 	return targets__parse_ns_pid(buf);
 }
 
-uint64_t targets__parse_start_ticks(const char *stat)
+/* Field n (n >= 3) of a /proc/PID/stat text, or NULL if it is cut short. */
+static const char *stat_field(const char *stat, int n)
 {
 	/* comm (field 2) may hold spaces and parentheses: count from the last ')' */
 	const char *p = strrchr(stat, ')');
-	unsigned long long v;
-	char *end;
 	int field;
 
 	if (!p)
-		return 0;
+		return NULL;
 	p++;
-	for (field = 3; field < 22; field++) {
+	for (field = 3; field < n; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
-			return 0;
+			return NULL;
 	}
+	return p + 1;
+}
+
+static bool stat_number(const char *stat, int n, unsigned long long *out)
+{
+	const char *p = stat_field(stat, n);
+	char *end;
+
+	if (!p)
+		return false;
 	errno = 0;
-	v = strtoull(p + 1, &end, 10);
-	if (end == p + 1 || errno || (*end != ' ' && *end != '\n' && *end))
-		return 0;
-	return v;
+	*out = strtoull(p, &end, 10);
+	return end != p && !errno && (*end == ' ' || *end == '\n' || !*end);
+}
+
+uint64_t targets__parse_start_ticks(const char *stat)
+{
+	unsigned long long v;
+
+	return stat_number(stat, 22, &v) ? v : 0;
+}
+
+#define PF_EXITING_FLAG 0x4	/* include/linux/sched.h */
+
+bool targets__parse_exiting(const char *stat)
+{
+	unsigned long long flags;
+
+	return stat_number(stat, 9, &flags) && (flags & PF_EXITING_FLAG);
 }
 
 static uint64_t read_start_ticks(pid_t pid)
@@ -227,10 +250,22 @@ bool targets__reused_by(const struct target *tg, uint64_t start_ticks)
 bool targets__pid_reused(const struct targets *t, pid_t pid)
 {
 	const struct target *tg = targets__find(t, pid);
+	uint64_t ticks = 0;
+	char buf[1024];
 
 	if (!tg || tg->state == TARGET_ATTACHED)
 		return false;
-	return targets__reused_by(tg, read_start_ticks(pid));
+	if (read_proc_file(pid, "stat", buf, sizeof(buf))) {
+		ticks = targets__parse_start_ticks(buf);
+		/*
+		 * The exit record comes before the kernel takes the process out
+		 * of its cgroup: until then a scan still lists the exited one.
+		 */
+		if (tg->state == TARGET_EXITED && ticks == tg->start_ticks &&
+		    targets__parse_exiting(buf))
+			return false;
+	}
+	return targets__reused_by(tg, ticks);
 }
 
 pid_t targets__retire(struct targets *t, pid_t pid)

@@ -100,7 +100,9 @@ void targets__fork_delays(const struct targets *t, size_t *cnt, uint64_t *max_ns
  * the target exited, or it had left the cgroup or failed to attach and the
  * process now holding pid started at another time (a PID reused; start
  * times are in clock ticks, so one reused within the same tick goes
- * unnoticed). An attached target is taken to be the process itself.
+ * unnoticed). An attached target is taken to be the process itself, and so
+ * is an exited one still exiting with its start time (between its exit
+ * record and its removal from its cgroup).
  */
 bool targets__pid_reused(const struct targets *t, pid_t pid);
 
@@ -137,6 +139,12 @@ pid_t targets__parse_ns_pid(const char *status);
  * text, or 0 if it cannot be parsed. Pure.
  */
 uint64_t targets__parse_start_ticks(const char *stat);
+
+/*
+ * Whether the flags (field 9) of a /proc/PID/stat text say the process is
+ * exiting (PF_EXITING), false if they cannot be parsed. Pure.
+ */
+bool targets__parse_exiting(const char *stat);
 
 /* Probe the object --allocator names (NULL: detect it); not copied. */
 void targets__set_allocator(struct targets *t, const char *allocator);

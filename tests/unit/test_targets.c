@@ -40,6 +40,15 @@ Test(targets, start_ticks_is_0_when_the_text_is_cut_or_not_a_stat_line)
 	cr_assert_eq(targets__parse_start_ticks("7 (x) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 x"), 0);
 }
 
+Test(targets, exiting_flag_is_read_from_the_stat_flags_field)
+{
+	/* flags 0x40400044: PF_EXITING (0x4) set, as while do_exit runs */
+	cr_assert(targets__parse_exiting("4242 (a) b) R 1 4242 4242 0 -1 1077936196 0 0"));
+	cr_assert_not(targets__parse_exiting("4242 (x) S 1 4242 4242 0 -1 4194560 0 0"));
+	cr_assert_not(targets__parse_exiting("4242 (x) S 1 4242"), "cut short");
+	cr_assert_not(targets__parse_exiting("no parenthesis"));
+}
+
 static struct target in_state(enum target_state state, uint64_t start_ticks)
 {
 	struct target tg = { .pid = 4242, .state = state, .start_ticks = start_ticks };
