@@ -264,6 +264,20 @@ static int trace(struct tracer *t, pid_t pid)
 	return ret;
 }
 
+/* Kill a traced child, stop following it and close its pipes (-1: none). */
+static void end_child(struct tracer *t, pid_t pid, int go, int done)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		probes__detach_pid(t->pr, pid);
+	}
+	if (go >= 0)
+		close(go);
+	if (done >= 0)
+		close(done);
+}
+
 static void poll_for(struct tracer *t, int ms)
 {
 	uint64_t end = mono_ns() + ms * 1000000ull;
@@ -405,15 +419,7 @@ static void check_held_call(struct tracer *t)
 	       "%s; %llu allocations counted before it allocated again, %llu after", strerror(-ret),
 	       (unsigned long long)before, (unsigned long long)after);
 out:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		probes__detach_pid(t->pr, pid);
-	}
-	if (go >= 0)
-		close(go);
-	if (done >= 0)
-		close(done);
+	end_child(t, pid, go, done);
 }
 
 /* --- global direct reclaim (kernel-matrix guests only) --------------------- */
@@ -516,15 +522,7 @@ static void check_direct_reclaim(struct tracer *t)
 	       "allocstall, ns > 0)", p ? (unsigned long long)p->kernel.reclaim_cnt : 0,
 	       p ? (unsigned long long)p->kernel.reclaim_ns : 0, (long long)stalls);
 out:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		probes__detach_pid(t->pr, pid);
-	}
-	if (go >= 0)
-		close(go);
-	if (done >= 0)
-		close(done);
+	end_child(t, pid, go, done);
 }
 
 /* A memory cgroup limited to OOM_LIMIT: its cgroup.procs path in procs, dir in dir. */
@@ -632,7 +630,6 @@ out:
 		usleep(20000);
 }
 
-/* Sampled mode loads too: uprobe sessions where the kernel has them, else uretprobes. */
 /* The raw_syscalls tracepoints (--mappings=syscalls) on this kernel, on a fresh child. */
 static void check_syscall_mappings(void)
 {
@@ -664,19 +661,13 @@ static void check_syscall_mappings(void)
 	result(!ret && mt.anon_bytes == MAP_BYTES, "mmap seen (raw_syscalls)",
 	       "%s; anon mappings %llu, want %d", strerror(-ret), (unsigned long long)mt.anon_bytes,
 	       MAP_BYTES);
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	if (go >= 0)
-		close(go);
-	if (done >= 0)
-		close(done);
+	end_child(&t, pid, go, done);
 out:
 	probes__free(t.pr);
 	model__free(t.m);
 }
 
+/* Sampled mode loads too: uprobe sessions where the kernel has them, else uretprobes. */
 static void check_sampled_load(void)
 {
 	struct probes_opts o = { .sample_bytes = 65536, .sample_max_live = 1024 };
