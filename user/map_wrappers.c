@@ -33,6 +33,73 @@ static const struct {
 	{ SYS_brk, 0, { "brk", "__brk", NULL } },
 };
 
+#define CACHE_MAX_OBJECTS 16
+
+struct cached_object {
+	uint64_t inode;
+	uint32_t dev_major, dev_minor;
+	size_t cnt;
+	struct map_wrapper funcs[MAP_WRAPPERS_MAX_FUNCS];
+};
+
+struct map_wrappers_cache {
+	size_t cnt;
+	struct cached_object objects[CACHE_MAX_OBJECTS];
+};
+
+struct map_wrappers_cache *map_wrappers_cache__new(void)
+{
+	return calloc(1, sizeof(struct map_wrappers_cache));
+}
+
+void map_wrappers_cache__free(struct map_wrappers_cache *c)
+{
+	free(c);
+}
+
+static struct cached_object *cache_find(struct map_wrappers_cache *c, const struct mv_mapping *m)
+{
+	size_t i;
+
+	for (i = 0; c && i < c->cnt; i++)
+		if (c->objects[i].inode == m->inode && c->objects[i].dev_major == m->dev_major &&
+		    c->objects[i].dev_minor == m->dev_minor)
+			return &c->objects[i];
+	return NULL;
+}
+
+/* Copy object obj's wrappers (from w->funcs[first..]) into the cache. */
+static void cache_add(struct map_wrappers_cache *c, const struct mv_mapping *m,
+		      const struct map_wrappers *w, size_t first)
+{
+	struct cached_object *o;
+
+	if (!c || c->cnt == CACHE_MAX_OBJECTS || !m->inode)
+		return;
+	o = &c->objects[c->cnt++];
+	o->inode = m->inode;
+	o->dev_major = m->dev_major;
+	o->dev_minor = m->dev_minor;
+	o->cnt = w->func_cnt - first;
+	memcpy(o->funcs, &w->funcs[first], o->cnt * sizeof(o->funcs[0]));
+}
+
+/* Object obj's wrappers from the cache; false when it has none for that file. */
+static bool from_cache(struct map_wrappers_cache *c, const struct mv_mapping *m,
+		       struct map_wrappers *w, uint32_t obj)
+{
+	const struct cached_object *o = cache_find(c, m);
+	size_t i;
+
+	if (!o || w->func_cnt + o->cnt > MAP_WRAPPERS_MAX_FUNCS)
+		return false;
+	for (i = 0; i < o->cnt; i++) {
+		w->funcs[w->func_cnt] = o->funcs[i];
+		w->funcs[w->func_cnt++].object = obj;
+	}
+	return true;
+}
+
 uint64_t map_wrappers__cookie(const struct map_wrapper *f)
 {
 	return f->nr | (f->after_syscall ? (uint64_t)f->sp_offset << MAP_COOKIE_SP_SHIFT : 0);
@@ -140,10 +207,10 @@ static void set_object(struct map_wrappers *w, pid_t pid, const struct mv_mappin
 	procmaps__open_path(pid, m, o->open_path, sizeof(o->open_path));
 }
 
-int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers *w,
-			  char *err, size_t err_len)
+int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers_cache *cache,
+			  struct map_wrappers *w, char *err, size_t err_len)
 {
-	const struct mv_mapping *base, *extra = NULL;
+	const struct mv_mapping *base, *extra = NULL, *maps[MAP_WRAPPERS_MAX_OBJECTS];
 	char link[64], exe[PATH_MAX];
 	struct procmaps *pm;
 	uint32_t obj;
@@ -166,12 +233,22 @@ int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers
 	}
 	if (interposer && (!base || strcmp(interposer, base->path)))
 		extra = mapping_of(pm, interposer);
-	if (base)
+	if (base) {
+		maps[w->object_cnt] = base;
 		set_object(w, pid, base);
-	if (extra)
+	}
+	if (extra) {
+		maps[w->object_cnt] = extra;
 		set_object(w, pid, extra);
+	}
 	for (obj = 0; obj < w->object_cnt; obj++) {
+		size_t first = w->func_cnt;
+
+		if (from_cache(cache, maps[obj], w, obj))
+			continue;
 		ret = add_object(w, obj);
+		if (ret >= 0)
+			cache_add(cache, maps[obj], w, first);
 		if (ret < 0) {
 			snprintf(err, err_len, "cannot read %s: %s", w->objects[obj].path,
 				 strerror(-ret));

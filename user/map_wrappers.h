@@ -44,13 +44,23 @@ struct map_wrappers {
 };
 
 /*
+ * What was found in each object file, by its identity (device, inode):
+ * every process of a host maps the same C library, whose symbols and code
+ * take about a millisecond to read.
+ */
+struct map_wrappers_cache;
+
+struct map_wrappers_cache *map_wrappers_cache__new(void);
+void map_wrappers_cache__free(struct map_wrappers_cache *c);
+
+/*
  * Find pid's wrappers: in its C library (or, without one, its executable),
  * and in interposer (a path pid maps, may be NULL) when that exports them
- * too. Returns 0, or a negative errno with a one-line reason in err
- * (-ENOENT: no wrapper found).
+ * too, through cache when not NULL. Returns 0, or a negative errno with a
+ * one-line reason in err (-ENOENT: no wrapper found).
  */
-int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers *w,
-			  char *err, size_t err_len);
+int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers_cache *cache,
+			  struct map_wrappers *w, char *err, size_t err_len);
 
 /* Attach cookie of f's probe. Pure. */
 uint64_t map_wrappers__cookie(const struct map_wrapper *f);

@@ -43,6 +43,7 @@ struct alloc_cache_entry {
 struct targets {
 	struct alloc_cache_entry **cache;
 	size_t cache_cnt;
+	struct map_wrappers_cache *wrappers;	/* mmap-family wrappers per object file */
 	struct probes *pr;
 	struct model *model;
 	struct symbolizer *sym;
@@ -72,6 +73,7 @@ struct targets *targets__new(struct probes *pr, struct model *m, struct symboliz
 	t->model = m;
 	t->sym = sym;
 	t->at_entry = at_entry;
+	t->wrappers = map_wrappers_cache__new();	/* NULL: resolved each time */
 	return t;
 }
 
@@ -88,6 +90,7 @@ void targets__free(struct targets *t)
 		free(t->cache[i]);
 	}
 	free(t->cache);
+	map_wrappers_cache__free(t->wrappers);
 	free(t->items);
 	free(t);
 }
@@ -530,8 +533,8 @@ static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 	snprintf(err, sizeof(err), "out of memory");
 	w = calloc(1, sizeof(*w));
 	if (w)
-		ret = map_wrappers__resolve(pid, a ? a->objects[0].path : NULL, w, err,
-					    sizeof(err));
+		ret = map_wrappers__resolve(pid, a ? a->objects[0].path : NULL, t->wrappers, w,
+					    err, sizeof(err));
 	if (!ret)
 		ret = probes__attach_maps(t->pr, pid, w, err, sizeof(err));
 	if (!ret)

@@ -237,7 +237,7 @@ static int trace_maps(struct tracer *t, pid_t pid)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	ret = map_wrappers__resolve(pid, NULL, w, t->err, sizeof(t->err));
+	ret = map_wrappers__resolve(pid, NULL, NULL, w, t->err, sizeof(t->err));
 	if (!ret)
 		ret = probes__attach_maps(t->pr, pid, w, t->err, sizeof(t->err));
 	free(w);

@@ -156,7 +156,7 @@ Test(map_wrappers, this_process_s_c_library_wrappers_are_probed_after_their_sysc
 	char err[256];
 	size_t i;
 
-	cr_assert_eq(map_wrappers__resolve(getpid(), NULL, w, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(map_wrappers__resolve(getpid(), NULL, NULL, w, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(w->object_cnt, 1);
 	cr_assert(strstr(w->objects[0].path, "libc.so"), "%s", w->objects[0].path);
 	for (i = 0; i < w->func_cnt; i++) {
@@ -178,7 +178,33 @@ Test(map_wrappers, a_missing_process_is_a_clear_error)
 	struct map_wrappers *w = calloc(1, sizeof(*w));
 	char err[256];
 
-	cr_assert_lt(map_wrappers__resolve(0x3fffffff, NULL, w, err, sizeof(err)), 0);
+	cr_assert_lt(map_wrappers__resolve(0x3fffffff, NULL, NULL, w, err, sizeof(err)), 0);
 	cr_assert(strstr(err, "cannot read the mappings of PID"), "%s", err);
 	free(w);
+}
+
+Test(map_wrappers, a_cache_gives_what_a_fresh_resolution_gives)
+{
+	struct map_wrappers *fresh = calloc(1, sizeof(*fresh)), *cached = calloc(1, sizeof(*cached));
+	struct map_wrappers_cache *c = map_wrappers_cache__new();
+	char err[256];
+	size_t i;
+
+	cr_assert_not_null(c);
+	cr_assert_eq(map_wrappers__resolve(getpid(), NULL, NULL, fresh, err, sizeof(err)), 0, "%s", err);
+	for (i = 0; i < 2; i++)	/* the first fills the cache, the second reads it */
+		cr_assert_eq(map_wrappers__resolve(getpid(), NULL, c, cached, err, sizeof(err)), 0,
+			     "%s", err);
+	cr_assert_eq(cached->func_cnt, fresh->func_cnt);
+	cr_assert_str_eq(cached->objects[0].open_path, fresh->objects[0].open_path);
+	for (i = 0; i < fresh->func_cnt; i++) {
+		cr_assert_eq(cached->funcs[i].offset, fresh->funcs[i].offset);
+		cr_assert_eq(cached->funcs[i].nr, fresh->funcs[i].nr);
+		cr_assert_eq(cached->funcs[i].object, fresh->funcs[i].object);
+		cr_assert_eq(map_wrappers__cookie(&cached->funcs[i]),
+			     map_wrappers__cookie(&fresh->funcs[i]));
+	}
+	map_wrappers_cache__free(c);
+	free(fresh);
+	free(cached);
 }
