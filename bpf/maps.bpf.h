@@ -7,6 +7,7 @@
 #ifndef MV_MAPS_BPF_H
 #define MV_MAPS_BPF_H
 
+#include "memvigil/call_state.h"
 #include "memvigil/events.h"
 
 #ifdef MV_DEFINE_SHARED_MAPS
@@ -44,24 +45,7 @@ MV_SHARED_MAP struct {
 	__type(value, __u8);
 } traced_pids SEC(".maps");
 
-/*
- * Arguments of the outermost allocator call a thread is in (heap.bpf.c);
- * kernel.bpf.c reads depth to tell the allocator's own mmaps from the
- * program's. Kept in task-local storage: found through the thread's own
- * task_struct instead of a hash of its tid, created at the thread's first
- * allocator call and freed by the kernel when the thread exits.
- */
-struct inflight_call {
-	__u64 size;
-	__u64 old_addr;		/* realloc, reallocarray */
-	__u64 memptr;		/* posix_memalign's out argument */
-	__u64 sample_left;	/* sampled mode: bytes to this thread's next sample, 0 = draw */
-	__u32 kind;
-	__u32 depth;		/* allocator calls this thread is inside */
-	__u32 sampled;		/* the outermost call's allocation is reported */
-	__u32 layout;		/* enum mv_arg_layout of the outermost call */
-};
-
+/* The call state (memvigil/call_state.h), in task-local storage. */
 MV_SHARED_MAP struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

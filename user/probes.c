@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "memvigil.skel.h"
+#include "memvigil/call_state.h"
 #include "link_reaper.h"
 #include "log.h"
 #include "probes.h"
@@ -180,10 +181,7 @@ int probes__test_mark_victim(struct probes *pr, uint64_t arg)
 
 int probes__call_depth(struct probes *pr, pid_t pid)
 {
-	struct inflight_call {
-		__u64 size, old_addr, memptr, sample_left;
-		__u32 kind, depth, sampled, layout;
-	} call;	/* bpf/maps.bpf.h's */
+	struct inflight_call call;
 	int fd = syscall(SYS_pidfd_open, pid, 0), ret;
 
 	if (fd < 0)
