@@ -281,46 +281,36 @@ static __always_inline __u64 page_round(__u64 len)
 	return (len + PAGE_MASK_4K) & ~PAGE_MASK_4K;
 }
 
-static __always_inline void output_map(struct mv_map_event *e, __u64 bytes)
+/*
+ * The stack of an mmap. Frames: an address in the wrapper, its caller's
+ * return address, then the walk's callers; user space drops the return
+ * address when the walk had it too. Seen inside the wrapper (sys_exit, or a
+ * probe after its syscall: entry_ip 0), the frame-pointer walk starts in
+ * the wrapper, which (a leaf in glibc) keeps no frame: the return address
+ * is read at user_sp. Seen from the wrapper's return probe, the walk starts
+ * at the return address already, and the wrapper's entry_ip goes first.
+ */
+static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 entry_ip,
+				     __u64 user_sp, bool with_stack)
 {
-	if (bytes > MV_MAP_EVENT_MAX_BYTES)
-		bytes = MV_MAP_EVENT_MAX_BYTES;
-	if (bpf_ringbuf_output(&events, e, bytes, ringbuf_wakeup_flags()))
-		count_loss(MV_LOSS_RINGBUF);
-}
-
-static __always_inline __u32 map_stack_room(void)
-{
+	__u64 *frames = (__u64 *)(e + 1), ret_addr = 0;
+	__u64 bytes = sizeof(*e);
 	__u32 room = stack_depth;
+	long n = 0;
 
+	e->stack_depth = 0;
 	if (room < 2)
 		room = 2;
 	if (room > MV_MAX_STACK_DEPTH)
 		room = MV_MAX_STACK_DEPTH;
-	return room;
-}
-
-/*
- * The stack of an mmap seen at sys_exit: the frame-pointer walk starts in
- * the syscall wrapper, which (a leaf in glibc) keeps no frame: its caller's
- * return address sits at the user stack pointer. Frames: ip, that return
- * address, then the walk's callers; user space drops the return address
- * when the walk had it too.
- */
-static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 user_sp,
-				     bool with_stack)
-{
-	__u64 *frames = (__u64 *)(e + 1), ret_addr = 0;
-	__u64 bytes = sizeof(*e);
-	__u32 room = map_stack_room();
-	long n = 0;
-
-	e->stack_depth = 0;
 	if (with_stack) {
 		n = bpf_get_stack(ctx, frames + 1, (room - 1) * sizeof(__u64), BPF_F_USER_STACK);
 		if (n < (long)sizeof(__u64)) {
 			count_loss(MV_LOSS_STACK);
 			n = 0;
+		} else if (entry_ip) {
+			frames[0] = entry_ip;
+			n += sizeof(__u64);
 		} else {
 			frames[0] = frames[1];
 			if (bpf_probe_read_user(&ret_addr, sizeof(ret_addr), (void *)user_sp))
@@ -331,37 +321,10 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 us
 		e->stack_depth = n / sizeof(__u64);
 		bytes += n;
 	}
-	output_map(e, bytes);
-}
-
-/*
- * The same record from a wrapper's return probe, whose instruction pointer
- * is already the return address: frames are the wrapper's entry, then the
- * walk (the caller, its callers). The layout user space gets is the one
- * above.
- */
-static __always_inline void emit_wrapper_map(void *ctx, struct mv_map_event *e, __u64 entry_ip,
-					     bool with_stack)
-{
-	__u64 *frames = (__u64 *)(e + 1);
-	__u64 bytes = sizeof(*e);
-	__u32 room = map_stack_room();
-	long n = 0;
-
-	e->stack_depth = 0;
-	if (with_stack) {
-		frames[0] = entry_ip;
-		n = bpf_get_stack(ctx, frames + 1, (room - 1) * sizeof(__u64), BPF_F_USER_STACK);
-		if (n < (long)sizeof(__u64)) {
-			count_loss(MV_LOSS_STACK);
-			n = 0;
-		} else {
-			n += sizeof(__u64);
-		}
-		e->stack_depth = n / sizeof(__u64);
-		bytes += n;
-	}
-	output_map(e, bytes);
+	if (bytes > MV_MAP_EVENT_MAX_BYTES)
+		bytes = MV_MAP_EVENT_MAX_BYTES;
+	if (bpf_ringbuf_output(&events, e, bytes, ringbuf_wakeup_flags()))
+		count_loss(MV_LOSS_RINGBUF);
 }
 
 static __always_inline void fill_map(struct mv_map_event *e, const struct sys_call *c,
@@ -407,14 +370,26 @@ static __always_inline void fill_map(struct mv_map_event *e, const struct sys_ca
 	}
 }
 
+/* One mapping record for call c with result ret (see emit_map for entry_ip and user_sp). */
+static __always_inline void report_map(void *ctx, const struct sys_call *c, long ret, __u64 id,
+				       __u64 entry_ip, __u64 user_sp)
+{
+	struct mv_map_event *e;
+	__u32 zero = 0;
+
+	e = bpf_map_lookup_elem(&map_scratch, &zero);
+	if (!e)
+		return;
+	fill_map(e, c, ret, id);
+	emit_map(ctx, e, entry_ip, user_sp, c->nr == NR_MMAP);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, zero = 0;
-	struct mv_map_event *e;
+	__u32 tid = (__u32)id;
 	struct sys_call *c;
-	__u32 nr;
 
 	/* orig_ax holds the syscall number on the way out; a plain load, every syscall pays it */
 	if (!is_map_syscall(regs->orig_ax))
@@ -422,15 +397,9 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	c = bpf_map_lookup_elem(&sys_calls, &tid);
 	if (!c)
 		return 0;
-	nr = c->nr;
-	if (ret < 0 && ret > -4096 && nr != NR_BRK)
-		goto out;	/* failed: nothing changed */
-	e = bpf_map_lookup_elem(&map_scratch, &zero);
-	if (!e)
-		goto out;
-	fill_map(e, c, ret, id);
-	emit_map(ctx, e, regs->sp, nr == NR_MMAP);
-out:
+	/* a failed call changed nothing (brk returns the break, changed or not) */
+	if (ret >= 0 || ret <= -4096 || c->nr == NR_BRK)
+		report_map(ctx, c, ret, id, 0, regs->sp);
 	bpf_map_delete_elem(&sys_calls, &tid);
 	return 0;
 }
@@ -448,10 +417,9 @@ SEC("uprobe")
 int BPF_UPROBE(map_syscall_return)
 {
 	__u64 id = bpf_get_current_pid_tgid(), cookie = bpf_get_attach_cookie(ctx);
-	__u32 tid = (__u32)id, zero = 0;
+	__u32 tid = (__u32)id;
 	struct inflight_call *call;
 	struct sys_call c = {}, *outer;
-	struct mv_map_event *e;
 	long ret = PT_REGS_RC(ctx);
 
 	if (!is_traced(id >> 32))
@@ -469,11 +437,7 @@ int BPF_UPROBE(map_syscall_return)
 	c.args[4] = PT_REGS_PARM5(ctx);
 	call = inflight_lookup();
 	c.in_allocator = call && call->depth;
-	e = bpf_map_lookup_elem(&map_scratch, &zero);
-	if (!e)
-		return 0;
-	fill_map(e, &c, ret, id);
-	emit_map(ctx, e, PT_REGS_SP(ctx) + (cookie >> 32), c.nr == NR_MMAP);
+	report_map(ctx, &c, ret, id, 0, PT_REGS_SP(ctx) + (cookie >> 32));
 	return 0;
 }
 
@@ -519,10 +483,8 @@ SEC("uretprobe")
 int BPF_URETPROBE(map_exit, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, zero = 0;
-	struct mv_map_event *e;
+	__u32 tid = (__u32)id;
 	struct sys_call *c;
-	__u32 nr;
 
 	c = bpf_map_lookup_elem(&sys_calls, &tid);
 	if (!c)
@@ -531,17 +493,10 @@ int BPF_URETPROBE(map_exit, long ret)
 		c->depth--;
 		return 0;
 	}
-	nr = c->nr;
-	if (nr == NR_BRK)	/* the wrapper returns 0 or -1: read the break itself */
+	if (c->nr == NR_BRK)	/* the wrapper returns 0 or -1: read the break itself */
 		ret = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), mm, brk);
-	else if (ret == -1)
-		goto out;	/* MAP_FAILED or -1: nothing changed */
-	e = bpf_map_lookup_elem(&map_scratch, &zero);
-	if (!e)
-		goto out;
-	fill_map(e, c, ret, id);
-	emit_wrapper_map(ctx, e, c->entry_ip, nr == NR_MMAP);
-out:
+	if (c->nr == NR_BRK || ret != -1)	/* MAP_FAILED or -1: nothing changed */
+		report_map(ctx, c, ret, id, c->entry_ip, 0);
 	bpf_map_delete_elem(&sys_calls, &tid);
 	return 0;
 }

@@ -154,12 +154,13 @@ static int add_object(struct map_wrappers *w, uint32_t obj)
 {
 	struct elf_file *ef;
 	size_t c, k, added = 0;
-	int fd;
+	int fd, ef_fd;
 
 	fd = open(w->objects[obj].open_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ef = elf_file__open(w->objects[obj].open_path);
+	ef_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);	/* one open for its symbols and its code */
+	ef = ef_fd < 0 ? NULL : elf_file__open_fd(ef_fd);
 	if (!ef) {
 		close(fd);
 		return -errno;
