@@ -4,7 +4,7 @@
 
     run.py --build BUILD [-k SUBSTRING]
 
-Runs every test_* function below (those whose name contains SUBSTRING with
+Runs every test_* function below and in the area files test_*.py beside it (those whose name contains SUBSTRING with
 -k), one at a time, each under a timeout. Prints "PASS name", "FAIL name:
 reason" or "SKIP name: why" per test and ends with exactly one line
 "N passed, N failed" (", N skipped" is added only when a test could not run).
@@ -23,6 +23,7 @@ frames[0].symbol is F.
 
 import argparse
 import ctypes
+import importlib
 import json
 import os
 import re
@@ -2863,7 +2864,23 @@ def run_test(name, fn, timeout):
 
 
 def discover():
-    return [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
+    """The test_* functions here and in the area files beside this one (test_*.py).
+
+    An area file does `import run as h` and reaches the harness through h; run.py
+    registers itself as the module `run` first, so h is this very module (BUILD, BIN
+    and WORKLOADS set by main() included).
+    """
+    sys.modules.setdefault("run", sys.modules[__name__])
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    found = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
+    for fname in sorted(os.listdir(here)):
+        if fname.startswith("test_") and fname.endswith(".py"):
+            mod = importlib.import_module(fname[:-3])
+            found += [(n, f) for n, f in vars(mod).items()
+                      if n.startswith("test_") and callable(f) and f.__module__ == mod.__name__]
+    return found
 
 
 def main():
