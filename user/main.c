@@ -588,6 +588,7 @@ static int write_json(struct session *s)
 		.metrics = monitor__metrics(s->mon),
 		.alerts_not_kept = monitor__events_dropped(s->mon),
 		.on_alert_skipped = monitor__actions_skipped(s->mon),
+		.files_skipped = s->targets ? targets__files_skipped(s->targets) : 0,
 	};
 	int ret;
 
