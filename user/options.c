@@ -81,7 +81,7 @@ static const struct argp_option option_defs[] = {
 	  "leak_score>0.8, oom (repeatable)", 0 },
 	{ "on-alert", OPT_ON_ALERT, "CMD", 0,
 	  "run CMD (no shell) when an alert fires, with the details in MEMVIGIL_ALERT_* "
-	  "variables; at most once per 10 s", 0 },
+	  "variables and a fixed PATH as its whole environment; at most once per 10 s", 0 },
 	{ "jsonl", OPT_JSONL, "FILE", 0,
 	  "append one JSON line per process per interval and one per alert to FILE "
 	  "('-' for stdout)", 0 },
