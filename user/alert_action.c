@@ -173,13 +173,19 @@ static void close_listed_fds(void)
  */
 static void reset_child(void)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	/*
+	 * The kernel's struct sigaction (x86-64 layout), all zero: SIG_DFL. Not
+	 * glibc's sigaction(), which refuses its own signals 32 and 33, and a
+	 * parent may have left those ignored too.
+	 */
+	static const struct {
+		unsigned long handler, flags, restorer, mask;
+	} dfl;
 	sigset_t none;
 	int sig;
 
-	sigemptyset(&dfl.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);	/* fails for SIGKILL, SIGSTOP: nothing to reset */
+	for (sig = 1; sig < NSIG; sig++)	/* fails for SIGKILL, SIGSTOP: nothing to reset */
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 #ifdef SYS_close_range
