@@ -35,7 +35,7 @@ BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL      := $(BUILD)/memvigil.skel.h
 
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard user/*.c user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 LIB       := $(BUILD)/libmemvigil.a
@@ -70,7 +70,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-integration test-asan test-kmatrix bench bench-build install clean vmlinux help
+.PHONY: all deps demo test test-layers test-unit test-integration test-asan test-kmatrix bench bench-build install clean vmlinux help
 
 all: $(BIN) $(WORKLOADS)
 
@@ -97,7 +97,7 @@ $(BUILD)/user/%.o: user/%.c | deps
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # Only the probe loader includes the skeleton.
-$(BUILD)/user/probes.o: $(SKEL)
+$(BUILD)/user/probes/probes.o: $(SKEL)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -150,6 +150,10 @@ demo: $(BIN) $(WORKLOADS)
 	@echo "memvigil demo: tracing tests/workloads/demo_leak (leaks in leak_sessions) for its whole run"
 	@echo "(a 4 s metrics window, as the demo runs 3 s; the default is 60 s)"
 	$(BIN) --interval=0 --window=4 -- $(BUILD)/tests/workloads/demo_leak
+
+# user/'s layering rule (docs/ARCHITECTURE.md): includes point down, no circles.
+test-layers:
+	$(Q)$(PYTHON) scripts/check-layers.py
 
 test-unit: $(UNIT_BINS) $(UNIT_DATA)
 	$(Q)$(PYTHON) tests/run_unit.py $(BUILD) $(UNIT_BINS)
@@ -217,5 +221,5 @@ help:
 	@echo "make clean      remove $(BUILD)/"
 	@echo "V=1 shows the commands; CI=true adds -Werror"
 
--include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/tests/unit/*.d \
+-include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/unit/*.d \
 	$(BUILD)/tests/kmatrix/*.d)

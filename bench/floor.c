@@ -23,8 +23,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "memvigil/events.h"
-#include "allocator.h"
-#include "uprobe_session.h"
+#include "probes/uprobe_session.h"
+#include "sites/allocator.h"
 #include "floor.skel.h"
 
 #define EX_USAGE 64

@@ -16,23 +16,23 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "allocator.h"
-#include "cgroup.h"
-#include "consumer.h"
-#include "kernel_sampler.h"
-#include "format.h"
-#include "log.h"
-#include "model.h"
-#include "monitor.h"
-#include "options.h"
-#include "output_file.h"
-#include "probes.h"
-#include "report_json.h"
-#include "report_text.h"
-#include "symbolizer.h"
-#include "target.h"
-#include "targets.h"
-#include "text_escape.h"
+#include "ingest/consumer.h"
+#include "ingest/kernel_sampler.h"
+#include "lib/format.h"
+#include "lib/log.h"
+#include "lib/output_file.h"
+#include "lib/text_escape.h"
+#include "model/model.h"
+#include "output/report_json.h"
+#include "output/report_text.h"
+#include "probes/probes.h"
+#include "session/monitor.h"
+#include "session/options.h"
+#include "sites/allocator.h"
+#include "symbolize/symbolizer.h"
+#include "target/cgroup.h"
+#include "target/launch.h"
+#include "target/targets.h"
 
 #define POLL_MS 100
 /* How often a traced cgroup is scanned for processes that entered or left it. */
@@ -375,7 +375,7 @@ static int start_target(struct session *s)
 	if (s->cgroup_mode)
 		return start_cgroup(s);
 	if (s->opts.command) {
-		ret = target__launch_held(s->opts.command, &s->pid, s->err, sizeof(s->err));
+		ret = launch__held(s->opts.command, &s->pid, s->err, sizeof(s->err));
 		if (ret)
 			return ret;
 		s->launched = s->held = true;
@@ -550,7 +550,7 @@ static void end_child(struct session *s)
 	if (!s->launched)
 		return;
 	if (s->held) {
-		target__kill_held(s->pid);
+		launch__kill_held(s->pid);
 		return;
 	}
 	reap_child(s, false);
@@ -714,7 +714,7 @@ static int trace(struct session *s)
 	print_banner(s);
 	monitor__tick(s->mon, s->model, now_ms(s));
 	if (s->held) {
-		ret = target__release(s->pid);
+		ret = launch__release(s->pid);
 		if (ret) {
 			log_error("cannot release %s: %s", s->opts.command[0], strerror(-ret));
 			return ret;
@@ -748,9 +748,9 @@ static int check_target(struct session *s)
 	if (s->cgroup_mode)
 		ret = cgroup__open(s->opts.cgroup, &s->cg, s->err, sizeof(s->err));
 	else if (s->opts.pid)
-		ret = target__check_pid(s->opts.pid, s->err, sizeof(s->err));
+		ret = launch__check_pid(s->opts.pid, s->err, sizeof(s->err));
 	else
-		ret = target__check_command(s->opts.command, s->err, sizeof(s->err));
+		ret = launch__check_command(s->opts.command, s->err, sizeof(s->err));
 	if (ret)
 		log_error("%s", s->err);
 	return ret;

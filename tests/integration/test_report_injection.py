@@ -7,7 +7,7 @@ terminal escapes (ESC ] 0; retitles the terminal, ESC [ 31m, DEL, a C1 CSI,
 invalid UTF-8); one of them is a mangled C++ name, so the demangler's output
 is shown too. Its comm is "ev\\r ESC [2Kil", and it runs from an executable
 whose file name holds ESC, BEL and \\r. memvigil's text output must show all of
-these in the escaped form of user/text_escape.h, and its JSON report must
+these in the escaped form of user/lib/text_escape.h, and its JSON report must
 still carry the names themselves, in JSON's own escaping.
 """
 
@@ -24,7 +24,7 @@ EXE_NAME = "crafted\x1b]0;exe\x07\r"
 
 
 def text_escape(raw):
-    """The escaped form of the bytes raw, as user/text_escape.h defines it."""
+    """The escaped form of the bytes raw, as user/lib/text_escape.h defines it."""
     out, i = [], 0
     while i < len(raw):
         c = raw[i]

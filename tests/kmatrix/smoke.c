@@ -29,16 +29,16 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "allocator.h"
-#include "cgroup_mem.h"
-#include "consumer.h"
-#include "kernel_sampler.h"
-#include "log.h"
-#include "map_wrappers.h"
-#include "model.h"
+#include "ingest/consumer.h"
+#include "ingest/kernel_sampler.h"
+#include "lib/log.h"
+#include "model/model.h"
+#include "probes/probes.h"
+#include "procfs/cgroup_mem.h"
+#include "procfs/procmem.h"
+#include "sites/allocator.h"
+#include "sites/map_wrappers.h"
 #include "squeeze.h"
-#include "probes.h"
-#include "procmem.h"
 
 #define LEAKS 7
 #define LEAK_BYTES 1000

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "procfs/procmem.h"
 #include "squeeze.h"
-#include "procmem.h"
 
 #define MIB (1ull << 20)
 #define PAGE_BYTES 4096ull

@@ -2,8 +2,8 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
-#include "alert.h"
-#include "pressure.h"
+#include "analysis/alert.h"
+#include "analysis/pressure.h"
 
 static char err[256];
 

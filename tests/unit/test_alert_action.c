@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "alert_action.h"
+#include "analysis/alert_action.h"
 
 static char dir[] = "/tmp/memvigil-test-action-XXXXXX";
 static char err[256];

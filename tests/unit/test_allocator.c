@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "memvigil/events.h"
-#include "alloc_family.h"
-#include "allocator.h"
-#include "elf_file.h"
-#include "probe_site.h"
+#include "binary/elf_file.h"
+#include "sites/alloc_family.h"
+#include "sites/allocator.h"
+#include "sites/probe_site.h"
 
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
-#include "cgroup.h"
+#include "target/cgroup.h"
 
 /* /proc/self/mountinfo: id parent dev root mount-point options [tags] - type source super-options */
 static const char mounts[] =

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
-#include "cgroup_mem.h"
+#include "procfs/cgroup_mem.h"
 
 /* This machine's layout: memory controller on v1, cgroup2 without it. */
 static const char mounts_hybrid[] =

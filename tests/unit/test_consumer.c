@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 #include "memvigil/events.h"
-#include "consumer.h"
+#include "ingest/consumer.h"
 
 struct rec {
 	struct mv_event e;

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 #include "memvigil/events.h"
-#include "consumer.h"
+#include "ingest/consumer.h"
 
 struct map_rec {
 	struct mv_map_event e;

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
-#include "demangle.h"
+#include "symbolize/demangle.h"
 
 static void assert_demangles(const char *mangled, const char *want)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "elf_file.h"
+#include "binary/elf_file.h"
 
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
-#include "format.h"
+#include "lib/format.h"
 
 Test(format, bytes_use_binary_units)
 {

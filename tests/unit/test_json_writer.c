@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
-#include "json_writer.h"
+#include "lib/json_writer.h"
 
 #define PYTHON "/usr/bin/python3"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "jsonl.h"
+#include "output/jsonl.h"
 
 #define PID 31
 

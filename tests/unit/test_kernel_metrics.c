@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <math.h>
-#include "kernel_metrics.h"
+#include "analysis/kernel_metrics.h"
 
 #define T0 1000000000ull
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <stddef.h>
-#include "link_reaper.h"
+#include "probes/link_reaper.h"
 
 /* libbpf's bpf_link__destroy accepts NULL, so NULL links exercise the queue alone. */
 Test(link_reaper, every_group_handed_over_is_consumed_before_free_returns)

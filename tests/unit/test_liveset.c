@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
-#include "liveset.h"
+#include "model/liveset.h"
 
 static struct live_alloc blk(uint64_t addr, uint64_t size)
 {

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include "mapped_file.h"
-#include "procmaps.h"
+#include "procfs/mapped_file.h"
+#include "procfs/procmaps.h"
 
 static char top[64];	/* holds root/ (the jail) and outside/ */
 static int root_fd = -1;

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include "memvigil/events.h"
-#include "mappings.h"
+#include "model/mappings.h"
 
 #define PG 4096ull
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <math.h>
-#include "metrics.h"
-#include "model.h"
+#include "analysis/metrics.h"
+#include "model/model.h"
 
 #define PID 77
 #define MS 1000000ull

@@ -2,8 +2,8 @@
 #include <criterion/criterion.h>
 #include <sys/wait.h>
 #include "memvigil/events.h"
-#include "model.h"
-#include "report.h"
+#include "model/model.h"
+#include "model/query.h"
 
 #define T0 1000000000ull
 #define MS(x) (T0 + (x) * 1000000ull)
@@ -173,21 +173,21 @@ Test(report, sites_are_sorted_by_bytes_and_min_age_filters_young_blocks)
 	model__alloc(m, 42, MS(50), 0x4000, 1, 0, MV_KIND_MALLOC, stack_b, 2);
 	p = model__find(m, 42);
 
-	cr_assert_eq(report__build(p, 1000, 0, &r), 0);
+	cr_assert_eq(query__build(p, 1000, 0, &r), 0);
 	cr_assert_eq(r.cnt, 2);
 	cr_assert_eq(r.sites[0].bytes, 501);
 	cr_assert_eq(r.sites[0].oldest_ms, 50);
 	cr_assert_eq(r.sites[1].bytes, 20);
 	cr_assert_eq(r.bytes, 521);
-	report__release(&r);
+	query__release(&r);
 
 	/* At 1000 ms with min age 500 ms only blocks from <= 500 ms count. */
-	cr_assert_eq(report__build(p, 1000, 500, &r), 0);
+	cr_assert_eq(query__build(p, 1000, 500, &r), 0);
 	cr_assert_eq(r.cnt, 2);
 	cr_assert_eq(r.sites[0].bytes, 20);
 	cr_assert_eq(r.sites[0].allocs, 2);
 	cr_assert_eq(r.sites[1].bytes, 1);
-	report__release(&r);
+	query__release(&r);
 	model__free(m);
 }
 
@@ -198,9 +198,9 @@ Test(report, fully_freed_sites_are_left_out)
 
 	model__alloc(m, 42, MS(1), 0x1000, 10, 0, MV_KIND_MALLOC, stack_a, 2);
 	model__free_block(m, 42, 0x1000);
-	cr_assert_eq(report__build(model__find(m, 42), 10, 0, &r), 0);
+	cr_assert_eq(query__build(model__find(m, 42), 10, 0, &r), 0);
 	cr_assert_eq(r.cnt, 0);
-	report__release(&r);
+	query__release(&r);
 	model__free(m);
 }
 
@@ -218,7 +218,7 @@ Test(report, processes_group_by_cgroup_with_summed_totals)
 	cr_assert_eq(model__set_origin(model__find(m, 2), 5, 1, "/b"), 0);
 	cr_assert_eq(model__set_origin(model__find(m, 3), 0, 1, "/a"), 0);
 	model__exit(m, 3, 0);
-	cr_assert_eq(report__groups(m, &g, &cnt), 0);
+	cr_assert_eq(query__groups(m, &g, &cnt), 0);
 	cr_assert_eq(cnt, 2);
 	cr_assert_str_eq(g[0].path, "/a");
 	cr_assert_eq(g[0].cnt, 2);
@@ -228,7 +228,7 @@ Test(report, processes_group_by_cgroup_with_summed_totals)
 	cr_assert_eq(g[0].exited, 1);
 	cr_assert_str_eq(g[1].path, "/b");
 	cr_assert_eq(g[1].heap.outstanding_bytes, 20);
-	report__groups_free(g, cnt);
+	query__groups_free(g, cnt);
 	model__free(m);
 }
 
@@ -240,12 +240,12 @@ Test(report, without_cgroups_all_processes_are_one_group_with_no_path)
 
 	model__alloc(m, 1, MS(1), 0x1000, 10, 0, MV_KIND_MALLOC, stack_a, 2);
 	model__alloc(m, 2, MS(1), 0x1000, 20, 0, MV_KIND_MALLOC, stack_a, 2);
-	cr_assert_eq(report__groups(m, &g, &cnt), 0);
+	cr_assert_eq(query__groups(m, &g, &cnt), 0);
 	cr_assert_eq(cnt, 1);
 	cr_assert_null(g[0].path);
 	cr_assert_eq(g[0].cnt, 2);
 	cr_assert_eq(g[0].heap.total_bytes, 30);
-	report__groups_free(g, cnt);
+	query__groups_free(g, cnt);
 	model__free(m);
 }
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "memvigil/sampling.h"
-#include "options.h"
+#include "session/options.h"
 
 static char err[256];
 

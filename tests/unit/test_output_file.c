@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "output_file.h"
+#include "lib/output_file.h"
 
 static char dir[] = "/tmp/memvigil-test-output-XXXXXX";
 static char err[512];

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <math.h>
-#include "pressure.h"
+#include "analysis/pressure.h"
 
 static struct pressure eval(struct pressure_input in)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
-#include "probe_site.h"
-#include "x86_insn.h"
+#include "binary/x86_insn.h"
+#include "sites/probe_site.h"
 
 #define CHOOSE(out, ...) do { \
 	static const uint8_t code_[] = { __VA_ARGS__ }; \

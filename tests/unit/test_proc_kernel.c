@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
-#include "proc_kernel.h"
+#include "model/proc_kernel.h"
 
 static struct kernel_reading sample(uint64_t min_flt, uint64_t maj_flt, uint64_t anon_pages)
 {

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "procmaps.h"
+#include "procfs/procmaps.h"
 
 static const char sample[] =
 	"55d4c5a00000-55d4c5a01000 r--p 00000000 fd:01 1048602                    /usr/bin/cat\n"

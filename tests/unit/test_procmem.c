@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
-#include "procmem.h"
+#include "procfs/procmem.h"
 
 /* /proc/self/smaps_rollup as this machine's 6.18 kernel writes it. */
 static const char smaps_rollup[] =

@@ -8,8 +8,8 @@
 #include <math.h>
 #include "memvigil/events.h"
 #include "memvigil/sampling.h"
-#include "model.h"
-#include "sampling.h"
+#include "model/model.h"
+#include "model/sampling.h"
 
 static uint32_t table[MV_LOG2_TABLE_LEN];
 

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
-#include "series.h"
+#include "analysis/series.h"
 
 static struct series_stats stats_of(struct series *s)
 {

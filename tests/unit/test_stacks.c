@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
-#include "stacks.h"
+#include "model/stacks.h"
 
 Test(stacks, identical_stacks_share_one_id)
 {

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "elf_file.h"
-#include "procmaps.h"
-#include "symbolizer.h"
+#include "binary/elf_file.h"
+#include "procfs/procmaps.h"
+#include "symbolize/symbolizer.h"
 
 /* Big enough that a few bytes in are still inside it at any -O level. */
 __attribute__((noinline)) int mv_test_target(int n)

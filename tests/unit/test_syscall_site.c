@@ -2,9 +2,9 @@
 #include <criterion/criterion.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "map_wrappers.h"
-#include "syscall_site.h"
-#include "x86_insn.h"
+#include "binary/x86_insn.h"
+#include "sites/map_wrappers.h"
+#include "sites/syscall_site.h"
 
 #define RDX SYSCALL_REG(2)
 #define RSI SYSCALL_REG(6)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
-#include "model.h"
-#include "symbolizer.h"
-#include "targets.h"
+#include "model/model.h"
+#include "symbolize/symbolizer.h"
+#include "target/targets.h"
 
 Test(targets, ns_pid_is_the_innermost_of_nested_namespaces)
 {

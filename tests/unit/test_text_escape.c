@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <criterion/criterion.h>
-#include "text_escape.h"
-#include "utf8.h"
+#include "lib/text_escape.h"
+#include "lib/utf8.h"
 
 /* The escaped form of s, from text_escape__copy into a buffer that holds it all. */
 static const char *esc(const char *s)

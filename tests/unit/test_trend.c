@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
-#include "trend.h"
+#include "analysis/trend.h"
 
 static enum trend trend_of_line(double start, double per_s, int samples)
 {

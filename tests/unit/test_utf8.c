@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
-#include "utf8.h"
+#include "lib/utf8.h"
 
 static size_t len_of(const char *s, size_t *bad)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <stdint.h>
-#include "verdict.h"
+#include "analysis/verdict.h"
 
 #define WINDOW_MS 60000
 

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analysis/metrics.h"
+#include "model/query.h"
+
+struct metrics {
+	uint64_t window_ms, interval_ms;
+	bool heap_untraced;
+	struct proc_metrics **procs;
+	size_t cnt, cap;
+};
+
+struct metrics *metrics__new(uint64_t window_ms, uint64_t interval_ms)
+{
+	struct metrics *mt;
+
+	if (!window_ms || !interval_ms) {
+		errno = EINVAL;
+		return NULL;
+	}
+	mt = calloc(1, sizeof(*mt));
+	if (!mt)
+		return NULL;
+	mt->window_ms = window_ms;
+	mt->interval_ms = interval_ms;
+	return mt;
+}
+
+static void free_sites(struct proc_metrics *pm)
+{
+	uint32_t i;
+
+	for (i = 0; i < pm->site_cnt; i++)
+		series__free(pm->sites[i].outstanding);
+	free(pm->sites);
+	pm->sites = NULL;
+	pm->site_cnt = 0;
+}
+
+static void proc_metrics_free(struct proc_metrics *pm)
+{
+	if (!pm)
+		return;
+	free_sites(pm);
+	series__free(pm->heap.series);
+	series__free(pm->rss.series);
+	series__free(pm->mapped.series);
+	free(pm);
+}
+
+void metrics__free(struct metrics *mt)
+{
+	size_t i;
+
+	if (!mt)
+		return;
+	for (i = 0; i < mt->cnt; i++)
+		proc_metrics_free(mt->procs[i]);
+	free(mt->procs);
+	free(mt);
+}
+
+void metrics__set_heap_traced(struct metrics *mt, bool traced)
+{
+	mt->heap_untraced = !traced;
+}
+
+uint64_t metrics__window_ms(const struct metrics *mt)
+{
+	return mt->window_ms;
+}
+
+void kernel_sample__unknown(struct kernel_sample *ks)
+{
+	ks->rss_bytes = ks->rss_t_ms = ks->mapped_bytes = NAN;
+	ks->major_faults_per_s = ks->minor_faults_per_s = NAN;
+	ks->oom_kills = NAN;
+	pressure__unknown_input(&ks->pressure);
+}
+
+const struct proc_metrics *metrics__find(const struct metrics *mt, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < mt->cnt; i++)
+		if (mt->procs[i]->pid == pid)
+			return mt->procs[i];
+	return NULL;
+}
+
+void metrics__rekey(struct metrics *mt, pid_t pid, pid_t key)
+{
+	struct proc_metrics *pm = (struct proc_metrics *)metrics__find(mt, pid);
+
+	if (pm)
+		pm->pid = key;
+}
+
+const struct site_metrics *metrics__site(const struct proc_metrics *pm, uint32_t i)
+{
+	if (!pm || i >= pm->site_cnt || !pm->sites[i].outstanding)
+		return NULL;
+	return &pm->sites[i];
+}
+
+static struct proc_metrics *proc_of(struct metrics *mt, pid_t pid)
+{
+	struct proc_metrics *pm = (struct proc_metrics *)metrics__find(mt, pid);
+
+	if (pm)
+		return pm;
+	if (mt->cnt == mt->cap) {
+		size_t cap = mt->cap ? 2 * mt->cap : 4;
+		struct proc_metrics **procs = realloc(mt->procs, cap * sizeof(*procs));
+
+		if (!procs)
+			return NULL;
+		mt->procs = procs;
+		mt->cap = cap;
+	}
+	pm = calloc(1, sizeof(*pm));
+	if (!pm)
+		return NULL;
+	pm->pid = pid;
+	kernel_sample__unknown(&pm->kernel);
+	mt->procs[mt->cnt++] = pm;
+	return pm;
+}
+
+uint32_t *metrics__oom_seen(struct metrics *mt, pid_t pid)
+{
+	struct proc_metrics *pm = proc_of(mt, pid);
+
+	return pm ? &pm->oom_seen : NULL;
+}
+
+/* Add a known value to q, creating its series on first use. */
+static int add_value(struct metrics *mt, struct quantity *q, uint64_t t_ms, double v)
+{
+	if (isnan(v))
+		return 0;
+	if (!q->series) {
+		q->series = series__new(mt->window_ms, mt->interval_ms);
+		if (!q->series)
+			return -ENOMEM;
+	}
+	series__add(q->series, t_ms, v);
+	series__stats(q->series, &q->st);
+	q->trend = trend__of(&q->st);
+	return 0;
+}
+
+static int grow_sites(struct proc_metrics *pm, uint32_t cnt)
+{
+	struct site_metrics *sites;
+
+	if (cnt <= pm->site_cnt)
+		return 0;
+	sites = realloc(pm->sites, cnt * sizeof(*sites));
+	if (!sites)
+		return -ENOMEM;
+	memset(sites + pm->site_cnt, 0, (cnt - pm->site_cnt) * sizeof(*sites));
+	pm->sites = sites;
+	pm->site_cnt = cnt;
+	return 0;
+}
+
+/*
+ * Outstanding bytes per site, indexed like p->sites: exact counts, or in
+ * sampled mode the estimates from the live samples' weights. NULL on ENOMEM.
+ */
+static double *site_bytes(const struct proc *p, uint64_t t_ms)
+{
+	double *bytes = calloc(p->site_cnt ? p->site_cnt : 1, sizeof(*bytes));
+	struct proc_report r;
+	size_t i;
+
+	if (!bytes)
+		return NULL;
+	if (!p->sample_period) {
+		for (i = 0; i < p->site_cnt; i++)
+			bytes[i] = p->sites[i].outstanding_bytes;
+		return bytes;
+	}
+	if (query__build(p, t_ms, 0, &r)) {
+		free(bytes);
+		return NULL;
+	}
+	for (i = 0; i < r.cnt; i++)
+		bytes[r.sites[i].site - p->sites] = r.sites[i].est_bytes;
+	query__release(&r);
+	return bytes;
+}
+
+static int sample_sites(struct metrics *mt, struct proc_metrics *pm, const struct proc *p,
+			uint64_t t_ms)
+{
+	double *outstanding;
+	uint32_t i;
+	int ret;
+
+	if (p->execs != pm->execs) {
+		free_sites(pm);
+		pm->execs = p->execs;
+	}
+	ret = grow_sites(pm, p->site_cnt);
+	if (ret)
+		return ret;
+	outstanding = site_bytes(p, t_ms);
+	if (!outstanding)
+		return -ENOMEM;
+	pm->leak_score = 0;
+	memset(pm->verdicts, 0, sizeof(pm->verdicts));
+	for (i = 0; i < p->site_cnt; i++) {
+		struct site_metrics *sm = &pm->sites[i];
+		double bytes = outstanding[i];
+
+		if (!sm->outstanding) {
+			if (!bytes)
+				continue;
+			sm->outstanding = series__new(mt->window_ms, mt->interval_ms);
+			if (!sm->outstanding) {
+				free(outstanding);
+				return -ENOMEM;
+			}
+		}
+		series__add(sm->outstanding, t_ms, bytes);
+		series__stats(sm->outstanding, &sm->st);
+		if (!bytes && sm->st.mean == 0 && sm->st.span_ms + mt->interval_ms >= mt->window_ms) {
+			/* Held nothing for a whole window: forget it, memory stays bounded. */
+			series__free(sm->outstanding);
+			memset(sm, 0, sizeof(*sm));
+			continue;
+		}
+		sm->verdict = verdict__of(&sm->st, mt->window_ms, &sm->score);
+		pm->verdicts[sm->verdict]++;
+		if (sm->score > pm->leak_score)
+			pm->leak_score = sm->score;
+	}
+	free(outstanding);
+	return 0;
+}
+
+static double growth_of(const struct quantity *q)
+{
+	return q->series && q->st.n >= 2 ? q->st.slope_per_s : NAN;
+}
+
+static double current_of(const struct quantity *q)
+{
+	return q->series ? q->st.current : NAN;
+}
+
+static void fill_values(struct proc_metrics *pm, bool heap_traced)
+{
+	double *v = pm->values.v;
+
+	metric__clear(&pm->values);
+	v[METRIC_HEAP] = current_of(&pm->heap);
+	v[METRIC_HEAP_GROWTH] = growth_of(&pm->heap);
+	v[METRIC_RSS] = current_of(&pm->rss);
+	v[METRIC_RSS_GROWTH] = growth_of(&pm->rss);
+	v[METRIC_MAPPED] = current_of(&pm->mapped);
+	v[METRIC_MAPPED_GROWTH] = growth_of(&pm->mapped);
+	v[METRIC_LEAK_SCORE] = heap_traced ? pm->leak_score : NAN;
+	v[METRIC_LEAKS] = heap_traced ? pm->verdicts[VERDICT_LEAK] : NAN;
+	v[METRIC_PRESSURE] = pm->pressure.level == PRESSURE_UNKNOWN ? NAN : pm->pressure.level;
+	v[METRIC_MAJOR_FAULTS] = pm->kernel.major_faults_per_s;
+	v[METRIC_MINOR_FAULTS] = pm->kernel.minor_faults_per_s;
+	v[METRIC_RECLAIM_STALL] = pm->kernel.pressure.reclaim_stall_ms_per_s;
+	v[METRIC_PSI_SOME] = pm->kernel.pressure.psi_some_avg10;
+	v[METRIC_PSI_FULL] = pm->kernel.pressure.psi_full_avg10;
+	v[METRIC_OOM] = pm->kernel.oom_kills;
+}
+
+int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
+		    const struct kernel_sample *ks)
+{
+	struct proc_metrics *pm = proc_of(mt, p->key);
+	int ret;
+
+	if (!pm)
+		return -ENOMEM;
+	if (ks)
+		pm->kernel = *ks;
+	else
+		kernel_sample__unknown(&pm->kernel);
+	/* The fault rate counts towards pressure unless given separately. */
+	if (isnan(pm->kernel.pressure.major_faults_per_s))
+		pm->kernel.pressure.major_faults_per_s = pm->kernel.major_faults_per_s;
+	pm->t_ms = now_ms;
+	pm->samples++;
+	pm->exited = p->exited;
+	ret = add_value(mt, &pm->heap, now_ms,
+			mt->heap_untraced ? NAN : p->heap.est_outstanding_bytes);
+	/* RSS is read on the kernel side's own clock: fit it at its reading times. */
+	if (!ret)
+		ret = add_value(mt, &pm->rss, isnan(pm->kernel.rss_t_ms) ||
+				pm->kernel.rss_t_ms > now_ms ? now_ms : pm->kernel.rss_t_ms,
+				pm->kernel.rss_bytes);
+	if (!ret)
+		ret = add_value(mt, &pm->mapped, now_ms, pm->kernel.mapped_bytes);
+	if (!ret && !mt->heap_untraced)
+		ret = sample_sites(mt, pm, p, now_ms);
+	pressure__eval(&pm->kernel.pressure, &pm->pressure);
+	fill_values(pm, !mt->heap_untraced);
+	return ret;
+}

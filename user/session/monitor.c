@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "analysis/alert_action.h"
+#include "analysis/kernel_metrics.h"
+#include "lib/log.h"
+#include "lib/text_escape.h"
+#include "model/query.h"
+#include "output/jsonl.h"
+#include "session/monitor.h"
+
+#define IDLE_TICK_MS 1000	/* sampling period when --interval is 0 */
+#define ACTION_GRACE_MS 2000	/* how long the end waits for --on-alert commands */
+
+struct monitor {
+	struct metrics *metrics;
+	struct alert_set *alerts;
+	struct alert_action *action;
+	struct jsonl *jsonl;
+	uint64_t tick_ms, window_ms, last_ms;
+	bool sampled;
+	bool periodic;			/* main ticks with each report */
+	unsigned int top;
+	monitor_resolve_fn resolve;
+	void *resolve_ctx;
+	const struct model *model;	/* during a tick */
+	uint64_t now_ms;
+	char now_time[32];
+	struct alert_event events[MONITOR_MAX_EVENTS];
+	size_t event_cnt;
+	uint64_t events_dropped;
+	bool jsonl_failed;
+};
+
+int monitor__new(const struct options *o, monitor_resolve_fn resolve, void *resolve_ctx,
+		 struct monitor **out, char *err, size_t err_len)
+{
+	struct monitor *mon = calloc(1, sizeof(*mon));
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (!mon)
+		goto err_oom;
+	mon->periodic = o->interval_s > 0;
+	mon->tick_ms = mon->periodic ? o->interval_s * 1000 : IDLE_TICK_MS;
+	if (!mon->tick_ms)
+		mon->tick_ms = 1;
+	mon->window_ms = o->window_s * 1000;
+	mon->top = o->top;
+	mon->resolve = resolve;
+	mon->resolve_ctx = resolve_ctx;
+	mon->metrics = metrics__new(mon->window_ms, mon->tick_ms);
+	mon->alerts = alert_set__new(o->alerts, o->alert_cnt);
+	if (!mon->metrics || !mon->alerts)
+		goto err_oom;
+	metrics__set_heap_traced(mon->metrics, !o->kernel_only);
+	if (o->on_alert) {
+		mon->action = alert_action__new(o->on_alert, err, err_len);
+		if (!mon->action) {
+			ret = -EINVAL;
+			goto err_free;
+		}
+	}
+	if (o->jsonl_path) {
+		mon->jsonl = jsonl__open(o->jsonl_path, err, err_len);
+		if (!mon->jsonl) {
+			ret = -errno;
+			goto err_free;
+		}
+	}
+	*out = mon;
+	return 0;
+err_oom:
+	snprintf(err, err_len, "out of memory");
+err_free:
+	monitor__free(mon);
+	return ret;
+}
+
+void monitor__free(struct monitor *mon)
+{
+	if (!mon)
+		return;
+	metrics__free(mon->metrics);
+	alert_set__free(mon->alerts);
+	alert_action__free(mon->action);
+	jsonl__close(mon->jsonl);
+	free(mon);
+}
+
+static void format_env_number(char *buf, size_t len, double v)
+{
+	snprintf(buf, len, "%.17g", v);
+}
+
+static bool run_action(struct monitor *mon, const struct alert_event *ev)
+{
+	char value[40], threshold[40], pid[16], t_s[32], text[64];
+	struct alert_env env[] = {
+		{ "MEMVIGIL_ALERT_EXPR", ev->alert.expr },
+		{ "MEMVIGIL_ALERT_METRIC", metric__name(ev->alert.metric) },
+		{ "MEMVIGIL_ALERT_VALUE", value },
+		{ "MEMVIGIL_ALERT_VALUE_TEXT", text },
+		{ "MEMVIGIL_ALERT_THRESHOLD", threshold },
+		{ "MEMVIGIL_ALERT_PID", pid },
+		{ "MEMVIGIL_ALERT_COMM", ev->comm },
+		{ "MEMVIGIL_ALERT_TIME", ev->time },
+		{ "MEMVIGIL_ALERT_T_S", t_s },
+	};
+	pid_t child;
+
+	if (!mon->action)
+		return false;
+	format_env_number(value, sizeof(value), ev->value);
+	format_env_number(threshold, sizeof(threshold), ev->alert.threshold);
+	metric__format(ev->alert.metric, ev->value, text, sizeof(text));
+	snprintf(pid, sizeof(pid), "%d", ev->pid);
+	snprintf(t_s, sizeof(t_s), "%.3f", ev->t_s);
+	child = alert_action__run(mon->action, mon->now_ms, env, sizeof(env) / sizeof(env[0]));
+	if (child < 0)
+		log_warn("cannot run the --on-alert command: %s", strerror(-child));
+	else if (!child)
+		log_info("--on-alert not run for %s: rate limit (one run per %d s)",
+			 ev->alert.expr, ALERT_ACTION_MIN_GAP_MS / 1000);
+	return child > 0;
+}
+
+/* The alert's line on stderr; the comm is the process's own, escaped. */
+static void print_alert(const struct alert_event *ev, const struct alert *a, double value)
+{
+	char text[64], comm[TEXT_ESCAPE_SIZE(sizeof(ev->comm))];
+
+	text_escape__copy(comm, sizeof(comm), ev->comm);
+	fprintf(stderr, "memvigil: alert %s fired for PID %d (%s) at +%.1fs: %s = %s\n",
+		a->expr, ev->pid, comm, ev->t_s, metric__name(a->metric),
+		metric__format(a->metric, value, text, sizeof(text)));
+}
+
+/* key: the process's model key (its PID unless a later process reuses that PID). */
+static void on_fire(void *ctx, pid_t key, const struct alert *a, double value)
+{
+	struct monitor *mon = ctx;
+	const struct proc *p = model__find(mon->model, key);
+	struct alert_event ev = { .pid = p ? p->pid : key, .alert = *a, .value = value };
+
+	ev.t_s = mon->now_ms / 1000.0;
+	snprintf(ev.time, sizeof(ev.time), "%s", mon->now_time);
+	snprintf(ev.comm, sizeof(ev.comm), "%s", p ? p->comm : "?");
+	ev.command_run = run_action(mon, &ev);
+	/* The line is in --jsonl by the time the alert shows on stderr. */
+	if (mon->jsonl && !mon->jsonl_failed && jsonl__alert(mon->jsonl, &ev))
+		mon->jsonl_failed = true;
+	print_alert(&ev, a, value);
+	if (mon->event_cnt < MONITOR_MAX_EVENTS)
+		mon->events[mon->event_cnt++] = ev;
+	else
+		mon->events_dropped++;
+}
+
+static void write_sample(struct monitor *mon, const struct proc *p)
+{
+	const struct proc_metrics *pm = metrics__find(mon->metrics, p->key);
+
+	if (!mon->jsonl || mon->jsonl_failed)
+		return;
+	if (jsonl__sample(mon->jsonl, mon->now_time, mon->now_ms / 1000.0, mon->model, p, pm,
+			  mon->window_ms, mon->top, mon->resolve, mon->resolve_ctx)) {
+		log_warn("writing the JSON lines failed; no more lines are written");
+		mon->jsonl_failed = true;
+	}
+}
+
+static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bool final)
+{
+	struct kernel_sample ks;
+	time_t wall = time(NULL);
+	uint32_t *oom_seen;
+	size_t i;
+
+	mon->model = m;
+	mon->now_ms = now_ms;
+	strftime(mon->now_time, sizeof(mon->now_time), "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
+	for (i = 0; i < m->proc_cnt; i++) {
+		const struct proc *p = m->procs[i];
+		const struct proc_metrics *pm;
+
+		/* An exited process gets one sample after its exit, then no more. */
+		pm = metrics__find(mon->metrics, p->key);
+		if (p->exited && !final && pm && pm->exited)
+			continue;
+		oom_seen = metrics__oom_seen(mon->metrics, p->key);
+		if (!oom_seen) {
+			log_warn("out of memory for the metrics of PID %d", p->pid);
+			continue;
+		}
+		kernel_metrics__input(m, p, oom_seen, &ks);
+		if (!isnan(ks.rss_bytes))
+			ks.rss_t_ms = p->kernel.sample_ms;
+		if (metrics__sample(mon->metrics, p, now_ms, &ks)) {
+			log_warn("out of memory for the metrics of PID %d", p->pid);
+			continue;
+		}
+		pm = metrics__find(mon->metrics, p->key);
+		if (alert_set__eval(mon->alerts, p->key, &pm->values, on_fire, mon) < 0)
+			log_warn("out of memory for the alerts of PID %d", p->pid);
+		write_sample(mon, p);
+	}
+	mon->last_ms = now_ms;
+	mon->sampled = true;
+	alert_action__reap(mon->action);
+}
+
+void monitor__oom(struct monitor *mon, const struct model *m, const struct oom_kill *k,
+		  uint64_t now_ms)
+{
+	time_t wall = time(NULL);
+	char when[32];
+
+	if (!mon->jsonl || mon->jsonl_failed)
+		return;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
+	if (jsonl__oom(mon->jsonl, when, now_ms / 1000.0, m, k, mon->resolve, mon->resolve_ctx)) {
+		log_warn("writing the JSON lines failed; no more lines are written");
+		mon->jsonl_failed = true;
+	}
+}
+
+void monitor__tick(struct monitor *mon, const struct model *m, uint64_t now_ms)
+{
+	tick(mon, m, now_ms, false);
+}
+
+void monitor__poll(struct monitor *mon, const struct model *m, uint64_t now_ms)
+{
+	if (mon->periodic || (mon->sampled && now_ms < mon->last_ms + mon->tick_ms)) {
+		alert_action__reap(mon->action);
+		return;
+	}
+	tick(mon, m, now_ms, false);
+}
+
+void monitor__finish(struct monitor *mon, const struct model *m, uint64_t now_ms)
+{
+	if (!mon->sampled || now_ms > mon->last_ms)
+		tick(mon, m, now_ms, true);
+	alert_action__wait(mon->action, ACTION_GRACE_MS);
+	if (alert_action__skipped(mon->action))
+		log_warn("--on-alert was not run for %llu alerts (at most one run per %d s)",
+			 (unsigned long long)alert_action__skipped(mon->action),
+			 ALERT_ACTION_MIN_GAP_MS / 1000);
+}
+
+void monitor__rekey(struct monitor *mon, pid_t pid, pid_t key)
+{
+	if (!mon)
+		return;
+	if (mon->metrics)
+		metrics__rekey(mon->metrics, pid, key);
+	if (mon->alerts)
+		alert_set__rekey(mon->alerts, pid, key);
+}
+
+const struct metrics *monitor__metrics(const struct monitor *mon)
+{
+	return mon ? mon->metrics : NULL;
+}
+
+const struct alert_event *monitor__events(const struct monitor *mon, size_t *cnt)
+{
+	*cnt = mon ? mon->event_cnt : 0;
+	return mon ? mon->events : NULL;
+}
+
+uint64_t monitor__events_dropped(const struct monitor *mon)
+{
+	return mon ? mon->events_dropped : 0;
+}
+
+uint64_t monitor__actions_skipped(const struct monitor *mon)
+{
+	return mon ? alert_action__skipped(mon->action) : 0;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * symbolizer: user-space addresses of traced processes to module, symbol
+ * and offset. Mappings are captured per process while it is alive; the
+ * binaries are opened then (through /proc/PID/map_files or /proc/PID/root)
+ * and kept open, so a process that has exited still symbolizes. ELF symbol
+ * tables are read only when an address in that binary is first resolved,
+ * and cached per binary (dev + inode). C++ names are demangled once each.
+ */
+#ifndef MV_SYMBOLIZER_H
+#define MV_SYMBOLIZER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "procfs/procmaps.h"
+
+struct symbolizer;
+
+struct mv_symbol {
+	const char *module;	/* path of the mapped file as the process maps it
+				 * (" (deleted)" kept), the kernel's name of a
+				 * special mapping ("[vdso]", "[heap]"), or NULL
+				 * for anonymous memory */
+	const char *symbol;	/* function name, NULL if unknown; C++ names
+				 * demangled, with their parameter lists */
+	const char *mangled;	/* the symbol table's name when it differs from
+				 * symbol (a mangled C++ name), else NULL */
+	uint64_t offset;	/* addr - symbol start (or file offset if no symbol) */
+};
+
+struct symbolizer *symbolizer__new(void);
+void symbolizer__free(struct symbolizer *sym);
+
+/*
+ * Capture pid's mappings now (replacing any earlier capture) and open the
+ * files they map. Returns 0 or a negative errno (-ESRCH: pid is gone, or
+ * a zombie whose mappings are gone; an earlier capture is then kept).
+ */
+int symbolizer__capture(struct symbolizer *sym, pid_t pid);
+
+/*
+ * Record m (a mapping as the kernel reported it, e.g. at exec) as pid's only
+ * mapping, for a pid that is already gone: its binary is found among those
+ * already open (same device and inode) or opened by m->path, checked by
+ * inode. Returns 0 or a negative errno (-ENOENT: the binary cannot be found).
+ */
+int symbolizer__capture_mapping(struct symbolizer *sym, pid_t pid, const struct mv_mapping *m);
+
+/*
+ * What is known of pid moves to key (a retired process's own key, see
+ * model__retire), never to be read again; pid is then unknown. Returns 0,
+ * -ENOENT if nothing is known of pid, -EEXIST if key is taken.
+ */
+int symbolizer__rekey(struct symbolizer *sym, pid_t pid, pid_t key);
+
+/* Drop what is known of pid (after exec, its old image is gone). */
+void symbolizer__forget(struct symbolizer *sym, pid_t pid);
+
+/*
+ * Resolve a return address of pid. The symbol is the one containing
+ * addr - 1 (the call instruction), offset is addr - symbol start. An
+ * address outside the captured mappings triggers one re-capture while pid
+ * is alive. Strings in *out live as long as sym. Returns 0, or -ENOENT when
+ * no mapping covers addr (out->module and out->symbol are then NULL).
+ */
+int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
+			struct mv_symbol *out);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * launch: the process memvigil traces. Validates a PID given with -p, or
+ * launches a command held at its ELF entry point (after the dynamic linker
+ * has mapped its libraries, before any of its own code runs) until the
+ * probes are live.
+ */
+#ifndef MV_LAUNCH_H
+#define MV_LAUNCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Check that pid names a live user-space process other than memvigil.
+ * Returns 0, or -ESRCH / -EINVAL / -EPERM with a one-line reason in err.
+ */
+int launch__check_pid(pid_t pid, char *err, size_t err_len);
+
+/*
+ * Resolve argv[0] like execvp would and check it can be executed. Returns 0,
+ * or a negative errno with a one-line reason in err.
+ */
+int launch__check_command(char *const argv[], char *err, size_t err_len);
+
+/*
+ * Start argv held at its entry point; *pid is the held child. The child is
+ * killed if memvigil dies before releasing it. Returns 0, or a negative
+ * errno with a one-line reason in err (the child is already reaped then).
+ */
+int launch__held(char *const argv[], pid_t *pid, char *err, size_t err_len);
+
+/* Let a held child run. Returns 0 or a negative errno. */
+int launch__release(pid_t pid);
+
+/* Kill and reap a held child that will not be traced. */
+void launch__kill_held(pid_t pid);
+
+
+#endif
