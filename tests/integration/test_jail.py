@@ -19,7 +19,6 @@ makes no event, a real open does.
 
 import ctypes
 import os
-import re
 import shutil
 import signal
 import stat
@@ -32,7 +31,6 @@ import run as h
 NOBODY = 65534
 WORKLOAD = "alloc_family"
 LIBC_NAME = "libc.so.6"
-HOST_LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
 DURATION_S = 4          # -d: long enough for the workload to leak after the banner
 EXIT_MARGIN_S = 6       # memvigil ends at most this long after -d from its banner
 
@@ -78,6 +76,8 @@ class Jail:
         os.mkdir(self.root, 0o755)
         exe = h.workload(workload)
         for so in shared_objects(exe):
+            if os.path.basename(so) == LIBC_NAME:
+                self.host_libc = so
             dst = self.root + so
             makedirs_owned(os.path.dirname(dst), 0)
             shutil.copyfile(so, dst)        # a copy, symlinks followed: its own inode
@@ -87,7 +87,7 @@ class Jail:
         # a /tmp the jailed user may write to, as jails have
         os.mkdir(os.path.join(self.root, "tmp"))
         os.chmod(os.path.join(self.root, "tmp"), 0o1777)
-        self.libc = os.path.join(self.root, "lib/x86_64-linux-gnu", LIBC_NAME)
+        self.libc = self.root + self.host_libc
         h.check(os.path.isfile(self.libc) and not os.path.islink(self.libc),
                 f"the jail has no copy of {LIBC_NAME} at {self.libc}")
 
@@ -181,8 +181,8 @@ def plant_device(place):
 def swap_libc(jail):
     """Rename another file (a copy of the host's C library) over the jail's C library
     the running process mapped; the maps line then says (deleted)."""
-    other = os.path.join(jail.root, "lib/x86_64-linux-gnu", ".libc.new")
-    shutil.copyfile(HOST_LIBC, other)
+    other = os.path.join(os.path.dirname(jail.libc), ".libc.new")
+    shutil.copyfile(jail.host_libc, other)
     os.chmod(other, 0o755)
     os.rename(other, jail.libc)
     return jail.libc
@@ -300,8 +300,8 @@ def check_not_named(mv, json_path, path):
 def traced_in_jail(ctx, plant, duration=DURATION_S):
     """A jailed alloc_family with plant(jail, pid) done after it started, traced with
     memvigil -p -d; memvigil must end by itself, exit 0, and report the process's
-    exact leaks. Returns (memvigil, JSON path, report, watch) with the watch's events
-    still unread; plant returns the files to watch for opens."""
+    exact leaks, while no file plant(jail, pid) returns is opened. Returns
+    (memvigil, JSON path, report)."""
     jail = Jail(ctx)
     wl = jail.spawn(ctx, "--wait")
     watched = plant(jail, wl.pid) or []
@@ -340,7 +340,7 @@ def test_jail_runs_its_workload_untraced_with_its_own_copies_of_the_c_library(ct
     path, _, ino = jail.libc_mapping(wl.pid)
     h.check(path == jail.libc and ino == os.stat(jail.libc).st_ino,
             f"the jailed process maps {path} inode {ino}, not the jail's copy {jail.libc}")
-    h.check(ino != os.stat(HOST_LIBC).st_ino, "the jail's C library is the host's inode")
+    h.check(ino != os.stat(jail.host_libc).st_ino, "the jail's C library is the host's inode")
     os.kill(wl.pid, signal.SIGUSR1)
     wl.wait_line(r"^TRUTH done$", 20)
     truth, _, _ = h.parse_truth(wl.out())
@@ -364,7 +364,7 @@ def test_jail_symlink_to_a_root_only_host_file_is_never_opened_and_the_process_i
 
 def test_jail_symlink_to_the_host_c_library_does_not_divert_the_probes(ctx):
     def plant(jail, pid):
-        plant_symlink(jail.plant_place(pid), HOST_LIBC)
+        plant_symlink(jail.plant_place(pid), jail.host_libc)
         return []
 
     traced_in_jail(ctx, plant)
@@ -401,11 +401,15 @@ def test_jail_c_library_swapped_after_exec_the_mapped_one_is_probed_not_the_new_
     traced_in_jail(ctx, plant)
 
 
-def test_jail_fifo_under_cgroup_keeps_the_interval_reports_and_the_other_process_exact(ctx):
+def traced_cgroup_with_a_jailed_fifo(ctx, enters_later):
+    """A cgroup with alloc_family and a jailed alloc_family whose mapped files' names
+    are FIFOs, the jailed one there from the start or moved in while memvigil runs;
+    memvigil --cgroup -i 1 -d 8 must keep reporting every second, end on time, exit 0
+    and report both processes' exact leaks."""
     interval, duration = 1, 8
     cg = h.make_cgroup(ctx)
     jail = Jail(ctx)
-    jailed = jail.spawn(ctx, "--wait", cgroup=cg)
+    jailed = jail.spawn(ctx, "--wait", cgroup=None if enters_later else cg)
     for place in jail.plant_places(jailed.pid):
         plant_fifo(place)
     free = h.spawn_in_cgroup(ctx, cg, [h.workload(WORKLOAD), "--wait"])
@@ -414,14 +418,17 @@ def test_jail_fifo_under_cgroup_keeps_the_interval_reports_and_the_other_process
     mv = h.memvigil(ctx, ["--cgroup", cg, "-v", "-i", interval, "-d", duration,
                           "--json", json_path])
     t_banner = wait_banner_or_hang(mv)
-    try:
-        h.wait_attached(mv, free.pid)
-    except h.Failure as e:
-        raise h.Failure(f"{e}; memvigil blocked in: {blocked_in(mv)}")
-    os.kill(free.pid, signal.SIGUSR1)
-    free.wait_line(r"^TRUTH done$", 20)
-    os.kill(jailed.pid, signal.SIGUSR1)
-    jailed.wait_line(r"^TRUTH done$", 20)
+    for p in (free, jailed):
+        if p is jailed and enters_later:
+            h.move_to_cgroup(jailed.pid, cg)
+        try:
+            h.wait_attached(mv, p.pid)
+        except h.Failure as e:
+            raise h.Failure(f"{e}; {mv.out().count('--- report at')} interval reports in "
+                            f"{time.monotonic() - t_banner:.1f}s since the banner; "
+                            f"memvigil blocked in: {blocked_in(mv)}")
+        os.kill(p.pid, signal.SIGUSR1)
+        p.wait_line(r"^TRUTH done$", 20)
     rc = wait_exit_or_hang(mv, duration + 30)
     took = time.monotonic() - t_banner
     reports = mv.out().count("--- report at")
@@ -437,3 +444,11 @@ def test_jail_fifo_under_cgroup_keeps_the_interval_reports_and_the_other_process
         (proc,) = h.select_procs(report, pid=p.pid)
         h.check_truth(report, [proc], truth)
         h.check_holds_nothing([proc], clean)
+
+
+def test_jail_fifo_under_cgroup_keeps_the_interval_reports_and_every_process_exact(ctx):
+    traced_cgroup_with_a_jailed_fifo(ctx, enters_later=False)
+
+
+def test_jail_fifo_entering_the_cgroup_does_not_stop_the_reports_of_the_others(ctx):
+    traced_cgroup_with_a_jailed_fifo(ctx, enters_later=True)
