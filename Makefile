@@ -10,6 +10,7 @@ VERSION   := 0.1.0
 CC        ?= gcc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
+OBJCOPY   ?= objcopy
 PYTHON    ?= /usr/bin/python3
 
 VMLINUX_H := vmlinux/$(ARCH)/vmlinux.h
@@ -121,6 +122,19 @@ $(BUILD)/tests/workloads/%: tests/workloads/%.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
+
+# crafted_names leaks through functions whose names hold control bytes, which
+# no compiler or assembler takes: its object file gets them from objcopy,
+# spelled by the program itself (--symbol-name) so they are written once.
+$(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) -c $< -o $@.o
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $@.o -o $@.names
+	$(Q)$(OBJCOPY) --redefine-sym "leak_crafted=$$($@.names --symbol-name c)" \
+		--redefine-sym "leak_crafted_cxx=$$($@.names --symbol-name cxx)" $@.o
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $@.o -o $@
+	$(Q)rm -f $@.o $@.names
 
 $(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c | deps
 	$(call msg,CC,$@)

@@ -336,6 +336,7 @@ int main(int argc, char **argv)
 	if (!a)
 		return 1;
 	status = run(&o, a);
+	allocator__release(a);
 	free(a);
 	return status;
 }

@@ -15,6 +15,7 @@
 #include "allocator.h"
 #include "elf_file.h"
 #include "linkmap.h"
+#include "mapped_file.h"
 #include "probe_site.h"
 #include "target.h"
 
@@ -172,22 +173,37 @@ static int note_symbol(const struct elf_sym *sym, void *ctx)
 
 struct candidate_info {
 	const struct mv_mapping *map;	/* its first mapping */
-	char open_path[PATH_MAX + 64];
+	int fd;				/* its file, or -1 (refused: see allocator.skipped) */
 	uint64_t *vaddr;		/* alloc_family_cnt entries */
 };
 
-static int read_candidate(pid_t pid, struct candidate_info *ci, struct alloc_candidate *c)
+/* An ELF reader of its own on a duplicate of fd, or NULL. */
+static struct elf_file *elf_of(int fd)
+{
+	int dup_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	return dup_fd < 0 ? NULL : elf_file__open_fd(dup_fd);
+}
+
+static int read_candidate(pid_t pid, struct candidate_info *ci, struct alloc_candidate *c,
+			  struct allocator *a)
 {
 	struct object_syms os = { .is_exe = c->is_exe };
 	struct elf_file *ef;
 	int ret;
 
-	procmaps__open_path(pid, ci->map, ci->open_path, sizeof(ci->open_path));
 	ci->vaddr = calloc(alloc_family_cnt, sizeof(*ci->vaddr));
 	if (!ci->vaddr)
 		return -ENOMEM;
+	ci->fd = mapped_file__open(pid, ci->map);
+	if (ci->fd < 0) {
+		if (ci->fd != -ESRCH)
+			mapped_file__note_skipped(a->skipped, &a->skipped_cnt, ci->map, ci->fd);
+		ci->fd = -1;
+		return 0;	/* refused or gone: defines nothing */
+	}
 	os.vaddr = ci->vaddr;
-	ef = elf_file__open(ci->open_path);
+	ef = elf_of(ci->fd);
 	if (!ef)
 		return 0;	/* not ELF or unreadable: defines nothing */
 	ret = elf_file__for_each_func(ef, note_symbol, &os);
@@ -211,8 +227,11 @@ static void candidates_free(struct candidates *cs)
 
 	if (!cs)
 		return;
-	for (i = 0; i < cs->n; i++)
+	for (i = 0; i < cs->n; i++) {
 		free(cs->info[i].vaddr);
+		if (cs->info[i].fd >= 0)
+			close(cs->info[i].fd);
+	}
 	free(cs);
 }
 
@@ -244,7 +263,7 @@ static bool rank_by_link_map(pid_t pid, const struct procmaps *pm, struct candid
 
 /* Every file mapped executable, once, read for its allocator symbols. */
 static int collect_candidates(pid_t pid, const struct procmaps *pm, const char *override,
-			      struct candidates *cs)
+			      struct candidates *cs, struct allocator *a)
 {
 	char link[64], exe[PATH_MAX];
 	struct stat st, *ost = NULL;
@@ -275,13 +294,14 @@ static int collect_candidates(pid_t pid, const struct procmaps *pm, const char *
 		c->is_exe = !strcmp(m->path, exe);
 		c->matches_override = allocator__matches(m->path, override) || same_file(m, ost);
 		cs->info[cs->n].map = m;
+		cs->info[cs->n].fd = -1;
 		for (j = 0; j < pm->cnt; j++)
 			if (pm->maps[j].path && !strcmp(pm->maps[j].path, m->path)) {
 				cs->info[cs->n].map = &pm->maps[j];
 				break;
 			}
 		c->lowest_addr = cs->info[cs->n].map->start;
-		ret = read_candidate(pid, &cs->info[cs->n], c);
+		ret = read_candidate(pid, &cs->info[cs->n], c, a);
 		cs->n++;
 		if (ret)
 			return ret;
@@ -293,7 +313,7 @@ static int collect_candidates(pid_t pid, const struct procmaps *pm, const char *
 static int add_funcs(struct allocator *a, uint32_t obj, const struct candidate_info *ci,
 		     bool alloc_obj, bool cxx_obj)
 {
-	struct elf_file *ef = elf_file__open(ci->open_path);
+	struct elf_file *ef = elf_of(ci->fd);
 	uint64_t off;
 	size_t i, j;
 
@@ -351,11 +371,11 @@ static void choose_sites(struct allocator *a, uint32_t obj, const struct mv_mapp
 	struct probe_site site;
 	uint8_t *text;
 	size_t i;
-	int fd;
 
+	if (len > MAPPED_FILE_MAX_BYTES)
+		return;
 	text = malloc(len);
-	fd = open(a->objects[obj].open_path, O_RDONLY | O_CLOEXEC);
-	if (!text || fd < 0 || pread(fd, text, len, start) != (ssize_t)len)
+	if (!text || pread(a->objects[obj].fd, text, len, start) != (ssize_t)len)
 		goto out;
 	for (i = 0; i < a->func_cnt; i++) {
 		struct alloc_func *f = &a->funcs[i];
@@ -373,8 +393,6 @@ static void choose_sites(struct allocator *a, uint32_t obj, const struct mv_mapp
 		snprintf(f->site_why, sizeof(f->site_why), "%s", site.why);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
 	free(text);
 }
 
@@ -429,18 +447,22 @@ static int fill_allocator(pid_t pid, const struct procmaps *pm, struct candidate
 {
 	size_t idx[MV_ALLOCATOR_MAX_OBJECTS] = { ai, xi };
 	const struct mv_mapping *code;
-	uint32_t obj;
+	uint32_t obj, cnt;
 	int ret;
 
 	(void)pid;
-	a->object_cnt = xi == SIZE_MAX || xi == ai ? 1 : 2;
-	for (obj = 0; obj < a->object_cnt; obj++) {
+	cnt = xi == SIZE_MAX || xi == ai ? 1 : 2;
+	for (obj = 0; obj < cnt; obj++) {
 		const struct alloc_candidate *c = &cs->c[idx[obj]];
 		const struct candidate_info *ci = &cs->info[c->id];
+		struct alloc_object *o = &a->objects[obj];
 
-		snprintf(a->objects[obj].path, sizeof(a->objects[obj].path), "%s", c->path);
-		snprintf(a->objects[obj].open_path, sizeof(a->objects[obj].open_path), "%s",
-			 ci->open_path);
+		snprintf(o->path, sizeof(o->path), "%s", c->path);
+		o->fd = ci->fd < 0 ? -1 : fcntl(ci->fd, F_DUPFD_CLOEXEC, 0);
+		if (o->fd < 0)
+			return ci->fd < 0 ? -ENOENT : -errno;
+		mapped_file__fd_path(o->fd, o->open_path, sizeof(o->open_path));
+		a->object_cnt = obj + 1;
 		ret = add_funcs(a, obj, ci, obj == 0, obj == 0 ? xi == ai : true);
 		if (ret)
 			return ret;
@@ -472,7 +494,7 @@ int allocator__resolve(pid_t pid, const char *override, struct allocator *a, boo
 		snprintf(err, err_len, "out of memory");
 		goto out;
 	}
-	ret = collect_candidates(pid, pm, override, cs);
+	ret = collect_candidates(pid, pm, override, cs, a);
 	if (ret) {
 		snprintf(err, err_len, "cannot read the objects PID %d maps: %s", pid, strerror(-ret));
 		goto out;
@@ -498,4 +520,35 @@ out:
 	candidates_free(cs);
 	procmaps__free(pm);
 	return ret;
+}
+
+void allocator__release(struct allocator *a)
+{
+	size_t i;
+
+	for (i = 0; a && i < a->object_cnt; i++) {
+		if (a->objects[i].fd >= 0)
+			close(a->objects[i].fd);
+		a->objects[i].fd = -1;
+	}
+}
+
+int allocator__copy(struct allocator *a, const struct allocator *src)
+{
+	size_t i;
+	int err;
+
+	*a = *src;
+	for (i = 0; i < src->object_cnt; i++) {
+		a->objects[i].fd = fcntl(src->objects[i].fd, F_DUPFD_CLOEXEC, 0);
+		if (a->objects[i].fd < 0) {
+			err = -errno;
+			a->object_cnt = i;
+			allocator__release(a);
+			return err;
+		}
+		mapped_file__fd_path(a->objects[i].fd, a->objects[i].open_path,
+				     sizeof(a->objects[i].open_path));
+	}
+	return 0;
 }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "mapped_file.h"
 #include "procmaps.h"
 
 #define MV_ALLOCATOR_MAX_FUNCS 128
@@ -45,7 +46,8 @@ struct alloc_func {
 
 struct alloc_object {
 	char path[4096];	/* as the process maps it */
-	char open_path[4096];	/* path memvigil opens it by (through /proc/PID) */
+	int fd;			/* the file, opened by mapped_file__open; owned */
+	char open_path[32];	/* "/proc/self/fd/N" of fd: what uprobes attach by */
 };
 
 struct allocator {
@@ -54,6 +56,8 @@ struct allocator {
 	struct alloc_func funcs[MV_ALLOCATOR_MAX_FUNCS];
 	size_t func_cnt;
 	char why[512];		/* how the allocator was chosen, for -v */
+	struct skipped_file skipped[MAPPED_FILE_MAX_SKIPPED];	/* files refused */
+	size_t skipped_cnt;
 };
 
 /* One mapped object as the chooser sees it. */
@@ -108,5 +112,14 @@ int allocator__choose(const struct alloc_candidate *c, size_t n, bool use_overri
  */
 int allocator__resolve(pid_t pid, const char *override, struct allocator *a, bool at_entry,
 		       char *err, size_t err_len);
+
+/*
+ * Close a's object files (whatever allocator__resolve left, on success or
+ * not). The probes attached through them stay.
+ */
+void allocator__release(struct allocator *a);
+
+/* Give a's objects descriptors of their own, duplicates of src's. 0 or -errno. */
+int allocator__copy(struct allocator *a, const struct allocator *src);
 
 #endif

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "json_writer.h"
+#include "utf8.h"
 
 #define JSON_MAX_DEPTH 32
 
@@ -118,43 +119,6 @@ misuse:
 	return false;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 with *bad_len set. */
-static size_t utf8_valid_len(const unsigned char *s, size_t *bad_len)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	*bad_len = 1;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 2;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;		/* overlong */
-		else if (s[0] == 0xed)
-			hi = 0x9f;		/* UTF-16 surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;		/* overlong */
-		else if (s[0] == 0xf4)
-			hi = 0x8f;		/* above U+10FFFF */
-	} else {
-		return 0;			/* continuation byte, C0, C1, F5..FF */
-	}
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < need; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf) {
-			*bad_len = i;		/* the maximal invalid prefix */
-			return 0;
-		}
-	}
-	return need;
-}
-
 static void write_escaped_char(FILE *out, unsigned char c)
 {
 	switch (c) {
@@ -187,16 +151,15 @@ static void write_escaped_char(FILE *out, unsigned char c)
 	}
 }
 
-static void write_quoted(FILE *out, const char *str)
+static void write_quoted(FILE *out, const char *s)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	size_t len, bad;
 
 	fputc('"', out);
 	while (*s) {
-		len = utf8_valid_len(s, &bad);
+		len = utf8__valid_len(s, &bad);
 		if (len == 1) {
-			write_escaped_char(out, *s);
+			write_escaped_char(out, (unsigned char)*s);
 		} else if (len) {
 			fwrite(s, 1, len, out);
 		} else {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "log.h"
+#include "text_escape.h"
 
 static enum log_level current_level = LOG_WARN;
 
@@ -21,13 +23,19 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		[LOG_ERROR] = "", [LOG_WARN] = "warning: ",
 		[LOG_INFO] = "", [LOG_DEBUG] = "debug: ",
 	};
+	char *msg = NULL;
 	va_list ap;
+	int len;
 
 	if (level > current_level)
 		return;
-	fprintf(stderr, "memvigil: %s", prefix[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	len = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "memvigil: %s", prefix[level]);
+	/* Messages carry names and paths of traced processes: escaped, one line each. */
+	text_escape__fputs(stderr, len < 0 ? fmt : msg);
 	fputc('\n', stderr);
+	if (len >= 0)
+		free(msg);
 }

@@ -12,6 +12,12 @@ enum log_level {
 
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+/*
+ * "memvigil: " and the message on stderr, one line. The formatted message
+ * goes through text_escape (control bytes, backslashes and invalid UTF-8
+ * escaped), so callers pass comm, symbol names and paths of traced
+ * processes as they are, and the format holds no newline.
+ */
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -31,6 +31,7 @@
 #include "symbolizer.h"
 #include "target.h"
 #include "targets.h"
+#include "text_escape.h"
 
 #define POLL_MS 100
 /* How often a traced cgroup is scanned for processes that entered or left it. */
@@ -391,32 +392,38 @@ static bool stdout_is_data(const struct session *s)
 	return s->json_out == stdout || (s->opts.jsonl_path && !strcmp(s->opts.jsonl_path, "-"));
 }
 
-/* The banner goes where reports go: stderr when stdout carries JSON. */
+/*
+ * The banner goes where reports go: stderr when stdout carries JSON. The
+ * process's comm and paths are escaped (text_escape.h).
+ */
 static void print_banner(struct session *s)
 {
 	struct proc *p = model__find(s->model, s->pid);
 	FILE *out = stdout_is_data(s) ? stderr : stdout;
-	char sampling[96] = "", period[32];
+	char sampling[96] = "", period[32], comm[TEXT_ESCAPE_SIZE(sizeof(p->comm))];
 
 	if (s->opts.sample_bytes)
 		snprintf(sampling, sizeof(sampling), ", sampled every %s (figures are estimates)",
 			 format_bytes(s->opts.sample_bytes, period, sizeof(period)));
 	if (s->cgroup_mode) {
-		fprintf(out, "Tracing cgroup %s (%s, %zu processes)%s... Ctrl-C to end.\n",
-			s->cg.path, s->cg.v2 ? "v2" : "v1",
+		fputs("Tracing cgroup ", out);
+		text_escape__fputs(out, s->cg.path);
+		fprintf(out, " (%s, %zu processes)%s... Ctrl-C to end.\n", s->cg.v2 ? "v2" : "v1",
 			targets__count_state(s->targets, TARGET_ATTACHED), sampling);
 		fflush(out);
 		return;
 	}
 
-	if (s->opts.kernel_only)
+	text_escape__copy(comm, sizeof(comm), p ? p->comm : "?");
+	if (s->opts.kernel_only) {
 		fprintf(out, "Tracing PID %d (%s) kernel signals only, no heap probes%s... "
-			"Ctrl-C to end.\n", s->pid, p ? p->comm : "?",
-			s->launched ? ", command held until now" : "");
-	else
-		fprintf(out, "Tracing PID %d (%s) heap via %s%s%s... Ctrl-C to end.\n", s->pid,
-			p ? p->comm : "?", p && p->alloc_lib ? p->alloc_lib : "?",
+			"Ctrl-C to end.\n", s->pid, comm, s->launched ? ", command held until now" : "");
+	} else {
+		fprintf(out, "Tracing PID %d (%s) heap via ", s->pid, comm);
+		text_escape__fputs(out, p && p->alloc_lib ? p->alloc_lib : "?");
+		fprintf(out, "%s%s... Ctrl-C to end.\n",
 			s->launched ? ", command held until now" : "", sampling);
+	}
 	fflush(out);
 }
 
@@ -588,6 +595,7 @@ static int write_json(struct session *s)
 		.metrics = monitor__metrics(s->mon),
 		.alerts_not_kept = monitor__events_dropped(s->mon),
 		.on_alert_skipped = monitor__actions_skipped(s->mon),
+		.files_skipped = s->targets ? targets__files_skipped(s->targets) : 0,
 	};
 	int ret;
 

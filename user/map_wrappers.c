@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "elf_file.h"
 #include "map_wrappers.h"
+#include "mapped_file.h"
 #include "procmaps.h"
 #include "syscall_site.h"
 #include "x86_insn.h"
@@ -154,17 +155,12 @@ static int add_object(struct map_wrappers *w, uint32_t obj)
 {
 	struct elf_file *ef;
 	size_t c, k, added = 0;
-	int fd, ef_fd;
+	int fd = w->objects[obj].fd, ef_fd;
 
-	fd = open(w->objects[obj].open_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	ef_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);	/* one open for its symbols and its code */
 	ef = ef_fd < 0 ? NULL : elf_file__open_fd(ef_fd);
-	if (!ef) {
-		close(fd);
+	if (!ef)
 		return -errno;
-	}
 	for (c = 0; c < sizeof(calls) / sizeof(calls[0]); c++) {
 		for (k = 0; calls[c].names[k]; k++) {
 			uint64_t vaddr, size, off;
@@ -185,7 +181,6 @@ static int add_object(struct map_wrappers *w, uint32_t obj)
 		}
 	}
 	elf_file__free(ef);
-	close(fd);
 	return (int)added;
 }
 
@@ -200,12 +195,33 @@ static const struct mv_mapping *mapping_of(const struct procmaps *pm, const char
 	return NULL;
 }
 
-static void set_object(struct map_wrappers *w, pid_t pid, const struct mv_mapping *m)
+/* Open m's file as the next object; 0, or a negative errno or refusal. */
+static int set_object(struct map_wrappers *w, pid_t pid, const struct mv_mapping *m)
 {
-	struct alloc_object *o = &w->objects[w->object_cnt++];
+	struct alloc_object *o = &w->objects[w->object_cnt];
+	int fd = mapped_file__open(pid, m);
 
+	if (fd < 0) {
+		if (fd != -ESRCH)
+			mapped_file__note_skipped(w->skipped, &w->skipped_cnt, m, fd);
+		return fd;
+	}
 	snprintf(o->path, sizeof(o->path), "%s", m->path);
-	procmaps__open_path(pid, m, o->open_path, sizeof(o->open_path));
+	o->fd = fd;
+	mapped_file__fd_path(fd, o->open_path, sizeof(o->open_path));
+	w->object_cnt++;
+	return 0;
+}
+
+void map_wrappers__release(struct map_wrappers *w)
+{
+	size_t i;
+
+	for (i = 0; w && i < w->object_cnt; i++) {
+		if (w->objects[i].fd >= 0)
+			close(w->objects[i].fd);
+		w->objects[i].fd = -1;
+	}
 }
 
 int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers_cache *cache,
@@ -234,14 +250,17 @@ int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers
 	}
 	if (interposer && (!base || strcmp(interposer, base->path)))
 		extra = mapping_of(pm, interposer);
-	if (base) {
-		maps[w->object_cnt] = base;
-		set_object(w, pid, base);
+	for (obj = 0; obj < 2 && !ret; obj++) {
+		const struct mv_mapping *m = obj ? extra : base;
+
+		maps[w->object_cnt] = m;
+		ret = m ? set_object(w, pid, m) : 0;
+		if (ret)
+			snprintf(err, err_len, "cannot read %s: %s", m->path,
+				 mapped_file__strerror(ret));
 	}
-	if (extra) {
-		maps[w->object_cnt] = extra;
-		set_object(w, pid, extra);
-	}
+	if (ret)
+		goto out;
 	for (obj = 0; obj < w->object_cnt; obj++) {
 		size_t first = w->func_cnt;
 

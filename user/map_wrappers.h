@@ -41,6 +41,8 @@ struct map_wrappers {
 	size_t object_cnt;
 	struct map_wrapper funcs[MAP_WRAPPERS_MAX_FUNCS];
 	size_t func_cnt;
+	struct skipped_file skipped[MAPPED_FILE_MAX_SKIPPED];	/* files refused */
+	size_t skipped_cnt;
 };
 
 /*
@@ -61,6 +63,9 @@ void map_wrappers_cache__free(struct map_wrappers_cache *c);
  */
 int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers_cache *cache,
 			  struct map_wrappers *w, char *err, size_t err_len);
+
+/* Close w's object files (whatever map_wrappers__resolve left, on success or not). */
+void map_wrappers__release(struct map_wrappers *w);
 
 /* Attach cookie of f's probe. Pure. */
 uint64_t map_wrappers__cookie(const struct map_wrapper *f);

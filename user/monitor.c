@@ -11,6 +11,7 @@
 #include "kernel_metrics.h"
 #include "monitor.h"
 #include "report.h"
+#include "text_escape.h"
 
 #define IDLE_TICK_MS 1000	/* sampling period when --interval is 0 */
 #define ACTION_GRACE_MS 2000	/* how long the end waits for --on-alert commands */
@@ -130,13 +131,23 @@ static bool run_action(struct monitor *mon, const struct alert_event *ev)
 	return child > 0;
 }
 
+/* The alert's line on stderr; the comm is the process's own, escaped. */
+static void print_alert(const struct alert_event *ev, const struct alert *a, double value)
+{
+	char text[64], comm[TEXT_ESCAPE_SIZE(sizeof(ev->comm))];
+
+	text_escape__copy(comm, sizeof(comm), ev->comm);
+	fprintf(stderr, "memvigil: alert %s fired for PID %d (%s) at +%.1fs: %s = %s\n",
+		a->expr, ev->pid, comm, ev->t_s, metric__name(a->metric),
+		metric__format(a->metric, value, text, sizeof(text)));
+}
+
 /* key: the process's model key (its PID unless a later process reuses that PID). */
 static void on_fire(void *ctx, pid_t key, const struct alert *a, double value)
 {
 	struct monitor *mon = ctx;
 	const struct proc *p = model__find(mon->model, key);
 	struct alert_event ev = { .pid = p ? p->pid : key, .alert = *a, .value = value };
-	char text[64];
 
 	ev.t_s = mon->now_ms / 1000.0;
 	snprintf(ev.time, sizeof(ev.time), "%s", mon->now_time);
@@ -145,9 +156,7 @@ static void on_fire(void *ctx, pid_t key, const struct alert *a, double value)
 	/* The line is in --jsonl by the time the alert shows on stderr. */
 	if (mon->jsonl && !mon->jsonl_failed && jsonl__alert(mon->jsonl, &ev))
 		mon->jsonl_failed = true;
-	fprintf(stderr, "memvigil: alert %s fired for PID %d (%s) at +%.1fs: %s = %s\n",
-		a->expr, ev.pid, ev.comm, ev.t_s, metric__name(a->metric),
-		metric__format(a->metric, value, text, sizeof(text)));
+	print_alert(&ev, a, value);
 	if (mon->event_cnt < MONITOR_MAX_EVENTS)
 		mon->events[mon->event_cnt++] = ev;
 	else

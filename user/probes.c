@@ -16,6 +16,7 @@
 #include "log.h"
 #include "probes.h"
 #include "sampling.h"
+#include "text_escape.h"
 #include "uprobe_session.h"
 
 struct pid_links {
@@ -47,13 +48,33 @@ struct probes {
 static const char *const kfeature_names[] = { "faults", "reclaim", "mappings", "oom",
 					      "task_iter" };
 
+/*
+ * libbpf's messages name the traced process's files and symbols: each line
+ * is escaped (text_escape.h), the line breaks of a multi-line message kept.
+ */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char *msg, *line, *nl;
+	int len;
+
 	(void)level;
 	/* Errors are reported once, with context, by the caller; -vv shows libbpf's own. */
 	if (log_get_level() < LOG_DEBUG)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	len = vasprintf(&msg, fmt, ap);
+	if (len < 0)
+		return -ENOMEM;
+	for (line = msg; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		text_escape__fputs(stderr, line);
+		if (!nl)
+			break;
+		fputc('\n', stderr);
+	}
+	free(msg);
+	return len;
 }
 
 /* uprobe_multi links exist from kernel 6.6 on; their BTF type says so. */

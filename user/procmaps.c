@@ -165,6 +165,13 @@ out:
 	return err;
 }
 
+/*
+ * A maps file longer than this is refused: the kernel's default limit of
+ * 65530 mappings with paths of common length comes to some 10 MiB, and a
+ * process that maps more under long names must not grow memvigil without end.
+ */
+#define MAPS_MAX_BYTES (64u << 20)
+
 /* The whole of a /proc file (whose size stat cannot tell), NUL-terminated. */
 static int read_all(int fd, char **out)
 {
@@ -186,6 +193,10 @@ static int read_all(int fd, char **out)
 		if (n == 0)
 			break;
 		len += n;
+		if (len > MAPS_MAX_BYTES) {
+			free(buf);
+			return -EFBIG;
+		}
 		if (cap - len < 4096) {
 			cap *= 2;
 			bigger = realloc(buf, cap);
@@ -249,13 +260,4 @@ void procmaps__free(struct procmaps *pm)
 		free(pm->maps[i].path);
 	free(pm->maps);
 	free(pm);
-}
-
-void procmaps__open_path(pid_t pid, const struct mv_mapping *m, char *buf, size_t len)
-{
-	snprintf(buf, len, "/proc/%d/root%s", pid, m->path);
-	if (access(buf, R_OK) == 0)
-		return;
-	snprintf(buf, len, "/proc/%d/map_files/%llx-%llx", pid,
-		 (unsigned long long)m->start, (unsigned long long)m->end);
 }

@@ -25,12 +25,13 @@ struct procmaps {
 
 /* Parse the text of a maps file; returns 0, -EINVAL on a malformed line, or -ENOMEM. */
 int procmaps__parse(const char *text, struct procmaps **out);
-/* Read /proc/PID/maps; NULL with errno set on failure (ESRCH once pid is gone). */
+/*
+ * Read /proc/PID/maps; NULL with errno set on failure (ESRCH once pid is
+ * gone, EFBIG when the file is over 64 MiB).
+ */
 struct procmaps *procmaps__read(pid_t pid);
 /* The mapping that contains addr, or NULL. */
 const struct mv_mapping *procmaps__find(const struct procmaps *pm, uint64_t addr);
 void procmaps__free(struct procmaps *pm);
-/* A path to m's file that works from memvigil's mount namespace (through /proc/pid). */
-void procmaps__open_path(pid_t pid, const struct mv_mapping *m, char *buf, size_t len);
 
 #endif

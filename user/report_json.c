@@ -393,6 +393,7 @@ static void write_health(struct json_writer *w, const struct model *m,
 	write_u64_field(w, "stack_errors", info->lost[MV_LOSS_STACK]);
 	write_u64_field(w, "alerts_not_kept", info->alerts_not_kept);
 	write_u64_field(w, "on_alert_skipped", info->on_alert_skipped);
+	write_u64_field(w, "files_skipped", info->files_skipped);
 	json_key(w, "lost");
 	json_object_begin(w);
 	write_u64_field(w, "ringbuf_full", info->lost[MV_LOSS_RINGBUF]);

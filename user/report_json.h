@@ -55,6 +55,7 @@ struct json_report_info {
 	size_t alert_cnt;
 	uint64_t alerts_not_kept;	/* fired beyond what the report keeps */
 	uint64_t on_alert_skipped;	/* --on-alert runs the rate limit skipped */
+	uint64_t files_skipped;		/* files of traced processes refused (mapped_file.h) */
 };
 
 struct json_writer;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "format.h"
 #include "report_text.h"
+#include "text_escape.h"
 
 #define MAP_STACKS_SHOWN 3
 
@@ -43,12 +44,15 @@ static void print_faults(FILE *out, const struct proc_kernel *k)
 		k->reclaim_ns / 1e6, k->reclaim_ns_per_s / 1e6);
 }
 
-/* The cgroup's path, its head cut to fit one line. */
+/* The cgroup's path, its head cut to fit one line (at a UTF-8 character's start). */
 static const char *path_tail(const char *path, size_t max)
 {
 	size_t len = strlen(path);
+	const char *tail = len > max ? path + len - max : path;
 
-	return len > max ? path + len - max : path;
+	while (((unsigned char)*tail & 0xc0) == 0x80)
+		tail++;
+	return tail;
 }
 
 static void print_cgroup(FILE *out, const struct proc_kernel *k)
@@ -59,8 +63,9 @@ static void print_cgroup(FILE *out, const struct proc_kernel *k)
 
 	if (!k->has_cgroup)
 		return;
-	fprintf(out, "  cgroup v%d %s%s\n", k->cgroup.version, strlen(dir) > 84 ? "..." : "",
-		path_tail(dir, 84));
+	fprintf(out, "  cgroup v%d %s", k->cgroup.version, strlen(dir) > 84 ? "..." : "");
+	text_escape__fputs(out, path_tail(dir, 84));
+	fputc('\n', out);
 	if (proc_kernel__limit_headroom(k, &limit, &usage, &headroom))
 		fprintf(out, "    usage %s of %s limit, %s to the limit", format_bytes(usage, b[0], 32),
 			format_bytes(limit, b[1], 32), format_bytes(headroom, b[2], 32));
@@ -144,11 +149,12 @@ void report_text__oom(FILE *out, const struct model *m, const struct oom_kill *k
 {
 	const struct mv_oom_event *e = &k->ev;
 	uint64_t page = m->page_bytes;
-	char age[32], b[4][32];
+	char age[32], b[4][32], comm[TEXT_ESCAPE_SIZE(sizeof(e->comm))];
 	uint32_t i;
 
+	text_escape__copy(comm, sizeof(comm), e->comm);
 	fprintf(out, "OOM kill at +%s: PID %u (%s) %s\n", format_age_ms(k->ms, age, sizeof(age)),
-		e->pid, e->comm, k->victim_traced ? "[traced]" : "[in a traced process's memory cgroup]");
+		e->pid, comm, k->victim_traced ? "[traced]" : "[in a traced process's memory cgroup]");
 	fprintf(out, "  victim RSS anon %s, file %s, shmem %s",
 		format_bytes(e->rss_pages[MV_RSS_ANON] * page, b[0], 32),
 		format_bytes(e->rss_pages[MV_RSS_FILE] * page, b[1], 32),

@@ -5,12 +5,33 @@
 #include "format.h"
 #include "report.h"
 #include "report_text.h"
+#include "text_escape.h"
 
 static const char *basename_of(const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;
 
 	return slash ? slash + 1 : path;
+}
+
+/* One frame line; names come from the traced process's files and are escaped. */
+static void print_frame(FILE *out, uint64_t addr, const struct mv_symbol *sym)
+{
+	const char *module = sym->module ? basename_of(sym->module) : "?";
+
+	fputs("        ", out);
+	if (sym->symbol) {
+		text_escape__fputs(out, sym->symbol);
+		fprintf(out, "+0x%llx (", (unsigned long long)sym->offset);
+		text_escape__fputs(out, module);
+		fputs(")\n", out);
+	} else if (sym->module) {
+		fprintf(out, "0x%llx (", (unsigned long long)addr);
+		text_escape__fputs(out, module);
+		fprintf(out, "+0x%llx)\n", (unsigned long long)sym->offset);
+	} else {
+		fprintf(out, "0x%llx\n", (unsigned long long)addr);
+	}
 }
 
 void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t stack_id,
@@ -30,14 +51,7 @@ void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t s
 		memset(&sym, 0, sizeof(sym));
 		if (o->resolve)
 			o->resolve(o->resolve_ctx, pid, frames[i], &sym);
-		if (sym.symbol)
-			fprintf(out, "        %s+0x%llx (%s)\n", sym.symbol,
-				(unsigned long long)sym.offset, basename_of(sym.module));
-		else if (sym.module)
-			fprintf(out, "        0x%llx (%s+0x%llx)\n", (unsigned long long)frames[i],
-				basename_of(sym.module), (unsigned long long)sym.offset);
-		else
-			fprintf(out, "        0x%llx\n", (unsigned long long)frames[i]);
+		print_frame(out, frames[i], &sym);
 	}
 	if (depth > shown)
 		fprintf(out, "        ... %u more frames\n", depth - shown);
@@ -53,8 +67,9 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 	const struct proc *p = r->proc;
 	const struct heap_totals *h = &p->heap;
 	double secs = o->elapsed_ms ? o->elapsed_ms / 1000.0 : 1.0;
-	char bytes[32], state[48] = "", ns[24] = "";
+	char bytes[32], state[48] = "", ns[24] = "", comm[TEXT_ESCAPE_SIZE(sizeof(p->comm))];
 
+	text_escape__copy(comm, sizeof(comm), p->comm);
 	if (p->exited)
 		snprintf(state, sizeof(state), " [exited]");
 	else if (p->detached)
@@ -63,12 +78,12 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 		snprintf(ns, sizeof(ns), " [ns %d]", p->ns_pid);
 	if (!p->alloc_lib) {
 		fprintf(out, "PID %d%s (%s)%s: heap not traced\n", p->pid,
-			ns, p->comm, state);
+			ns, comm, state);
 		return;
 	}
 	if (p->sample_period) {	/* "~": an estimate from samples */
 		fprintf(out, "PID %d%s (%s)%s: ~%s outstanding in ~%llu allocs\n",
-			p->pid, ns, p->comm, state,
+			p->pid, ns, comm, state,
 			format_bytes(est(h->est_outstanding_bytes), bytes, sizeof(bytes)),
 			est(h->est_outstanding_allocs));
 		fprintf(out, "  ~%.0f allocs/s ~%.0f frees/s | unmatched frees %llu | lost %llu\n",
@@ -78,7 +93,7 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 	}
 	/* Two lines, so that the namespace PID and state tags still fit 100 columns. */
 	fprintf(out, "PID %d%s (%s)%s: %s outstanding in %llu allocs\n",
-		p->pid, ns, p->comm, state, format_bytes(h->outstanding_bytes, bytes, sizeof(bytes)),
+		p->pid, ns, comm, state, format_bytes(h->outstanding_bytes, bytes, sizeof(bytes)),
 		(unsigned long long)h->outstanding_allocs);
 	fprintf(out, "  %.0f allocs/s %.0f frees/s | unmatched frees %llu | lost %llu\n",
 		p->interval_allocs / secs, p->interval_frees / secs,
@@ -201,8 +216,10 @@ static void print_group_header(FILE *out, const struct model *m, const struct pr
 	const struct group_kernel *k = &g->kernel;
 	char bytes[32], rss[32], growth[32], anon[32];
 
-	fprintf(out, "cgroup %s: %zu processes (%zu exited, %zu left), %s%s outstanding in %s%llu "
-		"allocs\n", g->path, g->cnt, g->exited, g->detached, mark,
+	fputs("cgroup ", out);
+	text_escape__fputs(out, g->path);
+	fprintf(out, ": %zu processes (%zu exited, %zu left), %s%s outstanding in %s%llu "
+		"allocs\n", g->cnt, g->exited, g->detached, mark,
 		format_bytes(m->sample_period ? est(g->heap.est_outstanding_bytes)
 					      : g->heap.outstanding_bytes, bytes, sizeof(bytes)),
 		mark, m->sample_period ? est(g->heap.est_outstanding_allocs)

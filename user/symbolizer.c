@@ -10,11 +10,11 @@
 #include <unistd.h>
 #include "demangle.h"
 #include "elf_file.h"
+#include "mapped_file.h"
 #include "procmaps.h"
 #include "symbolizer.h"
 
 #define DEBUG_DIR "/usr/lib/debug/.build-id"
-#define DELETED_SUFFIX " (deleted)"
 
 /* A sorted array of pointers, searched with a key. */
 struct vec {
@@ -186,47 +186,6 @@ nomem:
 	return NULL;
 }
 
-/* The mapped file at path, if it is still the file mapped (same inode). */
-static int open_same_inode(const char *path, uint64_t ino)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) || (uint64_t)st.st_ino != ino) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * Open the file behind m: through map_files (works for deleted files and
- * other mount namespaces, needs privilege), then through the process's
- * root, then by path. -1 if none works.
- */
-static int open_mapped(pid_t pid, const struct mv_mapping *m)
-{
-	char path[PATH_MAX + 64], file[PATH_MAX];
-	size_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
-		 (unsigned long long)m->start, (unsigned long long)m->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	snprintf(file, sizeof(file), "%s", m->path);
-	len = strlen(file);
-	if (len > strlen(DELETED_SUFFIX) &&
-	    !strcmp(file + len - strlen(DELETED_SUFFIX), DELETED_SUFFIX))
-		file[len - strlen(DELETED_SUFFIX)] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, file);
-	fd = open_same_inode(path, m->inode);
-	return fd >= 0 ? fd : open_same_inode(file, m->inode);
-}
-
 static struct binary *binary__new(const struct bin_key *k)
 {
 	struct binary *b = calloc(1, sizeof(*b));
@@ -273,7 +232,9 @@ static struct binary *binary_get(struct symbolizer *sym, pid_t pid,
 		}
 	}
 	if (!b->loaded && b->fd < 0)
-		b->fd = open_mapped(pid, m);
+		b->fd = mapped_file__open(pid, m);
+	if (b->fd < 0)
+		b->fd = -1;
 	b->users++;
 	return b;
 }

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include "allocator.h"
 #include "log.h"
 #include "map_wrappers.h"
+#include "mapped_file.h"
 #include "procmaps.h"
 #include "target.h"
 #include "targets.h"
@@ -36,8 +38,13 @@
 struct alloc_cache_entry {
 	uint64_t *files;	/* sorted (device, inode) pairs of the mapped files */
 	size_t file_cnt;
-	int fd[MV_ALLOCATOR_MAX_OBJECTS];	/* a's objects, open */
-	struct allocator a;
+	struct allocator a;	/* its objects' files held open */
+};
+
+/* Files refused (mapped_file.h), said once each: (device, inode) pairs. */
+struct skipped_set {
+	uint64_t *ids;
+	size_t cnt, cap;
 };
 
 struct targets {
@@ -52,6 +59,7 @@ struct targets {
 	const char *allocator;	/* --allocator, NULL to detect */
 	struct target *items;
 	size_t cnt, cap;
+	struct skipped_set skipped;
 };
 
 static uint64_t mono_ns(void)
@@ -79,17 +87,17 @@ struct targets *targets__new(struct probes *pr, struct model *m, struct symboliz
 
 void targets__free(struct targets *t)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!t)
 		return;
 	for (i = 0; i < t->cache_cnt; i++) {
-		for (j = 0; j < t->cache[i]->a.object_cnt; j++)
-			close(t->cache[i]->fd[j]);
+		allocator__release(&t->cache[i]->a);
 		free(t->cache[i]->files);
 		free(t->cache[i]);
 	}
 	free(t->cache);
+	free(t->skipped.ids);
 	map_wrappers_cache__free(t->wrappers);
 	free(t->items);
 	free(t);
@@ -357,28 +365,57 @@ static struct alloc_cache_entry *cache_find(const struct targets *t, const uint6
 static void cache_add(struct targets *t, uint64_t *files, size_t cnt, const struct allocator *a)
 {
 	struct alloc_cache_entry **grown, *e = malloc(sizeof(*e));
-	size_t i, opened = 0;
 
 	grown = e ? realloc(t->cache, (t->cache_cnt + 1) * sizeof(*grown)) : NULL;
 	if (grown)
 		t->cache = grown;
-	while (grown && opened < a->object_cnt &&
-	       (e->fd[opened] = open(a->objects[opened].open_path, O_RDONLY | O_CLOEXEC)) >= 0)
-		opened++;
-	if (!grown || opened < a->object_cnt) {
-		for (i = 0; i < opened; i++)
-			close(e->fd[i]);
+	if (!grown || allocator__copy(&e->a, a)) {
 		free(e);
 		free(files);
 		return;
 	}
-	e->a = *a;
-	for (i = 0; i < a->object_cnt; i++)
-		snprintf(e->a.objects[i].open_path, sizeof(e->a.objects[i].open_path),
-			 "/proc/self/fd/%d", e->fd[i]);
+	e->a.skipped_cnt = 0;	/* said when they were found */
 	e->files = files;
 	e->file_cnt = cnt;
 	t->cache[t->cache_cnt++] = e;
+}
+
+/* Whether (dev, ino) was new to set (then added); false also without memory. */
+static bool skipped_set__add(struct skipped_set *set, uint64_t dev, uint64_t ino)
+{
+	uint64_t *grown;
+	size_t i;
+
+	for (i = 0; i < set->cnt; i += 2)
+		if (set->ids[i] == dev && set->ids[i + 1] == ino)
+			return false;
+	if (set->cnt + 2 > set->cap) {
+		grown = realloc(set->ids, (set->cap ? set->cap * 2 : 16) * sizeof(*grown));
+		if (!grown)
+			return false;
+		set->ids = grown;
+		set->cap = set->cap ? set->cap * 2 : 16;
+	}
+	set->ids[set->cnt++] = dev;
+	set->ids[set->cnt++] = ino;
+	return true;
+}
+
+/* Say each file refused for pid once, and count it (health.files_skipped). */
+static void note_skipped(struct targets *t, pid_t pid, const struct skipped_file *s, size_t cnt)
+{
+	size_t i;
+
+	for (i = 0; i < cnt; i++)
+		if (skipped_set__add(&t->skipped, makedev(s[i].dev_major, s[i].dev_minor),
+				     s[i].inode))
+			log_warn("PID %d: not reading %s: %s; nothing in it is probed or "
+				 "symbolized", pid, s[i].path, mapped_file__strerror(s[i].err));
+}
+
+size_t targets__files_skipped(const struct targets *t)
+{
+	return t->skipped.cnt / 2;
 }
 
 /* allocator__resolve, answered from the cache when pid maps the same files. */
@@ -393,10 +430,14 @@ static int resolve_allocator(struct targets *t, pid_t pid, struct allocator *a,
 	e = files ? cache_find(t, files, cnt) : NULL;
 	if (e) {
 		free(files);
-		*a = e->a;
-		return 0;
+		ret = allocator__copy(a, &e->a);
+		if (ret)
+			snprintf(err, err_len, "cannot hold the allocator's file open: %s",
+				 strerror(-ret));
+		return ret;
 	}
 	ret = allocator__resolve(pid, t->allocator, a, t->at_entry, err, err_len);
+	note_skipped(t, pid, a->skipped, a->skipped_cnt);
 	if (!ret && files)
 		cache_add(t, files, cnt, a);
 	else
@@ -457,7 +498,7 @@ static void objects_identity(const struct allocator *a, uint64_t dev[2], uint64_
 
 	for (i = 0; i < 2; i++) {
 		dev[i] = ino[i] = 0;
-		if (i < a->object_cnt && stat(a->objects[i].open_path, &st) == 0) {
+		if (i < a->object_cnt && fstat(a->objects[i].fd, &st) == 0) {
 			dev[i] = st.st_dev;
 			ino[i] = st.st_ino;
 		}
@@ -535,6 +576,8 @@ static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 	if (w)
 		ret = map_wrappers__resolve(pid, a ? a->objects[0].path : NULL, t->wrappers, w,
 					    err, sizeof(err));
+	if (w)
+		note_skipped(t, pid, w->skipped, w->skipped_cnt);
 	if (!ret)
 		ret = probes__attach_maps(t->pr, pid, w, err, sizeof(err));
 	if (!ret)
@@ -544,6 +587,7 @@ static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 			 "(--mappings=syscalls sees them)", err, pid);
 	if (p)
 		p->kernel.maps_unfollowed = ret != 0;
+	map_wrappers__release(w);
 	free(w);
 }
 
@@ -610,6 +654,7 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 	if (!ret)
 		attach_maps(t, tg->pid, t->kernel_only ? NULL : a);
 out:
+	allocator__release(a);
 	free(a);
 	return ret;
 }
@@ -709,6 +754,7 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 	else
 		attach_maps(t, tg->pid, a);
 out:
+	allocator__release(a);
 	free(a);
 	return ret;
 }

@@ -152,4 +152,7 @@ void targets__set_allocator(struct targets *t, const char *allocator);
 /* Attach no heap probes to processes attached from now on: kernel signals only. */
 void targets__set_kernel_only(struct targets *t, bool kernel_only);
 
+/* How many files of traced processes were refused (mapped_file.h), each counted once. */
+size_t targets__files_skipped(const struct targets *t);
+
 #endif

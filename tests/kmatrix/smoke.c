@@ -240,6 +240,7 @@ static int trace_maps(struct tracer *t, pid_t pid)
 	ret = map_wrappers__resolve(pid, NULL, NULL, w, t->err, sizeof(t->err));
 	if (!ret)
 		ret = probes__attach_maps(t->pr, pid, w, t->err, sizeof(t->err));
+	map_wrappers__release(w);
 	free(w);
 	return ret;
 }
@@ -260,6 +261,7 @@ static int trace(struct tracer *t, pid_t pid)
 		ret = trace_maps(t, pid);
 	if (!ret && !model__proc(t->m, pid))
 		ret = -ENOMEM;
+	allocator__release(a);
 	free(a);
 	return ret;
 }

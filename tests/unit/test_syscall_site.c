@@ -196,7 +196,7 @@ Test(map_wrappers, a_cache_gives_what_a_fresh_resolution_gives)
 		cr_assert_eq(map_wrappers__resolve(getpid(), NULL, c, cached, err, sizeof(err)), 0,
 			     "%s", err);
 	cr_assert_eq(cached->func_cnt, fresh->func_cnt);
-	cr_assert_str_eq(cached->objects[0].open_path, fresh->objects[0].open_path);
+	cr_assert_str_eq(cached->objects[0].path, fresh->objects[0].path);
 	for (i = 0; i < fresh->func_cnt; i++) {
 		cr_assert_eq(cached->funcs[i].offset, fresh->funcs[i].offset);
 		cr_assert_eq(cached->funcs[i].nr, fresh->funcs[i].nr);
