@@ -452,3 +452,83 @@ def test_jail_fifo_under_cgroup_keeps_the_interval_reports_and_every_process_exa
 
 def test_jail_fifo_entering_the_cgroup_does_not_stop_the_reports_of_the_others(ctx):
     traced_cgroup_with_a_jailed_fifo(ctx, enters_later=True)
+
+
+# --- without map_files: the names are resolved inside the process's root -------------
+
+NO_MAP_FILES = ["setpriv", "--inh-caps=-sys_admin,-checkpoint_restore",
+                "--bounding-set=-sys_admin,-checkpoint_restore"]
+
+
+def memvigil_without_map_files(ctx, pid, args):
+    """memvigil as root without CAP_SYS_ADMIN and CAP_CHECKPOINT_RESTORE, which
+    /proc/PID/map_files needs; checked on pid's mappings first."""
+    h.check(shutil.which("setpriv"), "setpriv is not installed (util-linux)")
+    entry = sorted(os.listdir(f"/proc/{pid}/map_files"))[0]
+    r = subprocess.run(NO_MAP_FILES + ["cat", f"/proc/{pid}/map_files/{entry}"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=30)
+    h.check(r.returncode != 0, f"{' '.join(NO_MAP_FILES)} can still read /proc/{pid}/map_files")
+    e = dict(os.environ)
+    e.pop("MEMVIGIL_TEST_ATTACH_DELAY_MS", None)
+    return ctx.spawn(NO_MAP_FILES + [h.BIN] + [str(a) for a in args], env=e)
+
+
+def test_jail_without_map_files_planted_files_are_refused_counted_said_once_never_opened(ctx):
+    interval, duration = 1, 8
+    secret = host_secret(ctx)
+    cg = h.make_cgroup(ctx)
+    jail = Jail(ctx)
+    jailed = jail.spawn(ctx, "--wait")
+    planted, watched = {}, []
+    for place in jail.plant_places(jailed.pid):
+        maps_path = place[len(jail.root):]
+        if os.path.basename(place) == LIBC_NAME:
+            plant_symlink(place, secret)
+            watched.append(secret)
+        elif os.path.basename(place) == "wl":
+            plant_device(place)
+            watched.append(place)
+        else:
+            plant_fifo(place)
+        planted[maps_path] = place
+    free = h.spawn_in_cgroup(ctx, cg, [h.workload(WORKLOAD), "--wait"])
+    free.wait_line(r"^READY ", 10)
+    watch = OpenWatch(ctx, watched)
+    json_path = ctx.path("no-map-files.json")
+    mv = memvigil_without_map_files(ctx, jailed.pid, [
+        "--cgroup", cg, "-v", "-i", interval, "-d", duration, "--json", json_path])
+    t_banner = wait_banner_or_hang(mv)
+    h.move_to_cgroup(jailed.pid, cg)
+    for p in (free, jailed):
+        os.kill(p.pid, signal.SIGUSR1)
+        p.wait_line(r"^TRUTH done$", 20)
+    rc = wait_exit_or_hang(mv, duration + 30)
+    took = time.monotonic() - t_banner
+    watch.check_never_opened("memvigil")
+    h.check(rc == 0, f"memvigil --cgroup -d {duration} exited {rc}; {mv.describe()}")
+    h.check(took <= duration + EXIT_MARGIN_S,
+            f"memvigil -d {duration} ended {took:.1f}s after its banner")
+    reports = mv.out().count("--- report at")
+    h.check(reports >= 5, f"{reports} interval reports in {duration}s at -i {interval}, "
+            f"expected at least 5; stdout {mv.out()[-400:]!r}")
+    err = mv.err_lines()
+    for maps_path in sorted(planted):
+        said = [l for l in err if maps_path in l]
+        h.check(len(said) == 1, f"stderr names the refused {maps_path} {len(said)} times, "
+                f"expected once: {said}")
+    report = h.load_report(json_path)
+    check_not_named(mv, json_path, secret)
+    skipped = report["health"].get("files_skipped")
+    h.check(isinstance(skipped, int) and skipped >= len(planted),
+            f"health.files_skipped is {skipped!r}, expected at least the {len(planted)} "
+            f"planted files; {h.health(report)}")
+    truth, clean, _ = h.parse_truth(free.out())
+    h.check_truth(report, h.select_procs(report, pid=free.pid), truth)
+    # the jailed process's own files are out of reach: it is untraced, or traced exactly
+    (proc,) = h.select_procs(report, pid=jailed.pid)
+    if any(f"PID {jailed.pid}" in l and "not traced" in l for l in err):
+        h.check(proc["heap"]["outstanding_allocs"] == 0,
+                f"PID {jailed.pid} said not traced, reported with {proc['heap']!r}")
+    else:
+        truth, clean, _ = h.parse_truth(jailed.out())
+        h.check_truth(report, [proc], truth)
