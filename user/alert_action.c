@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "alert_action.h"
-
-extern char **environ;
 
 struct alert_action {
 	char *words;			/* cmdline, split in place */
@@ -44,7 +45,7 @@ static int resolve(struct alert_action *act, char *err, size_t err_len)
 		snprintf(act->path, sizeof(act->path), "%s", prog);
 		return 0;
 	}
-	dirs = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	dirs = strdup(path && *path ? path : ALERT_ACTION_PATH);
 	if (!dirs)
 		return -ENOMEM;
 	for (dir = strtok_r(dirs, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
@@ -110,15 +111,14 @@ static int free_slot(struct alert_action *act)
 	return -1;
 }
 
-/* memvigil's environment plus env, built before fork (no allocation in the child). */
+/* ALERT_ACTION_PATH and env, built before fork (no allocation in the child). */
 static char **build_env(const struct alert_env *env, size_t env_cnt)
 {
-	size_t n = 0, i, len;
+	static char path[] = "PATH=" ALERT_ACTION_PATH;
+	size_t i, len;
 	char **envp;
 
-	while (environ && environ[n])
-		n++;
-	envp = calloc(n + env_cnt + 1, sizeof(*envp));
+	envp = calloc(env_cnt + 2, sizeof(*envp));
 	if (!envp)
 		return NULL;
 	for (i = 0; i < env_cnt; i++) {
@@ -128,14 +128,71 @@ static char **build_env(const struct alert_env *env, size_t env_cnt)
 			goto err_free;
 		snprintf(envp[i], len, "%s=%s", env[i].name, env[i].value);
 	}
-	/* Variables of our own come first and shadow inherited ones of the same name. */
-	memcpy(envp + env_cnt, environ, n * sizeof(*envp));
+	envp[env_cnt] = path;
 	return envp;
 err_free:
 	while (i--)
 		free(envp[i]);
 	free(envp);
 	return NULL;
+}
+
+/* Close every fd above 2 by listing /proc/self/fd (async-signal-safe: no allocation). */
+static void close_listed_fds(void)
+{
+	struct dirent64_hdr {
+		uint64_t ino;
+		int64_t off;
+		unsigned short reclen;
+		unsigned char type;
+		char name[];
+	} *d;
+	char buf[1024] __attribute__((aligned(8)));
+	long n, off;
+	int dfd, fd;
+
+	dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; off += d->reclen) {
+			d = (struct dirent64_hdr *)(buf + off);
+			if (d->name[0] < '0' || d->name[0] > '9')
+				continue;
+			fd = atoi(d->name);
+			if (fd > STDERR_FILENO && fd != dfd)
+				close(fd);
+		}
+	}
+	close(dfd);
+}
+
+/*
+ * In the child, before execve: default dispositions for every signal, then
+ * an empty mask, then only fds 0-2 left open. Async-signal-safe calls only.
+ */
+static void reset_child(void)
+{
+	/*
+	 * The kernel's struct sigaction (x86-64 layout), all zero: SIG_DFL. Not
+	 * glibc's sigaction(), which refuses its own signals 32 and 33, and a
+	 * parent may have left those ignored too.
+	 */
+	static const struct {
+		unsigned long handler, flags, restorer, mask;
+	} dfl;
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)	/* fails for SIGKILL, SIGSTOP: nothing to reset */
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+#ifdef SYS_close_range
+	if (!syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0))
+		return;
+#endif
+	close_listed_fds();
 }
 
 pid_t alert_action__run(struct alert_action *act, uint64_t now_ms,
@@ -156,10 +213,11 @@ pid_t alert_action__run(struct alert_action *act, uint64_t now_ms,
 		return -ENOMEM;
 	pid = fork();
 	if (pid == 0) {
+		reset_child();
 		execve(act->path, act->argv, envp);
 		_exit(127);
 	}
-	for (i = 0; i < env_cnt; i++)
+	for (i = 0; i < env_cnt; i++)	/* envp[env_cnt] is the static PATH */
 		free(envp[i]);
 	free(envp);
 	if (pid < 0)

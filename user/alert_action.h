@@ -7,6 +7,15 @@
  * variables. Rate-limited: at most one run per ALERT_ACTION_MIN_GAP_MS and
  * ALERT_ACTION_MAX_RUNNING at a time; alerts meanwhile are still printed
  * and written, and the skipped runs counted.
+ *
+ * The command runs as root, so it inherits as little as possible:
+ *  - environment: PATH=ALERT_ACTION_PATH and the MEMVIGIL_ALERT_* variables,
+ *    nothing else from memvigil's own environment;
+ *  - file descriptors: 0, 1 and 2 as memvigil has them, every other one
+ *    closed (close_range, or each one listed in /proc/self/fd);
+ *  - signals: every disposition the default one and no signal blocked.
+ * It keeps memvigil's credentials, working directory, umask, resource
+ * limits, session and process group.
  */
 #ifndef MV_ALERT_ACTION_H
 #define MV_ALERT_ACTION_H
@@ -18,6 +27,8 @@
 #define ALERT_ACTION_MIN_GAP_MS 10000
 #define ALERT_ACTION_MAX_RUNNING 4
 #define ALERT_ACTION_MAX_ARGS 32
+/* The command's PATH, whatever memvigil's own. */
+#define ALERT_ACTION_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct alert_action;
 
@@ -35,7 +46,7 @@ struct alert_action *alert_action__new(const char *cmdline, char *err, size_t er
 void alert_action__free(struct alert_action *act);
 
 /*
- * Run the command at now_ms with env added to memvigil's environment.
+ * Run the command at now_ms with env and PATH as its whole environment.
  * Returns the child's PID, 0 if the rate limit skipped this run, or a
  * negative errno if fork failed.
  */

@@ -3,32 +3,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include "jsonl.h"
+#include "output_file.h"
 #include "report.h"
 
 struct jsonl {
+	struct output_file *file;
 	FILE *out;
-	bool own;
 };
 
-struct jsonl *jsonl__open(const char *path)
+struct jsonl *jsonl__open(const char *path, char *err, size_t err_len)
 {
 	struct jsonl *j = calloc(1, sizeof(*j));
+	int ret;
 
-	if (!j)
+	if (!j) {
+		snprintf(err, err_len, "out of memory");
 		return NULL;
-	if (!strcmp(path, "-")) {
-		j->out = stdout;
-	} else {
-		j->out = fopen(path, "ae");
-		j->own = true;
 	}
-	if (!j->out) {
-		int err = errno;
-
+	ret = output_file__open(path, OUTPUT_APPEND, &j->file, err, err_len);
+	if (ret) {
 		free(j);
-		errno = err;
+		errno = -ret;
 		return NULL;
 	}
+	j->out = output_file__stream(j->file);
 	return j;
 }
 
@@ -36,10 +34,8 @@ void jsonl__close(struct jsonl *j)
 {
 	if (!j)
 		return;
-	if (j->own)
-		fclose(j->out);
-	else
-		fflush(j->out);
+	fflush(j->out);
+	output_file__free(j->file);
 	free(j);
 }
 

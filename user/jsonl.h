@@ -14,8 +14,12 @@
 
 struct jsonl;
 
-/* Open path for appending ("-" = stdout); NULL with errno on failure. */
-struct jsonl *jsonl__open(const char *path);
+/*
+ * Open path for appending ("-" = stdout) the way output_file does: no links,
+ * regular files of memvigil's user only, new files mode 0600. NULL with
+ * errno and a one-line sentence in err (no prefix) on failure.
+ */
+struct jsonl *jsonl__open(const char *path, char *err, size_t err_len);
 void jsonl__close(struct jsonl *j);
 
 typedef int (*jsonl_resolve_fn)(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out);

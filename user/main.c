@@ -25,6 +25,7 @@
 #include "model.h"
 #include "monitor.h"
 #include "options.h"
+#include "output_file.h"
 #include "probes.h"
 #include "report_json.h"
 #include "report_text.h"
@@ -55,6 +56,7 @@ struct session {
 	bool held;			/* child still held at its entry point */
 	int child_status;		/* wait(2) status once reaped */
 	bool child_reaped;
+	struct output_file *json_file;	/* -j */
 	FILE *json_out;
 	uint64_t t0_ns;
 	time_t started_wall;
@@ -191,14 +193,15 @@ static int check_environment(struct session *s)
 			  "memvigil needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOTSUP;
 	}
-	if (path && strcmp(path, "-")) {
-		s->json_out = fopen(path, "we");
-		if (!s->json_out) {
-			log_error("cannot write the JSON report to %s: %s", path, strerror(errno));
-			return -errno;
+	if (path) {
+		int ret = output_file__open(path, OUTPUT_REPORT, &s->json_file, s->err,
+					    sizeof(s->err));
+
+		if (ret) {
+			log_error("%s", s->err);
+			return ret;
 		}
-	} else if (path) {
-		s->json_out = stdout;
+		s->json_out = output_file__stream(s->json_file);
 	}
 	return 0;
 }
@@ -629,8 +632,13 @@ static int write_json(struct session *s)
 	info.duration_s = info.now_ms / 1000.0;
 	probes__losses(s->probes, info.lost);
 	ret = report_json__write(s->json_out, s->model, &info);
-	if (ret)
+	if (ret) {
 		log_error("writing the JSON report failed: %s", strerror(-ret));
+		return ret;
+	}
+	ret = output_file__commit(s->json_file, s->err, sizeof(s->err));
+	if (ret)
+		log_error("%s", s->err);
 	return ret;
 }
 
@@ -729,8 +737,7 @@ static void session_free(struct session *s)
 	monitor__free(s->mon);
 	symbolizer__free(s->sym);
 	model__free(s->model);
-	if (s->json_out && s->json_out != stdout)
-		fclose(s->json_out);
+	output_file__free(s->json_file);
 }
 
 static int check_target(struct session *s)

@@ -66,11 +66,9 @@ int monitor__new(const struct options *o, monitor_resolve_fn resolve, void *reso
 		}
 	}
 	if (o->jsonl_path) {
-		mon->jsonl = jsonl__open(o->jsonl_path);
+		mon->jsonl = jsonl__open(o->jsonl_path, err, err_len);
 		if (!mon->jsonl) {
 			ret = -errno;
-			snprintf(err, err_len, "cannot write the JSON lines to %s: %s",
-				 o->jsonl_path, strerror(errno));
 			goto err_free;
 		}
 	}

@@ -29,6 +29,10 @@
 #define OPT_FRAMES 0x10d
 #define OPT_MAPPINGS 0x10e
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define SECONDS_MAX_TEXT STRINGIFY(MV_SECONDS_MAX) " (30 days)"
+
 const char *argp_program_version = "memvigil " MV_VERSION;
 const char *argp_program_bug_address = NULL;
 
@@ -78,10 +82,10 @@ static const struct argp_option option_defs[] = {
 	  "window for growth rates, trends and leak verdicts (default 60; at least --interval)", 0 },
 	{ "alert", OPT_ALERT, "EXPR", 0,
 	  "report when EXPR becomes true, e.g. rss>1G, heap_growth>50MB/min, pressure>=high, "
-	  "leak_score>0.8, oom (repeatable)", 0 },
+	  "leak_score>0.8, oom (repeatable, or several EXPRs separated by ';')", 0 },
 	{ "on-alert", OPT_ON_ALERT, "CMD", 0,
 	  "run CMD (no shell) when an alert fires, with the details in MEMVIGIL_ALERT_* "
-	  "variables; at most once per 10 s", 0 },
+	  "variables and a fixed PATH as its whole environment; at most once per 10 s", 0 },
 	{ "jsonl", OPT_JSONL, "FILE", 0,
 	  "append one JSON line per process per interval and one per alert to FILE "
 	  "('-' for stdout)", 0 },
@@ -185,6 +189,18 @@ int options__parse_seconds(const char *text, double *out)
 	return 0;
 }
 
+/* Seconds from lo (above it if above) to MV_SECONDS_MAX; -EINVAL otherwise. */
+static int parse_seconds_from(const char *text, double lo, bool above, double *out)
+{
+	double v;
+
+	if (options__parse_seconds(text, &v) || v < lo || (above && v == lo) ||
+	    v > MV_SECONDS_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 static int parse_uint(const char *text, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -259,20 +275,25 @@ static int add_alert(struct parse_state *ps, const char *text)
 	return 0;
 }
 
-/* MEMVIGIL_ALERT: several expressions separated by ';'. */
+/* An --alert value (option or MEMVIGIL_ALERT): expressions separated by ';'. */
 static int add_alerts(struct parse_state *ps, const char *list)
 {
 	char buf[ALERT_MAX * ALERT_EXPR_MAX], *save = NULL, *tok;
-	int ret;
+	int ret, added = 0;
 
 	if (strlen(list) >= sizeof(buf))
 		return bad_value(ps, "--alert", "...", "too long");
 	strcpy(buf, list);
 	for (tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		if (!tok[strspn(tok, " \t")])
+			continue;
 		ret = add_alert(ps, tok);
 		if (ret)
 			return ret;
+		added++;
 	}
+	if (!added)
+		return bad_value(ps, "--alert", list, "expected an expression such as rss>1G");
 	return 0;
 }
 
@@ -314,14 +335,14 @@ static int apply(struct parse_state *ps, int key, char *arg)
 		o->pid = v;
 		break;
 	case 'd':
-		if (options__parse_seconds(arg, &o->duration_s) || o->duration_s == 0)
-			return bad_value(ps, "duration", arg,
-					 "expected seconds > 0, e.g. -d 30");
+		if (parse_seconds_from(arg, 0, true, &o->duration_s))
+			return bad_value(ps, "duration", arg, "expected seconds > 0 and at most "
+					 SECONDS_MAX_TEXT ", e.g. -d 30");
 		break;
 	case 'i':
-		if (options__parse_seconds(arg, &o->interval_s))
-			return bad_value(ps, "interval", arg,
-					 "expected seconds >= 0, e.g. -i 5 (0 = final report only)");
+		if (parse_seconds_from(arg, 0, false, &o->interval_s))
+			return bad_value(ps, "interval", arg, "expected seconds from 0 to "
+					 SECONDS_MAX_TEXT ", e.g. -i 5 (0 = final report only)");
 		break;
 	case 'n':
 		if (parse_uint(arg, 100000, &v) || v == 0)
@@ -329,8 +350,9 @@ static int apply(struct parse_state *ps, int key, char *arg)
 		o->top = v;
 		break;
 	case OPT_MIN_AGE:
-		if (options__parse_seconds(arg, &o->min_age_s))
-			return bad_value(ps, "--min-age", arg, "expected seconds >= 0");
+		if (parse_seconds_from(arg, 0, false, &o->min_age_s))
+			return bad_value(ps, "--min-age", arg,
+					 "expected seconds from 0 to " SECONDS_MAX_TEXT);
 		break;
 	case 'j':
 		if (!*arg)
@@ -380,11 +402,12 @@ static int apply(struct parse_state *ps, int key, char *arg)
 		o->allocator = arg;
 		break;
 	case OPT_WINDOW:
-		if (options__parse_seconds(arg, &o->window_s) || o->window_s < 1)
-			return bad_value(ps, "--window", arg, "expected seconds >= 1, e.g. --window=60");
+		if (parse_seconds_from(arg, 1, false, &o->window_s))
+			return bad_value(ps, "--window", arg, "expected seconds from 1 to "
+					 SECONDS_MAX_TEXT ", e.g. --window=60");
 		break;
 	case OPT_ALERT:
-		return ps->env_name ? add_alerts(ps, arg) : add_alert(ps, arg);
+		return add_alerts(ps, arg);
 	case OPT_ON_ALERT:
 		if (!arg[strspn(arg, " \t")])
 			return bad_value(ps, "--on-alert", arg, "expected a command to run");

@@ -11,6 +11,13 @@
 
 #define MV_EXIT_USAGE 64	/* EX_USAGE */
 
+/*
+ * Longest --duration, --interval, --min-age and --window, in seconds (30
+ * days): the session clock counts milliseconds in 32 bits (49.7 days), and
+ * the metrics size their windows from these. A plain number, for messages.
+ */
+#define MV_SECONDS_MAX 2592000
+
 /* --mode presets: defaults for the options not given (see options.c). */
 enum mv_mode {
 	MV_MODE_STANDARD,
@@ -59,9 +66,10 @@ struct options {
  * handles --help, --usage, --version and unknown options (and exits).
  *
  * Each long option --NAME may also come from the environment variable
- * MEMVIGIL_NAME (upper case, '-' as '_'; flags take 1/0, --verbose a count,
- * --alert several expressions separated by ';'). The command line wins over
- * the environment, which wins over the --mode preset, which fills the rest.
+ * MEMVIGIL_NAME (upper case, '-' as '_'; flags take 1/0, --verbose a count).
+ * An --alert value, given either way, may hold several expressions separated
+ * by ';'. The command line wins over the environment, which wins over the
+ * --mode preset, which fills the rest.
  */
 int options__parse(int argc, char **argv, struct options *opts,
 		   char *err, size_t err_len);

@@ -43,7 +43,8 @@ Test(jsonl, each_sample_and_alert_is_one_flushed_line, .init = make_path, .fini 
 	static char lines[4][4096];
 	struct model *m = model__new(0);
 	struct metrics *mt = metrics__new(60000, 1000);
-	struct jsonl *j = jsonl__open(path);
+	char open_err[256];
+	struct jsonl *j = jsonl__open(path, open_err, sizeof(open_err));
 	struct alert_event ev = { .t_s = 1.5, .time = "2026-01-01T00:00:00Z", .pid = PID,
 				  .comm = "x\"y", .value = 2048 };
 	char err[128];
@@ -75,16 +76,18 @@ Test(jsonl, each_sample_and_alert_is_one_flushed_line, .init = make_path, .fini 
 Test(jsonl, open_appends_and_reports_errno_for_a_bad_path, .init = make_path, .fini = remove_path)
 {
 	static char lines[4][4096];
+	char err[256];
 	struct jsonl *j;
 	FILE *f = fopen(path, "w");
 
 	fputs("{\"type\":\"earlier\"}\n", f);
 	fclose(f);
-	j = jsonl__open(path);
-	cr_assert_not_null(j);
+	j = jsonl__open(path, err, sizeof(err));
+	cr_assert_not_null(j, "%s", err);
 	jsonl__close(j);
 	cr_assert_eq(read_lines(lines, 4), 1, "opening must not truncate");
-	cr_assert_null(jsonl__open("/nonexistent-dir/x.jsonl"));
+	cr_assert_null(jsonl__open("/nonexistent-dir/x.jsonl", err, sizeof(err)));
 	cr_assert_eq(errno, ENOENT);
+	cr_assert(strstr(err, "/nonexistent-dir/x.jsonl"), "%s", err);
 	jsonl__close(NULL);
 }

@@ -398,3 +398,48 @@ Test(options, json_and_jsonl_cannot_both_take_stdout, .init = clear_env)
 
 	cr_assert_eq(PARSE(&o, "-p", "1", "--json=-", "--jsonl=-"), -EINVAL);
 }
+
+Test(options, seconds_options_are_bounded_with_the_range_named, .init = clear_env)
+{
+	struct options o;
+
+	setenv("MEMVIGIL_WINDOW", "99999999999999999999", 1);
+	cr_assert_eq(PARSE(&o, "-p", "1"), -EINVAL);
+	cr_assert(strstr(err, "MEMVIGIL_WINDOW") && strstr(err, "from 1 to 2592000 (30 days)"),
+		  "%s", err);
+	clear_env();
+	cr_assert_eq(PARSE(&o, "-p", "1", "--window=2592001"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--window=2592000"), 0, "%s", err);
+	cr_assert_eq(o.window_s, MV_SECONDS_MAX);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-d", "1e9"), -EINVAL);
+	cr_assert(strstr(err, "duration '1e9'") && strstr(err, "at most 2592000"), "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-i", "2592001"), -EINVAL);
+	cr_assert(strstr(err, "from 0 to 2592000"), "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--min-age=1e20"), -EINVAL);
+	cr_assert(strstr(err, "--min-age") && strstr(err, "from 0 to 2592000"), "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "-d", "2592000", "-i", "2592000", "--window=2592000",
+			   "--min-age=2592000"), 0, "%s", err);
+}
+
+Test(options, alert_value_separates_expressions_by_semicolons_on_the_command_line_too,
+     .init = clear_env)
+{
+	struct options o;
+
+	/* The example of --help and the man page, both ways. */
+	cr_assert_eq(PARSE(&o, "-p", "1", "--alert=rss>1G;oom"), 0, "%s", err);
+	cr_assert_eq(o.alert_cnt, 2);
+	cr_assert_eq(o.alerts[0].metric, METRIC_RSS);
+	cr_assert_eq(o.alerts[1].metric, METRIC_OOM);
+	setenv("MEMVIGIL_ALERT", "rss>1G;oom", 1);
+	cr_assert_eq(PARSE(&o, "-p", "1"), 0, "%s", err);
+	cr_assert_eq(o.alert_cnt, 2);
+	clear_env();
+	cr_assert_eq(PARSE(&o, "-p", "1", "--alert", "heap>1M; oom;", "--alert", "rss>2G"), 0,
+		     "%s", err);
+	cr_assert_eq(o.alert_cnt, 3);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--alert=;"), -EINVAL);
+	cr_assert(strstr(err, "expected an expression"), "%s", err);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--alert=heap>1M;rss>1Q"), -EINVAL);
+	cr_assert(strstr(err, "--alert 'rss>1Q'"), "%s", err);
+}
