@@ -480,17 +480,22 @@ def test_jail_without_map_files_planted_files_are_refused_counted_said_once_neve
     jail = Jail(ctx)
     jailed = jail.spawn(ctx, "--wait")
     planted, watched = {}, []
+    # Both names the process controls: its maps paths inside its root (what a
+    # lookup that forgets the chroot finds), and the chroot-relative names of
+    # its files, which it replaces once it has mapped them.
     for place in jail.plant_places(jailed.pid):
-        maps_path = place[len(jail.root):]
-        if os.path.basename(place) == LIBC_NAME:
-            plant_symlink(place, secret)
-            watched.append(secret)
-        elif os.path.basename(place) == "wl":
-            plant_device(place)
-            watched.append(place)
-        else:
-            plant_fifo(place)
-        planted[maps_path] = place
+        real = place[len(jail.root):]
+        os.unlink(real)     # still mapped: its maps line now says (deleted)
+        for where in (place, real):
+            if os.path.basename(where) == LIBC_NAME:
+                plant_symlink(where, secret)
+                watched.append(secret)
+            elif os.path.basename(where) == "wl":
+                plant_device(where)
+                watched.append(where)
+            else:
+                plant_fifo(where)
+        planted[real] = place
     free = h.spawn_in_cgroup(ctx, cg, [h.workload(WORKLOAD), "--wait"])
     free.wait_line(r"^READY ", 10)
     watch = OpenWatch(ctx, watched)
@@ -532,3 +537,26 @@ def test_jail_without_map_files_planted_files_are_refused_counted_said_once_neve
     else:
         truth, clean, _ = h.parse_truth(jailed.out())
         h.check_truth(report, [proc], truth)
+
+
+def test_jail_without_map_files_a_chrooted_process_is_found_inside_its_root_and_traced_exactly(
+        ctx):
+    """Its maps lines name its files from memvigil's root (JAIL/lib/...); looked up inside
+    its root, that name must lose the jail's own path first."""
+    jail = Jail(ctx)
+    wl = jail.spawn(ctx, "--wait")
+    json_path = ctx.path("no-map-files-honest.json")
+    mv = memvigil_without_map_files(ctx, wl.pid, ["-p", wl.pid, "-i", "0", "-d", DURATION_S,
+                                                  "--json", json_path])
+    wait_banner_or_hang(mv)
+    os.kill(wl.pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done$", 20)
+    rc = wait_exit_or_hang(mv, DURATION_S + 30)
+    h.check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    report = h.load_report(json_path)
+    h.check(report["health"]["files_skipped"] == 0,
+            f"files refused: {report['health']['files_skipped']}; {mv.describe()}")
+    (proc,) = h.select_procs(report, pid=wl.pid)
+    truth, clean, _ = h.parse_truth(wl.out())
+    h.check_truth(report, [proc], truth)
+    h.check_holds_nothing([proc], clean)

@@ -15,6 +15,8 @@
 
 int mapped_file__check(const struct stat *st, const struct mv_mapping *m)
 {
+	if (S_ISLNK(st->st_mode))
+		return -ELOOP;
 	if (!S_ISREG(st->st_mode))
 		return -MAPPED_FILE_NOT_REGULAR;
 	if ((uint64_t)st->st_ino != m->inode || major(st->st_dev) != m->dev_major ||
@@ -87,18 +89,23 @@ static int reopen_checked(int path_fd, const struct mv_mapping *m)
 	return err ? err : fd;
 }
 
-int mapped_file__open_in_root(int root_fd, const struct mv_mapping *m)
+/* path inside the root at root_fd: m's path, less root_path (a chroot's own path) if it leads. */
+static int open_in_root(int root_fd, const char *root_path, const struct mv_mapping *m)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
+	size_t len, sfx = strlen(DELETED_SUFFIX), root_len = root_path ? strlen(root_path) : 0;
+	const char *path = m->path;
 	char file[PATH_MAX];
-	size_t len, sfx = strlen(DELETED_SUFFIX);
 	int fd;
 
-	if (!m->path || m->path[0] != '/' ||
-	    snprintf(file, sizeof(file), "%s", m->path) >= (int)sizeof(file))
+	if (!path || path[0] != '/')
+		return -ENOENT;
+	if (root_len > 1 && !strncmp(path, root_path, root_len) && path[root_len] == '/')
+		path += root_len;
+	if (snprintf(file, sizeof(file), "%s", path) >= (int)sizeof(file))
 		return -ENOENT;
 	len = strlen(file);
 	if (len > sfx && !strcmp(file + len - sfx, DELETED_SUFFIX))
@@ -109,10 +116,16 @@ int mapped_file__open_in_root(int root_fd, const struct mv_mapping *m)
 	return reopen_checked(fd, m);
 }
 
+int mapped_file__open_in_root(int root_fd, const struct mv_mapping *m)
+{
+	return open_in_root(root_fd, NULL, m);
+}
+
 int mapped_file__open(pid_t pid, const struct mv_mapping *m)
 {
-	char path[96];
+	char path[96], root_path[PATH_MAX];
 	int fd, root_fd, ret;
+	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
 		 (unsigned long long)m->start, (unsigned long long)m->end);
@@ -123,7 +136,10 @@ int mapped_file__open(pid_t pid, const struct mv_mapping *m)
 	root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	ret = mapped_file__open_in_root(root_fd, m);
+	/* a chrooted process's maps lines name its files from memvigil's root */
+	n = readlink(path, root_path, sizeof(root_path) - 1);
+	root_path[n > 0 ? n : 0] = '\0';
+	ret = open_in_root(root_fd, root_path, m);
 	close(root_fd);
 	return ret;
 }

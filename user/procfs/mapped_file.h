@@ -8,7 +8,9 @@
  * file is opened by what the kernel knows, never by following the process's
  * names in memvigil's own root:
  *  1. /proc/PID/map_files/START-END: the kernel's own link to the mapped file;
- *  2. else the maps path resolved inside the process's root (openat2 on
+ *  2. else the maps path (less the root's own path, for a chrooted process,
+ *     whose maps lines name its files from memvigil's root) resolved inside
+ *     the process's root (openat2 on
  *     /proc/PID/root with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
  *     RESOLVE_NO_XDEV), as O_PATH | O_NOFOLLOW, so nothing is opened for
  *     reading yet: a FIFO cannot block, a device is never opened;
