@@ -96,8 +96,9 @@ $(BUILD)/user/%.o: user/%.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# Only the probe loader includes the skeleton.
-$(BUILD)/user/probes/probes.o: $(SKEL)
+# Only the probe loader (probes/) includes the skeleton.
+$(BUILD)/user/probes/probes.o $(BUILD)/user/probes/kernel_probes.o \
+	$(BUILD)/user/probes/uprobe_attach.o: $(SKEL)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)

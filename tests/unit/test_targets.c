@@ -1,25 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include "model/model.h"
+#include "procfs/proc_info.h"
 #include "symbolize/symbolizer.h"
 #include "target/targets.h"
 
 Test(targets, ns_pid_is_the_innermost_of_nested_namespaces)
 {
-	cr_assert_eq(targets__parse_ns_pid("Name:\tx\nPid:\t4242\nNSpid:\t4242\t17\t1\nNSgid:\t1\n"),
+	cr_assert_eq(proc_info__parse_ns_pid("Name:\tx\nPid:\t4242\nNSpid:\t4242\t17\t1\nNSgid:\t1\n"),
 		     1);
-	cr_assert_eq(targets__parse_ns_pid("\nNSpid:\t900\t7\n"), 7);
+	cr_assert_eq(proc_info__parse_ns_pid("\nNSpid:\t900\t7\n"), 7);
 }
 
 Test(targets, ns_pid_is_0_in_the_host_namespace)
 {
-	cr_assert_eq(targets__parse_ns_pid("Name:\tx\nNSpid:\t4242\nNSgid:\t1\n"), 0);
+	cr_assert_eq(proc_info__parse_ns_pid("Name:\tx\nNSpid:\t4242\nNSgid:\t1\n"), 0);
 }
 
 Test(targets, ns_pid_is_0_without_an_nspid_line)
 {
-	cr_assert_eq(targets__parse_ns_pid("Name:\tx\nPid:\t4242\n"), 0);
-	cr_assert_eq(targets__parse_ns_pid(""), 0);
+	cr_assert_eq(proc_info__parse_ns_pid("Name:\tx\nPid:\t4242\n"), 0);
+	cr_assert_eq(proc_info__parse_ns_pid(""), 0);
 }
 
 Test(targets, start_ticks_is_field_22_even_with_spaces_and_parens_in_comm)
@@ -27,26 +28,26 @@ Test(targets, start_ticks_is_field_22_even_with_spaces_and_parens_in_comm)
 	const char *stat = "4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 96 0 0 0 0 0 0 0 20 0 1 0 "
 			   "987654 2252800 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1\n";
 
-	cr_assert_eq(targets__parse_start_ticks(stat), 987654);
-	cr_assert_eq(targets__parse_start_ticks("7 (x) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55"),
+	cr_assert_eq(proc_info__parse_start_ticks(stat), 987654);
+	cr_assert_eq(proc_info__parse_start_ticks("7 (x) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55"),
 		     55);
 }
 
 Test(targets, start_ticks_is_0_when_the_text_is_cut_or_not_a_stat_line)
 {
-	cr_assert_eq(targets__parse_start_ticks("4242 (x) S 1 4242"), 0);
-	cr_assert_eq(targets__parse_start_ticks("no parenthesis here"), 0);
-	cr_assert_eq(targets__parse_start_ticks(""), 0);
-	cr_assert_eq(targets__parse_start_ticks("7 (x) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 x"), 0);
+	cr_assert_eq(proc_info__parse_start_ticks("4242 (x) S 1 4242"), 0);
+	cr_assert_eq(proc_info__parse_start_ticks("no parenthesis here"), 0);
+	cr_assert_eq(proc_info__parse_start_ticks(""), 0);
+	cr_assert_eq(proc_info__parse_start_ticks("7 (x) R 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 x"), 0);
 }
 
 Test(targets, exiting_flag_is_read_from_the_stat_flags_field)
 {
 	/* flags 0x40400044: PF_EXITING (0x4) set, as while do_exit runs */
-	cr_assert(targets__parse_exiting("4242 (a) b) R 1 4242 4242 0 -1 1077936196 0 0"));
-	cr_assert_not(targets__parse_exiting("4242 (x) S 1 4242 4242 0 -1 4194560 0 0"));
-	cr_assert_not(targets__parse_exiting("4242 (x) S 1 4242"), "cut short");
-	cr_assert_not(targets__parse_exiting("no parenthesis"));
+	cr_assert(proc_info__parse_exiting("4242 (a) b) R 1 4242 4242 0 -1 1077936196 0 0"));
+	cr_assert_not(proc_info__parse_exiting("4242 (x) S 1 4242 4242 0 -1 4194560 0 0"));
+	cr_assert_not(proc_info__parse_exiting("4242 (x) S 1 4242"), "cut short");
+	cr_assert_not(proc_info__parse_exiting("no parenthesis"));
 }
 
 static struct target in_state(enum target_state state, uint64_t start_ticks)

@@ -130,6 +130,8 @@ void probes__detach_pid(struct probes *pr, pid_t pid);
 int probes__poll(struct probes *pr, int timeout_ms);
 /* Consume whatever is in the ring buffer without waiting. */
 int probes__drain(struct probes *pr);
+/* The ring buffer's epoll fd: readable when records wait (then probes__drain). */
+int probes__ring_fd(const struct probes *pr);
 
 /*
  * How returns of allocating calls are seen: "session" (uprobe sessions, the

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "memvigil/events.h"
 #include "binary/elf_file.h"
+#include "lib/log.h"
 #include "procfs/mapped_file.h"
 #include "procfs/proc_info.h"
 #include "sites/alloc_family.h"
@@ -551,4 +552,28 @@ int allocator__copy(struct allocator *a, const struct allocator *src)
 				     sizeof(a->objects[i].open_path));
 	}
 	return 0;
+}
+
+void allocator__identity(const struct allocator *a, uint64_t dev[2], uint64_t ino[2])
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		dev[i] = ino[i] = 0;
+		if (i < a->object_cnt && fstat(a->objects[i].fd, &st) == 0) {
+			dev[i] = st.st_dev;
+			ino[i] = st.st_ino;
+		}
+	}
+}
+
+uint32_t allocator__kinds(const struct allocator *a)
+{
+	uint32_t kinds = 0;
+	size_t i;
+
+	for (i = 0; i < a->func_cnt; i++)
+		kinds |= 1u << a->funcs[i].kind;
+	return kinds;
 }

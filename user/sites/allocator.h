@@ -119,6 +119,15 @@ int allocator__resolve(pid_t pid, const char *override, struct allocator *a, boo
  */
 void allocator__release(struct allocator *a);
 
+/* Say on -v which objects and probe sites a gives pid, and why. */
+void allocator__log_sites(pid_t pid, const struct allocator *a);
+
+/* Identity (device, inode) of a's first two objects, 0 where there is none. */
+void allocator__identity(const struct allocator *a, uint64_t dev[2], uint64_t ino[2]);
+
+/* The allocator kinds (1 << enum mv_alloc_kind) a probes. Pure. */
+uint32_t allocator__kinds(const struct allocator *a);
+
 /* Give a's objects descriptors of their own, duplicates of src's. 0 or -errno. */
 int allocator__copy(struct allocator *a, const struct allocator *src);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "binary/elf_file.h"
 #include "binary/x86_insn.h"
+#include "lib/log.h"
 #include "procfs/mapped_file.h"
 #include "procfs/procmaps.h"
 #include "sites/map_wrappers.h"

@@ -67,6 +67,9 @@ int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers
 /* Close w's object files (whatever map_wrappers__resolve left, on success or not). */
 void map_wrappers__release(struct map_wrappers *w);
 
+/* Say on -v which wrappers w probes in pid, and how. */
+void map_wrappers__log_sites(pid_t pid, const struct map_wrappers *w);
+
 /* Attach cookie of f's probe. Pure. */
 uint64_t map_wrappers__cookie(const struct map_wrapper *f);
 

@@ -10,12 +10,15 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "procfs/mapped_file.h"
 #include "procfs/proc_info.h"
 #include "procfs/procmaps.h"
 #include "sites/allocator.h"
 #include "sites/map_wrappers.h"
+#include "target/alloc_cache.h"
+#include "target/file_refusals.h"
 #include "target/launch.h"
 #include "target/targets.h"
 
@@ -29,28 +32,9 @@
 #define EXEC_RETRY_NS (200ull * 1000000)
 #define EXEC_SETTLE_NS (2000ull * 1000000)
 
-/*
- * Resolving an allocator reads its library and chooses probe sites by
- * decoding its code: milliseconds per process. Processes that map the same
- * files (every process of one program) resolve alike, so the result is kept
- * per set of mapped files, with the library held open: probes attach to it
- * through /proc/self/fd, whichever process first showed it.
- */
-struct alloc_cache_entry {
-	uint64_t *files;	/* sorted (device, inode) pairs of the mapped files */
-	size_t file_cnt;
-	struct allocator a;	/* its objects' files held open */
-};
-
-/* Files refused (mapped_file.h), said once each: (device, inode) pairs. */
-struct skipped_set {
-	uint64_t *ids;
-	size_t cnt, cap;
-};
-
 struct targets {
-	struct alloc_cache_entry **cache;
-	size_t cache_cnt;
+	struct alloc_cache *cache;		/* allocators per set of mapped files */
+	struct file_refusals *refusals;		/* files of traced processes refused */
 	struct map_wrappers_cache *wrappers;	/* mmap-family wrappers per object file */
 	struct probes *pr;
 	struct model *model;
@@ -60,16 +44,8 @@ struct targets {
 	const char *allocator;	/* --allocator, NULL to detect */
 	struct target *items;
 	size_t cnt, cap;
-	struct skipped_set skipped;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 struct targets *targets__new(struct probes *pr, struct model *m, struct symbolizer *sym,
 			     bool at_entry)
@@ -83,22 +59,21 @@ struct targets *targets__new(struct probes *pr, struct model *m, struct symboliz
 	t->sym = sym;
 	t->at_entry = at_entry;
 	t->wrappers = map_wrappers_cache__new();	/* NULL: resolved each time */
+	t->cache = alloc_cache__new();
+	t->refusals = file_refusals__new();
+	if (!t->cache || !t->refusals) {
+		targets__free(t);
+		return NULL;
+	}
 	return t;
 }
 
 void targets__free(struct targets *t)
 {
-	size_t i;
-
 	if (!t)
 		return;
-	for (i = 0; i < t->cache_cnt; i++) {
-		allocator__release(&t->cache[i]->a);
-		free(t->cache[i]->files);
-		free(t->cache[i]);
-	}
-	free(t->cache);
-	free(t->skipped.ids);
+	alloc_cache__free(t->cache);
+	file_refusals__free(t->refusals);
 	map_wrappers_cache__free(t->wrappers);
 	free(t->items);
 	free(t);
@@ -133,113 +108,6 @@ size_t targets__count_state(const struct targets *t, enum target_state state)
 	return n;
 }
 
-pid_t targets__parse_ns_pid(const char *status)
-{
-	const char *line = strstr(status, "\nNSpid:");
-	long first = 0, last = 0, v;
-	char *end;
-	int n;
-
-	if (!line)
-		return 0;
-	line += strlen("\nNSpid:");
-	for (n = 0; n < 64; n++, line = end) {
-		while (*line == ' ' || *line == '\t')
-			line++;
-		v = strtol(line, &end, 10);
-		if (end == line)
-			break;
-		if (!n)
-			first = v;
-		last = v;
-	}
-	return n > 1 && last != first && last > 0 ? (pid_t)last : 0;
-}
-
-/* The start of /proc/PID/name into buf (len bytes with its NUL); false if unreadable. */
-static bool read_proc_file(pid_t pid, const char *name, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return true;
-}
-
-static pid_t read_ns_pid(pid_t pid)
-{
-	char buf[4096];
-
-	buf[0] = '\n';	/* targets__parse_ns_pid looks for "\nNSpid:" */
-	if (!read_proc_file(pid, "status", buf + 1, sizeof(buf) - 1))
-		return 0;
-	return targets__parse_ns_pid(buf);
-}
-
-/* Field n (n >= 3) of a /proc/PID/stat text, or NULL if it is cut short. */
-static const char *stat_field(const char *stat, int n)
-{
-	/* comm (field 2) may hold spaces and parentheses: count from the last ')' */
-	const char *p = strrchr(stat, ')');
-	int field;
-
-	if (!p)
-		return NULL;
-	p++;
-	for (field = 3; field < n; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return NULL;
-	}
-	return p + 1;
-}
-
-static bool stat_number(const char *stat, int n, unsigned long long *out)
-{
-	const char *p = stat_field(stat, n);
-	char *end;
-
-	if (!p)
-		return false;
-	errno = 0;
-	*out = strtoull(p, &end, 10);
-	return end != p && !errno && (*end == ' ' || *end == '\n' || !*end);
-}
-
-uint64_t targets__parse_start_ticks(const char *stat)
-{
-	unsigned long long v;
-
-	return stat_number(stat, 22, &v) ? v : 0;
-}
-
-#define PF_EXITING_FLAG 0x4	/* include/linux/sched.h */
-
-bool targets__parse_exiting(const char *stat)
-{
-	unsigned long long flags;
-
-	return stat_number(stat, 9, &flags) && (flags & PF_EXITING_FLAG);
-}
-
-static uint64_t read_start_ticks(pid_t pid)
-{
-	char buf[1024];
-
-	if (!read_proc_file(pid, "stat", buf, sizeof(buf)))
-		return 0;
-	return targets__parse_start_ticks(buf);
-}
-
 bool targets__reused_by(const struct target *tg, uint64_t start_ticks)
 {
 	bool differs = start_ticks && tg->start_ticks && start_ticks != tg->start_ticks;
@@ -267,14 +135,14 @@ bool targets__pid_reused(const struct targets *t, pid_t pid)
 
 	if (!tg || tg->state == TARGET_ATTACHED)
 		return false;
-	if (read_proc_file(pid, "stat", buf, sizeof(buf))) {
-		ticks = targets__parse_start_ticks(buf);
+	if (proc_info__read(pid, "stat", buf, sizeof(buf))) {
+		ticks = proc_info__parse_start_ticks(buf);
 		/*
 		 * The exit record comes before the kernel takes the process out
 		 * of its cgroup: until then a scan still lists the exited one.
 		 */
 		if (tg->state == TARGET_EXITED && ticks == tg->start_ticks &&
-		    targets__parse_exiting(buf))
+		    proc_info__parse_exiting(buf))
 			return false;
 	}
 	return targets__reused_by(tg, ticks);
@@ -310,140 +178,19 @@ static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t
 	exe[n > 0 ? n : 0] = '\0';
 }
 
-static int cmp_file(const void *a, const void *b)
+/* pid's allocator, through the cache; the files it refused said once. */
+static int resolve_allocator(struct targets *t, pid_t pid, struct allocator *a,
+			     char *err, size_t err_len)
 {
-	const uint64_t *x = a, *y = b;
+	int ret = alloc_cache__resolve(t->cache, pid, t->allocator, t->at_entry, a, err, err_len);
 
-	if (x[0] != y[0])
-		return x[0] < y[0] ? -1 : 1;
-	return x[1] < y[1] ? -1 : x[1] > y[1];
-}
-
-/* The sorted, distinct (device, inode) pairs of pid's mapped files; NULL on failure. */
-static uint64_t *mapped_files(pid_t pid, size_t *cnt)
-{
-	struct procmaps *pm = procmaps__read(pid);
-	uint64_t *files;
-	size_t i, n = 0;
-
-	if (!pm)
-		return NULL;
-	files = calloc(2 * (pm->cnt + 1), sizeof(*files));
-	for (i = 0; files && i < pm->cnt; i++) {
-		const struct mv_mapping *m = &pm->maps[i];
-
-		if (!m->inode)
-			continue;
-		files[2 * n] = ((uint64_t)m->dev_major << 32) | m->dev_minor;
-		files[2 * n + 1] = m->inode;
-		n++;
-	}
-	procmaps__free(pm);
-	if (!files || !n) {
-		free(files);
-		return NULL;
-	}
-	qsort(files, n, 2 * sizeof(*files), cmp_file);
-	for (i = 1, *cnt = 1; i < n; i++)
-		if (cmp_file(&files[2 * i], &files[2 * (*cnt - 1)]))
-			memmove(&files[2 * (*cnt)++], &files[2 * i], 2 * sizeof(*files));
-	return files;
-}
-
-static struct alloc_cache_entry *cache_find(const struct targets *t, const uint64_t *files,
-					    size_t cnt)
-{
-	size_t i;
-
-	for (i = 0; i < t->cache_cnt; i++)
-		if (t->cache[i]->file_cnt == cnt &&
-		    !memcmp(t->cache[i]->files, files, 2 * cnt * sizeof(*files)))
-			return t->cache[i];
-	return NULL;
-}
-
-/* Keep a for processes mapping files; takes files. Failure only costs speed. */
-static void cache_add(struct targets *t, uint64_t *files, size_t cnt, const struct allocator *a)
-{
-	struct alloc_cache_entry **grown, *e = malloc(sizeof(*e));
-
-	grown = e ? realloc(t->cache, (t->cache_cnt + 1) * sizeof(*grown)) : NULL;
-	if (grown)
-		t->cache = grown;
-	if (!grown || allocator__copy(&e->a, a)) {
-		free(e);
-		free(files);
-		return;
-	}
-	e->a.skipped_cnt = 0;	/* said when they were found */
-	e->files = files;
-	e->file_cnt = cnt;
-	t->cache[t->cache_cnt++] = e;
-}
-
-/* Whether (dev, ino) was new to set (then added); false also without memory. */
-static bool skipped_set__add(struct skipped_set *set, uint64_t dev, uint64_t ino)
-{
-	uint64_t *grown;
-	size_t i;
-
-	for (i = 0; i < set->cnt; i += 2)
-		if (set->ids[i] == dev && set->ids[i + 1] == ino)
-			return false;
-	if (set->cnt + 2 > set->cap) {
-		grown = realloc(set->ids, (set->cap ? set->cap * 2 : 16) * sizeof(*grown));
-		if (!grown)
-			return false;
-		set->ids = grown;
-		set->cap = set->cap ? set->cap * 2 : 16;
-	}
-	set->ids[set->cnt++] = dev;
-	set->ids[set->cnt++] = ino;
-	return true;
-}
-
-/* Say each file refused for pid once, and count it (health.files_skipped). */
-static void note_skipped(struct targets *t, pid_t pid, const struct skipped_file *s, size_t cnt)
-{
-	size_t i;
-
-	for (i = 0; i < cnt; i++)
-		if (skipped_set__add(&t->skipped, makedev(s[i].dev_major, s[i].dev_minor),
-				     s[i].inode))
-			log_warn("PID %d: not reading %s: %s; nothing in it is probed or "
-				 "symbolized", pid, s[i].path, mapped_file__strerror(s[i].err));
+	file_refusals__note(t->refusals, pid, a->skipped, a->skipped_cnt);
+	return ret;
 }
 
 size_t targets__files_skipped(const struct targets *t)
 {
-	return t->skipped.cnt / 2;
-}
-
-/* allocator__resolve, answered from the cache when pid maps the same files. */
-static int resolve_allocator(struct targets *t, pid_t pid, struct allocator *a,
-			     char *err, size_t err_len)
-{
-	struct alloc_cache_entry *e;
-	size_t cnt = 0;
-	uint64_t *files = mapped_files(pid, &cnt);
-	int ret;
-
-	e = files ? cache_find(t, files, cnt) : NULL;
-	if (e) {
-		free(files);
-		ret = allocator__copy(a, &e->a);
-		if (ret)
-			snprintf(err, err_len, "cannot hold the allocator's file open: %s",
-				 strerror(-ret));
-		return ret;
-	}
-	ret = allocator__resolve(pid, t->allocator, a, t->at_entry, err, err_len);
-	note_skipped(t, pid, a->skipped, a->skipped_cnt);
-	if (!ret && files)
-		cache_add(t, files, cnt, a);
-	else
-		free(files);
-	return ret;
+	return file_refusals__cnt(t->refusals);
 }
 
 static struct target *target_add(struct targets *t, pid_t pid)
@@ -468,54 +215,6 @@ static struct target *target_add(struct targets *t, pid_t pid)
 	return tg;
 }
 
-static void log_sites(pid_t pid, const struct allocator *a)
-{
-	size_t i;
-
-	log_info("PID %d: allocator %s (%s)", pid, a->objects[0].path, a->why);
-	for (i = 0; i < a->func_cnt; i++) {
-		const struct alloc_func *f = &a->funcs[i];
-		const char *obj = strrchr(a->objects[f->object].path, '/');
-
-		obj = obj ? obj + 1 : a->objects[f->object].path;
-		if (f->alias_of)
-			log_info("  %s:%s (%s) same address as %s, probed once", obj, f->name,
-				 allocator__kind_name(f->kind), f->alias_of);
-		else
-			log_info("  %s:%s (%s%s) probe at +%llu: %s", obj, f->name,
-				 allocator__kind_name(f->kind), f->leaf_free ? ", entry only" : "",
-				 (unsigned long long)(f->offset - f->entry), f->site_why);
-	}
-	log_info("PID %d: probing %zu allocator functions in %s%s%s", pid, a->func_cnt,
-		 a->objects[0].path, a->object_cnt > 1 ? " and C++ operators in " : "",
-		 a->object_cnt > 1 ? a->objects[1].path : "");
-}
-
-/* Identity (device, inode) of a's objects, 0 where there is none. */
-static void objects_identity(const struct allocator *a, uint64_t dev[2], uint64_t ino[2])
-{
-	struct stat st;
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		dev[i] = ino[i] = 0;
-		if (i < a->object_cnt && fstat(a->objects[i].fd, &st) == 0) {
-			dev[i] = st.st_dev;
-			ino[i] = st.st_ino;
-		}
-	}
-}
-
-static uint32_t kinds_of(const struct allocator *a)
-{
-	uint32_t kinds = 0;
-	size_t i;
-
-	for (i = 0; i < a->func_cnt; i++)
-		kinds |= 1u << a->funcs[i].kind;
-	return kinds;
-}
-
 /* Attach a's probes in tg's process and record its image in the model. */
 static int attach_heap(struct targets *t, struct target *tg, const struct allocator *a,
 		       char *err, size_t err_len)
@@ -528,32 +227,16 @@ static int attach_heap(struct targets *t, struct target *tg, const struct alloca
 	if (ret)
 		return ret;
 	tg->has_heap = true;
-	objects_identity(a, tg->lib_dev, tg->lib_ino);
-	log_sites(tg->pid, a);
+	allocator__identity(a, tg->lib_dev, tg->lib_ino);
+	allocator__log_sites(tg->pid, a);
 	read_image(tg->pid, comm, sizeof(comm), exe, sizeof(exe));
 	p = model__proc(t->model, tg->pid);
 	if (!p || model__set_image(p, comm, exe[0] ? exe : NULL, a->objects[0].path,
-				   kinds_of(a))) {
+				   allocator__kinds(a))) {
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
-}
-
-static void log_map_sites(pid_t pid, const struct map_wrappers *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->func_cnt; i++) {
-		const struct map_wrapper *f = &w->funcs[i];
-		const char *obj = strrchr(w->objects[f->object].path, '/');
-
-		log_info("  %s:%s (mmap family) probe at +%llu: %s",
-			 obj ? obj + 1 : w->objects[f->object].path, f->name,
-			 (unsigned long long)(f->offset - f->entry), f->why);
-	}
-	log_info("PID %d: following mmap, munmap, mremap and brk through %zu wrappers", pid,
-		 w->func_cnt);
 }
 
 /*
@@ -578,11 +261,11 @@ static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 		ret = map_wrappers__resolve(pid, a ? a->objects[0].path : NULL, t->wrappers, w,
 					    err, sizeof(err));
 	if (w)
-		note_skipped(t, pid, w->skipped, w->skipped_cnt);
+		file_refusals__note(t->refusals, pid, w->skipped, w->skipped_cnt);
 	if (!ret)
 		ret = probes__attach_maps(t->pr, pid, w, err, sizeof(err));
 	if (!ret)
-		log_map_sites(pid, w);
+		map_wrappers__log_sites(pid, w);
 	else if (!(kill(pid, 0) && errno == ESRCH))
 		log_warn("%s: mmap, munmap, mremap and brk of PID %d are not followed "
 			 "(--mappings=syscalls sees them)", err, pid);
@@ -685,10 +368,10 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	tg->state = TARGET_FAILED;
 	tg->parent_pid = parent_pid;
 	tg->seen_ns = seen_ns;
-	tg->tried_ns = mono_ns();
+	tg->tried_ns = clock__mono_ns();
 	tg->attach_tries++;
-	tg->ns_pid = read_ns_pid(pid);
-	tg->start_ticks = read_start_ticks(pid);
+	tg->ns_pid = proc_info__ns_pid(pid);
+	tg->start_ticks = proc_info__start_ticks(pid);
 	ret = attach_one(t, tg, cgroup, err, err_len);
 	if (ret)
 		inherit_comm(t, pid, parent_pid);
@@ -698,7 +381,7 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 		return gone_error(pid, ret, err, err_len);
 	}
 	tg->state = TARGET_ATTACHED;
-	tg->attached_ns = mono_ns();
+	tg->attached_ns = clock__mono_ns();
 	return 0;
 }
 
@@ -740,7 +423,7 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 	if (ret)
 		goto out;
 	tg->exec_pending = false;
-	objects_identity(a, dev, ino);
+	allocator__identity(a, dev, ino);
 	if (tg->has_heap && dev[0] && !memcmp(dev, tg->lib_dev, sizeof(dev)) &&
 	    !memcmp(ino, tg->lib_ino, sizeof(ino))) {
 		/* Same libraries: the PID-filtered probes follow the new image. */
@@ -797,7 +480,7 @@ int targets__exec(struct targets *t, pid_t pid, const struct mv_exec_image *img,
 	if (!tg || tg->state != TARGET_ATTACHED)
 		return 0;
 	refresh_image(t, pid);
-	tg->exec_ns = mono_ns();
+	tg->exec_ns = clock__mono_ns();
 	tg->exec_try_ns = 0;
 	tg->exec_pending = true;	/* targets__recheck resolves it */
 	return 0;

@@ -128,23 +128,6 @@ const struct target *targets__at(const struct targets *t, size_t i);
 /* Targets currently in state. */
 size_t targets__count_state(const struct targets *t, enum target_state state);
 
-/*
- * The innermost PID of a /proc/PID/status text's NSpid line (the process's
- * own namespace), or 0 when the line is missing or lists one namespace. Pure.
- */
-pid_t targets__parse_ns_pid(const char *status);
-
-/*
- * The start time (field 22, clock ticks since boot) of a /proc/PID/stat
- * text, or 0 if it cannot be parsed. Pure.
- */
-uint64_t targets__parse_start_ticks(const char *stat);
-
-/*
- * Whether the flags (field 9) of a /proc/PID/stat text say the process is
- * exiting (PF_EXITING), false if they cannot be parsed. Pure.
- */
-bool targets__parse_exiting(const char *stat);
 
 /* Probe the object --allocator names (NULL: detect it); not copied. */
 void targets__set_allocator(struct targets *t, const char *allocator);

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/* session_reports: the session's banner, text reports and JSON report. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include "lib/clock.h"
+#include "lib/format.h"
+#include "lib/log.h"
+#include "lib/text_escape.h"
+#include "output/report_json.h"
+#include "output/report_text.h"
+#include "session/session_state.h"
+
+uint32_t session__now_ms(const struct session *s)
+{
+	return (clock__mono_ns() - s->t0_ns) / 1000000;
+}
+
+int session__resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out)
+{
+	return symbolizer__resolve(ctx, pid, addr, out);
+}
+
+bool session__stdout_is_data(const struct session *s)
+{
+	return s->json_out == stdout || (s->opts.jsonl_path && !strcmp(s->opts.jsonl_path, "-"));
+}
+
+/*
+ * The banner goes where reports go: stderr when stdout carries JSON. The
+ * process's comm and paths are escaped (text_escape.h).
+ */
+void session__print_banner(struct session *s)
+{
+	struct proc *p = model__find(s->model, s->pid);
+	FILE *out = session__stdout_is_data(s) ? stderr : stdout;
+	char sampling[96] = "", period[32], comm[TEXT_ESCAPE_SIZE(sizeof(p->comm))];
+
+	if (s->opts.sample_bytes)
+		snprintf(sampling, sizeof(sampling), ", sampled every %s (figures are estimates)",
+			 format_bytes(s->opts.sample_bytes, period, sizeof(period)));
+	if (s->cgroup_mode) {
+		fputs("Tracing cgroup ", out);
+		text_escape__fputs(out, s->cgw.cg.path);
+		fprintf(out, " (%s, %zu processes)%s... Ctrl-C to end.\n", s->cgw.cg.v2 ? "v2" : "v1",
+			targets__count_state(s->targets, TARGET_ATTACHED), sampling);
+		fflush(out);
+		return;
+	}
+
+	text_escape__copy(comm, sizeof(comm), p ? p->comm : "?");
+	if (s->opts.kernel_only) {
+		fprintf(out, "Tracing PID %d (%s) kernel signals only, no heap probes%s... "
+			"Ctrl-C to end.\n", s->pid, comm, s->child.launched ? ", command held until now" : "");
+	} else {
+		fprintf(out, "Tracing PID %d (%s) heap via ", s->pid, comm);
+		text_escape__fputs(out, p && p->alloc_lib ? p->alloc_lib : "?");
+		fprintf(out, "%s%s... Ctrl-C to end.\n",
+			s->child.launched ? ", command held until now" : "", sampling);
+	}
+	fflush(out);
+}
+
+/* The OOM killer struck a traced process or its memory cgroup: a line at once. */
+void session__on_oom(void *ctx, const struct oom_kill *k)
+{
+	struct session *s = ctx;
+	struct text_report_opts o = { .now_ms = session__now_ms(s), .frames = s->opts.frames,
+				      .resolve = session__resolve_symbol, .resolve_ctx = s->sym };
+
+	report_text__oom(session__stdout_is_data(s) ? stderr : stdout, s->model, k, &o);
+	monitor__oom(s->mon, s->model, k, session__now_ms(s));
+}
+
+void session__print_report(struct session *s, bool final)
+{
+	uint64_t lost[MV_LOSS_CNT], cpu0;
+	struct text_report_opts o = {
+		.now_ms = session__now_ms(s),
+		.min_age_ms = s->opts.min_age_s * 1000,
+		.top = s->opts.top,
+		.frames = s->opts.frames,
+		.mappings_off = !(probes__kernel_features(s->probes) & PROBES_K_MAPS),
+		.final = final,
+		.resolve = session__resolve_symbol,
+		.resolve_ctx = s->sym,
+		.metrics = monitor__metrics(s->mon),
+	};
+
+	probes__drain(s->probes);
+	probes__losses(s->probes, lost);
+	o.lost_events = lost[MV_LOSS_RINGBUF] + lost[MV_LOSS_INFLIGHT] + lost[MV_LOSS_KSTATS] +
+			lost[MV_LOSS_SYSCALL] + lost[MV_LOSS_SAMPLED_FULL];
+	o.elapsed_ms = o.now_ms - s->last_report_ms;
+	if (session__stdout_is_data(s))
+		return;	/* stdout carries the JSON document or lines */
+	cpu0 = clock__cpu_ns();
+	report_text__print(stdout, s->model, &o);
+	log_info("report took %.3f ms of CPU", (clock__cpu_ns() - cpu0) / 1e6);
+	s->last_report_ms = o.now_ms;
+	model__start_interval(s->model);
+}
+
+int session__write_json(struct session *s)
+{
+	struct utsname u;
+	char started[64];
+	struct json_report_info info = {
+		.target_pid = s->opts.pid,
+		.command = s->opts.command,
+		.command_argc = s->opts.command_argc,
+		.interval_s = s->opts.interval_s,
+		.duration_opt_s = s->opts.duration_s,
+		.top = s->opts.top,
+		.stack_depth = s->opts.stack_depth,
+		.frames = s->opts.frames,
+		.mappings = options__mappings_name(s->opts.mappings),
+		.mappings_followed = probes__mappings_via(s->probes) != NULL,
+		.min_age_s = s->opts.min_age_s,
+		.now_ms = session__now_ms(s),
+		.malformed = s->consumer.malformed,
+		.sample_bytes = s->opts.sample_bytes,
+		.return_probe = probes__return_probe(s->probes),
+		.resolve = session__resolve_symbol,
+		.resolve_ctx = s->sym,
+		.mode = options__mode_name(s->opts.mode),
+		.window_s = s->opts.window_s,
+		.alert_defs = s->opts.alerts,
+		.alert_def_cnt = s->opts.alert_cnt,
+		.on_alert = s->opts.on_alert,
+		.metrics = monitor__metrics(s->mon),
+		.alerts_not_kept = monitor__events_dropped(s->mon),
+		.on_alert_skipped = monitor__actions_skipped(s->mon),
+		.files_skipped = s->targets ? targets__files_skipped(s->targets) : 0,
+	};
+	int ret;
+
+	size_t forks, i;
+	uint64_t max_ns, median_ns;
+
+	static const char *feature_names[PROBES_K_FEATURE_CNT];
+
+	for (i = 0; i < PROBES_K_FEATURE_CNT; i++)
+		feature_names[i] = probes__kernel_feature_name(1u << i);
+	info.kernel_features = probes__kernel_features(s->probes);
+	info.kernel_feature_names = feature_names;
+	info.kernel_feature_cnt = PROBES_K_FEATURE_CNT;
+	info.alerts = monitor__events(s->mon, &info.alert_cnt);
+	uname(&u);
+	targets__fork_delays(s->targets, &forks, &max_ns, &median_ns);
+	info.follow = s->opts.follow;
+	info.cgroup = s->cgroup_mode ? s->cgw.cg.path : NULL;
+	for (i = 0; i < targets__cnt(s->targets); i++) {
+		if (targets__at(s->targets, i)->attached_ns)
+			info.attached++;
+		else
+			info.attach_failed++;
+	}
+	info.fork_attach_cnt = forks;
+	info.fork_attach_max_ms = max_ns / 1e6;
+	info.fork_attach_median_ms = median_ns / 1e6;
+	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&s->started_wall));
+	info.kernel = u.release;
+	info.started_at = started;
+	info.duration_s = info.now_ms / 1000.0;
+	probes__losses(s->probes, info.lost);
+	ret = report_json__write(s->json_out, s->model, &info);
+	if (ret) {
+		log_error("writing the JSON report failed: %s", strerror(-ret));
+		return ret;
+	}
+	ret = output_file__commit(s->json_file, s->err, sizeof(s->err));
+	if (ret)
+		log_error("%s", s->err);
+	return ret;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * session_state: what one run of memvigil holds, shared by the session's
+ * phases (session.c) and its reports (session_reports.c). Only session/
+ * includes it.
+ */
+#ifndef MV_SESSION_STATE_H
+#define MV_SESSION_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+#include "ingest/consumer.h"
+#include "lib/event_loop.h"
+#include "lib/output_file.h"
+#include "model/model.h"
+#include "probes/probes.h"
+#include "session/monitor.h"
+#include "session/options.h"
+#include "symbolize/symbolizer.h"
+#include "target/cgroup_watch.h"
+#include "target/child.h"
+#include "target/targets.h"
+
+struct session {
+	struct options opts;
+	pid_t pid;			/* -p PID or the launched command */
+	struct child child;		/* the launched command */
+	struct output_file *json_file;	/* -j */
+	FILE *json_out;
+	uint64_t t0_ns;
+	time_t started_wall;
+	struct model *model;
+	struct symbolizer *sym;
+	struct probes *probes;
+	struct targets *targets;
+	bool cgroup_mode;		/* --cgroup */
+	struct cgroup_watch cgw;
+	struct event_loop *loop;
+	struct monitor *mon;		/* metrics, alerts, --jsonl */
+	struct consumer consumer;
+	uint32_t last_report_ms;
+	uint32_t last_sample_ms;
+	char err[512];
+};
+
+/* ms since tracing began. */
+uint32_t session__now_ms(const struct session *s);
+
+/* The symbolizer as the reports' resolve callback (ctx: the symbolizer). */
+int session__resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out);
+
+/* Whether stdout carries JSON (-j - or --jsonl -), so text goes to stderr. */
+bool session__stdout_is_data(const struct session *s);
+
+/* The one-line banner once tracing begins. */
+void session__print_banner(struct session *s);
+
+/* A line at once when the OOM killer strikes a traced process or its cgroup. */
+void session__on_oom(void *ctx, const struct oom_kill *k);
+
+/* The text report (an interval's, or the final one). */
+void session__print_report(struct session *s, bool final);
+
+/* The JSON report (-j). 0 or a negative errno, said on stderr. */
+int session__write_json(struct session *s);
+
+#endif
