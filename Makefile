@@ -30,7 +30,8 @@ CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
 LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -lelf -lz -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
-# maps.bpf.c defines the shared maps and must be linked first.
+# maps.bpf.c defines the shared maps and must be linked first: otherwise the
+# skeleton step fails with "libbpf: map 'kstats': unsupported map linkage extern."
 BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL      := $(BUILD)/memvigil.skel.h
@@ -173,10 +174,12 @@ KMATRIX_SMOKE := $(BUILD)/tests/kmatrix/smoke
 
 KMATRIX_OBJS := $(patsubst tests/kmatrix/%.c,$(BUILD)/tests/kmatrix/%.o,$(wildcard tests/kmatrix/*.c))
 
+# With frame pointers: the smoke test counts a leak's bytes per stack, and a
+# frame-pointer walk through code without them reads whatever %rbp holds.
 $(BUILD)/tests/kmatrix/%.o: tests/kmatrix/%.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-omit-frame-pointer -MMD -MP -c $< -o $@
 
 $(KMATRIX_SMOKE): $(KMATRIX_OBJS) $(LIB)
 	$(call msg,LD,$@)

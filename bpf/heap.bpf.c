@@ -230,11 +230,9 @@ static __always_inline void emit_free(__u32 pid, __u64 addr)
 {
 	struct mv_free_event *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_loss(MV_LOSS_RINGBUF);
+	e = event_reserve(sizeof(*e));
+	if (!e)
 		return;
-	}
 	e->type = MV_EV_FREE;
 	e->pid = pid;
 	e->addr = addr;

@@ -14,12 +14,9 @@ static __always_inline int emit_proc_event(__u32 type, __u32 pid, __u32 tid,
 {
 	struct mv_event *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_loss(MV_LOSS_RINGBUF);
+	e = event_reserve(sizeof(*e));
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
 	e->pid = pid;
 	e->tid = tid;
@@ -60,12 +57,9 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
 	bpf_find_vma(p, BPF_CORE_READ(p, mm, start_code), read_exec_vma, &v, 0);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(*img), 0);
-	if (!e) {
-		count_loss(MV_LOSS_RINGBUF);
+	e = event_reserve(sizeof(*e) + sizeof(*img));
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
 	e->type = MV_EV_EXEC;
 	e->pid = pid;
 	e->tid = BPF_CORE_READ(p, pid);

@@ -49,19 +49,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return len;
 }
 
-/* uprobe_multi links exist from kernel 6.6 on; their BTF type says so. */
-static bool kernel_has_uprobe_multi(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!vmlinux)
-		return false;
-	found = btf__find_by_name_kind(vmlinux, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
-	btf__free(vmlinux);
-	return found;
-}
-
 /* Sampling knobs and map sizes, set before load. */
 static int configure_sampling(struct probes *pr, const struct probes_opts *o)
 {
@@ -136,7 +123,7 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 		snprintf(err, err_len, "cannot open the BPF objects: %s", strerror(errno));
 		goto fail;
 	}
-	pr->multi = kernel_has_uprobe_multi();
+	pr->multi = uprobe_session__multi_supported();
 	if (pr->multi) {
 		bpf_program__set_expected_attach_type(pr->skel->progs.alloc_enter,
 						      BPF_TRACE_UPROBE_MULTI);
