@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "memvigil/call_state.h"
+#include "lib/grow.h"
 #include "lib/log.h"
 #include "probes/probes_state.h"
 #include "probes/uprobe_session.h"
@@ -50,15 +51,10 @@ static struct pid_links *pid_links_get(struct probes *pr, pid_t pid)
 	for (i = 0; i < pr->pid_cnt; i++)
 		if (pr->pids[i].pid == pid)
 			return &pr->pids[i];
-	if (pr->pid_cnt == pr->pids_cap) {
-		size_t cap = pr->pids_cap ? pr->pids_cap * 2 : 4;
-
-		pl = realloc(pr->pids, cap * sizeof(*pl));
-		if (!pl)
-			return NULL;
-		pr->pids = pl;
-		pr->pids_cap = cap;
-	}
+	pl = grow__array(pr->pids, &pr->pids_cap, pr->pid_cnt + 1, sizeof(*pl), 4);
+	if (!pl)
+		return NULL;
+	pr->pids = pl;
 	pl = &pr->pids[pr->pid_cnt++];
 	memset(pl, 0, sizeof(*pl));
 	pl->pid = pid;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/clock.h"
+#include "lib/grow.h"
 #include "lib/log.h"
 #include "procfs/mapped_file.h"
 #include "procfs/proc_info.h"
@@ -199,15 +200,10 @@ static struct target *target_add(struct targets *t, pid_t pid)
 
 	if (tg)
 		return tg;
-	if (t->cnt == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 8;
-
-		tg = realloc(t->items, cap * sizeof(*tg));
-		if (!tg)
-			return NULL;
-		t->items = tg;
-		t->cap = cap;
-	}
+	tg = grow__array(t->items, &t->cap, t->cnt + 1, sizeof(*tg), 8);
+	if (!tg)
+		return NULL;
+	t->items = tg;
 	tg = &t->items[t->cnt++];
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = pid;
