@@ -18,8 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "unwind/cfi_table.h"
 #include "deep_chain.h"
@@ -337,6 +339,24 @@ static void show(const char *dir, const char *name, const struct run_cfg *cfg)
 	proc_unwind__free(res.pu);
 }
 
+/* How much work the verifier did on the probe program (with the table walk and the fp walk). */
+static void show_verifier(void)
+{
+	struct unwind_test_bpf *skel = unwind_test_bpf__open();
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct utsname u = {};
+
+	uname(&u);
+	if (!skel || unwind_test_bpf__load(skel) ||
+	    bpf_prog_get_info_by_fd(bpf_program__fd(skel->progs.malloc_probe), &info, &len))
+		printf("INFO verifier on %s: the program did not load\n", u.release);
+	else
+		printf("INFO verifier on %s: %u instructions processed, %u translated\n", u.release,
+		       info.verified_insns, info.xlated_prog_len / 8);
+	unwind_test_bpf__destroy(skel);
+}
+
 static int run_checks(const char *dir)
 {
 	static const struct {
@@ -361,6 +381,7 @@ static int run_checks(const char *dir)
 		else
 			failed++;
 	}
+	show_verifier();
 	show(dir, "frame-pointer walk, no frame pointers", &fp);
 	fp.variant = "fp/";
 	show(dir, "frame-pointer walk, frame pointers (entry probe: the caller is skipped)", &fp);
