@@ -241,7 +241,7 @@ UW_WL_FP      := -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
 UW_WORKLOADS  := $(UW_DIR)/deep_chain $(UW_DIR)/libdeep_chain.so \
 		 $(UW_DIR)/fp/deep_chain $(UW_DIR)/fp/libdeep_chain.so
 UW_CFI_TEST   := $(BUILD)/tests/unit/test_cfi_table
-UW_CFI_DATA   := $(BUILD)/tests/unit/data/cfi_rules.so
+UW_CFI_DATA   := $(BUILD)/tests/unit/data/cfi_rules.so $(BUILD)/tests/unit/data/cfi_debug_frame.so
 BENCH_UNWIND_LOOPS ?= 20000
 BENCH_UNWIND_ROUNDS ?= 5
 
@@ -299,10 +299,20 @@ $(eval $(call UW_WORKLOAD_RULES,fp/,$(UW_WL_FP)))
 
 # The unit test compiles cfi_table in (it is not in $(LIB)); its synthetic
 # CFI comes from assembler directives in tests/unit/data/cfi_rules.S.
-$(UW_CFI_DATA): tests/unit/data/cfi_rules.S
+$(BUILD)/tests/unit/data/cfi_rules.so: tests/unit/data/cfi_rules.S
 	$(call msg,AS,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -shared -nostdlib -Wl,--eh-frame-hdr $< -o $@
+
+# cfi_debug_frame.so: .debug_frame only, stripped; its frames in cfi_debug_frame.debug.
+$(BUILD)/tests/unit/data/cfi_debug_frame.so: tests/unwind/debug_frame_lib.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fno-asynchronous-unwind-tables -fno-exceptions -fPIC -shared -nostdlib \
+		$< -o $@.full
+	$(Q)$(OBJCOPY) --only-keep-debug $@.full $(@:.so=.debug)
+	$(Q)$(OBJCOPY) --strip-debug $@.full $@
+	$(Q)rm -f $@.full
 
 $(UW_CFI_TEST): tests/unit/test_cfi_table.c $(UW_CFI_OBJS) $(UW_CFI_DATA) | deps
 	$(call msg,CC,$@)

@@ -448,6 +448,30 @@ Test(cfi_table, eh_frame_found_through_eh_frame_hdr_without_section_headers)
 	free(path);
 }
 
+Test(cfi_table, debug_frame_from_a_separate_debug_file)
+{
+	char *path = data_path("cfi_debug_frame.so"), *debug = data_path("cfi_debug_frame.debug");
+	int fd = open(path, O_RDONLY), dfd = open(debug, O_RDONLY), err;
+	struct cfi_table *t = NULL;
+	const struct cfi_row *rows;
+	size_t cnt;
+
+	cr_assert(fd >= 0 && dfd >= 0, "%s, %s: %s", path, debug, strerror(errno));
+	cr_expect_eq(cfi_table__build_fd(fd, -1, &t), -ENOENT, "stripped: no frames of its own");
+	err = cfi_table__build_fd(fd, dfd, &t);
+	cr_assert_eq(err, 0, "with its debug file: %s", strerror(-err));
+	rows = cfi_table__rows(t, &cnt);
+	cr_assert_geq(cnt, 3);
+	expect_rsp(t, cfi_table__base_vaddr(t), 8);
+	cr_expect_gt(rule_at(t, cfi_table__base_vaddr(t) + rows[1].pc).cfa_off, 64,
+		     "the 64-byte buffer's frame");
+	cfi_table__free(t);
+	close(dfd);
+	close(fd);
+	free(debug);
+	free(path);
+}
+
 Test(cfi_table, files_without_cfi_or_not_x86_64_elf_are_refused)
 {
 	struct cfi_table *t = NULL;
