@@ -20,7 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cfi_parse.h"
+#include "unwind/cfi_parse.h"
 
 /* DWARF register numbers on x86-64. */
 #define DW_REG_RBP	6

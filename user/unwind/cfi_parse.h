@@ -7,7 +7,7 @@
 #ifndef MV_CFI_PARSE_H
 #define MV_CFI_PARSE_H
 
-#include "cfi_table.h"
+#include "unwind/cfi_table.h"
 
 /* A row before sorting: full address, and what decides between rows at one address. */
 struct cfi_raw_row {

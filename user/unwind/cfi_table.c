@@ -8,8 +8,8 @@
 #include <string.h>
 #include <gelf.h>
 #include <libelf.h>
-#include "cfi_parse.h"
-#include "cfi_table.h"
+#include "unwind/cfi_parse.h"
+#include "unwind/cfi_table.h"
 
 struct cfi_table {
 	struct cfi_row *rows;
