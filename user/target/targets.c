@@ -21,31 +21,7 @@
 #include "target/file_refusals.h"
 #include "target/launch.h"
 #include "target/targets.h"
-
-/*
- * After an exec the dynamic linker maps the new image's libraries. memvigil
- * looks at its allocator once that has had time (20 ms; the probes in place
- * keep working meanwhile when the library stays the same), then every
- * 200 ms while none is mapped, up to 2 s after the exec.
- */
-#define EXEC_FIRST_LOOK_NS (20ull * 1000000)
-#define EXEC_RETRY_NS (200ull * 1000000)
-#define EXEC_SETTLE_NS (2000ull * 1000000)
-
-struct targets {
-	struct alloc_cache *cache;		/* allocators per set of mapped files */
-	struct file_refusals *refusals;		/* files of traced processes refused */
-	struct map_wrappers_cache *wrappers;	/* mmap-family wrappers per object file */
-	struct probes *pr;
-	struct model *model;
-	struct symbolizer *sym;
-	bool at_entry;
-	bool kernel_only;	/* no heap probes: kernel signals only */
-	const char *allocator;	/* --allocator, NULL to detect */
-	struct target *items;
-	size_t cnt, cap;
-};
-
+#include "target/targets_state.h"
 
 struct targets *targets__new(struct probes *pr, struct model *m, struct symbolizer *sym,
 			     bool at_entry)
@@ -167,7 +143,7 @@ pid_t targets__retire(struct targets *t, pid_t pid)
 	return key;
 }
 
-static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len)
+void targets__read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len)
 {
 	char path[64];
 	ssize_t n;
@@ -178,9 +154,8 @@ static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t
 	exe[n > 0 ? n : 0] = '\0';
 }
 
-/* pid's allocator, through the cache; the files it refused said once. */
-static int resolve_allocator(struct targets *t, pid_t pid, struct allocator *a,
-			     char *err, size_t err_len)
+int targets__resolve(struct targets *t, pid_t pid, struct allocator *a, char *err,
+		     size_t err_len)
 {
 	int ret = alloc_cache__resolve(t->cache, pid, t->allocator, t->at_entry, a, err, err_len);
 
@@ -215,9 +190,8 @@ static struct target *target_add(struct targets *t, pid_t pid)
 	return tg;
 }
 
-/* Attach a's probes in tg's process and record its image in the model. */
-static int attach_heap(struct targets *t, struct target *tg, const struct allocator *a,
-		       char *err, size_t err_len)
+int targets__attach_heap(struct targets *t, struct target *tg, const struct allocator *a,
+			 char *err, size_t err_len)
 {
 	char comm[16], exe[PATH_MAX];
 	struct proc *p;
@@ -229,7 +203,7 @@ static int attach_heap(struct targets *t, struct target *tg, const struct alloca
 	tg->has_heap = true;
 	allocator__identity(a, tg->lib_dev, tg->lib_ino);
 	allocator__log_sites(tg->pid, a);
-	read_image(tg->pid, comm, sizeof(comm), exe, sizeof(exe));
+	targets__read_image(tg->pid, comm, sizeof(comm), exe, sizeof(exe));
 	p = model__proc(t->model, tg->pid);
 	if (!p || model__set_image(p, comm, exe[0] ? exe : NULL, a->objects[0].path,
 				   allocator__kinds(a))) {
@@ -239,13 +213,7 @@ static int attach_heap(struct targets *t, struct target *tg, const struct alloca
 	return 0;
 }
 
-/*
- * Attach pid's mmap-family wrapper probes (--mappings=wrappers): the C
- * library's, and those of allocator a (NULL in kernel-only mode) when it
- * interposes its own. A process without any is traced all the same; its
- * mappings are not followed, and a warning says so.
- */
-static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
+void targets__attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 {
 	const char *via = probes__mappings_via(t->pr);
 	struct proc *p = model__find(t->model, pid);
@@ -275,8 +243,7 @@ static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 	free(w);
 }
 
-/* A process that exited before it could be attached gives ESRCH or ENOENT. */
-static int gone_error(pid_t pid, int ret, char *err, size_t err_len)
+int targets__gone_error(pid_t pid, int ret, char *err, size_t err_len)
 {
 	if (kill(pid, 0) && errno == ESRCH) {
 		snprintf(err, err_len, "PID %d exited while memvigil was attaching", pid);
@@ -284,8 +251,6 @@ static int gone_error(pid_t pid, int ret, char *err, size_t err_len)
 	}
 	return ret;
 }
-
-static void refresh_image(struct targets *t, pid_t pid);
 
 static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 		      char *err, size_t err_len)
@@ -321,7 +286,7 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 		ret = 0;
 	}
 	if (!t->kernel_only) {
-		ret = resolve_allocator(t, tg->pid, a, err, err_len);
+		ret = targets__resolve(t, tg->pid, a, err, err_len);
 		if (ret)
 			goto out;
 	}
@@ -332,11 +297,11 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 		goto out;
 	}
 	if (t->kernel_only)
-		refresh_image(t, tg->pid);
+		targets__refresh_image(t, tg->pid);
 	else
-		ret = attach_heap(t, tg, a, err, err_len);
+		ret = targets__attach_heap(t, tg, a, err, err_len);
 	if (!ret)
-		attach_maps(t, tg->pid, t->kernel_only ? NULL : a);
+		targets__attach_maps(t, tg->pid, t->kernel_only ? NULL : a);
 out:
 	allocator__release(a);
 	free(a);
@@ -378,135 +343,11 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	if (ret) {
 		probes__detach_pid(t->pr, pid);
 		tg->has_heap = false;
-		return gone_error(pid, ret, err, err_len);
+		return targets__gone_error(pid, ret, err, err_len);
 	}
 	tg->state = TARGET_ATTACHED;
 	tg->attached_ns = clock__mono_ns();
 	return 0;
-}
-
-/* Keep tg's image in the model current after an exec. */
-static void refresh_image(struct targets *t, pid_t pid)
-{
-	struct proc *p = model__find(t->model, pid);
-	char comm[16], exe[PATH_MAX];
-
-	if (!p)
-		return;
-	read_image(pid, comm, sizeof(comm), exe, sizeof(exe));
-	/* Gone already (a zombie has no exe): keep what was known. */
-	if (!exe[0])
-		return;
-	model__set_image(p, comm, exe, p->alloc_lib, p->alloc_kinds);
-}
-
-/* Re-resolve tg's allocator; re-attach only if the library changed. */
-static int reresolve(struct targets *t, struct target *tg, char *err, size_t err_len)
-{
-	struct allocator *a = calloc(1, sizeof(*a));
-	uint64_t dev[2], ino[2];
-	int ret;
-
-	if (!a) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
-	}
-	if (t->kernel_only) {
-		tg->exec_pending = false;
-		refresh_image(t, tg->pid);
-		probes__detach_heap(t->pr, tg->pid);	/* the new image's C library */
-		attach_maps(t, tg->pid, NULL);
-		ret = 0;
-		goto out;
-	}
-	ret = resolve_allocator(t, tg->pid, a, err, err_len);
-	if (ret)
-		goto out;
-	tg->exec_pending = false;
-	allocator__identity(a, dev, ino);
-	if (tg->has_heap && dev[0] && !memcmp(dev, tg->lib_dev, sizeof(dev)) &&
-	    !memcmp(ino, tg->lib_ino, sizeof(ino))) {
-		/* Same libraries: the PID-filtered probes follow the new image. */
-		refresh_image(t, tg->pid);
-		goto out;
-	}
-	probes__detach_heap(t->pr, tg->pid);
-	tg->has_heap = false;
-	ret = attach_heap(t, tg, a, err, err_len);
-	if (ret)
-		ret = gone_error(tg->pid, ret, err, err_len);
-	else
-		attach_maps(t, tg->pid, a);
-out:
-	allocator__release(a);
-	free(a);
-	return ret;
-}
-
-/*
- * pid is gone already: symbolize its new image from the mapping the kernel
- * reported. Runs while the old image's capture still holds its binaries open
- * (a program that execs itself finds its file there). Returns 0 or -ENOENT.
- */
-static int capture_exec_image(struct targets *t, pid_t pid, const struct mv_exec_image *img)
-{
-	char path[MV_EXEC_FILENAME_LEN];
-	struct mv_mapping m = {
-		.start = img->start, .end = img->end, .file_offset = img->file_offset,
-		.inode = img->ino, .dev_major = img->dev_major, .dev_minor = img->dev_minor,
-		.perms = "r-xp", .path = path,
-	};
-
-	if (!img->ino || img->end <= img->start)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%.*s", (int)sizeof(img->filename), img->filename);
-	if (symbolizer__capture_mapping(t->sym, pid, &m))
-		return -ENOENT;
-	log_info("PID %d was gone when its exec was read: its code is symbolized from "
-		 "the exec record (%s)", pid, path);
-	return 0;
-}
-
-int targets__exec(struct targets *t, pid_t pid, const struct mv_exec_image *img,
-		  char *err, size_t err_len)
-{
-	struct target *tg = targets__find(t, pid);
-
-	(void)err;
-	(void)err_len;
-	/* A capture replaces the old image's; a failed one must not keep it. */
-	if (symbolizer__capture(t->sym, pid) && (!img || capture_exec_image(t, pid, img)))
-		symbolizer__forget(t->sym, pid);
-	if (!tg || tg->state != TARGET_ATTACHED)
-		return 0;
-	refresh_image(t, pid);
-	tg->exec_ns = clock__mono_ns();
-	tg->exec_try_ns = 0;
-	tg->exec_pending = true;	/* targets__recheck resolves it */
-	return 0;
-}
-
-void targets__recheck(struct targets *t, uint64_t now_ns)
-{
-	char err[512];
-	size_t i;
-	int ret;
-
-	for (i = 0; i < t->cnt; i++) {
-		struct target *tg = &t->items[i];
-
-		if (tg->state != TARGET_ATTACHED || !tg->exec_pending ||
-		    now_ns - tg->exec_ns < EXEC_FIRST_LOOK_NS ||
-		    (tg->exec_try_ns && now_ns - tg->exec_try_ns < EXEC_RETRY_NS))
-			continue;
-		tg->exec_try_ns = now_ns;
-		ret = reresolve(t, tg, err, sizeof(err));
-		if (ret == -ENOENT && now_ns - tg->exec_ns < EXEC_SETTLE_NS)
-			continue;
-		tg->exec_pending = false;
-		if (ret)
-			log_warn("after exec: %s", err);
-	}
 }
 
 void targets__exited(struct targets *t, pid_t pid, int status)
