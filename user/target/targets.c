@@ -213,7 +213,7 @@ int targets__attach_heap(struct targets *t, struct target *tg, const struct allo
 	return 0;
 }
 
-void targets__attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
+int targets__attach_maps(struct targets *t, pid_t pid, const struct allocator *a, bool quiet)
 {
 	const char *via = probes__mappings_via(t->pr);
 	struct proc *p = model__find(t->model, pid);
@@ -222,7 +222,7 @@ void targets__attach_maps(struct targets *t, pid_t pid, const struct allocator *
 	int ret = -ENOMEM;
 
 	if (!via || strcmp(via, "wrappers"))
-		return;
+		return 0;
 	snprintf(err, sizeof(err), "out of memory");
 	w = calloc(1, sizeof(*w));
 	if (w)
@@ -234,27 +234,44 @@ void targets__attach_maps(struct targets *t, pid_t pid, const struct allocator *
 		ret = probes__attach_maps(t->pr, pid, w, err, sizeof(err));
 	if (!ret)
 		map_wrappers__log_sites(pid, w);
-	else if (!(kill(pid, 0) && errno == ESRCH))
+	else if (!quiet && !(kill(pid, 0) && errno == ESRCH))
 		log_warn("%s: mmap, munmap, mremap and brk of PID %d are not followed "
 			 "(--mappings=syscalls sees them)", err, pid);
 	if (p)
 		p->kernel.maps_unfollowed = ret != 0;
 	map_wrappers__release(w);
 	free(w);
+	return ret;
+}
+
+/* pid is gone, or exiting (a zombie maps nothing, and forks and execs no more). */
+static bool gone(pid_t pid)
+{
+	char buf[1024];
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	return proc_info__read(pid, "stat", buf, sizeof(buf)) && proc_info__parse_exiting(buf);
 }
 
 int targets__gone_error(pid_t pid, int ret, char *err, size_t err_len)
 {
-	if (kill(pid, 0) && errno == ESRCH) {
+	if (gone(pid)) {
 		snprintf(err, err_len, "PID %d exited while memvigil was attaching", pid);
 		return -ESRCH;
 	}
 	return ret;
 }
 
-static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
+/*
+ * Register tg and attach its probes; with held (tg is stopped at an exec)
+ * only register it: its new image's allocator is not mapped yet, and
+ * targets__exec and targets__entry attach it.
+ */
+static int attach_one(struct targets *t, struct target *tg, const char *cgroup, bool held,
 		      char *err, size_t err_len)
 {
+	bool heap = !t->kernel_only && !held;
 	struct allocator *a = calloc(1, sizeof(*a));
 	struct proc *p;
 	bool back;
@@ -285,7 +302,7 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 				 tg->pid, strerror(-ret));
 		ret = 0;
 	}
-	if (!t->kernel_only) {
+	if (heap) {
 		ret = targets__resolve(t, tg->pid, a, err, err_len);
 		if (ret)
 			goto out;
@@ -296,12 +313,19 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 			 strerror(-ret));
 		goto out;
 	}
-	if (t->kernel_only)
-		targets__refresh_image(t, tg->pid);
-	else
+	if (heap)
 		ret = targets__attach_heap(t, tg, a, err, err_len);
-	if (!ret)
-		targets__attach_maps(t, tg->pid, t->kernel_only ? NULL : a);
+	else
+		targets__refresh_image(t, tg->pid);
+	/*
+	 * A forked child maps what its traced parent maps until it execs: if
+	 * the wrappers are gone, so is that image (see targets__attach).
+	 */
+	if (!ret && !held && targets__attach_maps(t, tg->pid, heap ? a : NULL, tg->parent_pid != 0) &&
+	    tg->parent_pid) {
+		snprintf(err, err_len, "PID %d: its mmap-family wrappers are gone", tg->pid);
+		ret = -ENOENT;
+	}
 out:
 	allocator__release(a);
 	free(a);
@@ -322,6 +346,7 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 		    uint64_t seen_ns, char *err, size_t err_len)
 {
 	struct target *tg = target_add(t, pid);
+	bool held;
 	int ret;
 
 	if (!tg) {
@@ -337,7 +362,18 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	tg->attach_tries++;
 	tg->ns_pid = proc_info__ns_pid(pid);
 	tg->start_ticks = proc_info__start_ticks(pid);
-	ret = attach_one(t, tg, cgroup, err, err_len);
+	held = probes__held(t->pr, pid);
+	ret = attach_one(t, tg, cgroup, held, err, err_len);
+	if (ret && !held &&
+	    (probes__held(t->pr, pid) || (ret == -ENOENT && parent_pid && !gone(pid)))) {
+		/*
+		 * Its image changed while it was read: it exec'd, or is exec'ing
+		 * (a forked child has its parent's allocator until then). The
+		 * exec's record attaches it, or targets__recheck does.
+		 */
+		held = true;
+		ret = attach_one(t, tg, cgroup, held, err, err_len);
+	}
 	if (ret)
 		inherit_comm(t, pid, parent_pid);
 	if (ret) {
@@ -347,6 +383,8 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	}
 	tg->state = TARGET_ATTACHED;
 	tg->attached_ns = clock__mono_ns();
+	if (held)
+		targets__exec_pending(tg, false);
 	return 0;
 }
 

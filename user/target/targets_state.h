@@ -2,7 +2,8 @@
 /*
  * targets_state: what the targets module holds, shared by its files:
  * targets.c (the set, attaching and detaching) and targets_exec.c (a traced
- * process's exec). Only target/ includes it.
+ * process's exec, held until its new image's allocator is attached). Only
+ * target/ includes it.
  */
 #ifndef MV_TARGETS_STATE_H
 #define MV_TARGETS_STATE_H
@@ -42,9 +43,17 @@ int targets__attach_heap(struct targets *t, struct target *tg, const struct allo
  * Attach pid's mmap-family wrapper probes (--mappings=wrappers): the C
  * library's, and those of allocator a (NULL in kernel-only mode) when it
  * interposes its own. A process without any is traced all the same; its
- * mappings are not followed, and a warning says so.
+ * mappings are not followed (the model says so), and unless quiet a warning
+ * says so too. Returns 0 or the negative errno of the failure.
  */
-void targets__attach_maps(struct targets *t, pid_t pid, const struct allocator *a);
+int targets__attach_maps(struct targets *t, pid_t pid, const struct allocator *a, bool quiet);
+
+/*
+ * tg's allocator is to be resolved anew (its image is changing): at its
+ * entry point when held says its exec was held and that point is watched,
+ * else by targets__recheck.
+ */
+void targets__exec_pending(struct target *tg, bool held);
 
 /* ret, or -ESRCH with a reason in err when pid exited while it was being attached. */
 int targets__gone_error(pid_t pid, int ret, char *err, size_t err_len);
