@@ -138,7 +138,7 @@ static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
 	ret = targets__attach(s->targets, child, parent, pp ? pp->cgroup : NULL, ts_ns, s->err,
 			      sizeof(s->err));
 	if (ret == -ESRCH) {
-		log_info("PID %d (forked by %d) exited before its probes were attached", child,
+		log_warn("PID %d (forked by %d) exited before its probes were attached", child,
 			 parent);
 		return;
 	}
