@@ -65,23 +65,36 @@ static __always_inline __u32 hold_current(__u32 pid, struct task_struct *p)
 	return MV_PROC_HELD;
 }
 
-static __always_inline int emit_proc_event(__u32 type, __u32 pid, __u32 tid,
-					   __u32 exit_code, __u64 addr)
+/*
+ * A record of size bytes (a constant) whose struct mv_event is zeroed but
+ * for type, pid, tid and the time; NULL, counted, when the ring buffer is full.
+ */
+static __always_inline struct mv_event *reserve_proc_event(__u32 type, __u32 pid, __u32 tid,
+							   __u64 size)
 {
-	struct mv_event *e;
+	struct mv_event *e = bpf_ringbuf_reserve(&events, size, 0);
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_loss(MV_LOSS_RINGBUF);
-		return 0;
+		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
 	e->pid = pid;
 	e->tid = tid;
+	e->ts_ns = bpf_ktime_get_ns();
+	return e;
+}
+
+static __always_inline int emit_proc_event(__u32 type, __u32 pid, __u32 tid,
+					   __u32 exit_code, __u64 addr)
+{
+	struct mv_event *e = reserve_proc_event(type, pid, tid, sizeof(*e));
+
+	if (!e)
+		return 0;
 	e->exit_code = exit_code;
 	e->addr = addr;
-	e->ts_ns = bpf_ktime_get_ns();
 	/* rare and acted on at once (the traced process ended or changed) */
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
@@ -116,16 +129,9 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
 	bpf_find_vma(p, BPF_CORE_READ(p, mm, start_code), read_exec_vma, &v, 0);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(*img), 0);
-	if (!e) {
-		count_loss(MV_LOSS_RINGBUF);
+	e = reserve_proc_event(MV_EV_EXEC, pid, BPF_CORE_READ(p, pid), sizeof(*e) + sizeof(*img));
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = MV_EV_EXEC;
-	e->pid = pid;
-	e->tid = BPF_CORE_READ(p, pid);
-	e->ts_ns = bpf_ktime_get_ns();
 	img = (void *)(e + 1);
 	img->start = v.start;
 	img->end = v.end;
@@ -156,17 +162,10 @@ int BPF_UPROBE(image_entry)
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_loss(MV_LOSS_RINGBUF);
+	e = reserve_proc_event(MV_EV_ENTRY, pid, (__u32)id, sizeof(*e));
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = MV_EV_ENTRY;
-	e->pid = pid;
-	e->tid = (__u32)id;
 	e->addr = PT_REGS_IP(ctx);
-	e->ts_ns = bpf_ktime_get_ns();
 	e->kind = hold_current(pid, p);
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
