@@ -89,7 +89,8 @@ void targets__entry(struct targets *t, pid_t pid, uint32_t flags);
 /*
  * For execs whose entry point may pass unseen (not held, or not watched):
  * resolve the allocator 20 ms after the exec, then every 200 ms while none
- * is mapped; gives up with a warning 2 s after it.
+ * is mapped; gives up with a warning 2 s after it. A held exec whose entry
+ * point is not reported 2 s after it (its record lost) is resolved then.
  */
 void targets__recheck(struct targets *t, uint64_t now_ns);
 

@@ -233,8 +233,9 @@ void targets__recheck(struct targets *t, uint64_t now_ns)
 	for (i = 0; i < targets__cnt(t); i++) {
 		struct target *tg = &t->items[i];
 
+		/* A held exec waits for its entry point, unless its record was lost. */
 		if (tg->state != TARGET_ATTACHED || !tg->exec_pending ||
-		    (tg->exec_held && tg->entry_watched) ||
+		    (tg->exec_held && tg->entry_watched && now_ns - tg->exec_ns < EXEC_SETTLE_NS) ||
 		    now_ns - tg->exec_ns < EXEC_FIRST_LOOK_NS ||
 		    (tg->exec_try_ns && now_ns - tg->exec_try_ns < EXEC_RETRY_NS))
 			continue;
