@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,6 +132,8 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 						      BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(pr->skel->progs.alloc_exit,
 						      BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(pr->skel->progs.image_entry,
+						      BPF_TRACE_UPROBE_MULTI);
 	}
 	log_info("uprobe attach: %s", pr->multi ? "uprobe_multi links (one per program)"
 						: "one perf event per probe site (no uprobe_multi)");
@@ -173,9 +176,17 @@ void probes__free(struct probes *pr)
 
 	if (!pr)
 		return;
+	if (pr->skel && pr->skel->bss)
+		pr->skel->bss->hold_execs = false;
 	for (i = 0; i < pr->pid_cnt; i++)
 		probes__destroy_links(pr, &pr->pids[i]);
 	link_reaper__free(pr->reaper);	/* waits until every link is gone */
+	/*
+	 * After the entry uprobes' grace periods no program that still saw
+	 * hold_execs set is running: whatever it stopped is listed by now.
+	 */
+	if (pr->skel && pr->skel->bss)
+		probes__release_all(pr);
 	free(pr->pids);
 	for (i = pr->klink_cnt; i > 0; i--)
 		bpf_link__destroy(pr->klinks[i - 1]);
@@ -191,6 +202,40 @@ int probes__follow_forks(struct probes *pr)
 		return 0;
 	pr->skel->links.handle_fork = bpf_program__attach(pr->skel->progs.handle_fork);
 	return pr->skel->links.handle_fork ? 0 : -errno;
+}
+
+void probes__hold_execs(struct probes *pr, bool on)
+{
+	pr->skel->bss->hold_execs = on;
+}
+
+bool probes__held(struct probes *pr, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 v;
+
+	return !bpf_map__lookup_elem(pr->skel->maps.held_pids, &key, sizeof(key), &v, sizeof(v), 0);
+}
+
+bool probes__release(struct probes *pr, pid_t pid)
+{
+	__u32 key = pid;
+
+	/* Only the one who takes it off the list continues it: never a process not stopped here. */
+	if (bpf_map__delete_elem(pr->skel->maps.held_pids, &key, sizeof(key), 0))
+		return false;
+	kill(pid, SIGCONT);
+	return true;
+}
+
+void probes__release_all(struct probes *pr)
+{
+	__u32 key;
+
+	pr->skel->bss->hold_execs = false;
+	/* Each key found is taken off (here, or by the process's exit): the walk ends. */
+	while (!bpf_map__get_next_key(pr->skel->maps.held_pids, NULL, &key, sizeof(key)))
+		probes__release(pr, key);
 }
 
 int probes__trace_pid(struct probes *pr, pid_t pid)

@@ -123,6 +123,31 @@ void probes__detach_heap(struct probes *pr, pid_t pid);
  */
 void probes__wait_detached(struct probes *pr);
 
+/*
+ * Holding execs (bpf/proc.bpf.c): while on, a traced process that execs is
+ * stopped (SIGSTOP) before its new image runs, and again when it reaches
+ * the entry point probes__watch_entry watches; its MV_EV_EXEC and
+ * MV_EV_ENTRY records say MV_PROC_HELD. A held process runs again only
+ * through probes__release (or probes__release_all, which probes__free
+ * calls). Off until turned on.
+ */
+void probes__hold_execs(struct probes *pr, bool on);
+/* Whether pid is held: stopped at an exec or entry point and not released yet. */
+bool probes__held(struct probes *pr, pid_t pid);
+/* Let pid run (SIGCONT) if it is held; returns whether it was. */
+bool probes__release(struct probes *pr, pid_t pid);
+/* Hold no process from now on, and release every one held. */
+void probes__release_all(struct probes *pr);
+
+/*
+ * Watch pid reach file offset offset of the object file path (the entry
+ * point of the image it exec'd): one MV_EV_ENTRY record, after which
+ * probes__unwatch_entry. Returns 0 or a negative errno.
+ */
+int probes__watch_entry(struct probes *pr, pid_t pid, const char *path, uint64_t offset);
+/* Stop watching pid's entry point (nothing if not watched). */
+void probes__unwatch_entry(struct probes *pr, pid_t pid);
+
 /* Stop following pid and detach its heap probes (if any). */
 void probes__detach_pid(struct probes *pr, pid_t pid);
 

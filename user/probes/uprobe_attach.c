@@ -40,6 +40,9 @@ void probes__destroy_links(struct probes *pr, struct pid_links *pl)
 	}
 	/* Entries were attached after returns: detach them first. */
 	pid_links_truncate(pr, pl, 0);
+	if (pl->entry)
+		link_reaper__push(pr->reaper, &pl->entry, 1);
+	pl->entry = NULL;
 }
 
 /* pid's links, created empty when it has none. */
@@ -265,6 +268,41 @@ int probes__attach_maps(struct probes *pr, pid_t pid, const struct map_wrappers 
 	log_debug("PID %d: %zu links for %zu mmap-family wrappers", pid, pl->cnt - first,
 		  w->func_cnt);
 	return 0;
+}
+
+int probes__watch_entry(struct probes *pr, pid_t pid, const char *path, uint64_t offset)
+{
+	unsigned long off = offset;
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, mopts, .offsets = &off, .cnt = 1);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	struct pid_links *pl = pid_links_get(pr, pid);
+	struct bpf_program *prog = pr->skel->progs.image_entry;
+	struct bpf_link *link;
+
+	if (!pl)
+		return -ENOMEM;
+	probes__unwatch_entry(pr, pid);
+	/* A perf-event uprobe takes tens of ms to create, a uprobe_multi link far less. */
+	if (pr->multi)
+		link = bpf_program__attach_uprobe_multi(prog, pid, path, NULL, &mopts);
+	else
+		link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
+	if (!link)
+		return -errno;
+	pl->entry = link;
+	return 0;
+}
+
+void probes__unwatch_entry(struct probes *pr, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < pr->pid_cnt; i++) {
+		if (pr->pids[i].pid != pid || !pr->pids[i].entry)
+			continue;
+		link_reaper__push(pr->reaper, &pr->pids[i].entry, 1);
+		pr->pids[i].entry = NULL;
+	}
 }
 
 void probes__detach_heap(struct probes *pr, pid_t pid)
