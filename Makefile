@@ -99,7 +99,7 @@ $(BUILD)/user/%.o: user/%.c | deps
 
 # Only the probe loader (probes/) includes the skeleton.
 $(BUILD)/user/probes/probes.o $(BUILD)/user/probes/kernel_probes.o \
-	$(BUILD)/user/probes/uprobe_attach.o: $(SKEL)
+	$(BUILD)/user/probes/uprobe_attach.o $(BUILD)/user/probes/unwind_maps.o: $(SKEL)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)

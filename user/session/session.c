@@ -295,6 +295,7 @@ static int trace(struct session *s)
 		.no_sessions = sessions_disabled(),
 		.stack_depth = s->opts.stack_depth,
 		.mappings = s->opts.mappings,
+		.unwind = s->opts.unwind,
 	};
 	int ret;
 
