@@ -138,6 +138,12 @@ $(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c | deps
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $@.o -o $@
 	$(Q)rm -f $@.o $@.names
 
+# nofp_chain is built the way distributions build: -O2, no frame pointers.
+$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
+
 $(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
