@@ -10,22 +10,8 @@
 #include "lib/log.h"
 #include "procfs/mapped_file.h"
 #include "unwind/row_ranges.h"
+#include "unwind/unwind_rows.h"
 #include "unwind/unwind_tables.h"
-
-_Static_assert(sizeof(struct cfi_row) == sizeof(struct unwind_row), "row layouts differ");
-_Static_assert(__builtin_offsetof(struct cfi_row, cfa_off) ==
-	       __builtin_offsetof(struct unwind_row, cfa_off) &&
-	       __builtin_offsetof(struct cfi_row, flags) ==
-	       __builtin_offsetof(struct unwind_row, flags) &&
-	       __builtin_offsetof(struct cfi_row, rbp_off) ==
-	       __builtin_offsetof(struct unwind_row, rbp_off), "row layouts differ");
-_Static_assert((int)CFI_CFA_RSP == (int)UNWIND_CFA_RSP && (int)CFI_CFA_RBP == (int)UNWIND_CFA_RBP &&
-	       (int)CFI_CFA_PLT == (int)UNWIND_CFA_PLT && (int)CFI_CFA_END == (int)UNWIND_CFA_END &&
-	       (int)CFI_CFA_NONE == (int)UNWIND_CFA_NONE &&
-	       (int)CFI_CFA_UNSUPPORTED == (int)UNWIND_CFA_UNSUPPORTED, "CFA kinds differ");
-_Static_assert(CFI_ROW_RBP_SAVED == UNWIND_ROW_RBP_SAVED && CFI_ROW_CFA_X8 == UNWIND_ROW_CFA_X8 &&
-	       CFI_ROW_RBP_LOST == UNWIND_ROW_RBP_LOST && CFI_ROW_KIND_MASK == UNWIND_ROW_KIND_MASK &&
-	       CFI_TABLE_MAX_ROWS == UNWIND_MAX_OBJECT_ROWS, "row flags differ");
 
 #define MAX_LOADS 16
 #define BUILD_ID_MAX 64
@@ -187,6 +173,18 @@ static void object_refuse(struct unwind_tables *t, struct object *o, enum unwind
 		log_info("unwind: no table for %s (%s)", m->path, unwind_tables__refusal_name(why));
 }
 
+/* Free o, its id and its rows (the sink told first, so no walk reads them). */
+static void object_destroy(struct unwind_tables *t, struct object *o)
+{
+	if (o->id) {
+		t->sink.put_object(t->sink.ctx, o->id, o->first_row, NULL, 0);
+		row_ranges__release(t->rows, o->first_row, o->row_cnt);
+		t->by_id[o->id] = NULL;
+		t->stats.objects--;
+	}
+	free(o);
+}
+
 /*
  * Drop what no process maps (but keep), so its rows can serve another
  * object; refusals other than for room stay known.
@@ -202,13 +200,7 @@ static void evict_unmapped(struct unwind_tables *t, const struct object *keep)
 			t->objs[kept++] = o;
 			continue;
 		}
-		if (o->id) {
-			t->sink.put_object(t->sink.ctx, o->id, o->first_row, NULL, 0);
-			row_ranges__release(t->rows, o->first_row, o->row_cnt);
-			t->by_id[o->id] = NULL;
-			t->stats.objects--;
-		}
-		free(o);
+		object_destroy(t, o);
 	}
 	t->obj_cnt = kept;
 }
@@ -296,15 +288,7 @@ static struct object *find_object(const struct unwind_tables *t, const struct mv
 
 static void object_drop(struct unwind_tables *t, size_t idx)
 {
-	struct object *o = t->objs[idx];
-
-	if (o->id) {
-		t->sink.put_object(t->sink.ctx, o->id, o->first_row, NULL, 0);
-		row_ranges__release(t->rows, o->first_row, o->row_cnt);
-		t->by_id[o->id] = NULL;
-		t->stats.objects--;
-	}
-	free(o);
+	object_destroy(t, t->objs[idx]);
 	t->objs[idx] = t->objs[--t->obj_cnt];
 }
 
