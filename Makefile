@@ -139,7 +139,7 @@ $(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c | deps
 	$(Q)rm -f $@.o $@.names
 
 # nofp_chain is built the way distributions build: -O2, no frame pointers.
-$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c | deps
+$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/deep_chain.h | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@

@@ -6,7 +6,7 @@
  * main -> chain_01 -> ... -> chain_26 -> malloc, LEAKS times. The levels
  * take turns at the frame shapes a compiler makes without frame pointers:
  * pushes only, a stack array, alloca (%rbp as the frame base) and a frame
- * over 32 KiB. A frame-pointer walk from malloc's return loses the chain at
+ * over 32 KiB (the bodies of the unwind proof's chain). A frame-pointer walk from malloc's return loses the chain at
  * once; a table walk names every level. Stdout:
  *
  *   TRUTH func=chain_26 bytes=<N> allocs=<K>
@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../unwind/deep_chain.h"
 
 #define LEAKS 7
 #define LEAK_BYTES 3119
@@ -30,7 +31,7 @@
 static void *volatile kept[LEAKS];
 static volatile int sink;
 
-__attribute__((noinline)) static int sibling(int x)
+__attribute__((noinline)) int deep_sibling(int x)
 {
 	volatile int v = x * 7;
 
@@ -45,31 +46,14 @@ __attribute__((noinline)) int chain_26(int x)
 		abort();
 	p[0] = (char)x;
 	kept[x % LEAKS] = p;
-	return sibling(x) + p[0];
+	return deep_sibling(x) + p[0];
 }
 
-#define BODY_PUSH(next) \
-	int a = x * 3, b = x ^ 5, c = x + 11; \
-	int r = sibling(x) + next(x + 1); \
-	return r + a * b + c;
-
-#define BODY_ARRAY(next) \
-	volatile char buf[200]; \
-	buf[x & 127] = (char)x; \
-	int r = sibling(x) + next(x + 1); \
-	return r + buf[(x * 7) & 127];
-
-#define BODY_ALLOCA(next) \
-	volatile char *p = alloca((unsigned)(x & 63) + 16); \
-	p[0] = (char)x; \
-	int r = sibling(x) + next(x + 1); \
-	return r + p[0];
-
-#define BODY_BIG(next) \
-	volatile char big[40 << 10]; \
-	big[x & 4095] = (char)x; \
-	int r = sibling(x) + next(x + 1); \
-	return r + big[(x * 3) & 4095];
+/* The frame shapes of the unwind proof's chain (tests/unwind/deep_chain.h). */
+#define BODY_PUSH DEEP_BODY_0
+#define BODY_ARRAY DEEP_BODY_1
+#define BODY_ALLOCA DEEP_BODY_2
+#define BODY_BIG DEEP_BODY_3
 
 #define LEVEL(n, next, body) \
 	__attribute__((noinline)) int chain_##n(int x); \
