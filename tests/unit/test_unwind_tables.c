@@ -149,7 +149,10 @@ Test(unwind_tables, rows_of_objects_no_process_maps_are_reused)
 	unwind_tables__stats(t, &st);
 	cr_expect_gt(f.clears, 0, "nothing was evicted");
 	cr_expect_eq(st.refused[UNWIND_REFUSED_FULL], 0);
-	cr_expect_neq(find(p, (uint64_t)(uintptr_t)&malloc)->obj_id, 0);
+	/* (not by &malloc: a sanitizer's build has its own) */
+	cr_assert_gt(p->mapping_cnt, 0);
+	for (uint32_t i = 0; i < p->mapping_cnt; i++)
+		cr_expect_neq(p->mappings[i].obj_id, 0, "the C library has no table");
 	procmaps__free(libc);
 	procmaps__free(rest);
 	free(p);
