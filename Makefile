@@ -99,7 +99,7 @@ $(BUILD)/user/%.o: user/%.c | deps
 
 # Only the probe loader (probes/) includes the skeleton.
 $(BUILD)/user/probes/probes.o $(BUILD)/user/probes/kernel_probes.o \
-	$(BUILD)/user/probes/uprobe_attach.o: $(SKEL)
+	$(BUILD)/user/probes/uprobe_attach.o $(BUILD)/user/probes/unwind_maps.o: $(SKEL)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -137,6 +137,12 @@ $(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c | deps
 		--redefine-sym "leak_crafted_cxx=$$($@.names --symbol-name cxx)" $@.o
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $@.o -o $@
 	$(Q)rm -f $@.o $@.names
+
+# nofp_chain is built the way distributions build: -O2, no frame pointers.
+$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/deep_chain.h | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
 
 $(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c | deps
 	$(call msg,CC,$@)

@@ -9,6 +9,10 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
+/* maps.bpf.c defines the unwind maps, heap.bpf.c the walk's searches. */
+#define UNWIND_MAPS_EXTERN
+#define UNWIND_FUNCS_EXTERN
+#include "unwind.bpf.h"
 
 /* x86-64 syscall numbers (the only architecture built). */
 #define NR_MMAP		9
@@ -37,12 +41,15 @@ struct {
 	__type(value, struct sys_call);
 } sys_calls SEC(".maps");
 
-/* Room to assemble a mapping record and its stack. */
+/*
+ * Room to assemble a mapping record and its stack; one frame more than a
+ * record holds, as the table walk may fill all its slots after the entry.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u8[MV_MAP_EVENT_MAX_BYTES]);
+	__type(value, __u8[MV_MAP_EVENT_MAX_BYTES + sizeof(__u64)]);
 } map_scratch SEC(".maps");
 
 static __always_inline bool is_map_syscall(long nr)
@@ -92,6 +99,31 @@ static __always_inline __u64 page_round(__u64 len)
  * is read at user_sp. Seen from the wrapper's return probe, the walk starts
  * at the return address already, and the wrapper's entry_ip goes first.
  */
+/*
+ * The stack of an mmap through unwind tables, from the thread's user
+ * registers (at a probe inside the wrapper or at sys_exit: the wrapper's
+ * own frame first; at its return probe: its caller, after entry_ip). The
+ * walk follows the wrapper's frame by its table, so no return address is
+ * read by hand. Returns the bytes of frames filled.
+ */
+static __always_inline long map_stack_unwound(__u64 *frames, __u64 entry_ip, __u32 room)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	__u64 ip = BPF_CORE_READ(regs, ip), sp = BPF_CORE_READ(regs, sp);
+	__u64 bp = BPF_CORE_READ(regs, bp);
+	__u32 n, stop;
+
+	if (entry_ip) {
+		frames[0] = entry_ip;
+		n = 1 + unwind_walk_from(ip, sp, bp, frames + 1, room - 1, &stop);
+	} else {
+		n = unwind_walk_from(ip, sp, bp, frames, room, &stop);
+	}
+	if (stop == UNWIND_STOP_DEPTH)
+		count_loss(MV_LOSS_STACK);
+	return n * sizeof(__u64);
+}
+
 static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 entry_ip,
 				     __u64 user_sp, bool with_stack)
 {
@@ -105,7 +137,11 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 en
 		room = 2;
 	if (room > MV_MAX_STACK_DEPTH)
 		room = MV_MAX_STACK_DEPTH;
-	if (with_stack) {
+	if (with_stack && unwind_tables) {
+		n = map_stack_unwound(frames, entry_ip, room);
+		e->stack_depth = n / sizeof(__u64);
+		bytes += n;
+	} else if (with_stack) {
 		n = bpf_get_stack(ctx, frames + 1, (room - 1) * sizeof(__u64), BPF_F_USER_STACK);
 		if (n < (long)sizeof(__u64)) {
 			count_loss(MV_LOSS_STACK);
@@ -123,6 +159,8 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 en
 		e->stack_depth = n / sizeof(__u64);
 		bytes += n;
 	}
+	/* bound bytes itself: clang would otherwise test n and the verifier (6.1) lose the bound */
+	barrier_var(bytes);
 	if (bytes > MV_MAP_EVENT_MAX_BYTES)
 		bytes = MV_MAP_EVENT_MAX_BYTES;
 	if (bpf_ringbuf_output(&events, e, bytes, ringbuf_wakeup_flags()))

@@ -23,6 +23,16 @@ const volatile __u32 stack_depth = MV_DEFAULT_STACK_DEPTH;
 extern const volatile __u32 stack_depth;
 #endif
 
+/*
+ * Walk user stacks through unwind tables (unwind.bpf.h) rather than frame
+ * pointers alone (ustack.bpf.h); set by user space before load (--unwind).
+ */
+#ifdef MV_DEFINE_SHARED_MAPS
+const volatile __u32 unwind_tables = 0;
+#else
+extern const volatile __u32 unwind_tables;
+#endif
+
 /* Records to user space (struct mv_event, variable length). */
 MV_SHARED_MAP struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

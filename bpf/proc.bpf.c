@@ -23,6 +23,8 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
+#define UNWIND_MAPS_EXTERN
+#include "unwind_maps.bpf.h"
 
 #define MV_SIGSTOP 19
 
@@ -125,6 +127,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
+	/* the old image's mapping list no longer holds: frame pointers until user space writes one */
+	unwind_proc_stale(pid, true);
 	bpf_find_vma(p, BPF_CORE_READ(p, mm, start_code), read_exec_vma, &v, 0);
 	e = reserve_proc_event(MV_EV_EXEC, pid, BPF_CORE_READ(p, pid), sizeof(*e) + sizeof(*img));
 	if (!e)

@@ -59,48 +59,17 @@
  * Cost (AMD EPYC VM, 6.18): ~90 ns per frame, ~2.7 us for 29 frames, about
  * half of it the row search; a frame-pointer walk takes ~17 ns per frame.
  *
- * Include this header in one BPF object; define UNWIND_MAPS_EXTERN before
- * including it in further objects that the BPF linker joins to that one.
+ * The maps are in unwind_maps.bpf.h. Include this header in one BPF object;
+ * define UNWIND_MAPS_EXTERN before including it in further objects that the
+ * BPF linker joins to that one (or where another object defines the maps),
+ * and UNWIND_FUNCS_EXTERN in those whose searches another object defines.
  */
 #ifndef MV_UNWIND_BPF_H
 #define MV_UNWIND_BPF_H
 
 #include "memvigil/unwind.h"
 
-#ifdef UNWIND_MAPS_EXTERN
-#define UNWIND_MAP extern
-#else
-#define UNWIND_MAP
-#endif
-
-UNWIND_MAP struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, UNWIND_ROWS_DEFAULT);
-	__type(key, __u32);
-	__type(value, struct unwind_row);
-} unwind_rows SEC(".maps");
-
-UNWIND_MAP struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, UNWIND_MAX_OBJECTS);
-	__type(key, __u32);
-	__type(value, struct unwind_object);
-} unwind_objects SEC(".maps");
-
-UNWIND_MAP struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, UNWIND_MAX_PROCS);
-	__type(key, __u32);
-	__type(value, struct unwind_proc);
-} unwind_procs SEC(".maps");
-
-UNWIND_MAP struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, UNWIND_STAT_CNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} unwind_stats SEC(".maps");
+#include "unwind_maps.bpf.h"
 
 /* A walk in progress; it lives on the caller's stack, bpf_loop hands it to each step. */
 struct unwind_walk_ctx {
@@ -117,7 +86,8 @@ struct unwind_walk_ctx {
 	__u32 max;			/* frames wanted, <= UNWIND_MAX_DEPTH */
 	__u32 stop;			/* enum unwind_stop */
 	__u8 bp_known;
-	__u8 pad[3];
+	__u8 unknown_pc;		/* a pc in none of the process's mappings */
+	__u8 pad[2];
 };
 
 static __always_inline void unwind_count(__u32 stat, __u64 n)
@@ -142,10 +112,11 @@ static __always_inline __u64 unwind_le(__u64 a, __u64 b)
  * The two searches are global functions: the verifier checks each once, on
  * its own, and a caller sees only a number coming back. Inlined, their
  * loops would be followed again in every state the walk can be in.
- * Another object linked to the one defining them (UNWIND_MAPS_EXTERN)
- * calls the same definitions.
+ * Another object linked to the one defining them (UNWIND_MAPS_EXTERN, or
+ * UNWIND_FUNCS_EXTERN) calls the same definitions; UNWIND_FUNCS_DEFINE
+ * defines them in an object whose maps are extern.
  */
-#ifdef UNWIND_MAPS_EXTERN
+#if defined(UNWIND_FUNCS_EXTERN) || (defined(UNWIND_MAPS_EXTERN) && !defined(UNWIND_FUNCS_DEFINE))
 extern int unwind_mapping_index(struct unwind_proc *proc, __u64 pc);
 extern long unwind_row_key(__u32 first, __u32 row_cnt, __u64 rel_pc);
 #else
@@ -357,8 +328,10 @@ static long unwind_step(__u64 index, void *data)
 	/* Callers are often in the mapping of the frame before: try it first. */
 	if (pc < c->map_start || pc >= c->map_end) {
 		m = c->proc ? unwind_find_mapping(c->proc, pc) : NULL;
-		if (!m)
+		if (!m) {
+			c->unknown_pc = c->proc != NULL;
 			return unwind_fp_step(c);
+		}
 		c->map_start = m->start;
 		c->map_end = m->end;
 		c->map_row_base = m->row_base;
@@ -380,24 +353,26 @@ static long unwind_step(__u64 index, void *data)
 }
 
 /*
- * Walk the user stack of the current process from regs (a uprobe's or
- * uretprobe's registers) into frames[] (UNWIND_MAX_DEPTH slots, in a map
- * value), innermost first, at most max_depth frames. Returns the number of
- * frames, at least 1; *stop says why the walk ended (enum unwind_stop) and
- * is counted in unwind_stats.
+ * Walk the user stack of the current process from the registers ip, sp and
+ * bp into frames[] (UNWIND_MAX_DEPTH slots, in a map value), innermost
+ * first, at most max_depth frames. Returns the number of frames, at least
+ * 1; *stop says why the walk ended (enum unwind_stop) and is counted in
+ * unwind_stats. A pc in none of the process's mappings marks the process
+ * in unwind_stale.
  */
-static __always_inline __u32 unwind_walk(struct pt_regs *regs, __u64 *frames, __u32 max_depth,
-					 __u32 *stop)
+static __always_inline __u32 unwind_walk_from(__u64 ip, __u64 sp, __u64 bp, __u64 *frames,
+					      __u32 max_depth, __u32 *stop)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct unwind_walk_ctx c = {
 		.frames = frames,
-		.ip = PT_REGS_IP(regs),
-		.sp = PT_REGS_SP(regs),
-		.bp = PT_REGS_FP(regs),
+		.ip = ip,
+		.sp = sp,
+		.bp = bp,
 		.bp_known = 1,
 		.stop = UNWIND_STOP_DEPTH,
 	};
+	__u8 one = 1;
 
 	c.max = max_depth < UNWIND_MAX_DEPTH ? max_depth : UNWIND_MAX_DEPTH;
 	if (!c.max)
@@ -406,7 +381,17 @@ static __always_inline __u32 unwind_walk(struct pt_regs *regs, __u64 *frames, __
 	bpf_loop(UNWIND_MAX_DEPTH + 1, unwind_step, &c, 0);
 	*stop = c.stop;
 	unwind_count(c.stop, 1);
+	if (c.unknown_pc && !bpf_map_lookup_elem(&unwind_stale, &tgid))
+		bpf_map_update_elem(&unwind_stale, &tgid, &one, BPF_ANY);
 	return c.n ? c.n : 1;
+}
+
+/* unwind_walk_from with the registers of regs (a uprobe's or uretprobe's). */
+static __always_inline __u32 unwind_walk(struct pt_regs *regs, __u64 *frames, __u32 max_depth,
+					 __u32 *stop)
+{
+	return unwind_walk_from(PT_REGS_IP(regs), PT_REGS_SP(regs), PT_REGS_FP(regs), frames,
+				max_depth, stop);
 }
 
 #endif /* MV_UNWIND_BPF_H */

@@ -19,6 +19,7 @@
 #include "probes/probes.h"
 #include "probes/probes_state.h"
 #include "probes/uprobe_session.h"
+#include "probes/unwind_maps.h"
 #include "memvigil.skel.h"
 
 /*
@@ -140,6 +141,8 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 	pr->mappings = opts->mappings;
 	configure_mappings(pr);
 	ret = configure_sampling(pr, opts);
+	if (!ret)
+		ret = unwind_maps__configure(pr, opts->unwind);
 	if (ret) {
 		snprintf(err, err_len, "cannot size the BPF maps: %s", strerror(-ret));
 		goto fail;
@@ -155,6 +158,10 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 	if (!pr->skel->links.handle_exec || !pr->skel->links.handle_exit) {
 		snprintf(err, err_len, "cannot attach the sched_process_exec/exit tracepoints: %s",
 			 strerror(errno));
+		goto fail;
+	}
+	if (unwind_maps__start(pr, opts->unwind)) {
+		snprintf(err, err_len, "out of memory");
 		goto fail;
 	}
 	probes__attach_kernel(pr);
@@ -192,6 +199,7 @@ void probes__free(struct probes *pr)
 		bpf_link__destroy(pr->klinks[i - 1]);
 	bpf_link__destroy(pr->task_iter);
 	ring_buffer__free(pr->rb);
+	unwind_maps__free(pr->unwind);
 	memvigil_bpf__destroy(pr->skel);
 	free(pr);
 }
@@ -246,7 +254,13 @@ int probes__trace_pid(struct probes *pr, pid_t pid)
 	if (bpf_map__update_elem(pr->skel->maps.traced_pids, &key, sizeof(key),
 				 &one, sizeof(one), BPF_ANY))
 		return -errno;
+	unwind_maps__update(pr, pid);
 	return 0;
+}
+
+void probes__unwind_health(struct probes *pr, struct unwind_health *out)
+{
+	unwind_maps__health(pr, out);
 }
 
 int probes__poll(struct probes *pr, int timeout_ms)
@@ -268,6 +282,7 @@ int probes__drain(struct probes *pr)
 {
 	int ret = ring_buffer__consume(pr->rb);
 
+	unwind_maps__refresh_stale(pr);
 	return ret < 0 ? ret : 0;
 }
 

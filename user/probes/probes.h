@@ -15,6 +15,7 @@
 #include "memvigil/events.h"
 #include "sites/allocator.h"
 #include "sites/map_wrappers.h"
+#include "probes/unwind_maps.h"
 
 /* --mappings: how mmap, munmap, mremap and brk are followed. */
 enum mv_mappings {
@@ -33,6 +34,7 @@ struct probes_opts {
 	bool no_sessions;		/* never use uprobe sessions (tests the fallback) */
 	uint32_t stack_depth;		/* frames per stack, 0 = MV_DEFAULT_STACK_DEPTH */
 	enum mv_mappings mappings;	/* how the mmap family is followed */
+	enum mv_unwind unwind;		/* how user stacks are walked */
 };
 
 /*
@@ -91,7 +93,10 @@ int probes__reset_calls(struct probes *pr, pid_t pid);
  */
 int probes__call_depth(struct probes *pr, pid_t pid);
 
-/* Follow pid's exec and exit. Returns 0 or a negative errno. */
+/*
+ * Follow pid's exec and exit, and give the stack walker its executable
+ * mappings (unwind_maps.h). Returns 0 or a negative errno.
+ */
 int probes__trace_pid(struct probes *pr, pid_t pid);
 
 /*
@@ -163,6 +168,9 @@ int probes__ring_fd(const struct probes *pr);
  * return probe runs only for sampled calls) or "uretprobe".
  */
 const char *probes__return_probe(const struct probes *pr);
+
+/* How stacks were walked: tables, their objects, walks by why they ended. */
+void probes__unwind_health(struct probes *pr, struct unwind_health *out);
 
 /* Events lost so far, by enum mv_loss_reason, summed over CPUs. */
 void probes__losses(struct probes *pr, uint64_t out[MV_LOSS_CNT]);

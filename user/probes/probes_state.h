@@ -39,6 +39,7 @@ struct probes {
 	struct bpf_link *klinks[16];
 	size_t klink_cnt;
 	struct bpf_link *task_iter;
+	struct unwind_maps *unwind;	/* NULL: --unwind=fp */
 };
 
 /* Attach the kernel-signal programs this kernel allows (kernel_probes.c). */

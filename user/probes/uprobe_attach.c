@@ -329,6 +329,7 @@ void probes__detach_pid(struct probes *pr, pid_t pid)
 
 	bpf_map__delete_elem(pr->skel->maps.traced_pids, &key, sizeof(key), 0);
 	bpf_map__delete_elem(pr->skel->maps.kstats, &key, sizeof(key), 0);
+	unwind_maps__forget(pr, pid);
 	probes__detach_heap(pr, pid);
 }
 

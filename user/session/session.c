@@ -310,6 +310,7 @@ static int trace(struct session *s)
 		.no_sessions = test_flag("MEMVIGIL_TEST_NO_SESSIONS"),
 		.stack_depth = s->opts.stack_depth,
 		.mappings = s->opts.mappings,
+		.unwind = s->opts.unwind,
 	};
 	int ret;
 
