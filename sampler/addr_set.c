@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include "addr_set.h"
+
+#define ADDR_MASK (ADDR_SET_ADDR_LIMIT - 1)
+#define TAG_SHIFT 56
+
+struct addr_set {
+	uint64_t *slots;	/* buckets of ADDR_SET_WAYS slots, 64-aligned */
+	uint16_t *counts;	/* per bucket: used slots + inserts in progress */
+	uint32_t bucket_bits;
+	uint32_t slot_cnt;
+} __attribute__((aligned(64)));
+
+/*
+ * A count never exceeds ADDR_SET_WAYS plus the inserts in progress on its
+ * bucket at once (one per thread and signal nesting level): far below 2^16.
+ */
+
+static inline uint64_t load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline bool cas(uint64_t *p, uint64_t old, uint64_t new)
+{
+	return __atomic_compare_exchange_n(p, &old, new, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+static inline void count_add(struct addr_set *set, uint32_t b, int delta)
+{
+	__atomic_fetch_add(&set->counts[b], (uint16_t)delta, __ATOMIC_ACQ_REL);
+}
+
+static inline uint16_t count_get(const struct addr_set *set, uint32_t b)
+{
+	return __atomic_load_n(&set->counts[b], __ATOMIC_ACQUIRE);
+}
+
+static inline uint8_t tag_of(uint64_t v)
+{
+	return (uint8_t)(v >> TAG_SHIFT);
+}
+
+/* Two different buckets for addr, from the high bits of two multiplicative hashes. */
+static inline void buckets_of(const struct addr_set *set, uint64_t addr, uint32_t b[2])
+{
+	uint32_t shift = 64 - set->bucket_bits;
+
+	b[0] = (uint32_t)((addr * 0x9e3779b97f4a7c15ull) >> shift);
+	b[1] = (uint32_t)((addr * 0xc2b2ae3d27d4eb4full) >> shift);
+	if (b[1] == b[0])
+		b[1] ^= 1;
+}
+
+static inline uint64_t *bucket(struct addr_set *set, uint32_t b)
+{
+	return set->slots + (size_t)b * ADDR_SET_WAYS;
+}
+
+size_t addr_set__bytes(uint32_t slots)
+{
+	size_t counts = (size_t)slots / ADDR_SET_WAYS * sizeof(uint16_t);
+
+	return sizeof(struct addr_set) + (size_t)slots * sizeof(uint64_t) + ((counts + 63) & ~63ul);
+}
+
+struct addr_set *addr_set__init(void *mem, uint32_t slots)
+{
+	struct addr_set *set = mem;
+	uint32_t bits = 0;
+
+	if (slots < 16 || (slots & (slots - 1)) || ((uintptr_t)mem & 63))
+		return NULL;
+	while ((ADDR_SET_WAYS << bits) < slots)
+		bits++;
+	set->slots = (uint64_t *)(set + 1);
+	set->counts = (uint16_t *)(set->slots + slots);
+	set->bucket_bits = bits;
+	set->slot_cnt = slots;
+	return set;
+}
+
+uint32_t addr_set__slots(const struct addr_set *set)
+{
+	return set->slot_cnt;
+}
+
+/* An entry for addr under any tag: replaced in place by key. */
+static bool replace_same_addr(struct addr_set *set, const uint32_t b[2], uint64_t addr,
+			      uint64_t key)
+{
+	uint64_t *s, v;
+	int i, w;
+
+	for (i = 0; i < 2; i++) {
+		s = bucket(set, b[i]);
+		for (w = 0; w < ADDR_SET_WAYS; w++) {
+			v = load(&s[w]);
+			if (v && (v & ADDR_MASK) == addr && (v == key || cas(&s[w], v, key)))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* key into an empty or stale slot of bucket b. */
+static bool fill_slot(struct addr_set *set, uint32_t b, uint64_t key)
+{
+	uint64_t *s = bucket(set, b), v;
+	int w;
+
+	count_add(set, b, 1);
+	for (w = 0; w < ADDR_SET_WAYS; w++) {
+		v = load(&s[w]);
+		if ((!v || tag_of(v) != tag_of(key)) && cas(&s[w], v, key)) {
+			if (v)	/* a stale entry gave way: the slot was counted already */
+				count_add(set, b, -1);
+			return true;
+		}
+	}
+	count_add(set, b, -1);
+	return false;
+}
+
+int addr_set__insert(struct addr_set *set, uint64_t addr, uint8_t tag)
+{
+	uint64_t key = addr | (uint64_t)tag << TAG_SHIFT;
+	uint32_t b[2], first;
+
+	if (!addr || addr >= ADDR_SET_ADDR_LIMIT)
+		return -EINVAL;
+	buckets_of(set, addr, b);
+	if (replace_same_addr(set, b, addr, key))
+		return 0;
+	first = count_get(set, b[1]) < count_get(set, b[0]);
+	if (fill_slot(set, b[first], key) || fill_slot(set, b[!first], key))
+		return 0;
+	return -ENOSPC;
+}
+
+enum addr_set_result addr_set__remove(struct addr_set *set, uint64_t addr, uint8_t tag)
+{
+	uint32_t b[2];
+	uint64_t *s, v;
+	int i, w;
+
+	if (!addr || addr >= ADDR_SET_ADDR_LIMIT)
+		return ADDR_SET_MISS;
+	buckets_of(set, addr, b);
+	for (i = 0; i < 2; i++) {
+		if (!count_get(set, b[i]))
+			continue;
+		s = bucket(set, b[i]);
+		for (w = 0; w < ADDR_SET_WAYS; w++) {
+			v = load(&s[w]);
+			if (!v || (v & ADDR_MASK) != addr || !cas(&s[w], v, 0))
+				continue;
+			count_add(set, b[i], -1);
+			return tag_of(v) == tag ? ADDR_SET_HIT : ADDR_SET_STALE;
+		}
+	}
+	return ADDR_SET_MISS;
+}
+
+uint32_t addr_set__used(const struct addr_set *set)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < set->slot_cnt; i++)
+		n += load(&set->slots[i]) != 0;
+	return n;
+}
