@@ -74,7 +74,7 @@ struct addr_set *addr_set__init(void *mem, uint32_t slots)
 
 	if (slots < 16 || (slots & (slots - 1)) || ((uintptr_t)mem & 63))
 		return NULL;
-	while ((ADDR_SET_WAYS << bits) < slots)
+	while ((ADDR_SET_WAYS << bits) < (int64_t)slots)
 		bits++;
 	set->slots = (uint64_t *)(set + 1);
 	set->counts = (uint16_t *)(set->slots + slots);

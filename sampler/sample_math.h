@@ -10,7 +10,9 @@
 #ifndef MVS_SAMPLE_MATH_H
 #define MVS_SAMPLE_MATH_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "memvigil/sampling.h"
 
 /* Seed a generator state from any 64-bit value (0 included). */
 uint64_t sample_rng__seed(uint64_t seed);
@@ -23,6 +25,19 @@ uint32_t sample_rng__next32(uint64_t *state);
  * (1 <= period <= MV_SAMPLE_BYTES_MAX), at least 1, from 32 random bits.
  */
 uint64_t sample_math__gap(uint32_t rnd, uint64_t period);
+
+/*
+ * One allocation of size bytes through a thread's sampler: *left is the
+ * bytes to its next sample point (0: draw one first from *rng, a seeded
+ * state). Whether the allocation is sampled; the same steps as memvigil's
+ * BPF sampler (bpf/heap.bpf.c, sample_take).
+ */
+static inline bool sample_math__take(__u64 *left, uint64_t *rng, uint64_t size, uint64_t period)
+{
+	if (!*left)
+		*left = sample_math__gap(sample_rng__next32(rng), period);
+	return mv_sample_consume(left, size);
+}
 
 /* 1 - exp(-x) for x >= 0, to about 1e-15 relative, without libm. */
 double sample_math__one_minus_exp_neg(double x);

@@ -72,16 +72,16 @@ static inline void thread_sync(struct thread_sampler *t, uint64_t generation)
 	t->lease_calls = 0;
 }
 
-static uint64_t draw_gap(struct thread_sampler *t, uint64_t period)
+/* Seed the thread's generator at its first sample, and again in a fork's child. */
+static inline void rng_ready(struct thread_sampler *t)
 {
 	uint32_t epoch = __atomic_load_n(&fork_epoch, __ATOMIC_RELAXED);
 
-	if (!t->rng || t->fork_epoch != epoch) {
-		t->rng = sample_rng__seed((uint64_t)gettid() << 40 ^ now_ns() ^ (uintptr_t)t ^
-					  (uint64_t)epoch << 20);
-		t->fork_epoch = epoch;
-	}
-	return sample_math__gap(sample_rng__next32(&t->rng), period);
+	if (likely(t->rng && t->fork_epoch == epoch))
+		return;
+	t->rng = sample_rng__seed((uint64_t)gettid() << 40 ^ now_ns() ^ (uintptr_t)t ^
+				  (uint64_t)epoch << 20);
+	t->fork_epoch = epoch;
 }
 
 static uint64_t period_now(void)
@@ -162,8 +162,8 @@ static bool sampled_alloc(struct thread_sampler *t, void *ptr, size_t size, uint
 	struct addr_set *set;
 
 	if (!t->left)
-		t->left = draw_gap(t, period);
-	if (likely(!mv_sample_consume(&t->left, size)))
+		rng_ready(t);
+	if (likely(!sample_math__take(&t->left, &t->rng, size, period)))
 		return false;
 	if (lease_over())
 		return false;
