@@ -31,6 +31,11 @@ SAMPLER_LDFLAGS := -shared -Wl,--version-script=sampler/exports.map \
 		   -Wl,--no-undefined -Wl,--as-needed
 SAMPLER_LDLIBS  := -ldl -lpthread
 SAMPLER_TSAN    := -fsanitize=thread
+# Under TSan only the files with shared state are instrumented: the entry
+# points and the resolver run inside TSan's own start-up (its dlsym calls
+# malloc) before it can take an instrumented call; trace.c and the rest run
+# only once a mode is set.
+SAMPLER_TSAN_FILES := trace addr_set sample_math
 
 sampler_objs = $(patsubst sampler/%,$(1)/%.o,$(SAMPLER_SRCS))
 SAMPLER_OBJS      := $(call sampler_objs,$(BUILD)/sampler/obj)
@@ -46,7 +51,7 @@ SAMPLER_ST_LIBS := $(BUILD)/tests/sampler/plugin.so $(BUILD)/tests/sampler/bump_
 		   $(BUILD)/tests/sampler/sampler_ctl
 SAMPLER_ST_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-builtin -pthread -D_GNU_SOURCE \
 		     $(SAMPLER_WARN) -Iinclude -rdynamic
-SAMPLER_ST_HELPER := tests/sampler/ctl_access.c
+SAMPLER_ST_HELPER := tests/sampler/ctl_access.c tests/sampler/stress.c
 
 # Unit tests of the pure parts: tests/unit/test_sampler_*.c. This rule's stem
 # is shorter than that of $(BUILD)/tests/unit/%, so make picks it. Not under
@@ -71,11 +76,14 @@ $(SAMPLER_LOG2): $(SAMPLER_GEN)
 	$(call msg,GEN,$@)
 	$(Q)$< > $@
 
+# $(1) objects, $(2) flags, $(3) the library, $(4) its objects, $(5) flags of the
+# files in SAMPLER_TSAN_FILES and of the link.
 define sampler_variant
 $(1)/%.c.o: sampler/%.c | $(SAMPLER_LOG2)
 	$$(call msg,CC,$$@)
 	$$(Q)mkdir -p $$(@D)
-	$$(Q)$$(CC) $$(SAMPLER_CFLAGS) $(2) -MMD -MP -c $$< -o $$@
+	$$(Q)$$(CC) $$(SAMPLER_CFLAGS) $(2) $$(if $$(filter $$*,$$(SAMPLER_TSAN_FILES)),$(5)) \
+		-MMD -MP -c $$< -o $$@
 
 $(1)/%.S.o: sampler/%.S
 	$$(call msg,AS,$$@)
@@ -85,12 +93,12 @@ $(1)/%.S.o: sampler/%.S
 $(3): $(4) sampler/exports.map
 	$$(call msg,LD,$$@)
 	$$(Q)mkdir -p $$(@D)
-	$$(Q)$$(CC) $$(SAMPLER_LDFLAGS) $(2) $(4) $$(SAMPLER_LDLIBS) -o $$@
+	$$(Q)$$(CC) $$(SAMPLER_LDFLAGS) $(2) $(5) $(4) $$(SAMPLER_LDLIBS) -o $$@
 endef
 
 $(eval $(call sampler_variant,$(BUILD)/sampler/obj,,$(SAMPLER_SO),$(SAMPLER_OBJS)))
 $(eval $(call sampler_variant,$(BUILD)/sampler/test/obj,-DMVS_TEST_HOOKS,$(SAMPLER_TEST_SO),$(SAMPLER_TEST_OBJS)))
-$(eval $(call sampler_variant,$(BUILD)/sampler/tsan/obj,-DMVS_TEST_HOOKS $(SAMPLER_TSAN),$(SAMPLER_TSAN_SO),$(SAMPLER_TSAN_OBJS)))
+$(eval $(call sampler_variant,$(BUILD)/sampler/tsan/obj,-DMVS_TEST_HOOKS,$(SAMPLER_TSAN_SO),$(SAMPLER_TSAN_OBJS),$(SAMPLER_TSAN)))
 
 $(BUILD)/tests/unit/test_sampler_%: tests/unit/test_sampler_%.c $(SAMPLER_PURE) user/sampling.c \
 				    $(SAMPLER_LOG2) | deps
@@ -129,7 +137,7 @@ $(BUILD)/tests/sampler/plugin.so: tests/sampler/plugin.cc | deps
 $(BUILD)/tests/sampler/bump_alloc.so: tests/sampler/bump_alloc.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -g -fPIC -shared -fno-builtin -D_GNU_SOURCE $(SAMPLER_WARN) $< -o $@
+	$(Q)$(CC) -O2 -g -fPIC -shared -mcx16 -fno-builtin -D_GNU_SOURCE $(SAMPLER_WARN) $< -o $@
 
 test-sampler: sampler-test-build
 	$(Q)$(PYTHON) tests/sampler/run.py --build $(BUILD)
