@@ -34,8 +34,11 @@ SAMPLER_TSAN    := -fsanitize=thread
 # Under TSan only the files with shared state are instrumented: the entry
 # points and the resolver run inside TSan's own start-up (its dlsym calls
 # malloc) before it can take an instrumented call; trace.c and the rest run
-# only once a mode is set.
+# only once a mode is set. Their memory accesses are instrumented, not their
+# function entries: TSan starting a thread calls realloc (pthread_getattr_np)
+# before that thread's shadow stack exists.
 SAMPLER_TSAN_FILES := trace addr_set sample_math
+SAMPLER_TSAN_LIB := $(SAMPLER_TSAN) --param=tsan-instrument-func-entry-exit=0
 
 sampler_objs = $(patsubst sampler/%,$(1)/%.o,$(SAMPLER_SRCS))
 SAMPLER_OBJS      := $(call sampler_objs,$(BUILD)/sampler/obj)
@@ -49,9 +52,15 @@ SAMPLER_ST_BINS := $(patsubst tests/sampler/%,$(BUILD)/tests/sampler/%,$(basenam
 SAMPLER_ST_TSAN := $(patsubst tests/sampler/%,$(BUILD)/tests/sampler/tsan/%,$(basename $(SAMPLER_ST_SRCS)))
 SAMPLER_ST_LIBS := $(BUILD)/tests/sampler/plugin.so $(BUILD)/tests/sampler/bump_alloc.so \
 		   $(BUILD)/tests/sampler/sampler_ctl
-SAMPLER_ST_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-builtin -pthread -D_GNU_SOURCE \
-		     $(SAMPLER_WARN) -Iinclude -rdynamic
-SAMPLER_ST_HELPER := tests/sampler/ctl_access.c tests/sampler/stress.c
+SAMPLER_ST_FLAGS  := -O1 -g -fno-omit-frame-pointer -fno-builtin -pthread -D_GNU_SOURCE \
+		     $(SAMPLER_WARN) -Iinclude -Itests/sampler -rdynamic
+SAMPLER_ST_CFLAGS := -std=gnu11 $(SAMPLER_ST_FLAGS)
+SAMPLER_ST_CXXFLAGS := -std=c++17 $(SAMPLER_ST_FLAGS)
+# What every stress program links: the control object's accessor and the hooks.
+SAMPLER_ST_HELPERS := ctl_access stress
+SAMPLER_ST_OBJS := $(patsubst %,$(BUILD)/tests/sampler/obj/%.o,$(SAMPLER_ST_HELPERS))
+SAMPLER_ST_TSAN_OBJS := $(patsubst %,$(BUILD)/tests/sampler/tsan/obj/%.o,$(SAMPLER_ST_HELPERS))
+.SECONDARY: $(SAMPLER_ST_OBJS) $(SAMPLER_ST_TSAN_OBJS)
 
 # Unit tests of the pure parts: tests/unit/test_sampler_*.c. This rule's stem
 # is shorter than that of $(BUILD)/tests/unit/%, so make picks it. Not under
@@ -98,7 +107,7 @@ endef
 
 $(eval $(call sampler_variant,$(BUILD)/sampler/obj,,$(SAMPLER_SO),$(SAMPLER_OBJS)))
 $(eval $(call sampler_variant,$(BUILD)/sampler/test/obj,-DMVS_TEST_HOOKS,$(SAMPLER_TEST_SO),$(SAMPLER_TEST_OBJS)))
-$(eval $(call sampler_variant,$(BUILD)/sampler/tsan/obj,-DMVS_TEST_HOOKS,$(SAMPLER_TSAN_SO),$(SAMPLER_TSAN_OBJS),$(SAMPLER_TSAN)))
+$(eval $(call sampler_variant,$(BUILD)/sampler/tsan/obj,-DMVS_TEST_HOOKS,$(SAMPLER_TSAN_SO),$(SAMPLER_TSAN_OBJS),$(SAMPLER_TSAN_LIB)))
 
 $(BUILD)/tests/unit/test_sampler_%: tests/unit/test_sampler_%.c $(SAMPLER_PURE) user/sampling.c \
 				    $(SAMPLER_LOG2) | deps
@@ -107,27 +116,36 @@ $(BUILD)/tests/unit/test_sampler_%: tests/unit/test_sampler_%.c $(SAMPLER_PURE) 
 	$(Q)$(CC) $(SAMPLER_UNIT_CFLAGS) -MMD -MP $< $(SAMPLER_PURE) user/sampling.c \
 		-lcriterion -lm -o $@
 
-$(BUILD)/tests/sampler/%: tests/sampler/%.c $(SAMPLER_ST_HELPER) | deps
+$(BUILD)/tests/sampler/obj/%.o: tests/sampler/%.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(SAMPLER_ST_CFLAGS) -MMD -MP $< $(SAMPLER_ST_HELPER) -ldl -o $@
+	$(Q)$(CC) $(SAMPLER_ST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/sampler/%: tests/sampler/%.cc $(SAMPLER_ST_HELPER) | deps
-	$(call msg,CXX,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CXX) $(filter-out -std=%,$(SAMPLER_ST_CFLAGS)) -std=c++17 -MMD -MP $< \
-		-x c $(SAMPLER_ST_HELPER) -x none -ldl -o $@
-
-$(BUILD)/tests/sampler/tsan/%: tests/sampler/%.c $(SAMPLER_ST_HELPER) | deps
+$(BUILD)/tests/sampler/tsan/obj/%.o: tests/sampler/%.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(SAMPLER_ST_CFLAGS) $(SAMPLER_TSAN) -MMD -MP $< $(SAMPLER_ST_HELPER) -ldl -o $@
+	$(Q)$(CC) $(SAMPLER_ST_CFLAGS) $(SAMPLER_TSAN) -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/sampler/tsan/%: tests/sampler/%.cc $(SAMPLER_ST_HELPER) | deps
+$(BUILD)/tests/sampler/%: tests/sampler/%.c $(SAMPLER_ST_OBJS) | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAMPLER_ST_CFLAGS) -MMD -MP $< $(SAMPLER_ST_OBJS) -ldl -o $@
+
+$(BUILD)/tests/sampler/%: tests/sampler/%.cc $(SAMPLER_ST_OBJS) | deps
 	$(call msg,CXX,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CXX) $(filter-out -std=%,$(SAMPLER_ST_CFLAGS)) $(SAMPLER_TSAN) -std=c++17 -MMD -MP \
-		$< -x c $(SAMPLER_ST_HELPER) -x none -ldl -o $@
+	$(Q)$(CXX) $(SAMPLER_ST_CXXFLAGS) -MMD -MP $< $(SAMPLER_ST_OBJS) -ldl -o $@
+
+$(BUILD)/tests/sampler/tsan/%: tests/sampler/%.c $(SAMPLER_ST_TSAN_OBJS) | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAMPLER_ST_CFLAGS) $(SAMPLER_TSAN) -MMD -MP $< $(SAMPLER_ST_TSAN_OBJS) -ldl -o $@
+
+$(BUILD)/tests/sampler/tsan/%: tests/sampler/%.cc $(SAMPLER_ST_TSAN_OBJS) | deps
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CXX) $(SAMPLER_ST_CXXFLAGS) $(SAMPLER_TSAN) -MMD -MP $< $(SAMPLER_ST_TSAN_OBJS) \
+		-ldl -o $@
 
 $(BUILD)/tests/sampler/plugin.so: tests/sampler/plugin.cc | deps
 	$(call msg,CXX,$@)
@@ -147,4 +165,5 @@ install-sampler: $(SAMPLER_SO)
 
 -include $(wildcard $(BUILD)/sampler/obj/*.d $(BUILD)/sampler/test/obj/*.d \
 	$(BUILD)/sampler/tsan/obj/*.d $(BUILD)/tests/sampler/*.d $(BUILD)/tests/sampler/tsan/*.d \
+	$(BUILD)/tests/sampler/obj/*.d $(BUILD)/tests/sampler/tsan/obj/*.d \
 	$(BUILD)/tests/unit/test_sampler_*.d)

@@ -32,6 +32,13 @@
 #endif
 
 /* File name of the library, as it appears in /proc/PID/maps. */
+#ifdef __cplusplus
+#define MV_SAMPLER_STATIC_ASSERT static_assert
+extern "C" {
+#else
+#define MV_SAMPLER_STATIC_ASSERT _Static_assert
+#endif
+
 #define MV_SAMPLER_LIB_NAME "libmemvigil-sampler.so"
 
 #define MV_SAMPLER_CTL_SYMBOL "memvigil_sampler_ctl"
@@ -145,15 +152,15 @@ struct memvigil_sampler_ctl {
 	__u64 set_slots;		/* slots of the sampled-address table; 0 until mapped */
 } __attribute__((aligned(64)));
 
-_Static_assert(sizeof(struct memvigil_sampler_ctl) == 128, "memvigil_sampler_ctl layout");
-_Static_assert(__builtin_offsetof(struct memvigil_sampler_ctl, mode) == 16, "ctl mode offset");
-_Static_assert(__builtin_offsetof(struct memvigil_sampler_ctl, period_bytes) == 24,
+MV_SAMPLER_STATIC_ASSERT(sizeof(struct memvigil_sampler_ctl) == 128, "memvigil_sampler_ctl layout");
+MV_SAMPLER_STATIC_ASSERT(__builtin_offsetof(struct memvigil_sampler_ctl, mode) == 16, "ctl mode offset");
+MV_SAMPLER_STATIC_ASSERT(__builtin_offsetof(struct memvigil_sampler_ctl, period_bytes) == 24,
 	       "ctl period offset");
-_Static_assert(__builtin_offsetof(struct memvigil_sampler_ctl, generation) == 32,
+MV_SAMPLER_STATIC_ASSERT(__builtin_offsetof(struct memvigil_sampler_ctl, generation) == 32,
 	       "ctl generation offset");
-_Static_assert(__builtin_offsetof(struct memvigil_sampler_ctl, lease_end_ns) == 40,
+MV_SAMPLER_STATIC_ASSERT(__builtin_offsetof(struct memvigil_sampler_ctl, lease_end_ns) == 40,
 	       "ctl lease offset");
-_Static_assert(__builtin_offsetof(struct memvigil_sampler_ctl, alloc_probe_cnt) == 64,
+MV_SAMPLER_STATIC_ASSERT(__builtin_offsetof(struct memvigil_sampler_ctl, alloc_probe_cnt) == 64,
 	       "ctl counters start on the second cache line");
 
 /*
@@ -207,5 +214,9 @@ void memvigil_sampler_free(void *ptr, __u32 kind, __u64 generation);
 #define MV_SAMPLER_ENV_PERIOD "MEMVIGIL_SAMPLER_PERIOD"
 #define MV_SAMPLER_ENV_GENERATION "MEMVIGIL_SAMPLER_GENERATION"
 #define MV_SAMPLER_PERIOD_DEFAULT (512u << 10)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MEMVIGIL_SAMPLER_H */

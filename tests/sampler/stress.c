@@ -67,6 +67,24 @@ void stress_init(const char *name, int timeout_s)
 			    MV_SAMPLER_LIB_NAME, strerror(-err));
 }
 
+void stress_reopen(void)
+{
+	int err;
+
+	ctl_access__close(&ctl);
+	err = ctl_access__open(&ctl, 0);
+	if (err)
+		stress_fail("cannot find %s in this process (%s)", MV_SAMPLER_LIB_NAME,
+			    strerror(-err));
+}
+
+bool stress_under_tsan(void)
+{
+	const char *v = getenv("STRESS_TSAN");
+
+	return v && !strcmp(v, "1");
+}
+
 bool stress_hooks_expected(void)
 {
 	const char *v = getenv("STRESS_HOOKS");
@@ -86,6 +104,15 @@ void stress_attach_lease(uint32_t mode, uint64_t period, uint64_t generation,
 			 uint64_t lease_end_ns)
 {
 	int err = ctl_access__attach(&ctl, mode, period, generation, lease_end_ns, 0);
+
+	if (err)
+		stress_fail("attach: %s", strerror(-err));
+}
+
+void stress_attach_live_max(uint32_t mode, uint64_t period, uint64_t generation,
+			    uint32_t live_max)
+{
+	int err = ctl_access__attach(&ctl, mode, period, generation, 0, live_max);
 
 	if (err)
 		stress_fail("attach: %s", strerror(-err));

@@ -43,12 +43,25 @@ extern void (*stress_on_free)(void *ptr, uint32_t kind, uint64_t generation);
 /* Find the library in this process and end the program after timeout_s seconds. */
 void stress_init(const char *name, int timeout_s);
 
+/* In a fork's child: open the child's own /proc/PID/mem (the inherited fd is the parent's). */
+void stress_reopen(void);
+
+/*
+ * Whether this is the TSan build (STRESS_TSAN=1). TSan starting a thread
+ * calls realloc before the thread's TSan state exists; when the library is
+ * not dormant that call reaches instrumented code and crashes TSan, so TSan
+ * runs create threads only while dormant.
+ */
+bool stress_under_tsan(void);
+
 /* Whether the hooks are expected to be called (the test build is preloaded). */
 bool stress_hooks_expected(void);
 
 void stress_attach(uint32_t mode, uint64_t period, uint64_t generation);
 void stress_attach_lease(uint32_t mode, uint64_t period, uint64_t generation,
 			 uint64_t lease_end_ns);
+void stress_attach_live_max(uint32_t mode, uint64_t period, uint64_t generation,
+			    uint32_t live_max);
 void stress_detach(void);
 struct memvigil_sampler_ctl stress_ctl(void);
 
