@@ -106,21 +106,29 @@ static bool replace_same_addr(struct addr_set *set, const uint32_t b[2], uint64_
 	return false;
 }
 
-/* key into an empty or stale slot of bucket b. */
+/*
+ * key into an empty slot of bucket b, else in place of an entry of another
+ * generation: entries of the current one are never evicted by it, and
+ * those of a newer one (a thread still inserting under the old generation
+ * while memvigil switches) only from a full bucket.
+ */
 static bool fill_slot(struct addr_set *set, uint32_t b, uint64_t key)
 {
 	uint64_t *s = bucket(set, b), v;
-	int w;
+	int pass, w;
 
 	count_add(set, b, 1);
-	for (w = 0; w < ADDR_SET_WAYS; w++) {
-		v = load(&s[w]);
-		if ((!v || tag_of(v) != tag_of(key)) && cas(&s[w], v, key)) {
-			if (v)	/* a stale entry gave way: the slot was counted already */
+	for (pass = 0; pass < 2; pass++)
+		for (w = 0; w < ADDR_SET_WAYS; w++) {
+			v = load(&s[w]);
+			if (pass == 0 ? v != 0 : !v || tag_of(v) == tag_of(key))
+				continue;
+			if (!cas(&s[w], v, key))
+				continue;
+			if (v)	/* an entry gave way: its slot was counted already */
 				count_add(set, b, -1);
 			return true;
 		}
-	}
 	count_add(set, b, -1);
 	return false;
 }

@@ -14,7 +14,8 @@
  *
  * The tag is the low byte of the session's generation: entries with another
  * tag are stale (sampled in an earlier session, freed while no one was
- * watching) and are reused by inserts and dropped silently by removes.
+ * watching): an insert into a full bucket takes their slots, and a remove of
+ * their address drops them silently.
  */
 #ifndef MVS_ADDR_SET_H
 #define MVS_ADDR_SET_H
@@ -44,9 +45,9 @@ size_t addr_set__bytes(uint32_t slots);
 struct addr_set *addr_set__init(void *mem, uint32_t slots);
 
 /*
- * Remember addr (nonzero, 8-aligned, below ADDR_SET_ADDR_LIMIT) under tag.
- * 0 when stored (or already there); -ENOSPC when both of its buckets are
- * full of current entries; -EINVAL for an address it cannot hold.
+ * Remember addr (nonzero, below ADDR_SET_ADDR_LIMIT) under tag. 0 when
+ * stored (or already there); -ENOSPC when both of its buckets are full of
+ * entries under tag; -EINVAL for an address it cannot hold.
  */
 int addr_set__insert(struct addr_set *set, uint64_t addr, uint8_t tag);
 

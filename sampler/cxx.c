@@ -14,10 +14,12 @@
  *
  * The next definitions are looked up at start-up, and on first use for
  * operators that appear later (a C program dlopening a C++ library); the
- * object defining them is pinned so that the pointers never dangle. If no
- * next definition exists (possible only when the only one was loaded
- * RTLD_LOCAL), the operators fall back on malloc and free, and a throwing
- * operator new that gets no memory aborts.
+ * object defining them is pinned so that the pointers never dangle. When
+ * the global scope has none after this library (a C program that dlopened
+ * a C++ library RTLD_LOCAL, as Python does its extensions), the first
+ * caller's own scope gives it. Only if that has none either do the
+ * operators fall back on malloc and free, and a throwing operator new that
+ * gets no memory then aborts.
  */
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -178,9 +180,9 @@ static void *fallback_of(enum cxx_op op)
 
 static void *next_ops[CXX_OP_CNT];
 
-static __attribute__((noinline)) void *resolve_op(enum cxx_op op)
+static __attribute__((noinline)) void *resolve_op(enum cxx_op op, const void *caller)
 {
-	void *fn = resolve__next_pinned(op_names[op]);
+	void *fn = resolve__next_pinned(op_names[op], caller);
 
 	if (!fn)
 		fn = fallback_of(op);
@@ -188,22 +190,23 @@ static __attribute__((noinline)) void *resolve_op(enum cxx_op op)
 	return fn;
 }
 
-static MVS_INLINE void *next_op(enum cxx_op op)
+/* The next definition of op; caller: the code that called the operator. */
+static MVS_INLINE void *next_op(enum cxx_op op, const void *caller)
 {
 	void *fn = __atomic_load_n(&next_ops[op], __ATOMIC_RELAXED);
 
-	return likely(fn) ? fn : resolve_op(op);
+	return likely(fn) ? fn : resolve_op(op, caller);
 }
 
 void interpose__resolve_cxx(void)
 {
 	int op;
 
-	if (!resolve__next_pinned(op_names[NEW]))
+	if (!resolve__next_pinned(op_names[NEW], NULL))
 		return;		/* no C++ runtime yet: each operator resolves at its first call */
 	for (op = 0; op < CXX_OP_CNT; op++)
 		if (!__atomic_load_n(&next_ops[op], __ATOMIC_RELAXED))
-			resolve_op(op);
+			resolve_op(op, NULL);
 }
 
 static MVS_INLINE void *new_call_fn(void *fn, enum cxx_op op, size_t size, size_t align,
@@ -266,12 +269,15 @@ static MVS_INLINE enum cxx_op nothrow_form(enum cxx_op op)
 /* Stands for std::nothrow, which the nothrow forms never read. */
 static const char nothrow_tag;
 
-static __attribute__((noreturn, noinline)) void throw_bad_alloc(void)
+/* Throw std::bad_alloc with the C++ runtime the caller (the operator's caller) sees. */
+static __attribute__((noreturn, noinline)) void throw_bad_alloc(const void *caller)
 {
-	void (*thrower)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZSt17__throw_bad_allocv");
+	void (*thrower)(void);
 
+	thrower = (void (*)(void))resolve__next_pinned("_ZSt17__throw_bad_allocv", caller);
 	if (!thrower)	/* libc++ */
-		thrower = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZNSt3__117__throw_bad_allocEv");
+		thrower = (void (*)(void))resolve__next_pinned("_ZNSt3__117__throw_bad_allocEv",
+							       caller);
 	if (thrower)
 		thrower();
 	abort();
@@ -284,16 +290,17 @@ static __attribute__((noreturn, noinline)) void throw_bad_alloc(void)
 static __attribute__((noinline)) void *new_slow(enum cxx_op op, size_t size, size_t align,
 						const void *nt, uint32_t mode)
 {
+	const void *caller = __builtin_return_address(0);	/* the operator's caller */
 	enum cxx_op form = nothrow_form(op);
 	void *p;
 
 	if (!interpose__traced(mode))
-		return new_call_fn(next_op(op), op, size, align, nt);
+		return new_call_fn(next_op(op, caller), op, size, align, nt);
 	interpose__enter();
-	p = new_call_fn(next_op(form), form, size, align, nt ? nt : &nothrow_tag);
+	p = new_call_fn(next_op(form, caller), form, size, align, nt ? nt : &nothrow_tag);
 	interpose__leave();
 	if (unlikely(!p) && form != op)
-		throw_bad_alloc();
+		throw_bad_alloc(caller);
 	return interpose__allocated(p, size, kind_of(op), mode);
 }
 
@@ -311,7 +318,7 @@ static MVS_INLINE void *new_entry(enum cxx_op op, size_t size, size_t align, con
 static __attribute__((noinline)) void delete_slow(enum cxx_op op, void *p, size_t size,
 						  size_t align, const void *nt, uint32_t mode)
 {
-	void *fn = next_op(op);
+	void *fn = next_op(op, __builtin_return_address(0));
 
 	if (!interpose__traced(mode) || !p)
 		return delete_call_fn(fn, op, p, size, align, nt);

@@ -130,7 +130,26 @@ void resolve__all(void)
 		fatal("malloc, free, calloc or realloc");
 }
 
-void *resolve__next_pinned(const char *name)
+/* name as the object holding caller sees it, unless that is this library's own. */
+static void *lookup_in_caller_scope(const char *name, const void *caller)
+{
+	Dl_info info, self, found;
+	void *h, *fn = NULL;
+
+	if (!dladdr(caller, &info) || !info.dli_fname || !info.dli_fname[0] ||
+	    !dladdr((void *)resolve__all, &self))
+		return NULL;
+	h = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+	if (!h)
+		return NULL;
+	fn = dlsym(h, name);
+	if (fn && (!dladdr(fn, &found) || found.dli_fbase == self.dli_fbase))
+		fn = NULL;
+	dlclose(h);
+	return fn;
+}
+
+void *resolve__next_pinned(const char *name, const void *caller)
 {
 	void *fn;
 	Dl_info info;
@@ -138,6 +157,8 @@ void *resolve__next_pinned(const char *name)
 	if (NEXT(malloc) == boot_malloc)
 		resolve__all();
 	fn = dlsym(RTLD_NEXT, name);
+	if (!fn && caller)
+		fn = lookup_in_caller_scope(name, caller);
 	if (fn && dladdr(fn, &info) && info.dli_fname && info.dli_fname[0])
 		dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
 	return fn;

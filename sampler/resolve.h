@@ -37,9 +37,13 @@ extern struct next_fns mvs_next MVS_HIDDEN;
 void resolve__all(void) MVS_HIDDEN;
 
 /*
- * The next definition of name, or NULL. The object that defines it is
- * pinned (never unloaded), so the pointer stays valid after a dlclose.
+ * The next definition of name, or NULL: the first after this library in
+ * the global scope, else (caller non-NULL) the one the object holding the
+ * code address caller sees in its own scope (a C++ library dlopened
+ * RTLD_LOCAL by a C program brings libstdc++ into its local scope only).
+ * The object that defines it is pinned (never unloaded), so the pointer
+ * stays valid after a dlclose.
  */
-void *resolve__next_pinned(const char *name) MVS_HIDDEN;
+void *resolve__next_pinned(const char *name, const void *caller) MVS_HIDDEN;
 
 #endif

@@ -147,6 +147,17 @@ $(BUILD)/tests/sampler/tsan/%: tests/sampler/%.cc $(SAMPLER_ST_TSAN_OBJS) | deps
 	$(Q)$(CXX) $(SAMPLER_ST_CXXFLAGS) $(SAMPLER_TSAN) -MMD -MP $< $(SAMPLER_ST_TSAN_OBJS) \
 		-ldl -o $@
 
+# The address table alone, no library: plain and under TSan.
+$(BUILD)/tests/sampler/st_set_race: tests/sampler/st_set_race.c sampler/addr_set.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAMPLER_ST_CFLAGS) -Isampler $^ -o $@
+
+$(BUILD)/tests/sampler/tsan/st_set_race: tests/sampler/st_set_race.c sampler/addr_set.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(SAMPLER_ST_CFLAGS) $(SAMPLER_TSAN) -Isampler $^ -o $@
+
 $(BUILD)/tests/sampler/plugin.so: tests/sampler/plugin.cc | deps
 	$(call msg,CXX,$@)
 	$(Q)mkdir -p $(@D)

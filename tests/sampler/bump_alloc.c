@@ -27,6 +27,9 @@ struct stack {
 	uint64_t tag;
 } __attribute__((aligned(16)));
 
+/* Lets a program check that this allocator is the one in use. */
+int bump_alloc_present = 1;
+
 static char *region;
 static uint64_t used;
 static struct stack stacks[CLASSES];

@@ -5,6 +5,7 @@
  * delete arrive after start-up. Its static objects allocate when it is
  * loaded and free when it is unloaded.
  */
+#include <cstdint>
 #include <map>
 #include <new>
 #include <stdexcept>
@@ -35,4 +36,16 @@ extern "C" int plugin_work(int n)
 		sum += (int)names.size() + (int)e.what()[0];
 	}
 	return sum + (int)m.size();
+}
+
+/* Whether a throwing operator new that gets no memory throws std::bad_alloc here. */
+extern "C" int plugin_huge_new_throws(void)
+{
+	try {
+		char *p = new char[SIZE_MAX / 4];
+		asm volatile("" : : "r"(p) : "memory");
+		return 0;
+	} catch (const std::bad_alloc &) {
+		return 1;
+	}
 }

@@ -144,6 +144,21 @@ Test(sampler_set, stale_entries_give_way_to_new_ones)
 		cr_assert_eq(addr_set__remove(set, addr_n(i), 2), ADDR_SET_HIT);
 }
 
+Test(sampler_set, another_generation_loses_its_slots_only_from_a_full_bucket)
+{
+	struct addr_set *set = set_new(16);	/* two buckets, both open to every address */
+	uint64_t i;
+
+	cr_assert_eq(addr_set__insert(set, addr_n(0), 1), 0);
+	for (i = 1; i < 16; i++)
+		cr_assert_eq(addr_set__insert(set, addr_n(i), 2), 0);
+	cr_assert_eq(addr_set__used(set), 16, "empty slots first: nothing evicted");
+	cr_assert_eq(addr_set__remove(set, addr_n(0), 1), ADDR_SET_HIT);
+	cr_assert_eq(addr_set__insert(set, addr_n(0), 1), 0);
+	cr_assert_eq(addr_set__insert(set, addr_n(16), 2), 0, "full: the other generation's goes");
+	cr_assert_eq(addr_set__remove(set, addr_n(0), 1), ADDR_SET_MISS);
+}
+
 #define THREADS 4
 #define ROUNDS 20000
 #define LIVE 64
