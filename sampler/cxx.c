@@ -269,17 +269,25 @@ static MVS_INLINE enum cxx_op nothrow_form(enum cxx_op op)
 /* Stands for std::nothrow, which the nothrow forms never read. */
 static const char nothrow_tag;
 
-/* Throw std::bad_alloc with the C++ runtime the caller (the operator's caller) sees. */
+static void *bad_alloc_thrower;
+
+/*
+ * Throw std::bad_alloc with the C++ runtime the caller (the operator's
+ * caller) sees, found at the first failure. The exception object it
+ * allocates is the program's, as without this library.
+ */
 static __attribute__((noreturn, noinline)) void throw_bad_alloc(const void *caller)
 {
-	void (*thrower)(void);
+	void *thrower = __atomic_load_n(&bad_alloc_thrower, __ATOMIC_RELAXED);
 
-	thrower = (void (*)(void))resolve__next_pinned("_ZSt17__throw_bad_allocv", caller);
+	if (!thrower)
+		thrower = resolve__next_pinned("_ZSt17__throw_bad_allocv", caller);
 	if (!thrower)	/* libc++ */
-		thrower = (void (*)(void))resolve__next_pinned("_ZNSt3__117__throw_bad_allocEv",
-							       caller);
-	if (thrower)
-		thrower();
+		thrower = resolve__next_pinned("_ZNSt3__117__throw_bad_allocEv", caller);
+	if (!thrower)
+		abort();
+	__atomic_store_n(&bad_alloc_thrower, thrower, __ATOMIC_RELAXED);
+	((void (*)(void))thrower)();
 	abort();
 }
 

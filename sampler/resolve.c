@@ -110,6 +110,7 @@ static void resolve_one(void **slot, const char *name, void *fallback)
 
 void resolve__all(void)
 {
+	mvs_depth++;
 	resolving = true;
 	/* malloc and free first: dlsym's own allocations can then be forwarded */
 	resolve_one((void **)&mvs_next.malloc, "malloc", NULL);
@@ -125,6 +126,7 @@ void resolve__all(void)
 	resolve_one((void **)&mvs_next.malloc_usable_size, "malloc_usable_size",
 		    none_malloc_usable_size);
 	resolving = false;
+	mvs_depth--;
 	if (NEXT(malloc) == boot_malloc || NEXT(free) == boot_free ||
 	    NEXT(calloc) == boot_calloc || NEXT(realloc) == boot_realloc)
 		fatal("malloc, free, calloc or realloc");
@@ -156,11 +158,13 @@ void *resolve__next_pinned(const char *name, const void *caller)
 
 	if (NEXT(malloc) == boot_malloc)
 		resolve__all();
+	mvs_depth++;	/* what the loader allocates here is the library's, not the program's */
 	fn = dlsym(RTLD_NEXT, name);
 	if (!fn && caller)
 		fn = lookup_in_caller_scope(name, caller);
 	if (fn && dladdr(fn, &info) && info.dli_fname && info.dli_fname[0])
 		dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+	mvs_depth--;
 	return fn;
 }
 

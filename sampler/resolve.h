@@ -33,7 +33,11 @@ extern struct next_fns mvs_next MVS_HIDDEN;
 /* The next definition of fn, callable at any time (read once per call). */
 #define NEXT(fn) __atomic_load_n(&mvs_next.fn, __ATOMIC_RELAXED)
 
-/* Resolve every pointer of mvs_next; exits the process if malloc or free has no next. */
+/*
+ * Resolve every pointer of mvs_next; exits the process if malloc or free has
+ * no next. This and resolve__next_pinned raise mvs_depth while they call the
+ * loader, so its allocations are never reported as the program's.
+ */
 void resolve__all(void) MVS_HIDDEN;
 
 /*
