@@ -153,8 +153,9 @@ static void *lookup_in_caller_scope(const char *name, const void *caller)
 
 void *resolve__next_pinned(const char *name, const void *caller)
 {
-	void *fn;
+	int saved_errno = errno;
 	Dl_info info;
+	void *fn;
 
 	if (NEXT(malloc) == boot_malloc)
 		resolve__all();
@@ -165,6 +166,7 @@ void *resolve__next_pinned(const char *name, const void *caller)
 	if (fn && dladdr(fn, &info) && info.dli_fname && info.dli_fname[0])
 		dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
 	mvs_depth--;
+	errno = saved_errno;
 	return fn;
 }
 

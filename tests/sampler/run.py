@@ -240,6 +240,7 @@ class Runner:
             self.stress("st_dlopen", lib, [os.path.join(self.bins, "plugin.so")])
         for lib in ("installed", "test", "tsan"):
             self.stress("st_modes", lib)
+        self.stress("st_shadowed", "installed")
         for lib in ("installed", "tsan"):
             self.case(f"st_set_race [{'tsan' if lib == 'tsan' else 'plain'}]",
                       lambda lib=lib: self.set_race(lib))
