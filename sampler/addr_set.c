@@ -6,13 +6,6 @@
 #define ADDR_MASK (ADDR_SET_ADDR_LIMIT - 1)
 #define TAG_SHIFT 56
 
-struct addr_set {
-	uint64_t *slots;	/* buckets of ADDR_SET_WAYS slots, 64-aligned */
-	uint16_t *counts;	/* per bucket: used slots + inserts in progress */
-	uint32_t bucket_bits;
-	uint32_t slot_cnt;
-} __attribute__((aligned(64)));
-
 /*
  * A count never exceeds ADDR_SET_WAYS plus the inserts in progress on its
  * bucket at once (one per thread and signal nesting level): far below 2^16.
@@ -42,17 +35,6 @@ static inline uint16_t count_get(const struct addr_set *set, uint32_t b)
 static inline uint8_t tag_of(uint64_t v)
 {
 	return (uint8_t)(v >> TAG_SHIFT);
-}
-
-/* Two different buckets for addr, from the high bits of two multiplicative hashes. */
-static inline void buckets_of(const struct addr_set *set, uint64_t addr, uint32_t b[2])
-{
-	uint32_t shift = 64 - set->bucket_bits;
-
-	b[0] = (uint32_t)((addr * 0x9e3779b97f4a7c15ull) >> shift);
-	b[1] = (uint32_t)((addr * 0xc2b2ae3d27d4eb4full) >> shift);
-	if (b[1] == b[0])
-		b[1] ^= 1;
 }
 
 static inline uint64_t *bucket(struct addr_set *set, uint32_t b)
@@ -140,7 +122,7 @@ int addr_set__insert(struct addr_set *set, uint64_t addr, uint8_t tag)
 
 	if (!addr || addr >= ADDR_SET_ADDR_LIMIT)
 		return -EINVAL;
-	buckets_of(set, addr, b);
+	addr_set__buckets(set, addr, b);
 	if (replace_same_addr(set, b, addr, key))
 		return 0;
 	first = count_get(set, b[1]) < count_get(set, b[0]);
@@ -157,7 +139,7 @@ enum addr_set_result addr_set__remove(struct addr_set *set, uint64_t addr, uint8
 
 	if (!addr || addr >= ADDR_SET_ADDR_LIMIT)
 		return ADDR_SET_MISS;
-	buckets_of(set, addr, b);
+	addr_set__buckets(set, addr, b);
 	for (i = 0; i < 2; i++) {
 		if (!count_get(set, b[i]))
 			continue;

@@ -20,6 +20,7 @@
 #ifndef MVS_ADDR_SET_H
 #define MVS_ADDR_SET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,7 +28,12 @@
 /* Addresses must be below this (user space on x86-64, also with 5-level paging). */
 #define ADDR_SET_ADDR_LIMIT (1ull << 56)
 
-struct addr_set;
+struct addr_set {
+	uint64_t *slots;	/* buckets of ADDR_SET_WAYS slots, 64-aligned */
+	uint16_t *counts;	/* per bucket: used slots + inserts in progress */
+	uint32_t bucket_bits;
+	uint32_t slot_cnt;
+} __attribute__((aligned(64)));
 
 enum addr_set_result {
 	ADDR_SET_MISS = 0,	/* no entry for the address */
@@ -50,6 +56,31 @@ struct addr_set *addr_set__init(void *mem, uint32_t slots);
  * entries under tag; -EINVAL for an address it cannot hold.
  */
 int addr_set__insert(struct addr_set *set, uint64_t addr, uint8_t tag);
+
+/* The two buckets addr may live in (different ones). */
+static inline void addr_set__buckets(const struct addr_set *set, uint64_t addr, uint32_t b[2])
+{
+	uint32_t shift = 64 - set->bucket_bits;
+
+	b[0] = (uint32_t)((addr * 0x9e3779b97f4a7c15ull) >> shift);
+	b[1] = (uint32_t)((addr * 0xc2b2ae3d27d4eb4full) >> shift);
+	if (b[1] == b[0])
+		b[1] ^= 1;
+}
+
+/*
+ * Whether addr may be in the set: false (certainly not) when both of its
+ * buckets are empty, the common case for a block that was not sampled. Two
+ * loads from the small count array; cheap enough to inline in every free.
+ */
+static inline bool addr_set__may_hold(const struct addr_set *set, uint64_t addr)
+{
+	uint32_t b[2];
+
+	addr_set__buckets(set, addr, b);
+	return __atomic_load_n(&set->counts[b[0]], __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&set->counts[b[1]], __ATOMIC_ACQUIRE);
+}
 
 /* Forget addr: whether its entry was there under tag (enum addr_set_result). */
 enum addr_set_result addr_set__remove(struct addr_set *set, uint64_t addr, uint8_t tag);

@@ -39,7 +39,7 @@ static MVS_INLINE void *interpose__allocated(void *p, size_t size, uint32_t kind
 {
 	struct trace_alloc r;
 
-	if (p && trace__alloc(p, size, mode, &r))
+	if (p && !trace__alloc_unsampled(size, mode) && trace__alloc(p, size, mode, &r))
 		mvs_probe_alloc(p, size, r.weight_bytes, kind, r.generation);
 	return p;
 }
@@ -49,7 +49,7 @@ static MVS_INLINE bool interpose__freeing(void *p, uint32_t kind, uint32_t mode)
 {
 	uint64_t generation;
 
-	if (!trace__free(p, mode, &generation))
+	if (trace__free_unsampled(p, mode) || !trace__free(p, mode, &generation))
 		return false;
 	mvs_probe_free(p, kind, generation);
 	return true;

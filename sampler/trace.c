@@ -29,20 +29,10 @@ extern struct memvigil_sampler_ctl mvs_ctl
 
 __thread uint32_t mvs_depth MVS_TLS;
 
-/* One thread's sampler; zero is a valid start (nothing drawn, not seeded). */
-struct thread_sampler {
-	__u64 left;		/* bytes to the next sample point; 0: draw a gap first */
-	uint64_t rng;		/* generator state; 0: not seeded */
-	uint64_t generation;	/* session the state belongs to */
-	uint32_t fork_epoch;	/* forks seen when the generator was seeded */
-	uint32_t lease_calls;	/* EXACT: calls left before the lease is checked again */
-	bool lease_over;	/* EXACT: the last lease check found it over */
-};
-
-static __thread struct thread_sampler thread_state MVS_TLS;
+__thread struct thread_sampler mvs_thread MVS_TLS;
 
 static uint32_t fork_epoch;
-static struct addr_set *sampled_set;	/* mapped at the first sample, never unmapped */
+struct addr_set *mvs_sampled_set;	/* mapped at the first sample, never unmapped */
 
 static inline uint64_t ctl_load(const __u64 *field)
 {
@@ -144,7 +134,7 @@ static struct addr_set *set_create(void)
 	prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)mem, bytes,
 	      (unsigned long)"memvigil-sampler");
 	set = addr_set__init(mem, slots);
-	if (!__atomic_compare_exchange_n(&sampled_set, &published, set, false, __ATOMIC_ACQ_REL,
+	if (!__atomic_compare_exchange_n(&mvs_sampled_set, &published, set, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
 		munmap(mem, bytes);
 		set = published;
@@ -167,7 +157,7 @@ static bool sampled_alloc(struct thread_sampler *t, void *ptr, size_t size, uint
 		return false;
 	if (lease_over())
 		return false;
-	set = __atomic_load_n(&sampled_set, __ATOMIC_ACQUIRE);
+	set = __atomic_load_n(&mvs_sampled_set, __ATOMIC_ACQUIRE);
 	if (!set)
 		set = set_create();
 	if (!set || addr_set__insert(set, (uintptr_t)ptr, (uint8_t)generation)) {
@@ -180,7 +170,7 @@ static bool sampled_alloc(struct thread_sampler *t, void *ptr, size_t size, uint
 
 bool trace__alloc(void *ptr, size_t size, uint32_t mode, struct trace_alloc *out)
 {
-	struct thread_sampler *t = &thread_state;
+	struct thread_sampler *t = &mvs_thread;
 	uint64_t generation = ctl_load(&mvs_ctl.generation);
 
 	thread_sync(t, generation);
@@ -201,7 +191,7 @@ bool trace__alloc(void *ptr, size_t size, uint32_t mode, struct trace_alloc *out
 
 static bool sampled_free(void *ptr, uint64_t generation)
 {
-	struct addr_set *set = __atomic_load_n(&sampled_set, __ATOMIC_ACQUIRE);
+	struct addr_set *set = __atomic_load_n(&mvs_sampled_set, __ATOMIC_ACQUIRE);
 
 	if (!set)
 		return false;
@@ -225,7 +215,7 @@ bool trace__free(void *ptr, uint32_t mode, uint64_t *generation)
 		if (likely(!sampled_free(ptr, gen)))
 			return false;
 	} else if (mode == MV_SAMPLER_EXACT) {
-		t = &thread_state;
+		t = &mvs_thread;
 		thread_sync(t, gen);
 		if (exact_lease_over(t))
 			return false;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "memvigil/sampler.h"
+#include "addr_set.h"
 
 #define MVS_HIDDEN __attribute__((visibility("hidden")))
 #define MVS_EXPORT __attribute__((visibility("default")))
@@ -29,6 +30,21 @@ extern struct memvigil_sampler_ctl mvs_ctl MVS_HIDDEN;
  */
 extern __thread uint32_t mvs_depth MVS_HIDDEN MVS_TLS;
 
+/* One thread's sampler; zero is a valid start (nothing drawn, not seeded). */
+struct thread_sampler {
+	__u64 left;		/* bytes to the next sample point; 0: draw a gap first */
+	uint64_t rng;		/* generator state; 0: not seeded */
+	uint64_t generation;	/* session the state belongs to */
+	uint32_t fork_epoch;	/* forks seen when the generator was seeded */
+	uint32_t lease_calls;	/* EXACT: calls left before the lease is checked again */
+	bool lease_over;	/* EXACT: the last lease check found it over */
+};
+
+extern __thread struct thread_sampler mvs_thread MVS_HIDDEN MVS_TLS;
+
+/* The table of sampled live blocks; NULL until the first sample. */
+extern struct addr_set *mvs_sampled_set MVS_HIDDEN;
+
 /* The mode an entry point acts in: every field it reads later is read after this. */
 static inline uint32_t trace__mode(void)
 {
@@ -40,6 +56,37 @@ struct trace_alloc {
 	uint64_t weight_bytes;
 	uint64_t generation;
 };
+
+/*
+ * The common case of an allocation in SAMPLED mode, inline: no sample point
+ * in its bytes, in the session the thread's sampler belongs to. True when
+ * that is so (its bytes are consumed); false when trace__alloc must decide.
+ */
+static inline bool trace__alloc_unsampled(size_t size, uint32_t mode)
+{
+	struct thread_sampler *t = &mvs_thread;
+
+	if (mode != MV_SAMPLER_SAMPLED || size >= t->left ||
+	    t->generation != __atomic_load_n(&mvs_ctl.generation, __ATOMIC_RELAXED))
+		return false;
+	t->left -= size;
+	return true;
+}
+
+/*
+ * The common case of a free in SAMPLED mode, inline: the block cannot be a
+ * sampled one (no table yet, or both of its buckets empty). False when
+ * trace__free must decide.
+ */
+static inline bool trace__free_unsampled(const void *ptr, uint32_t mode)
+{
+	struct addr_set *set;
+
+	if (mode != MV_SAMPLER_SAMPLED)
+		return false;
+	set = __atomic_load_n(&mvs_sampled_set, __ATOMIC_ACQUIRE);
+	return !set || !addr_set__may_hold(set, (uintptr_t)ptr);
+}
 
 /*
  * A block of size bytes allocated at ptr (non-NULL) by an outermost call
