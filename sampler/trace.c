@@ -52,6 +52,20 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The generation a call that acted in mode reports under, or 0 (report
+ * nothing) when the mode changed meanwhile. memvigil writes DORMANT, then
+ * the new generation, then the new mode: a call that read its mode at its
+ * entry, then the generation, then the same mode again belongs to that
+ * generation, whatever happened while it was descheduled in between.
+ */
+static inline uint64_t generation_for(uint32_t mode)
+{
+	uint64_t generation = __atomic_load_n(&mvs_ctl.generation, __ATOMIC_ACQUIRE);
+
+	return __atomic_load_n(&mvs_ctl.mode, __ATOMIC_RELAXED) == mode ? generation : 0;
+}
+
 /* A thread's sampler starts afresh in each session. */
 static inline void thread_sync(struct thread_sampler *t, uint64_t generation)
 {
@@ -150,10 +164,15 @@ static bool sampled_alloc(struct thread_sampler *t, void *ptr, size_t size, uint
 {
 	uint64_t period = period_now();
 	struct addr_set *set;
+	/* a local copy: a signal handler's update in between is lost, never torn */
+	__u64 left = __atomic_load_n(&t->left, __ATOMIC_RELAXED);
+	bool sampled;
 
-	if (!t->left)
+	if (!left)
 		rng_ready(t);
-	if (likely(!sample_math__take(&t->left, &t->rng, size, period)))
+	sampled = sample_math__take(&left, &t->rng, size, period);
+	__atomic_store_n(&t->left, left, __ATOMIC_RELAXED);
+	if (likely(!sampled))
 		return false;
 	if (lease_over())
 		return false;
@@ -171,8 +190,10 @@ static bool sampled_alloc(struct thread_sampler *t, void *ptr, size_t size, uint
 bool trace__alloc(void *ptr, size_t size, uint32_t mode, struct trace_alloc *out)
 {
 	struct thread_sampler *t = &mvs_thread;
-	uint64_t generation = ctl_load(&mvs_ctl.generation);
+	uint64_t generation = generation_for(mode);
 
+	if (!generation)
+		return false;
 	thread_sync(t, generation);
 	if (mode == MV_SAMPLER_SAMPLED) {
 		if (!sampled_alloc(t, ptr, size, generation, &out->weight_bytes))
@@ -208,9 +229,11 @@ static bool sampled_free(void *ptr, uint64_t generation)
 
 bool trace__free(void *ptr, uint32_t mode, uint64_t *generation)
 {
-	uint64_t gen = ctl_load(&mvs_ctl.generation);
+	uint64_t gen = generation_for(mode);
 	struct thread_sampler *t;
 
+	if (!gen)
+		return false;
 	if (mode == MV_SAMPLER_SAMPLED) {
 		if (likely(!sampled_free(ptr, gen)))
 			return false;

@@ -65,11 +65,13 @@ struct trace_alloc {
 static inline bool trace__alloc_unsampled(size_t size, uint32_t mode)
 {
 	struct thread_sampler *t = &mvs_thread;
+	/* one read and one write: a signal handler's update in between is lost, never torn */
+	__u64 left = __atomic_load_n(&t->left, __ATOMIC_RELAXED);
 
-	if (mode != MV_SAMPLER_SAMPLED || size >= t->left ||
+	if (mode != MV_SAMPLER_SAMPLED || size >= left ||
 	    t->generation != __atomic_load_n(&mvs_ctl.generation, __ATOMIC_RELAXED))
 		return false;
-	t->left -= size;
+	__atomic_store_n(&t->left, left - size, __ATOMIC_RELAXED);
 	return true;
 }
 

@@ -91,25 +91,29 @@ enum mv_sampler_flag {
  * and written only at attach and detach; the counters live on the second
  * one, so that counting never slows the first.
  *
- * Attach (after checking magic, abi_version and ctl_bytes), with separate
+ * Attach (after checking magic, abi_version and ctl_bytes), only while mode
+ * is DORMANT (as the library starts, or after a detach), with separate
  * pwrites to /proc/PID/mem, in this order:
  *   1. live_max (optional), period_bytes, lease_end_ns (0: none),
  *   2. generation: a value this process has not seen before (e.g. a
  *      counter memvigil keeps per process, starting at 1; never 0),
  *   3. mode, last.
- * The library reads mode with acquire semantics and everything else after
- * it: a thread that sees the new mode sees the fields written before it
- * (each pwrite completes before the next begins; x86 keeps stores in order).
- * mode's value fits in its lowest byte, so a write of it cannot tear.
+ * The library reads mode with acquire semantics at each call; a call that
+ * reports reads the generation (acquire) and then mode again, and reports
+ * nothing unless mode is unchanged. With DORMANT always between two
+ * sessions, a report therefore carries the generation of the session whose
+ * mode it acted in, even when its thread was descheduled across a switch.
+ * (Each pwrite completes before the next begins; x86 keeps stores in
+ * order. mode's value fits in its lowest byte, so a write of it cannot tear.)
  *
  * Detach: write mode = MV_SAMPLER_DORMANT first, then remove the uprobes.
- * Threads already past their mode check may still call a probe once.
+ * Threads already past their mode check may still call a probe once, with
+ * the old generation.
  *
- * Change the period or start another session: write DORMANT, then attach
- * again with a new generation. Each probe call carries the generation it was
- * made under: drop calls whose generation is not the session's (a thread
- * that read the old one while memvigil switched). Blocks sampled under an
- * earlier generation are forgotten: their frees are never reported.
+ * Change the period or start another session: detach (DORMANT), then attach
+ * again with a new generation. Drop probe calls whose generation is not the
+ * session's. Blocks sampled under an earlier generation are forgotten: their
+ * frees are never reported.
  *
  * Liveness: a memvigil killed without detaching leaves the library in its
  * mode; the uprobes go with memvigil, so each sampled allocation and its

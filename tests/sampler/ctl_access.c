@@ -162,7 +162,9 @@ int ctl_access__attach(const struct ctl_access *c, uint32_t mode, uint64_t perio
 	if (now.magic != MV_SAMPLER_MAGIC || now.abi_version != MV_SAMPLER_ABI_VERSION ||
 	    now.ctl_bytes < sizeof(now))
 		return -EPROTO;
-	err = WRITE(c, live_max, live_max);
+	if (now.mode != MV_SAMPLER_DORMANT)
+		err = ctl_access__detach(c);	/* a session starts only from DORMANT */
+	err = err ?: WRITE(c, live_max, live_max);
 	err = err ?: WRITE(c, period_bytes, period);
 	err = err ?: WRITE(c, lease_end_ns, lease_end_ns);
 	err = err ?: WRITE(c, generation, generation);

@@ -33,8 +33,9 @@ void ctl_access__close(struct ctl_access *c);
 int ctl_access__read(const struct ctl_access *c, struct memvigil_sampler_ctl *out);
 
 /*
- * Attach: live_max, period, lease_end_ns, then generation, then mode, each
- * its own pwrite. Checks magic, abi_version and ctl_bytes first (-EPROTO).
+ * Attach: DORMANT first unless it is, then live_max, period, lease_end_ns,
+ * then generation, then mode, each its own pwrite. Checks magic,
+ * abi_version and ctl_bytes first (-EPROTO).
  */
 int ctl_access__attach(const struct ctl_access *c, uint32_t mode, uint64_t period,
 		       uint64_t generation, uint64_t lease_end_ns, uint32_t live_max);
