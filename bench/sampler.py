@@ -8,7 +8,10 @@
 Runs bench/workloads tight (one thread, malloc/free pairs of 16..256 B) and
 mix (2 threads, mixed sizes, calloc/realloc, 10% kept) untraced and with the
 library preloaded: dormant, sampled (512 KiB) and exact, each started by
-MEMVIGIL_SAMPLER_MODE. With --uprobes also sampled and exact with uprobes
+MEMVIGIL_SAMPLER_MODE. Two figures per configuration: wall ns/op as the
+workload reports it, and CPU ns/op (the workload's own CPU seconds, all
+threads, kernel time included, per op), which a loaded machine disturbs
+far less. With --uprobes also sampled and exact with uprobes
 on the two probe functions, counted by perf (needs root and perf; mounts
 tracefs at /sys/kernel/tracing if it is not, adds the uprobes to its
 uprobe_events and deletes them afterwards), and, for comparison, exact with
@@ -63,9 +66,11 @@ def run_once(workload, env, perf_events):
     p = subprocess.run(argv, env=env, capture_output=True, text=True)
     if p.returncode:
         sys.exit(f"{' '.join(argv)}: exit status {p.returncode}\n{p.stdout}{p.stderr}")
-    m = re.search(r"^NS_PER_OP ([0-9.]+)", p.stdout, re.M)
+    ns = float(re.search(r"^NS_PER_OP ([0-9.]+)", p.stdout, re.M)[1])
+    ops = int(re.search(r"^OPS (\d+)", p.stdout, re.M)[1])
+    cpu_ns = float(re.search(r"^CPU_S ([0-9.]+)", p.stdout, re.M)[1]) * 1e9 / ops
     hits = sum(int(x) for x in re.findall(r"^(\d+),", p.stderr, re.M)) if perf_events else 0
-    return float(m[1]), hits
+    return ns, cpu_ns, hits
 
 
 TRACEFS = "/sys/kernel/tracing"
@@ -132,25 +137,27 @@ def main():
     with (uprobes(lib) if args.uprobes else contextlib.nullcontext({})) as events:
         for wname, cmd, ops, extra in workloads:
             samples = {r[0]: [] for r in rows}
+            cpu = {r[0]: [] for r in rows}
             hits = {r[0]: 0 for r in rows}
             for rnd in range(args.rounds):
                 for name, env, probes, share in rows[rnd % len(rows):] + rows[:rnd % len(rows)]:
                     argv = cmd + [str(max(1000, int(ops * share)))] + extra
-                    ns, n = run_once(argv, env, events.get(probes))
+                    ns, cpu_ns, n = run_once(argv, env, events.get(probes))
                     samples[name].append(ns)
+                    cpu[name].append(cpu_ns)
                     hits[name] += n
             base = statistics.median(samples["untraced"])
+            cpu_base = statistics.median(cpu["untraced"])
             print(f"\n{wname}: {os.path.basename(cmd[0])} N {' '.join(extra)}")
-            print(f"{'configuration':46} {'ns/op':>9} {'x untraced':>11} {'min..max':>19}"
-                  f"{'  probe hits/op' if args.uprobes else ''}")
+            print(f"{'configuration':46} {'ns/op':>9} {'x':>7} {'min..max':>19} "
+                  f"{'CPU ns/op':>10} {'x':>7}{'  probe hits/op' if args.uprobes else ''}")
             for name, _, probes, share in rows:
-                s = samples[name]
+                s, c = samples[name], statistics.median(cpu[name])
                 med = statistics.median(s)
                 n_ops = max(1000, int(ops * share)) * args.rounds
                 extra_col = f"  {hits[name] / n_ops:14.4f}" if probes else ""
-                print(f"{name:46} {med:9.2f} {med / base:11.2f} {min(s):9.2f}..{max(s):<9.2f}"
-                      f"{extra_col}")
-
+                print(f"{name:46} {med:9.2f} {med / base:7.2f} {min(s):9.2f}..{max(s):<9.2f} "
+                      f"{c:10.2f} {c / cpu_base:7.2f}{extra_col}")
 
 if __name__ == "__main__":
     sys.exit(main())
