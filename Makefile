@@ -231,6 +231,17 @@ help:
 	@echo "make clean      remove $(BUILD)/"
 	@echo "V=1 shows the commands; CI=true adds -Werror"
 
+# ---- begin sampler (issue 13): libmemvigil-sampler.so, see sampler/sampler.mk ----
+include sampler/sampler.mk
+all: $(SAMPLER_SO)
+install: install-sampler
+help: help-sampler
+.PHONY: help-sampler
+help-sampler:
+	@echo "make sampler   build $(SAMPLER_SO) only"
+	@echo "make test-sampler  the sampler's stress programs under the library (tests/sampler)"
+# ---- end sampler ----
+
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/unit/*.d \
 	$(BUILD)/tests/kmatrix/*.d)
 
