@@ -4,7 +4,7 @@
  * generator, the exponential gap between sample points (the integer draw of
  * include/memvigil/sampling.h that memvigil's BPF sampler makes, on the
  * same table), and the weight of a sampled block (the Horvitz-Thompson
- * weight user/sampling.c gives memvigil's reports). Pure: no libm, no
+ * weight user/model/sampling.c gives memvigil's reports). Pure: no libm, no
  * system calls, no allocation.
  */
 #ifndef MVS_SAMPLE_MATH_H

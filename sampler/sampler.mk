@@ -109,11 +109,11 @@ $(eval $(call sampler_variant,$(BUILD)/sampler/obj,,$(SAMPLER_SO),$(SAMPLER_OBJS
 $(eval $(call sampler_variant,$(BUILD)/sampler/test/obj,-DMVS_TEST_HOOKS,$(SAMPLER_TEST_SO),$(SAMPLER_TEST_OBJS)))
 $(eval $(call sampler_variant,$(BUILD)/sampler/tsan/obj,-DMVS_TEST_HOOKS,$(SAMPLER_TSAN_SO),$(SAMPLER_TSAN_OBJS),$(SAMPLER_TSAN_LIB)))
 
-$(BUILD)/tests/unit/test_sampler_%: tests/unit/test_sampler_%.c $(SAMPLER_PURE) user/sampling.c \
+$(BUILD)/tests/unit/test_sampler_%: tests/unit/test_sampler_%.c $(SAMPLER_PURE) user/model/sampling.c \
 				    $(SAMPLER_LOG2) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(SAMPLER_UNIT_CFLAGS) -MMD -MP $< $(SAMPLER_PURE) user/sampling.c \
+	$(Q)$(CC) $(SAMPLER_UNIT_CFLAGS) -MMD -MP $< $(SAMPLER_PURE) user/model/sampling.c \
 		-lcriterion -lm -o $@
 
 $(BUILD)/tests/sampler/obj/%.o: tests/sampler/%.c | deps

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sampler library's arithmetic (sampler/sample_math.c): the same gap
- * draw and the same weights as memvigil's --sample-bytes (user/sampling.c),
+ * draw and the same weights as memvigil's --sample-bytes (user/model/sampling.c),
  * and estimates that are unbiased for several mixes of sizes when driven
  * through the very step the library takes per allocation.
  */
@@ -9,7 +9,7 @@
 #include <math.h>
 #include "memvigil/sampling.h"
 #include "sample_math.h"
-#include "sampling.h"
+#include "model/sampling.h"
 
 static uint32_t user_table[MV_LOG2_TABLE_LEN];
 
