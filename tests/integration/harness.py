@@ -5,11 +5,12 @@ run.py runs the tests; the area files beside it (test_*.py) hold them and
 reach this module through `import harness as h`. run.py's main() sets BUILD,
 BIN and WORKLOADS here before the first test runs.
 
-The workloads (tests/workloads/*.c) print their own ground truth:
-"TRUTH func=F bytes=N allocs=K" per leaking function F, "CLEAN func=F" for
-functions that must hold nothing, "GONE func=F bytes=N allocs=K" for what an
-exec dropped, "TRUTH done" last. memvigil's JSON report must agree byte for
-byte and count for count, summing the stacks whose frames[0].symbol is F.
+The workloads (tests/workloads/*.c, most through truth.h) print their own
+ground truth: "TRUTH func=F bytes=N allocs=K" per leaking function F,
+"CLEAN func=F" for functions that must hold nothing, "GONE func=F bytes=N
+allocs=K" for what an exec dropped, "TRUTH done" last. memvigil's JSON report
+must agree byte for byte and count for count, summing the stacks whose
+frames[0].symbol is F.
 """
 
 import ctypes
