@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "output/jsonl.h"
+#include "report_fixture.h"
 
 #define PID 31
 
@@ -90,4 +91,37 @@ Test(jsonl, open_appends_and_reports_errno_for_a_bad_path, .init = make_path, .f
 	cr_assert_eq(errno, ENOENT);
 	cr_assert(strstr(err, "/nonexistent-dir/x.jsonl"), "%s", err);
 	jsonl__close(NULL);
+}
+
+/* Every line kind, from both fixture sessions (report_fixture.h says how to regenerate). */
+Test(jsonl, lines_of_the_fixture_sessions_match_their_golden_file, .init = make_path,
+     .fini = remove_path)
+{
+	char err[256], *text;
+	struct fixture f;
+	struct jsonl *j = jsonl__open(path, err, sizeof(err));
+	size_t i, len;
+
+	cr_assert_not_null(j, "%s", err);
+	fixture__exact(&f);
+	for (i = 0; i < f.m->proc_cnt; i++)
+		cr_assert_eq(jsonl__sample(j, FX_TIME, FX_NOW_MS / 1000.0, f.m, f.m->procs[i],
+					   metrics__find(f.mt, f.m->procs[i]->key), 60000, 2,
+					   fixture_resolve, NULL), 0);
+	for (i = 0; i < f.alert_cnt; i++)
+		cr_assert_eq(jsonl__alert(j, &f.alerts[i]), 0);
+	for (i = 0; i < f.m->oom_cnt; i++)
+		cr_assert_eq(jsonl__oom(j, FX_TIME, f.m->ooms[i].ms / 1000.0, f.m, &f.m->ooms[i],
+					fixture_resolve, NULL), 0);
+	fixture__free(&f);
+	fixture__sampled(&f);
+	for (i = 0; i < f.m->proc_cnt; i++)
+		cr_assert_eq(jsonl__sample(j, FX_TIME, 5, f.m, f.m->procs[i], NULL, 300000, 10,
+					   fixture_resolve, NULL), 0);
+	fixture__free(&f);
+	jsonl__close(j);
+	text = fx_read_file(path, &len);
+	cr_assert_not_null(text);
+	golden__check("lines.jsonl", text);
+	free(text);
 }
