@@ -69,7 +69,7 @@ struct model_view {
 	const struct proc_report *r;
 	const struct proc_metrics *pm;
 	unsigned int top;
-	jsonl_resolve_fn resolve;
+	symbol_resolve_fn resolve;
 	void *resolve_ctx;
 };
 
@@ -105,7 +105,7 @@ static void write_stacks(struct json_writer *w, const struct model_view *v)
 
 int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct model *m,
 		  const struct proc *p, const struct proc_metrics *pm, uint64_t window_ms,
-		  unsigned int top, jsonl_resolve_fn resolve, void *resolve_ctx)
+		  unsigned int top, symbol_resolve_fn resolve, void *resolve_ctx)
 {
 	struct json_writer *w;
 	struct proc_report r;
@@ -156,7 +156,7 @@ int jsonl__alert(struct jsonl *j, const struct alert_event *ev)
 }
 
 static const char *first_symbol(const struct model *m, pid_t pid, uint32_t stack_id,
-				jsonl_resolve_fn resolve, void *ctx, struct mv_symbol *sym)
+				symbol_resolve_fn resolve, void *ctx, struct mv_symbol *sym)
 {
 	const uint64_t *frames;
 	uint32_t depth = 0;
@@ -169,7 +169,7 @@ static const char *first_symbol(const struct model *m, pid_t pid, uint32_t stack
 }
 
 int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model *m,
-	       const struct oom_kill *k, jsonl_resolve_fn resolve, void *resolve_ctx)
+	       const struct oom_kill *k, symbol_resolve_fn resolve, void *resolve_ctx)
 {
 	struct json_writer *w = line_begin(j, "oom");
 	struct mv_symbol sym;

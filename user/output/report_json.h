@@ -42,7 +42,7 @@ struct json_report_info {
 	unsigned int kernel_feature_cnt;
 	uint64_t sample_bytes;		/* sampling period, 0 = exact */
 	const char *return_probe;	/* "session" or "uretprobe" */
-	resolve_fn resolve;
+	symbol_resolve_fn resolve;
 	void *resolve_ctx;
 	/* Metrics and alerts; NULL/0 when not known. */
 	const char *mode;		/* --mode */

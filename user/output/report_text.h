@@ -11,9 +11,6 @@
 #include "model/model.h"
 #include "symbolize/symbolizer.h"
 
-/* Resolves a return address of pid (symbolizer__resolve's contract). */
-typedef int (*resolve_fn)(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out);
-
 struct text_report_opts {
 	uint32_t now_ms;		/* ms since tracing began */
 	uint32_t elapsed_ms;		/* since the previous report (for rates) */
@@ -23,7 +20,7 @@ struct text_report_opts {
 	bool mappings_off;		/* the mmap-family hooks are not attached */
 	uint64_t lost_events;
 	bool final;
-	resolve_fn resolve;
+	symbol_resolve_fn resolve;
 	void *resolve_ctx;
 	const struct metrics *metrics;	/* growth, trends, verdicts; NULL: not shown */
 };
