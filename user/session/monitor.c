@@ -25,7 +25,7 @@ struct monitor {
 	bool sampled;
 	bool periodic;			/* main ticks with each report */
 	unsigned int top;
-	monitor_resolve_fn resolve;
+	symbol_resolve_fn resolve;
 	void *resolve_ctx;
 	const struct model *model;	/* during a tick */
 	uint64_t now_ms;
@@ -36,7 +36,7 @@ struct monitor {
 	bool jsonl_failed;
 };
 
-int monitor__new(const struct options *o, monitor_resolve_fn resolve, void *resolve_ctx,
+int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resolve_ctx,
 		 struct monitor **out, char *err, size_t err_len)
 {
 	struct monitor *mon = calloc(1, sizeof(*mon));
