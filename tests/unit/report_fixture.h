@@ -31,6 +31,7 @@
 #include "memvigil/events.h"
 #include "model/model.h"
 #include "output/metrics_json.h"
+#include "output/report_context.h"
 #include "symbolize/symbolizer.h"
 
 #define FX_GOLDEN_DIR "tests/unit/data/golden/"
@@ -322,6 +323,46 @@ static inline void fixture__sampled(struct fixture *f)
 	f->m->psi.state = -ENOENT;
 }
 
+/*
+ * The report context of f's session as main.c builds it at the end: the
+ * exact session traced a cgroup, the sampled one launched a command.
+ */
+static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
+{
+	static char *const command[] = { "./app", "--flag", "x\"y" };
+	static const uint64_t lost[MV_LOSS_CNT] = { 1, 2, 3, 4, 5, 6 };
+	bool sampled = f->m->sample_period != 0;
+
+	*ctx = (struct report_ctx){
+		.m = f->m, .metrics = f->mt, .alerts = f->alerts, .alert_cnt = f->alert_cnt,
+		.resolve = fixture_resolve, .now_ms = sampled ? 5000 : FX_NOW_MS, .elapsed_ms = 5000,
+		.time = FX_TIME, .started_at = FX_STARTED, .kernel = "6.1.0-test",
+		.opts = { .mode = "standard", .interval_s = 5, .top = 2, .stack_depth = 127,
+			  .frames = 2, .mappings = "syscalls", .min_age_s = 1.5, .window_s = 60,
+			  .alerts = f->alert_defs, .alert_cnt = f->alert_def_cnt,
+			  .on_alert = "/usr/local/bin/notify" },
+		.health = { .attached = 3, .attach_failed = 1, .fork_attach_cnt = 1,
+			    .fork_attach_max_ms = 2.5, .fork_attach_median_ms = 2.5,
+			    .files_skipped = 3, .alerts_not_kept = 1, .on_alert_skipped = 2,
+			    .return_probe = "session", .mappings_followed = true,
+			    .kernel_signals = 0xb, .kernel_signal_names = fx_feature_names,
+			    .kernel_signal_cnt = 4 },
+	};
+	if (!sampled) {
+		ctx->target.cgroup = "/workload.slice";
+		memcpy(ctx->health.lost, lost, sizeof(lost));
+		return;
+	}
+	ctx->target = (struct report_target){ .command = command, .command_argc = 3 };
+	ctx->opts = (struct report_options){ .mode = "production", .interval_s = 10,
+					     .duration_s = 30, .top = 10, .stack_depth = 64,
+					     .mappings = "off", .window_s = 300,
+					     .sample_bytes = 65536 };
+	ctx->health = (struct report_health){ .attached = 2,
+					      .kernel_signal_names = fx_feature_names,
+					      .kernel_signal_cnt = 4 };
+}
+
 static inline void fixture__free(struct fixture *f)
 {
 	metrics__free(f->mt);
@@ -443,6 +484,18 @@ static inline void golden__check(const char *name, const char *text)
 	}
 	free(want);
 	free(stored);
+}
+
+/* Render ctx with write (report_text__write, report_json__document) and check it. */
+static inline void golden__check_writer(const char *name,
+					int (*write)(FILE *out, const struct report_ctx *ctx),
+					const struct report_ctx *ctx)
+{
+	struct fx_buf b;
+
+	cr_assert_eq(write(fx_buf_open(&b), ctx), 0);
+	golden__check(name, fx_buf_text(&b));
+	free(b.text);
 }
 
 #endif

@@ -48,6 +48,8 @@ Test(jsonl, each_sample_and_alert_is_one_flushed_line, .init = make_path, .fini 
 	struct jsonl *j = jsonl__open(path, open_err, sizeof(open_err));
 	struct alert_event ev = { .t_s = 1.5, .time = "2026-01-01T00:00:00Z", .pid = PID,
 				  .comm = "x\"y", .value = 2048 };
+	struct report_ctx ctx = { .m = m, .metrics = mt, .time = "2026-01-01T00:00:00Z",
+				  .opts.top = 10 };
 	char err[128];
 	const struct proc *p;
 	int n;
@@ -56,8 +58,7 @@ Test(jsonl, each_sample_and_alert_is_one_flushed_line, .init = make_path, .fini 
 	model__alloc(m, PID, 0, 0x10, 100, 0, 0, frames, 1);
 	p = model__find(m, PID);
 	cr_assert_eq(metrics__sample(mt, p, 0, NULL), 0);
-	cr_assert_eq(jsonl__sample(j, "2026-01-01T00:00:00Z", 0, m, p, metrics__find(mt, PID),
-				   60000, 10, NULL, NULL), 0);
+	cr_assert_eq(jsonl__proc_sample(j, &ctx, p), 0);
 	cr_assert_eq(alert__parse("heap>1K", &ev.alert, err, sizeof(err)), 0);
 	cr_assert_eq(jsonl__alert(j, &ev), 0);
 	n = read_lines(lines, 4);
@@ -99,25 +100,26 @@ Test(jsonl, lines_of_the_fixture_sessions_match_their_golden_file, .init = make_
 {
 	char err[256], *text;
 	struct fixture f;
+	struct report_ctx ctx;
 	struct jsonl *j = jsonl__open(path, err, sizeof(err));
 	size_t i, len;
 
 	cr_assert_not_null(j, "%s", err);
 	fixture__exact(&f);
+	fixture__ctx(&f, &ctx);
 	for (i = 0; i < f.m->proc_cnt; i++)
-		cr_assert_eq(jsonl__sample(j, FX_TIME, FX_NOW_MS / 1000.0, f.m, f.m->procs[i],
-					   metrics__find(f.mt, f.m->procs[i]->key), 60000, 2,
-					   fixture_resolve, NULL), 0);
+		cr_assert_eq(jsonl__proc_sample(j, &ctx, f.m->procs[i]), 0);
 	for (i = 0; i < f.alert_cnt; i++)
 		cr_assert_eq(jsonl__alert(j, &f.alerts[i]), 0);
-	for (i = 0; i < f.m->oom_cnt; i++)
-		cr_assert_eq(jsonl__oom(j, FX_TIME, f.m->ooms[i].ms / 1000.0, f.m, &f.m->ooms[i],
-					fixture_resolve, NULL), 0);
+	for (i = 0; i < f.m->oom_cnt; i++) {
+		ctx.now_ms = f.m->ooms[i].ms;
+		cr_assert_eq(jsonl__oom_kill(j, &ctx, &f.m->ooms[i]), 0);
+	}
 	fixture__free(&f);
 	fixture__sampled(&f);
+	fixture__ctx(&f, &ctx);
 	for (i = 0; i < f.m->proc_cnt; i++)
-		cr_assert_eq(jsonl__sample(j, FX_TIME, 5, f.m, f.m->procs[i], NULL, 300000, 10,
-					   fixture_resolve, NULL), 0);
+		cr_assert_eq(jsonl__proc_sample(j, &ctx, f.m->procs[i]), 0);
 	fixture__free(&f);
 	jsonl__close(j);
 	text = fx_read_file(path, &len);

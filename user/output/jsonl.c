@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/output_file.h"
@@ -63,17 +64,8 @@ static int line_end(struct jsonl *j, struct json_writer *w)
 	return ret;
 }
 
-/* What the stack list of a sample line is made from. */
-struct model_view {
-	const struct model *m;
-	const struct proc_report *r;
-	const struct proc_metrics *pm;
-	unsigned int top;
-	symbol_resolve_fn resolve;
-	void *resolve_ctx;
-};
-
-static void write_stacks(struct json_writer *w, const struct model_view *v)
+static void write_stacks(struct json_writer *w, const struct report_ctx *ctx,
+			 const struct proc_report *r, const struct proc_metrics *pm)
 {
 	struct mv_symbol sym;
 	const uint64_t *frames;
@@ -82,8 +74,8 @@ static void write_stacks(struct json_writer *w, const struct model_view *v)
 
 	json_key(w, "stacks");
 	json_array_begin(w);
-	for (i = 0; i < v->r->cnt && i < v->top; i++) {
-		const struct report_site *rs = &v->r->sites[i];
+	for (i = 0; i < r->cnt && i < ctx->opts.top; i++) {
+		const struct report_site *rs = &r->sites[i];
 
 		json_object_begin(w);
 		json_key(w, "outstanding_bytes");
@@ -92,28 +84,25 @@ static void write_stacks(struct json_writer *w, const struct model_view *v)
 		json_u64(w, rs->allocs);
 		memset(&sym, 0, sizeof(sym));
 		depth = 0;
-		frames = stacks__frames(v->m->stacks, rs->site->stack_id, &depth);
-		if (frames && depth && v->resolve)
-			v->resolve(v->resolve_ctx, v->r->proc->key, frames[0], &sym);
+		frames = stacks__frames(ctx->m->stacks, rs->site->stack_id, &depth);
+		if (frames && depth && ctx->resolve)
+			ctx->resolve(ctx->resolve_ctx, r->proc->key, frames[0], &sym);
 		json_key(w, "function");
 		json_string(w, sym.symbol);
-		metrics_json__site_fields(w, metrics__site(v->pm, rs->site - v->r->proc->sites));
+		metrics_json__site_fields(w, metrics__site(pm, rs->site - r->proc->sites));
 		json_object_end(w);
 	}
 	json_array_end(w);
 }
 
-int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct model *m,
-		  const struct proc *p, const struct proc_metrics *pm, uint64_t window_ms,
-		  unsigned int top, symbol_resolve_fn resolve, void *resolve_ctx)
+static int write_sample(struct jsonl *j, const struct report_ctx *ctx, const struct proc *p,
+			const struct proc_metrics *pm, uint64_t window_ms)
 {
 	struct json_writer *w;
 	struct proc_report r;
-	struct model_view v = { .m = m, .r = &r, .pm = pm, .top = top, .resolve = resolve,
-				.resolve_ctx = resolve_ctx };
 	int ret;
 
-	ret = query__build(p, t_s * 1000, 0, &r);
+	ret = query__build(p, ctx->now_ms, 0, &r);
 	if (ret)
 		return ret;
 	w = line_begin(j, "sample");
@@ -122,9 +111,9 @@ int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct mo
 		return -ENOMEM;
 	}
 	json_key(w, "time");
-	json_string(w, time);
+	json_string(w, ctx->time);
 	json_key(w, "t_s");
-	json_double(w, t_s);
+	json_double(w, ctx->now_ms / 1000.0);
 	json_key(w, "pid");
 	json_i64(w, p->pid);
 	json_key(w, "comm");
@@ -139,9 +128,16 @@ int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct mo
 	json_u64(w, p->heap.total_frees);
 	json_key(w, "metrics");
 	metrics_json__proc(w, pm, window_ms);
-	write_stacks(w, &v);
+	write_stacks(w, ctx, &r, pm);
 	query__release(&r);
 	return line_end(j, w);
+}
+
+int jsonl__proc_sample(struct jsonl *j, const struct report_ctx *ctx, const struct proc *p)
+{
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
+
+	return write_sample(j, ctx, p, pm, report_ctx__window_ms(ctx));
 }
 
 int jsonl__alert(struct jsonl *j, const struct alert_event *ev)
@@ -155,22 +151,22 @@ int jsonl__alert(struct jsonl *j, const struct alert_event *ev)
 	return line_end(j, w);
 }
 
-static const char *first_symbol(const struct model *m, pid_t pid, uint32_t stack_id,
-				symbol_resolve_fn resolve, void *ctx, struct mv_symbol *sym)
+static const char *first_symbol(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id,
+				struct mv_symbol *sym)
 {
 	const uint64_t *frames;
 	uint32_t depth = 0;
 
 	memset(sym, 0, sizeof(*sym));
-	frames = stacks__frames(m->stacks, stack_id, &depth);
-	if (frames && depth && resolve)
-		resolve(ctx, pid, frames[0], sym);
+	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
+	if (frames && depth && ctx->resolve)
+		ctx->resolve(ctx->resolve_ctx, pid, frames[0], sym);
 	return sym->symbol;
 }
 
-int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model *m,
-	       const struct oom_kill *k, symbol_resolve_fn resolve, void *resolve_ctx)
+int jsonl__oom_kill(struct jsonl *j, const struct report_ctx *ctx, const struct oom_kill *k)
 {
+	const struct model *m = ctx->m;
 	struct json_writer *w = line_begin(j, "oom");
 	struct mv_symbol sym;
 	uint64_t rss = 0;
@@ -182,9 +178,9 @@ int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model
 		if (i != MV_RSS_SWAP)
 			rss += k->ev.rss_pages[i] * m->page_bytes;
 	json_key(w, "time");
-	json_string(w, time);
+	json_string(w, ctx->time);
 	json_key(w, "t_s");
-	json_double(w, t_s);
+	json_double(w, ctx->now_ms / 1000.0);
 	json_key(w, "pid");
 	json_i64(w, k->ev.pid);
 	json_key(w, "comm");
@@ -207,8 +203,7 @@ int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model
 	for (i = 0; i < k->stack_cnt; i++) {
 		json_object_begin(w);
 		json_key(w, "function");
-		json_string(w, first_symbol(m, k->ev.pid, k->stacks[i].stack_id, resolve,
-					    resolve_ctx, &sym));
+		json_string(w, first_symbol(ctx, k->ev.pid, k->stacks[i].stack_id, &sym));
 		json_key(w, "outstanding_bytes");
 		json_u64(w, k->stacks[i].bytes);
 		json_key(w, "outstanding_allocs");
@@ -217,4 +212,23 @@ int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model
 	}
 	json_array_end(w);
 	return line_end(j, w);
+}
+
+int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct model *m,
+		  const struct proc *p, const struct proc_metrics *pm, uint64_t window_ms,
+		  unsigned int top, symbol_resolve_fn resolve, void *resolve_ctx)
+{
+	struct report_ctx ctx = { .m = m, .resolve = resolve, .resolve_ctx = resolve_ctx,
+				  .now_ms = llround(t_s * 1000), .time = time, .opts.top = top };
+
+	return write_sample(j, &ctx, p, pm, window_ms);
+}
+
+int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model *m,
+	       const struct oom_kill *k, symbol_resolve_fn resolve, void *resolve_ctx)
+{
+	struct report_ctx ctx = { .m = m, .resolve = resolve, .resolve_ctx = resolve_ctx,
+				  .now_ms = llround(t_s * 1000), .time = time };
+
+	return jsonl__oom_kill(j, &ctx, k);
 }

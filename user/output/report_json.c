@@ -21,20 +21,20 @@ static void write_est_field(struct json_writer *w, const char *key, double v)
 	write_u64_field(w, key, v > 0 ? (uint64_t)llround(v) : 0);
 }
 
-void report_json__frames(struct json_writer *w, const struct model *m, pid_t pid,
-			 uint32_t stack_id, const struct json_report_info *info)
+void report_json__frames(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
+			 uint32_t stack_id)
 {
 	const uint64_t *frames;
 	struct mv_symbol sym;
 	uint32_t depth = 0, i;
 	char addr[32];
 
-	frames = stacks__frames(m->stacks, stack_id, &depth);
+	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
 	json_array_begin(w);
 	for (i = 0; frames && i < depth; i++) {
 		memset(&sym, 0, sizeof(sym));
-		if (info->resolve)
-			info->resolve(info->resolve_ctx, pid, frames[i], &sym);
+		if (ctx->resolve)
+			ctx->resolve(ctx->resolve_ctx, pid, frames[i], &sym);
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)frames[i]);
 		json_object_begin(w);
 		json_key(w, "addr");
@@ -66,10 +66,10 @@ static void write_site_samples(struct json_writer *w, const struct report_site *
 	json_object_end(w);
 }
 
-static void write_site(struct json_writer *w, const struct model *m, pid_t pid,
-		       const struct report_site *rs, const struct json_report_info *info,
-		       const struct proc_metrics *pm)
+static void write_site(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
+		       const struct report_site *rs, const struct proc_metrics *pm)
 {
+	const struct model *m = ctx->m;
 	const struct proc *p = model__find(m, pid);
 
 	json_object_begin(w);
@@ -86,13 +86,13 @@ static void write_site(struct json_writer *w, const struct model *m, pid_t pid,
 		write_u64_field(w, "total_bytes", rs->site->total_bytes);
 	}
 	json_key(w, "oldest_age_s");
-	json_double(w, (info->now_ms - (rs->oldest_ms < info->now_ms ? rs->oldest_ms
-								      : info->now_ms)) / 1000.0);
+	json_double(w, (ctx->now_ms - (rs->oldest_ms < ctx->now_ms ? rs->oldest_ms
+								      : ctx->now_ms)) / 1000.0);
 	json_key(w, "allocator");
 	json_string(w, allocator__kind_name(rs->site->kind));
 	metrics_json__site_fields(w, p ? metrics__site(pm, rs->site - p->sites) : NULL);
 	json_key(w, "frames");
-	report_json__frames(w, m, pid, rs->site->stack_id, info);
+	report_json__frames(w, ctx, pid, rs->site->stack_id);
 	json_object_end(w);
 }
 
@@ -162,15 +162,14 @@ static void write_exit(struct json_writer *w, const struct proc *p)
 		json_null(w);
 }
 
-static int write_proc(struct json_writer *w, const struct model *m, const struct proc *p,
-		      const struct json_report_info *info)
+static int write_proc(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p)
 {
-	const struct proc_metrics *pm = info->metrics ? metrics__find(info->metrics, p->key) : NULL;
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
 	struct proc_report r;
 	size_t i;
 	int ret;
 
-	ret = query__build(p, info->now_ms, 0, &r);
+	ret = query__build(p, ctx->now_ms, 0, &r);
 	if (ret)
 		return ret;
 	json_object_begin(w);
@@ -205,87 +204,87 @@ static int write_proc(struct json_writer *w, const struct model *m, const struct
 	json_key(w, "allocator");
 	write_allocator(w, p);
 	json_key(w, "metrics");
-	metrics_json__proc(w, pm, info->window_s * 1000);
+	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
 	json_key(w, "stacks");
 	json_array_begin(w);
 	for (i = 0; i < r.cnt; i++)
-		write_site(w, m, p->key, &r.sites[i], info, pm);
+		write_site(w, ctx, p->key, &r.sites[i], pm);
 	json_array_end(w);
 	json_key(w, "kernel");
-	ret = report_json__kernel(w, m, p, info);
+	ret = report_json__kernel(w, ctx, p);
 	json_object_end(w);
 	query__release(&r);
 	return ret;
 }
 
-static void write_target(struct json_writer *w, const struct json_report_info *info)
+static void write_target(struct json_writer *w, const struct report_ctx *ctx)
 {
 	int i;
 
 	json_object_begin(w);
-	if (info->cgroup) {
+	if (ctx->target.cgroup) {
 		json_key(w, "cgroup");
-		json_string(w, info->cgroup);
-	} else if (info->command) {
+		json_string(w, ctx->target.cgroup);
+	} else if (ctx->target.command) {
 		json_key(w, "command");
 		json_array_begin(w);
-		for (i = 0; i < info->command_argc; i++)
-			json_string(w, info->command[i]);
+		for (i = 0; i < ctx->target.command_argc; i++)
+			json_string(w, ctx->target.command[i]);
 		json_array_end(w);
 	} else {
 		json_key(w, "pid");
-		json_i64(w, info->target_pid);
+		json_i64(w, ctx->target.pid);
 	}
 	json_key(w, "follow");
-	json_bool(w, info->follow || info->cgroup);
+	json_bool(w, ctx->target.follow || ctx->target.cgroup);
 	json_object_end(w);
 }
 
-static void write_options(struct json_writer *w, const struct json_report_info *info)
+static void write_options(struct json_writer *w, const struct report_ctx *ctx)
 {
 	json_object_begin(w);
 	json_key(w, "interval_s");
-	json_double(w, info->interval_s);
+	json_double(w, ctx->opts.interval_s);
 	json_key(w, "duration_s");
-	if (info->duration_opt_s > 0)
-		json_double(w, info->duration_opt_s);
+	if (ctx->opts.duration_s > 0)
+		json_double(w, ctx->opts.duration_s);
 	else
 		json_null(w);
-	write_u64_field(w, "top", info->top);
-	write_u64_field(w, "stack_depth", info->stack_depth);
-	write_u64_field(w, "frames", info->frames);
+	write_u64_field(w, "top", ctx->opts.top);
+	write_u64_field(w, "stack_depth", ctx->opts.stack_depth);
+	write_u64_field(w, "frames", ctx->opts.frames);
 	json_key(w, "mappings");
-	json_string(w, info->mappings);
+	json_string(w, ctx->opts.mappings);
 	json_key(w, "min_age_s");
-	json_double(w, info->min_age_s);
+	json_double(w, ctx->opts.min_age_s);
 	json_key(w, "mode");
-	json_string(w, info->mode);
+	json_string(w, ctx->opts.mode);
 	json_key(w, "window_s");
-	json_double(w, info->window_s);
+	json_double(w, ctx->opts.window_s);
 	json_key(w, "alerts");
 	json_array_begin(w);
-	for (unsigned int i = 0; i < info->alert_def_cnt; i++)
-		json_string(w, info->alert_defs[i].expr);
+	for (unsigned int i = 0; i < ctx->opts.alert_cnt; i++)
+		json_string(w, ctx->opts.alerts[i].expr);
 	json_array_end(w);
 	json_key(w, "on_alert");
-	json_string(w, info->on_alert);
+	json_string(w, ctx->opts.on_alert);
 	json_object_end(w);
 }
 
-static void write_attach(struct json_writer *w, const struct json_report_info *info)
+static void write_attach(struct json_writer *w, const struct report_ctx *ctx)
 {
 	json_object_begin(w);
-	write_u64_field(w, "attached", info->attached);
-	write_u64_field(w, "failed", info->attach_failed);
-	write_u64_field(w, "forks_followed", info->fork_attach_cnt);
+	write_u64_field(w, "attached", ctx->health.attached);
+	write_u64_field(w, "failed", ctx->health.attach_failed);
+	write_u64_field(w, "forks_followed", ctx->health.fork_attach_cnt);
 	json_key(w, "fork_to_attach_max_ms");
-	if (info->fork_attach_cnt)
-		json_double(w, info->fork_attach_max_ms);
+	if (ctx->health.fork_attach_cnt)
+		json_double(w, ctx->health.fork_attach_max_ms);
 	else
 		json_null(w);
 	json_key(w, "fork_to_attach_median_ms");
-	if (info->fork_attach_cnt)
-		json_double(w, info->fork_attach_median_ms);
+	if (ctx->health.fork_attach_cnt)
+		json_double(w, ctx->health.fork_attach_median_ms);
 	else
 		json_null(w);
 	json_object_end(w);
@@ -366,19 +365,19 @@ static int write_groups(struct json_writer *w, const struct model *m)
 	return 0;
 }
 
-static void write_alerts(struct json_writer *w, const struct json_report_info *info)
+static void write_alerts(struct json_writer *w, const struct report_ctx *ctx)
 {
 	size_t i;
 
 	json_array_begin(w);
-	for (i = 0; i < info->alert_cnt; i++)
-		metrics_json__alert(w, &info->alerts[i]);
+	for (i = 0; i < ctx->alert_cnt; i++)
+		metrics_json__alert(w, &ctx->alerts[i]);
 	json_array_end(w);
 }
 
-static void write_health(struct json_writer *w, const struct model *m,
-			 const struct json_report_info *info)
+static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 {
+	const struct model *m = ctx->m;
 	uint64_t unmatched = 0;
 	size_t i;
 
@@ -386,44 +385,43 @@ static void write_health(struct json_writer *w, const struct model *m,
 		unmatched += m->procs[i]->heap.unmatched_frees;
 	json_object_begin(w);
 	write_u64_field(w, "events", m->events);
-	write_u64_field(w, "lost_events", info->lost[MV_LOSS_RINGBUF] + info->lost[MV_LOSS_INFLIGHT] +
-			info->lost[MV_LOSS_KSTATS] + info->lost[MV_LOSS_SYSCALL] +
-			info->lost[MV_LOSS_SAMPLED_FULL]);
+	write_u64_field(w, "lost_events", report_ctx__lost_events(ctx));
 	write_u64_field(w, "unmatched_frees", unmatched);
-	write_u64_field(w, "stack_errors", info->lost[MV_LOSS_STACK]);
-	write_u64_field(w, "alerts_not_kept", info->alerts_not_kept);
-	write_u64_field(w, "on_alert_skipped", info->on_alert_skipped);
-	write_u64_field(w, "files_skipped", info->files_skipped);
+	write_u64_field(w, "stack_errors", ctx->health.lost[MV_LOSS_STACK]);
+	write_u64_field(w, "alerts_not_kept", ctx->health.alerts_not_kept);
+	write_u64_field(w, "on_alert_skipped", ctx->health.on_alert_skipped);
+	write_u64_field(w, "files_skipped", ctx->health.files_skipped);
 	json_key(w, "lost");
 	json_object_begin(w);
-	write_u64_field(w, "ringbuf_full", info->lost[MV_LOSS_RINGBUF]);
-	write_u64_field(w, "inflight_full", info->lost[MV_LOSS_INFLIGHT]);
-	write_u64_field(w, "kstats_full", info->lost[MV_LOSS_KSTATS]);
-	write_u64_field(w, "syscall_state_full", info->lost[MV_LOSS_SYSCALL]);
-	write_u64_field(w, "sampled_full", info->lost[MV_LOSS_SAMPLED_FULL]);
+	write_u64_field(w, "ringbuf_full", ctx->health.lost[MV_LOSS_RINGBUF]);
+	write_u64_field(w, "inflight_full", ctx->health.lost[MV_LOSS_INFLIGHT]);
+	write_u64_field(w, "kstats_full", ctx->health.lost[MV_LOSS_KSTATS]);
+	write_u64_field(w, "syscall_state_full", ctx->health.lost[MV_LOSS_SYSCALL]);
+	write_u64_field(w, "sampled_full", ctx->health.lost[MV_LOSS_SAMPLED_FULL]);
 	json_object_end(w);
 	json_key(w, "attach");
-	write_attach(w, info);
+	write_attach(w, ctx);
 	json_key(w, "return_probe");
-	json_string(w, info->return_probe ? info->return_probe : "uretprobe");
+	json_string(w, ctx->health.return_probe ? ctx->health.return_probe : "uretprobe");
 	json_object_end(w);
 }
 
-static void write_sampling(struct json_writer *w, const struct json_report_info *info)
+static void write_sampling(struct json_writer *w, const struct report_ctx *ctx)
 {
 	json_object_begin(w);
 	json_key(w, "mode");
-	json_string(w, info->sample_bytes ? "bytes" : "exact");
+	json_string(w, ctx->opts.sample_bytes ? "bytes" : "exact");
 	json_key(w, "period_bytes");
-	if (info->sample_bytes)
-		json_u64(w, info->sample_bytes);
+	if (ctx->opts.sample_bytes)
+		json_u64(w, ctx->opts.sample_bytes);
 	else
 		json_null(w);
 	json_object_end(w);
 }
 
-int report_json__write(FILE *out, const struct model *m, const struct json_report_info *info)
+int report_json__document(FILE *out, const struct report_ctx *ctx)
 {
+	const struct model *m = ctx->m;
 	struct json_writer *w = json_writer__new(out, true);
 	size_t i;
 	int ret = 0;
@@ -440,30 +438,30 @@ int report_json__write(FILE *out, const struct model *m, const struct json_repor
 	json_string(w, MV_VERSION);
 	json_object_end(w);
 	json_key(w, "kernel");
-	json_string(w, info->kernel);
+	json_string(w, ctx->kernel);
 	json_key(w, "started_at");
-	json_string(w, info->started_at);
+	json_string(w, ctx->started_at);
 	json_key(w, "duration_s");
-	json_double(w, info->duration_s);
+	json_double(w, ctx->now_ms / 1000.0);
 	json_key(w, "target");
-	write_target(w, info);
+	write_target(w, ctx);
 	json_key(w, "options");
-	write_options(w, info);
+	write_options(w, ctx);
 	json_key(w, "sampling");
-	write_sampling(w, info);
+	write_sampling(w, ctx);
 	json_key(w, "health");
-	write_health(w, m, info);
+	write_health(w, ctx);
 	json_key(w, "cgroups");
 	ret = write_groups(w, m);
 	json_key(w, "system");
-	report_json__system(w, m, info);
+	report_json__system(w, ctx);
 	json_key(w, "processes");
 	json_array_begin(w);
 	for (i = 0; i < m->proc_cnt && !ret; i++)
-		ret = write_proc(w, m, m->procs[i], info);
+		ret = write_proc(w, ctx, m->procs[i]);
 	json_array_end(w);
 	json_key(w, "alerts");
-	write_alerts(w, info);
+	write_alerts(w, ctx);
 	json_object_end(w);
 	if (!ret)
 		ret = json_writer__finish(w);
@@ -471,4 +469,38 @@ int report_json__write(FILE *out, const struct model *m, const struct json_repor
 	if (!ret && (fputc('\n', out) == EOF || fflush(out)))
 		ret = -EIO;
 	return ret;
+}
+
+int report_json__write(FILE *out, const struct model *m, const struct json_report_info *info)
+{
+	struct report_ctx ctx = {
+		.m = m, .metrics = info->metrics, .alerts = info->alerts, .alert_cnt = info->alert_cnt,
+		.resolve = info->resolve, .resolve_ctx = info->resolve_ctx, .now_ms = info->now_ms,
+		.started_at = info->started_at, .kernel = info->kernel,
+		.target = { .pid = info->target_pid, .command = info->command,
+			    .command_argc = info->command_argc, .cgroup = info->cgroup,
+			    .follow = info->follow },
+		.opts = { .mode = info->mode, .interval_s = info->interval_s,
+			  .duration_s = info->duration_opt_s, .top = info->top,
+			  .stack_depth = info->stack_depth, .frames = info->frames,
+			  .mappings = info->mappings, .min_age_s = info->min_age_s,
+			  .window_s = info->window_s, .alerts = info->alert_defs,
+			  .alert_cnt = info->alert_def_cnt, .on_alert = info->on_alert,
+			  .sample_bytes = info->sample_bytes },
+		.health = { .attached = info->attached, .attach_failed = info->attach_failed,
+			    .fork_attach_cnt = info->fork_attach_cnt,
+			    .fork_attach_max_ms = info->fork_attach_max_ms,
+			    .fork_attach_median_ms = info->fork_attach_median_ms,
+			    .files_skipped = info->files_skipped,
+			    .alerts_not_kept = info->alerts_not_kept,
+			    .on_alert_skipped = info->on_alert_skipped,
+			    .return_probe = info->return_probe,
+			    .mappings_followed = info->mappings_followed,
+			    .kernel_signals = info->kernel_features,
+			    .kernel_signal_names = info->kernel_feature_names,
+			    .kernel_signal_cnt = info->kernel_feature_cnt },
+	};
+
+	memcpy(ctx.health.lost, info->lost, sizeof(ctx.health.lost));
+	return report_json__document(out, &ctx);
 }

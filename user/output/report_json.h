@@ -10,8 +10,23 @@
 #include "memvigil/events.h"
 #include "model/model.h"
 #include "output/metrics_json.h"
-#include "output/report_text.h"
+#include "output/report_context.h"
 
+struct json_writer;
+/* The frames of stack_id as an array of {addr, symbol, offset, module}. */
+void report_json__frames(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
+			 uint32_t stack_id);
+/* p's "kernel" object (report_kernel_json.c). 0 or -ENOMEM. */
+int report_json__kernel(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p);
+/* k's memory cgroup as an object (schema $defs/memory_cgroup), null if none. */
+void report_json__memory_cgroup(struct json_writer *w, const struct proc_kernel *k);
+/* The top-level "system" object: kernel signals attached, PSI, OOM kills. */
+void report_json__system(struct json_writer *w, const struct report_ctx *ctx);
+
+/* Write the report; returns 0 or a negative errno (write error, ENOMEM). */
+int report_json__document(FILE *out, const struct report_ctx *ctx);
+
+/* What callers that do not build a report context yet pass instead. */
 struct json_report_info {
 	const char *kernel;		/* uname -r */
 	const char *started_at;		/* RFC 3339 */
@@ -58,20 +73,7 @@ struct json_report_info {
 	uint64_t files_skipped;		/* files of traced processes refused (mapped_file.h) */
 };
 
-struct json_writer;
-/* The frames of stack_id as an array of {addr, symbol, offset, module}. */
-void report_json__frames(struct json_writer *w, const struct model *m, pid_t pid,
-			 uint32_t stack_id, const struct json_report_info *info);
-/* p's "kernel" object (report_kernel_json.c). 0 or -ENOMEM. */
-int report_json__kernel(struct json_writer *w, const struct model *m, const struct proc *p,
-			const struct json_report_info *info);
-/* k's memory cgroup as an object (schema $defs/memory_cgroup), null if none. */
-void report_json__memory_cgroup(struct json_writer *w, const struct proc_kernel *k);
-/* The top-level "system" object: kernel signals attached, PSI, OOM kills. */
-void report_json__system(struct json_writer *w, const struct model *m,
-			 const struct json_report_info *info);
-
-/* Write the report; returns 0 or a negative errno (write error, ENOMEM). */
+/* report_json__document from that. */
 int report_json__write(FILE *out, const struct model *m, const struct json_report_info *info);
 
 #endif

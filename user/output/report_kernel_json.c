@@ -121,8 +121,7 @@ static const char *map_kind(uint32_t flags)
 	return flags & MV_MAP_FILE ? "file" : "anon";
 }
 
-static int write_mappings(struct json_writer *w, const struct model *m, const struct proc *p,
-			  const struct json_report_info *info)
+static int write_mappings(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p)
 {
 	const struct proc_kernel *k = &p->kernel;
 	struct mapping_totals t;
@@ -135,7 +134,7 @@ static int write_mappings(struct json_writer *w, const struct model *m, const st
 		return (int)n;
 	json_object_begin(w);
 	json_key(w, "followed");
-	json_bool(w, info->mappings_followed && !k->maps_unfollowed);
+	json_bool(w, ctx->health.mappings_followed && !k->maps_unfollowed);
 	u64_field(w, "anon_bytes", t.anon_bytes);
 	u64_field(w, "file_bytes", t.file_bytes);
 	u64_field(w, "allocator_bytes", t.allocator_bytes);
@@ -153,10 +152,10 @@ static int write_mappings(struct json_writer *w, const struct model *m, const st
 		u64_field(w, "ranges", sites[i].ranges);
 		json_key(w, "kind");
 		json_string(w, map_kind(sites[i].flags));
-		double_field(w, "oldest_age_s", info->now_ms > sites[i].oldest_ms ?
-				(info->now_ms - sites[i].oldest_ms) / 1000.0 : 0);
+		double_field(w, "oldest_age_s", ctx->now_ms > sites[i].oldest_ms ?
+				(ctx->now_ms - sites[i].oldest_ms) / 1000.0 : 0);
 		json_key(w, "frames");
-		report_json__frames(w, m, p->key, sites[i].stack_id, info);
+		report_json__frames(w, ctx, p->key, sites[i].stack_id);
 		json_object_end(w);
 	}
 	json_array_end(w);
@@ -165,8 +164,7 @@ static int write_mappings(struct json_writer *w, const struct model *m, const st
 	return 0;
 }
 
-int report_json__kernel(struct json_writer *w, const struct model *m, const struct proc *p,
-			const struct json_report_info *info)
+int report_json__kernel(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p)
 {
 	const struct proc_kernel *k = &p->kernel;
 	int ret;
@@ -181,7 +179,7 @@ int report_json__kernel(struct json_writer *w, const struct model *m, const stru
 	json_key(w, "reclaim");
 	write_reclaim(w, k);
 	json_key(w, "mappings");
-	ret = write_mappings(w, m, p, info);
+	ret = write_mappings(w, ctx, p);
 	json_key(w, "cgroup");
 	report_json__memory_cgroup(w, k);
 	u64_field(w, "oom_kills", k->oom_kills);
@@ -189,11 +187,10 @@ int report_json__kernel(struct json_writer *w, const struct model *m, const stru
 	return ret;
 }
 
-static void write_oom(struct json_writer *w, const struct model *m, const struct oom_kill *k,
-		      const struct json_report_info *info)
+static void write_oom(struct json_writer *w, const struct report_ctx *ctx, const struct oom_kill *k)
 {
 	const struct mv_oom_event *e = &k->ev;
-	uint64_t page = m->page_bytes;
+	uint64_t page = ctx->m->page_bytes;
 	uint32_t i;
 
 	json_object_begin(w);
@@ -231,32 +228,32 @@ static void write_oom(struct json_writer *w, const struct model *m, const struct
 		json_key(w, "allocator");
 		json_string(w, allocator__kind_name(k->stacks[i].kind));
 		json_key(w, "frames");
-		report_json__frames(w, m, e->pid, k->stacks[i].stack_id, info);
+		report_json__frames(w, ctx, e->pid, k->stacks[i].stack_id);
 		json_object_end(w);
 	}
 	json_array_end(w);
 	json_object_end(w);
 }
 
-void report_json__system(struct json_writer *w, const struct model *m,
-			 const struct json_report_info *info)
+void report_json__system(struct json_writer *w, const struct report_ctx *ctx)
 {
+	const struct model *m = ctx->m;
 	unsigned int i;
 	size_t j;
 
 	json_object_begin(w);
 	json_key(w, "kernel_signals");
 	json_array_begin(w);
-	for (i = 0; i < info->kernel_feature_cnt; i++)
-		if (info->kernel_features & (1u << i))
-			json_string(w, info->kernel_feature_names[i]);
+	for (i = 0; i < ctx->health.kernel_signal_cnt; i++)
+		if (ctx->health.kernel_signals & (1u << i))
+			json_string(w, ctx->health.kernel_signal_names[i]);
 	json_array_end(w);
 	json_key(w, "psi");
 	write_psi(w, m->psi.state == 1, &m->psi.psi);
 	json_key(w, "oom_kills");
 	json_array_begin(w);
 	for (j = 0; j < m->oom_cnt; j++)
-		write_oom(w, m, &m->ooms[j], info);
+		write_oom(w, ctx, &m->ooms[j]);
 	json_array_end(w);
 	json_object_end(w);
 }

@@ -9,8 +9,22 @@
 #include <sys/types.h>
 #include "analysis/metrics.h"
 #include "model/model.h"
+#include "output/report_context.h"
 #include "symbolize/symbolizer.h"
 
+/* Print the frames of stack_id, one per line, indented for a report. */
+void report_text__frames(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t stack_id);
+/* The kernel's view of p (report_kernel_text.c): RSS, faults, mappings, cgroup. */
+int report_text__kernel(FILE *out, const struct report_ctx *ctx, const struct proc *p);
+/* System-wide lines: memory PSI and the OOM kills seen. */
+void report_text__system(FILE *out, const struct report_ctx *ctx);
+/* One OOM kill as it happens, with the victim's top stacks when it was traced. */
+void report_text__oom_kill(FILE *out, const struct report_ctx *ctx, const struct oom_kill *k);
+
+/* Print one report of every process in ctx->m. Returns 0 or -ENOMEM. */
+int report_text__write(FILE *out, const struct report_ctx *ctx);
+
+/* The options of callers that do not build a report context yet. */
 struct text_report_opts {
 	uint32_t now_ms;		/* ms since tracing began */
 	uint32_t elapsed_ms;		/* since the previous report (for rates) */
@@ -25,19 +39,9 @@ struct text_report_opts {
 	const struct metrics *metrics;	/* growth, trends, verdicts; NULL: not shown */
 };
 
-/* Print the frames of stack_id, one per line, indented for a report. */
-void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t stack_id,
-			 const struct text_report_opts *o);
-/* The kernel's view of p (report_kernel_text.c): RSS, faults, mappings, cgroup. */
-int report_text__kernel(FILE *out, const struct model *m, const struct proc *p,
-			const struct text_report_opts *o);
-/* System-wide lines: memory PSI and the OOM kills seen. */
-void report_text__system(FILE *out, const struct model *m, const struct text_report_opts *o);
-/* One OOM kill as it happens, with the victim's top stacks when it was traced. */
+/* report_text__oom_kill and report_text__write with those options. */
 void report_text__oom(FILE *out, const struct model *m, const struct oom_kill *k,
 		      const struct text_report_opts *o);
-
-/* Print one report of every process in m. Returns 0 or -ENOMEM. */
 int report_text__print(FILE *out, const struct model *m, const struct text_report_opts *o);
 
 #endif
