@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/output_file.h"
@@ -95,9 +94,9 @@ static void write_stacks(struct json_writer *w, const struct report_ctx *ctx,
 	json_array_end(w);
 }
 
-static int write_sample(struct jsonl *j, const struct report_ctx *ctx, const struct proc *p,
-			const struct proc_metrics *pm, uint64_t window_ms)
+int jsonl__proc_sample(struct jsonl *j, const struct report_ctx *ctx, const struct proc *p)
 {
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
 	struct json_writer *w;
 	struct proc_report r;
 	int ret;
@@ -127,17 +126,10 @@ static int write_sample(struct jsonl *j, const struct report_ctx *ctx, const str
 	json_key(w, "heap_total_frees");
 	json_u64(w, p->heap.total_frees);
 	json_key(w, "metrics");
-	metrics_json__proc(w, pm, window_ms);
+	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
 	write_stacks(w, ctx, &r, pm);
 	query__release(&r);
 	return line_end(j, w);
-}
-
-int jsonl__proc_sample(struct jsonl *j, const struct report_ctx *ctx, const struct proc *p)
-{
-	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
-
-	return write_sample(j, ctx, p, pm, report_ctx__window_ms(ctx));
 }
 
 int jsonl__alert(struct jsonl *j, const struct alert_event *ev)
@@ -212,23 +204,4 @@ int jsonl__oom_kill(struct jsonl *j, const struct report_ctx *ctx, const struct 
 	}
 	json_array_end(w);
 	return line_end(j, w);
-}
-
-int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct model *m,
-		  const struct proc *p, const struct proc_metrics *pm, uint64_t window_ms,
-		  unsigned int top, symbol_resolve_fn resolve, void *resolve_ctx)
-{
-	struct report_ctx ctx = { .m = m, .resolve = resolve, .resolve_ctx = resolve_ctx,
-				  .now_ms = llround(t_s * 1000), .time = time, .opts.top = top };
-
-	return write_sample(j, &ctx, p, pm, window_ms);
-}
-
-int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model *m,
-	       const struct oom_kill *k, symbol_resolve_fn resolve, void *resolve_ctx)
-{
-	struct report_ctx ctx = { .m = m, .resolve = resolve, .resolve_ctx = resolve_ctx,
-				  .now_ms = llround(t_s * 1000), .time = time };
-
-	return jsonl__oom_kill(j, &ctx, k);
 }

@@ -33,11 +33,4 @@ int jsonl__alert(struct jsonl *j, const struct alert_event *ev);
 /* An OOM kill line: the victim, its RSS, and (if traced) its top heap stacks. */
 int jsonl__oom_kill(struct jsonl *j, const struct report_ctx *ctx, const struct oom_kill *k);
 
-/* jsonl__proc_sample and jsonl__oom_kill for callers without a report context yet. */
-int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct model *m,
-		  const struct proc *p, const struct proc_metrics *pm, uint64_t window_ms,
-		  unsigned int top, symbol_resolve_fn resolve, void *resolve_ctx);
-int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model *m,
-	       const struct oom_kill *k, symbol_resolve_fn resolve, void *resolve_ctx);
-
 #endif

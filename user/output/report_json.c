@@ -470,37 +470,3 @@ int report_json__document(FILE *out, const struct report_ctx *ctx)
 		ret = -EIO;
 	return ret;
 }
-
-int report_json__write(FILE *out, const struct model *m, const struct json_report_info *info)
-{
-	struct report_ctx ctx = {
-		.m = m, .metrics = info->metrics, .alerts = info->alerts, .alert_cnt = info->alert_cnt,
-		.resolve = info->resolve, .resolve_ctx = info->resolve_ctx, .now_ms = info->now_ms,
-		.started_at = info->started_at, .kernel = info->kernel,
-		.target = { .pid = info->target_pid, .command = info->command,
-			    .command_argc = info->command_argc, .cgroup = info->cgroup,
-			    .follow = info->follow },
-		.opts = { .mode = info->mode, .interval_s = info->interval_s,
-			  .duration_s = info->duration_opt_s, .top = info->top,
-			  .stack_depth = info->stack_depth, .frames = info->frames,
-			  .mappings = info->mappings, .min_age_s = info->min_age_s,
-			  .window_s = info->window_s, .alerts = info->alert_defs,
-			  .alert_cnt = info->alert_def_cnt, .on_alert = info->on_alert,
-			  .sample_bytes = info->sample_bytes },
-		.health = { .attached = info->attached, .attach_failed = info->attach_failed,
-			    .fork_attach_cnt = info->fork_attach_cnt,
-			    .fork_attach_max_ms = info->fork_attach_max_ms,
-			    .fork_attach_median_ms = info->fork_attach_median_ms,
-			    .files_skipped = info->files_skipped,
-			    .alerts_not_kept = info->alerts_not_kept,
-			    .on_alert_skipped = info->on_alert_skipped,
-			    .return_probe = info->return_probe,
-			    .mappings_followed = info->mappings_followed,
-			    .kernel_signals = info->kernel_features,
-			    .kernel_signal_names = info->kernel_feature_names,
-			    .kernel_signal_cnt = info->kernel_feature_cnt },
-	};
-
-	memcpy(ctx.health.lost, info->lost, sizeof(ctx.health.lost));
-	return report_json__document(out, &ctx);
-}

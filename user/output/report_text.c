@@ -267,32 +267,3 @@ int report_text__write(FILE *out, const struct report_ctx *ctx)
 	fflush(out);
 	return ret;
 }
-
-static void ctx_of_opts(struct report_ctx *ctx, const struct model *m,
-			const struct text_report_opts *o)
-{
-	*ctx = (struct report_ctx){
-		.m = m, .metrics = o->metrics, .resolve = o->resolve, .resolve_ctx = o->resolve_ctx,
-		.now_ms = o->now_ms, .elapsed_ms = o->elapsed_ms, .final = o->final,
-		.opts = { .top = o->top, .frames = o->frames, .min_age_s = o->min_age_ms / 1000.0 },
-		.health = { .mappings_followed = !o->mappings_off },
-	};
-	ctx->health.lost[MV_LOSS_RINGBUF] = o->lost_events;
-}
-
-void report_text__oom(FILE *out, const struct model *m, const struct oom_kill *k,
-		      const struct text_report_opts *o)
-{
-	struct report_ctx ctx;
-
-	ctx_of_opts(&ctx, m, o);
-	report_text__oom_kill(out, &ctx, k);
-}
-
-int report_text__print(FILE *out, const struct model *m, const struct text_report_opts *o)
-{
-	struct report_ctx ctx;
-
-	ctx_of_opts(&ctx, m, o);
-	return report_text__write(out, &ctx);
-}
