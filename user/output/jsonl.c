@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lib/output_file.h"
 #include "model/query.h"
+#include "output/frames.h"
 #include "output/jsonl.h"
 
 struct jsonl {
@@ -67,8 +68,6 @@ static void write_stacks(struct json_writer *w, const struct report_ctx *ctx,
 			 const struct proc_report *r, const struct proc_metrics *pm)
 {
 	struct mv_symbol sym;
-	const uint64_t *frames;
-	uint32_t depth;
 	size_t i;
 
 	json_key(w, "stacks");
@@ -81,13 +80,8 @@ static void write_stacks(struct json_writer *w, const struct report_ctx *ctx,
 		json_u64(w, rs->bytes);
 		json_key(w, "outstanding_allocs");
 		json_u64(w, rs->allocs);
-		memset(&sym, 0, sizeof(sym));
-		depth = 0;
-		frames = stacks__frames(ctx->m->stacks, rs->site->stack_id, &depth);
-		if (frames && depth && ctx->resolve)
-			ctx->resolve(ctx->resolve_ctx, r->proc->key, frames[0], &sym);
 		json_key(w, "function");
-		json_string(w, sym.symbol);
+		json_string(w, frames__caller(ctx, r->proc->key, rs->site->stack_id, &sym));
 		metrics_json__site_fields(w, metrics__site(pm, rs->site - r->proc->sites));
 		json_object_end(w);
 	}
@@ -143,19 +137,6 @@ int jsonl__alert(struct jsonl *j, const struct alert_event *ev)
 	return line_end(j, w);
 }
 
-static const char *first_symbol(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id,
-				struct mv_symbol *sym)
-{
-	const uint64_t *frames;
-	uint32_t depth = 0;
-
-	memset(sym, 0, sizeof(*sym));
-	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
-	if (frames && depth && ctx->resolve)
-		ctx->resolve(ctx->resolve_ctx, pid, frames[0], sym);
-	return sym->symbol;
-}
-
 int jsonl__oom_kill(struct jsonl *j, const struct report_ctx *ctx, const struct oom_kill *k)
 {
 	const struct model *m = ctx->m;
@@ -195,7 +176,7 @@ int jsonl__oom_kill(struct jsonl *j, const struct report_ctx *ctx, const struct 
 	for (i = 0; i < k->stack_cnt; i++) {
 		json_object_begin(w);
 		json_key(w, "function");
-		json_string(w, first_symbol(ctx, k->ev.pid, k->stacks[i].stack_id, &sym));
+		json_string(w, frames__caller(ctx, k->ev.pid, k->stacks[i].stack_id, &sym));
 		json_key(w, "outstanding_bytes");
 		json_u64(w, k->stacks[i].bytes);
 		json_key(w, "outstanding_allocs");

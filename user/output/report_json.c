@@ -6,7 +6,10 @@
 #include <string.h>
 #include "lib/json_writer.h"
 #include "model/query.h"
+#include "output/frames.h"
+#include "output/metrics_json.h"
 #include "output/report_json.h"
+#include "output/report_kernel_json.h"
 #include "sites/allocator.h"
 
 static void write_u64_field(struct json_writer *w, const char *key, uint64_t v)
@@ -19,38 +22,6 @@ static void write_u64_field(struct json_writer *w, const char *key, uint64_t v)
 static void write_est_field(struct json_writer *w, const char *key, double v)
 {
 	write_u64_field(w, key, v > 0 ? (uint64_t)llround(v) : 0);
-}
-
-void report_json__frames(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
-			 uint32_t stack_id)
-{
-	const uint64_t *frames;
-	struct mv_symbol sym;
-	uint32_t depth = 0, i;
-	char addr[32];
-
-	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
-	json_array_begin(w);
-	for (i = 0; frames && i < depth; i++) {
-		memset(&sym, 0, sizeof(sym));
-		if (ctx->resolve)
-			ctx->resolve(ctx->resolve_ctx, pid, frames[i], &sym);
-		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)frames[i]);
-		json_object_begin(w);
-		json_key(w, "addr");
-		json_string(w, addr);
-		json_key(w, "symbol");
-		json_string(w, sym.symbol);
-		if (sym.mangled) {
-			json_key(w, "mangled");
-			json_string(w, sym.mangled);
-		}
-		write_u64_field(w, "offset", sym.offset);
-		json_key(w, "module");
-		json_string(w, sym.module);
-		json_object_end(w);
-	}
-	json_array_end(w);
 }
 
 /* Sampled mode: the samples behind a stack's estimates, and their standard error. */
@@ -92,7 +63,7 @@ static void write_site(struct json_writer *w, const struct report_ctx *ctx, pid_
 	json_string(w, allocator__kind_name(rs->site->kind));
 	metrics_json__site_fields(w, p ? metrics__site(pm, rs->site - p->sites) : NULL);
 	json_key(w, "frames");
-	report_json__frames(w, ctx, pid, rs->site->stack_id);
+	frames__json(w, ctx, pid, rs->site->stack_id);
 	json_object_end(w);
 }
 

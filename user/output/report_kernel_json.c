@@ -2,7 +2,8 @@
 /* The kernel half of the JSON report (docs/report.schema.json: kernel, system). */
 #include <stdlib.h>
 #include "lib/json_writer.h"
-#include "output/report_json.h"
+#include "output/frames.h"
+#include "output/report_kernel_json.h"
 #include "sites/allocator.h"
 
 static void u64_field(struct json_writer *w, const char *key, uint64_t v)
@@ -155,7 +156,7 @@ static int write_mappings(struct json_writer *w, const struct report_ctx *ctx, c
 		double_field(w, "oldest_age_s", ctx->now_ms > sites[i].oldest_ms ?
 				(ctx->now_ms - sites[i].oldest_ms) / 1000.0 : 0);
 		json_key(w, "frames");
-		report_json__frames(w, ctx, p->key, sites[i].stack_id);
+		frames__json(w, ctx, p->key, sites[i].stack_id);
 		json_object_end(w);
 	}
 	json_array_end(w);
@@ -228,7 +229,7 @@ static void write_oom(struct json_writer *w, const struct report_ctx *ctx, const
 		json_key(w, "allocator");
 		json_string(w, allocator__kind_name(k->stacks[i].kind));
 		json_key(w, "frames");
-		report_json__frames(w, ctx, e->pid, k->stacks[i].stack_id);
+		frames__json(w, ctx, e->pid, k->stacks[i].stack_id);
 		json_object_end(w);
 	}
 	json_array_end(w);

@@ -4,7 +4,8 @@
 #include <string.h>
 #include "lib/format.h"
 #include "lib/text_escape.h"
-#include "output/report_text.h"
+#include "output/frames.h"
+#include "output/report_kernel_text.h"
 
 #define MAP_STACKS_SHOWN 3
 
@@ -96,7 +97,8 @@ static int print_mappings(FILE *out, const struct report_ctx *ctx, const struct 
 		return 0;
 	}
 	mappings__totals(&k->maps, &t);
-	fprintf(out, "  mapped while traced: anon %s, file %s | allocator %s | brk heap %s\n", format_bytes(t.anon_bytes, b[0], 32),
+	fprintf(out, "  mapped while traced: anon %s, file %s | allocator %s | brk heap %s\n",
+		format_bytes(t.anon_bytes, b[0], 32),
 		format_bytes(t.file_bytes, b[1], 32), format_bytes(t.allocator_bytes, b[2], 32),
 		format_bytes(k->brk_bytes, b[3], 32));
 	n = mappings__by_stack(&k->maps, &sites);
@@ -110,7 +112,7 @@ static int print_mappings(FILE *out, const struct report_ctx *ctx, const struct 
 			map_kind(sites[i].flags), (unsigned long long)sites[i].ranges,
 			format_age_ms(ctx->now_ms > sites[i].oldest_ms ?
 				      ctx->now_ms - sites[i].oldest_ms : 0, b[1], 32));
-		report_text__frames(out, ctx, p->key, sites[i].stack_id);
+		frames__text(out, ctx, p->key, sites[i].stack_id);
 		shown++;
 	}
 	free(sites);
@@ -171,7 +173,7 @@ void report_text__oom_kill(FILE *out, const struct report_ctx *ctx, const struct
 			format_bytes(k->stacks[i].bytes, b[0], 32),
 			(unsigned long long)k->stacks[i].bytes,
 			(unsigned long long)k->stacks[i].allocs);
-		report_text__frames(out, ctx, e->pid, k->stacks[i].stack_id);
+		frames__text(out, ctx, e->pid, k->stacks[i].stack_id);
 	}
 	fflush(out);
 }

@@ -4,57 +4,10 @@
 #include "lib/format.h"
 #include "lib/text_escape.h"
 #include "model/query.h"
+#include "output/frames.h"
+#include "output/report_kernel_text.h"
 #include "output/report_text.h"
 #include "sites/allocator.h"
-
-static const char *basename_of(const char *path)
-{
-	const char *slash = path ? strrchr(path, '/') : NULL;
-
-	return slash ? slash + 1 : path;
-}
-
-/* One frame line; names come from the traced process's files and are escaped. */
-static void print_frame(FILE *out, uint64_t addr, const struct mv_symbol *sym)
-{
-	const char *module = sym->module ? basename_of(sym->module) : "?";
-
-	fputs("        ", out);
-	if (sym->symbol) {
-		text_escape__fputs(out, sym->symbol);
-		fprintf(out, "+0x%llx (", (unsigned long long)sym->offset);
-		text_escape__fputs(out, module);
-		fputs(")\n", out);
-	} else if (sym->module) {
-		fprintf(out, "0x%llx (", (unsigned long long)addr);
-		text_escape__fputs(out, module);
-		fprintf(out, "+0x%llx)\n", (unsigned long long)sym->offset);
-	} else {
-		fprintf(out, "0x%llx\n", (unsigned long long)addr);
-	}
-}
-
-void report_text__frames(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t stack_id)
-{
-	const uint64_t *frames;
-	struct mv_symbol sym;
-	uint32_t depth = 0, shown, i;
-
-	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
-	if (!frames || !depth) {
-		fprintf(out, "        [no user stack]\n");
-		return;
-	}
-	shown = ctx->opts.frames && ctx->opts.frames < depth ? ctx->opts.frames : depth;
-	for (i = 0; i < shown; i++) {
-		memset(&sym, 0, sizeof(sym));
-		if (ctx->resolve)
-			ctx->resolve(ctx->resolve_ctx, pid, frames[i], &sym);
-		print_frame(out, frames[i], &sym);
-	}
-	if (depth > shown)
-		fprintf(out, "        ... %u more frames\n", depth - shown);
-}
 
 static unsigned long long est(double v)
 {
@@ -203,7 +156,7 @@ static int print_proc(FILE *out, const struct report_ctx *ctx, const struct proc
 	for (i = 0; i < r.cnt && i < top; i++) {
 		print_site(out, p, &r.sites[i], ctx->now_ms,
 			   verdict_column(pm, p, &r.sites[i], verdict, sizeof(verdict)));
-		report_text__frames(out, ctx, p->key, r.sites[i].site->stack_id);
+		frames__text(out, ctx, p->key, r.sites[i].site->stack_id);
 	}
 	if (r.cnt > top)
 		fprintf(out, "  ... %zu more stacks (-n to show more)\n", r.cnt - top);
