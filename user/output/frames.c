@@ -73,18 +73,13 @@ void frames__json(struct json_writer *w, const struct report_ctx *ctx, pid_t pid
 		resolve(ctx, pid, frames[i], &sym);
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)frames[i]);
 		json_object_begin(w);
-		json_key(w, "addr");
-		json_string(w, addr);
-		json_key(w, "symbol");
-		json_string(w, sym.symbol);
+		json_string_field(w, "addr", addr);
+		json_string_field(w, "symbol", sym.symbol);
 		if (sym.mangled) {
-			json_key(w, "mangled");
-			json_string(w, sym.mangled);
+			json_string_field(w, "mangled", sym.mangled);
 		}
-		json_key(w, "offset");
-		json_u64(w, sym.offset);
-		json_key(w, "module");
-		json_string(w, sym.module);
+		json_u64_field(w, "offset", sym.offset);
+		json_string_field(w, "module", sym.module);
 		json_object_end(w);
 	}
 	json_array_end(w);

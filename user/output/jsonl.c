@@ -47,8 +47,7 @@ static struct json_writer *line_begin(struct jsonl *j, const char *type)
 	if (!w)
 		return NULL;
 	json_object_begin(w);
-	json_key(w, "type");
-	json_string(w, type);
+	json_string_field(w, "type", type);
 	return w;
 }
 
@@ -70,18 +69,15 @@ static void write_stacks(struct json_writer *w, const struct report_ctx *ctx,
 	struct mv_symbol sym;
 	size_t i;
 
-	json_key(w, "stacks");
-	json_array_begin(w);
+	json_array_field_begin(w, "stacks");
 	for (i = 0; i < r->cnt && i < ctx->opts.top; i++) {
 		const struct report_site *rs = &r->sites[i];
 
 		json_object_begin(w);
-		json_key(w, "outstanding_bytes");
-		json_u64(w, rs->bytes);
-		json_key(w, "outstanding_allocs");
-		json_u64(w, rs->allocs);
-		json_key(w, "function");
-		json_string(w, frames__caller(ctx, r->proc->key, rs->site->stack_id, &sym));
+		json_u64_field(w, "outstanding_bytes", rs->bytes);
+		json_u64_field(w, "outstanding_allocs", rs->allocs);
+		json_string_field(w, "function",
+				  frames__caller(ctx, r->proc->key, rs->site->stack_id, &sym));
 		metrics_json__site_fields(w, metrics__site(pm, rs->site - r->proc->sites));
 		json_object_end(w);
 	}
@@ -103,22 +99,14 @@ int jsonl__proc_sample(struct jsonl *j, const struct report_ctx *ctx, const stru
 		query__release(&r);
 		return -ENOMEM;
 	}
-	json_key(w, "time");
-	json_string(w, ctx->time);
-	json_key(w, "t_s");
-	json_double(w, ctx->now_ms / 1000.0);
-	json_key(w, "pid");
-	json_i64(w, p->pid);
-	json_key(w, "comm");
-	json_string(w, p->comm);
-	json_key(w, "exited");
-	json_bool(w, p->exited);
-	json_key(w, "heap_outstanding_allocs");
-	json_u64(w, p->heap.outstanding_allocs);
-	json_key(w, "heap_total_allocs");
-	json_u64(w, p->heap.total_allocs);
-	json_key(w, "heap_total_frees");
-	json_u64(w, p->heap.total_frees);
+	json_string_field(w, "time", ctx->time);
+	json_double_field(w, "t_s", ctx->now_ms / 1000.0);
+	json_i64_field(w, "pid", p->pid);
+	json_string_field(w, "comm", p->comm);
+	json_bool_field(w, "exited", p->exited);
+	json_u64_field(w, "heap_outstanding_allocs", p->heap.outstanding_allocs);
+	json_u64_field(w, "heap_total_allocs", p->heap.total_allocs);
+	json_u64_field(w, "heap_total_frees", p->heap.total_frees);
 	json_key(w, "metrics");
 	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
 	write_stacks(w, ctx, &r, pm);
@@ -150,37 +138,22 @@ int jsonl__oom_kill(struct jsonl *j, const struct report_ctx *ctx, const struct 
 	for (i = 0; i < MV_RSS_CNT; i++)
 		if (i != MV_RSS_SWAP)
 			rss += k->ev.rss_pages[i] * m->page_bytes;
-	json_key(w, "time");
-	json_string(w, ctx->time);
-	json_key(w, "t_s");
-	json_double(w, ctx->now_ms / 1000.0);
-	json_key(w, "pid");
-	json_i64(w, k->ev.pid);
-	json_key(w, "comm");
-	json_string(w, k->ev.comm);
-	json_key(w, "killer_pid");
-	json_i64(w, k->ev.killer_pid);
-	json_key(w, "victim_traced");
-	json_bool(w, k->victim_traced);
-	json_key(w, "cgroup_peer");
-	if (k->cgroup_peer)
-		json_i64(w, k->cgroup_peer);
-	else
-		json_null(w);
-	json_key(w, "rss_bytes");
-	json_u64(w, rss);
-	json_key(w, "heap_outstanding_bytes");
-	json_u64(w, k->heap_outstanding_bytes);
-	json_key(w, "stacks");
-	json_array_begin(w);
+	json_string_field(w, "time", ctx->time);
+	json_double_field(w, "t_s", ctx->now_ms / 1000.0);
+	json_i64_field(w, "pid", k->ev.pid);
+	json_string_field(w, "comm", k->ev.comm);
+	json_i64_field(w, "killer_pid", k->ev.killer_pid);
+	json_bool_field(w, "victim_traced", k->victim_traced);
+	json_i64_or_null_field(w, "cgroup_peer", k->cgroup_peer, k->cgroup_peer);
+	json_u64_field(w, "rss_bytes", rss);
+	json_u64_field(w, "heap_outstanding_bytes", k->heap_outstanding_bytes);
+	json_array_field_begin(w, "stacks");
 	for (i = 0; i < k->stack_cnt; i++) {
 		json_object_begin(w);
-		json_key(w, "function");
-		json_string(w, frames__caller(ctx, k->ev.pid, k->stacks[i].stack_id, &sym));
-		json_key(w, "outstanding_bytes");
-		json_u64(w, k->stacks[i].bytes);
-		json_key(w, "outstanding_allocs");
-		json_u64(w, k->stacks[i].allocs);
+		json_string_field(w, "function",
+				  frames__caller(ctx, k->ev.pid, k->stacks[i].stack_id, &sym));
+		json_u64_field(w, "outstanding_bytes", k->stacks[i].bytes);
+		json_u64_field(w, "outstanding_allocs", k->stacks[i].allocs);
 		json_object_end(w);
 	}
 	json_array_end(w);

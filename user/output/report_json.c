@@ -12,28 +12,20 @@
 #include "output/report_kernel_json.h"
 #include "sites/allocator.h"
 
-static void write_u64_field(struct json_writer *w, const char *key, uint64_t v)
-{
-	json_key(w, key);
-	json_u64(w, v);
-}
-
 /* An estimate as a JSON integer. */
 static void write_est_field(struct json_writer *w, const char *key, double v)
 {
-	write_u64_field(w, key, v > 0 ? (uint64_t)llround(v) : 0);
+	json_u64_field(w, key, v > 0 ? (uint64_t)llround(v) : 0);
 }
 
 /* Sampled mode: the samples behind a stack's estimates, and their standard error. */
 static void write_site_samples(struct json_writer *w, const struct report_site *rs)
 {
-	json_key(w, "samples");
-	json_object_begin(w);
-	write_u64_field(w, "outstanding", rs->allocs);
-	write_u64_field(w, "outstanding_bytes", rs->bytes);
-	write_u64_field(w, "total", rs->site->total_allocs);
-	json_key(w, "outstanding_bytes_stderr");
-	json_double(w, sqrt(rs->est_bytes_var));
+	json_object_field_begin(w, "samples");
+	json_u64_field(w, "outstanding", rs->allocs);
+	json_u64_field(w, "outstanding_bytes", rs->bytes);
+	json_u64_field(w, "total", rs->site->total_allocs);
+	json_double_field(w, "outstanding_bytes_stderr", sqrt(rs->est_bytes_var));
 	json_object_end(w);
 }
 
@@ -51,16 +43,15 @@ static void write_site(struct json_writer *w, const struct report_ctx *ctx, pid_
 		write_est_field(w, "total_bytes", rs->site->est_total_bytes);
 		write_site_samples(w, rs);
 	} else {
-		write_u64_field(w, "outstanding_bytes", rs->bytes);
-		write_u64_field(w, "outstanding_allocs", rs->allocs);
-		write_u64_field(w, "total_allocs", rs->site->total_allocs);
-		write_u64_field(w, "total_bytes", rs->site->total_bytes);
+		json_u64_field(w, "outstanding_bytes", rs->bytes);
+		json_u64_field(w, "outstanding_allocs", rs->allocs);
+		json_u64_field(w, "total_allocs", rs->site->total_allocs);
+		json_u64_field(w, "total_bytes", rs->site->total_bytes);
 	}
-	json_key(w, "oldest_age_s");
-	json_double(w, (ctx->now_ms - (rs->oldest_ms < ctx->now_ms ? rs->oldest_ms
+	json_double_field(w, "oldest_age_s",
+			  (ctx->now_ms - (rs->oldest_ms < ctx->now_ms ? rs->oldest_ms
 								      : ctx->now_ms)) / 1000.0);
-	json_key(w, "allocator");
-	json_string(w, allocator__kind_name(rs->site->kind));
+	json_string_field(w, "allocator", allocator__kind_name(rs->site->kind));
 	metrics_json__site_fields(w, p ? metrics__site(pm, rs->site - p->sites) : NULL);
 	json_key(w, "frames");
 	frames__json(w, ctx, pid, rs->site->stack_id);
@@ -77,15 +68,13 @@ static void write_heap_estimates(struct json_writer *w, const struct heap_totals
 	write_est_field(w, "total_frees", h->est_total_frees);
 	write_est_field(w, "total_bytes", h->est_total_bytes);
 	write_est_field(w, "peak_outstanding_bytes", h->est_peak_outstanding_bytes);
-	write_u64_field(w, "unmatched_frees", h->unmatched_frees);
-	json_key(w, "samples");
-	json_object_begin(w);
-	write_u64_field(w, "outstanding", h->outstanding_allocs);
-	write_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
-	write_u64_field(w, "total", h->total_allocs);
-	write_u64_field(w, "total_frees", h->total_frees);
-	json_key(w, "outstanding_bytes_stderr");
-	json_double(w, sqrt(h->est_outstanding_bytes_var));
+	json_u64_field(w, "unmatched_frees", h->unmatched_frees);
+	json_object_field_begin(w, "samples");
+	json_u64_field(w, "outstanding", h->outstanding_allocs);
+	json_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
+	json_u64_field(w, "total", h->total_allocs);
+	json_u64_field(w, "total_frees", h->total_frees);
+	json_double_field(w, "outstanding_bytes_stderr", sqrt(h->est_outstanding_bytes_var));
 	json_object_end(w);
 	json_object_end(w);
 }
@@ -93,13 +82,13 @@ static void write_heap_estimates(struct json_writer *w, const struct heap_totals
 static void write_heap(struct json_writer *w, const struct heap_totals *h)
 {
 	json_object_begin(w);
-	write_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
-	write_u64_field(w, "outstanding_allocs", h->outstanding_allocs);
-	write_u64_field(w, "total_allocs", h->total_allocs);
-	write_u64_field(w, "total_frees", h->total_frees);
-	write_u64_field(w, "total_bytes", h->total_bytes);
-	write_u64_field(w, "peak_outstanding_bytes", h->peak_outstanding_bytes);
-	write_u64_field(w, "unmatched_frees", h->unmatched_frees);
+	json_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
+	json_u64_field(w, "outstanding_allocs", h->outstanding_allocs);
+	json_u64_field(w, "total_allocs", h->total_allocs);
+	json_u64_field(w, "total_frees", h->total_frees);
+	json_u64_field(w, "total_bytes", h->total_bytes);
+	json_u64_field(w, "peak_outstanding_bytes", h->peak_outstanding_bytes);
+	json_u64_field(w, "unmatched_frees", h->unmatched_frees);
 	json_object_end(w);
 }
 
@@ -108,10 +97,8 @@ static void write_allocator(struct json_writer *w, const struct proc *p)
 	uint32_t k;
 
 	json_object_begin(w);
-	json_key(w, "library");
-	json_string(w, p->alloc_lib);
-	json_key(w, "functions");
-	json_array_begin(w);
+	json_string_field(w, "library", p->alloc_lib);
+	json_array_field_begin(w, "functions");
 	for (k = 0; k < MV_KIND_CNT; k++)
 		if (p->alloc_kinds & (1u << k))
 			json_string(w, allocator__kind_name(k));
@@ -121,16 +108,10 @@ static void write_allocator(struct json_writer *w, const struct proc *p)
 
 static void write_exit(struct json_writer *w, const struct proc *p)
 {
-	json_key(w, "exit_code");
-	if (p->exited && WIFEXITED(p->exit_status))
-		json_i64(w, WEXITSTATUS(p->exit_status));
-	else
-		json_null(w);
-	json_key(w, "exit_signal");
-	if (p->exited && WIFSIGNALED(p->exit_status))
-		json_i64(w, WTERMSIG(p->exit_status));
-	else
-		json_null(w);
+	json_i64_or_null_field(w, "exit_code", p->exited && WIFEXITED(p->exit_status),
+			       WEXITSTATUS(p->exit_status));
+	json_i64_or_null_field(w, "exit_signal", p->exited && WIFSIGNALED(p->exit_status),
+			       WTERMSIG(p->exit_status));
 }
 
 static int write_proc(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p)
@@ -144,28 +125,14 @@ static int write_proc(struct json_writer *w, const struct report_ctx *ctx, const
 	if (ret)
 		return ret;
 	json_object_begin(w);
-	json_key(w, "pid");
-	json_i64(w, p->pid);
-	json_key(w, "comm");
-	json_string(w, p->comm);
-	json_key(w, "exe");
-	json_string(w, p->exe);
-	json_key(w, "ns_pid");
-	if (p->ns_pid)
-		json_i64(w, p->ns_pid);
-	else
-		json_null(w);
-	json_key(w, "parent_pid");
-	if (p->parent_pid)
-		json_i64(w, p->parent_pid);
-	else
-		json_null(w);
-	json_key(w, "cgroup");
-	json_string(w, p->cgroup);
-	json_key(w, "exited");
-	json_bool(w, p->exited);
-	json_key(w, "detached");
-	json_bool(w, p->detached && !p->exited);
+	json_i64_field(w, "pid", p->pid);
+	json_string_field(w, "comm", p->comm);
+	json_string_field(w, "exe", p->exe);
+	json_i64_or_null_field(w, "ns_pid", p->ns_pid != 0, p->ns_pid);
+	json_i64_or_null_field(w, "parent_pid", p->parent_pid != 0, p->parent_pid);
+	json_string_field(w, "cgroup", p->cgroup);
+	json_bool_field(w, "exited", p->exited);
+	json_bool_field(w, "detached", p->detached && !p->exited);
 	write_exit(w, p);
 	json_key(w, "heap");
 	if (p->sample_period)
@@ -176,8 +143,7 @@ static int write_proc(struct json_writer *w, const struct report_ctx *ctx, const
 	write_allocator(w, p);
 	json_key(w, "metrics");
 	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
-	json_key(w, "stacks");
-	json_array_begin(w);
+	json_array_field_begin(w, "stacks");
 	for (i = 0; i < r.cnt; i++)
 		write_site(w, ctx, p->key, &r.sites[i], pm);
 	json_array_end(w);
@@ -194,91 +160,65 @@ static void write_target(struct json_writer *w, const struct report_ctx *ctx)
 
 	json_object_begin(w);
 	if (ctx->target.cgroup) {
-		json_key(w, "cgroup");
-		json_string(w, ctx->target.cgroup);
+		json_string_field(w, "cgroup", ctx->target.cgroup);
 	} else if (ctx->target.command) {
-		json_key(w, "command");
-		json_array_begin(w);
+		json_array_field_begin(w, "command");
 		for (i = 0; i < ctx->target.command_argc; i++)
 			json_string(w, ctx->target.command[i]);
 		json_array_end(w);
 	} else {
-		json_key(w, "pid");
-		json_i64(w, ctx->target.pid);
+		json_i64_field(w, "pid", ctx->target.pid);
 	}
-	json_key(w, "follow");
-	json_bool(w, ctx->target.follow || ctx->target.cgroup);
+	json_bool_field(w, "follow", ctx->target.follow || ctx->target.cgroup);
 	json_object_end(w);
 }
 
 static void write_options(struct json_writer *w, const struct report_ctx *ctx)
 {
 	json_object_begin(w);
-	json_key(w, "interval_s");
-	json_double(w, ctx->opts.interval_s);
-	json_key(w, "duration_s");
-	if (ctx->opts.duration_s > 0)
-		json_double(w, ctx->opts.duration_s);
-	else
-		json_null(w);
-	write_u64_field(w, "top", ctx->opts.top);
-	write_u64_field(w, "stack_depth", ctx->opts.stack_depth);
-	write_u64_field(w, "frames", ctx->opts.frames);
-	json_key(w, "mappings");
-	json_string(w, ctx->opts.mappings);
-	json_key(w, "min_age_s");
-	json_double(w, ctx->opts.min_age_s);
-	json_key(w, "mode");
-	json_string(w, ctx->opts.mode);
-	json_key(w, "window_s");
-	json_double(w, ctx->opts.window_s);
-	json_key(w, "alerts");
-	json_array_begin(w);
+	json_double_field(w, "interval_s", ctx->opts.interval_s);
+	json_double_field(w, "duration_s", ctx->opts.duration_s > 0 ? ctx->opts.duration_s : NAN);
+	json_u64_field(w, "top", ctx->opts.top);
+	json_u64_field(w, "stack_depth", ctx->opts.stack_depth);
+	json_u64_field(w, "frames", ctx->opts.frames);
+	json_string_field(w, "mappings", ctx->opts.mappings);
+	json_double_field(w, "min_age_s", ctx->opts.min_age_s);
+	json_string_field(w, "mode", ctx->opts.mode);
+	json_double_field(w, "window_s", ctx->opts.window_s);
+	json_array_field_begin(w, "alerts");
 	for (unsigned int i = 0; i < ctx->opts.alert_cnt; i++)
 		json_string(w, ctx->opts.alerts[i].expr);
 	json_array_end(w);
-	json_key(w, "on_alert");
-	json_string(w, ctx->opts.on_alert);
+	json_string_field(w, "on_alert", ctx->opts.on_alert);
 	json_object_end(w);
 }
 
-static void write_attach(struct json_writer *w, const struct report_ctx *ctx)
+static void write_attach(struct json_writer *w, const struct report_health *h)
 {
 	json_object_begin(w);
-	write_u64_field(w, "attached", ctx->health.attached);
-	write_u64_field(w, "failed", ctx->health.attach_failed);
-	write_u64_field(w, "forks_followed", ctx->health.fork_attach_cnt);
-	json_key(w, "fork_to_attach_max_ms");
-	if (ctx->health.fork_attach_cnt)
-		json_double(w, ctx->health.fork_attach_max_ms);
-	else
-		json_null(w);
-	json_key(w, "fork_to_attach_median_ms");
-	if (ctx->health.fork_attach_cnt)
-		json_double(w, ctx->health.fork_attach_median_ms);
-	else
-		json_null(w);
+	json_u64_field(w, "attached", h->attached);
+	json_u64_field(w, "failed", h->attach_failed);
+	json_u64_field(w, "forks_followed", h->fork_attach_cnt);
+	json_double_field(w, "fork_to_attach_max_ms",
+			  h->fork_attach_cnt ? h->fork_attach_max_ms : NAN);
+	json_double_field(w, "fork_to_attach_median_ms",
+			  h->fork_attach_cnt ? h->fork_attach_median_ms : NAN);
 	json_object_end(w);
 }
 
 static void write_group_kernel(struct json_writer *w, const struct group_kernel *k)
 {
 	json_object_begin(w);
-	write_u64_field(w, "sampled_processes", k->sampled);
-	write_u64_field(w, "rss_bytes", k->rss_bytes);
-	json_key(w, "rss_growth_bytes");
-	json_i64(w, k->rss_growth_bytes);
-	write_u64_field(w, "anon_mapped_bytes", k->anon_mapped_bytes);
-	write_u64_field(w, "file_mapped_bytes", k->file_mapped_bytes);
-	write_u64_field(w, "faults", k->faults);
-	json_key(w, "reclaim_stall_s");
-	json_double(w, k->reclaim_stall_ns / 1e9);
-	write_u64_field(w, "oom_kills", k->oom_kills);
+	json_u64_field(w, "sampled_processes", k->sampled);
+	json_u64_field(w, "rss_bytes", k->rss_bytes);
+	json_i64_field(w, "rss_growth_bytes", k->rss_growth_bytes);
+	json_u64_field(w, "anon_mapped_bytes", k->anon_mapped_bytes);
+	json_u64_field(w, "file_mapped_bytes", k->file_mapped_bytes);
+	json_u64_field(w, "faults", k->faults);
+	json_double_field(w, "reclaim_stall_s", k->reclaim_stall_ns / 1e9);
+	json_u64_field(w, "oom_kills", k->oom_kills);
 	json_key(w, "memory_cgroup");
-	if (k->memcg_from)
-		report_json__memory_cgroup(w, k->memcg_from);
-	else
-		json_null(w);
+	report_json__memory_cgroup(w, k->memcg_from);
 	json_object_end(w);
 }
 
@@ -288,17 +228,14 @@ static void write_group(struct json_writer *w, const struct proc_group *g, bool 
 	size_t i;
 
 	json_object_begin(w);
-	json_key(w, "path");
-	json_string(w, g->path);
-	json_key(w, "pids");
-	json_array_begin(w);
+	json_string_field(w, "path", g->path);
+	json_array_field_begin(w, "pids");
 	for (i = 0; i < g->cnt; i++)
 		json_i64(w, g->procs[i]->pid);
 	json_array_end(w);
-	write_u64_field(w, "exited", g->exited);
-	write_u64_field(w, "detached", g->detached);
-	json_key(w, "heap");
-	json_object_begin(w);
+	json_u64_field(w, "exited", g->exited);
+	json_u64_field(w, "detached", g->detached);
+	json_object_field_begin(w, "heap");
 	if (sampled) {
 		write_est_field(w, "outstanding_bytes", g->heap.est_outstanding_bytes);
 		write_est_field(w, "outstanding_allocs", g->heap.est_outstanding_allocs);
@@ -306,13 +243,13 @@ static void write_group(struct json_writer *w, const struct proc_group *g, bool 
 		write_est_field(w, "total_frees", g->heap.est_total_frees);
 		write_est_field(w, "total_bytes", g->heap.est_total_bytes);
 	} else {
-		write_u64_field(w, "outstanding_bytes", g->heap.outstanding_bytes);
-		write_u64_field(w, "outstanding_allocs", g->heap.outstanding_allocs);
-		write_u64_field(w, "total_allocs", g->heap.total_allocs);
-		write_u64_field(w, "total_frees", g->heap.total_frees);
-		write_u64_field(w, "total_bytes", g->heap.total_bytes);
+		json_u64_field(w, "outstanding_bytes", g->heap.outstanding_bytes);
+		json_u64_field(w, "outstanding_allocs", g->heap.outstanding_allocs);
+		json_u64_field(w, "total_allocs", g->heap.total_allocs);
+		json_u64_field(w, "total_frees", g->heap.total_frees);
+		json_u64_field(w, "total_bytes", g->heap.total_bytes);
 	}
-	write_u64_field(w, "unmatched_frees", g->heap.unmatched_frees);
+	json_u64_field(w, "unmatched_frees", g->heap.unmatched_frees);
 	json_object_end(w);
 	json_key(w, "kernel");
 	write_group_kernel(w, &g->kernel);
@@ -348,6 +285,7 @@ static void write_alerts(struct json_writer *w, const struct report_ctx *ctx)
 
 static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 {
+	const struct report_health *h = &ctx->health;
 	const struct model *m = ctx->m;
 	uint64_t unmatched = 0;
 	size_t i;
@@ -355,38 +293,31 @@ static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 	for (i = 0; i < m->proc_cnt; i++)
 		unmatched += m->procs[i]->heap.unmatched_frees;
 	json_object_begin(w);
-	write_u64_field(w, "events", m->events);
-	write_u64_field(w, "lost_events", report_ctx__lost_events(ctx));
-	write_u64_field(w, "unmatched_frees", unmatched);
-	write_u64_field(w, "stack_errors", ctx->health.lost[MV_LOSS_STACK]);
-	write_u64_field(w, "alerts_not_kept", ctx->health.alerts_not_kept);
-	write_u64_field(w, "on_alert_skipped", ctx->health.on_alert_skipped);
-	write_u64_field(w, "files_skipped", ctx->health.files_skipped);
-	json_key(w, "lost");
-	json_object_begin(w);
-	write_u64_field(w, "ringbuf_full", ctx->health.lost[MV_LOSS_RINGBUF]);
-	write_u64_field(w, "inflight_full", ctx->health.lost[MV_LOSS_INFLIGHT]);
-	write_u64_field(w, "kstats_full", ctx->health.lost[MV_LOSS_KSTATS]);
-	write_u64_field(w, "syscall_state_full", ctx->health.lost[MV_LOSS_SYSCALL]);
-	write_u64_field(w, "sampled_full", ctx->health.lost[MV_LOSS_SAMPLED_FULL]);
+	json_u64_field(w, "events", m->events);
+	json_u64_field(w, "lost_events", report_ctx__lost_events(ctx));
+	json_u64_field(w, "unmatched_frees", unmatched);
+	json_u64_field(w, "stack_errors", h->lost[MV_LOSS_STACK]);
+	json_u64_field(w, "alerts_not_kept", h->alerts_not_kept);
+	json_u64_field(w, "on_alert_skipped", h->on_alert_skipped);
+	json_u64_field(w, "files_skipped", h->files_skipped);
+	json_object_field_begin(w, "lost");
+	json_u64_field(w, "ringbuf_full", h->lost[MV_LOSS_RINGBUF]);
+	json_u64_field(w, "inflight_full", h->lost[MV_LOSS_INFLIGHT]);
+	json_u64_field(w, "kstats_full", h->lost[MV_LOSS_KSTATS]);
+	json_u64_field(w, "syscall_state_full", h->lost[MV_LOSS_SYSCALL]);
+	json_u64_field(w, "sampled_full", h->lost[MV_LOSS_SAMPLED_FULL]);
 	json_object_end(w);
 	json_key(w, "attach");
-	write_attach(w, ctx);
-	json_key(w, "return_probe");
-	json_string(w, ctx->health.return_probe ? ctx->health.return_probe : "uretprobe");
+	write_attach(w, h);
+	json_string_field(w, "return_probe", h->return_probe ? h->return_probe : "uretprobe");
 	json_object_end(w);
 }
 
 static void write_sampling(struct json_writer *w, const struct report_ctx *ctx)
 {
 	json_object_begin(w);
-	json_key(w, "mode");
-	json_string(w, ctx->opts.sample_bytes ? "bytes" : "exact");
-	json_key(w, "period_bytes");
-	if (ctx->opts.sample_bytes)
-		json_u64(w, ctx->opts.sample_bytes);
-	else
-		json_null(w);
+	json_string_field(w, "mode", ctx->opts.sample_bytes ? "bytes" : "exact");
+	json_u64_or_null_field(w, "period_bytes", ctx->opts.sample_bytes, ctx->opts.sample_bytes);
 	json_object_end(w);
 }
 
@@ -400,20 +331,14 @@ int report_json__document(FILE *out, const struct report_ctx *ctx)
 	if (!w)
 		return -ENOMEM;
 	json_object_begin(w);
-	write_u64_field(w, "version", 1);
-	json_key(w, "tool");
-	json_object_begin(w);
-	json_key(w, "name");
-	json_string(w, "memvigil");
-	json_key(w, "version");
-	json_string(w, MV_VERSION);
+	json_u64_field(w, "version", 1);
+	json_object_field_begin(w, "tool");
+	json_string_field(w, "name", "memvigil");
+	json_string_field(w, "version", MV_VERSION);
 	json_object_end(w);
-	json_key(w, "kernel");
-	json_string(w, ctx->kernel);
-	json_key(w, "started_at");
-	json_string(w, ctx->started_at);
-	json_key(w, "duration_s");
-	json_double(w, ctx->now_ms / 1000.0);
+	json_string_field(w, "kernel", ctx->kernel);
+	json_string_field(w, "started_at", ctx->started_at);
+	json_double_field(w, "duration_s", ctx->now_ms / 1000.0);
 	json_key(w, "target");
 	write_target(w, ctx);
 	json_key(w, "options");
@@ -426,8 +351,7 @@ int report_json__document(FILE *out, const struct report_ctx *ctx)
 	ret = write_groups(w, m);
 	json_key(w, "system");
 	report_json__system(w, ctx);
-	json_key(w, "processes");
-	json_array_begin(w);
+	json_array_field_begin(w, "processes");
 	for (i = 0; i < m->proc_cnt && !ret; i++)
 		ret = write_proc(w, ctx, m->procs[i]);
 	json_array_end(w);

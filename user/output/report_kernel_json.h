@@ -13,7 +13,7 @@
 
 /* p's "kernel" object. 0 or -ENOMEM. */
 int report_json__kernel(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p);
-/* k's memory cgroup as an object (schema $defs/memory_cgroup), null if none. */
+/* k's memory cgroup as an object (schema $defs/memory_cgroup); null if none or k is NULL. */
 void report_json__memory_cgroup(struct json_writer *w, const struct proc_kernel *k);
 /* The top-level "system" object: kernel signals attached, PSI, OOM kills. */
 void report_json__system(struct json_writer *w, const struct report_ctx *ctx);
