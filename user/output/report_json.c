@@ -12,10 +12,11 @@
 #include "output/report_kernel_json.h"
 #include "sites/allocator.h"
 
-/* An estimate as a JSON integer. */
-static void write_est_field(struct json_writer *w, const char *key, double v)
+/* A count, or in sampled mode its estimate (as a JSON integer). */
+static void count_field(struct json_writer *w, const char *key, bool sampled, uint64_t n,
+			double est)
 {
-	json_u64_field(w, key, v > 0 ? (uint64_t)llround(v) : 0);
+	json_u64_field(w, key, !sampled ? n : est > 0 ? (uint64_t)llround(est) : 0);
 }
 
 /* Sampled mode: the samples behind a stack's estimates, and their standard error. */
@@ -32,22 +33,17 @@ static void write_site_samples(struct json_writer *w, const struct report_site *
 static void write_site(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
 		       const struct report_site *rs, const struct proc_metrics *pm)
 {
-	const struct model *m = ctx->m;
-	const struct proc *p = model__find(m, pid);
+	const struct proc *p = model__find(ctx->m, pid);
+	const struct site *site = rs->site;
+	bool sampled = ctx->m->sample_period != 0;
 
 	json_object_begin(w);
-	if (m->sample_period) {
-		write_est_field(w, "outstanding_bytes", rs->est_bytes);
-		write_est_field(w, "outstanding_allocs", rs->est_allocs);
-		write_est_field(w, "total_allocs", rs->site->est_total_allocs);
-		write_est_field(w, "total_bytes", rs->site->est_total_bytes);
+	count_field(w, "outstanding_bytes", sampled, rs->bytes, rs->est_bytes);
+	count_field(w, "outstanding_allocs", sampled, rs->allocs, rs->est_allocs);
+	count_field(w, "total_allocs", sampled, site->total_allocs, site->est_total_allocs);
+	count_field(w, "total_bytes", sampled, site->total_bytes, site->est_total_bytes);
+	if (sampled)
 		write_site_samples(w, rs);
-	} else {
-		json_u64_field(w, "outstanding_bytes", rs->bytes);
-		json_u64_field(w, "outstanding_allocs", rs->allocs);
-		json_u64_field(w, "total_allocs", rs->site->total_allocs);
-		json_u64_field(w, "total_bytes", rs->site->total_bytes);
-	}
 	json_double_field(w, "oldest_age_s",
 			  (ctx->now_ms - (rs->oldest_ms < ctx->now_ms ? rs->oldest_ms
 								      : ctx->now_ms)) / 1000.0);
@@ -58,37 +54,36 @@ static void write_site(struct json_writer *w, const struct report_ctx *ctx, pid_
 	json_object_end(w);
 }
 
-/* Sampled mode: estimates in the usual fields, the sample counts beside them. */
-static void write_heap_estimates(struct json_writer *w, const struct heap_totals *h)
+/* The totals a process's and a group's heap objects both give. */
+static void write_heap_counts(struct json_writer *w, const struct heap_totals *h, bool sampled)
 {
-	json_object_begin(w);
-	write_est_field(w, "outstanding_bytes", h->est_outstanding_bytes);
-	write_est_field(w, "outstanding_allocs", h->est_outstanding_allocs);
-	write_est_field(w, "total_allocs", h->est_total_allocs);
-	write_est_field(w, "total_frees", h->est_total_frees);
-	write_est_field(w, "total_bytes", h->est_total_bytes);
-	write_est_field(w, "peak_outstanding_bytes", h->est_peak_outstanding_bytes);
-	json_u64_field(w, "unmatched_frees", h->unmatched_frees);
-	json_object_field_begin(w, "samples");
-	json_u64_field(w, "outstanding", h->outstanding_allocs);
-	json_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
-	json_u64_field(w, "total", h->total_allocs);
-	json_u64_field(w, "total_frees", h->total_frees);
-	json_double_field(w, "outstanding_bytes_stderr", sqrt(h->est_outstanding_bytes_var));
-	json_object_end(w);
-	json_object_end(w);
+	count_field(w, "outstanding_bytes", sampled, h->outstanding_bytes,
+		    h->est_outstanding_bytes);
+	count_field(w, "outstanding_allocs", sampled, h->outstanding_allocs,
+		    h->est_outstanding_allocs);
+	count_field(w, "total_allocs", sampled, h->total_allocs, h->est_total_allocs);
+	count_field(w, "total_frees", sampled, h->total_frees, h->est_total_frees);
+	count_field(w, "total_bytes", sampled, h->total_bytes, h->est_total_bytes);
 }
 
-static void write_heap(struct json_writer *w, const struct heap_totals *h)
+/* Sampled mode: estimates in the usual fields, the sample counts beside them. */
+static void write_heap(struct json_writer *w, const struct heap_totals *h, bool sampled)
 {
 	json_object_begin(w);
-	json_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
-	json_u64_field(w, "outstanding_allocs", h->outstanding_allocs);
-	json_u64_field(w, "total_allocs", h->total_allocs);
-	json_u64_field(w, "total_frees", h->total_frees);
-	json_u64_field(w, "total_bytes", h->total_bytes);
-	json_u64_field(w, "peak_outstanding_bytes", h->peak_outstanding_bytes);
+	write_heap_counts(w, h, sampled);
+	count_field(w, "peak_outstanding_bytes", sampled, h->peak_outstanding_bytes,
+		    h->est_peak_outstanding_bytes);
 	json_u64_field(w, "unmatched_frees", h->unmatched_frees);
+	if (sampled) {
+		json_object_field_begin(w, "samples");
+		json_u64_field(w, "outstanding", h->outstanding_allocs);
+		json_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
+		json_u64_field(w, "total", h->total_allocs);
+		json_u64_field(w, "total_frees", h->total_frees);
+		json_double_field(w, "outstanding_bytes_stderr",
+				  sqrt(h->est_outstanding_bytes_var));
+		json_object_end(w);
+	}
 	json_object_end(w);
 }
 
@@ -135,10 +130,7 @@ static int write_proc(struct json_writer *w, const struct report_ctx *ctx, const
 	json_bool_field(w, "detached", p->detached && !p->exited);
 	write_exit(w, p);
 	json_key(w, "heap");
-	if (p->sample_period)
-		write_heap_estimates(w, &p->heap);
-	else
-		write_heap(w, &p->heap);
+	write_heap(w, &p->heap, p->sample_period != 0);
 	json_key(w, "allocator");
 	write_allocator(w, p);
 	json_key(w, "metrics");
@@ -236,19 +228,7 @@ static void write_group(struct json_writer *w, const struct proc_group *g, bool 
 	json_u64_field(w, "exited", g->exited);
 	json_u64_field(w, "detached", g->detached);
 	json_object_field_begin(w, "heap");
-	if (sampled) {
-		write_est_field(w, "outstanding_bytes", g->heap.est_outstanding_bytes);
-		write_est_field(w, "outstanding_allocs", g->heap.est_outstanding_allocs);
-		write_est_field(w, "total_allocs", g->heap.est_total_allocs);
-		write_est_field(w, "total_frees", g->heap.est_total_frees);
-		write_est_field(w, "total_bytes", g->heap.est_total_bytes);
-	} else {
-		json_u64_field(w, "outstanding_bytes", g->heap.outstanding_bytes);
-		json_u64_field(w, "outstanding_allocs", g->heap.outstanding_allocs);
-		json_u64_field(w, "total_allocs", g->heap.total_allocs);
-		json_u64_field(w, "total_frees", g->heap.total_frees);
-		json_u64_field(w, "total_bytes", g->heap.total_bytes);
-	}
+	write_heap_counts(w, &g->heap, sampled);
 	json_u64_field(w, "unmatched_frees", g->heap.unmatched_frees);
 	json_object_end(w);
 	json_key(w, "kernel");
