@@ -343,7 +343,7 @@ def test_cgroup_process_without_allocator_is_warned_once_and_the_rest_traced(ctx
 
 def test_cgroup_removed_while_traced_ends_with_a_final_report(ctx):
     cg = h.make_cgroup(ctx)
-    wl = h.spawn_in_cgroup(ctx, cg, [h.workload("spin"), "1"])
+    wl = h.spawn_in_cgroup(ctx, cg, [h.workload("spin"), "4"])
     wl.wait_line(r"^SPIN ", 10)
     json_path = ctx.path("removed.json")
     mv = h.memvigil(ctx, ["--cgroup", cg, "-i", "0", "--json", json_path])
