@@ -193,20 +193,6 @@ static void print_truth(void)
 	truth_done();
 }
 
-/* Wait for sig; SIGTERM at any time ends the program. */
-static int wait_for(sigset_t *set, int sig)
-{
-	int got;
-
-	do {
-		if (sigwait(set, &got))
-			return -1;
-		if (got == SIGTERM && sig != SIGTERM)
-			exit(0);
-	} while (got != sig);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	sigset_t set;
@@ -226,9 +212,9 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	truth_ready();
-	if (wait_for(&set, SIGUSR1))
+	if (truth_wait_for(&set, SIGUSR1))
 		return 2;
 	run_threads();
 	print_truth();
-	return wait_for(&set, SIGTERM) ? 2 : 0;
+	return truth_wait_for(&set, SIGTERM) ? 2 : 0;
 }

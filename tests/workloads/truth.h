@@ -16,7 +16,9 @@
 #ifndef MEMVIGIL_WORKLOAD_TRUTH_H
 #define MEMVIGIL_WORKLOAD_TRUTH_H
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static inline void truth_ready(void)
@@ -48,4 +50,20 @@ static inline void truth_done(void)
 	fflush(stdout);
 }
 
+/*
+ * Wait for sig among the blocked signals of set; SIGTERM at any time ends
+ * the program. 0, or -1 when sigwait fails.
+ */
+static inline int truth_wait_for(sigset_t *set, int sig)
+{
+	int got;
+
+	do {
+		if (sigwait(set, &got))
+			return -1;
+		if (got == SIGTERM && sig != SIGTERM)
+			exit(0);
+	} while (got != sig);
+	return 0;
+}
 #endif /* MEMVIGIL_WORKLOAD_TRUTH_H */
