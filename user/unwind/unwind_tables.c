@@ -166,6 +166,8 @@ static void object_refuse(struct unwind_tables *t, struct object *o, enum unwind
 	o->id = 0;
 	o->refusal = why;
 	t->stats.refused[why]++;
+	if (why == UNWIND_REFUSED_OPEN)
+		return;	/* a file refused to be opened is said once, where it was refused */
 	if (t->loud)
 		log_warn("unwind: no table for %s (%s: %s): its frames are walked by frame pointers",
 			 m->path, unwind_tables__refusal_name(why), strerror(err < 0 ? -err : err));
