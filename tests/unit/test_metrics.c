@@ -266,3 +266,161 @@ Test(metrics, retired_process_keeps_its_metrics_and_its_pid_starts_a_new_series)
 	metrics__free(mt);
 	model__free(m);
 }
+
+/*
+ * The verdicts of one stack of a process, as the monitor samples them: a
+ * tick of the workload every 125 ms from 50 ms on, a sample every second
+ * from 1 s to end_s.
+ */
+typedef void (*tick_fn)(struct model *m, int tick, uint64_t ts_ns);
+
+struct stack_history {
+	enum verdict first, last;
+	double first_leak_s;		/* -1 if never */
+	uint32_t cnt[VERDICT_CNT];
+	double leak_score;		/* the process's, at the end */
+	double leaks;			/* the process's leaks metric, at the end */
+};
+
+static const struct site_metrics *heap_stack(const struct model *m, const struct proc_metrics *pm,
+					     const uint64_t *frames)
+{
+	const struct proc *p = model__find(m, PID);
+	uint32_t i, depth;
+
+	for (i = 0; p && i < p->site_cnt; i++) {
+		const uint64_t *f = stacks__frames(m->stacks, p->sites[i].stack_id, &depth);
+
+		if (depth == 2 && f[0] == frames[0] && f[1] == frames[1])
+			return metrics__site(pm, i);
+	}
+	return NULL;
+}
+
+typedef const struct site_metrics *(*stack_of_fn)(const struct model *m,
+						  const struct proc_metrics *pm,
+						  const uint64_t *frames);
+
+static struct stack_history run_stack(tick_fn fn, int end_s, stack_of_fn stack_of,
+				      const uint64_t *frames)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	struct stack_history h = { .first = VERDICT_CNT, .first_leak_s = -1 };
+	const struct proc_metrics *pm;
+	const struct site_metrics *sm;
+	int tick = 0, t;
+
+	model__proc(m, PID);
+	cr_assert_eq(metrics__sample(mt, model__find(m, PID), 0, NULL), 0);
+	for (t = 1; t <= end_s; t++) {
+		for (; 50 + tick * 125 <= t * 1000; tick++)
+			fn(m, tick, (50 + tick * 125) * MS);
+		cr_assert_eq(metrics__sample(mt, model__find(m, PID), t * 1000, NULL), 0);
+		pm = metrics__find(mt, PID);
+		sm = stack_of(m, pm, frames);
+		if (!sm)
+			continue;
+		h.last = sm->verdict;
+		h.cnt[h.last]++;
+		if (h.first == VERDICT_CNT)
+			h.first = h.last;
+		if (h.last == VERDICT_LEAK && h.first_leak_s < 0)
+			h.first_leak_s = t;
+	}
+	pm = metrics__find(mt, PID);
+	h.leak_score = pm->values.v[METRIC_LEAK_SCORE];
+	h.leaks = pm->values.v[METRIC_LEAKS];
+	metrics__free(mt);
+	model__free(m);
+	return h;
+}
+
+/* 8 KiB never freed each tick (64 KiB/s). */
+static void steady_leak(struct model *m, int tick, uint64_t ts_ns)
+{
+	model__alloc(m, PID, ts_ns, 0x100000 + tick * 0x10000ull, 8192, 0, 0, leak_stack, 2);
+}
+
+/* 128 bytes never freed each tick (1 KiB/s), and churn from another stack. */
+static void slow_leak(struct model *m, int tick, uint64_t ts_ns)
+{
+	model__alloc(m, PID, ts_ns, 0x100000 + tick * 0x100ull, 128, 0, 0, leak_stack, 2);
+	model__alloc(m, PID, ts_ns, 0x900000, 100 + tick % 7, 0, 0, cache_stack, 1);
+	model__free_block(m, PID, 0x900000);
+}
+
+/* A 48-entry cache of 4 KiB blocks: one new entry a tick, the oldest evicted once full. */
+static void cache_6s(struct model *m, int tick, uint64_t ts_ns)
+{
+	if (tick >= 48)
+		model__free_block(m, PID, 0x100000 + (tick - 48) * 0x10000ull);
+	model__alloc(m, PID, ts_ns, 0x100000 + tick * 0x10000ull, 4096, 0, 0, cache_stack, 2);
+}
+
+/* 2 MiB held for 2 s out of 4. */
+static void sawtooth(struct model *m, int tick, uint64_t ts_ns)
+{
+	if (tick % 32 == 16)
+		model__alloc(m, PID, ts_ns, 0x7000000, 2 << 20, 0, 0, cache_stack, 2);
+	else if (tick % 32 == 0)
+		model__free_block(m, PID, 0x7000000);
+}
+
+static void assert_leak_within_10_s(struct stack_history h, const char *what)
+{
+	cr_assert_eq(h.last, VERDICT_LEAK, "%s: %s", what, verdict__name(h.last));
+	cr_assert(h.first_leak_s > 0 && h.first_leak_s <= 10, "%s: first leak at %.0f s", what,
+		  h.first_leak_s);
+	cr_assert_eq(h.first, VERDICT_EARLY, "%s: first verdict %s", what, verdict__name(h.first));
+	cr_assert_eq(h.cnt[VERDICT_STABLE], 0, "%s was stable %u times", what,
+		     h.cnt[VERDICT_STABLE]);
+	cr_assert_eq(h.leaks, 1, "%s: leaks metric %.0f", what, h.leaks);
+	cr_assert_gt(h.leak_score, VERDICT_LEAK_SCORE);
+}
+
+Test(metrics, a_steady_heap_leak_is_leak_within_10_s_of_samples_a_second)
+{
+	assert_leak_within_10_s(run_stack(steady_leak, 20, heap_stack, leak_stack), "64 KiB/s");
+}
+
+Test(metrics, a_slow_1kib_per_s_heap_leak_is_leak_within_10_s)
+{
+	assert_leak_within_10_s(run_stack(slow_leak, 20, heap_stack, leak_stack), "1 KiB/s");
+}
+
+Test(metrics, a_cache_that_fills_in_6_s_then_churns_is_never_leak)
+{
+	struct stack_history h = run_stack(cache_6s, 60, heap_stack, cache_stack);
+
+	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
+	cr_assert_eq(h.last, VERDICT_STABLE, "%s", verdict__name(h.last));
+	cr_assert_eq(h.leaks, 0);
+}
+
+Test(metrics, a_sawtooth_is_never_leak)
+{
+	struct stack_history h = run_stack(sawtooth, 60, heap_stack, cache_stack);
+
+	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
+	cr_assert_gt(h.cnt[VERDICT_FREED], 0);
+}
+
+Test(metrics, a_new_stack_is_early_for_its_first_two_samples)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+
+	model__alloc(m, PID, 0, 0x10, 10, 0, 0, leak_stack, 2);
+	metrics__sample(mt, model__find(m, PID), 1000, NULL);
+	pm = metrics__find(mt, PID);
+	cr_assert_eq(metrics__site(pm, 0)->verdict, VERDICT_EARLY);
+	metrics__sample(mt, model__find(m, PID), 2000, NULL);
+	cr_assert_eq(metrics__site(pm, 0)->verdict, VERDICT_EARLY);
+	cr_assert_eq(pm->verdicts[VERDICT_EARLY], 1);
+	metrics__sample(mt, model__find(m, PID), 3000, NULL);
+	cr_assert_eq(metrics__site(pm, 0)->verdict, VERDICT_STABLE);
+	metrics__free(mt);
+	model__free(m);
+}

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * metrics: per-process and per-stack figures over the sliding window, fed
- * one sample per interval from the model (heap, each stack's outstanding
- * bytes; estimates when the heap is sampled) and from the kernel's signals when known (RSS, mappings, faults,
- * reclaim, PSI, limit, OOM kills). Gives the series statistics, trends,
- * per-stack verdicts, the pressure level and the values alerts test. Pure.
+ * one sample about once a second from the model (heap, each stack's
+ * outstanding bytes; estimates when the heap is sampled) and from the
+ * kernel's signals when known (RSS, mappings, faults, reclaim, PSI, limit,
+ * OOM kills). Gives the series statistics, trends, per-stack verdicts, the
+ * pressure level and the values alerts test. Pure.
  */
 #ifndef MV_METRICS_H
 #define MV_METRICS_H
@@ -52,7 +53,7 @@ struct proc_metrics {
 	bool exited;			/* the last sample was taken after the exit */
 	uint32_t oom_seen;		/* OOM kills concerning it already counted */
 	struct quantity heap, rss, mapped;
-	struct site_metrics *sites;	/* indexed like p->sites */
+	struct site_metrics *sites;	/* heap stacks, indexed like p->sites */
 	uint32_t site_cnt;
 	double leak_score;		/* highest over the stacks */
 	uint32_t verdicts[VERDICT_CNT];	/* stacks per verdict */
@@ -63,8 +64,8 @@ struct proc_metrics {
 
 struct metrics;
 
-/* Metrics over window_ms, sampled every interval_ms (both > 0). */
-struct metrics *metrics__new(uint64_t window_ms, uint64_t interval_ms);
+/* Metrics over window_ms, sampled every sample_ms (both > 0). */
+struct metrics *metrics__new(uint64_t window_ms, uint64_t sample_ms);
 void metrics__free(struct metrics *mt);
 uint64_t metrics__window_ms(const struct metrics *mt);
 /* Whether the heap is traced (default true); if not, heap metrics stay unknown. */
