@@ -297,6 +297,14 @@ static const struct site_metrics *heap_stack(const struct model *m, const struct
 	return NULL;
 }
 
+static const struct site_metrics *map_stack(const struct model *m, const struct proc_metrics *pm,
+					    const uint64_t *frames)
+{
+	int64_t id = stacks__intern(m->stacks, frames, 2);
+
+	return id < 0 ? NULL : metrics__map_site(pm, id, 0);
+}
+
 typedef const struct site_metrics *(*stack_of_fn)(const struct model *m,
 						  const struct proc_metrics *pm,
 						  const uint64_t *frames);
@@ -367,6 +375,33 @@ static void sawtooth(struct model *m, int tick, uint64_t ts_ns)
 		model__free_block(m, PID, 0x7000000);
 }
 
+static void map_event(struct model *m, uint32_t type, uint64_t ts_ns, uint64_t addr,
+		      uint64_t len, uint32_t flags)
+{
+	struct mv_map_event e = { .type = type, .pid = PID, .ts_ns = ts_ns, .addr = addr,
+				  .len = len, .flags = flags, .stack_depth = 2 };
+
+	cr_assert_eq(model__map_event(m, &e, leak_stack), 0);
+}
+
+/* 256 KiB mapped every 100 ms (here 320 KiB every 125 ms), never unmapped. */
+static void mapping_leak(struct model *m, int tick, uint64_t ts_ns)
+{
+	map_event(m, MV_EV_MMAP, ts_ns, 0x7f0000000000ull + tick * 0x100000ull, 327680, 0);
+}
+
+/* A mapping made and unmapped a tick later, and one the allocator made for a block. */
+static void mapping_churn(struct model *m, int tick, uint64_t ts_ns)
+{
+	uint64_t addr = 0x7f0000000000ull + tick * 0x100000ull;
+
+	map_event(m, MV_EV_MMAP, ts_ns, addr, 65536, 0);
+	if (tick)
+		map_event(m, MV_EV_MUNMAP, ts_ns, addr - 0x100000ull, 65536, 0);
+	if (tick == 0)
+		map_event(m, MV_EV_MMAP, ts_ns, 0x7e0000000000ull, 1 << 20, MV_MAP_ALLOCATOR);
+}
+
 static void assert_leak_within_10_s(struct stack_history h, const char *what)
 {
 	cr_assert_eq(h.last, VERDICT_LEAK, "%s: %s", what, verdict__name(h.last));
@@ -389,6 +424,11 @@ Test(metrics, a_slow_1kib_per_s_heap_leak_is_leak_within_10_s)
 	assert_leak_within_10_s(run_stack(slow_leak, 20, heap_stack, leak_stack), "1 KiB/s");
 }
 
+Test(metrics, a_mapping_leak_gets_a_leak_verdict_within_10_s_and_counts_as_a_leak)
+{
+	assert_leak_within_10_s(run_stack(mapping_leak, 20, map_stack, leak_stack), "mappings");
+}
+
 Test(metrics, a_cache_that_fills_in_6_s_then_churns_is_never_leak)
 {
 	struct stack_history h = run_stack(cache_6s, 60, heap_stack, cache_stack);
@@ -404,6 +444,52 @@ Test(metrics, a_sawtooth_is_never_leak)
 
 	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
 	cr_assert_gt(h.cnt[VERDICT_FREED], 0);
+}
+
+Test(metrics, mappings_unmapped_again_are_not_a_leak_and_the_allocators_get_no_verdict)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+	int64_t id;
+	int tick = 0, t;
+
+	for (t = 1; t <= 30; t++) {
+		for (; 50 + tick * 125 <= t * 1000; tick++)
+			mapping_churn(m, tick, (50 + tick * 125) * MS);
+		cr_assert_eq(metrics__sample(mt, model__find(m, PID), t * 1000, NULL), 0);
+		pm = metrics__find(mt, PID);
+		cr_assert_eq(pm->verdicts[VERDICT_LEAK], 0, "a leak at %d s", t);
+	}
+	id = stacks__intern(m->stacks, leak_stack, 2);
+	cr_assert_not_null(metrics__map_site(pm, id, 0));
+	cr_assert_null(metrics__map_site(pm, id, MV_MAP_ALLOCATOR), "the heap counts those");
+	cr_assert_eq(pm->map_site_cnt, 1);
+	metrics__free(mt);
+	model__free(m);
+}
+
+Test(metrics, a_mapping_stack_that_unmapped_everything_is_freed_then_forgotten)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(10000, 1000);
+	const struct proc_metrics *pm;
+	int64_t id;
+	int t;
+
+	map_event(m, MV_EV_MMAP, 0, 0x7f0000000000ull, 65536, MV_MAP_FILE);
+	metrics__sample(mt, model__find(m, PID), 0, NULL);
+	map_event(m, MV_EV_MUNMAP, 500 * MS, 0x7f0000000000ull, 65536, 0);
+	id = stacks__intern(m->stacks, leak_stack, 2);
+	for (t = 1; t <= 10; t++)
+		metrics__sample(mt, model__find(m, PID), t * 1000, NULL);
+	pm = metrics__find(mt, PID);
+	cr_assert_null(metrics__map_site(pm, id, 0), "anonymous and file mappings are apart");
+	cr_assert_eq(metrics__map_site(pm, id, MV_MAP_FILE)->verdict, VERDICT_FREED);
+	metrics__sample(mt, model__find(m, PID), 11000, NULL);
+	cr_assert_null(metrics__map_site(pm, id, MV_MAP_FILE), "held nothing for a window");
+	metrics__free(mt);
+	model__free(m);
 }
 
 Test(metrics, a_new_stack_is_early_for_its_first_two_samples)

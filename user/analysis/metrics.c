@@ -5,6 +5,7 @@
 #include <string.h>
 #include "analysis/metrics.h"
 #include "analysis/site_metrics.h"
+#include "memvigil/events.h"
 
 struct metrics {
 	uint64_t window_ms, sample_ms;
@@ -95,6 +96,17 @@ const struct site_metrics *metrics__site(const struct proc_metrics *pm, uint32_t
 	return &pm->sites[i];
 }
 
+const struct site_metrics *metrics__map_site(const struct proc_metrics *pm, uint32_t stack_id,
+					      uint32_t flags)
+{
+	const struct map_site_metrics *ms;
+
+	if (!pm || (flags & MV_MAP_ALLOCATOR))
+		return NULL;
+	ms = site_metrics__find_map(pm, stack_id, flags & MV_MAP_FILE);
+	return ms ? &ms->m : NULL;
+}
+
 static struct proc_metrics *proc_of(struct metrics *mt, pid_t pid)
 {
 	struct proc_metrics *pm = (struct proc_metrics *)metrics__find(mt, pid);
@@ -142,7 +154,7 @@ static int add_value(struct metrics *mt, struct quantity *q, uint64_t t_ms, doub
 	return 0;
 }
 
-/* The heap stacks of p, with their verdicts. */
+/* The heap and mapping stacks of p, with their verdicts. */
 static int sample_stacks(struct metrics *mt, struct proc_metrics *pm, const struct proc *p,
 			 uint64_t t_ms)
 {
@@ -156,6 +168,8 @@ static int sample_stacks(struct metrics *mt, struct proc_metrics *pm, const stru
 	}
 	if (!mt->heap_untraced)
 		ret = site_metrics__sample_heap(pm, p, &c);
+	if (!ret)
+		ret = site_metrics__sample_maps(pm, p, &c);
 	site_metrics__tally(pm);
 	return ret;
 }
@@ -172,7 +186,7 @@ static double current_of(const struct quantity *q)
 
 static void fill_values(struct proc_metrics *pm, bool heap_traced)
 {
-	bool stacks_known = heap_traced;
+	bool stacks_known = heap_traced || pm->map_site_cnt;
 	double *v = pm->values.v;
 
 	metric__clear(&pm->values);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/site_metrics.h"
+#include "memvigil/events.h"
 #include "model/query.h"
 #include "model/sampling.h"
 
@@ -25,9 +26,13 @@ void site_metrics__drop(struct proc_metrics *pm)
 
 	for (i = 0; i < pm->site_cnt; i++)
 		series__free(pm->sites[i].outstanding);
+	for (i = 0; i < pm->map_site_cnt; i++)
+		series__free(pm->map_sites[i].m.outstanding);
 	free(pm->sites);
+	free(pm->map_sites);
 	pm->sites = NULL;
-	pm->site_cnt = 0;
+	pm->map_sites = NULL;
+	pm->site_cnt = pm->map_site_cnt = pm->map_site_cap = 0;
 }
 
 /*
@@ -158,6 +163,119 @@ out:
 	return ret;
 }
 
+struct map_site_metrics *site_metrics__find_map(const struct proc_metrics *pm,
+						uint32_t stack_id, uint32_t kind)
+{
+	uint32_t i;
+
+	for (i = 0; i < pm->map_site_cnt; i++)
+		if (pm->map_sites[i].stack_id == stack_id && pm->map_sites[i].kind == kind)
+			return &pm->map_sites[i];
+	return NULL;
+}
+
+static struct map_site_metrics *add_map(struct proc_metrics *pm, uint32_t stack_id,
+					uint32_t kind)
+{
+	struct map_site_metrics *ms;
+
+	if (pm->map_site_cnt == pm->map_site_cap) {
+		uint32_t cap = pm->map_site_cap ? 2 * pm->map_site_cap : 8;
+
+		ms = realloc(pm->map_sites, cap * sizeof(*ms));
+		if (!ms)
+			return NULL;
+		pm->map_sites = ms;
+		pm->map_site_cap = cap;
+	}
+	ms = &pm->map_sites[pm->map_site_cnt++];
+	*ms = (struct map_site_metrics){ .stack_id = stack_id, .kind = kind };
+	return ms;
+}
+
+/* The mapping stack a range counts towards; NULL for the allocator's own. */
+static struct map_site_metrics *map_of(const struct proc_metrics *pm, const struct map_range *r)
+{
+	if (r->flags & MV_MAP_ALLOCATOR)
+		return NULL;
+	return site_metrics__find_map(pm, r->stack_id, r->flags & MV_MAP_FILE);
+}
+
+/* Bytes mapped per mapping stack now, adding the stacks seen for the first time. */
+static int map_bytes(struct proc_metrics *pm, const struct mappings *maps)
+{
+	struct map_site_metrics *ms;
+	size_t i;
+
+	for (i = 0; i < pm->map_site_cnt; i++)
+		pm->map_sites[i].bytes = 0;
+	for (i = 0; i < maps->cnt; i++) {
+		const struct map_range *r = &maps->ranges[i];
+
+		if (r->flags & MV_MAP_ALLOCATOR)
+			continue;
+		ms = site_metrics__find_map(pm, r->stack_id, r->flags & MV_MAP_FILE);
+		if (!ms)
+			ms = add_map(pm, r->stack_id, r->flags & MV_MAP_FILE);
+		if (!ms)
+			return -ENOMEM;
+		ms->bytes += r->end - r->start;
+	}
+	return 0;
+}
+
+/* Add this sample to every mapping stack; those forgotten leave the array. */
+static int map_add(struct proc_metrics *pm, const struct site_clock *c, struct site_ages *ages,
+		   bool *any)
+{
+	uint32_t i = 0;
+	int ret;
+
+	while (i < pm->map_site_cnt) {
+		struct map_site_metrics *ms = &pm->map_sites[i];
+
+		ret = site_add(&ms->m, ms->bytes, c, &ages[i]);
+		if (ret < 0)
+			return ret;
+		if (ret) {
+			*any |= ages[i++].need;
+			continue;
+		}
+		*ms = pm->map_sites[--pm->map_site_cnt];
+	}
+	return 0;
+}
+
+int site_metrics__sample_maps(struct proc_metrics *pm, const struct proc *p,
+			      const struct site_clock *c)
+{
+	const struct mappings *maps = &p->kernel.maps;
+	struct site_ages *ages;
+	bool any = false;
+	uint32_t i;
+	int ret;
+
+	ret = map_bytes(pm, maps);
+	if (ret)
+		return ret;
+	ages = calloc(pm->map_site_cnt ? pm->map_site_cnt : 1, sizeof(*ages));
+	if (!ages)
+		return -ENOMEM;
+	ret = map_add(pm, c, ages, &any);
+	for (i = 0; !ret && any && i < maps->cnt; i++) {
+		const struct map_range *r = &maps->ranges[i];
+		struct map_site_metrics *ms = map_of(pm, r);
+
+		if (ms && ages[ms - pm->map_sites].need)
+			verdict_ages__add(&ages[ms - pm->map_sites].a, r->mapped_ms,
+					  r->end - r->start);
+	}
+	for (i = 0; !ret && i < pm->map_site_cnt; i++)
+		site_judge(&pm->map_sites[i].m, &ages[i]);
+	free(ages);
+	return ret;
+}
+
 static void tally_one(struct proc_metrics *pm, const struct site_metrics *sm)
 {
 	if (!sm->outstanding)
@@ -175,4 +293,6 @@ void site_metrics__tally(struct proc_metrics *pm)
 	memset(pm->verdicts, 0, sizeof(pm->verdicts));
 	for (i = 0; i < pm->site_cnt; i++)
 		tally_one(pm, &pm->sites[i]);
+	for (i = 0; i < pm->map_site_cnt; i++)
+		tally_one(pm, &pm->map_sites[i].m);
 }
