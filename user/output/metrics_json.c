@@ -100,7 +100,7 @@ void metrics_json__proc(struct json_writer *w, const struct proc_metrics *pm,
 	json_key(w, "stack_verdicts");
 	json_object_begin(w);
 	for (v = 0; v < VERDICT_CNT; v++) {
-		json_key(w, verdict__name(v));
+		json_key(w, verdict__json_name(v));
 		json_u64(w, pm->verdicts[v]);
 	}
 	json_object_end(w);
@@ -113,7 +113,7 @@ void metrics_json__site_fields(struct json_writer *w, const struct site_metrics 
 {
 	json_key(w, "verdict");
 	if (sm)
-		json_string(w, verdict__name(sm->verdict));
+		json_string(w, verdict__json_name(sm->verdict));
 	else
 		json_null(w);
 	json_key(w, "leak_score");

@@ -124,6 +124,7 @@ static const char *map_kind(uint32_t flags)
 static int write_mappings(struct json_writer *w, const struct model *m, const struct proc *p,
 			  const struct json_report_info *info)
 {
+	const struct proc_metrics *pm = info->metrics ? metrics__find(info->metrics, p->key) : NULL;
 	const struct proc_kernel *k = &p->kernel;
 	struct mapping_totals t;
 	struct map_site *sites;
@@ -155,6 +156,8 @@ static int write_mappings(struct json_writer *w, const struct model *m, const st
 		json_string(w, map_kind(sites[i].flags));
 		double_field(w, "oldest_age_s", info->now_ms > sites[i].oldest_ms ?
 				(info->now_ms - sites[i].oldest_ms) / 1000.0 : 0);
+		metrics_json__site_fields(w, metrics__map_site(pm, sites[i].stack_id,
+							       sites[i].flags));
 		json_key(w, "frames");
 		report_json__frames(w, m, p->key, sites[i].stack_id, info);
 		json_object_end(w);

@@ -80,10 +80,11 @@ static void print_cgroup(FILE *out, const struct proc_kernel *k)
 static int print_mappings(FILE *out, const struct model *m, const struct proc *p,
 			  const struct text_report_opts *o)
 {
+	const struct proc_metrics *pm = o->metrics ? metrics__find(o->metrics, p->key) : NULL;
 	const struct proc_kernel *k = &p->kernel;
 	struct mapping_totals t;
 	struct map_site *sites;
-	char b[4][32];
+	char b[4][32], verdict[32];
 	long n, i, shown = 0;
 
 	if (o->mappings_off) {
@@ -106,7 +107,10 @@ static int print_mappings(FILE *out, const struct model *m, const struct proc *p
 	for (i = 0; i < n && shown < MAP_STACKS_SHOWN; i++) {
 		if (sites[i].flags & MV_MAP_ALLOCATOR)
 			continue;	/* already in the heap figures */
-		fprintf(out, "  %s (%llu bytes) %s mapped in %llu ranges, oldest %s\n",
+		fprintf(out, "  %s%s (%llu bytes) %s mapped in %llu ranges, oldest %s\n",
+			report_text__verdict_column(pm, metrics__map_site(pm, sites[i].stack_id,
+									  sites[i].flags),
+						    verdict, sizeof(verdict)),
 			format_bytes(sites[i].bytes, b[0], 32), (unsigned long long)sites[i].bytes,
 			map_kind(sites[i].flags), (unsigned long long)sites[i].ranges,
 			format_age_ms(o->now_ms > sites[i].oldest_ms ? o->now_ms - sites[i].oldest_ms : 0,

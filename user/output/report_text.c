@@ -155,21 +155,18 @@ static void print_metrics(FILE *out, const struct proc_metrics *pm, const struct
 	print_quantity(out, "heap", &pm->heap);
 	print_quantity(out, "rss", &pm->rss);
 	print_quantity(out, "mapped", &pm->mapped);
-	fprintf(out, "  stacks over the last %s: %u leak, %u growing, %u stable (leak score %.2f)\n",
-		format_age_ms(metrics__window_ms(mt), window, sizeof(window)),
+	fprintf(out, "  stacks over the last %s: %u leak, %u growing, %u stable, %u early "
+		"(leak score %.2f)\n", format_age_ms(metrics__window_ms(mt), window, sizeof(window)),
 		pm->verdicts[VERDICT_LEAK], pm->verdicts[VERDICT_GROWING],
-		pm->verdicts[VERDICT_STABLE], pm->leak_score);
+		pm->verdicts[VERDICT_STABLE], pm->verdicts[VERDICT_EARLY], pm->leak_score);
 	if (pm->pressure.level != PRESSURE_UNKNOWN)
 		fprintf(out, "  pressure %s (from %s)\n", pressure__level_name(pm->pressure.level),
 			pressure__signal_name(pm->pressure.cause));
 }
 
-/* The verdict column of a stack line: "leak    0.97  " or "-             ". */
-static const char *verdict_column(const struct proc_metrics *pm, const struct proc *p,
-				  const struct report_site *rs, char *buf, size_t len)
+const char *report_text__verdict_column(const struct proc_metrics *pm,
+					const struct site_metrics *sm, char *buf, size_t len)
 {
-	const struct site_metrics *sm = metrics__site(pm, rs->site - p->sites);
-
 	if (!pm)
 		buf[0] = '\0';
 	else if (!sm)
@@ -201,7 +198,8 @@ static int print_proc(FILE *out, const struct model *m, const struct proc *p,
 			p->sample_period ? est(r.est_allocs) : (unsigned long long)r.allocs);
 	for (i = 0; i < r.cnt && i < o->top; i++) {
 		print_site(out, p, &r.sites[i], o,
-			   verdict_column(pm, p, &r.sites[i], verdict, sizeof(verdict)));
+			   report_text__verdict_column(pm, metrics__site(pm, r.sites[i].site - p->sites),
+						       verdict, sizeof(verdict)));
 		report_text__frames(out, m, p->key, r.sites[i].site->stack_id, o);
 	}
 	if (r.cnt > o->top)

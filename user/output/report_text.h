@@ -28,6 +28,12 @@ struct text_report_opts {
 	const struct metrics *metrics;	/* growth, trends, verdicts; NULL: not shown */
 };
 
+/*
+ * The verdict column of a stack line, in buf: "leak    0.97  ", "-" and
+ * blanks when the stack was never sampled, nothing without metrics (pm NULL).
+ */
+const char *report_text__verdict_column(const struct proc_metrics *pm,
+					const struct site_metrics *sm, char *buf, size_t len);
 /* Print the frames of stack_id, one per line, indented for a report. */
 void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t stack_id,
 			 const struct text_report_opts *o);
