@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include "analysis/series.h"
+#include "series_shapes.h"
 
 static struct series_stats stats_of(struct series *s)
 {
@@ -221,34 +222,10 @@ static struct series_stats sampled(double (*fn)(double t_s), int end_s)
 	return st;
 }
 
-/* 8 KiB every 125 ms. */
-static double steady_leak(double t)
-{
-	return 8192 * floor(t * 8);
-}
-
-/* 128 bytes every 125 ms: 1 KiB/s. */
-static double slow_leak(double t)
-{
-	return 128 * floor(t * 8);
-}
-
-/* 48 entries of 4 KiB, one per 125 ms: full after 6 s, then flat. */
+/* full after 6 s, then flat. */
 static double cache_6s(double t)
 {
-	return 4096 * fmin(floor(t * 8), 48);
-}
-
-/* 2 MiB held for 2 s out of 4. */
-static double sawtooth(double t)
-{
-	return fmod(t, 4) >= 2 ? 2 << 20 : 0;
-}
-
-/* 256 KiB mapped every 100 ms. */
-static double mapping_leak(double t)
-{
-	return 262144 * floor(t * 10);
+	return filled_cache(t, 48);
 }
 
 Test(series, a_steady_leak_sampled_each_second_and_at_reports_keeps_one_sample_a_second)

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include "analysis/trend.h"
+#include "series_shapes.h"
 
 static enum trend trend_of_line(double start, double per_s, int samples)
 {
@@ -77,34 +78,10 @@ static enum trend trend_of(double (*fn)(double t_s), int end_s)
 	return trend__of(&st);
 }
 
-/* 8 KiB every 125 ms. */
-static double steady_leak(double t)
-{
-	return 8192 * floor(t * 8);
-}
-
-/* 128 bytes every 125 ms: 1 KiB/s. */
-static double slow_leak(double t)
-{
-	return 128 * floor(t * 8);
-}
-
-/* 64 entries of 4 KiB, one per 125 ms: full after 8 s, then flat. */
+/* full after 8 s, then flat. */
 static double cache_8s(double t)
 {
-	return 4096 * fmin(floor(t * 8), 64);
-}
-
-/* 2 MiB held for 2 s out of 4. */
-static double sawtooth(double t)
-{
-	return fmod(t, 4) >= 2 ? 2 << 20 : 0;
-}
-
-/* 256 KiB mapped every 100 ms. */
-static double mapping_leak(double t)
-{
-	return 262144 * floor(t * 10);
+	return filled_cache(t, 64);
 }
 
 /* 1 MiB freed at 8 s, then flat at 64 KiB. */

@@ -263,21 +263,21 @@ Test(verdict, a_steady_leak_under_churn_of_the_same_stack_is_leak_within_60_s)
 		  h.first_leak_s);
 }
 
+static void assert_never_leak(struct history h, enum verdict last, const char *what)
+{
+	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "%s: called a leak at %.0f s", what, h.first_leak_s);
+	cr_assert_eq(h.last, last, "%s: ends %s, score %.2f", what, verdict__name(h.last),
+		     h.score);
+}
+
 Test(verdict, a_cache_that_fills_in_6_s_then_churns_is_never_leak_and_ends_stable)
 {
-	struct history h = run(cache_6s, 120);
-
-	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
-	cr_assert_eq(h.last, VERDICT_STABLE, "verdict %s score %.2f", verdict__name(h.last),
-		     h.score);
+	assert_never_leak(run(cache_6s, 120), VERDICT_STABLE, "6 s cache");
 }
 
 Test(verdict, a_cache_that_fills_in_8_s_is_never_leak_though_it_never_freed_until_then)
 {
-	struct history h = run(cache_8s, 120);
-
-	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
-	cr_assert_eq(h.last, VERDICT_STABLE);
+	assert_never_leak(run(cache_8s, 120), VERDICT_STABLE, "8 s cache");
 }
 
 Test(verdict, a_cache_is_stable_once_the_newer_half_of_the_window_is_flat)
@@ -293,24 +293,21 @@ Test(verdict, a_sawtooth_is_never_leak)
 {
 	struct history h = run(sawtooth, 120);
 
-	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
-	cr_assert_gt(h.cnt[VERDICT_FREED], 0, "the low phases are freed");
+	/* ends at 120 s, in a low phase */
+	assert_never_leak(h, VERDICT_FREED, "sawtooth");
+	cr_assert_gt(h.cnt[VERDICT_STABLE], 0, "the high phases are stable");
 }
 
 Test(verdict, a_sawtooth_that_ramps_for_6_s_is_never_leak)
 {
-	struct history h = run(ramp_sawtooth, 120);
-
-	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
+	/* ends at 120 s, right after freeing everything */
+	assert_never_leak(run(ramp_sawtooth, 120), VERDICT_FREED, "ramps");
 }
 
 Test(verdict, young_blocks_rising_beside_an_old_block_are_growing_not_leak)
 {
-	struct history h = run(static_block_and_rising_churn, 60);
-
-	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
-	cr_assert_eq(h.last, VERDICT_GROWING, "verdict %s score %.2f", verdict__name(h.last),
-		     h.score);
+	assert_never_leak(run(static_block_and_rising_churn, 60), VERDICT_GROWING,
+			  "rising young blocks");
 }
 
 Test(verdict, one_block_held_forever_is_stable)

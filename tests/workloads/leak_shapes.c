@@ -5,16 +5,16 @@
  * honestly leak verdicts come:
  *
  *   steady   leak_steadily leaks BLOCK_BYTES (default 4096) PER_SECOND times
- *            a second (default 64: 256 KiB/s), never freed;
- *   slow     leak_slowly leaks 128 bytes every 125 ms: exactly 1 KiB/s;
+ *            a second (default 64: 256 KiB/s), never freed; "steady 20 128 8"
+ *            is exactly 1 KiB/s;
  *   cache    cache_put fills a 48-entry cache of 4 KiB blocks, one entry per
  *            125 ms: full after 6 s, then each new entry evicts the oldest,
  *            so 192 KiB are held, flat, and no block lives past 6 s;
  *   mapping  map_leak maps 256 KiB of anonymous memory every 100 ms and
  *            never unmaps it (2.5 MiB/s).
  *
- * Ticks follow an absolute clock so the rates do not drift. Prints
- * "READY <pid>" first; at the end
+ * Each step runs at its own time on an absolute clock, so the rates do not
+ * drift. Prints "READY <pid>" first; at the end
  *   TRUTH func=F bytes=N allocs=K     (K blocks or mappings still held)
  *   TRUTH done
  */
@@ -26,56 +26,50 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SLOW_BYTES 128
-#define SLOW_TICK_NS 125000000L
 #define CACHE_SLOTS 48
 #define CACHE_BYTES 4096
-#define CACHE_TICK_NS 125000000L
 #define MAP_BYTES (256 * 1024)
-#define MAP_TICK_NS 100000000L
+
+enum shape { STEADY, CACHE, MAPPING, SHAPE_CNT };
+
+static const struct {
+	const char *mode, *func;
+	long per_s;		/* STEADY: PER_SECOND */
+} shapes[SHAPE_CNT] = {
+	[STEADY] = { "steady", "leak_steadily", 0 },
+	[CACHE] = { "cache", "cache_put", 8 },
+	[MAPPING] = { "mapping", "map_leak", 10 },
+};
 
 static void *cache[CACHE_SLOTS];
 static unsigned cache_next, cache_used;
 static unsigned long long held_bytes, held_cnt;
 static void *volatile sink;
 
-static __attribute__((noinline)) void leak_steadily(size_t bytes)
+/* bytes from malloc, written; inlined, so its caller is the allocating frame. */
+static inline __attribute__((always_inline)) void *written_block(size_t bytes)
 {
-	char *p = malloc(bytes);
+	void *p = malloc(bytes);
 
 	if (!p)
 		exit(2);
-	memset(p, 1, bytes);
-	sink = p;
-	held_bytes += bytes;
-	held_cnt++;
+	return memset(p, 0xa5, bytes);
 }
 
-static __attribute__((noinline)) void leak_slowly(void)
+static __attribute__((noinline)) void leak_steadily(size_t bytes)
 {
-	char *p = malloc(SLOW_BYTES);
-
-	if (!p)
-		exit(2);
-	memset(p, 1, SLOW_BYTES);
-	sink = p;
-	held_bytes += SLOW_BYTES;
+	sink = written_block(bytes);
+	held_bytes += bytes;
 	held_cnt++;
 }
 
 /* One new entry; once full, the oldest is evicted for it. */
 static __attribute__((noinline)) void cache_put(void)
 {
-	void *e = malloc(CACHE_BYTES);
-
-	if (!e)
-		exit(2);
-	memset(e, 2, CACHE_BYTES);
 	free(cache[cache_next]);
-	cache[cache_next] = e;
+	cache[cache_next] = written_block(CACHE_BYTES);
 	cache_next = (cache_next + 1) % CACHE_SLOTS;
-	if (cache_used < CACHE_SLOTS)
-		cache_used++;
+	cache_used += cache_used < CACHE_SLOTS;
 	held_bytes = (unsigned long long)cache_used * CACHE_BYTES;
 	held_cnt = cache_used;
 }
@@ -91,44 +85,23 @@ static __attribute__((noinline)) void map_leak(void)
 	held_cnt++;
 }
 
-enum shape { STEADY, SLOW, CACHE, MAPPING, SHAPE_CNT };
-
-static const struct {
-	const char *mode, *func;
-	long tick_ns;		/* STEADY: from PER_SECOND */
-} shapes[SHAPE_CNT] = {
-	[STEADY] = { "steady", "leak_steadily", 0 },
-	[SLOW] = { "slow", "leak_slowly", SLOW_TICK_NS },
-	[CACHE] = { "cache", "cache_put", CACHE_TICK_NS },
-	[MAPPING] = { "mapping", "map_leak", MAP_TICK_NS },
-};
-
 static void step(enum shape shape, size_t block)
 {
-	switch (shape) {
-	case STEADY:
+	if (shape == STEADY)
 		leak_steadily(block);
-		break;
-	case SLOW:
-		leak_slowly();
-		break;
-	case CACHE:
+	else if (shape == CACHE)
 		cache_put();
-		break;
-	default:
+	else
 		map_leak();
-		break;
-	}
 }
 
-static void tick_after(struct timespec *t, long ns)
+/* Sleep until ns after start (CLOCK_MONOTONIC). */
+static void sleep_until(const struct timespec *start, long long ns)
 {
-	t->tv_nsec += ns;
-	while (t->tv_nsec >= 1000000000L) {
-		t->tv_nsec -= 1000000000L;
-		t->tv_sec++;
-	}
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, t, NULL);
+	long long at = start->tv_nsec + ns;
+	struct timespec t = { start->tv_sec + at / 1000000000LL, at % 1000000000LL };
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
 }
 
 int main(int argc, char **argv)
@@ -137,25 +110,26 @@ int main(int argc, char **argv)
 	double secs = argc > 2 ? strtod(argv[2], NULL) : 20;
 	size_t block = argc > 3 ? strtoul(argv[3], NULL, 0) : 4096;
 	long per_s = argc > 4 ? strtol(argv[4], NULL, 0) : 64;
+	struct timespec start;
 	enum shape shape;
-	struct timespec t;
-	long tick_ns, ticks;
+	long steps;
 
 	for (shape = 0; shape < SHAPE_CNT && strcmp(shapes[shape].mode, mode); shape++)
 		;
 	if (shape == SHAPE_CNT || !block || per_s <= 0) {
-		fprintf(stderr, "usage: leak_shapes steady|slow|cache|mapping [SECONDS "
+		fprintf(stderr, "usage: leak_shapes steady|cache|mapping [SECONDS "
 			"[BLOCK_BYTES [PER_SECOND]]]\n");
 		return 64;
 	}
-	tick_ns = shape == STEADY ? 1000000000L / per_s : shapes[shape].tick_ns;
-	ticks = secs * 1e9 / tick_ns;
+	if (shape != STEADY)
+		per_s = shapes[shape].per_s;
+	steps = secs * per_s;
 	printf("READY %d\n", getpid());
 	fflush(stdout);
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	for (long i = 0; i < ticks; i++) {
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (long i = 0; i < steps; i++) {
 		step(shape, block);
-		tick_after(&t, tick_ns);
+		sleep_until(&start, (i + 1) * 1000000000LL / per_s);
 	}
 	printf("TRUTH func=%s bytes=%llu allocs=%llu\n", shapes[shape].func, held_bytes, held_cnt);
 	printf("TRUTH done\n");
