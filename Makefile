@@ -30,7 +30,8 @@ CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
 LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -lelf -lz -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
-# maps.bpf.c defines the shared maps and must be linked first.
+# maps.bpf.c defines the shared maps and must be linked first: otherwise the
+# skeleton step fails with "libbpf: map 'kstats': unsupported map linkage extern."
 BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL      := $(BUILD)/memvigil.skel.h
@@ -70,7 +71,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-layers test-unit test-integration test-asan test-kmatrix bench bench-build install clean vmlinux help
+.PHONY: all deps demo test test-layers test-unwind test-unit test-integration test-asan test-kmatrix bench bench-build install clean vmlinux help
 
 all: $(BIN) $(WORKLOADS)
 
@@ -98,7 +99,7 @@ $(BUILD)/user/%.o: user/%.c | deps
 
 # Only the probe loader (probes/) includes the skeleton.
 $(BUILD)/user/probes/probes.o $(BUILD)/user/probes/kernel_probes.o \
-	$(BUILD)/user/probes/uprobe_attach.o: $(SKEL)
+	$(BUILD)/user/probes/uprobe_attach.o $(BUILD)/user/probes/unwind_maps.o: $(SKEL)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -137,6 +138,12 @@ $(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c | deps
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $@.o -o $@
 	$(Q)rm -f $@.o $@.names
 
+# nofp_chain is built the way distributions build: -O2, no frame pointers.
+$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/deep_chain.h | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
+
 $(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -173,10 +180,12 @@ KMATRIX_SMOKE := $(BUILD)/tests/kmatrix/smoke
 
 KMATRIX_OBJS := $(patsubst tests/kmatrix/%.c,$(BUILD)/tests/kmatrix/%.o,$(wildcard tests/kmatrix/*.c))
 
+# With frame pointers: the smoke test counts a leak's bytes per stack, and a
+# frame-pointer walk through code without them reads whatever %rbp holds.
 $(BUILD)/tests/kmatrix/%.o: tests/kmatrix/%.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-omit-frame-pointer -MMD -MP -c $< -o $@
 
 $(KMATRIX_SMOKE): $(KMATRIX_OBJS) $(LIB)
 	$(call msg,LD,$@)
@@ -224,3 +233,112 @@ help:
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/unit/*.d \
 	$(BUILD)/tests/kmatrix/*.d)
+
+# ---- unwind: tables from call frame information, the BPF walker, their proof ----
+# Self-contained (issue 12): user/unwind/cfi_table.c and cfi_parse.c (no other
+# memvigil code), bpf/unwind.bpf.h, and tests/unwind/: a workload without
+# frame pointers, its own BPF program and skeleton, the loader that proves
+# the walk. Everything goes to $(BUILD)/unwind/.
+#   make test-unwind    the proof (root); last line "N passed, N failed"
+#   make bench-unwind   table build cost for libc and libstdc++, walk cost
+UW_DIR        := $(BUILD)/unwind
+UW_CPPFLAGS   := -Iinclude -Iuser -Itests/unwind -I$(UW_DIR)
+UW_LIBS       := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
+UW_CFI_OBJS   := $(UW_DIR)/cfi_table.o $(UW_DIR)/cfi_parse.o
+UW_TEST_OBJS  := $(UW_DIR)/unwind_test.o $(UW_DIR)/proc_unwind.o $(UW_DIR)/elf_syms.o
+UW_SKEL       := $(UW_DIR)/unwind_test.skel.h
+# The proof's workload: the chain in deep_chain.h, -O2 without frame
+# pointers, and again in fp/ with them (for the frame-pointer walk's cost).
+UW_WL_CFLAGS  := -O2 -g -Wall -Wextra
+UW_WL_NOFP    := -fomit-frame-pointer
+UW_WL_FP      := -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
+UW_WORKLOADS  := $(UW_DIR)/deep_chain $(UW_DIR)/libdeep_chain.so \
+		 $(UW_DIR)/fp/deep_chain $(UW_DIR)/fp/libdeep_chain.so
+UW_CFI_TEST   := $(BUILD)/tests/unit/test_cfi_table
+UW_CFI_DATA   := $(BUILD)/tests/unit/data/cfi_rules.so $(BUILD)/tests/unit/data/cfi_debug_frame.so
+BENCH_UNWIND_LOOPS ?= 20000
+BENCH_UNWIND_ROUNDS ?= 5
+
+.PHONY: unwind test-unwind bench-unwind
+
+unwind: $(UW_DIR)/unwind_test $(UW_DIR)/cfi_stat $(UW_WORKLOADS) $(UW_CFI_TEST)
+
+$(UW_DIR)/%.o: user/unwind/%.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UW_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(UW_DIR)/%.o: tests/unwind/%.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UW_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(UW_DIR)/unwind_test.o: $(UW_SKEL)
+
+$(UW_DIR)/unwind_test.bpf.o: tests/unwind/unwind_test.bpf.c $(VMLINUX_H) | deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Itests/unwind -MMD -MP -c $< -o $@
+
+$(UW_DIR)/unwind_test.linked.o: $(UW_DIR)/unwind_test.bpf.o
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(UW_SKEL): $(UW_DIR)/unwind_test.linked.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name unwind_test_bpf > $@
+
+$(UW_DIR)/unwind_test: $(UW_TEST_OBJS) $(UW_CFI_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(UW_LIBS) -o $@
+
+$(UW_DIR)/cfi_stat: $(UW_DIR)/cfi_stat.o $(UW_CFI_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -lelf -lz -o $@
+
+# $(1): the subfolder ("" or fp/), $(2): its frame-pointer flags.
+define UW_WORKLOAD_RULES
+$(UW_DIR)/$(1)libdeep_chain.so: tests/unwind/deep_lib.c tests/unwind/deep_chain.h
+	$$(call msg,CC,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(UW_WL_CFLAGS) $(2) -fPIC -shared $$< -o $$@
+
+$(UW_DIR)/$(1)deep_chain: tests/unwind/deep_chain.c tests/unwind/deep_chain.h \
+		$(UW_DIR)/$(1)libdeep_chain.so
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(UW_WL_CFLAGS) $(2) $$< -L$$(@D) -ldeep_chain -Wl,-rpath,'$$$$ORIGIN' -o $$@
+endef
+$(eval $(call UW_WORKLOAD_RULES,,$(UW_WL_NOFP)))
+$(eval $(call UW_WORKLOAD_RULES,fp/,$(UW_WL_FP)))
+
+# The unit test's synthetic CFI comes from assembler directives in
+# tests/unit/data/cfi_rules.S.
+$(BUILD)/tests/unit/data/cfi_rules.so: tests/unit/data/cfi_rules.S
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -shared -nostdlib -Wl,--eh-frame-hdr $< -o $@
+
+# cfi_debug_frame.so: .debug_frame only, stripped; its frames in cfi_debug_frame.debug.
+$(BUILD)/tests/unit/data/cfi_debug_frame.so: tests/unwind/debug_frame_lib.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fno-asynchronous-unwind-tables -fno-exceptions -fPIC -shared -nostdlib \
+		$< -o $@.full
+	$(Q)$(OBJCOPY) --only-keep-debug $@.full $(@:.so=.debug)
+	$(Q)$(OBJCOPY) --strip-debug $@.full $@
+	$(Q)rm -f $@.full
+
+# test_cfi_table is built by the unit-test rule (cfi_table is in $(LIB)); it reads these.
+$(UW_CFI_TEST): $(UW_CFI_DATA)
+
+test-unwind: $(UW_DIR)/unwind_test $(UW_WORKLOADS)
+	$(Q)$(UW_DIR)/unwind_test $(UW_DIR)
+
+bench-unwind: $(UW_DIR)/unwind_test $(UW_DIR)/cfi_stat $(UW_WORKLOADS)
+	$(Q)grep -m1 'model name' /proc/cpuinfo
+	$(Q)$(UW_DIR)/cfi_stat -r 11 /lib/x86_64-linux-gnu/libc.so.6 \
+		/usr/lib/x86_64-linux-gnu/libstdc++.so.6
+	$(Q)$(UW_DIR)/unwind_test --bench $(BENCH_UNWIND_LOOPS) $(BENCH_UNWIND_ROUNDS) $(UW_DIR)
+
+-include $(wildcard $(UW_DIR)/*.d)
+# ---- end of the unwind block ----

@@ -116,18 +116,6 @@ static pid_t launch_held(char **command)
 	return pid;
 }
 
-static bool kernel_has_uprobe_multi(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!vmlinux)
-		return false;
-	found = btf__find_by_name_kind(vmlinux, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
-	btf__free(vmlinux);
-	return found;
-}
-
 /* Offsets of the allocating functions (want_free false) or of free (true). */
 /* Sites in object obj: the entry-only free (want_free), or the rest (entry + return). */
 static size_t collect_sites(const struct allocator *a, size_t obj, bool want_free,
@@ -215,7 +203,7 @@ static int attach_floor(struct floor_bpf *skel, struct links *ls, pid_t pid,
 			const struct allocator *a, bool session)
 {
 	unsigned long allocs[MV_ALLOCATOR_MAX_FUNCS], frees[MV_ALLOCATOR_MAX_FUNCS];
-	bool multi = kernel_has_uprobe_multi();
+	bool multi = uprobe_session__multi_supported();
 	size_t n, nfree, obj;
 	int ret;
 

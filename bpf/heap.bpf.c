@@ -26,6 +26,10 @@
 #include <bpf/bpf_tracing.h>
 #include "maps.bpf.h"
 #include "ustack.bpf.h"
+/* maps.bpf.c defines the unwind maps; this object defines the walk's searches. */
+#define UNWIND_MAPS_EXTERN
+#define UNWIND_FUNCS_DEFINE
+#include "unwind.bpf.h"
 #include "memvigil/sampling.h"
 
 /* Sampling period in bytes; 0 = exact (report every allocation). Set before load. */
@@ -230,11 +234,9 @@ static __always_inline void emit_free(__u32 pid, __u64 addr)
 {
 	struct mv_free_event *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_loss(MV_LOSS_RINGBUF);
+	e = event_reserve(sizeof(*e));
+	if (!e)
 		return;
-	}
 	e->type = MV_EV_FREE;
 	e->pid = pid;
 	e->addr = addr;
@@ -260,21 +262,40 @@ int BPF_UPROBE(free_enter, void *ptr)
 	return 0;
 }
 
+/*
+ * The stack at ctx into frames (MV_MAX_STACK_DEPTH slots): through unwind
+ * tables when user space built them, else frame pointers. A stack cut at
+ * the depth limit is counted as MV_LOSS_STACK; other cuts by the table walk
+ * are counted per reason in unwind_stats.
+ */
+static __always_inline __u32 alloc_stack(void *ctx, __u64 *frames)
+{
+	bool truncated;
+	__u32 depth, stop;
+
+	if (unwind_tables) {
+		depth = unwind_walk(ctx, frames, stack_depth, &stop);
+		truncated = stop == UNWIND_STOP_DEPTH;
+	} else {
+		depth = ustack_walk(ctx, frames, stack_depth, &truncated);
+	}
+	if (truncated)
+		count_loss(MV_LOSS_STACK);
+	return depth;
+}
+
 /* Returns 0, or -1 when the record could not be stored (counted). */
 static __always_inline int emit_alloc(void *ctx, __u32 pid, __u32 tid,
 				      struct inflight_call *call, __u64 addr, __u64 old_addr)
 {
 	__u32 zero = 0, depth;
 	struct mv_event *e;
-	bool truncated;
 	__u64 bytes;
 
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return -1;
-	depth = ustack_walk(ctx, (__u64 *)(e + 1), stack_depth, &truncated);
-	if (truncated)
-		count_loss(MV_LOSS_STACK);
+	depth = alloc_stack(ctx, (__u64 *)(e + 1));
 	e->type = MV_EV_ALLOC;
 	e->pid = pid;
 	e->tid = tid;

@@ -4,5 +4,6 @@
 #include <bpf/bpf_helpers.h>
 #define MV_DEFINE_SHARED_MAPS
 #include "maps.bpf.h"
+#include "unwind_maps.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -2,30 +2,98 @@
 /*
  * Process lifecycle of traced processes: exec replaces the image, exit ends
  * it, fork (attached only when following children) makes a new one.
+ *
+ * Holding an exec. The record of an exec reaches user space while the new
+ * image runs the dynamic linker, which maps the allocator's library a few
+ * hundred microseconds later and then runs the program: user space would
+ * find the library gone or not yet there, or attach after the first
+ * allocations. So while hold_execs is set, the exec stops the process
+ * (SIGSTOP, delivered before its first instruction) and lists it in
+ * held_pids; user space sets a one-shot uprobe at the new image's entry
+ * point and lets it run (SIGCONT). At the entry point (image_entry) every
+ * library the program needs is mapped and relocated and none of the
+ * program's own code has run: the process is stopped again there until
+ * user space has attached its allocator. A process that leads its own
+ * process group is never stopped: a job-control shell made it a job, and
+ * would see it stop and take the terminal back. Only a process whose record
+ * could be reserved is stopped, so user space always learns of a stop.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "maps.bpf.h"
+#define UNWIND_MAPS_EXTERN
+#include "unwind_maps.bpf.h"
+
+#define MV_SIGSTOP 19
+
+/* Stop traced processes at exec and at the entry point; user space clears it before it ends. */
+bool hold_execs = false;
+
+/* Processes stopped here that user space has not released yet (value unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MV_MAX_TRACED_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} held_pids SEC(".maps");
+
+/* A job of a job-control shell: the leader of its own process group. */
+static __always_inline bool leads_process_group(struct task_struct *p)
+{
+	int pgid = bpf_core_enum_value(enum pid_type, PIDTYPE_PGID);
+	struct pid *group = NULL;
+
+	if (pgid < 0 || pgid >= PIDTYPE_MAX)
+		return true;	/* cannot tell: do not stop it */
+	bpf_core_read(&group, sizeof(group), &p->signal->pids[pgid]);
+	return group == BPF_CORE_READ(p, thread_pid);
+}
+
+/* Stop the current process (pid, task p) until user space releases it; returns MV_PROC_* flags. */
+static __always_inline __u32 hold_current(__u32 pid, struct task_struct *p)
+{
+	__u8 one = 1;
+
+	if (!hold_execs || leads_process_group(p))
+		return 0;
+	if (bpf_map_update_elem(&held_pids, &pid, &one, BPF_ANY))
+		return 0;
+	if (bpf_send_signal(MV_SIGSTOP)) {
+		bpf_map_delete_elem(&held_pids, &pid);
+		return 0;
+	}
+	return MV_PROC_HELD;
+}
+
+/*
+ * A zeroed record of size bytes (a constant) but for type, pid, tid and the
+ * time; NULL, counted, when the ring buffer is full.
+ */
+static __always_inline struct mv_event *reserve_proc_event(__u32 type, __u32 pid, __u32 tid,
+							   __u64 size)
+{
+	struct mv_event *e = event_reserve(size);
+
+	if (!e)
+		return NULL;
+	e->type = type;
+	e->pid = pid;
+	e->tid = tid;
+	e->ts_ns = bpf_ktime_get_ns();
+	return e;
+}
 
 static __always_inline int emit_proc_event(__u32 type, __u32 pid, __u32 tid,
 					   __u32 exit_code, __u64 addr)
 {
-	struct mv_event *e;
+	struct mv_event *e = reserve_proc_event(type, pid, tid, sizeof(*e));
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_loss(MV_LOSS_RINGBUF);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = type;
-	e->pid = pid;
-	e->tid = tid;
 	e->exit_code = exit_code;
 	e->addr = addr;
-	e->ts_ns = bpf_ktime_get_ns();
 	/* rare and acted on at once (the traced process ended or changed) */
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
@@ -59,17 +127,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 
 	if (!bpf_map_lookup_elem(&traced_pids, &pid))
 		return 0;
+	/* the old image's mapping list no longer holds: frame pointers until user space writes one */
+	unwind_proc_stale(pid, true);
 	bpf_find_vma(p, BPF_CORE_READ(p, mm, start_code), read_exec_vma, &v, 0);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e) + sizeof(*img), 0);
-	if (!e) {
-		count_loss(MV_LOSS_RINGBUF);
+	e = reserve_proc_event(MV_EV_EXEC, pid, BPF_CORE_READ(p, pid), sizeof(*e) + sizeof(*img));
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = MV_EV_EXEC;
-	e->pid = pid;
-	e->tid = BPF_CORE_READ(p, pid);
-	e->ts_ns = bpf_ktime_get_ns();
 	img = (void *)(e + 1);
 	img->start = v.start;
 	img->end = v.end;
@@ -80,6 +143,31 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (bpf_probe_read_kernel_str(img->filename, sizeof(img->filename),
 				      BPF_CORE_READ(bprm, filename)) < 0)
 		img->filename[0] = '\0';
+	e->kind = hold_current(pid, p);
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/*
+ * The entry point of the image a traced process exec'd: user space attaches
+ * this uprobe there, in that process only, while it holds the exec, and
+ * detaches it at the record.
+ */
+SEC("uprobe")
+int BPF_UPROBE(image_entry)
+{
+	struct task_struct *p = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32;
+	struct mv_event *e;
+
+	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+		return 0;
+	e = reserve_proc_event(MV_EV_ENTRY, pid, (__u32)id, sizeof(*e));
+	if (!e)
+		return 0;
+	e->addr = PT_REGS_IP(ctx);
+	e->kind = hold_current(pid, p);
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
@@ -94,6 +182,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 		return 0;
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
+	bpf_map_delete_elem(&held_pids, &pid);	/* killed while stopped */
 	return emit_proc_event(MV_EV_EXIT, pid, BPF_CORE_READ(p, pid),
 			       BPF_CORE_READ(p, exit_code), 0);
 }

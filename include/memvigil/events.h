@@ -40,7 +40,9 @@ enum mv_event_type {
 	MV_EV_EXIT = 4,		/* pid's last thread exited; exit_code as in wait(2) */
 	MV_EV_FORK = 5,		/* traced addr (a pid) forked the new process pid; pid is
 				 * already traced on the BPF side when the record is sent */
-	/* 6..9 are reserved for more process lifecycle records */
+	MV_EV_ENTRY = 6,	/* pid reached addr, the entry point of the image it
+				 * exec'd (a one-shot uprobe user space set there) */
+	/* 7..9 are reserved for more process lifecycle records */
 	/* Kernel signals (bpf/kernel.bpf.c); records are struct mv_map_event ... */
 	MV_EV_MMAP = 10,	/* mmap succeeded: addr, len, flags; a stack follows */
 	MV_EV_MUNMAP = 11,	/* munmap succeeded: addr, len */
@@ -115,7 +117,7 @@ struct mv_event {
 	__u32 type;		/* enum mv_event_type; always first */
 	__u32 pid;		/* thread group id as the host sees it */
 	__u32 tid;
-	__u32 kind;		/* enum mv_alloc_kind (ALLOC, FREE) */
+	__u32 kind;		/* ALLOC: enum mv_alloc_kind; EXEC, ENTRY: MV_PROC_* flags */
 	__u32 exit_code;	/* EXIT: as in wait(2) */
 	__u32 stack_depth;	/* ALLOC: frames that follow */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
@@ -133,6 +135,13 @@ struct mv_free_event {
 	__u32 pid;
 	__u64 addr;
 };
+
+/*
+ * struct mv_event.kind of MV_EV_EXEC and MV_EV_ENTRY: the BPF side stopped
+ * the process (SIGSTOP) before sending the record and listed it in the
+ * held_pids map; it stays stopped until user space releases it (SIGCONT).
+ */
+#define MV_PROC_HELD (1u << 0)
 
 /* Longest executable path an MV_EV_EXEC record carries (with its NUL). */
 #define MV_EXEC_FILENAME_LEN 256

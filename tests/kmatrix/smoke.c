@@ -10,11 +10,14 @@
  * Inside a kernel-matrix guest only (squeeze.h), a traced child is also
  * driven into global direct reclaim, and memvigil itself (when the matrix
  * put it next to this binary) reports such a stall end to end; elsewhere
- * both say SKIP. Prints "PASS what", "FAIL what: why" or "SKIP what: why"
- * per check; exit 0 only if none failed.
+ * both say SKIP. memvigil -f also traces a child that execs this program
+ * from the new image's entry point on (the exec held; see bpf/proc.bpf.c).
+ * Prints "PASS what", "FAIL what: why" or "SKIP what: why" per check; exit
+ * 0 only if none failed.
  *
  * "smoke --squeeze" only runs the direct-reclaim workload (memvigil's
- * traced command).
+ * traced command); "smoke --exec-leak" forks a child that execs
+ * "smoke --leak", which leaks LEAKS blocks (memvigil's traced command).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +45,9 @@
 
 #define LEAKS 7
 #define LEAK_BYTES 1000
+#define LEAK_TOTAL 7000		/* LEAKS * LEAK_BYTES, as it appears in a report */
+#define STR(x) #x
+#define XSTR(x) STR(x)
 #define MAP_BYTES (1 << 20)
 #define OOM_LIMIT (32ull << 20)
 #define MEMVIGIL_TIMEOUT_S 120
@@ -690,19 +696,20 @@ static void check_sampled_load(void)
 
 #define MV_JSON "/tmp/memvigil-reclaim.json"
 #define MV_TEXT "/tmp/memvigil-reclaim.txt"
+#define MV_EXEC_JSON "/tmp/memvigil-exec.json"
+#define MV_EXEC_TEXT "/tmp/memvigil-exec.txt"
 
-/* Run memvigil on "exe --squeeze"; its wait status, or -1 if it did not end in time. */
-static int run_memvigil(const char *mv, const char *exe)
+/* Run memvigil with argv, its output to text; its wait status, or -1 if it did not end in time. */
+static int run_memvigil(const char *mv, char *const argv[], const char *text)
 {
 	int status = -1, fd, i;
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		fd = open(MV_TEXT, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		fd = open(text, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(126);
-		execl(mv, "memvigil", "--kernel-only", "-i", "0", "-j", MV_JSON, "--", exe,
-		      "--squeeze", (char *)NULL);
+		execv(mv, argv);
 		_exit(127);
 	}
 	if (pid < 0)
@@ -732,30 +739,46 @@ static double number_after(const char *from, const char *key)
  * last kernel sample, which may rightly be 0 when the stalls ended a sample
  * before the exit: it must be there, not positive.
  */
+/* This binary and the memvigil the matrix put next to it (or the build's, on the host). */
+static int find_memvigil(char *exe, size_t exe_len, char *mv, size_t mv_len)
+{
+	ssize_t n = readlink("/proc/self/exe", exe, exe_len - 1);
+	int dir_len;
+
+	exe[n > 0 ? n : 0] = '\0';
+	dir_len = strrchr(exe, '/') ? (int)(strrchr(exe, '/') - exe) : 0;
+	snprintf(mv, mv_len, "%.*s/memvigil", dir_len, exe);
+	if (!access(mv, X_OK))
+		return 0;
+	snprintf(mv, mv_len, "%.*s/../../memvigil", dir_len, exe);	/* BUILD/tests/kmatrix */
+	if (!access(mv, X_OK))
+		return 0;
+	snprintf(mv, mv_len, "%.*s/memvigil", dir_len, exe);
+	return -errno;
+}
+
 static void check_memvigil_reclaim(void)
 {
 	const char *what = "memvigil reports the direct reclaim stall (JSON kernel.reclaim, text)";
 	static char json[1 << 20], text[1 << 16];
 	double stalls = -1, stall_s = -1, per_s = -1, text_stalls = -1, text_ms = -1;
 	char exe[4096], mv[4200];
+	char *argv[] = { "memvigil", "--kernel-only", "-i", "0", "-j", MV_JSON, "--", exe,
+			 "--squeeze", NULL };
 	int64_t allocstall;
 	const char *r;
-	ssize_t n;
-	int status;
+	int status, ret;
 
 	if (skip_outside_guest(what))
 		return;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	snprintf(mv, sizeof(mv), "%.*s/memvigil",
-		 (int)(strrchr(exe, '/') ? strrchr(exe, '/') - exe : 0), exe);
-	if (access(mv, X_OK)) {
+	ret = find_memvigil(exe, sizeof(exe), mv, sizeof(mv));
+	if (ret) {
 		result(0, what, "%s: %s (the matrix carries it next to this binary with -f)", mv,
-		       strerror(errno));
+		       strerror(-ret));
 		return;
 	}
 	allocstall = squeeze__vmstat("allocstall_");
-	status = run_memvigil(mv, exe);
+	status = run_memvigil(mv, argv, MV_TEXT);
 	allocstall = squeeze__vmstat("allocstall_") - allocstall;
 	if (procmem__read_file(MV_JSON, json, sizeof(json)) > 0) {
 		r = strstr(json, "\"reclaim\": {");
@@ -778,12 +801,85 @@ static void check_memvigil_reclaim(void)
 	       text_stalls, text_ms, (long long)allocstall, text);
 }
 
+/*
+ * memvigil -f traces "smoke --exec-leak", whose child execs "smoke --leak":
+ * the exec is held (SIGSTOP from the exec tracepoint), the new image held
+ * again at its entry point (a PID-filtered uprobe) until its allocator is
+ * attached, so the LEAKS blocks it leaks from main on are all reported.
+ */
+static void check_memvigil_exec(void)
+{
+	const char *what = "memvigil -f attaches an exec'd child at its entry point";
+	static char json[1 << 20], text[1 << 16];
+	char exe[4096], mv[4200];
+	char *argv[] = { "memvigil", "-f", "-v", "-i", "0", "-j", MV_EXEC_JSON, "--", exe,
+			 "--exec-leak", NULL };
+	double failed = -1, forks = -1, allocs = -1;
+	const char *r;
+	int status, ret;
+
+	ret = find_memvigil(exe, sizeof(exe), mv, sizeof(mv));
+	if (ret) {
+		result(0, what, "%s: %s (the matrix carries it next to this binary with -f)", mv,
+		       strerror(-ret));
+		return;
+	}
+	status = run_memvigil(mv, argv, MV_EXEC_TEXT);
+	text[0] = '\0';
+	procmem__read_file(MV_EXEC_TEXT, text, sizeof(text));
+	if (procmem__read_file(MV_EXEC_JSON, json, sizeof(json)) > 0) {
+		r = strstr(json, "\"attach\": {");
+		failed = number_after(r, "\"failed\":");
+		forks = number_after(r, "\"forks_followed\":");
+		r = strstr(json, "\"processes\":");
+		r = r ? strstr(r, "\"outstanding_bytes\": " XSTR(LEAK_TOTAL) ",") : NULL;
+		allocs = number_after(r, "\"outstanding_allocs\":");
+	}
+	result(status == 0 && failed == 0 && forks == 1 && allocs == LEAKS && strstr(text, "(held)"),
+	       what, "exit status 0x%x; attach failed %g, forks followed %g; a process with %d "
+	       "bytes outstanding in %g allocs (want %d); its output:\n%s", status, failed, forks,
+	       LEAKS * LEAK_BYTES, allocs, LEAKS, text);
+}
+
+/* "smoke --leak": LEAKS blocks of LEAK_BYTES, never freed. */
+static int leak_and_exit(void)
+{
+	int i;
+
+	for (i = 0; i < LEAKS; i++) {
+		kept_blocks[i] = malloc(LEAK_BYTES);
+		if (!kept_blocks[i])
+			return 1;
+		memset(kept_blocks[i], i, LEAK_BYTES);
+	}
+	return 0;
+}
+
+/* "smoke --exec-leak": a child that execs "smoke --leak"; 0 if it did. */
+static int exec_leak(const char *self)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(self, self, "--leak", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct probes_opts popts = { 0 };	/* exact */
 	struct tracer t = { 0 };
 	struct utsname u;
 
+	if (argc == 2 && !strcmp(argv[1], "--leak"))
+		return leak_and_exit();
+	if (argc == 2 && !strcmp(argv[1], "--exec-leak"))
+		return exec_leak("/proc/self/exe");
 	if (argc == 2 && !strcmp(argv[1], "--squeeze")) {
 		if (!squeeze__in_guest()) {
 			fprintf(stderr, "smoke: --squeeze runs only in a kernel-matrix guest (%s=1)\n",
@@ -818,6 +914,7 @@ int main(int argc, char **argv)
 	check_syscall_mappings();
 	check_sampled_load();
 	check_memvigil_reclaim();
+	check_memvigil_exec();
 	printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
 }

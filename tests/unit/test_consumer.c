@@ -101,3 +101,45 @@ Test(consumer, short_free_record_is_counted_as_malformed)
 	cr_assert_eq(model__find(c.model, 1)->heap.outstanding_allocs, 1);
 	model__free(c.model);
 }
+
+static pid_t hook_pid;
+static uint32_t hook_flags;
+static const struct mv_exec_image *hook_img;
+
+static void note_exec(void *ctx, pid_t pid, const struct mv_exec_image *img, uint32_t flags)
+{
+	(void)ctx;
+	hook_pid = pid;
+	hook_img = img;
+	hook_flags = flags;
+}
+
+static void note_entry(void *ctx, pid_t pid, uint32_t flags)
+{
+	(void)ctx;
+	hook_pid = pid;
+	hook_flags = flags | 0x100;
+}
+
+Test(consumer, exec_and_entry_records_pass_on_whether_the_process_is_held)
+{
+	struct consumer c = make();
+	struct {
+		struct mv_event e;
+		struct mv_exec_image img;
+	} x = { .e = { .type = MV_EV_EXEC, .pid = 12, .kind = MV_PROC_HELD },
+		.img = { .ino = 77 } };
+	struct mv_event e = { .type = MV_EV_ENTRY, .pid = 13, .addr = 0x1040 };
+
+	c.on_exec = note_exec;
+	c.on_entry = note_entry;
+	consumer__handle(&c, &x, sizeof(x));
+	cr_assert_eq(hook_pid, 12);
+	cr_assert_eq(hook_flags, MV_PROC_HELD);
+	cr_assert_eq(hook_img->ino, 77);
+	consumer__handle(&c, &e, sizeof(e));
+	cr_assert_eq(hook_pid, 13);
+	cr_assert_eq(hook_flags, 0x100, "an entry record without MV_PROC_HELD is not held");
+	cr_assert_eq(c.malformed, 0);
+	model__free(c.model);
+}

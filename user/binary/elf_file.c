@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "binary/elf_file.h"
+#include "lib/grow.h"
 
 #define VERSYM_HIDDEN 0x8000
 /* mmap maps a segment from the page that holds its first byte. */
@@ -331,13 +332,10 @@ static int collect(const struct elf_sym *sym, uint64_t sec_end, void *ctx)
 	struct table_build *b = ctx;
 	struct addr_sym *grown;
 
-	if (b->cnt == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 256;
-		grown = realloc(b->syms, b->cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		b->syms = grown;
-	}
+	grown = grow__array(b->syms, &b->cap, b->cnt + 1, sizeof(*grown), 256);
+	if (!grown)
+		return -ENOMEM;
+	b->syms = grown;
 	b->syms[b->cnt].sym = *sym;
 	b->syms[b->cnt].end = sec_end;
 	b->cnt++;

@@ -135,7 +135,11 @@ int consumer__handle(void *ctx, void *data, size_t size)
 		model__exec(c->model, e.pid);
 		if (c->on_exec)
 			c->on_exec(c->ctx, e.pid, size >= sizeof(e) + sizeof(struct mv_exec_image) ?
-				   (const void *)((const char *)data + sizeof(e)) : NULL);
+				   (const void *)((const char *)data + sizeof(e)) : NULL, e.kind);
+		break;
+	case MV_EV_ENTRY:
+		if (c->on_entry)
+			c->on_entry(c->ctx, e.pid, e.kind);
 		break;
 	case MV_EV_EXIT:
 		model__exit(c->model, e.pid, (int)e.exit_code);

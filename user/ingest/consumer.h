@@ -14,8 +14,10 @@ struct consumer {
 	uint64_t malformed;		/* records that failed to decode */
 	uint64_t model_errors;		/* records the model could not store (ENOMEM) */
 	/* Optional: called after the model saw the event. */
-	/* img: the new code mapping, NULL if the record has none */
-	void (*on_exec)(void *ctx, pid_t pid, const struct mv_exec_image *img);
+	/* img: the new code mapping, NULL if the record has none; flags: MV_PROC_* */
+	void (*on_exec)(void *ctx, pid_t pid, const struct mv_exec_image *img, uint32_t flags);
+	/* pid reached the entry point of the image it exec'd; flags: MV_PROC_* */
+	void (*on_entry)(void *ctx, pid_t pid, uint32_t flags);
 	void (*on_exit)(void *ctx, pid_t pid, int status);
 	void (*on_fork)(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns);
 	void (*on_oom)(void *ctx, const struct oom_kill *kill);

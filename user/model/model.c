@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/grow.h"
 #include "model/model.h"
 #include "model/sampling.h"
 
@@ -77,19 +78,14 @@ pid_t model__retire(struct model *m, pid_t pid)
 
 struct proc *model__proc(struct model *m, pid_t pid)
 {
-	struct proc *p = model__find(m, pid);
+	struct proc *p = model__find(m, pid), **procs;
 
 	if (p)
 		return p;
-	if (m->proc_cnt == m->procs_cap) {
-		size_t cap = m->procs_cap ? m->procs_cap * 2 : 4;
-		struct proc **procs = realloc(m->procs, cap * sizeof(*procs));
-
-		if (!procs)
-			return NULL;
-		m->procs = procs;
-		m->procs_cap = cap;
-	}
+	procs = grow__array(m->procs, &m->procs_cap, m->proc_cnt + 1, sizeof(*procs), 4);
+	if (!procs)
+		return NULL;
+	m->procs = procs;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;

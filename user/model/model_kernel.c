@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/grow.h"
 #include "model/model.h"
 #include "model/query.h"
 
@@ -91,15 +92,10 @@ const struct oom_kill *model__oom(struct model *m, const struct mv_oom_event *e)
 	m->events++;
 	if (!victim && !peer)
 		return NULL;
-	if (m->oom_cnt == m->ooms_cap) {
-		size_t cap = m->ooms_cap ? m->ooms_cap * 2 : 4;
-
-		k = realloc(m->ooms, cap * sizeof(*k));
-		if (!k)
-			return NULL;
-		m->ooms = k;
-		m->ooms_cap = cap;
-	}
+	k = grow__array(m->ooms, &m->ooms_cap, m->oom_cnt + 1, sizeof(*k), 4);
+	if (!k)
+		return NULL;
+	m->ooms = k;
 	k = &m->ooms[m->oom_cnt++];
 	memset(k, 0, sizeof(*k));
 	k->ev = *e;

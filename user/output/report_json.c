@@ -256,6 +256,8 @@ static void write_options(struct json_writer *w, const struct json_report_info *
 	write_u64_field(w, "frames", info->frames);
 	json_key(w, "mappings");
 	json_string(w, info->mappings);
+	json_key(w, "unwind");
+	json_string(w, info->unwind ? info->unwind : "auto");
 	json_key(w, "min_age_s");
 	json_double(w, info->min_age_s);
 	json_key(w, "mode");
@@ -406,6 +408,10 @@ static void write_health(struct json_writer *w, const struct model *m,
 	write_attach(w, info);
 	json_key(w, "return_probe");
 	json_string(w, info->return_probe ? info->return_probe : "uretprobe");
+	if (info->unwind_health) {
+		json_key(w, "unwind");
+		report_json__unwind(w, info->unwind_health);
+	}
 	json_object_end(w);
 }
 

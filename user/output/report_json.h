@@ -11,6 +11,7 @@
 #include "model/model.h"
 #include "output/metrics_json.h"
 #include "output/report_text.h"
+#include "probes/unwind_maps.h"
 
 struct json_report_info {
 	const char *kernel;		/* uname -r */
@@ -33,6 +34,8 @@ struct json_report_info {
 	unsigned int frames;		/* --frames, 0 = all */
 	const char *mappings;		/* --mappings: "wrappers", "syscalls" or "off" */
 	bool mappings_followed;		/* the mmap-family hooks are in place */
+	const char *unwind;		/* --unwind: "auto", "fp" or "dwarf" */
+	const struct unwind_health *unwind_health;	/* NULL: not known */
 	double min_age_s;
 	uint32_t now_ms;
 	uint64_t lost[MV_LOSS_CNT];
@@ -70,6 +73,9 @@ void report_json__memory_cgroup(struct json_writer *w, const struct proc_kernel 
 /* The top-level "system" object: kernel signals attached, PSI, OOM kills. */
 void report_json__system(struct json_writer *w, const struct model *m,
 			 const struct json_report_info *info);
+
+/* The health.unwind object (report_unwind_json.c). */
+void report_json__unwind(struct json_writer *w, const struct unwind_health *h);
 
 /* Write the report; returns 0 or a negative errno (write error, ENOMEM). */
 int report_json__write(FILE *out, const struct model *m, const struct json_report_info *info);

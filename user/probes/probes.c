@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "probes/probes.h"
 #include "probes/probes_state.h"
 #include "probes/uprobe_session.h"
+#include "probes/unwind_maps.h"
 #include "memvigil.skel.h"
 
 /*
@@ -47,19 +49,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	}
 	free(msg);
 	return len;
-}
-
-/* uprobe_multi links exist from kernel 6.6 on; their BTF type says so. */
-static bool kernel_has_uprobe_multi(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!vmlinux)
-		return false;
-	found = btf__find_by_name_kind(vmlinux, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
-	btf__free(vmlinux);
-	return found;
 }
 
 /* Sampling knobs and map sizes, set before load. */
@@ -136,7 +125,7 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 		snprintf(err, err_len, "cannot open the BPF objects: %s", strerror(errno));
 		goto fail;
 	}
-	pr->multi = kernel_has_uprobe_multi();
+	pr->multi = uprobe_session__multi_supported();
 	if (pr->multi) {
 		bpf_program__set_expected_attach_type(pr->skel->progs.alloc_enter,
 						      BPF_TRACE_UPROBE_MULTI);
@@ -144,12 +133,16 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 						      BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(pr->skel->progs.alloc_exit,
 						      BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(pr->skel->progs.image_entry,
+						      BPF_TRACE_UPROBE_MULTI);
 	}
 	log_info("uprobe attach: %s", pr->multi ? "uprobe_multi links (one per program)"
 						: "one perf event per probe site (no uprobe_multi)");
 	pr->mappings = opts->mappings;
 	configure_mappings(pr);
 	ret = configure_sampling(pr, opts);
+	if (!ret)
+		ret = unwind_maps__configure(pr, opts->unwind);
 	if (ret) {
 		snprintf(err, err_len, "cannot size the BPF maps: %s", strerror(-ret));
 		goto fail;
@@ -165,6 +158,10 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 	if (!pr->skel->links.handle_exec || !pr->skel->links.handle_exit) {
 		snprintf(err, err_len, "cannot attach the sched_process_exec/exit tracepoints: %s",
 			 strerror(errno));
+		goto fail;
+	}
+	if (unwind_maps__start(pr, opts->unwind)) {
+		snprintf(err, err_len, "out of memory");
 		goto fail;
 	}
 	probes__attach_kernel(pr);
@@ -186,14 +183,23 @@ void probes__free(struct probes *pr)
 
 	if (!pr)
 		return;
+	if (pr->skel && pr->skel->bss)
+		pr->skel->bss->hold_execs = false;
 	for (i = 0; i < pr->pid_cnt; i++)
 		probes__destroy_links(pr, &pr->pids[i]);
 	link_reaper__free(pr->reaper);	/* waits until every link is gone */
+	/*
+	 * After the entry uprobes' grace periods no program that still saw
+	 * hold_execs set is running: whatever it stopped is listed by now.
+	 */
+	if (pr->skel && pr->skel->bss)
+		probes__release_all(pr);
 	free(pr->pids);
 	for (i = pr->klink_cnt; i > 0; i--)
 		bpf_link__destroy(pr->klinks[i - 1]);
 	bpf_link__destroy(pr->task_iter);
 	ring_buffer__free(pr->rb);
+	unwind_maps__free(pr->unwind);
 	memvigil_bpf__destroy(pr->skel);
 	free(pr);
 }
@@ -206,6 +212,40 @@ int probes__follow_forks(struct probes *pr)
 	return pr->skel->links.handle_fork ? 0 : -errno;
 }
 
+void probes__hold_execs(struct probes *pr, bool on)
+{
+	pr->skel->bss->hold_execs = on;
+}
+
+bool probes__held(struct probes *pr, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 v;
+
+	return !bpf_map__lookup_elem(pr->skel->maps.held_pids, &key, sizeof(key), &v, sizeof(v), 0);
+}
+
+bool probes__release(struct probes *pr, pid_t pid)
+{
+	__u32 key = pid;
+
+	/* Only the one who takes it off the list continues it: never a process not stopped here. */
+	if (bpf_map__delete_elem(pr->skel->maps.held_pids, &key, sizeof(key), 0))
+		return false;
+	kill(pid, SIGCONT);
+	return true;
+}
+
+void probes__release_all(struct probes *pr)
+{
+	__u32 key;
+
+	pr->skel->bss->hold_execs = false;
+	/* Each key found is taken off (here, or by the process's exit): the walk ends. */
+	while (!bpf_map__get_next_key(pr->skel->maps.held_pids, NULL, &key, sizeof(key)))
+		probes__release(pr, key);
+}
+
 int probes__trace_pid(struct probes *pr, pid_t pid)
 {
 	__u32 key = pid;
@@ -214,7 +254,13 @@ int probes__trace_pid(struct probes *pr, pid_t pid)
 	if (bpf_map__update_elem(pr->skel->maps.traced_pids, &key, sizeof(key),
 				 &one, sizeof(one), BPF_ANY))
 		return -errno;
+	unwind_maps__update(pr, pid);
 	return 0;
+}
+
+void probes__unwind_health(struct probes *pr, struct unwind_health *out)
+{
+	unwind_maps__health(pr, out);
 }
 
 int probes__poll(struct probes *pr, int timeout_ms)
@@ -236,6 +282,7 @@ int probes__drain(struct probes *pr)
 {
 	int ret = ring_buffer__consume(pr->rb);
 
+	unwind_maps__refresh_stale(pr);
 	return ret < 0 ? ret : 0;
 }
 

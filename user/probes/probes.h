@@ -15,6 +15,7 @@
 #include "memvigil/events.h"
 #include "sites/allocator.h"
 #include "sites/map_wrappers.h"
+#include "probes/unwind_maps.h"
 
 /* --mappings: how mmap, munmap, mremap and brk are followed. */
 enum mv_mappings {
@@ -33,6 +34,7 @@ struct probes_opts {
 	bool no_sessions;		/* never use uprobe sessions (tests the fallback) */
 	uint32_t stack_depth;		/* frames per stack, 0 = MV_DEFAULT_STACK_DEPTH */
 	enum mv_mappings mappings;	/* how the mmap family is followed */
+	enum mv_unwind unwind;		/* how user stacks are walked */
 };
 
 /*
@@ -91,7 +93,10 @@ int probes__reset_calls(struct probes *pr, pid_t pid);
  */
 int probes__call_depth(struct probes *pr, pid_t pid);
 
-/* Follow pid's exec and exit. Returns 0 or a negative errno. */
+/*
+ * Follow pid's exec and exit, and give the stack walker its executable
+ * mappings (unwind_maps.h). Returns 0 or a negative errno.
+ */
 int probes__trace_pid(struct probes *pr, pid_t pid);
 
 /*
@@ -123,6 +128,31 @@ void probes__detach_heap(struct probes *pr, pid_t pid);
  */
 void probes__wait_detached(struct probes *pr);
 
+/*
+ * Holding execs (bpf/proc.bpf.c): while on, a traced process that execs is
+ * stopped (SIGSTOP) before its new image runs, and again when it reaches
+ * the entry point probes__watch_entry watches; its MV_EV_EXEC and
+ * MV_EV_ENTRY records say MV_PROC_HELD. A held process runs again only
+ * through probes__release (or probes__release_all, which probes__free
+ * calls). Off until turned on.
+ */
+void probes__hold_execs(struct probes *pr, bool on);
+/* Whether pid is held: stopped at an exec or entry point and not released yet. */
+bool probes__held(struct probes *pr, pid_t pid);
+/* Let pid run (SIGCONT) if it is held; returns whether it was. */
+bool probes__release(struct probes *pr, pid_t pid);
+/* Hold no process from now on, and release every one held. */
+void probes__release_all(struct probes *pr);
+
+/*
+ * Watch pid reach file offset offset of the object file path (the entry
+ * point of the image it exec'd): one MV_EV_ENTRY record, after which
+ * probes__unwatch_entry. Returns 0 or a negative errno.
+ */
+int probes__watch_entry(struct probes *pr, pid_t pid, const char *path, uint64_t offset);
+/* Stop watching pid's entry point (nothing if not watched). */
+void probes__unwatch_entry(struct probes *pr, pid_t pid);
+
 /* Stop following pid and detach its heap probes (if any). */
 void probes__detach_pid(struct probes *pr, pid_t pid);
 
@@ -138,6 +168,9 @@ int probes__ring_fd(const struct probes *pr);
  * return probe runs only for sampled calls) or "uretprobe".
  */
 const char *probes__return_probe(const struct probes *pr);
+
+/* How stacks were walked: tables, their objects, walks by why they ended. */
+void probes__unwind_health(struct probes *pr, struct unwind_health *out);
 
 /* Events lost so far, by enum mv_loss_reason, summed over CPUs. */
 void probes__losses(struct probes *pr, uint64_t out[MV_LOSS_CNT]);

@@ -18,6 +18,7 @@ struct pid_links {
 	pid_t pid;
 	size_t cnt;
 	int session_fd[MV_ALLOCATOR_MAX_OBJECTS];	/* uprobe session links, -1 if none */
+	struct bpf_link *entry;		/* probes__watch_entry's uprobe, NULL if none */
 	/* two per site at most */
 	struct bpf_link *links[2 * (MV_ALLOCATOR_MAX_FUNCS + MAP_WRAPPERS_MAX_FUNCS)];
 };
@@ -38,6 +39,7 @@ struct probes {
 	struct bpf_link *klinks[16];
 	size_t klink_cnt;
 	struct bpf_link *task_iter;
+	struct unwind_maps *unwind;	/* NULL: --unwind=fp */
 };
 
 /* Attach the kernel-signal programs this kernel allows (kernel_probes.c). */

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "memvigil/call_state.h"
+#include "lib/grow.h"
 #include "lib/log.h"
 #include "probes/probes_state.h"
 #include "probes/uprobe_session.h"
@@ -39,6 +40,9 @@ void probes__destroy_links(struct probes *pr, struct pid_links *pl)
 	}
 	/* Entries were attached after returns: detach them first. */
 	pid_links_truncate(pr, pl, 0);
+	if (pl->entry)
+		link_reaper__push(pr->reaper, &pl->entry, 1);
+	pl->entry = NULL;
 }
 
 /* pid's links, created empty when it has none. */
@@ -50,15 +54,10 @@ static struct pid_links *pid_links_get(struct probes *pr, pid_t pid)
 	for (i = 0; i < pr->pid_cnt; i++)
 		if (pr->pids[i].pid == pid)
 			return &pr->pids[i];
-	if (pr->pid_cnt == pr->pids_cap) {
-		size_t cap = pr->pids_cap ? pr->pids_cap * 2 : 4;
-
-		pl = realloc(pr->pids, cap * sizeof(*pl));
-		if (!pl)
-			return NULL;
-		pr->pids = pl;
-		pr->pids_cap = cap;
-	}
+	pl = grow__array(pr->pids, &pr->pids_cap, pr->pid_cnt + 1, sizeof(*pl), 4);
+	if (!pl)
+		return NULL;
+	pr->pids = pl;
 	pl = &pr->pids[pr->pid_cnt++];
 	memset(pl, 0, sizeof(*pl));
 	pl->pid = pid;
@@ -271,6 +270,41 @@ int probes__attach_maps(struct probes *pr, pid_t pid, const struct map_wrappers 
 	return 0;
 }
 
+int probes__watch_entry(struct probes *pr, pid_t pid, const char *path, uint64_t offset)
+{
+	unsigned long off = offset;
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, mopts, .offsets = &off, .cnt = 1);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	struct pid_links *pl = pid_links_get(pr, pid);
+	struct bpf_program *prog = pr->skel->progs.image_entry;
+	struct bpf_link *link;
+
+	if (!pl)
+		return -ENOMEM;
+	probes__unwatch_entry(pr, pid);
+	/* A perf-event uprobe takes tens of ms to create, a uprobe_multi link far less. */
+	if (pr->multi)
+		link = bpf_program__attach_uprobe_multi(prog, pid, path, NULL, &mopts);
+	else
+		link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
+	if (!link)
+		return -errno;
+	pl->entry = link;
+	return 0;
+}
+
+void probes__unwatch_entry(struct probes *pr, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < pr->pid_cnt; i++) {
+		if (pr->pids[i].pid != pid || !pr->pids[i].entry)
+			continue;
+		link_reaper__push(pr->reaper, &pr->pids[i].entry, 1);
+		pr->pids[i].entry = NULL;
+	}
+}
+
 void probes__detach_heap(struct probes *pr, pid_t pid)
 {
 	size_t i;
@@ -295,6 +329,7 @@ void probes__detach_pid(struct probes *pr, pid_t pid)
 
 	bpf_map__delete_elem(pr->skel->maps.traced_pids, &key, sizeof(key), 0);
 	bpf_map__delete_elem(pr->skel->maps.kstats, &key, sizeof(key), 0);
+	unwind_maps__forget(pr, pid);
 	probes__detach_heap(pr, pid);
 }
 

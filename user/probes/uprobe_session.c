@@ -26,6 +26,18 @@ bool uprobe_session__supported(void)
 	return found;
 }
 
+bool uprobe_session__multi_supported(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!vmlinux)
+		return false;
+	found = btf__find_by_name_kind(vmlinux, "bpf_uprobe_multi_link", BTF_KIND_STRUCT) > 0;
+	btf__free(vmlinux);
+	return found;
+}
+
 int uprobe_session__attach(int prog_fd, pid_t pid, const char *path,
 			   const unsigned long *offsets, const __u64 *cookies, size_t n)
 {

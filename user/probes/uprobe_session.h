@@ -19,6 +19,9 @@
 /* Whether this kernel's BTF names the session attach type with that value. */
 bool uprobe_session__supported(void);
 
+/* Whether this kernel has uprobe_multi links (6.6 and later), from its BTF. */
+bool uprobe_session__multi_supported(void);
+
 /*
  * Attach the program prog_fd (loaded with expected attach type
  * MV_BPF_TRACE_UPROBE_SESSION) at the n offsets of path, in pid only, with

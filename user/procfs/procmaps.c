@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/grow.h"
 #include "procfs/procmaps.h"
 
 /* Hex digits into *v; at least one, at most 16. Advances *p. */
@@ -118,13 +119,10 @@ static int add_line(struct procmaps *pm, size_t *cap, const char *line)
 	struct mv_mapping *maps;
 	int err;
 
-	if (pm->cnt == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		maps = realloc(pm->maps, *cap * sizeof(*maps));
-		if (!maps)
-			return -ENOMEM;
-		pm->maps = maps;
-	}
+	maps = grow__array(pm->maps, cap, pm->cnt + 1, sizeof(*maps), 64);
+	if (!maps)
+		return -ENOMEM;
+	pm->maps = maps;
 	err = parse_line(line, &pm->maps[pm->cnt]);
 	if (err)
 		return err;

@@ -28,6 +28,7 @@
 #define OPT_STACK_DEPTH 0x10c
 #define OPT_FRAMES 0x10d
 #define OPT_MAPPINGS 0x10e
+#define OPT_UNWIND 0x10f
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -100,6 +101,10 @@ static const struct argp_option option_defs[] = {
 	  "how mmap, munmap, mremap and brk are followed: wrappers (the default: uprobes in "
 	  "the traced processes' C library), syscalls (also sees raw syscalls, but every "
 	  "system call on the host pays) or off", 0 },
+	{ "unwind", OPT_UNWIND, "HOW", 0,
+	  "how user stacks are walked: auto (the default: tables from each object's call "
+	  "frame information, frame pointers where an object has none), dwarf (the same, "
+	  "warning about each object without a table) or fp (frame pointers only)", 0 },
 	{ 0 },
 };
 
@@ -433,6 +438,14 @@ static int apply(struct parse_state *ps, int key, char *arg)
 			return bad_value(ps, "--mappings", arg,
 					 "expected wrappers, syscalls or off");
 		o->mappings = v;
+		break;
+	case OPT_UNWIND:
+		for (v = 0; v <= MV_UNWIND_DWARF; v++)
+			if (!strcmp(arg, unwind_maps__mode_name(v)))
+				break;
+		if (v > MV_UNWIND_DWARF)
+			return bad_value(ps, "--unwind", arg, "expected auto, fp or dwarf");
+		o->unwind = v;
 		break;
 	case OPT_FRAMES:
 		if (parse_uint(arg, MV_MAX_STACK_DEPTH, &v))

@@ -52,6 +52,7 @@ struct options {
 	unsigned int stack_depth;	/* --stack-depth: frames recorded per stack */
 	unsigned int frames;	/* --frames: frames per stack in text reports, 0 = all */
 	enum mv_mappings mappings;	/* --mappings */
+	enum mv_unwind unwind;		/* --unwind */
 };
 
 /*

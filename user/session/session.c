@@ -63,18 +63,28 @@ static int install_signals(void)
 
 static int debug_delay(const char *name);
 
-static void on_exec(void *ctx, pid_t pid, const struct mv_exec_image *img)
+static void on_exec(void *ctx, pid_t pid, const struct mv_exec_image *img, uint32_t flags)
 {
 	struct session *s = ctx;
 	struct proc *p;
 
 	debug_delay("MEMVIGIL_TEST_EXEC_DELAY_MS");
-	if (targets__exec(s->targets, pid, img, s->err, sizeof(s->err)))
+	if (targets__exec(s->targets, pid, img, flags, s->err, sizeof(s->err)))
 		log_warn("%s", s->err);
 	p = model__find(s->model, pid);
 	if (p)
-		log_info("PID %d exec'd %s: outstanding allocations of the old image dropped", pid,
-			 p->exe ? p->exe : "?");
+		log_info("PID %d exec'd %s%s: outstanding allocations of the old image dropped",
+			 pid, p->exe ? p->exe : "?", flags & MV_PROC_HELD ? " (held)" : "");
+}
+
+/* A process that exec'd reached its new image's entry point. */
+static void on_entry(void *ctx, pid_t pid, uint32_t flags)
+{
+	struct session *s = ctx;
+
+	targets__entry(s->targets, pid, flags);
+	log_info("PID %d reached its entry point%s", pid,
+		 flags & MV_PROC_HELD ? " (held until its allocator was attached)" : "");
 }
 
 static void on_exit_event(void *ctx, pid_t pid, int status)
@@ -128,7 +138,7 @@ static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
 	ret = targets__attach(s->targets, child, parent, pp ? pp->cgroup : NULL, ts_ns, s->err,
 			      sizeof(s->err));
 	if (ret == -ESRCH) {
-		log_info("PID %d (forked by %d) exited before its probes were attached", child,
+		log_warn("PID %d (forked by %d) exited before its probes were attached", child,
 			 parent);
 		return;
 	}
@@ -184,10 +194,14 @@ static int debug_delay(const char *name)
 	return nanosleep(&ts, NULL);
 }
 
-/* Test hook: MEMVIGIL_TEST_NO_SESSIONS=1 takes the uretprobe path on any kernel. */
-static bool sessions_disabled(void)
+/*
+ * Test hooks: MEMVIGIL_TEST_NO_SESSIONS=1 takes the uretprobe path on any
+ * kernel; MEMVIGIL_TEST_NO_HOLD=1 never holds an exec (the path of a
+ * process that leads its own process group).
+ */
+static bool test_flag(const char *name)
 {
-	const char *v = getenv("MEMVIGIL_TEST_NO_SESSIONS");
+	const char *v = getenv(name);
 
 	return v && *v && strcmp(v, "0");
 }
@@ -272,6 +286,7 @@ static int finish(struct session *s)
 	struct proc *p;
 	int ret = 0;
 
+	probes__release_all(s->probes);	/* none waits for the final report */
 	probes__drain(s->probes);
 	sample_kernel(s);
 	child__end(&s->child);
@@ -292,9 +307,10 @@ static int trace(struct session *s)
 	struct probes_opts po = {
 		.sample_bytes = s->opts.sample_bytes,
 		.sample_max_live = s->opts.sample_max_live,
-		.no_sessions = sessions_disabled(),
+		.no_sessions = test_flag("MEMVIGIL_TEST_NO_SESSIONS"),
 		.stack_depth = s->opts.stack_depth,
 		.mappings = s->opts.mappings,
+		.unwind = s->opts.unwind,
 	};
 	int ret;
 
@@ -329,6 +345,7 @@ static int trace(struct session *s)
 			return ret;
 		}
 	}
+	probes__hold_execs(s->probes, !test_flag("MEMVIGIL_TEST_NO_HOLD"));
 	ret = start_target(s);
 	if (ret) {
 		log_error("%s", s->err);
@@ -410,8 +427,8 @@ int session__run(const struct options *opts)
 		return ret == -EINVAL ? MV_EXIT_USAGE : 1;
 	}
 	s.consumer = (struct consumer){ .model = s.model, .on_exec = on_exec,
-					.on_exit = on_exit_event, .on_fork = on_fork, .on_oom = session__on_oom,
-					.ctx = &s };
+					.on_entry = on_entry, .on_exit = on_exit_event,
+					.on_fork = on_fork, .on_oom = session__on_oom, .ctx = &s };
 	ret = trace(&s);
 	session_free(&s);
 	if (ret)

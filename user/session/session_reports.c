@@ -104,6 +104,7 @@ void session__print_report(struct session *s, bool final)
 
 int session__write_json(struct session *s)
 {
+	struct unwind_health unwind;
 	struct utsname u;
 	char started[64];
 	struct json_report_info info = {
@@ -117,6 +118,8 @@ int session__write_json(struct session *s)
 		.frames = s->opts.frames,
 		.mappings = options__mappings_name(s->opts.mappings),
 		.mappings_followed = probes__mappings_via(s->probes) != NULL,
+		.unwind = unwind_maps__mode_name(s->opts.unwind),
+		.unwind_health = &unwind,
 		.min_age_s = s->opts.min_age_s,
 		.now_ms = session__now_ms(s),
 		.malformed = s->consumer.malformed,
@@ -165,6 +168,7 @@ int session__write_json(struct session *s)
 	info.started_at = started;
 	info.duration_s = info.now_ms / 1000.0;
 	probes__losses(s->probes, info.lost);
+	probes__unwind_health(s->probes, &unwind);
 	ret = report_json__write(s->json_out, s->model, &info);
 	if (ret) {
 		log_error("writing the JSON report failed: %s", strerror(-ret));

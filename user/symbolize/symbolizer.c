@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "binary/elf_file.h"
+#include "lib/grow.h"
 #include "procfs/mapped_file.h"
 #include "procfs/procmaps.h"
 #include "symbolize/demangle.h"
@@ -35,7 +36,8 @@ struct binary {
 	struct elf_file *dbg;	/* separate debug file found by build-id, or NULL */
 };
 
-struct proc {
+/* What a capture kept of one process: its mappings and their binaries. */
+struct captured_proc {
 	pid_t pid;
 	bool gone;		/* a capture found it gone: do not re-read it on a miss */
 	struct procmaps *pm;
@@ -49,7 +51,7 @@ struct cxx_name {
 };
 
 struct symbolizer {
-	struct vec procs;	/* struct proc *, by pid */
+	struct vec procs;	/* struct captured_proc *, by pid */
 	struct vec bins;	/* struct binary *, by device and inode */
 	struct vec names;	/* char *, module names handed out, by string */
 	struct vec cxx;		/* struct cxx_name *, symbol names seen, by name */
@@ -81,13 +83,10 @@ static int vec_insert(struct vec *v, size_t idx, void *item)
 {
 	void **grown;
 
-	if (v->cnt == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 16;
-		grown = realloc(v->items, v->cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		v->items = grown;
-	}
+	grown = grow__array(v->items, &v->cap, v->cnt + 1, sizeof(*grown), 16);
+	if (!grown)
+		return -ENOMEM;
+	v->items = grown;
 	memmove(&v->items[idx + 1], &v->items[idx], (v->cnt - idx) * sizeof(*v->items));
 	v->items[idx] = item;
 	v->cnt++;
@@ -102,7 +101,7 @@ static void vec_remove(struct vec *v, size_t idx)
 
 static int cmp_pid(const void *key, const void *item)
 {
-	pid_t a = *(const pid_t *)key, b = ((const struct proc *)item)->pid;
+	pid_t a = *(const pid_t *)key, b = ((const struct captured_proc *)item)->pid;
 
 	return a < b ? -1 : a > b;
 }
@@ -288,7 +287,7 @@ static int binary_find_addr(struct binary *b, uint64_t vaddr, struct elf_sym *ou
 }
 
 /* Drop p's capture and its references to binaries. */
-static void proc_release(struct proc *p)
+static void proc_release(struct captured_proc *p)
 {
 	size_t i;
 
@@ -301,7 +300,7 @@ static void proc_release(struct proc *p)
 	p->bins = NULL;
 }
 
-static struct proc *proc_find(struct symbolizer *sym, pid_t pid)
+static struct captured_proc *proc_find(struct symbolizer *sym, pid_t pid)
 {
 	bool found;
 	size_t idx = vec_search(&sym->procs, &pid, cmp_pid, &found);
@@ -309,9 +308,9 @@ static struct proc *proc_find(struct symbolizer *sym, pid_t pid)
 	return found ? sym->procs.items[idx] : NULL;
 }
 
-static struct proc *proc_get(struct symbolizer *sym, pid_t pid)
+static struct captured_proc *proc_get(struct symbolizer *sym, pid_t pid)
 {
-	struct proc *p;
+	struct captured_proc *p;
 	bool found;
 	size_t idx = vec_search(&sym->procs, &pid, cmp_pid, &found);
 
@@ -330,7 +329,7 @@ int symbolizer__capture(struct symbolizer *sym, pid_t pid)
 {
 	struct binary **bins;
 	struct procmaps *pm;
-	struct proc *p;
+	struct captured_proc *p;
 	size_t i;
 
 	pm = procmaps__read(pid);
@@ -379,7 +378,7 @@ int symbolizer__capture_mapping(struct symbolizer *sym, pid_t pid, const struct 
 {
 	struct procmaps *pm = calloc(1, sizeof(*pm));
 	struct binary *b;
-	struct proc *p;
+	struct captured_proc *p;
 
 	if (!pm || !(pm->maps = calloc(1, sizeof(*pm->maps))))
 		goto nomem;
@@ -415,7 +414,7 @@ nomem:
 
 int symbolizer__rekey(struct symbolizer *sym, pid_t pid, pid_t key)
 {
-	struct proc *p;
+	struct captured_proc *p;
 	bool found;
 	size_t idx;
 
@@ -446,9 +445,9 @@ void symbolizer__forget(struct symbolizer *sym, pid_t pid)
 
 /* The mapping of pid holding addr, re-capturing once on a miss; or NULL. */
 static const struct mv_mapping *find_mapping(struct symbolizer *sym, pid_t pid,
-					     uint64_t addr, struct proc **pp)
+					     uint64_t addr, struct captured_proc **pp)
 {
-	struct proc *p = proc_find(sym, pid);
+	struct captured_proc *p = proc_find(sym, pid);
 	const struct mv_mapping *m = p ? procmaps__find(p->pm, addr) : NULL;
 	int err;
 
@@ -470,7 +469,7 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	uint64_t pc, vaddr;
 	struct elf_sym es;
 	struct binary *b;
-	struct proc *p;
+	struct captured_proc *p;
 
 	memset(out, 0, sizeof(*out));
 	m = find_mapping(sym, pid, addr, &p);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/clock.h"
+#include "lib/grow.h"
 #include "lib/log.h"
 #include "target/cgroup_watch.h"
 
@@ -37,15 +38,10 @@ static void remember_seen(struct cgroup_watch *w, pid_t pid)
 {
 	pid_t *grown;
 
-	if (w->seen_cnt == w->seen_cap) {
-		size_t cap = w->seen_cap ? w->seen_cap * 2 : 64;
-
-		grown = realloc(w->seen, cap * sizeof(*grown));
-		if (!grown)
-			return;	/* then a process may look absent: checked before detaching */
-		w->seen = grown;
-		w->seen_cap = cap;
-	}
+	grown = grow__array(w->seen, &w->seen_cap, w->seen_cnt + 1, sizeof(*grown), 64);
+	if (!grown)
+		return;	/* then a process may look absent: checked before detaching */
+	w->seen = grown;
 	w->seen[w->seen_cnt++] = pid;
 }
 

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/sysmacros.h>
+#include "lib/grow.h"
 #include "lib/log.h"
 #include "target/file_refusals.h"
 
@@ -33,13 +34,10 @@ static bool add_once(struct file_refusals *set, uint64_t dev, uint64_t ino)
 	for (i = 0; i < set->cnt; i += 2)
 		if (set->ids[i] == dev && set->ids[i + 1] == ino)
 			return false;
-	if (set->cnt + 2 > set->cap) {
-		grown = realloc(set->ids, (set->cap ? set->cap * 2 : 16) * sizeof(*grown));
-		if (!grown)
-			return false;
-		set->ids = grown;
-		set->cap = set->cap ? set->cap * 2 : 16;
-	}
+	grown = grow__array(set->ids, &set->cap, set->cnt + 2, sizeof(*grown), 16);
+	if (!grown)
+		return false;
+	set->ids = grown;
 	set->ids[set->cnt++] = dev;
 	set->ids[set->cnt++] = ino;
 	return true;

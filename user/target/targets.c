@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/clock.h"
+#include "lib/grow.h"
 #include "lib/log.h"
 #include "procfs/mapped_file.h"
 #include "procfs/proc_info.h"
@@ -21,31 +22,7 @@
 #include "target/file_refusals.h"
 #include "target/launch.h"
 #include "target/targets.h"
-
-/*
- * After an exec the dynamic linker maps the new image's libraries. memvigil
- * looks at its allocator once that has had time (20 ms; the probes in place
- * keep working meanwhile when the library stays the same), then every
- * 200 ms while none is mapped, up to 2 s after the exec.
- */
-#define EXEC_FIRST_LOOK_NS (20ull * 1000000)
-#define EXEC_RETRY_NS (200ull * 1000000)
-#define EXEC_SETTLE_NS (2000ull * 1000000)
-
-struct targets {
-	struct alloc_cache *cache;		/* allocators per set of mapped files */
-	struct file_refusals *refusals;		/* files of traced processes refused */
-	struct map_wrappers_cache *wrappers;	/* mmap-family wrappers per object file */
-	struct probes *pr;
-	struct model *model;
-	struct symbolizer *sym;
-	bool at_entry;
-	bool kernel_only;	/* no heap probes: kernel signals only */
-	const char *allocator;	/* --allocator, NULL to detect */
-	struct target *items;
-	size_t cnt, cap;
-};
-
+#include "target/targets_state.h"
 
 struct targets *targets__new(struct probes *pr, struct model *m, struct symbolizer *sym,
 			     bool at_entry)
@@ -167,7 +144,7 @@ pid_t targets__retire(struct targets *t, pid_t pid)
 	return key;
 }
 
-static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len)
+void targets__read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len)
 {
 	char path[64];
 	ssize_t n;
@@ -178,9 +155,8 @@ static void read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t
 	exe[n > 0 ? n : 0] = '\0';
 }
 
-/* pid's allocator, through the cache; the files it refused said once. */
-static int resolve_allocator(struct targets *t, pid_t pid, struct allocator *a,
-			     char *err, size_t err_len)
+int targets__resolve(struct targets *t, pid_t pid, struct allocator *a, char *err,
+		     size_t err_len)
 {
 	int ret = alloc_cache__resolve(t->cache, pid, t->allocator, t->at_entry, a, err, err_len);
 
@@ -199,15 +175,10 @@ static struct target *target_add(struct targets *t, pid_t pid)
 
 	if (tg)
 		return tg;
-	if (t->cnt == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 8;
-
-		tg = realloc(t->items, cap * sizeof(*tg));
-		if (!tg)
-			return NULL;
-		t->items = tg;
-		t->cap = cap;
-	}
+	tg = grow__array(t->items, &t->cap, t->cnt + 1, sizeof(*tg), 8);
+	if (!tg)
+		return NULL;
+	t->items = tg;
 	tg = &t->items[t->cnt++];
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = pid;
@@ -215,9 +186,8 @@ static struct target *target_add(struct targets *t, pid_t pid)
 	return tg;
 }
 
-/* Attach a's probes in tg's process and record its image in the model. */
-static int attach_heap(struct targets *t, struct target *tg, const struct allocator *a,
-		       char *err, size_t err_len)
+int targets__attach_heap(struct targets *t, struct target *tg, const struct allocator *a,
+			 char *err, size_t err_len)
 {
 	char comm[16], exe[PATH_MAX];
 	struct proc *p;
@@ -229,7 +199,7 @@ static int attach_heap(struct targets *t, struct target *tg, const struct alloca
 	tg->has_heap = true;
 	allocator__identity(a, tg->lib_dev, tg->lib_ino);
 	allocator__log_sites(tg->pid, a);
-	read_image(tg->pid, comm, sizeof(comm), exe, sizeof(exe));
+	targets__read_image(tg->pid, comm, sizeof(comm), exe, sizeof(exe));
 	p = model__proc(t->model, tg->pid);
 	if (!p || model__set_image(p, comm, exe[0] ? exe : NULL, a->objects[0].path,
 				   allocator__kinds(a))) {
@@ -239,13 +209,7 @@ static int attach_heap(struct targets *t, struct target *tg, const struct alloca
 	return 0;
 }
 
-/*
- * Attach pid's mmap-family wrapper probes (--mappings=wrappers): the C
- * library's, and those of allocator a (NULL in kernel-only mode) when it
- * interposes its own. A process without any is traced all the same; its
- * mappings are not followed, and a warning says so.
- */
-static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
+int targets__attach_maps(struct targets *t, pid_t pid, const struct allocator *a, bool quiet)
 {
 	const char *via = probes__mappings_via(t->pr);
 	struct proc *p = model__find(t->model, pid);
@@ -254,7 +218,7 @@ static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 	int ret = -ENOMEM;
 
 	if (!via || strcmp(via, "wrappers"))
-		return;
+		return 0;
 	snprintf(err, sizeof(err), "out of memory");
 	w = calloc(1, sizeof(*w));
 	if (w)
@@ -266,30 +230,44 @@ static void attach_maps(struct targets *t, pid_t pid, const struct allocator *a)
 		ret = probes__attach_maps(t->pr, pid, w, err, sizeof(err));
 	if (!ret)
 		map_wrappers__log_sites(pid, w);
-	else if (!(kill(pid, 0) && errno == ESRCH))
+	else if (!quiet && !(kill(pid, 0) && errno == ESRCH))
 		log_warn("%s: mmap, munmap, mremap and brk of PID %d are not followed "
 			 "(--mappings=syscalls sees them)", err, pid);
 	if (p)
 		p->kernel.maps_unfollowed = ret != 0;
 	map_wrappers__release(w);
 	free(w);
+	return ret;
 }
 
-/* A process that exited before it could be attached gives ESRCH or ENOENT. */
-static int gone_error(pid_t pid, int ret, char *err, size_t err_len)
+/* pid is gone, or exiting (a zombie maps nothing, and forks and execs no more). */
+static bool gone(pid_t pid)
 {
-	if (kill(pid, 0) && errno == ESRCH) {
+	char buf[1024];
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	return proc_info__read(pid, "stat", buf, sizeof(buf)) && proc_info__parse_exiting(buf);
+}
+
+int targets__gone_error(pid_t pid, int ret, char *err, size_t err_len)
+{
+	if (gone(pid)) {
 		snprintf(err, err_len, "PID %d exited while memvigil was attaching", pid);
 		return -ESRCH;
 	}
 	return ret;
 }
 
-static void refresh_image(struct targets *t, pid_t pid);
-
-static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
+/*
+ * Register tg and attach its probes; with held (tg is stopped at an exec)
+ * only register it: its new image's allocator is not mapped yet, and
+ * targets__exec and targets__entry attach it.
+ */
+static int attach_one(struct targets *t, struct target *tg, const char *cgroup, bool held,
 		      char *err, size_t err_len)
 {
+	bool heap = !t->kernel_only && !held;
 	struct allocator *a = calloc(1, sizeof(*a));
 	struct proc *p;
 	bool back;
@@ -320,8 +298,8 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 				 tg->pid, strerror(-ret));
 		ret = 0;
 	}
-	if (!t->kernel_only) {
-		ret = resolve_allocator(t, tg->pid, a, err, err_len);
+	if (heap) {
+		ret = targets__resolve(t, tg->pid, a, err, err_len);
 		if (ret)
 			goto out;
 	}
@@ -331,12 +309,19 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup,
 			 strerror(-ret));
 		goto out;
 	}
-	if (t->kernel_only)
-		refresh_image(t, tg->pid);
+	if (heap)
+		ret = targets__attach_heap(t, tg, a, err, err_len);
 	else
-		ret = attach_heap(t, tg, a, err, err_len);
-	if (!ret)
-		attach_maps(t, tg->pid, t->kernel_only ? NULL : a);
+		targets__refresh_image(t, tg->pid);
+	/*
+	 * A forked child maps what its traced parent maps until it execs: if
+	 * the wrappers are gone, so is that image (see targets__attach).
+	 */
+	if (!ret && !held && targets__attach_maps(t, tg->pid, heap ? a : NULL, tg->parent_pid != 0) &&
+	    tg->parent_pid) {
+		snprintf(err, err_len, "PID %d: its mmap-family wrappers are gone", tg->pid);
+		ret = -ENOENT;
+	}
 out:
 	allocator__release(a);
 	free(a);
@@ -357,6 +342,7 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 		    uint64_t seen_ns, char *err, size_t err_len)
 {
 	struct target *tg = target_add(t, pid);
+	bool held;
 	int ret;
 
 	if (!tg) {
@@ -372,141 +358,30 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	tg->attach_tries++;
 	tg->ns_pid = proc_info__ns_pid(pid);
 	tg->start_ticks = proc_info__start_ticks(pid);
-	ret = attach_one(t, tg, cgroup, err, err_len);
+	held = probes__held(t->pr, pid);
+	ret = attach_one(t, tg, cgroup, held, err, err_len);
+	if (ret && !held &&
+	    (probes__held(t->pr, pid) || (ret == -ENOENT && parent_pid && !gone(pid)))) {
+		/*
+		 * Its image changed while it was read: it exec'd, or is exec'ing
+		 * (a forked child has its parent's allocator until then). The
+		 * exec's record attaches it, or targets__recheck does.
+		 */
+		held = true;
+		ret = attach_one(t, tg, cgroup, held, err, err_len);
+	}
 	if (ret)
 		inherit_comm(t, pid, parent_pid);
 	if (ret) {
 		probes__detach_pid(t->pr, pid);
 		tg->has_heap = false;
-		return gone_error(pid, ret, err, err_len);
+		return targets__gone_error(pid, ret, err, err_len);
 	}
 	tg->state = TARGET_ATTACHED;
 	tg->attached_ns = clock__mono_ns();
+	if (held)
+		targets__exec_pending(tg, false);
 	return 0;
-}
-
-/* Keep tg's image in the model current after an exec. */
-static void refresh_image(struct targets *t, pid_t pid)
-{
-	struct proc *p = model__find(t->model, pid);
-	char comm[16], exe[PATH_MAX];
-
-	if (!p)
-		return;
-	read_image(pid, comm, sizeof(comm), exe, sizeof(exe));
-	/* Gone already (a zombie has no exe): keep what was known. */
-	if (!exe[0])
-		return;
-	model__set_image(p, comm, exe, p->alloc_lib, p->alloc_kinds);
-}
-
-/* Re-resolve tg's allocator; re-attach only if the library changed. */
-static int reresolve(struct targets *t, struct target *tg, char *err, size_t err_len)
-{
-	struct allocator *a = calloc(1, sizeof(*a));
-	uint64_t dev[2], ino[2];
-	int ret;
-
-	if (!a) {
-		snprintf(err, err_len, "out of memory");
-		return -ENOMEM;
-	}
-	if (t->kernel_only) {
-		tg->exec_pending = false;
-		refresh_image(t, tg->pid);
-		probes__detach_heap(t->pr, tg->pid);	/* the new image's C library */
-		attach_maps(t, tg->pid, NULL);
-		ret = 0;
-		goto out;
-	}
-	ret = resolve_allocator(t, tg->pid, a, err, err_len);
-	if (ret)
-		goto out;
-	tg->exec_pending = false;
-	allocator__identity(a, dev, ino);
-	if (tg->has_heap && dev[0] && !memcmp(dev, tg->lib_dev, sizeof(dev)) &&
-	    !memcmp(ino, tg->lib_ino, sizeof(ino))) {
-		/* Same libraries: the PID-filtered probes follow the new image. */
-		refresh_image(t, tg->pid);
-		goto out;
-	}
-	probes__detach_heap(t->pr, tg->pid);
-	tg->has_heap = false;
-	ret = attach_heap(t, tg, a, err, err_len);
-	if (ret)
-		ret = gone_error(tg->pid, ret, err, err_len);
-	else
-		attach_maps(t, tg->pid, a);
-out:
-	allocator__release(a);
-	free(a);
-	return ret;
-}
-
-/*
- * pid is gone already: symbolize its new image from the mapping the kernel
- * reported. Runs while the old image's capture still holds its binaries open
- * (a program that execs itself finds its file there). Returns 0 or -ENOENT.
- */
-static int capture_exec_image(struct targets *t, pid_t pid, const struct mv_exec_image *img)
-{
-	char path[MV_EXEC_FILENAME_LEN];
-	struct mv_mapping m = {
-		.start = img->start, .end = img->end, .file_offset = img->file_offset,
-		.inode = img->ino, .dev_major = img->dev_major, .dev_minor = img->dev_minor,
-		.perms = "r-xp", .path = path,
-	};
-
-	if (!img->ino || img->end <= img->start)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%.*s", (int)sizeof(img->filename), img->filename);
-	if (symbolizer__capture_mapping(t->sym, pid, &m))
-		return -ENOENT;
-	log_info("PID %d was gone when its exec was read: its code is symbolized from "
-		 "the exec record (%s)", pid, path);
-	return 0;
-}
-
-int targets__exec(struct targets *t, pid_t pid, const struct mv_exec_image *img,
-		  char *err, size_t err_len)
-{
-	struct target *tg = targets__find(t, pid);
-
-	(void)err;
-	(void)err_len;
-	/* A capture replaces the old image's; a failed one must not keep it. */
-	if (symbolizer__capture(t->sym, pid) && (!img || capture_exec_image(t, pid, img)))
-		symbolizer__forget(t->sym, pid);
-	if (!tg || tg->state != TARGET_ATTACHED)
-		return 0;
-	refresh_image(t, pid);
-	tg->exec_ns = clock__mono_ns();
-	tg->exec_try_ns = 0;
-	tg->exec_pending = true;	/* targets__recheck resolves it */
-	return 0;
-}
-
-void targets__recheck(struct targets *t, uint64_t now_ns)
-{
-	char err[512];
-	size_t i;
-	int ret;
-
-	for (i = 0; i < t->cnt; i++) {
-		struct target *tg = &t->items[i];
-
-		if (tg->state != TARGET_ATTACHED || !tg->exec_pending ||
-		    now_ns - tg->exec_ns < EXEC_FIRST_LOOK_NS ||
-		    (tg->exec_try_ns && now_ns - tg->exec_try_ns < EXEC_RETRY_NS))
-			continue;
-		tg->exec_try_ns = now_ns;
-		ret = reresolve(t, tg, err, sizeof(err));
-		if (ret == -ENOENT && now_ns - tg->exec_ns < EXEC_SETTLE_NS)
-			continue;
-		tg->exec_pending = false;
-		if (ret)
-			log_warn("after exec: %s", err);
-	}
 }
 
 void targets__exited(struct targets *t, pid_t pid, int status)

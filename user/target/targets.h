@@ -39,6 +39,8 @@ struct target {
 	uint64_t exec_ns;	/* its last exec */
 	uint64_t exec_try_ns;	/* last look at the new image's allocator */
 	bool exec_pending;	/* allocator of the new image not resolved yet */
+	bool exec_held;		/* its last exec was held: its entry point is sure to be seen */
+	bool entry_watched;	/* a uprobe waits at its new image's entry point */
 	uint64_t start_ticks;	/* its start time (/proc/PID/stat), 0 if unknown */
 	bool retired;		/* a later process reuses its PID (targets__retire) */
 };
@@ -53,7 +55,9 @@ void targets__free(struct targets *t);
 
 /*
  * Trace pid: registered with the BPF side first (so its fork, exec and exit
- * are seen), then its allocator resolved and its heap probes attached.
+ * are seen), then its allocator resolved and its heap probes attached; a
+ * process held at an exec (probes__held) gets them from targets__exec and
+ * targets__entry instead.
  * parent_pid is the traced process it was forked from (0 if none), cgroup
  * the traced cgroup it is in (NULL if none), seen_ns when it was noticed.
  * On failure the process stays in the set as TARGET_FAILED, nothing of it
@@ -64,18 +68,29 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 		    uint64_t seen_ns, char *err, size_t err_len);
 
 /*
- * pid replaced its image: its mappings are captured again (if it is already
- * gone, img, the code mapping the kernel reported at the exec, stands in); its allocator is
- * re-resolved by targets__recheck once the dynamic linker has had time to
- * map it, and the probes re-attached if the new image uses another library.
+ * pid replaced its image (flags: MV_PROC_* of the record): its mappings are
+ * captured again (if it is already gone, img, the code mapping the kernel
+ * reported at the exec, stands in). A dynamically linked image is watched
+ * at its entry point, where targets__entry attaches its allocator; a static
+ * one is attached at once. A held process is released before this returns.
  * Returns 0 or a negative errno with a reason in err.
  */
-int targets__exec(struct targets *t, pid_t pid, const struct mv_exec_image *img,
+int targets__exec(struct targets *t, pid_t pid, const struct mv_exec_image *img, uint32_t flags,
 		  char *err, size_t err_len);
 
 /*
- * Resolve the allocator of processes that exec'd (20 ms after the exec, then
- * every 200 ms while none is mapped); gives up with a warning 2 s after it.
+ * pid reached the entry point of the image it exec'd (flags: MV_PROC_* of
+ * the record): its mappings are captured again, now with its libraries, its
+ * allocator resolved and the probes re-attached if the new image uses
+ * another library (a failure is warned of), then a held process released.
+ */
+void targets__entry(struct targets *t, pid_t pid, uint32_t flags);
+
+/*
+ * For execs whose entry point may pass unseen (not held, or not watched):
+ * resolve the allocator 20 ms after the exec, then every 200 ms while none
+ * is mapped; gives up with a warning 2 s after it. A held exec whose entry
+ * point is not reported 2 s after it (its record lost) is resolved then.
  */
 void targets__recheck(struct targets *t, uint64_t now_ns);
 

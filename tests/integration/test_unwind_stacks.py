@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Integration tests: stacks through code built without frame pointers (--unwind).
+
+The workload nofp_chain is built like a distribution's binaries (-O2, no
+frame pointers) and leaks at the bottom of a 26-deep chain; it prints the
+chain it took ("CHAIN chain_26 ... chain_01 main"). With unwind tables
+(the default, --unwind=auto) the report's stack must name every level in
+order up to main; with --unwind=fp the frame-pointer walk must lose it,
+which shows the first test can fail.
+"""
+
+import os
+import re
+import signal
+import time
+
+import run as h
+
+
+def chain_of(text):
+    m = re.search(r"^CHAIN (.+)$", text, re.M)
+    h.check(m, f"nofp_chain printed no CHAIN line: {text[-300:]!r}")
+    return m[1].split()
+
+
+def leak_stack(report, proc, first):
+    """The symbols of proc's stacks whose first frame is first, and their bytes."""
+    stacks = [s for s in proc.get("stacks", [])
+              if (s.get("frames") or [{}])[0].get("symbol") == first]
+    h.check(stacks, f"no stack starts at {first}; first frames: "
+            f"{sorted(h.by_first_frame([proc]), key=str)}; {h.health(report)}")
+    return [[f.get("symbol") for f in s["frames"]] for s in stacks]
+
+
+def run_chain(ctx, extra, name):
+    json_path = ctx.path(name)
+    p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path] + extra +
+                         ["--", h.workload("nofp_chain")])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = h.load_report(json_path)
+    (proc,) = h.select_procs(report, exe_name="nofp_chain")
+    return p, report, proc
+
+
+def check_whole_chain(report, proc, out):
+    truth, _, _ = h.parse_truth(out)
+    h.check_truth(report, [proc], truth)
+    chain = chain_of(out)
+    for syms in leak_stack(report, proc, chain[0]):
+        h.check(syms[:len(chain)] == chain,
+                f"stack is {syms}, expected it to begin with the whole chain {chain}; "
+                f"{h.health(report)}")
+    u = report["health"]["unwind"]
+    h.check(u["method"] == "tables" and u["walks"]["end"] >= 7,
+            f"expected whole walks through tables: {u}")
+
+
+def test_unwind_auto_names_every_frame_of_a_chain_without_frame_pointers(ctx):
+    p, report, proc = run_chain(ctx, [], "chain-auto.json")
+    h.check(report["options"]["unwind"] == "auto", f"options {report['options']}")
+    check_whole_chain(report, proc, p.out())
+
+
+def test_unwind_fp_loses_the_chain_without_frame_pointers(ctx):
+    p, report, proc = run_chain(ctx, ["--unwind=fp"], "chain-fp.json")
+    h.check(report["options"]["unwind"] == "fp" and
+            report["health"]["unwind"]["method"] == "frame_pointers",
+            f"options {report['options']}, unwind {report['health']['unwind']}")
+    chain = chain_of(p.out())
+    for syms in leak_stack(report, proc, chain[0]):
+        h.check(syms[:len(chain)] != chain and "chain_01" not in syms,
+                f"the frame-pointer walk found the whole chain without frame pointers "
+                f"({syms}): the workload is not built as intended")
+
+
+def test_unwind_dwarf_from_the_environment_names_every_frame(ctx):
+    json_path = ctx.path("chain-dwarf.json")
+    p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path, "--", h.workload("nofp_chain")],
+                         env={"MEMVIGIL_UNWIND": "dwarf"})
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = h.load_report(json_path)
+    (proc,) = h.select_procs(report, exe_name="nofp_chain")
+    h.check(report["options"]["unwind"] == "dwarf", f"options {report['options']}")
+    check_whole_chain(report, proc, p.out())
+
+
+def test_unwind_attach_pid_names_every_frame_of_a_chain_without_frame_pointers(ctx):
+    wl = h.spawn_workload(ctx, "nofp_chain", "--wait")
+    json_path = ctx.path("chain-pid.json")
+    mv = h.memvigil(ctx, ["-p", wl.pid, "--json", json_path, "-i", "0"])
+    h.wait_banner(mv)
+    os.kill(wl.pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done$", 20)
+    time.sleep(0.3)
+    rc = h.stop(mv)
+    h.check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
+    report = h.load_report(json_path)
+    (proc,) = h.select_procs(report, pid=wl.pid)
+    check_whole_chain(report, proc, wl.out())
+    h.check(h.stop(wl) == 0, "nofp_chain did not end cleanly after memvigil detached")
+
+
+def test_unwind_usage_error_names_the_choices(ctx):
+    p, rc = h.run_to_end(ctx, ["--unwind=tables", "--", "/bin/true"])
+    h.check(rc == 64, f"memvigil exited {rc} on a bad --unwind, expected 64; {p.describe()}")
+    h.check(any("auto, fp or dwarf" in l for l in p.err_lines()),
+            f"the error does not name the choices: {p.err_lines()}")

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * unwind_tables: this test's own process as the traced one. Its executable
+ * mappings become a sorted list; its C library gets one table, shared by a
+ * second process and built once; rows that no longer fit are refused and
+ * counted; what no process maps makes room for what does.
+ */
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "unwind/unwind_tables.h"
+
+struct fake_bpf {
+	uint32_t puts, clears, rows;
+	uint32_t obj_rows[UNWIND_MAX_OBJECTS];
+};
+
+static int fake_put(void *ctx, uint32_t id, uint32_t first, const struct cfi_row *rows,
+		    uint32_t cnt)
+{
+	struct fake_bpf *f = ctx;
+
+	(void)first;
+	(void)rows;
+	if (cnt) {
+		f->puts++;
+		f->rows += cnt;
+	} else {
+		f->clears++;
+	}
+	f->obj_rows[id] = cnt;
+	return 0;
+}
+
+static struct procmaps *self_maps(void)
+{
+	struct procmaps *pm = procmaps__read(getpid());
+
+	cr_assert_not_null(pm);
+	return pm;
+}
+
+/* The list's mapping holding addr, or NULL. */
+static const struct unwind_mapping *find(const struct unwind_proc *p, uint64_t addr)
+{
+	for (uint32_t i = 0; i < p->mapping_cnt; i++)
+		if (addr >= p->mappings[i].start && addr < p->mappings[i].end)
+			return &p->mappings[i];
+	return NULL;
+}
+
+Test(unwind_tables, own_process_gets_sorted_mappings_and_a_libc_table)
+{
+	struct fake_bpf f = {};
+	struct unwind_sink sink = { fake_put, &f };
+	struct unwind_tables *t = unwind_tables__new(UNWIND_ROWS_DEFAULT, &sink);
+	struct unwind_proc *p = calloc(1, sizeof(*p));
+	struct procmaps *pm = self_maps();
+	const struct unwind_mapping *m;
+	struct unwind_tables_stats st;
+
+	cr_assert_eq(unwind_tables__proc(t, getpid(), pm, p), 0);
+	cr_assert_gt(p->mapping_cnt, 1);
+	for (uint32_t i = 1; i < p->mapping_cnt; i++)
+		cr_expect_lt(p->mappings[i - 1].start, p->mappings[i].start);
+	m = find(p, (uint64_t)(uintptr_t)&malloc);
+	cr_assert_not_null(m, "malloc is in no executable mapping");
+	cr_expect_neq(m->obj_id, 0, "the C library has no table");
+	cr_expect_gt(f.obj_rows[m->obj_id], 1000);
+	/* a second process mapping the same files builds nothing new */
+	unwind_tables__stats(t, &st);
+	cr_assert_eq(unwind_tables__proc(t, getpid() + 100000, pm, p), 0);
+	cr_expect_eq(find(p, (uint64_t)(uintptr_t)&malloc)->obj_id, m->obj_id);
+	cr_expect_eq(f.puts, st.tables_built);
+	unwind_tables__stats(t, &st);
+	cr_expect_eq(st.rows_used, f.rows);
+	cr_expect_eq(st.objects, f.puts);
+	procmaps__free(pm);
+	free(p);
+	unwind_tables__free(t);
+}
+
+Test(unwind_tables, objects_that_do_not_fit_get_id_0_and_are_counted)
+{
+	struct fake_bpf f = {};
+	struct unwind_sink sink = { fake_put, &f };
+	struct unwind_tables *t = unwind_tables__new(100, &sink);
+	struct unwind_proc *p = calloc(1, sizeof(*p));
+	struct procmaps *pm = self_maps();
+	struct unwind_tables_stats st;
+
+	cr_assert_eq(unwind_tables__proc(t, getpid(), pm, p), 0);
+	cr_expect_eq(find(p, (uint64_t)(uintptr_t)&malloc)->obj_id, 0);
+	unwind_tables__stats(t, &st);
+	cr_expect_gt(st.refused[UNWIND_REFUSED_FULL], 0);
+	cr_expect_leq(st.rows_used, 100);
+	procmaps__free(pm);
+	free(p);
+	unwind_tables__free(t);
+}
+
+/* pm's mappings whose path does (libc) or does not hold "libc.so", in place. */
+static void keep_libc(struct procmaps *pm, bool libc)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < pm->cnt; i++)
+		if ((strstr(pm->maps[i].path, "/libc.so") != NULL) == libc)
+			pm->maps[n++] = pm->maps[i];
+	pm->cnt = n;
+}
+
+/* Rows the tables of pm's objects take. */
+static uint32_t rows_of(const struct procmaps *pm, struct unwind_proc *p)
+{
+	struct fake_bpf f = {};
+	struct unwind_sink sink = { fake_put, &f };
+	struct unwind_tables *t = unwind_tables__new(UNWIND_ROWS_DEFAULT, &sink);
+
+	cr_assert_eq(unwind_tables__proc(t, getpid(), pm, p), 0);
+	unwind_tables__free(t);
+	return f.rows;
+}
+
+Test(unwind_tables, rows_of_objects_no_process_maps_are_reused)
+{
+	struct fake_bpf f = {};
+	struct unwind_sink sink = { fake_put, &f };
+	struct unwind_tables *t;
+	struct unwind_proc *p = calloc(1, sizeof(*p));
+	struct procmaps *libc = self_maps(), *rest = self_maps();
+	struct unwind_tables_stats st;
+	uint32_t a, b;
+
+	keep_libc(libc, true);
+	keep_libc(rest, false);
+	a = rows_of(rest, p);
+	b = rows_of(libc, p);
+	cr_assert_gt(a, 0);
+	cr_assert_gt(b, 0);
+	/* room for either, not both */
+	t = unwind_tables__new(a > b ? a : b, &sink);
+	cr_assert_eq(unwind_tables__proc(t, getpid(), rest, p), 0);
+	unwind_tables__forget(t, getpid());
+	cr_assert_eq(unwind_tables__proc(t, getpid(), libc, p), 0);
+	unwind_tables__stats(t, &st);
+	cr_expect_gt(f.clears, 0, "nothing was evicted");
+	cr_expect_eq(st.refused[UNWIND_REFUSED_FULL], 0);
+	/* (not by &malloc: a sanitizer's build has its own) */
+	cr_assert_gt(p->mapping_cnt, 0);
+	for (uint32_t i = 0; i < p->mapping_cnt; i++)
+		cr_expect_neq(p->mappings[i].obj_id, 0, "the C library has no table");
+	procmaps__free(libc);
+	procmaps__free(rest);
+	free(p);
+	unwind_tables__free(t);
+}

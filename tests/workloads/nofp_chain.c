@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nofp_chain: a leak at the bottom of a 26-deep call chain built like
+ * Debian's binaries (-O2 without frame pointers; see its Makefile rule).
+ *
+ * main -> chain_01 -> ... -> chain_26 -> malloc, LEAKS times. The levels
+ * take turns at the frame shapes a compiler makes without frame pointers:
+ * pushes only, a stack array, alloca (%rbp as the frame base) and a frame
+ * over 32 KiB (the bodies of the unwind proof's chain). A frame-pointer walk from malloc's return loses the chain at
+ * once; a table walk names every level. Stdout:
+ *
+ *   TRUTH func=chain_26 bytes=<N> allocs=<K>
+ *   CHAIN chain_26 chain_25 ... chain_01 main
+ *   TRUTH done
+ *
+ * nofp_chain --wait prints "READY <pid>" first, waits for SIGUSR1 before
+ * leaking and for SIGTERM after it (for attaching with -p).
+ */
+#include <alloca.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "../unwind/deep_chain.h"
+
+#define LEAKS 7
+#define LEAK_BYTES 3119
+#define DEPTH 26
+
+static void *volatile kept[LEAKS];
+static volatile int sink;
+
+__attribute__((noinline)) int deep_sibling(int x)
+{
+	volatile int v = x * 7;
+
+	return v + 3;
+}
+
+__attribute__((noinline)) int chain_26(int x)
+{
+	char *p = malloc(LEAK_BYTES);
+
+	if (!p)
+		abort();
+	p[0] = (char)x;
+	kept[x % LEAKS] = p;
+	return deep_sibling(x) + p[0];
+}
+
+/* The frame shapes of the unwind proof's chain (tests/unwind/deep_chain.h). */
+#define BODY_PUSH DEEP_BODY_0
+#define BODY_ARRAY DEEP_BODY_1
+#define BODY_ALLOCA DEEP_BODY_2
+#define BODY_BIG DEEP_BODY_3
+
+#define LEVEL(n, next, body) \
+	__attribute__((noinline)) int chain_##n(int x); \
+	__attribute__((noinline)) int chain_##n(int x) { body(next) }
+
+LEVEL(25, chain_26, BODY_PUSH)
+LEVEL(24, chain_25, BODY_ARRAY)
+LEVEL(23, chain_24, BODY_ALLOCA)
+LEVEL(22, chain_23, BODY_BIG)
+LEVEL(21, chain_22, BODY_PUSH)
+LEVEL(20, chain_21, BODY_ARRAY)
+LEVEL(19, chain_20, BODY_ALLOCA)
+LEVEL(18, chain_19, BODY_PUSH)
+LEVEL(17, chain_18, BODY_ARRAY)
+LEVEL(16, chain_17, BODY_BIG)
+LEVEL(15, chain_16, BODY_PUSH)
+LEVEL(14, chain_15, BODY_ALLOCA)
+LEVEL(13, chain_14, BODY_ARRAY)
+LEVEL(12, chain_13, BODY_PUSH)
+LEVEL(11, chain_12, BODY_ARRAY)
+LEVEL(10, chain_11, BODY_ALLOCA)
+LEVEL(09, chain_10, BODY_PUSH)
+LEVEL(08, chain_09, BODY_BIG)
+LEVEL(07, chain_08, BODY_ARRAY)
+LEVEL(06, chain_07, BODY_PUSH)
+LEVEL(05, chain_06, BODY_ALLOCA)
+LEVEL(04, chain_05, BODY_ARRAY)
+LEVEL(03, chain_04, BODY_PUSH)
+LEVEL(02, chain_03, BODY_ARRAY)
+LEVEL(01, chain_02, BODY_PUSH)
+
+/* Block sig, say READY once, and wait for it. */
+static void wait_for(int sig, int say_ready)
+{
+	sigset_t set;
+	int got;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (say_ready) {
+		printf("READY %d\n", getpid());
+		fflush(stdout);
+	}
+	sigwait(&set, &got);
+}
+
+int main(int argc, char **argv)
+{
+	int wait = argc > 1 && !strcmp(argv[1], "--wait");
+	sigset_t term;
+	int i;
+
+	if (wait) {
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		sigprocmask(SIG_BLOCK, &term, NULL);
+		wait_for(SIGUSR1, 1);
+	}
+	for (i = 0; i < LEAKS; i++)
+		sink += chain_01(i * LEAKS);
+	printf("TRUTH func=chain_26 bytes=%d allocs=%d\n", LEAKS * LEAK_BYTES, LEAKS);
+	printf("CHAIN");
+	for (i = DEPTH; i >= 1; i--)
+		printf(" chain_%02d", i);
+	printf(" main\n");
+	printf("TRUTH done\n");
+	fflush(stdout);
+	if (wait)
+		wait_for(SIGTERM, 0);
+	return 0;
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lib/clock.h"
+#include "lib/grow.h"
+#include "lib/log.h"
+#include "procfs/mapped_file.h"
+#include "unwind/row_ranges.h"
+#include "unwind/unwind_rows.h"
+#include "unwind/unwind_tables.h"
+
+#define MAX_LOADS 16
+#define BUILD_ID_MAX 64
+
+/* A PT_LOAD header: file [offset, offset + filesz) is at [vaddr, ...). */
+struct load {
+	uint64_t offset;
+	uint64_t vaddr;
+	uint64_t filesz;
+};
+
+struct object {
+	uint64_t ino;
+	uint32_t dev_major, dev_minor;
+	uint8_t build_id[BUILD_ID_MAX];
+	uint32_t build_id_len;
+	uint32_t id;			/* 0: refused */
+	enum unwind_refusal refusal;
+	uint32_t first_row, row_cnt;
+	uint64_t base_vaddr;		/* the ELF vaddr of row pc 0 */
+	struct load loads[MAX_LOADS];
+	uint32_t load_cnt;
+	uint32_t refs;			/* processes mapping it */
+};
+
+struct proc_refs {
+	pid_t pid;
+	struct object **objs;
+	size_t cnt;
+};
+
+struct unwind_tables {
+	struct unwind_sink sink;
+	struct row_ranges *rows;
+	struct object **objs;
+	size_t obj_cnt, obj_cap;
+	struct object *by_id[UNWIND_MAX_OBJECTS];	/* [0] unused */
+	struct proc_refs *procs;
+	size_t proc_cnt, proc_cap;
+	struct unwind_tables_stats stats;
+	bool loud;
+};
+
+const char *unwind_tables__refusal_name(enum unwind_refusal r)
+{
+	static const char *const names[] = {
+		[UNWIND_REFUSED_OPEN] = "open",
+		[UNWIND_REFUSED_NO_CFI] = "no_cfi",
+		[UNWIND_REFUSED_BAD] = "bad",
+		[UNWIND_REFUSED_FULL] = "full",
+	};
+
+	return r < UNWIND_REFUSED_CNT ? names[r] : "?";
+}
+
+struct unwind_tables *unwind_tables__new(uint32_t row_cap, const struct unwind_sink *sink)
+{
+	struct unwind_tables *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	elf_version(EV_CURRENT);
+	t->sink = *sink;
+	t->rows = row_ranges__new(row_cap);
+	if (!t->rows) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void unwind_tables__free(struct unwind_tables *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->obj_cnt; i++)
+		free(t->objs[i]);
+	for (i = 0; i < t->proc_cnt; i++)
+		free(t->procs[i].objs);
+	free(t->objs);
+	free(t->procs);
+	row_ranges__free(t->rows);
+	free(t);
+}
+
+void unwind_tables__set_loud(struct unwind_tables *t, bool loud)
+{
+	t->loud = loud;
+}
+
+/* The PT_LOAD headers and the GNU build id of the ELF file open at fd. */
+static int read_elf_facts(int fd, struct object *o)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	size_t phnum = 0, i, off, name_off, desc_off;
+	GElf_Phdr ph;
+	GElf_Nhdr nh;
+	Elf_Data *d;
+
+	if (!elf)
+		return -EINVAL;
+	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &phnum)) {
+		elf_end(elf);
+		return -EINVAL;
+	}
+	for (i = 0; i < phnum; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			continue;
+		if (ph.p_type == PT_LOAD && o->load_cnt < MAX_LOADS) {
+			o->loads[o->load_cnt++] = (struct load){ ph.p_offset, ph.p_vaddr, ph.p_filesz };
+			continue;
+		}
+		if (ph.p_type != PT_NOTE || o->build_id_len)
+			continue;
+		d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+		for (off = 0; d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0;) {
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp((char *)d->d_buf + name_off, "GNU", 4) &&
+			    nh.n_descsz <= BUILD_ID_MAX) {
+				memcpy(o->build_id, (char *)d->d_buf + desc_off, nh.n_descsz);
+				o->build_id_len = nh.n_descsz;
+				break;
+			}
+		}
+	}
+	elf_end(elf);
+	return 0;
+}
+
+/* The ELF vaddr that file offset pgoff (a mapping's start) stands for. */
+static int object_vaddr(const struct object *o, uint64_t pgoff, uint64_t *vaddr)
+{
+	uint32_t i;
+
+	for (i = 0; i < o->load_cnt; i++) {
+		const struct load *l = &o->loads[i];
+
+		/* mmap maps from the page holding p_offset */
+		if (pgoff >= (l->offset & ~0xfffull) && pgoff < l->offset + l->filesz) {
+			*vaddr = l->vaddr - l->offset + pgoff;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void object_refuse(struct unwind_tables *t, struct object *o, enum unwind_refusal why,
+			  const struct mv_mapping *m, int err)
+{
+	o->id = 0;
+	o->refusal = why;
+	t->stats.refused[why]++;
+	if (t->loud)
+		log_warn("unwind: no table for %s (%s: %s): its frames are walked by frame pointers",
+			 m->path, unwind_tables__refusal_name(why), strerror(err < 0 ? -err : err));
+	else
+		log_info("unwind: no table for %s (%s)", m->path, unwind_tables__refusal_name(why));
+}
+
+/* Free o, its id and its rows (the sink told first, so no walk reads them). */
+static void object_destroy(struct unwind_tables *t, struct object *o)
+{
+	if (o->id) {
+		t->sink.put_object(t->sink.ctx, o->id, o->first_row, NULL, 0);
+		row_ranges__release(t->rows, o->first_row, o->row_cnt);
+		t->by_id[o->id] = NULL;
+		t->stats.objects--;
+	}
+	free(o);
+}
+
+/*
+ * Drop what no process maps (but keep), so its rows can serve another
+ * object; refusals other than for room stay known.
+ */
+static void evict_unmapped(struct unwind_tables *t, const struct object *keep)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < t->obj_cnt; i++) {
+		struct object *o = t->objs[i];
+
+		if (o == keep || o->refs || (o->id == 0 && o->refusal != UNWIND_REFUSED_FULL)) {
+			t->objs[kept++] = o;
+			continue;
+		}
+		object_destroy(t, o);
+	}
+	t->obj_cnt = kept;
+}
+
+static uint32_t free_id(const struct unwind_tables *t)
+{
+	uint32_t id;
+
+	for (id = 1; id < UNWIND_MAX_OBJECTS; id++)
+		if (!t->by_id[id])
+			return id;
+	return 0;
+}
+
+/* Room and an id for table, its rows handed to the sink. */
+static int object_place(struct unwind_tables *t, struct object *o, const struct cfi_table *table)
+{
+	size_t cnt;
+	const struct cfi_row *rows = cfi_table__rows(table, &cnt);
+	uint32_t id = free_id(t);
+	int err;
+
+	err = id ? row_ranges__alloc(t->rows, (uint32_t)cnt, &o->first_row) : -ENOSPC;
+	if (err == -ENOSPC) {
+		evict_unmapped(t, o);
+		id = free_id(t);
+		err = id ? row_ranges__alloc(t->rows, (uint32_t)cnt, &o->first_row) : -ENOSPC;
+	}
+	if (err)
+		return err;
+	err = t->sink.put_object(t->sink.ctx, id, o->first_row, rows, (uint32_t)cnt);
+	if (err) {
+		row_ranges__release(t->rows, o->first_row, (uint32_t)cnt);
+		return err;
+	}
+	o->id = id;
+	o->row_cnt = (uint32_t)cnt;
+	o->base_vaddr = cfi_table__base_vaddr(table);
+	t->by_id[id] = o;
+	t->stats.objects++;
+	return 0;
+}
+
+/* Build o's table from fd and place it, or refuse o. */
+static void object_build(struct unwind_tables *t, struct object *o, int fd,
+			 const struct mv_mapping *m)
+{
+	struct cfi_table *table = NULL;
+	uint64_t t0 = clock__mono_ns();
+	int err;
+
+	err = cfi_table__build_fd(fd, -1, &table);
+	t->stats.build_ns += clock__mono_ns() - t0;
+	if (err) {
+		object_refuse(t, o, err == -ENOENT ? UNWIND_REFUSED_NO_CFI : UNWIND_REFUSED_BAD, m,
+			      err);
+		return;
+	}
+	t->stats.tables_built++;
+	err = object_place(t, o, table);
+	if (err)
+		object_refuse(t, o, err == -ENOSPC ? UNWIND_REFUSED_FULL : UNWIND_REFUSED_BAD, m, err);
+	else
+		log_debug("unwind: %s: %zu rows at %u (object %u)", m->path,
+			  cfi_table__row_cnt(table), o->first_row, o->id);
+	cfi_table__free(table);
+}
+
+static struct object *find_object(const struct unwind_tables *t, const struct mv_mapping *m,
+				  size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < t->obj_cnt; i++) {
+		struct object *o = t->objs[i];
+
+		if (o->ino == m->inode && o->dev_major == m->dev_major &&
+		    o->dev_minor == m->dev_minor) {
+			*idx = i;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+static void object_drop(struct unwind_tables *t, size_t idx)
+{
+	object_destroy(t, t->objs[idx]);
+	t->objs[idx] = t->objs[--t->obj_cnt];
+}
+
+/*
+ * The object of m's file. A known one that no process maps now is checked
+ * against the file's build id (its inode may belong to another file by
+ * now). NULL only without memory.
+ */
+static struct object *object_of(struct unwind_tables *t, pid_t pid, const struct mv_mapping *m)
+{
+	struct object *o, fresh = { .ino = m->inode, .dev_major = m->dev_major,
+				    .dev_minor = m->dev_minor };
+	struct object **objs;
+	size_t idx;
+	int fd;
+
+	o = find_object(t, m, &idx);
+	if (o && o->refs)
+		return o;
+	fd = mapped_file__open(pid, m);
+	if (fd >= 0 && read_elf_facts(fd, &fresh)) {
+		close(fd);
+		fd = -EINVAL;
+	}
+	if (o && (fd < 0 || (o->build_id_len && fresh.build_id_len == o->build_id_len &&
+			     !memcmp(o->build_id, fresh.build_id, o->build_id_len)))) {
+		if (fd >= 0)
+			close(fd);
+		return o;
+	}
+	if (o)
+		object_drop(t, idx);
+	objs = grow__array(t->objs, &t->obj_cap, t->obj_cnt + 1, sizeof(*objs), 16);
+	o = malloc(sizeof(*o));
+	if (!objs || !o) {
+		free(o);
+		if (objs)
+			t->objs = objs;
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	t->objs = objs;
+	*o = fresh;
+	t->objs[t->obj_cnt++] = o;
+	if (fd < 0)
+		object_refuse(t, o, UNWIND_REFUSED_OPEN, m, fd);
+	else
+		object_build(t, o, fd, m);
+	if (fd >= 0)
+		close(fd);
+	return o;
+}
+
+static struct proc_refs *proc_refs_of(struct unwind_tables *t, pid_t pid, bool create)
+{
+	struct proc_refs *p;
+	size_t i;
+
+	for (i = 0; i < t->proc_cnt; i++)
+		if (t->procs[i].pid == pid)
+			return &t->procs[i];
+	if (!create)
+		return NULL;
+	p = grow__array(t->procs, &t->proc_cap, t->proc_cnt + 1, sizeof(*p), 16);
+	if (!p)
+		return NULL;
+	t->procs = p;
+	p = &t->procs[t->proc_cnt++];
+	*p = (struct proc_refs){ .pid = pid };
+	return p;
+}
+
+static void refs_release(struct object **objs, size_t cnt)
+{
+	size_t i;
+
+	for (i = 0; i < cnt; i++)
+		objs[i]->refs--;
+}
+
+/* Take a reference on o for the list being built, once per object. */
+static int refs_take(struct object ***objs, size_t *cnt, size_t *cap, struct object *o)
+{
+	struct object **a;
+	size_t i;
+
+	for (i = 0; i < *cnt; i++)
+		if ((*objs)[i] == o)
+			return 0;
+	a = grow__array(*objs, cap, *cnt + 1, sizeof(*a), 8);
+	if (!a)
+		return -ENOMEM;
+	*objs = a;
+	a[(*cnt)++] = o;
+	o->refs++;
+	return 0;
+}
+
+/* One executable mapping of the list; 0 or -ENOMEM. */
+static int add_mapping(struct unwind_tables *t, pid_t pid, const struct mv_mapping *m,
+		       struct unwind_mapping *um, struct object ***objs, size_t *cnt, size_t *cap)
+{
+	struct object *o;
+	uint64_t vaddr;
+
+	*um = (struct unwind_mapping){ .start = m->start, .end = m->end };
+	/* anonymous code (JIT) and the vDSO: no table, frame pointers */
+	if (!m->inode || m->path[0] != '/')
+		return 0;
+	o = object_of(t, pid, m);
+	if (!o)
+		return -ENOMEM;
+	if (refs_take(objs, cnt, cap, o))
+		return -ENOMEM;
+	if (!o->id || object_vaddr(o, m->file_offset, &vaddr))
+		return 0;
+	um->obj_id = o->id;
+	um->row_base = m->start - vaddr + o->base_vaddr;
+	return 0;
+}
+
+int unwind_tables__proc(struct unwind_tables *t, pid_t pid, const struct procmaps *pm,
+			struct unwind_proc *out)
+{
+	struct object **objs = NULL;
+	size_t cnt = 0, cap = 0, i;
+	struct proc_refs *p;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < pm->cnt && !err; i++) {
+		const struct mv_mapping *m = &pm->maps[i];
+
+		if (m->perms[2] != 'x')
+			continue;
+		if (out->mapping_cnt == UNWIND_MAX_MAPPINGS) {
+			t->stats.mappings_dropped++;
+			continue;
+		}
+		err = add_mapping(t, pid, m, &out->mappings[out->mapping_cnt], &objs, &cnt, &cap);
+		if (!err)
+			out->mapping_cnt++;
+	}
+	p = err ? NULL : proc_refs_of(t, pid, true);
+	if (!p) {
+		refs_release(objs, cnt);
+		free(objs);
+		return -ENOMEM;
+	}
+	refs_release(p->objs, p->cnt);
+	free(p->objs);
+	p->objs = objs;
+	p->cnt = cnt;
+	return 0;
+}
+
+void unwind_tables__forget(struct unwind_tables *t, pid_t pid)
+{
+	struct proc_refs *p = proc_refs_of(t, pid, false);
+
+	if (!p)
+		return;
+	refs_release(p->objs, p->cnt);
+	free(p->objs);
+	*p = t->procs[--t->proc_cnt];
+}
+
+void unwind_tables__stats(const struct unwind_tables *t, struct unwind_tables_stats *out)
+{
+	*out = t->stats;
+	out->rows_used = row_ranges__used(t->rows);
+	out->rows_cap = row_ranges__cap(t->rows);
+}
