@@ -26,6 +26,15 @@ static void one_second(struct model *m, int t, uint64_t *next_addr)
 	}
 }
 
+static void map_event(struct model *m, uint32_t type, uint64_t ts_ns, uint64_t addr,
+		      uint64_t len, uint32_t flags)
+{
+	struct mv_map_event e = { .type = type, .pid = PID, .ts_ns = ts_ns, .addr = addr,
+				  .len = len, .flags = flags, .stack_depth = 2 };
+
+	cr_assert_eq(model__map_event(m, &e, leak_stack), 0);
+}
+
 Test(metrics, leak_and_cache_stacks_get_their_verdicts_and_the_heap_its_growth)
 {
 	struct model *m = model__new(0);
@@ -216,18 +225,24 @@ Test(metrics, a_stack_that_held_nothing_for_a_whole_window_is_forgotten)
 	struct model *m = model__new(0);
 	struct metrics *mt = metrics__new(10000, 1000);
 	const struct proc_metrics *pm;
+	int64_t id = stacks__intern(m->stacks, leak_stack, 2);
 	int t;
 
 	model__alloc(m, PID, 0, 0x10, 10, 0, 0, leak_stack, 2);
+	map_event(m, MV_EV_MMAP, 0, 0x7f0000000000ull, 65536, MV_MAP_FILE);
 	metrics__sample(mt, model__find(m, PID), 0, NULL);
 	model__free_block(m, PID, 0x10);
+	map_event(m, MV_EV_MUNMAP, 500 * MS, 0x7f0000000000ull, 65536, 0);
 	for (t = 1; t <= 10; t++)
 		metrics__sample(mt, model__find(m, PID), t * 1000, NULL);
 	pm = metrics__find(mt, PID);
 	cr_assert_not_null(metrics__site(pm, 0), "freed, but still within the window");
 	cr_assert_eq(metrics__site(pm, 0)->verdict, VERDICT_FREED);
+	cr_assert_eq(metrics__map_site(pm, id, MV_MAP_FILE)->verdict, VERDICT_FREED);
+	cr_assert_null(metrics__map_site(pm, id, 0), "anonymous and file mappings are apart");
 	metrics__sample(mt, model__find(m, PID), 11000, NULL);
 	cr_assert_null(metrics__site(pm, 0), "held nothing for a whole window: forgotten");
+	cr_assert_null(metrics__map_site(pm, id, MV_MAP_FILE), "the mapping stack too");
 	model__alloc(m, PID, 12000 * MS, 0x20, 10, 0, 0, leak_stack, 2);
 	metrics__sample(mt, model__find(m, PID), 12000, NULL);
 	cr_assert_eq(metrics__site(pm, 0)->st.baseline, 10, "a new series starts when it holds again");
@@ -280,6 +295,7 @@ struct stack_history {
 	uint32_t cnt[VERDICT_CNT];
 	double leak_score;		/* the process's, at the end */
 	double leaks;			/* the process's leaks metric, at the end */
+	uint32_t map_stacks;		/* the process's mapping stacks, at the end */
 };
 
 static const struct site_metrics *heap_stack(const struct model *m, const struct proc_metrics *pm,
@@ -339,6 +355,7 @@ static struct stack_history run_stack(tick_fn fn, int end_s, stack_of_fn stack_o
 	pm = metrics__find(mt, PID);
 	h.leak_score = pm->values.v[METRIC_LEAK_SCORE];
 	h.leaks = pm->values.v[METRIC_LEAKS];
+	h.map_stacks = pm->map_site_cnt;
 	metrics__free(mt);
 	model__free(m);
 	return h;
@@ -373,15 +390,6 @@ static void sawtooth(struct model *m, int tick, uint64_t ts_ns)
 		model__alloc(m, PID, ts_ns, 0x7000000, 2 << 20, 0, 0, cache_stack, 2);
 	else if (tick % 32 == 0)
 		model__free_block(m, PID, 0x7000000);
-}
-
-static void map_event(struct model *m, uint32_t type, uint64_t ts_ns, uint64_t addr,
-		      uint64_t len, uint32_t flags)
-{
-	struct mv_map_event e = { .type = type, .pid = PID, .ts_ns = ts_ns, .addr = addr,
-				  .len = len, .flags = flags, .stack_depth = 2 };
-
-	cr_assert_eq(model__map_event(m, &e, leak_stack), 0);
 }
 
 /* 256 KiB mapped every 100 ms (here 320 KiB every 125 ms), never unmapped. */
@@ -429,68 +437,35 @@ Test(metrics, a_mapping_leak_gets_a_leak_verdict_within_10_s_and_counts_as_a_lea
 	assert_leak_within_10_s(run_stack(mapping_leak, 20, map_stack, leak_stack), "mappings");
 }
 
+/* Never a leak, and in the end last (VERDICT_CNT: whatever it is). */
+static void assert_never_leak(struct stack_history h, enum verdict last, const char *what)
+{
+	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "%s: called a leak at %.0f s", what, h.first_leak_s);
+	cr_assert(last == VERDICT_CNT || h.last == last, "%s: ends %s", what,
+		  verdict__name(h.last));
+	cr_assert_eq(h.leaks, 0, "%s: the process counts a leak", what);
+}
+
 Test(metrics, a_cache_that_fills_in_6_s_then_churns_is_never_leak)
 {
-	struct stack_history h = run_stack(cache_6s, 60, heap_stack, cache_stack);
-
-	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
-	cr_assert_eq(h.last, VERDICT_STABLE, "%s", verdict__name(h.last));
-	cr_assert_eq(h.leaks, 0);
+	assert_never_leak(run_stack(cache_6s, 60, heap_stack, cache_stack), VERDICT_STABLE,
+			  "6 s cache");
 }
 
 Test(metrics, a_sawtooth_is_never_leak)
 {
 	struct stack_history h = run_stack(sawtooth, 60, heap_stack, cache_stack);
 
-	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
+	assert_never_leak(h, VERDICT_CNT, "sawtooth");
 	cr_assert_gt(h.cnt[VERDICT_FREED], 0);
 }
 
-Test(metrics, mappings_unmapped_again_are_not_a_leak)
+Test(metrics, mappings_unmapped_again_are_not_a_leak_and_the_allocators_get_no_verdict)
 {
 	struct stack_history h = run_stack(mapping_churn, 30, map_stack, leak_stack);
 
-	cr_assert_eq(h.cnt[VERDICT_LEAK], 0, "called a leak at %.0f s", h.first_leak_s);
-	cr_assert_eq(h.last, VERDICT_STABLE, "%s", verdict__name(h.last));
-	cr_assert_eq(h.leaks, 0);
-}
-
-Test(metrics, the_allocators_own_mappings_get_no_verdict)
-{
-	struct model *m = model__new(0);
-	struct metrics *mt = metrics__new(60000, 1000);
-	int64_t id = stacks__intern(m->stacks, leak_stack, 2);
-
-	mapping_churn(m, 0, 0);
-	metrics__sample(mt, model__find(m, PID), 1000, NULL);
-	cr_assert_null(metrics__map_site(metrics__find(mt, PID), id, MV_MAP_ALLOCATOR),
-		       "the heap stacks count those");
-	cr_assert_eq(metrics__find(mt, PID)->map_site_cnt, 1, "only the program's own");
-	metrics__free(mt);
-	model__free(m);
-}
-
-Test(metrics, a_mapping_stack_that_unmapped_everything_is_freed_then_forgotten)
-{
-	struct model *m = model__new(0);
-	struct metrics *mt = metrics__new(10000, 1000);
-	const struct proc_metrics *pm;
-	int64_t id;
-	int t;
-
-	map_event(m, MV_EV_MMAP, 0, 0x7f0000000000ull, 65536, MV_MAP_FILE);
-	metrics__sample(mt, model__find(m, PID), 0, NULL);
-	map_event(m, MV_EV_MUNMAP, 500 * MS, 0x7f0000000000ull, 65536, 0);
-	id = stacks__intern(m->stacks, leak_stack, 2);
-	for (t = 1; t <= 10; t++)
-		metrics__sample(mt, model__find(m, PID), t * 1000, NULL);
-	pm = metrics__find(mt, PID);
-	cr_assert_null(metrics__map_site(pm, id, 0), "anonymous and file mappings are apart");
-	cr_assert_eq(metrics__map_site(pm, id, MV_MAP_FILE)->verdict, VERDICT_FREED);
-	metrics__sample(mt, model__find(m, PID), 11000, NULL);
-	cr_assert_null(metrics__map_site(pm, id, MV_MAP_FILE), "held nothing for a window");
-	metrics__free(mt);
-	model__free(m);
+	assert_never_leak(h, VERDICT_STABLE, "mapping churn");
+	cr_assert_eq(h.map_stacks, 1, "the allocator's mapping is the heap stacks' to count");
 }
 
 /* One 10-byte block at the first tick, held. */

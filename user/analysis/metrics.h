@@ -65,7 +65,8 @@ struct proc_metrics {
 	struct site_metrics *sites;	/* heap stacks, indexed like p->sites */
 	uint32_t site_cnt;
 	struct map_site_metrics *map_sites;	/* mapping stacks, made outside the allocator */
-	uint32_t map_site_cnt, map_site_cap;
+	uint32_t map_site_cnt;
+	size_t map_site_cap;
 	double leak_score;		/* highest over the heap and mapping stacks */
 	uint32_t verdicts[VERDICT_CNT];	/* heap and mapping stacks per verdict */
 	struct kernel_sample kernel;

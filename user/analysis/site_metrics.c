@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/site_metrics.h"
+#include "lib/grow.h"
 #include "memvigil/events.h"
 #include "model/query.h"
 #include "model/sampling.h"
@@ -179,15 +180,10 @@ static struct map_site_metrics *add_map(struct proc_metrics *pm, uint32_t stack_
 {
 	struct map_site_metrics *ms;
 
-	if (pm->map_site_cnt == pm->map_site_cap) {
-		uint32_t cap = pm->map_site_cap ? 2 * pm->map_site_cap : 8;
-
-		ms = realloc(pm->map_sites, cap * sizeof(*ms));
-		if (!ms)
-			return NULL;
-		pm->map_sites = ms;
-		pm->map_site_cap = cap;
-	}
+	ms = grow__array(pm->map_sites, &pm->map_site_cap, pm->map_site_cnt + 1, sizeof(*ms), 8);
+	if (!ms)
+		return NULL;
+	pm->map_sites = ms;
 	ms = &pm->map_sites[pm->map_site_cnt++];
 	*ms = (struct map_site_metrics){ .stack_id = stack_id, .kind = kind };
 	return ms;
