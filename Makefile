@@ -48,6 +48,8 @@ UNIT_DATA_SRCS := $(wildcard tests/unit/data/*.c)
 UNIT_DATA := $(patsubst tests/unit/data/%.c,$(BUILD)/tests/unit/data/%,$(UNIT_DATA_SRCS))
 
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
+# truth.h: the READY/TRUTH lines the workloads print (#include "truth.h")
+WORKLOAD_HDRS := $(wildcard tests/workloads/*.h)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/tests/workloads/%,$(WORKLOAD_SRCS))
 WORKLOAD_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -pthread -Wall -Wextra
 CXX       ?= g++
@@ -120,7 +122,7 @@ $(BUILD)/tests/unit/data/%: tests/unit/data/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O0 -g -fno-inline -o $@ $<
 
-$(BUILD)/tests/workloads/%: tests/workloads/%.c | deps
+$(BUILD)/tests/workloads/%: tests/workloads/%.c $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< -o $@
@@ -128,7 +130,7 @@ $(BUILD)/tests/workloads/%: tests/workloads/%.c | deps
 # crafted_names leaks through functions whose names hold control bytes, which
 # no compiler or assembler takes: its object file gets them from objcopy,
 # spelled by the program itself (--symbol-name) so they are written once.
-$(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c | deps
+$(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) -c $< -o $@.o
@@ -144,12 +146,12 @@ $(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/d
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
 
-$(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c | deps
+$(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(WL_LINK_$*) -o $@
 
-$(BUILD)/tests/workloads/cxx_leak_%: tests/workloads/cxx_leak.cc | deps
+$(BUILD)/tests/workloads/cxx_leak_%: tests/workloads/cxx_leak.cc $(WORKLOAD_HDRS) | deps
 	$(call msg,CXX,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CXX) $(WORKLOAD_CFLAGS) -std=c++17 $< $(filter-out -DWITH_%,$(WL_LINK_$*)) -o $@
@@ -230,6 +232,17 @@ help:
 	@echo "make vmlinux    regenerate $(VMLINUX_H) from this kernel's BTF"
 	@echo "make clean      remove $(BUILD)/"
 	@echo "V=1 shows the commands; CI=true adds -Werror"
+
+# ---- begin sampler (issue 13): libmemvigil-sampler.so, see sampler/sampler.mk ----
+include sampler/sampler.mk
+all: $(SAMPLER_SO)
+install: install-sampler
+help: help-sampler
+.PHONY: help-sampler
+help-sampler:
+	@echo "make sampler   build $(SAMPLER_SO) only"
+	@echo "make test-sampler  the sampler's stress programs under the library (tests/sampler)"
+# ---- end sampler ----
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/unit/*.d \
 	$(BUILD)/tests/kmatrix/*.d)

@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 
-import run as h
+import harness as h
 
 # A small C project: one compiler (cc1) and assembler (as) per source file,
 # one linker (collect2, ld) for the program.

@@ -26,7 +26,7 @@ import struct
 import subprocess
 import time
 
-import run as h
+import harness as h
 
 NOBODY = 65534
 WORKLOAD = "alloc_family"

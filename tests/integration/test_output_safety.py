@@ -13,7 +13,7 @@ import signal
 import stat
 import time
 
-import run as h
+import harness as h
 
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -17,7 +17,7 @@ import shutil
 import signal
 import time
 
-import run as h
+import harness as h
 
 # The executable's file name: /proc/PID/maps escapes only the newline.
 EXE_NAME = "crafted\x1b]0;exe\x07\r"

@@ -14,7 +14,7 @@ import re
 import signal
 import time
 
-import run as h
+import harness as h
 
 
 def chain_of(text):

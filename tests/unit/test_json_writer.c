@@ -163,6 +163,50 @@ Test(json_writer, compact_output_puts_commas_between_members_only)
 	sink_close(&s);
 }
 
+Test(json_writer, field_helpers_write_a_key_and_its_value_in_one_call)
+{
+	struct sink s;
+
+	sink_open(&s, false);
+	json_object_begin(s.w);
+	json_string_field(s.w, "s", "x\"y");
+	json_string_field(s.w, "ns", NULL);
+	json_u64_field(s.w, "u", UINT64_MAX);
+	json_i64_field(s.w, "i", -3);
+	json_double_field(s.w, "d", 0.5);
+	json_double_field(s.w, "nan", NAN);
+	json_bool_field(s.w, "b", true);
+	json_null_field(s.w, "n");
+	json_u64_or_null_field(s.w, "u1", true, 7);
+	json_u64_or_null_field(s.w, "u0", false, 7);
+	json_i64_or_null_field(s.w, "i1", true, -7);
+	json_i64_or_null_field(s.w, "i0", false, -7);
+	json_object_field_begin(s.w, "o");
+	json_u64_field(s.w, "k", 1);
+	json_object_end(s.w);
+	json_array_field_begin(s.w, "a");
+	json_u64(s.w, 2);
+	json_array_end(s.w);
+	json_object_end(s.w);
+	expect_document(&s, "{\"s\":\"x\\\"y\",\"ns\":null,\"u\":18446744073709551615,"
+			    "\"i\":-3,\"d\":0.5,\"nan\":null,\"b\":true,\"n\":null,"
+			    "\"u1\":7,\"u0\":null,\"i1\":-7,\"i0\":null,"
+			    "\"o\":{\"k\":1},\"a\":[2]}");
+	sink_close(&s);
+}
+
+Test(json_writer, field_helper_outside_an_object_is_reported_by_finish)
+{
+	struct sink s;
+
+	sink_open(&s, false);
+	json_array_begin(s.w);
+	json_u64_field(s.w, "k", 1);
+	json_array_end(s.w);
+	cr_assert_eq(json_writer__finish(s.w), -EINVAL);
+	sink_close(&s);
+}
+
 Test(json_writer, pretty_output_indents_two_spaces_per_level)
 {
 	struct sink s;

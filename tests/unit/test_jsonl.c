@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "output/jsonl.h"
+#include "report_fixture.h"
 
 #define PID 31
 
@@ -47,6 +48,8 @@ Test(jsonl, each_sample_and_alert_is_one_flushed_line, .init = make_path, .fini 
 	struct jsonl *j = jsonl__open(path, open_err, sizeof(open_err));
 	struct alert_event ev = { .t_s = 1.5, .time = "2026-01-01T00:00:00Z", .pid = PID,
 				  .comm = "x\"y", .value = 2048 };
+	struct report_ctx ctx = { .m = m, .metrics = mt, .time = "2026-01-01T00:00:00Z",
+				  .opts.top = 10 };
 	char err[128];
 	const struct proc *p;
 	int n;
@@ -55,8 +58,7 @@ Test(jsonl, each_sample_and_alert_is_one_flushed_line, .init = make_path, .fini 
 	model__alloc(m, PID, 0, 0x10, 100, 0, 0, frames, 1);
 	p = model__find(m, PID);
 	cr_assert_eq(metrics__sample(mt, p, 0, NULL), 0);
-	cr_assert_eq(jsonl__sample(j, "2026-01-01T00:00:00Z", 0, m, p, metrics__find(mt, PID),
-				   60000, 10, NULL, NULL), 0);
+	cr_assert_eq(jsonl__proc_sample(j, &ctx, p), 0);
 	cr_assert_eq(alert__parse("heap>1K", &ev.alert, err, sizeof(err)), 0);
 	cr_assert_eq(jsonl__alert(j, &ev), 0);
 	n = read_lines(lines, 4);
@@ -90,4 +92,38 @@ Test(jsonl, open_appends_and_reports_errno_for_a_bad_path, .init = make_path, .f
 	cr_assert_eq(errno, ENOENT);
 	cr_assert(strstr(err, "/nonexistent-dir/x.jsonl"), "%s", err);
 	jsonl__close(NULL);
+}
+
+/* Every line kind, from both fixture sessions (report_fixture.h says how to regenerate). */
+Test(jsonl, lines_of_the_fixture_sessions_match_their_golden_file, .init = make_path,
+     .fini = remove_path)
+{
+	char err[256], *text;
+	struct fixture f;
+	struct report_ctx ctx;
+	struct jsonl *j = jsonl__open(path, err, sizeof(err));
+	size_t i, len;
+
+	cr_assert_not_null(j, "%s", err);
+	fixture__exact(&f);
+	fixture__ctx(&f, &ctx);
+	for (i = 0; i < f.m->proc_cnt; i++)
+		cr_assert_eq(jsonl__proc_sample(j, &ctx, f.m->procs[i]), 0);
+	for (i = 0; i < f.alert_cnt; i++)
+		cr_assert_eq(jsonl__alert(j, &f.alerts[i]), 0);
+	for (i = 0; i < f.m->oom_cnt; i++) {
+		ctx.now_ms = f.m->ooms[i].ms;
+		cr_assert_eq(jsonl__oom_kill(j, &ctx, &f.m->ooms[i]), 0);
+	}
+	fixture__free(&f);
+	fixture__sampled(&f);
+	fixture__ctx(&f, &ctx);
+	for (i = 0; i < f.m->proc_cnt; i++)
+		cr_assert_eq(jsonl__proc_sample(j, &ctx, f.m->procs[i]), 0);
+	fixture__free(&f);
+	jsonl__close(j);
+	text = fx_read_file(path, &len);
+	cr_assert_not_null(text);
+	golden__check("lines.jsonl", text);
+	free(text);
 }

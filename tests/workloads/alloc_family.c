@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define MAX_KEPT 256
 
@@ -305,12 +306,10 @@ static void run_all(void)
 static void print_truth(void)
 {
 	for (int i = 0; i < L_CNT; i++)
-		printf("TRUTH func=%s bytes=%llu allocs=%llu\n", leak_names[i], truth[i].bytes,
-		       truth[i].allocs);
+		truth_leak(leak_names[i], truth[i].bytes, truth[i].allocs);
 	for (size_t i = 0; i < sizeof(clean_names) / sizeof(clean_names[0]); i++)
-		printf("CLEAN func=%s\n", clean_names[i]);
-	printf("TRUTH done\n");
-	fflush(stdout);
+		truth_clean(clean_names[i]);
+	truth_done();
 }
 
 /* Wait for sig; SIGTERM at any time ends the program. */
@@ -344,8 +343,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("READY %d\n", getpid());
-	fflush(stdout);
+	truth_ready();
 	if (wait_for(&set, SIGUSR1))
 		return 2;
 	run_all();

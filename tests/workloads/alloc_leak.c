@@ -28,6 +28,7 @@
 #elif defined(WITH_MIMALLOC)
 #include <mimalloc.h>
 #endif
+#include "truth.h"
 
 #define MAX_KEPT 256
 #define MAX_FUNCS 16
@@ -297,12 +298,10 @@ static void run_all(void)
 static void print_truth(void)
 {
 	for (int i = 0; i < truth_cnt; i++)
-		printf("TRUTH func=%s bytes=%llu allocs=%llu\n", truth[i].name, truth[i].bytes,
-		       truth[i].allocs);
+		truth_leak(truth[i].name, truth[i].bytes, truth[i].allocs);
 	for (int i = 0; i < clean_cnt; i++)
-		printf("CLEAN func=%s\n", clean[i]);
-	printf("TRUTH done\n");
-	fflush(stdout);
+		truth_clean(clean[i]);
+	truth_done();
 }
 
 /* Wait for sig; SIGTERM at any time ends the program. */
@@ -336,8 +335,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("READY %d\n", getpid());
-	fflush(stdout);
+	truth_ready();
 	if (wait_for(&set, SIGUSR1))
 		return 2;
 	run_all();

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include "truth.h"
 
 #define C_NAME "leak\x1b]0;pwned\x07\n=== final report at +0ms\nPID 1 (sshd): 0 B" \
 	"\r\x1b[2K\x7f\xc2\x9b" "31m\xff\xc0\xaf\\x41 gr\xc3\xbc\xc3\x9f \xe6\x97\xa5\xe6\x9c\xac " \
@@ -89,8 +90,8 @@ static void print_truth(void)
 	print_hex(C_NAME);
 	printf(" bytes=%d allocs=%d\nTRUTH symbol=", C_BYTES * C_ALLOCS, C_ALLOCS);
 	print_hex(cxx_mangled());
-	printf(" bytes=%d allocs=%d\nTRUTH done\n", CXX_BYTES * CXX_ALLOCS, CXX_ALLOCS);
-	fflush(stdout);
+	printf(" bytes=%d allocs=%d\n", CXX_BYTES * CXX_ALLOCS, CXX_ALLOCS);
+	truth_done();
 }
 
 /* Wait for sig; SIGTERM at any time ends the program. */
@@ -136,8 +137,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("READY %d\n", getpid());
-	fflush(stdout);
+	truth_ready();
 	if (wait_for(&set, SIGUSR1))
 		return 2;
 	leak_crafted();

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include "truth.h"
 
 namespace {
 
@@ -81,7 +82,8 @@ int main()
 	leak_buffers();
 	churn_objects();
 	for (const Truth &t : truth)
-		std::printf("TRUTH func=%s bytes=%llu allocs=%llu\n", t.func, t.bytes, t.allocs);
-	std::printf("CLEAN func=churn_objects\nTRUTH done\n");
+		truth_leak(t.func, t.bytes, t.allocs);
+	truth_clean("churn_objects");
+	truth_done();
 	return 0;
 }

@@ -14,6 +14,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include "truth.h"
 
 #define DEPTH 100
 #define DEEP_BYTES 4099
@@ -44,8 +45,8 @@ int main(void)
 {
 	descend(DEPTH);
 	leak_shallow();
-	printf("TRUTH func=leak_deep bytes=%d allocs=1\n", DEEP_BYTES);
-	printf("TRUTH func=leak_shallow bytes=%d allocs=1\n", SHALLOW_BYTES);
-	printf("TRUTH done\n");
+	truth_leak("leak_deep", DEEP_BYTES, 1);
+	truth_leak("leak_shallow", SHALLOW_BYTES, 1);
+	truth_done();
 	return 0;
 }

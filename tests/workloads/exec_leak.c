@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define BEFORE_LEAKS 13
 #define BEFORE_BYTES 1999
@@ -58,10 +59,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--child")) {
 		leak_after_exec();
-		printf("TRUTH func=leak_after_exec bytes=%d allocs=%d\n", AFTER_LEAKS * AFTER_BYTES,
-		       AFTER_LEAKS);
-		printf("TRUTH done\n");
-		fflush(stdout);
+		truth_leak("leak_after_exec", AFTER_LEAKS * AFTER_BYTES, AFTER_LEAKS);
+		truth_done();
 		/*
 		 * A tracer reads the new image's mappings when it reads the exec
 		 * record; one that exits within milliseconds of its exec may be
@@ -74,8 +73,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	leak_before_exec();
-	printf("GONE func=leak_before_exec bytes=%d allocs=%d\n", BEFORE_LEAKS * BEFORE_BYTES,
-	       BEFORE_LEAKS);
+	truth_gone("leak_before_exec", BEFORE_LEAKS * BEFORE_BYTES, BEFORE_LEAKS);
 	fflush(stdout);
 	execl("/proc/self/exe", argv[0], "--child", (char *)NULL);
 	perror("exec_leak: exec /proc/self/exe");

@@ -43,6 +43,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define LEAK_BYTES (256 * 1024)
 #define CHURN_BYTES (64 * 1024)
@@ -208,8 +209,7 @@ static int grow(double secs)
 	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	printf("TRUTH faults=%llu\n", f1 - f0);
 	printf("TRUTH rss_self_growth_bytes=%lld\n", self_rss_bytes() - rss0);
-	printf("TRUTH done\n");
-	fflush(stdout);
+	truth_done();
 	sleep(120);	/* until SIGTERM; an abandoned test leaves nothing behind */
 	free(big);
 	return 0;
@@ -219,8 +219,7 @@ static int raw(bool wait)
 {
 	if (wait) {
 		signal(SIGUSR1, on_usr1);
-		printf("READY %d\n", getpid());
-		fflush(stdout);
+		truth_ready();
 		for (int waited = 0; !go; waited++) {
 			if (waited >= 12000)
 				return 3;
@@ -231,8 +230,7 @@ static int raw(bool wait)
 	leak_raw_mapping();
 	printf("TRUTH map_func=leak_mapping bytes=%d\n", LEAK_BYTES);
 	printf("TRUTH raw_map_func=leak_raw_mapping bytes=%d\n", RAW_BYTES);
-	printf("TRUTH done\n");
-	fflush(stdout);
+	truth_done();
 	sleep(120);	/* until SIGTERM */
 	return 0;
 }
@@ -242,8 +240,7 @@ static int hog(void)
 	int waited;
 
 	signal(SIGUSR1, on_usr1);
-	printf("READY %d\n", getpid());
-	fflush(stdout);
+	truth_ready();
 	for (waited = 0; !go; waited++) {
 		if (waited >= 12000)
 			return 3;

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define TICK_NS 125000000L
 #define LEAK_BYTES 128
@@ -110,8 +111,7 @@ int main(int argc, char **argv)
 	struct timespec t;
 	pthread_t thread;
 
-	printf("READY %d\n", getpid());
-	fflush(stdout);
+	truth_ready();
 	if (pthread_create(&thread, NULL, churn, NULL))
 		return 2;
 	clock_gettime(CLOCK_MONOTONIC, &t);
@@ -125,8 +125,8 @@ int main(int argc, char **argv)
 	printf("RATE func=leak_steadily bytes_per_s=%ld\n", LEAK_BYTES * 1000000000L / TICK_NS);
 	printf("CACHE func=cache_fill bytes=%u allocs=%u full_after_s=%ld\n",
 	       cache_used * CACHE_BYTES, cache_used, CACHE_SLOTS * TICK_NS / 1000000000L);
-	printf("TRUTH func=leak_steadily bytes=%llu allocs=%llu\n", leaked_bytes, leaked_allocs);
-	printf("CLEAN func=churn\n");
-	printf("TRUTH done\n");
+	truth_leak("leak_steadily", leaked_bytes, leaked_allocs);
+	truth_clean("churn");
+	truth_done();
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "truth.h"
 
 #define LEAKS 9
 #define LEAK_BYTES 2711
@@ -35,8 +36,7 @@ void leak_without_frame_pointer(void)
 int main(void)
 {
 	leak_without_frame_pointer();
-	printf("TRUTH func=leak_without_frame_pointer bytes=%d allocs=%d\n", LEAKS * LEAK_BYTES,
-	       LEAKS);
-	printf("TRUTH done\n");
+	truth_leak("leak_without_frame_pointer", LEAKS * LEAK_BYTES, LEAKS);
+	truth_done();
 	return 0;
 }

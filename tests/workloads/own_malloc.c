@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define ARENA_BYTES (32 << 20)
 #define HOLD_SIZE 77777
@@ -135,8 +136,7 @@ int main(void)
 
 	signal(SIGUSR1, on_usr1);
 	signal(SIGUSR2, on_usr2);
-	printf("READY %d\n", getpid());
-	fflush(stdout);
+	truth_ready();
 	for (int waited = 0; !hold_req; waited += 10) {
 		if (waited >= 120000)
 			return 3;
@@ -153,8 +153,7 @@ int main(void)
 	}
 	leak_after();
 	printf("TRUTH leak_func=leak_after allocs=%d bytes=%d\n", LEAKS, LEAKS * LEAK_SIZE);
-	printf("TRUTH done\n");
-	fflush(stdout);
+	truth_done();
 	for (int waited = 0; waited < 120000; waited += 10)
 		nap_ms(10);
 	return 0;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "truth.h"
 
 #define CLASSES 6
 #define CLASS_BYTES (16u << 20)
@@ -229,9 +230,11 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 	hold_then_free(slots, &seed, 1);
 	free(slots);
-	printf("TRUTH func=leak_mixed bytes=%llu allocs=%llu\n", (unsigned long long)lp.bytes,
-	       (unsigned long long)lp.allocs);
-	printf("CLEAN func=churn_small\nCLEAN func=churn_large\nCLEAN func=churn_realloc\n"
-	       "CLEAN func=hold_then_free\nTRUTH done\n");
+	truth_leak("leak_mixed", lp.bytes, lp.allocs);
+	truth_clean("churn_small");
+	truth_clean("churn_large");
+	truth_clean("churn_realloc");
+	truth_clean("hold_then_free");
+	truth_done();
 	return 0;
 }

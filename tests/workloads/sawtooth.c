@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define BLOCK_BYTES (2u << 20)
 
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
 	double high = argc > 2 ? strtod(argv[2], NULL) : 2, low = argc > 3 ? strtod(argv[3], NULL) : 2;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	printf("READY %d\n", getpid());
+	truth_ready();
 	sleep_s(low);
 	for (int i = 1; i <= cycles; i++) {
 		hold_block();

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define PRODUCERS 2
 #define BLOCKS_PER_PRODUCER 1501
@@ -186,11 +187,10 @@ fail:
 
 static void print_truth(void)
 {
-	printf("TRUTH func=leak_in_thread bytes=%d allocs=%d\n", LEAKS * LEAK_BYTES, LEAKS);
-	printf("CLEAN func=produce_blocks\n");
-	printf("CLEAN func=free_blocks\n");
-	printf("TRUTH done\n");
-	fflush(stdout);
+	truth_leak("leak_in_thread", LEAKS * LEAK_BYTES, LEAKS);
+	truth_clean("produce_blocks");
+	truth_clean("free_blocks");
+	truth_done();
 }
 
 /* Wait for sig; SIGTERM at any time ends the program. */
@@ -225,8 +225,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("READY %d\n", getpid());
-	fflush(stdout);
+	truth_ready();
 	if (wait_for(&set, SIGUSR1))
 		return 2;
 	run_threads();

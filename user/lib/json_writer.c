@@ -303,3 +303,72 @@ void json_null(struct json_writer *w)
 	if (begin_value(w))
 		fputs("null", w->out);
 }
+
+void json_string_field(struct json_writer *w, const char *key, const char *s)
+{
+	json_key(w, key);
+	json_string(w, s);
+}
+
+void json_u64_field(struct json_writer *w, const char *key, uint64_t v)
+{
+	json_key(w, key);
+	json_u64(w, v);
+}
+
+void json_i64_field(struct json_writer *w, const char *key, int64_t v)
+{
+	json_key(w, key);
+	json_i64(w, v);
+}
+
+void json_double_field(struct json_writer *w, const char *key, double v)
+{
+	json_key(w, key);
+	json_double(w, v);
+}
+
+void json_bool_field(struct json_writer *w, const char *key, bool v)
+{
+	json_key(w, key);
+	json_bool(w, v);
+}
+
+void json_null_field(struct json_writer *w, const char *key)
+{
+	json_key(w, key);
+	json_null(w);
+}
+
+/* key, and null unless present; true when the caller is to write the value. */
+static bool key_or_null(struct json_writer *w, const char *key, bool present)
+{
+	json_key(w, key);
+	if (!present)
+		json_null(w);
+	return present;
+}
+
+void json_u64_or_null_field(struct json_writer *w, const char *key, bool present, uint64_t v)
+{
+	if (key_or_null(w, key, present))
+		json_u64(w, v);
+}
+
+void json_i64_or_null_field(struct json_writer *w, const char *key, bool present, int64_t v)
+{
+	if (key_or_null(w, key, present))
+		json_i64(w, v);
+}
+
+void json_object_field_begin(struct json_writer *w, const char *key)
+{
+	json_key(w, key);
+	json_object_begin(w);
+}
+
+void json_array_field_begin(struct json_writer *w, const char *key)
+{
+	json_key(w, key);
+	json_array_begin(w);
+}

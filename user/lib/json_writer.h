@@ -32,4 +32,21 @@ void json_double(struct json_writer *w, double v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
 
+/*
+ * A member of the current object in one call: key, then the value as the
+ * call above writes it (a NULL string and a non-finite double as null).
+ */
+void json_string_field(struct json_writer *w, const char *key, const char *s);
+void json_u64_field(struct json_writer *w, const char *key, uint64_t v);
+void json_i64_field(struct json_writer *w, const char *key, int64_t v);
+void json_double_field(struct json_writer *w, const char *key, double v);
+void json_bool_field(struct json_writer *w, const char *key, bool v);
+void json_null_field(struct json_writer *w, const char *key);
+/* key: v when present, else null. */
+void json_u64_or_null_field(struct json_writer *w, const char *key, bool present, uint64_t v);
+void json_i64_or_null_field(struct json_writer *w, const char *key, bool present, int64_t v);
+/* key, then an object or array opened as its value (closed with the *_end call). */
+void json_object_field_begin(struct json_writer *w, const char *key);
+void json_array_field_begin(struct json_writer *w, const char *key);
+
 #endif

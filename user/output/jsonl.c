@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lib/output_file.h"
 #include "model/query.h"
+#include "output/frames.h"
 #include "output/jsonl.h"
 
 struct jsonl {
@@ -46,8 +47,7 @@ static struct json_writer *line_begin(struct jsonl *j, const char *type)
 	if (!w)
 		return NULL;
 	json_object_begin(w);
-	json_key(w, "type");
-	json_string(w, type);
+	json_string_field(w, "type", type);
 	return w;
 }
 
@@ -63,57 +63,35 @@ static int line_end(struct jsonl *j, struct json_writer *w)
 	return ret;
 }
 
-/* What the stack list of a sample line is made from. */
-struct model_view {
-	const struct model *m;
-	const struct proc_report *r;
-	const struct proc_metrics *pm;
-	unsigned int top;
-	jsonl_resolve_fn resolve;
-	void *resolve_ctx;
-};
-
-static void write_stacks(struct json_writer *w, const struct model_view *v)
+static void write_stacks(struct json_writer *w, const struct report_ctx *ctx,
+			 const struct proc_report *r, const struct proc_metrics *pm)
 {
 	struct mv_symbol sym;
-	const uint64_t *frames;
-	uint32_t depth;
 	size_t i;
 
-	json_key(w, "stacks");
-	json_array_begin(w);
-	for (i = 0; i < v->r->cnt && i < v->top; i++) {
-		const struct report_site *rs = &v->r->sites[i];
+	json_array_field_begin(w, "stacks");
+	for (i = 0; i < r->cnt && i < ctx->opts.top; i++) {
+		const struct report_site *rs = &r->sites[i];
 
 		json_object_begin(w);
-		json_key(w, "outstanding_bytes");
-		json_u64(w, rs->bytes);
-		json_key(w, "outstanding_allocs");
-		json_u64(w, rs->allocs);
-		memset(&sym, 0, sizeof(sym));
-		depth = 0;
-		frames = stacks__frames(v->m->stacks, rs->site->stack_id, &depth);
-		if (frames && depth && v->resolve)
-			v->resolve(v->resolve_ctx, v->r->proc->key, frames[0], &sym);
-		json_key(w, "function");
-		json_string(w, sym.symbol);
-		metrics_json__site_fields(w, metrics__site(v->pm, rs->site - v->r->proc->sites));
+		json_u64_field(w, "outstanding_bytes", rs->bytes);
+		json_u64_field(w, "outstanding_allocs", rs->allocs);
+		json_string_field(w, "function",
+				  frames__caller(ctx, r->proc->key, rs->site->stack_id, &sym));
+		metrics_json__site_fields(w, metrics__site(pm, rs->site - r->proc->sites));
 		json_object_end(w);
 	}
 	json_array_end(w);
 }
 
-int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct model *m,
-		  const struct proc *p, const struct proc_metrics *pm, uint64_t window_ms,
-		  unsigned int top, jsonl_resolve_fn resolve, void *resolve_ctx)
+int jsonl__proc_sample(struct jsonl *j, const struct report_ctx *ctx, const struct proc *p)
 {
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
 	struct json_writer *w;
 	struct proc_report r;
-	struct model_view v = { .m = m, .r = &r, .pm = pm, .top = top, .resolve = resolve,
-				.resolve_ctx = resolve_ctx };
 	int ret;
 
-	ret = query__build(p, t_s * 1000, 0, &r);
+	ret = query__build(p, ctx->now_ms, 0, &r);
 	if (ret)
 		return ret;
 	w = line_begin(j, "sample");
@@ -121,25 +99,17 @@ int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct mo
 		query__release(&r);
 		return -ENOMEM;
 	}
-	json_key(w, "time");
-	json_string(w, time);
-	json_key(w, "t_s");
-	json_double(w, t_s);
-	json_key(w, "pid");
-	json_i64(w, p->pid);
-	json_key(w, "comm");
-	json_string(w, p->comm);
-	json_key(w, "exited");
-	json_bool(w, p->exited);
-	json_key(w, "heap_outstanding_allocs");
-	json_u64(w, p->heap.outstanding_allocs);
-	json_key(w, "heap_total_allocs");
-	json_u64(w, p->heap.total_allocs);
-	json_key(w, "heap_total_frees");
-	json_u64(w, p->heap.total_frees);
+	json_string_field(w, "time", ctx->time);
+	json_double_field(w, "t_s", ctx->now_ms / 1000.0);
+	json_i64_field(w, "pid", p->pid);
+	json_string_field(w, "comm", p->comm);
+	json_bool_field(w, "exited", p->exited);
+	json_u64_field(w, "heap_outstanding_allocs", p->heap.outstanding_allocs);
+	json_u64_field(w, "heap_total_allocs", p->heap.total_allocs);
+	json_u64_field(w, "heap_total_frees", p->heap.total_frees);
 	json_key(w, "metrics");
-	metrics_json__proc(w, pm, window_ms);
-	write_stacks(w, &v);
+	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
+	write_stacks(w, ctx, &r, pm);
 	query__release(&r);
 	return line_end(j, w);
 }
@@ -155,22 +125,9 @@ int jsonl__alert(struct jsonl *j, const struct alert_event *ev)
 	return line_end(j, w);
 }
 
-static const char *first_symbol(const struct model *m, pid_t pid, uint32_t stack_id,
-				jsonl_resolve_fn resolve, void *ctx, struct mv_symbol *sym)
+int jsonl__oom_kill(struct jsonl *j, const struct report_ctx *ctx, const struct oom_kill *k)
 {
-	const uint64_t *frames;
-	uint32_t depth = 0;
-
-	memset(sym, 0, sizeof(*sym));
-	frames = stacks__frames(m->stacks, stack_id, &depth);
-	if (frames && depth && resolve)
-		resolve(ctx, pid, frames[0], sym);
-	return sym->symbol;
-}
-
-int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model *m,
-	       const struct oom_kill *k, jsonl_resolve_fn resolve, void *resolve_ctx)
-{
+	const struct model *m = ctx->m;
 	struct json_writer *w = line_begin(j, "oom");
 	struct mv_symbol sym;
 	uint64_t rss = 0;
@@ -181,38 +138,22 @@ int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model
 	for (i = 0; i < MV_RSS_CNT; i++)
 		if (i != MV_RSS_SWAP)
 			rss += k->ev.rss_pages[i] * m->page_bytes;
-	json_key(w, "time");
-	json_string(w, time);
-	json_key(w, "t_s");
-	json_double(w, t_s);
-	json_key(w, "pid");
-	json_i64(w, k->ev.pid);
-	json_key(w, "comm");
-	json_string(w, k->ev.comm);
-	json_key(w, "killer_pid");
-	json_i64(w, k->ev.killer_pid);
-	json_key(w, "victim_traced");
-	json_bool(w, k->victim_traced);
-	json_key(w, "cgroup_peer");
-	if (k->cgroup_peer)
-		json_i64(w, k->cgroup_peer);
-	else
-		json_null(w);
-	json_key(w, "rss_bytes");
-	json_u64(w, rss);
-	json_key(w, "heap_outstanding_bytes");
-	json_u64(w, k->heap_outstanding_bytes);
-	json_key(w, "stacks");
-	json_array_begin(w);
+	json_string_field(w, "time", ctx->time);
+	json_double_field(w, "t_s", ctx->now_ms / 1000.0);
+	json_i64_field(w, "pid", k->ev.pid);
+	json_string_field(w, "comm", k->ev.comm);
+	json_i64_field(w, "killer_pid", k->ev.killer_pid);
+	json_bool_field(w, "victim_traced", k->victim_traced);
+	json_i64_or_null_field(w, "cgroup_peer", k->cgroup_peer, k->cgroup_peer);
+	json_u64_field(w, "rss_bytes", rss);
+	json_u64_field(w, "heap_outstanding_bytes", k->heap_outstanding_bytes);
+	json_array_field_begin(w, "stacks");
 	for (i = 0; i < k->stack_cnt; i++) {
 		json_object_begin(w);
-		json_key(w, "function");
-		json_string(w, first_symbol(m, k->ev.pid, k->stacks[i].stack_id, resolve,
-					    resolve_ctx, &sym));
-		json_key(w, "outstanding_bytes");
-		json_u64(w, k->stacks[i].bytes);
-		json_key(w, "outstanding_allocs");
-		json_u64(w, k->stacks[i].allocs);
+		json_string_field(w, "function",
+				  frames__caller(ctx, k->ev.pid, k->stacks[i].stack_id, &sym));
+		json_u64_field(w, "outstanding_bytes", k->stacks[i].bytes);
+		json_u64_field(w, "outstanding_allocs", k->stacks[i].allocs);
 		json_object_end(w);
 	}
 	json_array_end(w);

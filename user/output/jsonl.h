@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include "model/model.h"
 #include "output/metrics_json.h"
+#include "output/report_context.h"
 #include "symbolize/symbolizer.h"
 
 struct jsonl;
@@ -22,18 +23,14 @@ struct jsonl;
 struct jsonl *jsonl__open(const char *path, char *err, size_t err_len);
 void jsonl__close(struct jsonl *j);
 
-typedef int (*jsonl_resolve_fn)(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out);
-
 /*
- * A sample line for process p with its top stacks by outstanding bytes (each
- * named by the function that called the allocator); 0 or a negative errno.
+ * A sample line for process p at ctx->now_ms (ctx->time): its metrics and
+ * its top ctx->opts.top stacks by outstanding bytes, each named by the
+ * function that called the allocator. 0 or a negative errno.
  */
-int jsonl__sample(struct jsonl *j, const char *time, double t_s, const struct model *m,
-		  const struct proc *p, const struct proc_metrics *pm, uint64_t window_ms,
-		  unsigned int top, jsonl_resolve_fn resolve, void *resolve_ctx);
+int jsonl__proc_sample(struct jsonl *j, const struct report_ctx *ctx, const struct proc *p);
 int jsonl__alert(struct jsonl *j, const struct alert_event *ev);
 /* An OOM kill line: the victim, its RSS, and (if traced) its top heap stacks. */
-int jsonl__oom(struct jsonl *j, const char *time, double t_s, const struct model *m,
-	       const struct oom_kill *k, jsonl_resolve_fn resolve, void *resolve_ctx);
+int jsonl__oom_kill(struct jsonl *j, const struct report_ctx *ctx, const struct oom_kill *k);
 
 #endif

@@ -2,15 +2,6 @@
 #include <math.h>
 #include "output/metrics_json.h"
 
-static void number_or_null(struct json_writer *w, const char *key, double v)
-{
-	json_key(w, key);
-	if (isnan(v))
-		json_null(w);
-	else
-		json_double(w, v);
-}
-
 static void write_quantity(struct json_writer *w, const char *key, const struct quantity *q)
 {
 	json_key(w, key);
@@ -19,42 +10,32 @@ static void write_quantity(struct json_writer *w, const char *key, const struct 
 		return;
 	}
 	json_object_begin(w);
-	number_or_null(w, "baseline_bytes", q->st.baseline);
-	number_or_null(w, "current_bytes", q->st.current);
-	number_or_null(w, "peak_bytes", q->st.peak);
-	number_or_null(w, "delta_bytes", q->st.delta);
-	number_or_null(w, "growth_bytes_per_s", q->st.n >= 2 ? q->st.slope_per_s : NAN);
-	number_or_null(w, "growth_mib_per_min",
-		       q->st.n >= 2 ? q->st.slope_per_s * 60 / 1048576.0 : NAN);
-	number_or_null(w, "r2", q->st.n >= 2 ? q->st.r2 : NAN);
-	json_key(w, "trend");
-	json_string(w, trend__name(q->trend));
-	json_key(w, "samples");
-	json_u64(w, q->st.n);
+	json_double_field(w, "baseline_bytes", q->st.baseline);
+	json_double_field(w, "current_bytes", q->st.current);
+	json_double_field(w, "peak_bytes", q->st.peak);
+	json_double_field(w, "delta_bytes", q->st.delta);
+	json_double_field(w, "growth_bytes_per_s", q->st.n >= 2 ? q->st.slope_per_s : NAN);
+	json_double_field(w, "growth_mib_per_min",
+			  q->st.n >= 2 ? q->st.slope_per_s * 60 / 1048576.0 : NAN);
+	json_double_field(w, "r2", q->st.n >= 2 ? q->st.r2 : NAN);
+	json_string_field(w, "trend", trend__name(q->trend));
+	json_u64_field(w, "samples", q->st.n);
 	json_object_end(w);
 }
 
 static void write_pressure(struct json_writer *w, const struct proc_metrics *pm)
 {
 	const struct pressure_input *in = &pm->kernel.pressure;
+	bool known = pm->pressure.level != PRESSURE_UNKNOWN;
 
-	json_key(w, "pressure");
-	json_object_begin(w);
-	json_key(w, "level");
-	if (pm->pressure.level == PRESSURE_UNKNOWN)
-		json_null(w);
-	else
-		json_string(w, pressure__level_name(pm->pressure.level));
-	json_key(w, "cause");
-	if (pm->pressure.level == PRESSURE_UNKNOWN)
-		json_null(w);
-	else
-		json_string(w, pressure__signal_name(pm->pressure.cause));
-	number_or_null(w, "psi_some_avg10", in->psi_some_avg10);
-	number_or_null(w, "psi_full_avg10", in->psi_full_avg10);
-	number_or_null(w, "limit_bytes", in->limit_bytes > 0 ? in->limit_bytes : NAN);
-	number_or_null(w, "limit_used_pct", pm->pressure.limit_used_pct);
-	number_or_null(w, "reclaim_stall_ms_per_s", in->reclaim_stall_ms_per_s);
+	json_object_field_begin(w, "pressure");
+	json_string_field(w, "level", known ? pressure__level_name(pm->pressure.level) : NULL);
+	json_string_field(w, "cause", known ? pressure__signal_name(pm->pressure.cause) : NULL);
+	json_double_field(w, "psi_some_avg10", in->psi_some_avg10);
+	json_double_field(w, "psi_full_avg10", in->psi_full_avg10);
+	json_double_field(w, "limit_bytes", in->limit_bytes > 0 ? in->limit_bytes : NAN);
+	json_double_field(w, "limit_used_pct", pm->pressure.limit_used_pct);
+	json_double_field(w, "reclaim_stall_ms_per_s", in->reclaim_stall_ms_per_s);
 	json_object_end(w);
 }
 
@@ -62,18 +43,13 @@ static void write_values(struct json_writer *w, const struct proc_metrics *pm)
 {
 	int i;
 
-	json_key(w, "values");
-	json_object_begin(w);
+	json_object_field_begin(w, "values");
 	for (i = 0; i < METRIC_CNT; i++) {
-		if (i == METRIC_PRESSURE) {
-			json_key(w, metric__name(i));
-			if (isnan(pm->values.v[i]))
-				json_null(w);
-			else
-				json_string(w, pressure__level_name(pm->values.v[i]));
-			continue;
-		}
-		number_or_null(w, metric__name(i), pm->values.v[i]);
+		if (i == METRIC_PRESSURE)
+			json_string_field(w, metric__name(i), isnan(pm->values.v[i]) ? NULL :
+					  pressure__level_name(pm->values.v[i]));
+		else
+			json_double_field(w, metric__name(i), pm->values.v[i]);
 	}
 	json_object_end(w);
 }
@@ -88,21 +64,15 @@ void metrics_json__proc(struct json_writer *w, const struct proc_metrics *pm,
 		return;
 	}
 	json_object_begin(w);
-	json_key(w, "window_s");
-	json_double(w, window_ms / 1000.0);
-	json_key(w, "samples");
-	json_u64(w, pm->samples);
+	json_double_field(w, "window_s", window_ms / 1000.0);
+	json_u64_field(w, "samples", pm->samples);
 	write_quantity(w, "heap", &pm->heap);
 	write_quantity(w, "rss", &pm->rss);
 	write_quantity(w, "mapped", &pm->mapped);
-	json_key(w, "leak_score");
-	json_double(w, pm->leak_score);
-	json_key(w, "stack_verdicts");
-	json_object_begin(w);
-	for (v = 0; v < VERDICT_CNT; v++) {
-		json_key(w, verdict__json_name(v));
-		json_u64(w, pm->verdicts[v]);
-	}
+	json_double_field(w, "leak_score", pm->leak_score);
+	json_object_field_begin(w, "stack_verdicts");
+	for (v = 0; v < VERDICT_CNT; v++)
+		json_u64_field(w, verdict__json_name(v), pm->verdicts[v]);
 	json_object_end(w);
 	write_pressure(w, pm);
 	write_values(w, pm);
@@ -111,39 +81,22 @@ void metrics_json__proc(struct json_writer *w, const struct proc_metrics *pm,
 
 void metrics_json__site_fields(struct json_writer *w, const struct site_metrics *sm)
 {
-	json_key(w, "verdict");
-	if (sm)
-		json_string(w, verdict__json_name(sm->verdict));
-	else
-		json_null(w);
-	json_key(w, "leak_score");
-	if (sm)
-		json_double(w, sm->score);
-	else
-		json_null(w);
-	number_or_null(w, "growth_bytes_per_s", sm && sm->st.n >= 2 ? sm->st.slope_per_s : NAN);
+	json_string_field(w, "verdict", sm ? verdict__json_name(sm->verdict) : NULL);
+	json_double_field(w, "leak_score", sm ? sm->score : NAN);
+	json_double_field(w, "growth_bytes_per_s", sm && sm->st.n >= 2 ? sm->st.slope_per_s : NAN);
 }
 
 void metrics_json__alert(struct json_writer *w, const struct alert_event *ev)
 {
 	json_object_begin(w);
-	json_key(w, "time");
-	json_string(w, ev->time);
-	json_key(w, "t_s");
-	json_double(w, ev->t_s);
-	json_key(w, "pid");
-	json_i64(w, ev->pid);
-	json_key(w, "comm");
-	json_string(w, ev->comm);
-	json_key(w, "alert");
-	json_string(w, ev->alert.expr);
-	json_key(w, "metric");
-	json_string(w, metric__name(ev->alert.metric));
-	json_key(w, "value");
-	json_double(w, ev->value);
-	json_key(w, "threshold");
-	json_double(w, ev->alert.threshold);
-	json_key(w, "command_run");
-	json_bool(w, ev->command_run);
+	json_string_field(w, "time", ev->time);
+	json_double_field(w, "t_s", ev->t_s);
+	json_i64_field(w, "pid", ev->pid);
+	json_string_field(w, "comm", ev->comm);
+	json_string_field(w, "alert", ev->alert.expr);
+	json_string_field(w, "metric", metric__name(ev->alert.metric));
+	json_double_field(w, "value", ev->value);
+	json_double_field(w, "threshold", ev->alert.threshold);
+	json_bool_field(w, "command_run", ev->command_run);
 	json_object_end(w);
 }

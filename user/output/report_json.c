@@ -6,129 +6,84 @@
 #include <string.h>
 #include "lib/json_writer.h"
 #include "model/query.h"
+#include "output/frames.h"
+#include "output/metrics_json.h"
 #include "output/report_json.h"
+#include "output/report_kernel_json.h"
 #include "sites/allocator.h"
 
-static void write_u64_field(struct json_writer *w, const char *key, uint64_t v)
+/* A count, or in sampled mode its estimate (as a JSON integer). */
+static void count_field(struct json_writer *w, const char *key, bool sampled, uint64_t n,
+			double est)
 {
-	json_key(w, key);
-	json_u64(w, v);
-}
-
-/* An estimate as a JSON integer. */
-static void write_est_field(struct json_writer *w, const char *key, double v)
-{
-	write_u64_field(w, key, v > 0 ? (uint64_t)llround(v) : 0);
-}
-
-void report_json__frames(struct json_writer *w, const struct model *m, pid_t pid,
-			 uint32_t stack_id, const struct json_report_info *info)
-{
-	const uint64_t *frames;
-	struct mv_symbol sym;
-	uint32_t depth = 0, i;
-	char addr[32];
-
-	frames = stacks__frames(m->stacks, stack_id, &depth);
-	json_array_begin(w);
-	for (i = 0; frames && i < depth; i++) {
-		memset(&sym, 0, sizeof(sym));
-		if (info->resolve)
-			info->resolve(info->resolve_ctx, pid, frames[i], &sym);
-		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)frames[i]);
-		json_object_begin(w);
-		json_key(w, "addr");
-		json_string(w, addr);
-		json_key(w, "symbol");
-		json_string(w, sym.symbol);
-		if (sym.mangled) {
-			json_key(w, "mangled");
-			json_string(w, sym.mangled);
-		}
-		write_u64_field(w, "offset", sym.offset);
-		json_key(w, "module");
-		json_string(w, sym.module);
-		json_object_end(w);
-	}
-	json_array_end(w);
+	json_u64_field(w, key, !sampled ? n : est > 0 ? (uint64_t)llround(est) : 0);
 }
 
 /* Sampled mode: the samples behind a stack's estimates, and their standard error. */
 static void write_site_samples(struct json_writer *w, const struct report_site *rs)
 {
-	json_key(w, "samples");
-	json_object_begin(w);
-	write_u64_field(w, "outstanding", rs->allocs);
-	write_u64_field(w, "outstanding_bytes", rs->bytes);
-	write_u64_field(w, "total", rs->site->total_allocs);
-	json_key(w, "outstanding_bytes_stderr");
-	json_double(w, sqrt(rs->est_bytes_var));
+	json_object_field_begin(w, "samples");
+	json_u64_field(w, "outstanding", rs->allocs);
+	json_u64_field(w, "outstanding_bytes", rs->bytes);
+	json_u64_field(w, "total", rs->site->total_allocs);
+	json_double_field(w, "outstanding_bytes_stderr", sqrt(rs->est_bytes_var));
 	json_object_end(w);
 }
 
-static void write_site(struct json_writer *w, const struct model *m, pid_t pid,
-		       const struct report_site *rs, const struct json_report_info *info,
-		       const struct proc_metrics *pm)
+static void write_site(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
+		       const struct report_site *rs, const struct proc_metrics *pm)
 {
-	const struct proc *p = model__find(m, pid);
+	const struct proc *p = model__find(ctx->m, pid);
+	const struct site *site = rs->site;
+	bool sampled = ctx->m->sample_period != 0;
 
 	json_object_begin(w);
-	if (m->sample_period) {
-		write_est_field(w, "outstanding_bytes", rs->est_bytes);
-		write_est_field(w, "outstanding_allocs", rs->est_allocs);
-		write_est_field(w, "total_allocs", rs->site->est_total_allocs);
-		write_est_field(w, "total_bytes", rs->site->est_total_bytes);
+	count_field(w, "outstanding_bytes", sampled, rs->bytes, rs->est_bytes);
+	count_field(w, "outstanding_allocs", sampled, rs->allocs, rs->est_allocs);
+	count_field(w, "total_allocs", sampled, site->total_allocs, site->est_total_allocs);
+	count_field(w, "total_bytes", sampled, site->total_bytes, site->est_total_bytes);
+	if (sampled)
 		write_site_samples(w, rs);
-	} else {
-		write_u64_field(w, "outstanding_bytes", rs->bytes);
-		write_u64_field(w, "outstanding_allocs", rs->allocs);
-		write_u64_field(w, "total_allocs", rs->site->total_allocs);
-		write_u64_field(w, "total_bytes", rs->site->total_bytes);
-	}
-	json_key(w, "oldest_age_s");
-	json_double(w, (info->now_ms - (rs->oldest_ms < info->now_ms ? rs->oldest_ms
-								      : info->now_ms)) / 1000.0);
-	json_key(w, "allocator");
-	json_string(w, allocator__kind_name(rs->site->kind));
+	json_double_field(w, "oldest_age_s",
+			  (ctx->now_ms - (rs->oldest_ms < ctx->now_ms ? rs->oldest_ms
+								      : ctx->now_ms)) / 1000.0);
+	json_string_field(w, "allocator", allocator__kind_name(rs->site->kind));
 	metrics_json__site_fields(w, p ? metrics__site(pm, rs->site - p->sites) : NULL);
 	json_key(w, "frames");
-	report_json__frames(w, m, pid, rs->site->stack_id, info);
+	frames__json(w, ctx, pid, rs->site->stack_id);
 	json_object_end(w);
+}
+
+/* The totals a process's and a group's heap objects both give. */
+static void write_heap_counts(struct json_writer *w, const struct heap_totals *h, bool sampled)
+{
+	count_field(w, "outstanding_bytes", sampled, h->outstanding_bytes,
+		    h->est_outstanding_bytes);
+	count_field(w, "outstanding_allocs", sampled, h->outstanding_allocs,
+		    h->est_outstanding_allocs);
+	count_field(w, "total_allocs", sampled, h->total_allocs, h->est_total_allocs);
+	count_field(w, "total_frees", sampled, h->total_frees, h->est_total_frees);
+	count_field(w, "total_bytes", sampled, h->total_bytes, h->est_total_bytes);
 }
 
 /* Sampled mode: estimates in the usual fields, the sample counts beside them. */
-static void write_heap_estimates(struct json_writer *w, const struct heap_totals *h)
+static void write_heap(struct json_writer *w, const struct heap_totals *h, bool sampled)
 {
 	json_object_begin(w);
-	write_est_field(w, "outstanding_bytes", h->est_outstanding_bytes);
-	write_est_field(w, "outstanding_allocs", h->est_outstanding_allocs);
-	write_est_field(w, "total_allocs", h->est_total_allocs);
-	write_est_field(w, "total_frees", h->est_total_frees);
-	write_est_field(w, "total_bytes", h->est_total_bytes);
-	write_est_field(w, "peak_outstanding_bytes", h->est_peak_outstanding_bytes);
-	write_u64_field(w, "unmatched_frees", h->unmatched_frees);
-	json_key(w, "samples");
-	json_object_begin(w);
-	write_u64_field(w, "outstanding", h->outstanding_allocs);
-	write_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
-	write_u64_field(w, "total", h->total_allocs);
-	write_u64_field(w, "total_frees", h->total_frees);
-	json_key(w, "outstanding_bytes_stderr");
-	json_double(w, sqrt(h->est_outstanding_bytes_var));
-	json_object_end(w);
-	json_object_end(w);
-}
-
-static void write_heap(struct json_writer *w, const struct heap_totals *h)
-{
-	json_object_begin(w);
-	write_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
-	write_u64_field(w, "outstanding_allocs", h->outstanding_allocs);
-	write_u64_field(w, "total_allocs", h->total_allocs);
-	write_u64_field(w, "total_frees", h->total_frees);
-	write_u64_field(w, "total_bytes", h->total_bytes);
-	write_u64_field(w, "peak_outstanding_bytes", h->peak_outstanding_bytes);
-	write_u64_field(w, "unmatched_frees", h->unmatched_frees);
+	write_heap_counts(w, h, sampled);
+	count_field(w, "peak_outstanding_bytes", sampled, h->peak_outstanding_bytes,
+		    h->est_peak_outstanding_bytes);
+	json_u64_field(w, "unmatched_frees", h->unmatched_frees);
+	if (sampled) {
+		json_object_field_begin(w, "samples");
+		json_u64_field(w, "outstanding", h->outstanding_allocs);
+		json_u64_field(w, "outstanding_bytes", h->outstanding_bytes);
+		json_u64_field(w, "total", h->total_allocs);
+		json_u64_field(w, "total_frees", h->total_frees);
+		json_double_field(w, "outstanding_bytes_stderr",
+				  sqrt(h->est_outstanding_bytes_var));
+		json_object_end(w);
+	}
 	json_object_end(w);
 }
 
@@ -137,10 +92,8 @@ static void write_allocator(struct json_writer *w, const struct proc *p)
 	uint32_t k;
 
 	json_object_begin(w);
-	json_key(w, "library");
-	json_string(w, p->alloc_lib);
-	json_key(w, "functions");
-	json_array_begin(w);
+	json_string_field(w, "library", p->alloc_lib);
+	json_array_field_begin(w, "functions");
 	for (k = 0; k < MV_KIND_CNT; k++)
 		if (p->alloc_kinds & (1u << k))
 			json_string(w, allocator__kind_name(k));
@@ -150,167 +103,115 @@ static void write_allocator(struct json_writer *w, const struct proc *p)
 
 static void write_exit(struct json_writer *w, const struct proc *p)
 {
-	json_key(w, "exit_code");
-	if (p->exited && WIFEXITED(p->exit_status))
-		json_i64(w, WEXITSTATUS(p->exit_status));
-	else
-		json_null(w);
-	json_key(w, "exit_signal");
-	if (p->exited && WIFSIGNALED(p->exit_status))
-		json_i64(w, WTERMSIG(p->exit_status));
-	else
-		json_null(w);
+	json_i64_or_null_field(w, "exit_code", p->exited && WIFEXITED(p->exit_status),
+			       WEXITSTATUS(p->exit_status));
+	json_i64_or_null_field(w, "exit_signal", p->exited && WIFSIGNALED(p->exit_status),
+			       WTERMSIG(p->exit_status));
 }
 
-static int write_proc(struct json_writer *w, const struct model *m, const struct proc *p,
-		      const struct json_report_info *info)
+static int write_proc(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p)
 {
-	const struct proc_metrics *pm = info->metrics ? metrics__find(info->metrics, p->key) : NULL;
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
 	struct proc_report r;
 	size_t i;
 	int ret;
 
-	ret = query__build(p, info->now_ms, 0, &r);
+	ret = query__build(p, ctx->now_ms, 0, &r);
 	if (ret)
 		return ret;
 	json_object_begin(w);
-	json_key(w, "pid");
-	json_i64(w, p->pid);
-	json_key(w, "comm");
-	json_string(w, p->comm);
-	json_key(w, "exe");
-	json_string(w, p->exe);
-	json_key(w, "ns_pid");
-	if (p->ns_pid)
-		json_i64(w, p->ns_pid);
-	else
-		json_null(w);
-	json_key(w, "parent_pid");
-	if (p->parent_pid)
-		json_i64(w, p->parent_pid);
-	else
-		json_null(w);
-	json_key(w, "cgroup");
-	json_string(w, p->cgroup);
-	json_key(w, "exited");
-	json_bool(w, p->exited);
-	json_key(w, "detached");
-	json_bool(w, p->detached && !p->exited);
+	json_i64_field(w, "pid", p->pid);
+	json_string_field(w, "comm", p->comm);
+	json_string_field(w, "exe", p->exe);
+	json_i64_or_null_field(w, "ns_pid", p->ns_pid != 0, p->ns_pid);
+	json_i64_or_null_field(w, "parent_pid", p->parent_pid != 0, p->parent_pid);
+	json_string_field(w, "cgroup", p->cgroup);
+	json_bool_field(w, "exited", p->exited);
+	json_bool_field(w, "detached", p->detached && !p->exited);
 	write_exit(w, p);
 	json_key(w, "heap");
-	if (p->sample_period)
-		write_heap_estimates(w, &p->heap);
-	else
-		write_heap(w, &p->heap);
+	write_heap(w, &p->heap, p->sample_period != 0);
 	json_key(w, "allocator");
 	write_allocator(w, p);
 	json_key(w, "metrics");
-	metrics_json__proc(w, pm, info->window_s * 1000);
-	json_key(w, "stacks");
-	json_array_begin(w);
+	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
+	json_array_field_begin(w, "stacks");
 	for (i = 0; i < r.cnt; i++)
-		write_site(w, m, p->key, &r.sites[i], info, pm);
+		write_site(w, ctx, p->key, &r.sites[i], pm);
 	json_array_end(w);
 	json_key(w, "kernel");
-	ret = report_json__kernel(w, m, p, info);
+	ret = report_json__kernel(w, ctx, p);
 	json_object_end(w);
 	query__release(&r);
 	return ret;
 }
 
-static void write_target(struct json_writer *w, const struct json_report_info *info)
+static void write_target(struct json_writer *w, const struct report_ctx *ctx)
 {
 	int i;
 
 	json_object_begin(w);
-	if (info->cgroup) {
-		json_key(w, "cgroup");
-		json_string(w, info->cgroup);
-	} else if (info->command) {
-		json_key(w, "command");
-		json_array_begin(w);
-		for (i = 0; i < info->command_argc; i++)
-			json_string(w, info->command[i]);
+	if (ctx->target.cgroup) {
+		json_string_field(w, "cgroup", ctx->target.cgroup);
+	} else if (ctx->target.command) {
+		json_array_field_begin(w, "command");
+		for (i = 0; i < ctx->target.command_argc; i++)
+			json_string(w, ctx->target.command[i]);
 		json_array_end(w);
 	} else {
-		json_key(w, "pid");
-		json_i64(w, info->target_pid);
+		json_i64_field(w, "pid", ctx->target.pid);
 	}
-	json_key(w, "follow");
-	json_bool(w, info->follow || info->cgroup);
+	json_bool_field(w, "follow", ctx->target.follow || ctx->target.cgroup);
 	json_object_end(w);
 }
 
-static void write_options(struct json_writer *w, const struct json_report_info *info)
+static void write_options(struct json_writer *w, const struct report_ctx *ctx)
 {
 	json_object_begin(w);
-	json_key(w, "interval_s");
-	json_double(w, info->interval_s);
-	json_key(w, "duration_s");
-	if (info->duration_opt_s > 0)
-		json_double(w, info->duration_opt_s);
-	else
-		json_null(w);
-	write_u64_field(w, "top", info->top);
-	write_u64_field(w, "stack_depth", info->stack_depth);
-	write_u64_field(w, "frames", info->frames);
-	json_key(w, "mappings");
-	json_string(w, info->mappings);
-	json_key(w, "unwind");
-	json_string(w, info->unwind ? info->unwind : "auto");
-	json_key(w, "min_age_s");
-	json_double(w, info->min_age_s);
-	json_key(w, "mode");
-	json_string(w, info->mode);
-	json_key(w, "window_s");
-	json_double(w, info->window_s);
-	json_key(w, "alerts");
-	json_array_begin(w);
-	for (unsigned int i = 0; i < info->alert_def_cnt; i++)
-		json_string(w, info->alert_defs[i].expr);
+	json_double_field(w, "interval_s", ctx->opts.interval_s);
+	json_double_field(w, "duration_s", ctx->opts.duration_s > 0 ? ctx->opts.duration_s : NAN);
+	json_u64_field(w, "top", ctx->opts.top);
+	json_u64_field(w, "stack_depth", ctx->opts.stack_depth);
+	json_u64_field(w, "frames", ctx->opts.frames);
+	json_string_field(w, "mappings", ctx->opts.mappings);
+	json_string_field(w, "unwind", ctx->opts.unwind ? ctx->opts.unwind : "auto");
+	json_double_field(w, "min_age_s", ctx->opts.min_age_s);
+	json_string_field(w, "mode", ctx->opts.mode);
+	json_double_field(w, "window_s", ctx->opts.window_s);
+	json_array_field_begin(w, "alerts");
+	for (unsigned int i = 0; i < ctx->opts.alert_cnt; i++)
+		json_string(w, ctx->opts.alerts[i].expr);
 	json_array_end(w);
-	json_key(w, "on_alert");
-	json_string(w, info->on_alert);
+	json_string_field(w, "on_alert", ctx->opts.on_alert);
 	json_object_end(w);
 }
 
-static void write_attach(struct json_writer *w, const struct json_report_info *info)
+static void write_attach(struct json_writer *w, const struct report_health *h)
 {
 	json_object_begin(w);
-	write_u64_field(w, "attached", info->attached);
-	write_u64_field(w, "failed", info->attach_failed);
-	write_u64_field(w, "forks_followed", info->fork_attach_cnt);
-	json_key(w, "fork_to_attach_max_ms");
-	if (info->fork_attach_cnt)
-		json_double(w, info->fork_attach_max_ms);
-	else
-		json_null(w);
-	json_key(w, "fork_to_attach_median_ms");
-	if (info->fork_attach_cnt)
-		json_double(w, info->fork_attach_median_ms);
-	else
-		json_null(w);
+	json_u64_field(w, "attached", h->attached);
+	json_u64_field(w, "failed", h->attach_failed);
+	json_u64_field(w, "forks_followed", h->fork_attach_cnt);
+	json_double_field(w, "fork_to_attach_max_ms",
+			  h->fork_attach_cnt ? h->fork_attach_max_ms : NAN);
+	json_double_field(w, "fork_to_attach_median_ms",
+			  h->fork_attach_cnt ? h->fork_attach_median_ms : NAN);
 	json_object_end(w);
 }
 
 static void write_group_kernel(struct json_writer *w, const struct group_kernel *k)
 {
 	json_object_begin(w);
-	write_u64_field(w, "sampled_processes", k->sampled);
-	write_u64_field(w, "rss_bytes", k->rss_bytes);
-	json_key(w, "rss_growth_bytes");
-	json_i64(w, k->rss_growth_bytes);
-	write_u64_field(w, "anon_mapped_bytes", k->anon_mapped_bytes);
-	write_u64_field(w, "file_mapped_bytes", k->file_mapped_bytes);
-	write_u64_field(w, "faults", k->faults);
-	json_key(w, "reclaim_stall_s");
-	json_double(w, k->reclaim_stall_ns / 1e9);
-	write_u64_field(w, "oom_kills", k->oom_kills);
+	json_u64_field(w, "sampled_processes", k->sampled);
+	json_u64_field(w, "rss_bytes", k->rss_bytes);
+	json_i64_field(w, "rss_growth_bytes", k->rss_growth_bytes);
+	json_u64_field(w, "anon_mapped_bytes", k->anon_mapped_bytes);
+	json_u64_field(w, "file_mapped_bytes", k->file_mapped_bytes);
+	json_u64_field(w, "faults", k->faults);
+	json_double_field(w, "reclaim_stall_s", k->reclaim_stall_ns / 1e9);
+	json_u64_field(w, "oom_kills", k->oom_kills);
 	json_key(w, "memory_cgroup");
-	if (k->memcg_from)
-		report_json__memory_cgroup(w, k->memcg_from);
-	else
-		json_null(w);
+	report_json__memory_cgroup(w, k->memcg_from);
 	json_object_end(w);
 }
 
@@ -320,31 +221,16 @@ static void write_group(struct json_writer *w, const struct proc_group *g, bool 
 	size_t i;
 
 	json_object_begin(w);
-	json_key(w, "path");
-	json_string(w, g->path);
-	json_key(w, "pids");
-	json_array_begin(w);
+	json_string_field(w, "path", g->path);
+	json_array_field_begin(w, "pids");
 	for (i = 0; i < g->cnt; i++)
 		json_i64(w, g->procs[i]->pid);
 	json_array_end(w);
-	write_u64_field(w, "exited", g->exited);
-	write_u64_field(w, "detached", g->detached);
-	json_key(w, "heap");
-	json_object_begin(w);
-	if (sampled) {
-		write_est_field(w, "outstanding_bytes", g->heap.est_outstanding_bytes);
-		write_est_field(w, "outstanding_allocs", g->heap.est_outstanding_allocs);
-		write_est_field(w, "total_allocs", g->heap.est_total_allocs);
-		write_est_field(w, "total_frees", g->heap.est_total_frees);
-		write_est_field(w, "total_bytes", g->heap.est_total_bytes);
-	} else {
-		write_u64_field(w, "outstanding_bytes", g->heap.outstanding_bytes);
-		write_u64_field(w, "outstanding_allocs", g->heap.outstanding_allocs);
-		write_u64_field(w, "total_allocs", g->heap.total_allocs);
-		write_u64_field(w, "total_frees", g->heap.total_frees);
-		write_u64_field(w, "total_bytes", g->heap.total_bytes);
-	}
-	write_u64_field(w, "unmatched_frees", g->heap.unmatched_frees);
+	json_u64_field(w, "exited", g->exited);
+	json_u64_field(w, "detached", g->detached);
+	json_object_field_begin(w, "heap");
+	write_heap_counts(w, &g->heap, sampled);
+	json_u64_field(w, "unmatched_frees", g->heap.unmatched_frees);
 	json_object_end(w);
 	json_key(w, "kernel");
 	write_group_kernel(w, &g->kernel);
@@ -368,68 +254,61 @@ static int write_groups(struct json_writer *w, const struct model *m)
 	return 0;
 }
 
-static void write_alerts(struct json_writer *w, const struct json_report_info *info)
+static void write_alerts(struct json_writer *w, const struct report_ctx *ctx)
 {
 	size_t i;
 
 	json_array_begin(w);
-	for (i = 0; i < info->alert_cnt; i++)
-		metrics_json__alert(w, &info->alerts[i]);
+	for (i = 0; i < ctx->alert_cnt; i++)
+		metrics_json__alert(w, &ctx->alerts[i]);
 	json_array_end(w);
 }
 
-static void write_health(struct json_writer *w, const struct model *m,
-			 const struct json_report_info *info)
+static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 {
+	const struct report_health *h = &ctx->health;
+	const struct model *m = ctx->m;
 	uint64_t unmatched = 0;
 	size_t i;
 
 	for (i = 0; i < m->proc_cnt; i++)
 		unmatched += m->procs[i]->heap.unmatched_frees;
 	json_object_begin(w);
-	write_u64_field(w, "events", m->events);
-	write_u64_field(w, "lost_events", info->lost[MV_LOSS_RINGBUF] + info->lost[MV_LOSS_INFLIGHT] +
-			info->lost[MV_LOSS_KSTATS] + info->lost[MV_LOSS_SYSCALL] +
-			info->lost[MV_LOSS_SAMPLED_FULL]);
-	write_u64_field(w, "unmatched_frees", unmatched);
-	write_u64_field(w, "stack_errors", info->lost[MV_LOSS_STACK]);
-	write_u64_field(w, "alerts_not_kept", info->alerts_not_kept);
-	write_u64_field(w, "on_alert_skipped", info->on_alert_skipped);
-	write_u64_field(w, "files_skipped", info->files_skipped);
-	json_key(w, "lost");
-	json_object_begin(w);
-	write_u64_field(w, "ringbuf_full", info->lost[MV_LOSS_RINGBUF]);
-	write_u64_field(w, "inflight_full", info->lost[MV_LOSS_INFLIGHT]);
-	write_u64_field(w, "kstats_full", info->lost[MV_LOSS_KSTATS]);
-	write_u64_field(w, "syscall_state_full", info->lost[MV_LOSS_SYSCALL]);
-	write_u64_field(w, "sampled_full", info->lost[MV_LOSS_SAMPLED_FULL]);
+	json_u64_field(w, "events", m->events);
+	json_u64_field(w, "lost_events", report_ctx__lost_events(ctx));
+	json_u64_field(w, "unmatched_frees", unmatched);
+	json_u64_field(w, "stack_errors", h->lost[MV_LOSS_STACK]);
+	json_u64_field(w, "alerts_not_kept", h->alerts_not_kept);
+	json_u64_field(w, "on_alert_skipped", h->on_alert_skipped);
+	json_u64_field(w, "files_skipped", h->files_skipped);
+	json_object_field_begin(w, "lost");
+	json_u64_field(w, "ringbuf_full", h->lost[MV_LOSS_RINGBUF]);
+	json_u64_field(w, "inflight_full", h->lost[MV_LOSS_INFLIGHT]);
+	json_u64_field(w, "kstats_full", h->lost[MV_LOSS_KSTATS]);
+	json_u64_field(w, "syscall_state_full", h->lost[MV_LOSS_SYSCALL]);
+	json_u64_field(w, "sampled_full", h->lost[MV_LOSS_SAMPLED_FULL]);
 	json_object_end(w);
 	json_key(w, "attach");
-	write_attach(w, info);
-	json_key(w, "return_probe");
-	json_string(w, info->return_probe ? info->return_probe : "uretprobe");
-	if (info->unwind_health) {
+	write_attach(w, h);
+	json_string_field(w, "return_probe", h->return_probe ? h->return_probe : "uretprobe");
+	if (h->unwind) {
 		json_key(w, "unwind");
-		report_json__unwind(w, info->unwind_health);
+		report_json__unwind(w, h->unwind);
 	}
 	json_object_end(w);
 }
 
-static void write_sampling(struct json_writer *w, const struct json_report_info *info)
+static void write_sampling(struct json_writer *w, const struct report_ctx *ctx)
 {
 	json_object_begin(w);
-	json_key(w, "mode");
-	json_string(w, info->sample_bytes ? "bytes" : "exact");
-	json_key(w, "period_bytes");
-	if (info->sample_bytes)
-		json_u64(w, info->sample_bytes);
-	else
-		json_null(w);
+	json_string_field(w, "mode", ctx->opts.sample_bytes ? "bytes" : "exact");
+	json_u64_or_null_field(w, "period_bytes", ctx->opts.sample_bytes, ctx->opts.sample_bytes);
 	json_object_end(w);
 }
 
-int report_json__write(FILE *out, const struct model *m, const struct json_report_info *info)
+int report_json__document(FILE *out, const struct report_ctx *ctx)
 {
+	const struct model *m = ctx->m;
 	struct json_writer *w = json_writer__new(out, true);
 	size_t i;
 	int ret = 0;
@@ -437,39 +316,32 @@ int report_json__write(FILE *out, const struct model *m, const struct json_repor
 	if (!w)
 		return -ENOMEM;
 	json_object_begin(w);
-	write_u64_field(w, "version", 1);
-	json_key(w, "tool");
-	json_object_begin(w);
-	json_key(w, "name");
-	json_string(w, "memvigil");
-	json_key(w, "version");
-	json_string(w, MV_VERSION);
+	json_u64_field(w, "version", 1);
+	json_object_field_begin(w, "tool");
+	json_string_field(w, "name", "memvigil");
+	json_string_field(w, "version", MV_VERSION);
 	json_object_end(w);
-	json_key(w, "kernel");
-	json_string(w, info->kernel);
-	json_key(w, "started_at");
-	json_string(w, info->started_at);
-	json_key(w, "duration_s");
-	json_double(w, info->duration_s);
+	json_string_field(w, "kernel", ctx->kernel);
+	json_string_field(w, "started_at", ctx->started_at);
+	json_double_field(w, "duration_s", ctx->now_ms / 1000.0);
 	json_key(w, "target");
-	write_target(w, info);
+	write_target(w, ctx);
 	json_key(w, "options");
-	write_options(w, info);
+	write_options(w, ctx);
 	json_key(w, "sampling");
-	write_sampling(w, info);
+	write_sampling(w, ctx);
 	json_key(w, "health");
-	write_health(w, m, info);
+	write_health(w, ctx);
 	json_key(w, "cgroups");
 	ret = write_groups(w, m);
 	json_key(w, "system");
-	report_json__system(w, m, info);
-	json_key(w, "processes");
-	json_array_begin(w);
+	report_json__system(w, ctx);
+	json_array_field_begin(w, "processes");
 	for (i = 0; i < m->proc_cnt && !ret; i++)
-		ret = write_proc(w, m, m->procs[i], info);
+		ret = write_proc(w, ctx, m->procs[i]);
 	json_array_end(w);
 	json_key(w, "alerts");
-	write_alerts(w, info);
+	write_alerts(w, ctx);
 	json_object_end(w);
 	if (!ret)
 		ret = json_writer__finish(w);

@@ -4,7 +4,9 @@
 #include <string.h>
 #include "lib/format.h"
 #include "lib/text_escape.h"
-#include "output/report_text.h"
+#include "output/frames.h"
+#include "output/report_kernel_text.h"
+#include "output/verdict_text.h"
 
 #define MAP_STACKS_SHOWN 3
 
@@ -77,17 +79,16 @@ static void print_cgroup(FILE *out, const struct proc_kernel *k)
 	fprintf(out, "\n");
 }
 
-static int print_mappings(FILE *out, const struct model *m, const struct proc *p,
-			  const struct text_report_opts *o)
+static int print_mappings(FILE *out, const struct report_ctx *ctx, const struct proc *p)
 {
-	const struct proc_metrics *pm = o->metrics ? metrics__find(o->metrics, p->key) : NULL;
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
 	const struct proc_kernel *k = &p->kernel;
 	struct mapping_totals t;
 	struct map_site *sites;
 	char b[4][32], verdict[32];
 	long n, i, shown = 0;
 
-	if (o->mappings_off) {
+	if (!ctx->health.mappings_followed) {
 		fprintf(out, "  mappings not followed (--mappings=off, or no syscall hook on "
 			"this kernel)\n");
 		return 0;
@@ -98,7 +99,8 @@ static int print_mappings(FILE *out, const struct model *m, const struct proc *p
 		return 0;
 	}
 	mappings__totals(&k->maps, &t);
-	fprintf(out, "  mapped while traced: anon %s, file %s | allocator %s | brk heap %s\n", format_bytes(t.anon_bytes, b[0], 32),
+	fprintf(out, "  mapped while traced: anon %s, file %s | allocator %s | brk heap %s\n",
+		format_bytes(t.anon_bytes, b[0], 32),
 		format_bytes(t.file_bytes, b[1], 32), format_bytes(t.allocator_bytes, b[2], 32),
 		format_bytes(k->brk_bytes, b[3], 32));
 	n = mappings__by_stack(&k->maps, &sites);
@@ -108,22 +110,21 @@ static int print_mappings(FILE *out, const struct model *m, const struct proc *p
 		if (sites[i].flags & MV_MAP_ALLOCATOR)
 			continue;	/* already in the heap figures */
 		fprintf(out, "  %s%s (%llu bytes) %s mapped in %llu ranges, oldest %s\n",
-			report_text__verdict_column(pm, metrics__map_site(pm, sites[i].stack_id,
-									  sites[i].flags),
-						    verdict, sizeof(verdict)),
+			verdict_text__column(pm, metrics__map_site(pm, sites[i].stack_id,
+								   sites[i].flags),
+					     verdict, sizeof(verdict)),
 			format_bytes(sites[i].bytes, b[0], 32), (unsigned long long)sites[i].bytes,
 			map_kind(sites[i].flags), (unsigned long long)sites[i].ranges,
-			format_age_ms(o->now_ms > sites[i].oldest_ms ? o->now_ms - sites[i].oldest_ms : 0,
-				      b[1], 32));
-		report_text__frames(out, m, p->key, sites[i].stack_id, o);
+			format_age_ms(ctx->now_ms > sites[i].oldest_ms ?
+				      ctx->now_ms - sites[i].oldest_ms : 0, b[1], 32));
+		frames__text(out, ctx, p->key, sites[i].stack_id);
 		shown++;
 	}
 	free(sites);
 	return 0;
 }
 
-int report_text__kernel(FILE *out, const struct model *m, const struct proc *p,
-			const struct text_report_opts *o)
+int report_text__kernel(FILE *out, const struct report_ctx *ctx, const struct proc *p)
 {
 	const struct proc_kernel *k = &p->kernel;
 
@@ -132,11 +133,12 @@ int report_text__kernel(FILE *out, const struct model *m, const struct proc *p,
 	print_rss(out, k);
 	print_faults(out, k);
 	print_cgroup(out, k);
-	return print_mappings(out, m, p, o);
+	return print_mappings(out, ctx, p);
 }
 
-void report_text__system(FILE *out, const struct model *m, const struct text_report_opts *o)
+void report_text__system(FILE *out, const struct report_ctx *ctx)
 {
+	const struct model *m = ctx->m;
 	size_t i;
 
 	if (m->psi.state == 1)
@@ -145,14 +147,13 @@ void report_text__system(FILE *out, const struct model *m, const struct text_rep
 	else if (m->psi.state < 0)
 		fprintf(out, "system memory PSI: unavailable (no /proc/pressure/memory)\n");
 	for (i = 0; i < m->oom_cnt; i++)
-		report_text__oom(out, m, &m->ooms[i], o);
+		report_text__oom_kill(out, ctx, &m->ooms[i]);
 }
 
-void report_text__oom(FILE *out, const struct model *m, const struct oom_kill *k,
-		      const struct text_report_opts *o)
+void report_text__oom_kill(FILE *out, const struct report_ctx *ctx, const struct oom_kill *k)
 {
 	const struct mv_oom_event *e = &k->ev;
-	uint64_t page = m->page_bytes;
+	uint64_t page = ctx->m->page_bytes;
 	char age[32], b[4][32], comm[TEXT_ESCAPE_SIZE(sizeof(e->comm))];
 	uint32_t i;
 
@@ -177,7 +178,7 @@ void report_text__oom(FILE *out, const struct model *m, const struct oom_kill *k
 			format_bytes(k->stacks[i].bytes, b[0], 32),
 			(unsigned long long)k->stacks[i].bytes,
 			(unsigned long long)k->stacks[i].allocs);
-		report_text__frames(out, m, e->pid, k->stacks[i].stack_id, o);
+		frames__text(out, ctx, e->pid, k->stacks[i].stack_id);
 	}
 	fflush(out);
 }

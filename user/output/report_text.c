@@ -4,69 +4,23 @@
 #include "lib/format.h"
 #include "lib/text_escape.h"
 #include "model/query.h"
+#include "output/frames.h"
+#include "output/report_kernel_text.h"
 #include "output/report_text.h"
+#include "output/verdict_text.h"
 #include "sites/allocator.h"
-
-static const char *basename_of(const char *path)
-{
-	const char *slash = path ? strrchr(path, '/') : NULL;
-
-	return slash ? slash + 1 : path;
-}
-
-/* One frame line; names come from the traced process's files and are escaped. */
-static void print_frame(FILE *out, uint64_t addr, const struct mv_symbol *sym)
-{
-	const char *module = sym->module ? basename_of(sym->module) : "?";
-
-	fputs("        ", out);
-	if (sym->symbol) {
-		text_escape__fputs(out, sym->symbol);
-		fprintf(out, "+0x%llx (", (unsigned long long)sym->offset);
-		text_escape__fputs(out, module);
-		fputs(")\n", out);
-	} else if (sym->module) {
-		fprintf(out, "0x%llx (", (unsigned long long)addr);
-		text_escape__fputs(out, module);
-		fprintf(out, "+0x%llx)\n", (unsigned long long)sym->offset);
-	} else {
-		fprintf(out, "0x%llx\n", (unsigned long long)addr);
-	}
-}
-
-void report_text__frames(FILE *out, const struct model *m, pid_t pid, uint32_t stack_id,
-			 const struct text_report_opts *o)
-{
-	const uint64_t *frames;
-	struct mv_symbol sym;
-	uint32_t depth = 0, shown, i;
-
-	frames = stacks__frames(m->stacks, stack_id, &depth);
-	if (!frames || !depth) {
-		fprintf(out, "        [no user stack]\n");
-		return;
-	}
-	shown = o->frames && o->frames < depth ? o->frames : depth;
-	for (i = 0; i < shown; i++) {
-		memset(&sym, 0, sizeof(sym));
-		if (o->resolve)
-			o->resolve(o->resolve_ctx, pid, frames[i], &sym);
-		print_frame(out, frames[i], &sym);
-	}
-	if (depth > shown)
-		fprintf(out, "        ... %u more frames\n", depth - shown);
-}
 
 static unsigned long long est(double v)
 {
 	return v > 0 ? (unsigned long long)llround(v) : 0;
 }
 
-static void print_summary(FILE *out, const struct proc_report *r, const struct text_report_opts *o)
+static void print_summary(FILE *out, const struct proc_report *r, const struct report_ctx *ctx)
 {
 	const struct proc *p = r->proc;
 	const struct heap_totals *h = &p->heap;
-	double secs = o->elapsed_ms ? o->elapsed_ms / 1000.0 : 1.0;
+	unsigned long long lost = report_ctx__lost_events(ctx);
+	double secs = ctx->elapsed_ms ? ctx->elapsed_ms / 1000.0 : 1.0;
 	char bytes[32], state[48] = "", ns[24] = "", comm[TEXT_ESCAPE_SIZE(sizeof(p->comm))];
 
 	text_escape__copy(comm, sizeof(comm), p->comm);
@@ -88,7 +42,7 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 			est(h->est_outstanding_allocs));
 		fprintf(out, "  ~%.0f allocs/s ~%.0f frees/s | unmatched frees %llu | lost %llu\n",
 			p->interval_est_allocs / secs, p->interval_est_frees / secs,
-			(unsigned long long)h->unmatched_frees, (unsigned long long)o->lost_events);
+			(unsigned long long)h->unmatched_frees, lost);
 		return;
 	}
 	/* Two lines, so that the namespace PID and state tags still fit 100 columns. */
@@ -97,17 +51,17 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct t
 		(unsigned long long)h->outstanding_allocs);
 	fprintf(out, "  %.0f allocs/s %.0f frees/s | unmatched frees %llu | lost %llu\n",
 		p->interval_allocs / secs, p->interval_frees / secs,
-		(unsigned long long)h->unmatched_frees, (unsigned long long)o->lost_events);
+		(unsigned long long)h->unmatched_frees, lost);
 }
 
-/* One stack's line; column is the verdict column (see verdict_column). */
+/* One stack's line; column is the verdict column (verdict_text.h). */
 static void print_site(FILE *out, const struct proc *p, const struct report_site *rs,
-		       const struct text_report_opts *o, const char *column)
+		       uint32_t now_ms, const char *column)
 {
 	char bytes[32], age[32];
-	uint32_t oldest = rs->oldest_ms < o->now_ms ? rs->oldest_ms : o->now_ms;
+	uint32_t oldest = rs->oldest_ms < now_ms ? rs->oldest_ms : now_ms;
 
-	format_age_ms(o->now_ms - oldest, age, sizeof(age));
+	format_age_ms(now_ms - oldest, age, sizeof(age));
 	if (p->sample_period) {
 		fprintf(out, "  %s~%s (~%llu bytes, \u00b1%.0f%%) in ~%llu allocs (%llu sampled), "
 			"oldest %s, via %s\n", column,
@@ -164,48 +118,37 @@ static void print_metrics(FILE *out, const struct proc_metrics *pm, const struct
 			pressure__signal_name(pm->pressure.cause));
 }
 
-const char *report_text__verdict_column(const struct proc_metrics *pm,
-					const struct site_metrics *sm, char *buf, size_t len)
+static int print_proc(FILE *out, const struct report_ctx *ctx, const struct proc *p)
 {
-	if (!pm)
-		buf[0] = '\0';
-	else if (!sm)
-		snprintf(buf, len, "%-7s %4s  ", "-", "");
-	else
-		snprintf(buf, len, "%-7s %4.2f  ", verdict__name(sm->verdict), sm->score);
-	return buf;
-}
-
-static int print_proc(FILE *out, const struct model *m, const struct proc *p,
-		      const struct text_report_opts *o)
-{
-	const struct proc_metrics *pm = o->metrics ? metrics__find(o->metrics, p->key) : NULL;
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
+	uint32_t min_age_ms = ctx->opts.min_age_s * 1000;
+	unsigned int top = ctx->opts.top;
 	struct proc_report r;
 	char bytes[32], age[32], verdict[32];
 	size_t i;
 	int ret;
 
-	ret = query__build(p, o->now_ms, o->min_age_ms, &r);
+	ret = query__build(p, ctx->now_ms, min_age_ms, &r);
 	if (ret)
 		return ret;
-	print_summary(out, &r, o);
-	print_metrics(out, pm, o->metrics);
-	if (o->min_age_ms && r.cnt)
+	print_summary(out, &r, ctx);
+	print_metrics(out, pm, ctx->metrics);
+	if (min_age_ms && r.cnt)
 		fprintf(out, "  older than %s: %s%s in %s%llu allocs\n",
-			format_age_ms(o->min_age_ms, age, sizeof(age)), p->sample_period ? "~" : "",
+			format_age_ms(min_age_ms, age, sizeof(age)), p->sample_period ? "~" : "",
 			format_bytes(p->sample_period ? est(r.est_bytes) : r.bytes, bytes, sizeof(bytes)),
 			p->sample_period ? "~" : "",
 			p->sample_period ? est(r.est_allocs) : (unsigned long long)r.allocs);
-	for (i = 0; i < r.cnt && i < o->top; i++) {
-		print_site(out, p, &r.sites[i], o,
-			   report_text__verdict_column(pm, metrics__site(pm, r.sites[i].site - p->sites),
-						       verdict, sizeof(verdict)));
-		report_text__frames(out, m, p->key, r.sites[i].site->stack_id, o);
+	for (i = 0; i < r.cnt && i < top; i++) {
+		print_site(out, p, &r.sites[i], ctx->now_ms,
+			   verdict_text__column(pm, metrics__site(pm, r.sites[i].site - p->sites),
+						verdict, sizeof(verdict)));
+		frames__text(out, ctx, p->key, r.sites[i].site->stack_id);
 	}
-	if (r.cnt > o->top)
-		fprintf(out, "  ... %zu more stacks (-n to show more)\n", r.cnt - o->top);
+	if (r.cnt > top)
+		fprintf(out, "  ... %zu more stacks (-n to show more)\n", r.cnt - top);
 	query__release(&r);
-	return report_text__kernel(out, m, p, o);
+	return report_text__kernel(out, ctx, p);
 }
 
 static void print_group_header(FILE *out, const struct model *m, const struct proc_group *g)
@@ -234,15 +177,16 @@ static void print_group_header(FILE *out, const struct model *m, const struct pr
 		(unsigned long long)k->faults, k->reclaim_stall_ns / 1e6, k->oom_kills);
 }
 
-int report_text__print(FILE *out, const struct model *m, const struct text_report_opts *o)
+int report_text__write(FILE *out, const struct report_ctx *ctx)
 {
+	const struct model *m = ctx->m;
 	struct proc_group *groups;
 	size_t i, j, cnt;
 	char age[32], period[32];
 	int ret;
 
-	fprintf(out, "%s report at +%s", o->final ? "=== final" : "---",
-		format_age_ms(o->now_ms, age, sizeof(age)));
+	fprintf(out, "%s report at +%s", ctx->final ? "=== final" : "---",
+		format_age_ms(ctx->now_ms, age, sizeof(age)));
 	if (m->sample_period)
 		fprintf(out, " (estimates from samples, one per %s allocated on average)",
 			format_bytes(m->sample_period, period, sizeof(period)));
@@ -256,10 +200,10 @@ int report_text__print(FILE *out, const struct model *m, const struct text_repor
 		if (groups[i].path)
 			print_group_header(out, m, &groups[i]);
 		for (j = 0; j < groups[i].cnt && !ret; j++)
-			ret = print_proc(out, m, groups[i].procs[j], o);
+			ret = print_proc(out, ctx, groups[i].procs[j]);
 	}
 	query__groups_free(groups, cnt);
-	report_text__system(out, m, o);
+	report_text__system(out, ctx);
 	fflush(out);
 	return ret;
 }

@@ -28,7 +28,7 @@ struct monitor {
 	bool sampled;
 	bool periodic;			/* main ticks with each report */
 	unsigned int top;
-	monitor_resolve_fn resolve;
+	symbol_resolve_fn resolve;
 	void *resolve_ctx;
 	const struct model *model;	/* during a tick */
 	uint64_t now_ms;
@@ -51,7 +51,7 @@ static void warn_short_window(const struct monitor *mon)
 			 VERDICT_MIN_SAMPLES);
 }
 
-int monitor__new(const struct options *o, monitor_resolve_fn resolve, void *resolve_ctx,
+int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resolve_ctx,
 		 struct monitor **out, char *err, size_t err_len)
 {
 	struct monitor *mon = calloc(1, sizeof(*mon));
@@ -181,12 +181,13 @@ static void on_fire(void *ctx, pid_t key, const struct alert *a, double value)
 
 static void write_sample(struct monitor *mon, const struct proc *p)
 {
-	const struct proc_metrics *pm = metrics__find(mon->metrics, p->key);
+	struct report_ctx ctx = { .m = mon->model, .metrics = mon->metrics, .now_ms = mon->now_ms,
+				  .time = mon->now_time, .opts.top = mon->top,
+				  .resolve = mon->resolve, .resolve_ctx = mon->resolve_ctx };
 
 	if (!mon->jsonl || mon->jsonl_failed)
 		return;
-	if (jsonl__sample(mon->jsonl, mon->now_time, mon->now_ms / 1000.0, mon->model, p, pm,
-			  mon->window_ms, mon->top, mon->resolve, mon->resolve_ctx)) {
+	if (jsonl__proc_sample(mon->jsonl, &ctx, p)) {
 		log_warn("writing the JSON lines failed; no more lines are written");
 		mon->jsonl_failed = true;
 	}
@@ -243,11 +244,13 @@ void monitor__oom(struct monitor *mon, const struct model *m, const struct oom_k
 {
 	time_t wall = time(NULL);
 	char when[32];
+	struct report_ctx ctx = { .m = m, .now_ms = now_ms, .time = when,
+				  .resolve = mon->resolve, .resolve_ctx = mon->resolve_ctx };
 
 	if (!mon->jsonl || mon->jsonl_failed)
 		return;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
-	if (jsonl__oom(mon->jsonl, when, now_ms / 1000.0, m, k, mon->resolve, mon->resolve_ctx)) {
+	if (jsonl__oom_kill(mon->jsonl, &ctx, k)) {
 		log_warn("writing the JSON lines failed; no more lines are written");
 		mon->jsonl_failed = true;
 	}

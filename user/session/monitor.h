@@ -24,15 +24,13 @@
 
 struct monitor;
 
-typedef int (*monitor_resolve_fn)(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out);
-
 /*
  * Set up from the options before anything is attached: checks the
  * --on-alert program and opens --jsonl. Returns 0; -EINVAL with a reason
  * in err for a usage error (a missing --on-alert program); another negative
  * errno with a reason for a runtime failure.
  */
-int monitor__new(const struct options *o, monitor_resolve_fn resolve, void *resolve_ctx,
+int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resolve_ctx,
 		 struct monitor **out, char *err, size_t err_len);
 void monitor__free(struct monitor *mon);
 

@@ -265,7 +265,7 @@ static int run_loop(struct session *s)
 		}
 		if (!s->cgroup_mode && !targets__count_state(s->targets, TARGET_ATTACHED))
 			break;	/* every traced process has exited */
-		if (duration_ms && session__now_ms(s) >= duration_ms)
+		if (duration_ms && session__now_ms(s) - s->traced_from_ms >= duration_ms)
 			break;
 		if (interval_ms && session__now_ms(s) - s->last_report_ms >= interval_ms) {
 			probes__drain(s->probes);
@@ -353,6 +353,7 @@ static int trace(struct session *s)
 	}
 	sample_kernel(s);	/* the baseline, before a launched command runs */
 	session__print_banner(s);
+	s->traced_from_ms = session__now_ms(s);
 	monitor__tick(s->mon, s->model, session__now_ms(s));
 	if (s->child.held) {
 		ret = launch__release(s->pid);

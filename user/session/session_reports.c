@@ -66,22 +66,24 @@ void session__print_banner(struct session *s)
 void session__on_oom(void *ctx, const struct oom_kill *k)
 {
 	struct session *s = ctx;
-	struct text_report_opts o = { .now_ms = session__now_ms(s), .frames = s->opts.frames,
-				      .resolve = session__resolve_symbol, .resolve_ctx = s->sym };
+	struct report_ctx rc = { .m = s->model, .now_ms = session__now_ms(s),
+				 .opts.frames = s->opts.frames,
+				 .resolve = session__resolve_symbol, .resolve_ctx = s->sym };
 
-	report_text__oom(session__stdout_is_data(s) ? stderr : stdout, s->model, k, &o);
+	report_text__oom_kill(session__stdout_is_data(s) ? stderr : stdout, &rc, k);
 	monitor__oom(s->mon, s->model, k, session__now_ms(s));
 }
 
 void session__print_report(struct session *s, bool final)
 {
-	uint64_t lost[MV_LOSS_CNT], cpu0;
-	struct text_report_opts o = {
+	uint64_t cpu0;
+	struct report_ctx ctx = {
+		.m = s->model,
 		.now_ms = session__now_ms(s),
-		.min_age_ms = s->opts.min_age_s * 1000,
-		.top = s->opts.top,
-		.frames = s->opts.frames,
-		.mappings_off = !(probes__kernel_features(s->probes) & PROBES_K_MAPS),
+		.opts.min_age_s = s->opts.min_age_s,
+		.opts.top = s->opts.top,
+		.opts.frames = s->opts.frames,
+		.health.mappings_followed = probes__kernel_features(s->probes) & PROBES_K_MAPS,
 		.final = final,
 		.resolve = session__resolve_symbol,
 		.resolve_ctx = s->sym,
@@ -89,16 +91,14 @@ void session__print_report(struct session *s, bool final)
 	};
 
 	probes__drain(s->probes);
-	probes__losses(s->probes, lost);
-	o.lost_events = lost[MV_LOSS_RINGBUF] + lost[MV_LOSS_INFLIGHT] + lost[MV_LOSS_KSTATS] +
-			lost[MV_LOSS_SYSCALL] + lost[MV_LOSS_SAMPLED_FULL];
-	o.elapsed_ms = o.now_ms - s->last_report_ms;
+	probes__losses(s->probes, ctx.health.lost);
+	ctx.elapsed_ms = ctx.now_ms - s->last_report_ms;
 	if (session__stdout_is_data(s))
 		return;	/* stdout carries the JSON document or lines */
 	cpu0 = clock__cpu_ns();
-	report_text__print(stdout, s->model, &o);
+	report_text__write(stdout, &ctx);
 	log_info("report took %.3f ms of CPU", (clock__cpu_ns() - cpu0) / 1e6);
-	s->last_report_ms = o.now_ms;
+	s->last_report_ms = ctx.now_ms;
 	model__start_interval(s->model);
 }
 
@@ -107,35 +107,35 @@ int session__write_json(struct session *s)
 	struct unwind_health unwind;
 	struct utsname u;
 	char started[64];
-	struct json_report_info info = {
-		.target_pid = s->opts.pid,
-		.command = s->opts.command,
-		.command_argc = s->opts.command_argc,
-		.interval_s = s->opts.interval_s,
-		.duration_opt_s = s->opts.duration_s,
-		.top = s->opts.top,
-		.stack_depth = s->opts.stack_depth,
-		.frames = s->opts.frames,
-		.mappings = options__mappings_name(s->opts.mappings),
-		.mappings_followed = probes__mappings_via(s->probes) != NULL,
-		.unwind = unwind_maps__mode_name(s->opts.unwind),
-		.unwind_health = &unwind,
-		.min_age_s = s->opts.min_age_s,
+	struct report_ctx ctx = {
+		.m = s->model,
+		.target.pid = s->opts.pid,
+		.target.command = s->opts.command,
+		.target.command_argc = s->opts.command_argc,
+		.opts.interval_s = s->opts.interval_s,
+		.opts.duration_s = s->opts.duration_s,
+		.opts.top = s->opts.top,
+		.opts.stack_depth = s->opts.stack_depth,
+		.opts.frames = s->opts.frames,
+		.opts.mappings = options__mappings_name(s->opts.mappings),
+		.health.mappings_followed = probes__mappings_via(s->probes) != NULL,
+		.opts.min_age_s = s->opts.min_age_s,
+		.opts.unwind = unwind_maps__mode_name(s->opts.unwind),
+		.health.unwind = &unwind,
 		.now_ms = session__now_ms(s),
-		.malformed = s->consumer.malformed,
-		.sample_bytes = s->opts.sample_bytes,
-		.return_probe = probes__return_probe(s->probes),
+		.opts.sample_bytes = s->opts.sample_bytes,
+		.health.return_probe = probes__return_probe(s->probes),
 		.resolve = session__resolve_symbol,
 		.resolve_ctx = s->sym,
-		.mode = options__mode_name(s->opts.mode),
-		.window_s = s->opts.window_s,
-		.alert_defs = s->opts.alerts,
-		.alert_def_cnt = s->opts.alert_cnt,
-		.on_alert = s->opts.on_alert,
+		.opts.mode = options__mode_name(s->opts.mode),
+		.opts.window_s = s->opts.window_s,
+		.opts.alerts = s->opts.alerts,
+		.opts.alert_cnt = s->opts.alert_cnt,
+		.opts.on_alert = s->opts.on_alert,
 		.metrics = monitor__metrics(s->mon),
-		.alerts_not_kept = monitor__events_dropped(s->mon),
-		.on_alert_skipped = monitor__actions_skipped(s->mon),
-		.files_skipped = s->targets ? targets__files_skipped(s->targets) : 0,
+		.health.alerts_not_kept = monitor__events_dropped(s->mon),
+		.health.on_alert_skipped = monitor__actions_skipped(s->mon),
+		.health.files_skipped = s->targets ? targets__files_skipped(s->targets) : 0,
 	};
 	int ret;
 
@@ -146,30 +146,29 @@ int session__write_json(struct session *s)
 
 	for (i = 0; i < PROBES_K_FEATURE_CNT; i++)
 		feature_names[i] = probes__kernel_feature_name(1u << i);
-	info.kernel_features = probes__kernel_features(s->probes);
-	info.kernel_feature_names = feature_names;
-	info.kernel_feature_cnt = PROBES_K_FEATURE_CNT;
-	info.alerts = monitor__events(s->mon, &info.alert_cnt);
+	ctx.health.kernel_signals = probes__kernel_features(s->probes);
+	ctx.health.kernel_signal_names = feature_names;
+	ctx.health.kernel_signal_cnt = PROBES_K_FEATURE_CNT;
+	ctx.alerts = monitor__events(s->mon, &ctx.alert_cnt);
 	uname(&u);
 	targets__fork_delays(s->targets, &forks, &max_ns, &median_ns);
-	info.follow = s->opts.follow;
-	info.cgroup = s->cgroup_mode ? s->cgw.cg.path : NULL;
+	ctx.target.follow = s->opts.follow;
+	ctx.target.cgroup = s->cgroup_mode ? s->cgw.cg.path : NULL;
 	for (i = 0; i < targets__cnt(s->targets); i++) {
 		if (targets__at(s->targets, i)->attached_ns)
-			info.attached++;
+			ctx.health.attached++;
 		else
-			info.attach_failed++;
+			ctx.health.attach_failed++;
 	}
-	info.fork_attach_cnt = forks;
-	info.fork_attach_max_ms = max_ns / 1e6;
-	info.fork_attach_median_ms = median_ns / 1e6;
+	ctx.health.fork_attach_cnt = forks;
+	ctx.health.fork_attach_max_ms = max_ns / 1e6;
+	ctx.health.fork_attach_median_ms = median_ns / 1e6;
 	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&s->started_wall));
-	info.kernel = u.release;
-	info.started_at = started;
-	info.duration_s = info.now_ms / 1000.0;
-	probes__losses(s->probes, info.lost);
+	ctx.kernel = u.release;
+	ctx.started_at = started;
+	probes__losses(s->probes, ctx.health.lost);
 	probes__unwind_health(s->probes, &unwind);
-	ret = report_json__write(s->json_out, s->model, &info);
+	ret = report_json__document(s->json_out, &ctx);
 	if (ret) {
 		log_error("writing the JSON report failed: %s", strerror(-ret));
 		return ret;

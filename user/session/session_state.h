@@ -42,6 +42,7 @@ struct session {
 	struct monitor *mon;		/* metrics, alerts, --jsonl */
 	struct consumer consumer;
 	uint32_t last_report_ms;
+	uint32_t traced_from_ms;	/* the banner: -d counts from here, not from loading */
 	uint32_t last_sample_ms;
 	char err[512];
 };

@@ -66,4 +66,11 @@ void symbolizer__forget(struct symbolizer *sym, pid_t pid);
 int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 			struct mv_symbol *out);
 
+/*
+ * How code above this module asks for symbols: symbolizer__resolve's
+ * contract, with ctx whatever the caller passes along (a struct symbolizer,
+ * or a test's fixed table), so the writers need no symbolizer of their own.
+ */
+typedef int (*symbol_resolve_fn)(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out);
+
 #endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * probes: the probe functions (probes.S) under names only the library
+ * sees, so that calls to them are direct. Each starts with a 5-byte nop and
+ * returns: all they do is be a place for memvigil's uprobes.
+ */
+#ifndef MVS_PROBES_H
+#define MVS_PROBES_H
+
+#include <stdint.h>
+#include "trace.h"
+
+void mvs_probe_alloc(void *ptr, uint64_t size, uint64_t weight_bytes, uint32_t kind,
+		     uint64_t generation) MVS_HIDDEN;
+void mvs_probe_free(void *ptr, uint32_t kind, uint64_t generation) MVS_HIDDEN;
+
+#endif

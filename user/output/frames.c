@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include "lib/text_escape.h"
+#include "output/frames.h"
+
+/* addr of pid as the resolver names it; all NULL when it cannot. */
+static void resolve(const struct report_ctx *ctx, pid_t pid, uint64_t addr, struct mv_symbol *sym)
+{
+	memset(sym, 0, sizeof(*sym));
+	if (ctx->resolve)
+		ctx->resolve(ctx->resolve_ctx, pid, addr, sym);
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
+/* One frame line; names come from the traced process's files and are escaped. */
+static void print_frame(FILE *out, uint64_t addr, const struct mv_symbol *sym)
+{
+	const char *module = sym->module ? basename_of(sym->module) : "?";
+
+	fputs("        ", out);
+	if (sym->symbol) {
+		text_escape__fputs(out, sym->symbol);
+		fprintf(out, "+0x%llx (", (unsigned long long)sym->offset);
+		text_escape__fputs(out, module);
+		fputs(")\n", out);
+	} else if (sym->module) {
+		fprintf(out, "0x%llx (", (unsigned long long)addr);
+		text_escape__fputs(out, module);
+		fprintf(out, "+0x%llx)\n", (unsigned long long)sym->offset);
+	} else {
+		fprintf(out, "0x%llx\n", (unsigned long long)addr);
+	}
+}
+
+void frames__text(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t stack_id)
+{
+	unsigned int limit = ctx->opts.frames;
+	const uint64_t *frames;
+	struct mv_symbol sym;
+	uint32_t depth = 0, shown, i;
+
+	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
+	if (!frames || !depth) {
+		fprintf(out, "        [no user stack]\n");
+		return;
+	}
+	shown = limit && limit < depth ? limit : depth;
+	for (i = 0; i < shown; i++) {
+		resolve(ctx, pid, frames[i], &sym);
+		print_frame(out, frames[i], &sym);
+	}
+	if (depth > shown)
+		fprintf(out, "        ... %u more frames\n", depth - shown);
+}
+
+void frames__json(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
+		  uint32_t stack_id)
+{
+	const uint64_t *frames;
+	struct mv_symbol sym;
+	uint32_t depth = 0, i;
+	char addr[32];
+
+	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
+	json_array_begin(w);
+	for (i = 0; frames && i < depth; i++) {
+		resolve(ctx, pid, frames[i], &sym);
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)frames[i]);
+		json_object_begin(w);
+		json_string_field(w, "addr", addr);
+		json_string_field(w, "symbol", sym.symbol);
+		if (sym.mangled) {
+			json_string_field(w, "mangled", sym.mangled);
+		}
+		json_u64_field(w, "offset", sym.offset);
+		json_string_field(w, "module", sym.module);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
+const char *frames__caller(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id,
+			   struct mv_symbol *sym)
+{
+	const uint64_t *frames;
+	uint32_t depth = 0;
+
+	memset(sym, 0, sizeof(*sym));
+	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
+	if (frames && depth)
+		resolve(ctx, pid, frames[0], sym);
+	return sym->symbol;
+}

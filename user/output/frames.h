@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * frames: the return addresses of one stack, named through the report's
+ * resolver, in the forms the writers share: indented text lines, a JSON
+ * array, and the allocator's caller alone. Every writer that shows a stack
+ * calls these; they call no writer.
+ */
+#ifndef MV_FRAMES_H
+#define MV_FRAMES_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "lib/json_writer.h"
+#include "output/report_context.h"
+#include "symbolize/symbolizer.h"
+
+/*
+ * Print stack_id's frames of pid, one indented line each, at most
+ * ctx->opts.frames of them (0: all) and a line counting the rest.
+ * Names come from the traced process's files and are escaped.
+ */
+void frames__text(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t stack_id);
+/* All of stack_id's frames as a JSON array of {addr, symbol, [mangled,] offset, module}. */
+void frames__json(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
+		  uint32_t stack_id);
+/*
+ * The function of stack_id's first frame, the allocator's caller (held in
+ * *sym); NULL when the stack is empty or the address has no symbol.
+ */
+const char *frames__caller(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id,
+			   struct mv_symbol *sym);
+
+#endif
