@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define CACHE_SLOTS 48
 #define CACHE_BYTES 4096
@@ -124,14 +125,13 @@ int main(int argc, char **argv)
 	if (shape != STEADY)
 		per_s = shapes[shape].per_s;
 	steps = secs * per_s;
-	printf("READY %d\n", getpid());
-	fflush(stdout);
+	truth_ready();
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (long i = 0; i < steps; i++) {
 		step(shape, block);
 		sleep_until(&start, (i + 1) * 1000000000LL / per_s);
 	}
-	printf("TRUTH func=%s bytes=%llu allocs=%llu\n", shapes[shape].func, held_bytes, held_cnt);
-	printf("TRUTH done\n");
+	truth_leak(shapes[shape].func, held_bytes, held_cnt);
+	truth_done();
 	return 0;
 }
