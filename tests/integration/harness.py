@@ -614,6 +614,25 @@ def check_jsonl_metrics_match_the_schema(lines):
                           f"$defs/{ref}: {e.message[:300]}")
 
 
+def stack_timeline(lines, func):
+    """[(t_s, verdict, score, growth, bytes)] of the stack whose first frame is func."""
+    out = []
+    for o in lines:
+        if o["type"] != "sample":
+            continue
+        for s in o["stacks"]:
+            if s["function"] == func:
+                out.append((o["t_s"], s["verdict"], s["leak_score"], s["growth_bytes_per_s"],
+                            s["outstanding_bytes"]))
+    return out
+
+
+def final_stack(proc, func):
+    sel = [s for s in proc["stacks"] if s["frames"] and s["frames"][0].get("symbol") == func]
+    check(len(sel) == 1, f"expected one stack starting at {func}, found {len(sel)}")
+    return sel[0]
+
+
 # --- a stripped static program -----------------------------------------------
 
 STATIC_SRC = r"""

@@ -15,25 +15,6 @@ import re
 import harness as h
 
 
-def stack_timeline(lines, func):
-    """[(t_s, verdict, score, growth, bytes)] of the stack whose first frame is func."""
-    out = []
-    for o in lines:
-        if o["type"] != "sample":
-            continue
-        for s in o["stacks"]:
-            if s["function"] == func:
-                out.append((o["t_s"], s["verdict"], s["leak_score"], s["growth_bytes_per_s"],
-                            s["outstanding_bytes"]))
-    return out
-
-
-def final_stack(proc, func):
-    sel = [s for s in proc["stacks"] if s["frames"] and s["frames"][0].get("symbol") == func]
-    h.check(len(sel) == 1, f"expected one stack starting at {func}, found {len(sel)}")
-    return sel[0]
-
-
 def test_steady_leak_under_churn_is_leak_within_60s_and_plateaued_cache_stable(ctx):
     json_path, jsonl_path = ctx.path("lcc.json"), ctx.path("lcc.jsonl")
     p, rc = h.run_to_end(ctx, ["-i", "1", "--json", json_path, "--jsonl", jsonl_path, "--",
@@ -52,25 +33,25 @@ def test_steady_leak_under_churn_is_leak_within_60s_and_plateaued_cache_stable(c
     h.check_holds_nothing([proc], clean)
     lines = h.read_jsonl(jsonl_path)
     h.check_jsonl_metrics_match_the_schema(lines)
-    leak = stack_timeline(lines, "leak_steadily")
+    leak = h.stack_timeline(lines, "leak_steadily")
     first_leak = next((t for t, v, *_ in leak if v == "leak"), None)
     h.check(first_leak is not None and first_leak <= 60,
             f"leak_steadily never reached 'leak' within 60 s: {[(t, v, s) for t, v, s, *_ in leak]}")
-    fs = final_stack(proc, "leak_steadily")
+    fs = h.final_stack(proc, "leak_steadily")
     h.check(fs["verdict"] == "leak", f"final verdict of leak_steadily is {fs['verdict']}")
     h.check(abs(fs["growth_bytes_per_s"] - rate) <= 0.1 * rate,
             f"leak_steadily grows {fs['growth_bytes_per_s']:.0f} B/s, the workload leaks {rate}")
-    cache = stack_timeline(lines, "cache_fill")
+    cache = h.stack_timeline(lines, "cache_fill")
     h.check(not [c for c in cache if c[1] == "leak"],
             f"the cache was called a leak: {[(t, v, s) for t, v, s, *_ in cache if v == 'leak']}")
-    fc = final_stack(proc, "cache_fill")
+    fc = h.final_stack(proc, "cache_fill")
     h.check(fc["verdict"] == "stable" and fc["outstanding_bytes"] == cache_bytes,
             f"cache_fill ends {fc['verdict']} holding {fc['outstanding_bytes']} bytes, expected "
             f"stable holding {cache_bytes}")
     late = [c for c in cache if c[0] >= cache_full_s + 30 / 2 + 2]
     h.check(late and all(c[1] == "stable" for c in late),
             f"cache_fill is not stable half a window after it filled: {late}")
-    churn = stack_timeline(lines, "churn")
+    churn = h.stack_timeline(lines, "churn")
     h.check(churn and not [c for c in churn if c[1] == "leak"],
             f"the churn stack was called a leak: {[c for c in churn if c[1] == 'leak'][:5]}")
     growing = [c for c in churn if c[1] == "growing"]

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include "analysis/series.h"
+#include "series_shapes.h"
 
 static struct series_stats stats_of(struct series *s)
 {
@@ -178,4 +179,98 @@ Test(series, zero_window_or_interval_is_refused)
 	cr_assert_eq(errno, EINVAL);
 	cr_assert_null(series__new(1000, 0));
 	series__free(NULL);
+}
+
+Test(series, stats_give_the_times_of_the_oldest_and_newest_samples_in_the_window)
+{
+	struct series *s = series__new(10000, 1000);
+	struct series_stats st;
+	int t;
+
+	for (t = 1; t <= 5; t++)
+		series__add(s, t * 1000, t);
+	st = stats_of(s);
+	cr_assert_eq(st.first_ms, 1000);
+	cr_assert_eq(st.last_ms, 5000);
+	for (t = 6; t <= 30; t++)
+		series__add(s, t * 1000, t);
+	st = stats_of(s);
+	cr_assert_eq(st.first_ms, 20000, "the oldest sample slides with the window: %llu",
+		     (unsigned long long)st.first_ms);
+	cr_assert_eq(st.last_ms, 30000);
+	cr_assert_eq(st.span_ms, st.last_ms - st.first_ms);
+}
+
+/*
+ * The shapes the verdicts are tested on (test_verdict.c), as the monitor
+ * samples them: once a second, and with each report (every 5 s, a few
+ * milliseconds after the second's sample, which it replaces).
+ */
+static struct series_stats sampled(double (*fn)(double t_s), int end_s)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+	int t;
+
+	for (t = 1; t <= end_s; t++) {
+		series__add(s, t * 1000, fn(t));
+		if (t % 5 == 0)
+			series__add(s, t * 1000 + 20, fn(t + 0.02));
+	}
+	st = stats_of(s);
+	series__free(s);
+	return st;
+}
+
+/* full after 6 s, then flat. */
+static double cache_6s(double t)
+{
+	return filled_cache(t, 48);
+}
+
+Test(series, a_steady_leak_sampled_each_second_and_at_reports_keeps_one_sample_a_second)
+{
+	struct series_stats st = sampled(steady_leak, 10);
+
+	cr_assert_eq(st.n, 10, "n = %u", st.n);
+	cr_assert_eq(st.rises, 9);
+	cr_assert_float_eq(st.slope_per_s, 65536, 655);
+	cr_assert_float_eq(st.r2, 1, 1e-3);
+	cr_assert_eq(st.first_ms, 1000);
+	cr_assert_eq(st.last_ms, 10020, "the report's sample replaced the second's");
+}
+
+Test(series, a_slow_1kib_per_s_leak_rises_at_every_sample)
+{
+	struct series_stats st = sampled(slow_leak, 10);
+
+	cr_assert_eq(st.rises, st.n - 1);
+	cr_assert_float_eq(st.slope_per_s, 1024, 10);
+	cr_assert_float_eq(st.recent_slope_per_s, 1024, 10);
+}
+
+Test(series, a_cache_that_filled_in_6_s_has_a_flat_newer_half_by_14_s)
+{
+	struct series_stats st = sampled(cache_6s, 14);
+
+	cr_assert_gt(st.slope_per_s, 0);
+	cr_assert_eq(st.recent_slope_per_s, 0, "newer half slope %f", st.recent_slope_per_s);
+	cr_assert_eq(st.rises, 5);
+}
+
+Test(series, a_sawtooth_fits_no_line)
+{
+	struct series_stats st = sampled(sawtooth, 40);
+
+	cr_assert_lt(st.r2, 0.1, "R2 %f", st.r2);
+	cr_assert_eq(st.peak, 2 << 20);
+}
+
+Test(series, a_mapping_leak_has_its_rate_and_a_perfect_fit)
+{
+	struct series_stats st = sampled(mapping_leak, 12);
+
+	cr_assert_float_eq(st.slope_per_s, 2621440, 26214);
+	cr_assert_float_eq(st.r2, 1, 1e-3);
+	cr_assert_eq(st.n, 12);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
+#include <math.h>
 #include "analysis/trend.h"
+#include "series_shapes.h"
 
 static enum trend trend_of_line(double start, double per_s, int samples)
 {
@@ -60,6 +62,68 @@ Test(trend, noise_without_a_line_is_stable)
 	series__free(s);
 	cr_assert_lt(st.r2, TREND_MIN_R2);
 	cr_assert_eq(trend__of(&st), TREND_STABLE);
+}
+
+/* The trend of fn sampled once a second from 1 s to end_s. */
+static enum trend trend_of(double (*fn)(double t_s), int end_s)
+{
+	struct series *s = series__new(60000, 1000);
+	struct series_stats st;
+	int t;
+
+	for (t = 1; t <= end_s; t++)
+		series__add(s, t * 1000, fn(t));
+	series__stats(s, &st);
+	series__free(s);
+	return trend__of(&st);
+}
+
+/* full after 8 s, then flat. */
+static double cache_8s(double t)
+{
+	return filled_cache(t, 64);
+}
+
+/* 1 MiB freed at 8 s, then flat at 64 KiB. */
+static double freed_then_flat(double t)
+{
+	return t < 8 ? 1 << 20 : 65536;
+}
+
+Test(trend, a_steady_leak_and_a_mapping_leak_are_increasing_from_three_samples)
+{
+	cr_assert_eq(trend_of(steady_leak, 3), TREND_INCREASING);
+	cr_assert_eq(trend_of(mapping_leak, 3), TREND_INCREASING);
+	cr_assert_eq(trend_of(mapping_leak, 30), TREND_INCREASING);
+}
+
+Test(trend, a_slow_1kib_per_s_leak_is_increasing_once_it_grew_4_kib)
+{
+	cr_assert_eq(trend_of(slow_leak, 4), TREND_STABLE, "3 KiB over the window");
+	cr_assert_eq(trend_of(slow_leak, 6), TREND_INCREASING);
+	cr_assert_eq(trend_of(slow_leak, 60), TREND_INCREASING);
+}
+
+Test(trend, a_cache_that_filled_and_holds_is_stable_once_the_newer_half_is_flat)
+{
+	int t;
+
+	cr_assert_eq(trend_of(cache_8s, 8), TREND_INCREASING, "still filling");
+	/* flat from 8 s: the newer half of 1..t is flat from t = 15 */
+	for (t = 16; t <= 40; t++)
+		cr_assert_eq(trend_of(cache_8s, t), TREND_STABLE, "at %d s: %s", t,
+			     trend__name(trend_of(cache_8s, t)));
+}
+
+Test(trend, a_heap_that_dropped_and_holds_is_stable_not_decreasing)
+{
+	cr_assert_eq(trend_of(freed_then_flat, 20), TREND_STABLE, "%s",
+		     trend__name(trend_of(freed_then_flat, 20)));
+}
+
+Test(trend, a_sawtooth_is_stable)
+{
+	cr_assert_eq(trend_of(sawtooth, 40), TREND_STABLE);
 }
 
 Test(trend, names)

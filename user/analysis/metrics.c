@@ -4,20 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/metrics.h"
-#include "model/query.h"
+#include "analysis/site_metrics.h"
+#include "memvigil/events.h"
 
 struct metrics {
-	uint64_t window_ms, interval_ms;
+	uint64_t window_ms, sample_ms;
 	bool heap_untraced;
 	struct proc_metrics **procs;
 	size_t cnt, cap;
 };
 
-struct metrics *metrics__new(uint64_t window_ms, uint64_t interval_ms)
+struct metrics *metrics__new(uint64_t window_ms, uint64_t sample_ms)
 {
 	struct metrics *mt;
 
-	if (!window_ms || !interval_ms) {
+	if (!window_ms || !sample_ms) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -25,26 +26,15 @@ struct metrics *metrics__new(uint64_t window_ms, uint64_t interval_ms)
 	if (!mt)
 		return NULL;
 	mt->window_ms = window_ms;
-	mt->interval_ms = interval_ms;
+	mt->sample_ms = sample_ms;
 	return mt;
-}
-
-static void free_sites(struct proc_metrics *pm)
-{
-	uint32_t i;
-
-	for (i = 0; i < pm->site_cnt; i++)
-		series__free(pm->sites[i].outstanding);
-	free(pm->sites);
-	pm->sites = NULL;
-	pm->site_cnt = 0;
 }
 
 static void proc_metrics_free(struct proc_metrics *pm)
 {
 	if (!pm)
 		return;
-	free_sites(pm);
+	site_metrics__drop(pm);
 	series__free(pm->heap.series);
 	series__free(pm->rss.series);
 	series__free(pm->mapped.series);
@@ -106,6 +96,17 @@ const struct site_metrics *metrics__site(const struct proc_metrics *pm, uint32_t
 	return &pm->sites[i];
 }
 
+const struct site_metrics *metrics__map_site(const struct proc_metrics *pm, uint32_t stack_id,
+					      uint32_t flags)
+{
+	const struct map_site_metrics *ms;
+
+	if (!pm || (flags & MV_MAP_ALLOCATOR))
+		return NULL;
+	ms = site_metrics__find_map(pm, stack_id, flags & MV_MAP_FILE);
+	return ms ? &ms->m : NULL;
+}
+
 static struct proc_metrics *proc_of(struct metrics *mt, pid_t pid)
 {
 	struct proc_metrics *pm = (struct proc_metrics *)metrics__find(mt, pid);
@@ -143,7 +144,7 @@ static int add_value(struct metrics *mt, struct quantity *q, uint64_t t_ms, doub
 	if (isnan(v))
 		return 0;
 	if (!q->series) {
-		q->series = series__new(mt->window_ms, mt->interval_ms);
+		q->series = series__new(mt->window_ms, mt->sample_ms);
 		if (!q->series)
 			return -ENOMEM;
 	}
@@ -153,95 +154,24 @@ static int add_value(struct metrics *mt, struct quantity *q, uint64_t t_ms, doub
 	return 0;
 }
 
-static int grow_sites(struct proc_metrics *pm, uint32_t cnt)
+/* The heap and mapping stacks of p, with their verdicts. */
+static int sample_stacks(struct metrics *mt, struct proc_metrics *pm, const struct proc *p,
+			 uint64_t t_ms)
 {
-	struct site_metrics *sites;
-
-	if (cnt <= pm->site_cnt)
-		return 0;
-	sites = realloc(pm->sites, cnt * sizeof(*sites));
-	if (!sites)
-		return -ENOMEM;
-	memset(sites + pm->site_cnt, 0, (cnt - pm->site_cnt) * sizeof(*sites));
-	pm->sites = sites;
-	pm->site_cnt = cnt;
-	return 0;
-}
-
-/*
- * Outstanding bytes per site, indexed like p->sites: exact counts, or in
- * sampled mode the estimates from the live samples' weights. NULL on ENOMEM.
- */
-static double *site_bytes(const struct proc *p, uint64_t t_ms)
-{
-	double *bytes = calloc(p->site_cnt ? p->site_cnt : 1, sizeof(*bytes));
-	struct proc_report r;
-	size_t i;
-
-	if (!bytes)
-		return NULL;
-	if (!p->sample_period) {
-		for (i = 0; i < p->site_cnt; i++)
-			bytes[i] = p->sites[i].outstanding_bytes;
-		return bytes;
-	}
-	if (query__build(p, t_ms, 0, &r)) {
-		free(bytes);
-		return NULL;
-	}
-	for (i = 0; i < r.cnt; i++)
-		bytes[r.sites[i].site - p->sites] = r.sites[i].est_bytes;
-	query__release(&r);
-	return bytes;
-}
-
-static int sample_sites(struct metrics *mt, struct proc_metrics *pm, const struct proc *p,
-			uint64_t t_ms)
-{
-	double *outstanding;
-	uint32_t i;
-	int ret;
+	struct site_clock c = { .now_ms = t_ms, .window_ms = mt->window_ms,
+				.sample_ms = mt->sample_ms };
+	int ret = 0;
 
 	if (p->execs != pm->execs) {
-		free_sites(pm);
+		site_metrics__drop(pm);
 		pm->execs = p->execs;
 	}
-	ret = grow_sites(pm, p->site_cnt);
-	if (ret)
-		return ret;
-	outstanding = site_bytes(p, t_ms);
-	if (!outstanding)
-		return -ENOMEM;
-	pm->leak_score = 0;
-	memset(pm->verdicts, 0, sizeof(pm->verdicts));
-	for (i = 0; i < p->site_cnt; i++) {
-		struct site_metrics *sm = &pm->sites[i];
-		double bytes = outstanding[i];
-
-		if (!sm->outstanding) {
-			if (!bytes)
-				continue;
-			sm->outstanding = series__new(mt->window_ms, mt->interval_ms);
-			if (!sm->outstanding) {
-				free(outstanding);
-				return -ENOMEM;
-			}
-		}
-		series__add(sm->outstanding, t_ms, bytes);
-		series__stats(sm->outstanding, &sm->st);
-		if (!bytes && sm->st.mean == 0 && sm->st.span_ms + mt->interval_ms >= mt->window_ms) {
-			/* Held nothing for a whole window: forget it, memory stays bounded. */
-			series__free(sm->outstanding);
-			memset(sm, 0, sizeof(*sm));
-			continue;
-		}
-		sm->verdict = verdict__of(&sm->st, mt->window_ms, &sm->score);
-		pm->verdicts[sm->verdict]++;
-		if (sm->score > pm->leak_score)
-			pm->leak_score = sm->score;
-	}
-	free(outstanding);
-	return 0;
+	if (!mt->heap_untraced)
+		ret = site_metrics__sample_heap(pm, p, &c);
+	if (!ret)
+		ret = site_metrics__sample_maps(pm, p, &c);
+	site_metrics__tally(pm);
+	return ret;
 }
 
 static double growth_of(const struct quantity *q)
@@ -256,6 +186,7 @@ static double current_of(const struct quantity *q)
 
 static void fill_values(struct proc_metrics *pm, bool heap_traced)
 {
+	bool stacks_known = heap_traced || pm->map_site_cnt;
 	double *v = pm->values.v;
 
 	metric__clear(&pm->values);
@@ -265,8 +196,8 @@ static void fill_values(struct proc_metrics *pm, bool heap_traced)
 	v[METRIC_RSS_GROWTH] = growth_of(&pm->rss);
 	v[METRIC_MAPPED] = current_of(&pm->mapped);
 	v[METRIC_MAPPED_GROWTH] = growth_of(&pm->mapped);
-	v[METRIC_LEAK_SCORE] = heap_traced ? pm->leak_score : NAN;
-	v[METRIC_LEAKS] = heap_traced ? pm->verdicts[VERDICT_LEAK] : NAN;
+	v[METRIC_LEAK_SCORE] = stacks_known ? pm->leak_score : NAN;
+	v[METRIC_LEAKS] = stacks_known ? pm->verdicts[VERDICT_LEAK] : NAN;
 	v[METRIC_PRESSURE] = pm->pressure.level == PRESSURE_UNKNOWN ? NAN : pm->pressure.level;
 	v[METRIC_MAJOR_FAULTS] = pm->kernel.major_faults_per_s;
 	v[METRIC_MINOR_FAULTS] = pm->kernel.minor_faults_per_s;
@@ -303,8 +234,8 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 				pm->kernel.rss_bytes);
 	if (!ret)
 		ret = add_value(mt, &pm->mapped, now_ms, pm->kernel.mapped_bytes);
-	if (!ret && !mt->heap_untraced)
-		ret = sample_sites(mt, pm, p, now_ms);
+	if (!ret)
+		ret = sample_stacks(mt, pm, p, now_ms);
 	pressure__eval(&pm->kernel.pressure, &pm->pressure);
 	fill_values(pm, !mt->heap_untraced);
 	return ret;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * metrics: per-process and per-stack figures over the sliding window, fed
- * one sample per interval from the model (heap, each stack's outstanding
- * bytes; estimates when the heap is sampled) and from the kernel's signals when known (RSS, mappings, faults,
- * reclaim, PSI, limit, OOM kills). Gives the series statistics, trends,
- * per-stack verdicts, the pressure level and the values alerts test. Pure.
+ * one sample about once a second from the model (heap, each heap stack's
+ * and each mapping stack's outstanding bytes; estimates when the heap is
+ * sampled) and from the kernel's signals when known (RSS, mappings,
+ * faults, reclaim, PSI, limit, OOM kills). Gives the series statistics,
+ * trends, per-stack verdicts, the pressure level and the values alerts
+ * test. Pure.
  */
 #ifndef MV_METRICS_H
 #define MV_METRICS_H
@@ -37,6 +39,14 @@ struct site_metrics {
 	double score;
 };
 
+/* A mapping stack: the mappings one stack made of one kind, anonymous or file. */
+struct map_site_metrics {
+	uint32_t stack_id;
+	uint32_t kind;			/* MV_MAP_FILE or 0 (anonymous) */
+	double bytes;			/* mapped at the last sample */
+	struct site_metrics m;
+};
+
 /* One quantity of a process: its series, statistics and trend. */
 struct quantity {
 	struct series *series;		/* NULL until the first known value */
@@ -52,10 +62,13 @@ struct proc_metrics {
 	bool exited;			/* the last sample was taken after the exit */
 	uint32_t oom_seen;		/* OOM kills concerning it already counted */
 	struct quantity heap, rss, mapped;
-	struct site_metrics *sites;	/* indexed like p->sites */
+	struct site_metrics *sites;	/* heap stacks, indexed like p->sites */
 	uint32_t site_cnt;
-	double leak_score;		/* highest over the stacks */
-	uint32_t verdicts[VERDICT_CNT];	/* stacks per verdict */
+	struct map_site_metrics *map_sites;	/* mapping stacks, made outside the allocator */
+	uint32_t map_site_cnt;
+	size_t map_site_cap;
+	double leak_score;		/* highest over the heap and mapping stacks */
+	uint32_t verdicts[VERDICT_CNT];	/* heap and mapping stacks per verdict */
 	struct kernel_sample kernel;
 	struct pressure pressure;
 	struct metric_values values;
@@ -63,8 +76,8 @@ struct proc_metrics {
 
 struct metrics;
 
-/* Metrics over window_ms, sampled every interval_ms (both > 0). */
-struct metrics *metrics__new(uint64_t window_ms, uint64_t interval_ms);
+/* Metrics over window_ms, sampled every sample_ms (both > 0). */
+struct metrics *metrics__new(uint64_t window_ms, uint64_t sample_ms);
 void metrics__free(struct metrics *mt);
 uint64_t metrics__window_ms(const struct metrics *mt);
 /* Whether the heap is traced (default true); if not, heap metrics stay unknown. */
@@ -90,5 +103,12 @@ void metrics__rekey(struct metrics *mt, pid_t pid, pid_t key);
 const struct proc_metrics *metrics__find(const struct metrics *mt, pid_t pid);
 /* Site i of pm (index into proc->sites), NULL if it was never sampled. */
 const struct site_metrics *metrics__site(const struct proc_metrics *pm, uint32_t i);
+/*
+ * The mapping stack stack_id of pm with the MV_MAP_* flags of its ranges;
+ * NULL if it was never sampled or the allocator made it (the heap stacks
+ * count those bytes).
+ */
+const struct site_metrics *metrics__map_site(const struct proc_metrics *pm, uint32_t stack_id,
+					      uint32_t flags);
 
 #endif

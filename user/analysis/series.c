@@ -136,7 +136,9 @@ void series__stats(const struct series *s, struct series_stats *out)
 	out->delta = s->current - s->baseline;
 	out->n = s->cnt;
 	t0 = cat(s, 0)->t_ms;
-	out->span_ms = cat(s, s->cnt - 1)->t_ms - t0;
+	out->first_ms = t0;
+	out->last_ms = cat(s, s->cnt - 1)->t_ms;
+	out->span_ms = out->last_ms - t0;
 	mid = t0 + out->span_ms / 2;
 	for (i = 0; i < s->cnt; i++) {
 		x[i] = (cat(s, i)->t_ms - t0) / 1000.0;

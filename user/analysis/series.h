@@ -26,6 +26,8 @@ struct series_stats {
 	uint32_t n;		/* samples in the window */
 	uint32_t rises;		/* sample-to-sample increases in the window */
 	uint64_t span_ms;	/* newest - oldest sample time in the window */
+	uint64_t first_ms;	/* time of the oldest sample in the window */
+	uint64_t last_ms;	/* time of the newest sample in the window */
 };
 
 struct series;

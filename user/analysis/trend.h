@@ -7,6 +7,10 @@
  *   - the fit explains the samples: R^2 >= TREND_MIN_R2;
  *   - the fitted change over the window, |slope| x span, is at least
  *     TREND_MIN_CHANGE_BYTES and at least TREND_MIN_CHANGE_FRAC of the mean;
+ *   - the newer half of the window still moves that way at a rate that
+ *     clears the same floor: |recent slope| x span is at least it too (a
+ *     heap that rose and then held steady is not increasing any more,
+ *     however well a line fits it);
  * and the slope is positive (negative). With fewer samples than that the
  * trend is unknown (two samples always fit a line); anything else is
  * stable. Pure.

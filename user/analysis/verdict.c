@@ -7,6 +7,22 @@ static double clamp01(double v)
 	return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+void verdict_ages__init(struct verdict_ages *a, const struct series_stats *st)
+{
+	*a = (struct verdict_ages){ .now_ms = st->last_ms, .from_ms = st->first_ms,
+				    .to_ms = st->first_ms + st->span_ms / 2,
+				    .oldest_ms = UINT64_MAX };
+}
+
+void verdict_ages__add(struct verdict_ages *a, uint64_t t_ms, double bytes)
+{
+	a->blocks++;
+	if (t_ms < a->oldest_ms)
+		a->oldest_ms = t_ms;
+	if (t_ms >= a->from_ms && t_ms < a->to_ms)
+		a->retained_bytes += bytes;
+}
+
 /* How far the slope stands out of the noise: its t statistic mapped to 0..1. */
 static double significance(const struct series_stats *st)
 {
@@ -18,7 +34,7 @@ static double significance(const struct series_stats *st)
 	return clamp01((t - VERDICT_T_NONE) / (VERDICT_T_FULL - VERDICT_T_NONE));
 }
 
-/* The score without coverage: how clearly the samples so far rise, up to now. */
+/* How clearly the samples so far rise, up to now. */
 static double rising(const struct series_stats *st)
 {
 	double fit, persistence, steps;
@@ -27,30 +43,62 @@ static double rising(const struct series_stats *st)
 		return 0;
 	fit = clamp01(st->r2) * significance(st);
 	persistence = clamp01(st->recent_slope_per_s / st->slope_per_s);
-	steps = clamp01((double)st->rises / VERDICT_MIN_RISES);
+	/* Out of the rises the samples allow, up to VERDICT_MIN_RISES. */
+	steps = clamp01((double)st->rises / (st->n - 1 < VERDICT_MIN_RISES ? st->n - 1
+									    : VERDICT_MIN_RISES));
 	return fit * persistence * steps;
 }
 
-double verdict__score(const struct series_stats *st, uint64_t window_ms)
+bool verdict__needs_ages(const struct series_stats *st)
 {
-	if (!window_ms)
-		return 0;
-	return rising(st) * clamp01((double)st->span_ms / (window_ms / 2.0));
+	return rising(st) > 0;
 }
 
-enum verdict verdict__of(const struct series_stats *st, uint64_t window_ms, double *score)
+/* Of what the stack added in the older half of the span, the part still live. */
+static double retention(const struct series_stats *st, const struct verdict_ages *a)
 {
-	double s = verdict__score(st, window_ms);
+	double added = st->slope_per_s * (a->to_ms - a->from_ms) / 1000.0;
 
-	if (score)
-		*score = st->n && st->current <= 0 ? 0 : s;
+	return added > 0 ? clamp01(a->retained_bytes / added) : 0;
+}
+
+/* 1 once the oldest live block is VERDICT_HELD_MS old; at most 1/2 before. */
+static double held(const struct verdict_ages *a)
+{
+	double age_ms;
+
+	if (!a->blocks || a->oldest_ms > a->now_ms)
+		return 0;
+	age_ms = a->now_ms - a->oldest_ms;
+	return age_ms >= VERDICT_HELD_MS ? 1 : age_ms / (2.0 * VERDICT_HELD_MS);
+}
+
+double verdict__score(const struct series_stats *st, const struct verdict_ages *a)
+{
+	double r = rising(st);
+
+	return r > 0 ? r * retention(st, a) * held(a) : 0;
+}
+
+enum verdict verdict__of(const struct series_stats *st, const struct verdict_ages *a,
+			 double *score)
+{
+	double s = verdict__score(st, a);
+	enum verdict v;
+
 	if (st->n && st->current <= 0)
-		return VERDICT_FREED;
-	if (s >= VERDICT_LEAK_SCORE)
-		return VERDICT_LEAK;
-	if (s >= VERDICT_GROWING_SCORE || rising(st) >= VERDICT_RISING_GROWING)
-		return VERDICT_GROWING;
-	return VERDICT_STABLE;
+		v = VERDICT_FREED;
+	else if (st->n < VERDICT_MIN_SAMPLES)
+		v = VERDICT_EARLY;
+	else if (s >= VERDICT_LEAK_SCORE)
+		v = VERDICT_LEAK;
+	else if (s >= VERDICT_GROWING_SCORE || rising(st) >= VERDICT_RISING_GROWING)
+		v = VERDICT_GROWING;
+	else
+		v = VERDICT_STABLE;
+	if (score)
+		*score = v == VERDICT_FREED ? 0 : s;
+	return v;
 }
 
 const char *verdict__name(enum verdict v)
@@ -62,7 +110,14 @@ const char *verdict__name(enum verdict v)
 		return "leak";
 	case VERDICT_FREED:
 		return "freed";
+	case VERDICT_EARLY:
+		return "early";
 	default:
 		return "stable";
 	}
+}
+
+const char *verdict__json_name(enum verdict v)
+{
+	return v == VERDICT_EARLY ? "too_early" : verdict__name(v);
 }

@@ -72,7 +72,7 @@ void metrics_json__proc(struct json_writer *w, const struct proc_metrics *pm,
 	json_double_field(w, "leak_score", pm->leak_score);
 	json_object_field_begin(w, "stack_verdicts");
 	for (v = 0; v < VERDICT_CNT; v++)
-		json_u64_field(w, verdict__name(v), pm->verdicts[v]);
+		json_u64_field(w, verdict__json_name(v), pm->verdicts[v]);
 	json_object_end(w);
 	write_pressure(w, pm);
 	write_values(w, pm);
@@ -81,7 +81,7 @@ void metrics_json__proc(struct json_writer *w, const struct proc_metrics *pm,
 
 void metrics_json__site_fields(struct json_writer *w, const struct site_metrics *sm)
 {
-	json_string_field(w, "verdict", sm ? verdict__name(sm->verdict) : NULL);
+	json_string_field(w, "verdict", sm ? verdict__json_name(sm->verdict) : NULL);
 	json_double_field(w, "leak_score", sm ? sm->score : NAN);
 	json_double_field(w, "growth_bytes_per_s", sm && sm->st.n >= 2 ? sm->st.slope_per_s : NAN);
 }

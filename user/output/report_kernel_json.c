@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include "lib/json_writer.h"
 #include "output/frames.h"
+#include "output/metrics_json.h"
 #include "output/report_kernel_json.h"
 #include "sites/allocator.h"
 
@@ -105,6 +106,7 @@ static const char *map_kind(uint32_t flags)
 
 static int write_mappings(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p)
 {
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
 	const struct proc_kernel *k = &p->kernel;
 	struct mapping_totals t;
 	struct map_site *sites;
@@ -133,6 +135,8 @@ static int write_mappings(struct json_writer *w, const struct report_ctx *ctx, c
 		json_string_field(w, "kind", map_kind(sites[i].flags));
 		json_double_field(w, "oldest_age_s", ctx->now_ms > sites[i].oldest_ms ?
 				(ctx->now_ms - sites[i].oldest_ms) / 1000.0 : 0);
+		metrics_json__site_fields(w, metrics__map_site(pm, sites[i].stack_id,
+							       sites[i].flags));
 		json_key(w, "frames");
 		frames__json(w, ctx, p->key, sites[i].stack_id);
 		json_object_end(w);

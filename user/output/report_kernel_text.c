@@ -6,6 +6,7 @@
 #include "lib/text_escape.h"
 #include "output/frames.h"
 #include "output/report_kernel_text.h"
+#include "output/verdict_text.h"
 
 #define MAP_STACKS_SHOWN 3
 
@@ -80,10 +81,11 @@ static void print_cgroup(FILE *out, const struct proc_kernel *k)
 
 static int print_mappings(FILE *out, const struct report_ctx *ctx, const struct proc *p)
 {
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
 	const struct proc_kernel *k = &p->kernel;
 	struct mapping_totals t;
 	struct map_site *sites;
-	char b[4][32];
+	char b[4][32], verdict[32];
 	long n, i, shown = 0;
 
 	if (!ctx->health.mappings_followed) {
@@ -107,7 +109,10 @@ static int print_mappings(FILE *out, const struct report_ctx *ctx, const struct 
 	for (i = 0; i < n && shown < MAP_STACKS_SHOWN; i++) {
 		if (sites[i].flags & MV_MAP_ALLOCATOR)
 			continue;	/* already in the heap figures */
-		fprintf(out, "  %s (%llu bytes) %s mapped in %llu ranges, oldest %s\n",
+		fprintf(out, "  %s%s (%llu bytes) %s mapped in %llu ranges, oldest %s\n",
+			verdict_text__column(pm, metrics__map_site(pm, sites[i].stack_id,
+								   sites[i].flags),
+					     verdict, sizeof(verdict)),
 			format_bytes(sites[i].bytes, b[0], 32), (unsigned long long)sites[i].bytes,
 			map_kind(sites[i].flags), (unsigned long long)sites[i].ranges,
 			format_age_ms(ctx->now_ms > sites[i].oldest_ms ?

@@ -7,6 +7,7 @@
 #include "output/frames.h"
 #include "output/report_kernel_text.h"
 #include "output/report_text.h"
+#include "output/verdict_text.h"
 #include "sites/allocator.h"
 
 static unsigned long long est(double v)
@@ -53,7 +54,7 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct r
 		(unsigned long long)h->unmatched_frees, lost);
 }
 
-/* One stack's line; column is the verdict column (see verdict_column). */
+/* One stack's line; column is the verdict column (verdict_text.h). */
 static void print_site(FILE *out, const struct proc *p, const struct report_site *rs,
 		       uint32_t now_ms, const char *column)
 {
@@ -108,28 +109,13 @@ static void print_metrics(FILE *out, const struct proc_metrics *pm, const struct
 	print_quantity(out, "heap", &pm->heap);
 	print_quantity(out, "rss", &pm->rss);
 	print_quantity(out, "mapped", &pm->mapped);
-	fprintf(out, "  stacks over the last %s: %u leak, %u growing, %u stable (leak score %.2f)\n",
-		format_age_ms(metrics__window_ms(mt), window, sizeof(window)),
+	fprintf(out, "  stacks over the last %s: %u leak, %u growing, %u stable, %u early "
+		"(leak score %.2f)\n", format_age_ms(metrics__window_ms(mt), window, sizeof(window)),
 		pm->verdicts[VERDICT_LEAK], pm->verdicts[VERDICT_GROWING],
-		pm->verdicts[VERDICT_STABLE], pm->leak_score);
+		pm->verdicts[VERDICT_STABLE], pm->verdicts[VERDICT_EARLY], pm->leak_score);
 	if (pm->pressure.level != PRESSURE_UNKNOWN)
 		fprintf(out, "  pressure %s (from %s)\n", pressure__level_name(pm->pressure.level),
 			pressure__signal_name(pm->pressure.cause));
-}
-
-/* The verdict column of a stack line: "leak    0.97  " or "-             ". */
-static const char *verdict_column(const struct proc_metrics *pm, const struct proc *p,
-				  const struct report_site *rs, char *buf, size_t len)
-{
-	const struct site_metrics *sm = metrics__site(pm, rs->site - p->sites);
-
-	if (!pm)
-		buf[0] = '\0';
-	else if (!sm)
-		snprintf(buf, len, "%-7s %4s  ", "-", "");
-	else
-		snprintf(buf, len, "%-7s %4.2f  ", verdict__name(sm->verdict), sm->score);
-	return buf;
 }
 
 static int print_proc(FILE *out, const struct report_ctx *ctx, const struct proc *p)
@@ -155,7 +141,8 @@ static int print_proc(FILE *out, const struct report_ctx *ctx, const struct proc
 			p->sample_period ? est(r.est_allocs) : (unsigned long long)r.allocs);
 	for (i = 0; i < r.cnt && i < top; i++) {
 		print_site(out, p, &r.sites[i], ctx->now_ms,
-			   verdict_column(pm, p, &r.sites[i], verdict, sizeof(verdict)));
+			   verdict_text__column(pm, metrics__site(pm, r.sites[i].site - p->sites),
+						verdict, sizeof(verdict)));
 		frames__text(out, ctx, p->key, r.sites[i].site->stack_id);
 	}
 	if (r.cnt > top)

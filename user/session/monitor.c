@@ -13,7 +13,7 @@
 #include "output/jsonl.h"
 #include "session/monitor.h"
 
-#define IDLE_TICK_MS 1000	/* sampling period when --interval is 0 */
+#define SAMPLE_MS 1000		/* the metrics' sampling period, whatever --interval */
 #define ACTION_GRACE_MS 2000	/* how long the end waits for --on-alert commands */
 
 struct monitor {
@@ -21,7 +21,10 @@ struct monitor {
 	struct alert_set *alerts;
 	struct alert_action *action;
 	struct jsonl *jsonl;
-	uint64_t tick_ms, window_ms, last_ms;
+	uint64_t sample_ms, window_ms, last_ms;
+	uint64_t next_ms;		/* when the next sample is due */
+	uint64_t report_ms;		/* --interval, 0 without periodic reports */
+	uint64_t tick_ms;		/* when the last report sampled */
 	bool sampled;
 	bool periodic;			/* main ticks with each report */
 	unsigned int top;
@@ -36,6 +39,18 @@ struct monitor {
 	bool jsonl_failed;
 };
 
+/* Said once: a window that cannot hold enough samples leaves every stack early. */
+static void warn_short_window(const struct monitor *mon)
+{
+	uint64_t fit = mon->window_ms / mon->sample_ms + 1;
+
+	if (fit < VERDICT_MIN_SAMPLES)
+		log_warn("the window (--window=%gs) holds %llu samples at one every %gs; a stack "
+			 "needs %d for a verdict, so every stack stays early: widen --window",
+			 mon->window_ms / 1000.0, (unsigned long long)fit, mon->sample_ms / 1000.0,
+			 VERDICT_MIN_SAMPLES);
+}
+
 int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resolve_ctx,
 		 struct monitor **out, char *err, size_t err_len)
 {
@@ -46,14 +61,16 @@ int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resol
 	if (!mon)
 		goto err_oom;
 	mon->periodic = o->interval_s > 0;
-	mon->tick_ms = mon->periodic ? o->interval_s * 1000 : IDLE_TICK_MS;
-	if (!mon->tick_ms)
-		mon->tick_ms = 1;
+	mon->report_ms = o->interval_s * 1000;
+	/* Reports more often than the sampling period take every sample. */
+	mon->sample_ms = SAMPLE_MS;
+	if (mon->periodic && o->interval_s * 1000 < SAMPLE_MS)
+		mon->sample_ms = o->interval_s * 1000 >= 1 ? o->interval_s * 1000 : 1;
 	mon->window_ms = o->window_s * 1000;
 	mon->top = o->top;
 	mon->resolve = resolve;
 	mon->resolve_ctx = resolve_ctx;
-	mon->metrics = metrics__new(mon->window_ms, mon->tick_ms);
+	mon->metrics = metrics__new(mon->window_ms, mon->sample_ms);
 	mon->alerts = alert_set__new(o->alerts, o->alert_cnt);
 	if (!mon->metrics || !mon->alerts)
 		goto err_oom;
@@ -72,6 +89,7 @@ int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resol
 			goto err_free;
 		}
 	}
+	warn_short_window(mon);
 	*out = mon;
 	return 0;
 err_oom:
@@ -175,7 +193,12 @@ static void write_sample(struct monitor *mon, const struct proc *p)
 	}
 }
 
-static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bool final)
+/*
+ * Sample every process and evaluate the alerts; lines: also write the
+ * --jsonl sample lines (with each report, or each second without reports).
+ */
+static void sample(struct monitor *mon, const struct model *m, uint64_t now_ms, bool final,
+		   bool lines)
 {
 	struct kernel_sample ks;
 	time_t wall = time(NULL);
@@ -208,7 +231,8 @@ static void tick(struct monitor *mon, const struct model *m, uint64_t now_ms, bo
 		pm = metrics__find(mon->metrics, p->key);
 		if (alert_set__eval(mon->alerts, p->key, &pm->values, on_fire, mon) < 0)
 			log_warn("out of memory for the alerts of PID %d", p->pid);
-		write_sample(mon, p);
+		if (lines)
+			write_sample(mon, p);
 	}
 	mon->last_ms = now_ms;
 	mon->sampled = true;
@@ -234,22 +258,30 @@ void monitor__oom(struct monitor *mon, const struct model *m, const struct oom_k
 
 void monitor__tick(struct monitor *mon, const struct model *m, uint64_t now_ms)
 {
-	tick(mon, m, now_ms, false);
+	sample(mon, m, now_ms, false, true);
+	mon->tick_ms = now_ms;
+	mon->next_ms = now_ms + mon->sample_ms;
 }
 
 void monitor__poll(struct monitor *mon, const struct model *m, uint64_t now_ms)
 {
-	if (mon->periodic || (mon->sampled && now_ms < mon->last_ms + mon->tick_ms)) {
+	/* A report due within half a period takes the sample itself. */
+	if ((mon->sampled && now_ms < mon->next_ms) ||
+	    (mon->periodic && now_ms + mon->sample_ms / 2 >= mon->tick_ms + mon->report_ms)) {
 		alert_action__reap(mon->action);
 		return;
 	}
-	tick(mon, m, now_ms, false);
+	sample(mon, m, now_ms, false, !mon->periodic);
+	/* On a grid: a late turn of the loop does not delay the samples after it. */
+	mon->next_ms += mon->sample_ms;
+	if (mon->next_ms <= now_ms)
+		mon->next_ms = now_ms + mon->sample_ms;
 }
 
 void monitor__finish(struct monitor *mon, const struct model *m, uint64_t now_ms)
 {
 	if (!mon->sampled || now_ms > mon->last_ms)
-		tick(mon, m, now_ms, true);
+		sample(mon, m, now_ms, true, true);
 	alert_action__wait(mon->action, ACTION_GRACE_MS);
 	if (alert_action__skipped(mon->action))
 		log_warn("--on-alert was not run for %llu alerts (at most one run per %d s)",

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * monitor: the metrics side of a tracing session. Once per interval it
- * samples every traced process into the metrics (heap and stacks from the
- * model, kernel signals when known), evaluates the --alert expressions,
- * prints alerts that fire, runs --on-alert, and writes --jsonl lines
- * (also one per OOM kill).
- * main.c calls monitor__poll from its loop and monitor__finish at the end.
+ * monitor: the metrics side of a tracing session. Once a second, whatever
+ * the report interval, and with each report, it samples every traced
+ * process into the metrics (heap and stacks from the model, kernel signals
+ * when known), evaluates the --alert expressions, prints alerts that fire
+ * and runs --on-alert. It writes the --jsonl sample lines with each report
+ * (each second without reports), and one line per alert and per OOM kill.
+ * The session calls monitor__poll from its loop and monitor__finish at the
+ * end.
  */
 #ifndef MV_MONITOR_H
 #define MV_MONITOR_H
@@ -33,14 +35,15 @@ int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resol
 void monitor__free(struct monitor *mon);
 
 /*
- * Sample every process, evaluate the alerts and write the lines now. main
- * calls it when tracing starts (the baseline) and with each periodic report,
- * so the report shows figures of that moment.
+ * Sample every process, evaluate the alerts and write the lines now. The
+ * session calls it when tracing starts (the baseline) and with each
+ * periodic report, so the report shows figures of that moment.
  */
 void monitor__tick(struct monitor *mon, const struct model *m, uint64_t now_ms);
 /*
- * Called on every turn of the event loop: reaps --on-alert commands and,
- * with --interval=0 (no periodic reports), ticks once a second.
+ * Called on every turn of the event loop: reaps --on-alert commands and
+ * samples once a second (a second after the last sample); without periodic
+ * reports it also writes the --jsonl sample lines then.
  */
 void monitor__poll(struct monitor *mon, const struct model *m, uint64_t now_ms);
 /* An OOM kill that concerns the traced processes: one --jsonl line at once. */
