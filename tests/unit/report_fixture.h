@@ -7,8 +7,8 @@
  * comparison of a writer's bytes with a file in tests/unit/data/golden/.
  *
  * Two sessions: fixture__exact (a cgroup traced exactly, ten seconds, every
- * section filled) and fixture__sampled (a command traced by byte sampling,
- * no kernel side).
+ * section filled, stacks walked by unwind tables) and fixture__sampled (a
+ * command traced by byte sampling, no kernel side, frame pointers).
  *
  * Golden files are the writers' output, reviewed by eye when written.
  * Regenerate them after an intended change of output with
@@ -32,6 +32,7 @@
 #include "model/model.h"
 #include "output/metrics_json.h"
 #include "output/report_context.h"
+#include "probes/unwind_maps.h"
 #include "symbolize/symbolizer.h"
 
 #define FX_GOLDEN_DIR "tests/unit/data/golden/"
@@ -93,6 +94,7 @@ struct fixture {
 	unsigned int alert_def_cnt;
 	struct alert_event alerts[2];
 	size_t alert_cnt;
+	struct unwind_health unwind;	/* by tables (exact session) or frame pointers */
 };
 
 static inline void fx_alloc(struct model *m, pid_t pid, uint32_t ms, uint64_t addr, uint64_t size,
@@ -241,6 +243,21 @@ static inline void fx_alert(struct fixture *f, const char *expr, double t_s, pid
 	snprintf(ev->comm, sizeof(ev->comm), "%s", comm);
 }
 
+/* Unwinding by tables: two objects with one, one refused, walks that ended each way. */
+static inline void fx_unwind_tables(struct unwind_health *u)
+{
+	uint32_t i;
+
+	*u = (struct unwind_health){ .tables = true, .frames_table = 4000, .frames_fp = 120,
+				     .procs_updated = 5, .procs_failed = 1 };
+	u->objects = (struct unwind_tables_stats){ .objects = 2, .rows_used = 3000,
+						   .rows_cap = 65536, .tables_built = 2,
+						   .build_ns = 1500000 };
+	u->objects.refused[UNWIND_REFUSED_NO_CFI] = 1;
+	for (i = 0; i < UNWIND_STOP_CNT; i++)
+		u->walks[i] = 10 * i;
+}
+
 /*
  * A cgroup traced exactly for ten seconds: pid 100 (app) leaks, caches and
  * maps; its child 101 (in its own PID namespace) is OOM-killed at 9 s; 102
@@ -293,6 +310,7 @@ static inline void fixture__exact(struct fixture *f)
 		.has_full = true } };
 	fx_alert(f, "heap>8K", 8, 100, "app", 9000, true);
 	fx_alert(f, "oom", 9, 101, "worker", 1, false);
+	fx_unwind_tables(&f->unwind);
 }
 
 /*
@@ -338,7 +356,8 @@ static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
 		.resolve = fixture_resolve, .now_ms = sampled ? 5000 : FX_NOW_MS, .elapsed_ms = 5000,
 		.time = FX_TIME, .started_at = FX_STARTED, .kernel = "6.1.0-test",
 		.opts = { .mode = "standard", .interval_s = 5, .top = 2, .stack_depth = 127,
-			  .frames = 2, .mappings = "syscalls", .min_age_s = 1.5, .window_s = 60,
+			  .frames = 2, .mappings = "syscalls", .unwind = "dwarf", .min_age_s = 1.5,
+			  .window_s = 60,
 			  .alerts = f->alert_defs, .alert_cnt = f->alert_def_cnt,
 			  .on_alert = "/usr/local/bin/notify" },
 		.health = { .attached = 3, .attach_failed = 1, .fork_attach_cnt = 1,
@@ -346,7 +365,7 @@ static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
 			    .files_skipped = 3, .alerts_not_kept = 1, .on_alert_skipped = 2,
 			    .return_probe = "session", .mappings_followed = true,
 			    .kernel_signals = 0xb, .kernel_signal_names = fx_feature_names,
-			    .kernel_signal_cnt = 4 },
+			    .kernel_signal_cnt = 4, .unwind = &f->unwind },
 	};
 	if (!sampled) {
 		ctx->target.cgroup = "/workload.slice";
@@ -356,11 +375,11 @@ static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
 	ctx->target = (struct report_target){ .command = command, .command_argc = 3 };
 	ctx->opts = (struct report_options){ .mode = "production", .interval_s = 10,
 					     .duration_s = 30, .top = 10, .stack_depth = 64,
-					     .mappings = "off", .window_s = 300,
+					     .mappings = "off", .unwind = "fp", .window_s = 300,
 					     .sample_bytes = 65536 };
 	ctx->health = (struct report_health){ .attached = 2,
 					      .kernel_signal_names = fx_feature_names,
-					      .kernel_signal_cnt = 4 };
+					      .kernel_signal_cnt = 4, .unwind = &f->unwind };
 }
 
 static inline void fixture__free(struct fixture *f)

@@ -10,6 +10,7 @@
 #include "output/metrics_json.h"
 #include "output/report_json.h"
 #include "output/report_kernel_json.h"
+#include "output/report_unwind_json.h"
 #include "sites/allocator.h"
 
 /* A count, or in sampled mode its estimate (as a JSON integer). */

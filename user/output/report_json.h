@@ -6,11 +6,6 @@
 #include <stdio.h>
 #include "output/report_context.h"
 
-struct json_writer;
-
-/* The health.unwind object (report_unwind_json.c). */
-void report_json__unwind(struct json_writer *w, const struct unwind_health *h);
-
 /* Write the report; returns 0 or a negative errno (write error, ENOMEM). */
 int report_json__document(FILE *out, const struct report_ctx *ctx);
 
