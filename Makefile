@@ -193,7 +193,7 @@ $(KMATRIX_SMOKE): $(KMATRIX_OBJS) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-test-kmatrix: $(KMATRIX_SMOKE) $(BIN)
+test-kmatrix: $(KMATRIX_SMOKE) $(BIN) $(BUILD)/tests/workloads/nofp_chain
 	$(Q)$(PYTHON) tests/kmatrix/run.py "$(abspath $(KMATRIX))" $(KMATRIX_SMOKE) $(BIN)
 
 # The same suites again with the userspace built under ASan and UBSan.
