@@ -203,7 +203,7 @@ test-asan: | deps
 test: | deps
 	$(Q)$(PYTHON) tests/run_all.py $(MAKE) $(BUILD)
 
-bench: $(BIN) | deps
+bench: $(BIN) $(BUILD)/unwind/cfi_stat | deps
 	$(Q)$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD))/bench MEMVIGIL=$(abspath $(BIN))
 
 # The bench workloads and floor tool, built without running (part of make test).
