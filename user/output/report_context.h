@@ -40,6 +40,7 @@ struct report_options {
 	unsigned int top;		/* stacks shown per process (-n) */
 	unsigned int stack_depth;	/* --stack-depth */
 	unsigned int frames;		/* frames shown per stack (--frames), 0 = all */
+	bool detail;			/* -v: the text's kernel detail in full, not compact */
 	const char *mappings;		/* --mappings: "wrappers", "syscalls" or "off" */
 	const char *unwind;		/* --unwind: "auto", "fp" or "dwarf"; NULL: "auto" */
 	double min_age_s;		/* --min-age */
