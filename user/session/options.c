@@ -46,7 +46,7 @@ static const char doc[] =
 	"--NAME can also be set in the environment as MEMVIGIL_NAME (e.g. "
 	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins.";
 
-static const char args_doc[] = "-p PID\n-- COMMAND [ARG...]\n--cgroup=PATH";
+static const char args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
 static const struct argp_option option_defs[] = {
 	{ "pid", 'p', "PID", 0, "trace a running process (all its threads)", 0 },
@@ -63,7 +63,8 @@ static const struct argp_option option_defs[] = {
 	{ "min-age", OPT_MIN_AGE, "SEC", 0,
 	  "text reports list only allocations older than SEC (default 0)", 0 },
 	{ "json", 'j', "FILE", 0, "write the final report as JSON to FILE ('-' for stdout)", 0 },
-	{ "verbose", 'v', NULL, 0, "more diagnostics (-vv also shows libbpf's own messages)", 0 },
+	{ "verbose", 'v', NULL, 0, "more diagnostics, and text reports give the kernel's figures "
+	  "in full (-vv also shows libbpf's own messages)", 0 },
 	{ "allocator", OPT_ALLOCATOR, "LIB", 0,
 	  "probe the allocator in the mapped object LIB (a path, or part of its name such as "
 	  "jemalloc) instead of the one found by symbol search order", 0 },
