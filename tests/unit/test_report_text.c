@@ -3,7 +3,8 @@
 #include "report_fixture.h"
 #include "output/report_text.h"
 
-Test(report_text, final_report_of_a_traced_cgroup_matches_its_golden_file)
+/* The exact session's final report, with 7 events lost; detail as -v gives. */
+static void check_final_exact(const char *golden, bool detail)
 {
 	struct fixture f;
 	struct report_ctx ctx;
@@ -11,10 +12,16 @@ Test(report_text, final_report_of_a_traced_cgroup_matches_its_golden_file)
 	fixture__exact(&f);
 	fixture__ctx(&f, &ctx);
 	ctx.final = true;
+	ctx.opts.detail = detail;
 	memset(ctx.health.lost, 0, sizeof(ctx.health.lost));
 	ctx.health.lost[MV_LOSS_RINGBUF] = 7;
-	golden__check_writer("report_exact.txt", report_text__write, &ctx);
+	golden__check_writer(golden, report_text__write, &ctx);
 	fixture__free(&f);
+}
+
+Test(report_text, final_report_of_a_traced_cgroup_matches_its_golden_file)
+{
+	check_final_exact("report_exact.txt", false);
 }
 
 Test(report_text, periodic_report_of_a_sampled_command_matches_its_golden_file)
@@ -61,17 +68,7 @@ Test(report_text, report_before_any_allocation_says_so)
 
 Test(report_text, with_v_the_kernel_detail_is_in_full_after_the_stacks)
 {
-	struct fixture f;
-	struct report_ctx ctx;
-
-	fixture__exact(&f);
-	fixture__ctx(&f, &ctx);
-	ctx.final = true;
-	ctx.opts.detail = true;
-	memset(ctx.health.lost, 0, sizeof(ctx.health.lost));
-	ctx.health.lost[MV_LOSS_RINGBUF] = 7;
-	golden__check_writer("report_exact_detail.txt", report_text__write, &ctx);
-	fixture__free(&f);
+	check_final_exact("report_exact_detail.txt", true);
 }
 
 /* The text of pid's section of a report (its lines up to the next process or cgroup). */
@@ -85,17 +82,26 @@ static char *proc_section(const char *text, const char *pid_line_start)
 	return strndup(start, end ? (size_t)(end - start + 1) : strlen(start));
 }
 
-Test(report_text, stacks_come_before_the_kernel_figures_which_take_three_lines)
+/* The exact session's periodic report, without -v; the caller frees it. */
+static char *exact_report(void)
 {
 	struct fixture f;
 	struct report_ctx ctx;
 	struct fx_buf b;
-	char *app;
 
 	fixture__exact(&f);
 	fixture__ctx(&f, &ctx);
 	cr_assert_eq(report_text__write(fx_buf_open(&b), &ctx), 0);
-	app = proc_section(fx_buf_text(&b), "PID 100 (app)");
+	fx_buf_text(&b);
+	fixture__free(&f);
+	return b.text;
+}
+
+Test(report_text, stacks_come_before_the_kernel_figures_which_take_three_lines)
+{
+	char *text = exact_report(), *app;
+
+	app = proc_section(text, "PID 100 (app)");
 	cr_assert(strstr(app, "\n  verdict leak, leak score 1.00;") ==
 		  strchr(app, '\n'), "the verdict is not the second line: %s", app);
 	cr_assert_lt(strstr(app, "leak_one+0x1a"), strstr(app, "  rss "), "%s", app);
@@ -104,8 +110,7 @@ Test(report_text, stacks_come_before_the_kernel_figures_which_take_three_lines)
 	cr_assert_null(strstr(app, "RSS peak"), "kernel detail without -v: %s", app);
 	cr_assert_null(strstr(app, "fault hooks"), "kernel detail without -v: %s", app);
 	free(app);
-	free(b.text);
-	fixture__free(&f);
+	free(text);
 }
 
 Test(report_text, a_count_of_one_is_singular)
@@ -113,38 +118,23 @@ Test(report_text, a_count_of_one_is_singular)
 	static const char *const plurals[] = { " 1 allocs,", " 1 allocs\n", "~1 allocs",
 					       " 1 ranges", " 1 processes", " 1 stacks",
 					       " 1 stalls" };
-	struct fixture f;
-	struct report_ctx ctx;
-	struct fx_buf b;
-	const char *text;
+	char *text = exact_report();
 	size_t i;
 
-	fixture__exact(&f);
-	fixture__ctx(&f, &ctx);
-	cr_assert_eq(report_text__write(fx_buf_open(&b), &ctx), 0);
-	text = fx_buf_text(&b);
 	cr_assert_not_null(strstr(text, " in 1 alloc,"));
 	for (i = 0; i < sizeof(plurals) / sizeof(plurals[0]); i++)
 		cr_assert_null(strstr(text, plurals[i]), "\"%s\" in %s", plurals[i], text);
-	free(b.text);
-	fixture__free(&f);
+	free(text);
 }
 
 Test(report_text, a_process_without_heap_probes_has_no_heap_lines_nor_leak_score)
 {
-	struct fixture f;
-	struct report_ctx ctx;
-	struct fx_buf b;
-	char *helper;
+	char *text = exact_report(), *helper;
 
-	fixture__exact(&f);
-	fixture__ctx(&f, &ctx);
-	cr_assert_eq(report_text__write(fx_buf_open(&b), &ctx), 0);
-	helper = proc_section(fx_buf_text(&b), "PID 102 (helper)");
+	helper = proc_section(text, "PID 102 (helper)");
 	cr_assert_str_eq(helper, "PID 102 (helper) [left the cgroup]: heap not traced\n");
 	free(helper);
-	free(b.text);
-	fixture__free(&f);
+	free(text);
 }
 
 Test(report_text, a_growth_fitted_through_two_samples_is_unknown_not_r2_1)
