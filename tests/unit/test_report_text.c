@@ -102,7 +102,7 @@ Test(report_text, stacks_come_before_the_kernel_figures_which_take_three_lines)
 	char *text = exact_report(), *app;
 
 	app = proc_section(text, "PID 100 (app)");
-	cr_assert(strstr(app, "\n  verdict leak, leak score 1.00;") ==
+	cr_assert(strstr(app, "\n  verdict leak, score 1.00;") ==
 		  strchr(app, '\n'), "the verdict is not the second line: %s", app);
 	cr_assert_lt(strstr(app, "leak_one+0x1a"), strstr(app, "  rss "), "%s", app);
 	cr_assert_lt(strstr(app, "  rss "), strstr(app, "  faults "), "%s", app);
@@ -221,4 +221,14 @@ Test(report_text, sampled_every_estimate_of_heap_growth_and_stacks_is_marked)
 	cr_assert_eq(stacks, 3, "three stacks");
 	free(b.text);
 	fixture__free(&f);
+}
+
+Test(report_text, every_line_but_frames_fits_100_columns)
+{
+	char *text = exact_report(), *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "        ", 8))
+			cr_assert_leq(strlen(line), 100, "%zu columns: %s", strlen(line), line);
+	free(text);
 }

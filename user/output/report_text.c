@@ -134,7 +134,7 @@ static void print_verdict(FILE *out, const struct proc *p, const struct proc_met
 
 	if (!p->alloc_lib && !pm->map_site_cnt)
 		return;
-	fprintf(out, "  verdict %s, leak score %.2f; %sstacks over %s: %u leak, %u growing, "
+	fprintf(out, "  verdict %s, score %.2f; %sstacks over %s: %u leak, %u growing, "
 		"%u stable, %u early\n", verdict_text__process(pm), pm->leak_score,
 		p->alloc_lib ? "" : "mapping ",
 		format_age_ms(metrics__window_ms(mt), window, sizeof(window)),
@@ -231,7 +231,7 @@ static void print_group_header(FILE *out, const struct model *m, const struct pr
 		mark, allocs, format_plural(allocs));
 	if (!k->sampled)
 		return;
-	fprintf(out, "  RSS %s (%s%s since attach) | mapped anon %s | faults %llu | "
+	fprintf(out, "  RSS %s (%s%s) | mapped anon %s | faults %llu | "
 		"reclaim %.0f ms | OOM kills %u\n", format_bytes(k->rss_bytes, rss, sizeof(rss)),
 		k->rss_growth_bytes < 0 ? "-" : "+",
 		format_bytes(k->rss_growth_bytes < 0 ? -(uint64_t)k->rss_growth_bytes
