@@ -29,6 +29,8 @@
 #define OPT_FRAMES 0x10d
 #define OPT_MAPPINGS 0x10e
 #define OPT_UNWIND 0x10f
+#define OPT_PPROF 0x111
+#define OPT_FOLDED 0x112
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -63,6 +65,10 @@ static const struct argp_option option_defs[] = {
 	{ "min-age", OPT_MIN_AGE, "SEC", 0,
 	  "text reports list only allocations older than SEC (default 0)", 0 },
 	{ "json", 'j', "FILE", 0, "write the final report as JSON to FILE ('-' for stdout)", 0 },
+	{ "pprof", OPT_PPROF, "FILE", 0, "write the final heap profile to FILE in pprof's format "
+	  "(gzip-compressed profile.proto, for go tool pprof)", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0, "write the outstanding bytes per stack to FILE as "
+	  "collapsed stacks (flamegraph.pl, inferno, speedscope)", 0 },
 	{ "verbose", 'v', NULL, 0, "more diagnostics (-vv also shows libbpf's own messages)", 0 },
 	{ "allocator", OPT_ALLOCATOR, "LIB", 0,
 	  "probe the allocator in the mapped object LIB (a path, or part of its name such as "
@@ -364,6 +370,13 @@ static int apply(struct parse_state *ps, int key, char *arg)
 			return bad_value(ps, "--json", arg, "expected a file name or '-'");
 		o->json_path = arg;
 		break;
+	case OPT_PPROF:
+	case OPT_FOLDED:
+		if (!*arg || !strcmp(arg, "-"))
+			return bad_value(ps, key == OPT_PPROF ? "--pprof" : "--folded", arg,
+					 "expected a file name");
+		*(key == OPT_PPROF ? &o->pprof_path : &o->folded_path) = arg;
+		break;
 	case OPT_CGROUP:
 		if (!*arg)
 			return bad_value(ps, "--cgroup", arg, "expected a cgroup directory");
@@ -537,6 +550,11 @@ static int validate(struct parse_state *ps)
 {
 	struct options *o = ps->opts;
 
+	if (o->kernel_only && (o->pprof_path || o->folded_path)) {
+		snprintf(ps->err, ps->err_len, "%s needs heap stacks, which --kernel-only does not "
+			 "trace: drop one of them", o->pprof_path ? "--pprof" : "--folded");
+		return -EINVAL;
+	}
 	if (o->cgroup && (o->pid || o->command)) {
 		snprintf(ps->err, ps->err_len, "--cgroup traces a whole cgroup: give it without "
 			 "-p or a command");
