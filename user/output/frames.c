@@ -109,3 +109,24 @@ const char *frames__caller(const struct report_ctx *ctx, pid_t pid, uint32_t sta
 		frames__resolve(ctx, pid, frames[0], sym);
 	return sym->symbol;
 }
+
+const char *frames__site_name(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id,
+			      char *buf, size_t len)
+{
+	const uint64_t *frames;
+	struct mv_symbol sym;
+	uint32_t depth = 0;
+	const char *name;
+
+	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
+	if (!frames || !depth) {
+		snprintf(buf, len, "[no user stack]");
+		return buf;
+	}
+	frames__resolve(ctx, pid, frames[0], &sym);
+	name = frames__name(&sym, frames[0], buf, len);
+	/* When the symbolizer gives the call's file and line, they go here: "f (file.c:88)". */
+	if (name != buf)
+		snprintf(buf, len, "%s", name);
+	return buf;
+}

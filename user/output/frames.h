@@ -26,6 +26,12 @@ void frames__resolve(const struct report_ctx *ctx, pid_t pid, uint64_t addr,
  */
 const char *frames__name(const struct mv_symbol *sym, uint64_t addr, char *buf, size_t len);
 /*
+ * The allocation site of stack_id as a sentence names it, in buf: the first
+ * frame's name as frames__name gives it, "[no user stack]" for none.
+ */
+const char *frames__site_name(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id,
+			      char *buf, size_t len);
+/*
  * Print stack_id's frames of pid, one indented line each, at most
  * ctx->opts.frames of them (0: all) and a line counting the rest.
  * Names come from the traced process's files and are escaped.

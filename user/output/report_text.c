@@ -6,6 +6,7 @@
 #include "model/query.h"
 #include "output/frames.h"
 #include "output/report_kernel_text.h"
+#include "output/report_recommend.h"
 #include "output/report_text.h"
 #include "output/verdict_text.h"
 #include "sites/allocator.h"
@@ -133,6 +134,7 @@ static int print_proc(FILE *out, const struct report_ctx *ctx, const struct proc
 		return ret;
 	print_summary(out, &r, ctx);
 	print_metrics(out, pm, ctx->metrics);
+	report_recommend__text(out, ctx, p, pm);
 	if (min_age_ms && r.cnt)
 		fprintf(out, "  older than %s: %s%s in %s%llu allocs\n",
 			format_age_ms(min_age_ms, age, sizeof(age)), p->sample_period ? "~" : "",
