@@ -35,15 +35,20 @@ void id_table__free(struct id_table *t)
 	free(t);
 }
 
-/* FNV-1a. */
+/* FNV-1a over 8-byte words (keys are often arrays of addresses), then the tail. */
 static uint64_t hash_bytes(const void *key, size_t len)
 {
 	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull ^ len, w;
 
+	for (; len >= sizeof(w); p += sizeof(w), len -= sizeof(w)) {
+		memcpy(&w, p, sizeof(w));
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
 	while (len--)
 		h = (h ^ *p++) * 0x100000001b3ull;
-	return h;
+	return h ^ (h >> 32);
 }
 
 /* The slot holding key, or the empty slot where it would go. */
