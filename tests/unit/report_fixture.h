@@ -517,6 +517,22 @@ static inline void golden__check(const char *name, const char *text)
 	free(stored);
 }
 
+/* What write renders of the session build makes, as the session writes it at the end. */
+static inline char *fixture__render(void (*build)(struct fixture *f),
+				    int (*write)(FILE *out, const struct report_ctx *ctx))
+{
+	struct fixture f;
+	struct report_ctx ctx;
+	struct fx_buf b;
+
+	build(&f);
+	fixture__ctx(&f, &ctx);
+	cr_assert_eq(write(fx_buf_open(&b), &ctx), 0);
+	fx_buf_text(&b);
+	fixture__free(&f);
+	return b.text;
+}
+
 /* Render ctx with write (report_text__write, report_json__document) and check it. */
 static inline void golden__check_writer(const char *name,
 					int (*write)(FILE *out, const struct report_ctx *ctx),

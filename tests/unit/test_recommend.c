@@ -62,6 +62,16 @@ static size_t fx_run(struct fx *f)
 	return recommend__process(&in, f->recs, RECOMMEND_MAX);
 }
 
+/* Recommendation i of f's last run is rule with severity and text. */
+static void check_rec(const struct fx *f, size_t i, const char *rule,
+		      enum recommend_severity severity, const char *text)
+{
+	cr_assert_str_eq(f->recs[i].rule, rule);
+	cr_assert_eq(f->recs[i].severity, severity, "%s is %s", rule,
+		     recommend__severity_name(f->recs[i].severity));
+	cr_assert_str_eq(f->recs[i].text, text);
+}
+
 static void fx_free(struct fx *f)
 {
 	series__free(f->series);
@@ -86,10 +96,9 @@ Test(recommend, a_leak_is_named_with_its_rate_age_and_blocks_never_freed)
 	fx_init(&f, 0, 41000, 80);
 	fx_leak(&f, 3.2 * MIB / 60);
 	cr_assert_eq(fx_run(&f), 1);
-	cr_assert_str_eq(f.recs[0].rule, "leak");
-	cr_assert_eq(f.recs[0].severity, RECOMMEND_WARNING);
-	cr_assert_str_eq(f.recs[0].text, "leak at parse_request (src/req.c:88): +3.2 MiB/min for "
-			 "10m00s, 41,000 blocks never freed (3.1 MiB held)");
+	check_rec(&f, 0, "leak", RECOMMEND_WARNING,
+		  "leak at parse_request (src/req.c:88): +3.2 MiB/min for 10m00s, 41,000 blocks "
+		  "never freed (3.1 MiB held)");
 	fx_free(&f);
 }
 
@@ -126,10 +135,9 @@ Test(recommend, a_growing_heap_without_a_leak_verdict_is_said_as_info)
 	f.pm.heap.st.slope_per_s = 1024;
 	f.pm.heap.st.span_ms = 30000;
 	cr_assert_eq(fx_run(&f), 1);
-	cr_assert_str_eq(f.recs[0].rule, "heap_growing");
-	cr_assert_eq(f.recs[0].severity, RECOMMEND_INFO);
-	cr_assert_str_eq(f.recs[0].text, "heap growing +60.0 KiB/min over the last 30.0s, no "
-			 "stack called a leak yet (1 growing): watch the growing stacks");
+	check_rec(&f, 0, "heap_growing", RECOMMEND_INFO,
+		  "heap growing +60.0 KiB/min over the last 30.0s, no stack called a leak yet "
+		  "(1 growing): watch the growing stacks");
 	fx_free(&f);
 }
 
@@ -149,14 +157,12 @@ Test(recommend, a_limit_reached_within_the_hour_is_an_oom_warning)
 	fx_init(&f, 0, 1, 100);
 	fx_limit(&f, 92, 5);
 	cr_assert_eq(fx_run(&f), 2);
-	cr_assert_str_eq(f.recs[0].rule, "oom_soon");
-	cr_assert_eq(f.recs[0].severity, RECOMMEND_WARNING);
-	cr_assert_str_eq(f.recs[0].text, "memory at 92% of its limit (1.0 GiB), RSS growing "
-			 "+5.0 MiB/min: OOM in about 16 min");
+	check_rec(&f, 0, "oom_soon", RECOMMEND_WARNING,
+		  "memory at 92% of its limit (1.0 GiB), RSS growing +5.0 MiB/min: OOM in about "
+		  "16 min");
 	/* and the heap does not explain it */
-	cr_assert_str_eq(f.recs[1].rule, "rss_not_heap");
-	cr_assert_str_eq(f.recs[1].text, "heap flat while RSS grows +5.0 MiB/min: "
-			 "fragmentation or mappings, see mapped");
+	check_rec(&f, 1, "rss_not_heap", RECOMMEND_INFO,
+		  "heap flat while RSS grows +5.0 MiB/min: fragmentation or mappings, see mapped");
 	fx_free(&f);
 }
 
@@ -195,9 +201,9 @@ Test(recommend, high_and_critical_pressure_are_said_with_their_cause)
 	cr_assert_eq(fx_run(&f), 0);
 	f.pm.pressure = (struct pressure){ .level = PRESSURE_CRITICAL, .cause = PSIG_RECLAIM };
 	cr_assert_eq(fx_run(&f), 1);
-	cr_assert_eq(f.recs[0].severity, RECOMMEND_CRITICAL);
-	cr_assert_str_eq(f.recs[0].text, "memory pressure critical (from reclaim_stall): its "
-			 "allocations stall in direct reclaim");
+	check_rec(&f, 0, "pressure", RECOMMEND_CRITICAL,
+		  "memory pressure critical (from reclaim_stall): its allocations stall in direct "
+		  "reclaim");
 	fx_free(&f);
 }
 
@@ -210,9 +216,9 @@ Test(recommend, growing_mappings_with_a_flat_heap_point_at_the_mapping_stacks)
 	f.pm.mapped.st.slope_per_s = 2 * MIB / 60;
 	f.pm.rss.trend = TREND_INCREASING;
 	cr_assert_eq(fx_run(&f), 1);
-	cr_assert_str_eq(f.recs[0].rule, "mapped_growing");
-	cr_assert_str_eq(f.recs[0].text, "mapped memory growing +2.0 MiB/min while the heap is "
-			 "flat: see the mapping stacks");
+	check_rec(&f, 0, "mapped_growing", RECOMMEND_INFO,
+		  "mapped memory growing +2.0 MiB/min while the heap is flat: see the mapping "
+		  "stacks");
 	fx_free(&f);
 }
 

@@ -3,23 +3,9 @@
 #include "report_fixture.h"
 #include "output/report_folded.h"
 
-static char *folded_text(void (*build)(struct fixture *f))
-{
-	struct fixture f;
-	struct report_ctx ctx;
-	struct fx_buf b;
-
-	build(&f);
-	fixture__ctx(&f, &ctx);
-	cr_assert_eq(report_folded__write(fx_buf_open(&b), &ctx), 0);
-	fx_buf_text(&b);
-	fixture__free(&f);
-	return b.text;
-}
-
 Test(report_folded, stacks_of_a_traced_cgroup_match_their_golden_file)
 {
-	char *text = folded_text(fixture__exact);
+	char *text = fixture__render(fixture__exact, report_folded__write);
 
 	golden__check("report_exact.folded", text);
 	/* root first, the allocator's caller last, the outstanding bytes at the end */
@@ -29,7 +15,7 @@ Test(report_folded, stacks_of_a_traced_cgroup_match_their_golden_file)
 
 Test(report_folded, stacks_of_a_sampled_command_match_their_golden_file)
 {
-	char *text = folded_text(fixture__sampled);
+	char *text = fixture__render(fixture__sampled, report_folded__write);
 
 	golden__check("report_sampled.folded", text);
 	free(text);

@@ -10,26 +10,23 @@
 #include "pprof_decode.h"
 #include "output/report_pprof.h"
 
-/* The decoded profile of the session build makes. */
-static char *profile_text(void (*build)(struct fixture *f))
+/* The profile of ctx decoded as text (pprof_decode.h), to out: a writer for fixture__render. */
+static int write_decoded(FILE *out, const struct report_ctx *ctx)
 {
-	struct fixture f;
-	struct report_ctx ctx;
 	struct pb_buf pb = { 0 };
 	char *text;
 
-	build(&f);
-	fixture__ctx(&f, &ctx);
-	cr_assert_eq(report_pprof__encode(&ctx, &pb), 0);
+	cr_assert_eq(report_pprof__encode(ctx, &pb), 0);
 	text = pd_dump(pb.data, pb.len);
+	fputs(text, out);
+	free(text);
 	pb__release(&pb);
-	fixture__free(&f);
-	return text;
+	return 0;
 }
 
 Test(report_pprof, profile_of_a_traced_cgroup_matches_its_golden_file)
 {
-	char *text = profile_text(fixture__exact);
+	char *text = fixture__render(fixture__exact, write_decoded);
 
 	golden__check("report_exact.pprof.txt", text);
 	/* leak_one's stack in app: 11 blocks of 1000 bytes, all still outstanding */
@@ -39,7 +36,7 @@ Test(report_pprof, profile_of_a_traced_cgroup_matches_its_golden_file)
 
 Test(report_pprof, profile_of_a_sampled_command_matches_its_golden_file)
 {
-	char *text = profile_text(fixture__sampled);
+	char *text = fixture__render(fixture__sampled, write_decoded);
 
 	golden__check("report_sampled.pprof.txt", text);
 	cr_assert_not_null(strstr(text, "period: 65536\n"));
