@@ -168,6 +168,16 @@ const struct option_row options_table[] = {
 	  .what = "--on-alert", .expect = "expected a command to run" },
 	{ "json", 'j', "FILE", "write the final report as JSON to FILE ('-' for stdout)",
 	  OPTION_TEXT, FIELD(json_path), .what = "--json", .expect = "expected a file name or '-'" },
+	{ "pprof", 0, "FILE",
+	  "write the final heap profile to FILE in pprof's format (gzip-compressed "
+	  "profile.proto, for go tool pprof)",
+	  OPTION_TEXT, .file_only = true, FIELD(pprof_path), .what = "--pprof",
+	  .expect = "expected a file name" },
+	{ "folded", 0, "FILE",
+	  "write the outstanding bytes per stack to FILE as collapsed stacks (flamegraph.pl, "
+	  "inferno, speedscope)",
+	  OPTION_TEXT, .file_only = true, FIELD(folded_path), .what = "--folded",
+	  .expect = "expected a file name" },
 	{ "jsonl", 0, "FILE",
 	  "append one JSON line per process per interval and one per alert to FILE "
 	  "('-' for stdout)",
