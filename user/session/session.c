@@ -258,6 +258,7 @@ static int run_loop(struct session *s)
 		child__reap(&s->child, false);
 		monitor__poll(s->mon, s->model, session__now_ms(s));
 		targets__recheck(s->targets, clock__mono_ns());
+		targets__renew_leases(s->targets, clock__mono_ns());
 		targets__reap_gone(s->targets);
 		if (s->cgroup_mode && cgroup_watch__poll(&s->cgw, clock__mono_ns()) == -ENOENT) {
 			log_warn("cgroup %s was removed while traced; tracing ends", s->opts.cgroup);
@@ -373,6 +374,7 @@ static void session_free(struct session *s)
 {
 	if (s->child.launched)
 		child__end(&s->child);
+	targets__end_samplers(s->targets);	/* dormant before the probes go */
 	probes__free(s->probes);
 	targets__free(s->targets);
 	cgroup_watch__release(&s->cgw);

@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "probes/probes.h"
 #include "sites/allocator.h"
+#include "sites/sampler_site.h"
 #include "symbolize/symbolizer.h"
 #include "target/targets.h"
 
@@ -61,6 +62,30 @@ int targets__gone_error(pid_t pid, int ret, char *err, size_t err_len);
 /* pid's comm and executable path ("" when gone) into comm and exe. */
 void targets__read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len);
 
+/*
+ * The sampler path (targets_sampler.c). Lease: how long the library in a
+ * process keeps calling its probes without being renewed, should memvigil
+ * die without detaching; renewed when less than the renewal margin is left.
+ */
+#define TARGETS_SAMPLER_LEASE_NS (30ull * 1000000000)
+#define TARGETS_SAMPLER_RENEW_NS (20ull * 1000000000)
+/*
+ * Whether tg's heap is seen through libmemvigil-sampler.so: true with
+ * site filled (and tg->sampler open) when the process maps a usable one;
+ * false when it maps none, or one that cannot be used (-v says why; a
+ * wrong ABI version is warned of). Release site with sampler_site__release.
+ */
+bool targets__find_sampler(struct targets *t, struct target *tg, struct sampler_site *site);
+/*
+ * Attach the sampler's probes in tg's process and start a session in its
+ * library (exact, or sampled at the model's period), then record the path
+ * in the model. 0, or a negative errno with a reason in err (nothing stays
+ * attached, the library is dormant).
+ */
+int targets__attach_sampler(struct targets *t, struct target *tg, const struct sampler_site *site,
+			    char *err, size_t err_len);
+/* End tg's sampler session, if any: its library dormant, then its probes may go. */
+void targets__end_sampler(struct targets *t, struct target *tg);
 /* Keep pid's image in the model current after an exec. */
 void targets__refresh_image(struct targets *t, pid_t pid);
 

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sampler path of a traced process: when it preloads
+ * libmemvigil-sampler.so, its heap is seen through the library's two probe
+ * functions instead of the allocator's uprobes. Attach: probes, then the
+ * session's generation on the BPF side, then the library's mode. Detach:
+ * the library dormant first, then the probes go.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/log.h"
+#include "memvigil/events.h"
+#include "target/targets_state.h"
+
+/* The entry points the library interposes, as enum mv_alloc_kind bits. */
+static uint32_t sampler_kinds(void)
+{
+	uint32_t k, kinds = 0;
+
+	for (k = MV_KIND_MALLOC; k <= MV_KIND_OPERATOR_DELETE_ARRAY; k++)
+		kinds |= 1u << k;
+	return kinds;
+}
+
+bool targets__find_sampler(struct targets *t, struct target *tg, struct sampler_site *site)
+{
+	char err[512];
+	int ret;
+
+	(void)t;
+	site->object.fd = -1;
+	ret = sampler_ctl__open(&tg->sampler, tg->pid);
+	if (!ret)
+		ret = sampler_site__find(tg->pid, &tg->sampler, site, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "cannot open the memory of PID %d: %s", tg->pid,
+			 strerror(-ret));
+	if (!ret)
+		return true;
+	sampler_ctl__close(&tg->sampler);
+	sampler_site__release(site);
+	if (ret == -ENOENT && !err[0])
+		return false;
+	if (ret == -EPROTO)
+		log_warn("PID %d: %s; using the allocator's uprobes", tg->pid, err);
+	else
+		log_info("PID %d: %s; using the allocator's uprobes", tg->pid, err);
+	return false;
+}
+
+/* The session's mode and the words -v says it with. */
+static uint32_t session_mode(const struct targets *t, char *words, size_t len)
+{
+	if (!t->model->sample_period) {
+		snprintf(words, len, "exact");
+		return MV_SAMPLER_EXACT;
+	}
+	snprintf(words, len, "sampled every %llu bytes on average",
+		 (unsigned long long)t->model->sample_period);
+	return MV_SAMPLER_SAMPLED;
+}
+
+/* tg's image in the model, the sampler named as its allocator library. */
+static int record_path(struct targets *t, struct target *tg, const char *lib)
+{
+	char comm[16], exe[PATH_MAX];
+	struct proc *p;
+
+	targets__read_image(tg->pid, comm, sizeof(comm), exe, sizeof(exe));
+	p = model__proc(t->model, tg->pid);
+	if (!p || model__set_image(p, comm, exe[0] ? exe : NULL, lib, sampler_kinds()))
+		return -ENOMEM;
+	p->via_sampler = true;
+	return 0;
+}
+
+int targets__attach_sampler(struct targets *t, struct target *tg, const struct sampler_site *site,
+			    char *err, size_t err_len)
+{
+	uint64_t generation = sampler_ctl__next_generation(site->ctl.generation);
+	uint32_t mode;
+	char words[64];
+	int ret;
+
+	mode = session_mode(t, words, sizeof(words));
+	ret = probes__attach_sampler(t->pr, tg->pid, site->object.open_path, site->alloc_offset,
+				     site->free_offset, err, err_len);
+	if (ret)
+		return ret;
+	/* The BPF side knows the session before any probe call can carry it. */
+	ret = probes__set_sampler_generation(t->pr, tg->pid, generation);
+	if (!ret)
+		ret = sampler_ctl__attach(&tg->sampler, mode, t->model->sample_period, generation,
+					  TARGETS_SAMPLER_LEASE_NS);
+	if (ret) {
+		snprintf(err, err_len, "cannot start a session in the sampler of PID %d: %s",
+			 tg->pid, strerror(-ret));
+		goto fail;
+	}
+	ret = record_path(t, tg, site->object.path);
+	if (ret) {
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
+	tg->on_sampler = true;
+	tg->has_heap = true;
+	memset(tg->lib_dev, 0, sizeof(tg->lib_dev));
+	memset(tg->lib_ino, 0, sizeof(tg->lib_ino));
+	log_info("PID %d: heap through %s (generation %llu, %s), not the allocator's uprobes",
+		 tg->pid, site->object.path, (unsigned long long)tg->sampler.generation, words);
+	return 0;
+fail:
+	sampler_ctl__detach(&tg->sampler);
+	probes__detach_heap(t->pr, tg->pid);
+	probes__set_sampler_generation(t->pr, tg->pid, 0);
+	sampler_ctl__close(&tg->sampler);
+	return ret;
+}
+
+void targets__end_sampler(struct targets *t, struct target *tg)
+{
+	int ret;
+
+	(void)t;
+	if (!tg->on_sampler)
+		return;
+	ret = sampler_ctl__detach(&tg->sampler);
+	if (ret && ret != -ESRCH && ret != -EIO)
+		log_debug("PID %d: cannot set its sampler dormant: %s", tg->pid, strerror(-ret));
+	sampler_ctl__close(&tg->sampler);
+	tg->on_sampler = false;
+}
+
+void targets__renew_leases(struct targets *t, uint64_t now_ns)
+{
+	size_t i;
+
+	for (i = 0; i < t->cnt; i++) {
+		struct target *tg = &t->items[i];
+
+		if (!tg->on_sampler || tg->state != TARGET_ATTACHED ||
+		    tg->sampler.lease_end_ns - tg->sampler.clock_offset_ns >
+		    now_ns + TARGETS_SAMPLER_RENEW_NS)
+			continue;
+		if (sampler_ctl__renew(&tg->sampler, TARGETS_SAMPLER_LEASE_NS))
+			log_debug("PID %d: cannot renew its sampler's lease", tg->pid);
+	}
+}
+
+void targets__end_samplers(struct targets *t)
+{
+	size_t i;
+
+	for (i = 0; t && i < t->cnt; i++)
+		targets__end_sampler(t, &t->items[i]);
+}
