@@ -40,18 +40,19 @@ static void print_summary(FILE *out, const struct proc_report *r, const struct r
 			p->pid, ns, comm, state,
 			format_bytes(est(h->est_outstanding_bytes), bytes, sizeof(bytes)),
 			est(h->est_outstanding_allocs));
-		fprintf(out, "  ~%.0f allocs/s ~%.0f frees/s | unmatched frees %llu | lost %llu\n",
-			p->interval_est_allocs / secs, p->interval_est_frees / secs,
-			(unsigned long long)h->unmatched_frees, lost);
+		fprintf(out, "  ~%.0f allocs/s ~%.0f frees/s | unmatched frees %llu | lost %llu | "
+			"via %s, sampled\n", p->interval_est_allocs / secs,
+			p->interval_est_frees / secs, (unsigned long long)h->unmatched_frees, lost,
+			p->via_sampler ? "sampler" : "uprobes");
 		return;
 	}
 	/* Two lines, so that the namespace PID and state tags still fit 100 columns. */
 	fprintf(out, "PID %d%s (%s)%s: %s outstanding in %llu allocs\n",
 		p->pid, ns, comm, state, format_bytes(h->outstanding_bytes, bytes, sizeof(bytes)),
 		(unsigned long long)h->outstanding_allocs);
-	fprintf(out, "  %.0f allocs/s %.0f frees/s | unmatched frees %llu | lost %llu\n",
-		p->interval_allocs / secs, p->interval_frees / secs,
-		(unsigned long long)h->unmatched_frees, lost);
+	fprintf(out, "  %.0f allocs/s %.0f frees/s | unmatched frees %llu | lost %llu | via %s, "
+		"exact\n", p->interval_allocs / secs, p->interval_frees / secs,
+		(unsigned long long)h->unmatched_frees, lost, p->via_sampler ? "sampler" : "uprobes");
 }
 
 /* One stack's line; column is the verdict column (verdict_text.h). */
