@@ -29,6 +29,7 @@
 #define OPT_FRAMES 0x10d
 #define OPT_MAPPINGS 0x10e
 #define OPT_UNWIND 0x10f
+#define OPT_PRELOAD 0x110
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -70,6 +71,10 @@ static const struct argp_option option_defs[] = {
 	{ "entry-probes", OPT_ENTRY_PROBES, NULL, 0,
 	  "probe allocator functions at their entries instead of the cheapest equivalent "
 	  "instruction (slower; for comparison)", 0 },
+	{ "preload", OPT_PRELOAD, NULL, 0,
+	  "launch the command with libmemvigil-sampler.so first in LD_PRELOAD (what is there "
+	  "stays): its heap is then seen through the sampler, at a fraction of the uprobes' "
+	  "cost", 0 },
 	{ "kernel-only", OPT_KERNEL_ONLY, NULL, 0,
 	  "attach no heap probes: only the kernel's signals (RSS, faults, mappings, reclaim, "
 	  "OOM kills, PSI, cgroup limits), at almost no cost to the process", 0 },
@@ -385,6 +390,10 @@ static int apply(struct parse_state *ps, int key, char *arg)
 		if (parse_flag(arg, &o->entry_probes))
 			return bad_value(ps, "--entry-probes", arg, "expected 1 or 0");
 		break;
+	case OPT_PRELOAD:
+		if (parse_flag(arg, &o->preload))
+			return bad_value(ps, "--preload", arg, "expected 1 or 0");
+		break;
 	case OPT_KERNEL_ONLY:
 		if (parse_flag(arg, &o->kernel_only))
 			return bad_value(ps, "--kernel-only", arg, "expected 1 or 0");
@@ -537,6 +546,11 @@ static int validate(struct parse_state *ps)
 {
 	struct options *o = ps->opts;
 
+	if (o->preload && !o->command) {
+		snprintf(ps->err, ps->err_len, "--preload starts a command with the sampler: give "
+			 "-- COMMAND (a running process must already preload it)");
+		return -EINVAL;
+	}
 	if (o->cgroup && (o->pid || o->command)) {
 		snprintf(ps->err, ps->err_len, "--cgroup traces a whole cgroup: give it without "
 			 "-p or a command");

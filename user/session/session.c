@@ -31,6 +31,7 @@
 #include "target/cgroup_watch.h"
 #include "target/child.h"
 #include "target/launch.h"
+#include "target/preload.h"
 #include "target/targets.h"
 
 #define POLL_MS 100
@@ -213,7 +214,8 @@ static int start_target(struct session *s)
 	if (s->cgroup_mode)
 		return cgroup_watch__start(&s->cgw, s->err, sizeof(s->err));
 	if (s->opts.command) {
-		ret = launch__held(s->opts.command, &s->pid, s->err, sizeof(s->err));
+		ret = launch__held(s->opts.command, s->opts.preload ? s->ld_preload : NULL, &s->pid,
+				   s->err, sizeof(s->err));
 		if (ret)
 			return ret;
 		s->child = (struct child){ .pid = s->pid, .launched = true, .held = true,
@@ -396,6 +398,9 @@ static int check_target(struct session *s)
 		ret = launch__check_pid(s->opts.pid, s->err, sizeof(s->err));
 	else
 		ret = launch__check_command(s->opts.command, s->err, sizeof(s->err));
+	if (!ret && s->opts.preload)
+		ret = preload__prepare(s->opts.command[0], s->ld_preload, sizeof(s->ld_preload),
+				       s->err, sizeof(s->err));
 	if (ret)
 		log_error("%s", s->err);
 	return ret;
