@@ -223,6 +223,8 @@ static int start_target(struct session *s)
 	} else {
 		s->pid = s->opts.pid;
 	}
+	if (s->opts.preload)
+		targets__require_sampler(s->targets, s->pid);
 	debug_delay("MEMVIGIL_TEST_ATTACH_DELAY_MS");
 	ret = targets__attach(s->targets, s->pid, 0, NULL, clock__mono_ns(), s->err, sizeof(s->err));
 	if (ret == -ESRCH && !s->child.launched)

@@ -100,9 +100,11 @@ static int read_symbols(struct sampler_site *s, const struct procmaps *pm,
 	ret = probe_offset(ef, s->object.fd, MV_SAMPLER_ALLOC_SYMBOL, &s->alloc_offset);
 	if (!ret)
 		ret = probe_offset(ef, s->object.fd, MV_SAMPLER_FREE_SYMBOL, &s->free_offset);
-	if (ret)
+	if (ret) {
 		snprintf(err, err_len, "%s: its probe functions are %s", m->path,
 			 ret == -ENOENT ? "missing" : "not the ABI's (no 5-byte nop first)");
+		ret = -EPROTO;
+	}
 	if (!ret && (elf_file__find_dynamic_object(ef, MV_SAMPLER_CTL_SYMBOL, &vaddr, &size) ||
 		     size < sizeof(s->ctl) || elf_file__vaddr_to_offset(ef, vaddr, &offset) ||
 		     !(s->ctl_addr = address_of(pm, m, offset)))) {

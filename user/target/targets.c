@@ -301,8 +301,11 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup, 
 				 tg->pid, strerror(-ret));
 		ret = 0;
 	}
-	if (heap)
-		sampler = targets__find_sampler(t, tg, &site);
+	if (heap) {
+		sampler = targets__choose_sampler(t, tg, &site, &ret, err, err_len);
+		if (ret)
+			goto out;
+	}
 	if (heap && !sampler) {
 		ret = targets__resolve(t, tg->pid, a, err, err_len);
 		if (ret)

@@ -104,6 +104,12 @@ void targets__exited(struct targets *t, pid_t pid, int status);
 void targets__detach(struct targets *t, pid_t pid);
 
 /*
+ * pid (a command launched with --preload) is traced through the sampler or
+ * not at all: targets__attach fails for it when the sampler is missing or
+ * unusable.
+ */
+void targets__require_sampler(struct targets *t, pid_t pid);
+/*
  * Renew the lease of every process on the sampler path whose lease ends
  * within TARGETS_SAMPLER_RENEW_NS of now_ns (CLOCK_MONOTONIC).
  */

@@ -69,7 +69,9 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 	}
 	/* The old image's session went with it; the new one may preload the sampler. */
 	targets__end_sampler(t, tg);
-	if (targets__find_sampler(t, tg, &site)) {
+	if (targets__choose_sampler(t, tg, &site, &ret, err, err_len) || ret) {
+		if (ret)
+			goto out;
 		tg->exec_pending = false;
 		probes__detach_heap(t->pr, tg->pid);
 		tg->has_heap = false;

@@ -24,30 +24,54 @@ static uint32_t sampler_kinds(void)
 	return kinds;
 }
 
-bool targets__find_sampler(struct targets *t, struct target *tg, struct sampler_site *site)
+int targets__find_sampler(struct targets *t, struct target *tg, struct sampler_site *site,
+			  char *err, size_t err_len)
 {
-	char err[512];
 	int ret;
 
 	(void)t;
 	site->object.fd = -1;
 	ret = sampler_ctl__open(&tg->sampler, tg->pid);
 	if (!ret)
-		ret = sampler_site__find(tg->pid, &tg->sampler, site, err, sizeof(err));
+		ret = sampler_site__find(tg->pid, &tg->sampler, site, err, err_len);
 	else
-		snprintf(err, sizeof(err), "cannot open the memory of PID %d: %s", tg->pid,
+		snprintf(err, err_len, "cannot open the memory of PID %d: %s", tg->pid,
 			 strerror(-ret));
 	if (!ret)
-		return true;
+		return 0;
 	sampler_ctl__close(&tg->sampler);
 	sampler_site__release(site);
-	if (ret == -ENOENT && !err[0])
+	if (ret != -ENOENT)
+		return ret;
+	if (err[0])
+		return -EIO;	/* it could not be read: not "not mapped" */
+	snprintf(err, err_len, "%s is not loaded in PID %d", MV_SAMPLER_LIB_NAME, tg->pid);
+	return -ENOENT;
+}
+
+bool targets__choose_sampler(struct targets *t, struct target *tg, struct sampler_site *site,
+			     int *ret, char *err, size_t err_len)
+{
+	*ret = targets__find_sampler(t, tg, site, err, err_len);
+	if (!*ret)
+		return true;
+	if (tg->pid == t->sampler_pid) {
+		/* --preload asked for the sampler: anything else is an error */
+		snprintf(err + strlen(err), err_len - strlen(err), "; --preload traces only "
+			 "through the sampler");
 		return false;
-	if (ret == -EPROTO)
+	}
+	if (*ret == -EPROTO)
 		log_warn("PID %d: %s; using the allocator's uprobes", tg->pid, err);
-	else
+	else if (*ret != -ENOENT)
 		log_info("PID %d: %s; using the allocator's uprobes", tg->pid, err);
+	*ret = 0;
 	return false;
+}
+
+void targets__require_sampler(struct targets *t, pid_t pid)
+{
+	t->sampler_pid = pid;
 }
 
 /* The session's mode and the words -v says it with. */

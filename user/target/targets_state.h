@@ -28,6 +28,7 @@ struct targets {
 	bool at_entry;
 	bool kernel_only;	/* no heap probes: kernel signals only */
 	const char *allocator;	/* --allocator, NULL to detect */
+	pid_t sampler_pid;	/* --preload: the process that must be on the sampler path */
 	struct target *items;
 	size_t cnt, cap;
 };
@@ -70,12 +71,21 @@ void targets__read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size
 #define TARGETS_SAMPLER_LEASE_NS (30ull * 1000000000)
 #define TARGETS_SAMPLER_RENEW_NS (20ull * 1000000000)
 /*
- * Whether tg's heap is seen through libmemvigil-sampler.so: true with
- * site filled (and tg->sampler open) when the process maps a usable one;
- * false when it maps none, or one that cannot be used (-v says why; a
- * wrong ABI version is warned of). Release site with sampler_site__release.
+ * Find a usable libmemvigil-sampler.so in tg's process: 0 with site filled
+ * and tg->sampler open; -ENOENT when the process maps none; another
+ * negative errno when it cannot be used (-EPROTO: another ABI version).
+ * err says why on failure. Release site with sampler_site__release.
  */
-bool targets__find_sampler(struct targets *t, struct target *tg, struct sampler_site *site);
+int targets__find_sampler(struct targets *t, struct target *tg, struct sampler_site *site,
+			  char *err, size_t err_len);
+/*
+ * Whether tg's heap is to be seen through the sampler (targets__find_sampler
+ * found it). When not, *ret is 0 (use the allocator's uprobes; -v, or a
+ * warning for a wrong ABI version, says why), or, for the process that
+ * targets__require_sampler names, the error with its reason in err.
+ */
+bool targets__choose_sampler(struct targets *t, struct target *tg, struct sampler_site *site,
+			     int *ret, char *err, size_t err_len);
 /*
  * Attach the sampler's probes in tg's process and start a session in its
  * library (exact, or sampled at the model's period), then record the path
