@@ -52,6 +52,10 @@ int targets__find_sampler(struct targets *t, struct target *tg, struct sampler_s
 bool targets__choose_sampler(struct targets *t, struct target *tg, struct sampler_site *site,
 			     int *ret, char *err, size_t err_len)
 {
+	*ret = 0;
+	site->object.fd = -1;
+	if (t->allocator && tg->pid != t->sampler_pid)
+		return false;	/* --allocator names what to probe */
 	*ret = targets__find_sampler(t, tg, site, err, err_len);
 	if (!*ret)
 		return true;

@@ -80,9 +80,10 @@ int targets__find_sampler(struct targets *t, struct target *tg, struct sampler_s
 			  char *err, size_t err_len);
 /*
  * Whether tg's heap is to be seen through the sampler (targets__find_sampler
- * found it). When not, *ret is 0 (use the allocator's uprobes; -v, or a
- * warning for a wrong ABI version, says why), or, for the process that
- * targets__require_sampler names, the error with its reason in err.
+ * found it; never with --allocator, which names what to probe). When not,
+ * *ret is 0 (use the allocator's uprobes; -v, or a warning for a wrong ABI
+ * version, says why), or, for the process that targets__require_sampler
+ * names, the error with its reason in err.
  */
 bool targets__choose_sampler(struct targets *t, struct target *tg, struct sampler_site *site,
 			     int *ret, char *err, size_t err_len);
