@@ -60,9 +60,9 @@ LABELS = {
     MV_SAMPLED: "memvigil --sample-bytes=%d" % SAMPLE_BYTES,
     MV_KERNEL: "memvigil --kernel-only",
     HEAPTRACK: "heaptrack (LD_PRELOAD)",
-    SAMPLER_DORMANT: "sampler preloaded, dormant (no tracer)",
-    SAMPLER_SAMPLED: "memvigil --preload --sample-bytes=%d" % SAMPLE_BYTES,
-    SAMPLER_EXACT: "memvigil --preload (exact via sampler)",
+    SAMPLER_DORMANT: "sampler preloaded, dormant, no tracer",
+    SAMPLER_SAMPLED: "memvigil --preload, sampled %d KiB" % (SAMPLE_BYTES // 1024),
+    SAMPLER_EXACT: "memvigil --preload (exact)",
 }
 
 # Per workload: what an op is, the configurations compared, the first
@@ -870,7 +870,7 @@ def sampler_goals(tight, mix, ns):
     ratio(mix, SAMPLER_DORMANT, 1.02, "(b) sampler preloaded, dormant <= 1.02 x untraced")
     u, se, ue = ns(tight, UNTRACED), ns(tight, SAMPLER_EXACT), ns(tight, MV_EXACT)
     r = (se - u) / (ue - u) if u and se and ue and ue > u else None
-    out.append(("(a) exact via the sampler <= 0.3 x the cost of exact via uprobes",
+    out.append(("(a) exact via sampler: cost <= 0.3 x exact via uprobes",
                 fmt(r, ".3f", "n/a"), None if r is None else r <= 0.3))
     return out
 
