@@ -24,6 +24,8 @@ import tempfile
 import threading
 import time
 
+import server
+
 SAMPLE_BYTES = 524288
 HOLD_LIVE = 1000000
 HOLD_REPORT_AT = 500000
@@ -108,6 +110,8 @@ def workload_spec(wl):
 def loop_kind(config):
     """Configurations that run at native speed calibrate like the untraced one."""
     return "untraced" if config in (UNTRACED, SAMPLER_DORMANT) else "traced"
+
+
 # The cgroup rows: idle processes in the traced cgroup while `tight` runs outside
 # it, and the size of the cgroup whose attach time is measured.
 CGROUP_IDLE_PROCS = 5
@@ -826,6 +830,10 @@ def goals(results):
     out.append(("(a) sampled / floor@session (work over its own floor)", fmt(v, ".2f", "n/a"),
                 "(information)"))
     out += sampler_goals(tight, mix, ns)
+    srv = results.get("server", {}).get("summary", {}).get(server.SAMPLER, {}).get("x_untraced")
+    v = min((x for x in (srv or {}).values() if x is not None), default=None)
+    out.append(("real server sampled via the sampler >= 0.95 x untraced (worst test)",
+                fmt(v, ".3f", "n/a"), None if v is None else v >= 0.95))
     lost = mix.get(MV_EXACT, {}).get("lost_events")
     out.append(("(b) zero lost events in exact mode", fmt(lost, "d", "n/a") +
                 (" (all rounds)" if lost is not None else ""),
@@ -916,8 +924,9 @@ def parse_args():
     p.add_argument("--results", default=os.path.join(here, "results.json"))
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--hold-runs", type=int, default=3)
-    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup", "follow"]),
-                   help="comma-separated subset of tight,mix,faults,hold,cgroup,follow")
+    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup", "follow",
+                                                               "server"]),
+                   help="comma-separated subset of tight,mix,faults,hold,cgroup,follow,server")
     p.add_argument("--quick", action="store_true", help="short runs, for checking the driver")
     p.add_argument("--configs", default="",
                    help="comma-separated configurations to run (untraced always runs): "
@@ -959,12 +968,16 @@ def main():
                                  "attach": bench.bench_cgroup_attach()}
         if "follow" in only:
             results["follow"] = bench.bench_follow()
+        if "server" in only:
+            results["server"] = server.bench(bench.memvigil, min(args.rounds, 3), log)
         results["memvigil_fixed_cost"] = bench.bench_fixed_cost()
     finally:
         bench.cleanup()
     results["bench_wall_s"] = round(time.monotonic() - t0, 1)
     results["goals"] = [{"goal": t, "measured": v, "met": m} for t, v, m in goals(results)]
     print_table(results, bench.skipped)
+    if "server" in results:
+        server.print_rows(results["server"])
     print_goals(goals(results))
     with open(args.results, "w") as f:
         json.dump(results, f, indent=1)
