@@ -298,3 +298,27 @@ def test_a_library_of_another_abi_falls_back_to_uprobes_with_a_warning(ctx):
     h.check(path_of(proc)[0] == "uprobes", f"path {path_of(proc)}")
     truth, clean, _ = h.parse_truth(w.out())
     h.check_truth(h.load_report(json_path), [proc], truth)
+
+
+def test_exec_keeps_the_sampler_path_and_a_static_image_gets_uprobes(ctx):
+    json_path = ctx.path("exec.json")
+    script = f"{h.workload('alloc_leak')}; exec {h.workload('alloc_leak_static')}"
+    p, rc = h.run_to_end(ctx, ["-f", "-v", "-i", "0", "--json", json_path, "--preload", "--",
+                               "/bin/sh", "-c", script], timeout=90)
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = h.load_report(json_path)
+    (dyn,) = h.select_procs(report, exe_name="alloc_leak")
+    (static,) = h.select_procs(report, exe_name="alloc_leak_static")
+    h.check(path_of(dyn)[0] == "sampler", f"alloc_leak (forked, exec'd): path {path_of(dyn)}")
+    h.check(path_of(static)[0] == "uprobes", f"alloc_leak_static: path {path_of(static)}")
+    # each probe call reported once: the links of the image before the exec are
+    # kept (same library) or gone, never beside new ones
+    for proc in (dyn, static):
+        h.check(proc["heap"]["unmatched_frees"] == 0,
+                f"{proc['comm']}: {proc['heap']['unmatched_frees']} unmatched frees; "
+                f"{h.health(report)}")
+    out = p.out()
+    first = out[:out.index("TRUTH done") + len("TRUTH done")]
+    truth, clean, _ = h.parse_truth(first)
+    h.check_truth(report, [dyn], truth)
+    h.check_holds_nothing([dyn], clean)

@@ -227,6 +227,7 @@ static int start_target(struct session *s)
 		targets__require_sampler(s->targets, s->pid);
 	debug_delay("MEMVIGIL_TEST_ATTACH_DELAY_MS");
 	ret = targets__attach(s->targets, s->pid, 0, NULL, clock__mono_ns(), s->err, sizeof(s->err));
+	targets__require_sampler(s->targets, 0);	/* what it execs later may not preload */
 	if (ret == -ESRCH && !s->child.launched)
 		snprintf(s->err, sizeof(s->err),
 			 "PID %d exited while memvigil was attaching; nothing is attached", s->pid);

@@ -135,6 +135,7 @@ pid_t targets__retire(struct targets *t, pid_t pid)
 	if (tg->state == TARGET_ATTACHED) {
 		targets__end_sampler(t, tg);
 		probes__detach_pid(t->pr, pid);
+		tg->sampler_dev = tg->sampler_ino = 0;
 		tg->has_heap = false;
 		tg->state = TARGET_EXITED;
 	}
@@ -208,6 +209,8 @@ int targets__attach_heap(struct targets *t, struct target *tg, const struct allo
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
+	p->via_sampler = false;
+	tg->sampler_dev = tg->sampler_ino = 0;	/* its links went before these were attached */
 	return 0;
 }
 
@@ -389,6 +392,7 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	if (ret) {
 		targets__end_sampler(t, tg);
 		probes__detach_pid(t->pr, pid);
+		tg->sampler_dev = tg->sampler_ino = 0;
 		tg->has_heap = false;
 		return targets__gone_error(pid, ret, err, err_len);
 	}
@@ -408,6 +412,7 @@ void targets__exited(struct targets *t, pid_t pid, int status)
 		return;
 	targets__end_sampler(t, tg);
 	probes__detach_pid(t->pr, pid);
+	tg->sampler_dev = tg->sampler_ino = 0;
 	tg->has_heap = false;
 	tg->state = TARGET_EXITED;
 }
@@ -421,6 +426,7 @@ void targets__detach(struct targets *t, pid_t pid)
 		return;
 	targets__end_sampler(t, tg);
 	probes__detach_pid(t->pr, pid);
+	tg->sampler_dev = tg->sampler_ino = 0;
 	tg->has_heap = false;
 	tg->state = TARGET_DETACHED;
 	if (p)

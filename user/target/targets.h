@@ -46,6 +46,7 @@ struct target {
 	bool retired;		/* a later process reuses its PID (targets__retire) */
 	bool on_sampler;	/* heap seen through libmemvigil-sampler.so's probes */
 	struct sampler_ctl sampler;	/* its control object while on_sampler */
+	uint64_t sampler_dev, sampler_ino;	/* library whose probes are attached, 0 if none */
 };
 
 struct targets;
@@ -106,7 +107,7 @@ void targets__detach(struct targets *t, pid_t pid);
 /*
  * pid (a command launched with --preload) is traced through the sampler or
  * not at all: targets__attach fails for it when the sampler is missing or
- * unusable.
+ * unusable. 0: no such process (images it execs later are free to choose).
  */
 void targets__require_sampler(struct targets *t, pid_t pid);
 /*

@@ -73,10 +73,11 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 		if (ret)
 			goto out;
 		tg->exec_pending = false;
-		probes__detach_heap(t->pr, tg->pid);
-		tg->has_heap = false;
+		memcpy(dev, &tg->sampler_dev, sizeof(dev[0]));
+		memcpy(ino, &tg->sampler_ino, sizeof(ino[0]));
 		ret = targets__attach_sampler(t, tg, &site, err, err_len);
-		if (!ret)
+		/* links kept (the same library): the mmap-family ones stayed too */
+		if (!ret && !(ino[0] && ino[0] == tg->sampler_ino && dev[0] == tg->sampler_dev))
 			targets__attach_maps(t, tg->pid, NULL, false);
 		goto out;
 	}

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "lib/log.h"
 #include "memvigil/events.h"
 #include "target/targets_state.h"
@@ -112,11 +113,26 @@ int targets__attach_sampler(struct targets *t, struct target *tg, const struct s
 	char words[64];
 	int ret;
 
+	struct stat st;
+	bool kept;
+
 	mode = session_mode(t, words, sizeof(words));
-	ret = probes__attach_sampler(t->pr, tg->pid, site->object.open_path, site->alloc_offset,
-				     site->free_offset, err, err_len);
-	if (ret)
-		return ret;
+	if (fstat(site->object.fd, &st))
+		memset(&st, 0, sizeof(st));
+	kept = tg->sampler_ino && tg->sampler_ino == st.st_ino && tg->sampler_dev == st.st_dev;
+	if (!kept) {
+		/* another library, or none: the process's heap probes go first */
+		probes__detach_heap(t->pr, tg->pid);
+		if (tg->has_heap)	/* its old links must not fire beside the new ones */
+			probes__wait_detached(t->pr);
+		tg->has_heap = false;
+		ret = probes__attach_sampler(t->pr, tg->pid, site->object.open_path,
+					     site->alloc_offset, site->free_offset, err, err_len);
+		if (ret)
+			return ret;
+	}
+	tg->sampler_dev = st.st_dev;
+	tg->sampler_ino = st.st_ino;
 	/* The BPF side knows the session before any probe call can carry it. */
 	ret = probes__set_sampler_generation(t->pr, tg->pid, generation);
 	if (!ret)
@@ -142,6 +158,7 @@ int targets__attach_sampler(struct targets *t, struct target *tg, const struct s
 fail:
 	sampler_ctl__detach(&tg->sampler);
 	probes__detach_heap(t->pr, tg->pid);
+	tg->sampler_dev = tg->sampler_ino = 0;
 	probes__set_sampler_generation(t->pr, tg->pid, 0);
 	sampler_ctl__close(&tg->sampler);
 	return ret;

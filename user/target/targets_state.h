@@ -88,10 +88,11 @@ int targets__find_sampler(struct targets *t, struct target *tg, struct sampler_s
 bool targets__choose_sampler(struct targets *t, struct target *tg, struct sampler_site *site,
 			     int *ret, char *err, size_t err_len);
 /*
- * Attach the sampler's probes in tg's process and start a session in its
- * library (exact, or sampled at the model's period), then record the path
- * in the model. 0, or a negative errno with a reason in err (nothing stays
- * attached, the library is dormant).
+ * Attach the sampler's probes in tg's process (unless those of the same
+ * library file are attached already: an exec keeps them) and start a session
+ * in its library (exact, or sampled at the model's period), then record the
+ * path in the model. 0, or a negative errno with a reason in err (nothing
+ * stays attached, the library is dormant).
  */
 int targets__attach_sampler(struct targets *t, struct target *tg, const struct sampler_site *site,
 			    char *err, size_t err_len);
