@@ -129,18 +129,18 @@ Test(preload, static_and_dynamic_executables_are_told_apart)
 
 Test(preload, library_is_found_in_the_build_tree_beside_memvigil)
 {
+	static const char *const subdirs[] = { "bin", "lib", "lib/memvigil" };
 	char dir[] = "/tmp/mv_preload_XXXXXX", path[PATH_MAX], exe[PATH_MAX], out[PATH_MAX];
 	FILE *f;
+	int i;
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(exe, sizeof(exe), "%s/bin/memvigil", dir);
 	cr_assert_eq(preload__find_library(exe, out, sizeof(out)), -ENOENT);
-	snprintf(path, sizeof(path), "%s/bin", dir);
-	cr_assert_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/lib", dir);
-	cr_assert_eq(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/lib/memvigil", dir);
-	cr_assert_eq(mkdir(path, 0700), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+		cr_assert_eq(mkdir(path, 0700), 0);
+	}
 	snprintf(path, sizeof(path), "%s/lib/memvigil/" MV_SAMPLER_LIB_NAME, dir);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
@@ -153,11 +153,9 @@ Test(preload, library_is_found_in_the_build_tree_beside_memvigil)
 	cr_assert_eq(preload__find_library(exe, out, sizeof(out)), 0);
 	cr_assert_str_eq(out, path);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/lib/memvigil", dir);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/lib", dir);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/bin", dir);
-	rmdir(path);
+	for (i = 3; i-- > 0;) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+		rmdir(path);
+	}
 	rmdir(dir);
 }
