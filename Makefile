@@ -248,6 +248,8 @@ help:
 # ---- begin sampler (issue 13): libmemvigil-sampler.so, see sampler/sampler.mk ----
 include sampler/sampler.mk
 all: $(SAMPLER_SO)
+# The bench's sampler rows preload the library built beside memvigil.
+bench: $(SAMPLER_SO)
 install: install-sampler
 help: help-sampler
 .PHONY: help-sampler
