@@ -44,11 +44,4 @@ struct cfi_build {
  */
 int cfi_parse__section(struct cfi_build *b, const struct cfi_section *sec);
 
-/*
- * The address of .eh_frame that an .eh_frame_hdr at hdr_vaddr points to.
- * Returns 0 or -EINVAL.
- */
-int cfi_parse__eh_frame_ptr(const void *hdr, size_t size, uint64_t hdr_vaddr,
-			    uint64_t *eh_frame);
-
 #endif /* MV_CFI_PARSE_H */

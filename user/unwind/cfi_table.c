@@ -9,6 +9,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include "unwind/cfi_parse.h"
+#include "unwind/cfi_reader.h"
 #include "unwind/cfi_table.h"
 
 struct cfi_table {
@@ -311,7 +312,7 @@ static int find_eh_frame_by_hdr(struct elf_cfi *e)
 		if (!gelf_getphdr(e->elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME)
 			continue;
 		if (segment_bytes(e->elf, ph.p_vaddr, &hdr, &hdr_size) ||
-		    cfi_parse__eh_frame_ptr(hdr, hdr_size, ph.p_vaddr, &frame_vaddr) ||
+		    cfi_reader__eh_frame_ptr(hdr, hdr_size, ph.p_vaddr, &frame_vaddr) ||
 		    segment_bytes(e->elf, frame_vaddr, &frame, &frame_size))
 			return -EINVAL;
 		e->eh_frame.data = frame;
