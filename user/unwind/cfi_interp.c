@@ -43,7 +43,7 @@ static int64_t mul_sat(int64_t a, int64_t b)
 
 static int emit_state(struct interp *in)
 {
-	struct cfi_row row;
+	struct unwind_row row;
 
 	cfi_row__encode(&in->st, in->cie, &row);
 	return cfi_build__push_row(in->b, in->loc, &row, 0);

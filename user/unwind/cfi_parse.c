@@ -5,7 +5,7 @@
  *
  * The walk over the section's entries lives here: cfi_reader reads each
  * CIE and FDE, cfi_interp runs an FDE's instructions, cfi_rows encodes and
- * appends the rows. Each FDE's end emits a CFI_CFA_NONE row that a
+ * appends the rows. Each FDE's end emits a UNWIND_CFA_NONE row that a
  * following FDE at the same address replaces, and an FDE whose range an
  * earlier section covered is skipped (counted).
  *

@@ -15,7 +15,7 @@ struct cfi_raw_row {
 	uint32_t seq;		/* order of emission */
 	uint8_t prio;		/* 0: a row of an FDE, 1: the end of an FDE */
 	uint8_t pad[3];
-	struct cfi_row row;	/* row.pc unused */
+	struct unwind_row row;	/* row.pc unused */
 };
 
 /* An address range [start, end) that some FDE covers. */

@@ -39,14 +39,14 @@ struct cfi_frame_state {
 
 /* st as a row of an FDE of cie (row.pc left 0). */
 void cfi_row__encode(const struct cfi_frame_state *st, const struct cfi_cie *cie,
-		     struct cfi_row *r);
+		     struct unwind_row *r);
 /*
  * Append row at pc; prio 0 for a row of an FDE, 1 for the end of one.
  * Returns 0, -E2BIG past CFI_TABLE_MAX_ROWS or -ENOMEM.
  */
-int cfi_build__push_row(struct cfi_build *b, uint64_t pc, const struct cfi_row *row,
+int cfi_build__push_row(struct cfi_build *b, uint64_t pc, const struct unwind_row *row,
 			uint8_t prio);
-/* The end of an FDE at end: a CFI_CFA_NONE row a following FDE replaces. */
+/* The end of an FDE at end: a UNWIND_CFA_NONE row a following FDE replaces. */
 int cfi_build__fde_end(struct cfi_build *b, uint64_t end);
 /* An FDE that cannot be followed: one unsupported row over [pc, end), counted. */
 int cfi_build__unsupported_fde(struct cfi_build *b, uint64_t pc, uint64_t end);
