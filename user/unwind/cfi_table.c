@@ -10,9 +10,9 @@
 #include <libelf.h>
 #include "unwind/cfi_parse.h"
 #include "unwind/cfi_reader.h"
+#include "unwind/cfi_table.h"
 
 _Static_assert(sizeof(struct unwind_row) == 8, "a row is the 8 bytes cfi_table.h describes");
-#include "unwind/cfi_table.h"
 
 struct cfi_table {
 	struct unwind_row *rows;
