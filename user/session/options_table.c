@@ -30,7 +30,7 @@ const char options_doc[] =
 	"--NAME can also be set in the environment as MEMVIGIL_NAME (e.g. "
 	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins.";
 
-const char options_args_doc[] = "-p PID\n-- COMMAND [ARG...]\n--cgroup=PATH";
+const char options_args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
 /* value_name adapters for the NAME rows. */
 static const char *mode_name(unsigned int v)
@@ -172,7 +172,9 @@ const struct option_row options_table[] = {
 	  "append one JSON line per process per interval and one per alert to FILE "
 	  "('-' for stdout)",
 	  OPTION_TEXT, FIELD(jsonl_path), .what = "--jsonl", .expect = "expected a file name or '-'" },
-	{ "verbose", 'v', NULL, "more diagnostics (-vv also shows libbpf's own messages)",
+	{ "verbose", 'v', NULL,
+	  "more diagnostics, and text reports give the kernel's figures in full (-vv also "
+	  "shows libbpf's own messages)",
 	  OPTION_COUNT, .max = 3, FIELD(verbose), PRESET(0, 0, 1),
 	  .what = "--verbose", .expect = "expected a level from 0 to 3" },
 	{ "allocator", 0, "LIB",

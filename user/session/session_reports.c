@@ -83,6 +83,7 @@ void session__print_report(struct session *s, bool final)
 		.opts.min_age_s = s->opts.min_age_s,
 		.opts.top = s->opts.top,
 		.opts.frames = s->opts.frames,
+		.opts.detail = s->opts.verbose > 0,
 		.health.mappings_followed = probes__kernel_features(s->probes) & PROBES_K_MAPS,
 		.final = final,
 		.resolve = session__resolve_symbol,
