@@ -6,6 +6,7 @@
 #include "model/query.h"
 #include "output/frames.h"
 #include "output/report_kernel_text.h"
+#include "output/report_recommend.h"
 #include "output/report_text.h"
 #include "output/verdict_text.h"
 #include "sites/allocator.h"
@@ -196,6 +197,7 @@ static int print_proc(FILE *out, const struct report_ctx *ctx, const struct proc
 		return ret;
 	print_summary(out, p);
 	print_metrics(out, p, pm, ctx->metrics);
+	report_recommend__text(out, ctx, p, pm);
 	print_sites(out, ctx, p, pm, &r);
 	query__release(&r);
 	ret = report_text__mappings(out, ctx, p);

@@ -30,7 +30,6 @@ const char options_doc[] =
 	"--NAME can also be set in the environment as MEMVIGIL_NAME (e.g. "
 	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins.";
 
-/* The command form first: --usage ends its option list with it ("-p PID" would repeat it). */
 const char options_args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
 /* value_name adapters for the NAME rows. */
@@ -169,12 +168,23 @@ const struct option_row options_table[] = {
 	  .what = "--on-alert", .expect = "expected a command to run" },
 	{ "json", 'j', "FILE", "write the final report as JSON to FILE ('-' for stdout)",
 	  OPTION_TEXT, FIELD(json_path), .what = "--json", .expect = "expected a file name or '-'" },
+	{ "pprof", 0, "FILE",
+	  "write the final heap profile to FILE in pprof's format (gzip-compressed "
+	  "profile.proto, for go tool pprof)",
+	  OPTION_TEXT, .file_only = true, FIELD(pprof_path), .what = "--pprof",
+	  .expect = "expected a file name" },
+	{ "folded", 0, "FILE",
+	  "write the outstanding bytes per stack to FILE as collapsed stacks (flamegraph.pl, "
+	  "inferno, speedscope)",
+	  OPTION_TEXT, .file_only = true, FIELD(folded_path), .what = "--folded",
+	  .expect = "expected a file name" },
 	{ "jsonl", 0, "FILE",
 	  "append one JSON line per process per interval and one per alert to FILE "
 	  "('-' for stdout)",
 	  OPTION_TEXT, FIELD(jsonl_path), .what = "--jsonl", .expect = "expected a file name or '-'" },
-	{ "verbose", 'v', NULL, "more diagnostics, and text reports give the kernel's figures "
-	  "in full (-vv also shows libbpf's own messages)",
+	{ "verbose", 'v', NULL,
+	  "more diagnostics, and text reports give the kernel's figures in full (-vv also "
+	  "shows libbpf's own messages)",
 	  OPTION_COUNT, .max = 3, FIELD(verbose), PRESET(0, 0, 1),
 	  .what = "--verbose", .expect = "expected a level from 0 to 3" },
 	{ "allocator", 0, "LIB",
