@@ -54,7 +54,8 @@ static const struct argp_option option_defs[] = {
 	  "trace every process in the cgroup directory PATH and its descendants (cgroup2 or "
 	  "v1), including those that enter it later", 0 },
 	{ "follow", 'f', NULL, 0,
-	  "also trace the processes the target forks, their children, and what they exec", 0 },
+	  "also trace the processes the target forks, their children, and what they exec "
+	  "(implied by --cgroup)", 0 },
 	{ "duration", 'd', "SEC", 0,
 	  "stop after SEC seconds (default: Ctrl-C, SIGTERM, or the command's exit)", 0 },
 	{ "interval", 'i', "SEC", 0,
