@@ -306,6 +306,36 @@ def test_json_dash_writes_only_the_report_to_stdout_demo_leak_exact(ctx):
             f"{out[:start]!r}")
 
 
+def test_json_dash_sends_the_commands_stdout_to_stderr(ctx):
+    # stdout promises only the document: the command's own stdout goes to stderr.
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-j", "-", "--", "/bin/sh", "-c",
+                               "echo from-the-command; echo also-stderr >&2"])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    out = p.out()
+    h.check("from-the-command" not in out.splitlines(),
+            f"the command's stdout is in the JSON: {out[:300]!r}")
+    path = ctx.path("stdout.json")
+    with open(path, "w") as f:
+        f.write(out)
+    h.load_report(path)
+    err = p.err_lines()
+    h.check("from-the-command" in err and "also-stderr" in err,
+            f"the command's output is not on memvigil's stderr: {err[-6:]}")
+
+
+def test_jsonl_dash_sends_the_commands_stdout_to_stderr(ctx):
+    p, rc = h.run_to_end(ctx, ["-i", "1", "-d", "2", "--jsonl", "-", "--", "/bin/sh", "-c",
+                               "echo from-the-command; sleep 5"])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    path = ctx.path("stdout.jsonl")
+    with open(path, "w") as f:
+        f.write(p.out())
+    lines = h.read_jsonl(path)
+    h.check(lines, "no --jsonl lines on stdout")
+    h.check("from-the-command" in p.err_lines(),
+            f"the command's output is not on memvigil's stderr: {p.err_lines()[-6:]}")
+
+
 def test_text_report_has_banner_and_leak_malloc_frame(ctx):
     rc, out, err, report = launched_alloc_family(ctx)
     lines = out.splitlines()

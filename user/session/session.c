@@ -213,7 +213,8 @@ static int start_target(struct session *s)
 	if (s->cgroup_mode)
 		return cgroup_watch__start(&s->cgw, s->err, sizeof(s->err));
 	if (s->opts.command) {
-		ret = launch__held(s->opts.command, &s->pid, s->err, sizeof(s->err));
+		ret = launch__held(s->opts.command, session__stdout_is_data(s), &s->pid, s->err,
+				   sizeof(s->err));
 		if (ret)
 			return ret;
 		s->child = (struct child){ .pid = s->pid, .launched = true, .held = true,

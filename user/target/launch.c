@@ -148,12 +148,15 @@ static void describe_early_exit(const char *name, int status, char *err, size_t 
 		snprintf(err, err_len, "%s stopped unexpectedly before its entry point", name);
 }
 
-static void child_exec(char *const argv[], int err_fd)
+static void child_exec(char *const argv[], bool stdout_to_stderr, int err_fd)
 {
 	int e;
 
+	if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		goto fail;
 	if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 && raise(SIGSTOP) == 0)
 		execvp(argv[0], argv);
+fail:
 	e = errno;
 	if (write(err_fd, &e, sizeof(e)) < 0)
 		_exit(127);
@@ -223,7 +226,8 @@ static int run_to_exec(pid_t pid, int err_fd, const char *name, char *err, size_
 	return 0;
 }
 
-int launch__held(char *const argv[], pid_t *pid_out, char *err, size_t err_len)
+int launch__held(char *const argv[], bool stdout_to_stderr, pid_t *pid_out, char *err,
+		 size_t err_len)
 {
 	int pipefd[2], status, ret;
 	pid_t pid;
@@ -240,7 +244,7 @@ int launch__held(char *const argv[], pid_t *pid_out, char *err, size_t err_len)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		child_exec(argv, pipefd[1]);
+		child_exec(argv, stdout_to_stderr, pipefd[1]);
 	}
 	close(pipefd[1]);
 	pipefd[1] = -1;

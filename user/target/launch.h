@@ -8,6 +8,7 @@
 #ifndef MV_LAUNCH_H
 #define MV_LAUNCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,10 +27,13 @@ int launch__check_command(char *const argv[], char *err, size_t err_len);
 
 /*
  * Start argv held at its entry point; *pid is the held child. The child is
- * killed if memvigil dies before releasing it. Returns 0, or a negative
- * errno with a one-line reason in err (the child is already reaped then).
+ * killed if memvigil dies before releasing it. With stdout_to_stderr its
+ * stdout is memvigil's stderr (memvigil's stdout carries a document).
+ * Returns 0, or a negative errno with a one-line reason in err (the child is
+ * already reaped then).
  */
-int launch__held(char *const argv[], pid_t *pid, char *err, size_t err_len);
+int launch__held(char *const argv[], bool stdout_to_stderr, pid_t *pid, char *err,
+		 size_t err_len);
 
 /* Let a held child run. Returns 0 or a negative errno. */
 int launch__release(pid_t pid);
