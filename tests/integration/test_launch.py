@@ -12,6 +12,7 @@ and --json - on stdout.
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -151,6 +152,32 @@ def test_exit_status_is_the_commands_own_status_3(ctx):
 def test_exit_status_of_a_command_killed_by_sigkill_is_137(ctx):
     p, rc = h.run_to_end(ctx, ["-i", "0", "--", "/bin/sh", "-c", "kill -9 $$"])
     h.check(rc == 137, f"memvigil exited {rc}, expected 128+9 = 137; {p.describe()}")
+
+
+def test_exit_status_is_0_when_duration_ends_the_command(ctx):
+    # memvigil ends spin with SIGTERM at -d 1: the trace succeeded.
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-d", "1", "--", h.workload("spin"), "60"])
+    h.check(rc == 0, f"memvigil exited {rc} after -d 1 ended its command; {p.describe()}")
+
+
+def test_exit_status_is_0_when_sigint_or_sigterm_to_memvigil_ends_the_command(ctx):
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        p = h.memvigil(ctx, ["-i", "0", "--", h.workload("spin"), "60"])
+        h.wait_banner(p)
+        rc = h.stop(p, sig)
+        h.check(rc == 0, f"memvigil exited {rc} after {sig.name} to memvigil ended its "
+                f"command; {p.describe()}")
+
+
+def test_exit_status_of_a_command_killed_by_a_sigterm_memvigil_did_not_send_is_143(ctx):
+    p, rc = h.run_to_end(ctx, ["-i", "0", "--", "/bin/sh", "-c", "kill -TERM $$"])
+    h.check(rc == 143, f"memvigil exited {rc}, expected 128+15 = 143; {p.describe()}")
+
+
+def test_exit_status_of_a_failing_command_ended_by_duration_is_its_own(ctx):
+    # The command fails on its own before -d would end it: its status shows.
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-d", "30", "--", "/bin/sh", "-c", "sleep 0.5; exit 5"])
+    h.check(rc == 5, f"memvigil exited {rc}, the command exited 5; {p.describe()}")
 
 
 def test_threads_leak_exactly_and_cross_thread_frees_leave_nothing(ctx):

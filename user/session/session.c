@@ -36,16 +36,15 @@
 #define POLL_MS 100
 #define KERNEL_SAMPLE_MS 1000
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested;	/* the signal that asked to stop, or 0 */
 static volatile sig_atomic_t report_requested;
-
 
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		report_requested = 1;
 	else
-		stop_requested = 1;
+		stop_requested = sig;
 }
 
 static int install_signals(void)
@@ -290,6 +289,7 @@ static int finish(struct session *s)
 	probes__release_all(s->probes);	/* none waits for the final report */
 	probes__drain(s->probes);
 	sample_kernel(s);
+	s->child.stop_signal = stop_requested;
 	child__end(&s->child);
 	probes__drain(s->probes);
 	sample_kernel(s);

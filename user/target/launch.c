@@ -16,6 +16,7 @@
 #include "procfs/proc_info.h"
 #include "target/launch.h"
 
+#define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 
 /* Field 9 of /proc/PID/stat (flags); the comm in field 2 may hold spaces. */
@@ -39,6 +40,13 @@ static int read_task_flags(pid_t pid, unsigned long *flags)
 	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", flags) != 1)
 		return -EINVAL;
 	return 0;
+}
+
+bool launch__exiting(pid_t pid)
+{
+	unsigned long flags;
+
+	return !read_task_flags(pid, &flags) && (flags & PF_EXITING);
 }
 
 int launch__check_pid(pid_t pid, char *err, size_t err_len)

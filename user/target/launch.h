@@ -25,6 +25,9 @@ int launch__check_pid(pid_t pid, char *err, size_t err_len);
  */
 int launch__check_command(char *const argv[], char *err, size_t err_len);
 
+/* Whether pid's main thread has begun to exit (PF_EXITING). */
+bool launch__exiting(pid_t pid);
+
 /*
  * Start argv held at its entry point; *pid is the held child. The child is
  * killed if memvigil dies before releasing it. With stdout_to_stderr its
