@@ -180,6 +180,21 @@ def test_exit_status_of_a_failing_command_ended_by_duration_is_its_own(ctx):
     h.check(rc == 5, f"memvigil exited {rc}, the command exited 5; {p.describe()}")
 
 
+def test_launched_commands_heap_and_mapped_baselines_are_0_where_tracing_began(ctx):
+    # kmem maps 256 KiB every 100 ms from its start, before the first second's
+    # sample; held at its entry point, it had mapped and allocated nothing.
+    json_path = ctx.path("baseline.json")
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-d", "4", "--json", json_path, "--",
+                               h.workload("kmem"), "grow", "3"])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    (proc,) = h.select_procs(h.load_report(json_path), exe_name="kmem")
+    met = proc["metrics"]
+    for name in ("heap", "mapped"):
+        q = met[name]
+        h.check(q and q["baseline_bytes"] == 0 and q["delta_bytes"] == q["current_bytes"] > 0,
+                f"{name} of a command traced from its entry: {q}")
+
+
 def test_threads_leak_exactly_and_cross_thread_frees_leave_nothing(ctx):
     json_path = ctx.path("threads.json")
     p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path, "--", h.workload("threads")])

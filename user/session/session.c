@@ -303,6 +303,23 @@ static int finish(struct session *s)
 	return ret;
 }
 
+/* Let the held command run: its tracing, and its baselines, begin now. */
+static int release_command(struct session *s)
+{
+	struct proc *p;
+	int ret = launch__release(s->pid);
+
+	if (ret) {
+		log_error("cannot release %s: %s", s->opts.command[0], strerror(-ret));
+		return ret;
+	}
+	s->child.held = false;
+	p = model__find(s->model, s->pid);
+	if (p)
+		p->traced_ms = session__now_ms(s);	/* none of its code ran before */
+	return 0;
+}
+
 static int trace(struct session *s)
 {
 	struct probes_opts po = {
@@ -357,12 +374,9 @@ static int trace(struct session *s)
 	s->traced_from_ms = session__now_ms(s);
 	monitor__tick(s->mon, s->model, session__now_ms(s));
 	if (s->child.held) {
-		ret = launch__release(s->pid);
-		if (ret) {
-			log_error("cannot release %s: %s", s->opts.command[0], strerror(-ret));
+		ret = release_command(s);
+		if (ret)
 			return ret;
-		}
-		s->child.held = false;
 	}
 	ret = run_loop(s);
 	if (ret)
