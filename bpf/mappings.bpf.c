@@ -93,7 +93,8 @@ static __always_inline __u64 page_round(__u64 len)
 /*
  * The stack of an mmap. Frames: an address in the wrapper, its caller's
  * return address, then the walk's callers; user space drops the return
- * address when the walk had it too. Seen inside the wrapper (sys_exit, or a
+ * address when the walk had it too, and the wrapper's address (a stack
+ * starts at the caller of mmap, as a heap stack at the caller of malloc). Seen inside the wrapper (sys_exit, or a
  * probe after its syscall: entry_ip 0), the frame-pointer walk starts in
  * the wrapper, which (a leaf in glibc) keeps no frame: the return address
  * is read at user_sp. Seen from the wrapper's return probe, the walk starts
