@@ -107,7 +107,8 @@ static __always_inline __u64 page_round(__u64 len)
  * walk follows the wrapper's frame by its table, so no return address is
  * read by hand. Returns the bytes of frames filled.
  */
-static __always_inline long map_stack_unwound(__u64 *frames, __u64 entry_ip, __u32 room)
+static __always_inline long map_stack_unwound(__u64 *frames, __u64 entry_ip, __u32 room,
+					      bool *truncated)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	__u64 ip = BPF_CORE_READ(regs, ip), sp = BPF_CORE_READ(regs, sp);
@@ -120,8 +121,7 @@ static __always_inline long map_stack_unwound(__u64 *frames, __u64 entry_ip, __u
 	} else {
 		n = unwind_walk_from(ip, sp, bp, frames, room, &stop);
 	}
-	if (stop == UNWIND_STOP_DEPTH)
-		count_loss(MV_LOSS_STACK);
+	*truncated = stop != UNWIND_STOP_END && stop != UNWIND_STOP_FP_END;
 	return n * sizeof(__u64);
 }
 
@@ -131,6 +131,7 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 en
 	__u64 *frames = (__u64 *)(e + 1), ret_addr = 0;
 	__u64 bytes = sizeof(*e);
 	__u32 room = stack_depth;
+	bool truncated = false;
 	long n = 0;
 
 	e->stack_depth = 0;
@@ -139,11 +140,12 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 en
 	if (room > MV_MAX_STACK_DEPTH)
 		room = MV_MAX_STACK_DEPTH;
 	if (with_stack && unwind_tables) {
-		n = map_stack_unwound(frames, entry_ip, room);
+		n = map_stack_unwound(frames, entry_ip, room, &truncated);
 		e->stack_depth = n / sizeof(__u64);
 		bytes += n;
 	} else if (with_stack) {
 		n = bpf_get_stack(ctx, frames + 1, (room - 1) * sizeof(__u64), BPF_F_USER_STACK);
+		truncated = n >= (long)((room - 1) * sizeof(__u64));	/* filled: cut at the depth */
 		if (n < (long)sizeof(__u64)) {
 			count_loss(MV_LOSS_STACK);
 			n = 0;
@@ -159,6 +161,10 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 en
 		}
 		e->stack_depth = n / sizeof(__u64);
 		bytes += n;
+	}
+	if (truncated) {
+		e->flags |= MV_MAP_STACK_TRUNCATED;
+		count_loss(MV_LOSS_TRUNCATED);
 	}
 	/* bound bytes itself: clang would otherwise test n and the verifier (6.1) lose the bound */
 	barrier_var(bytes);

@@ -270,9 +270,12 @@ def test_stack_deeper_than_64_frames_is_cut_and_counted(ctx):
             f"(leak_deep then descend only): {depth['leak_deep'][:4]}...{depth['leak_deep'][-2:]}")
     h.check(depth["leak_shallow"][:2] == ["leak_shallow", "main"],
             f"shallow stack is {depth['leak_shallow']}")
-    h.check(report["health"]["stack_errors"] == 1,
-            f"stack_errors {report['health']['stack_errors']}, expected 1 (the deep leak); "
-            f"{h.health(report)}")
+    h.check(report["health"]["truncated_stacks"] == 1 and report["health"]["stack_errors"] == 0,
+            f"truncated_stacks {report['health']['truncated_stacks']}, expected 1 (the deep "
+            f"leak), as no stack error; {h.health(report)}")
+    cut = {s["frames"][0]["symbol"]: s["truncated"] for s in proc["stacks"] if s["frames"]}
+    h.check(cut.get("leak_deep") is True and cut.get("leak_shallow") is False,
+            f"truncated marks: {cut}")
 
 
 def deep_stack_symbols(report):
@@ -317,14 +320,15 @@ def test_stack_depth_and_frames_cut_what_is_recorded_and_printed(ctx):
             "expected --stack-depth=16")
     h.check(depth["leak_shallow"][:2] == ["leak_shallow", "main"],
             f"shallow stack is {depth['leak_shallow']}")
-    h.check(report["health"]["stack_errors"] == 1,
-            f"stack_errors {report['health']['stack_errors']}, expected 1 (the deep leak)")
+    h.check(report["health"]["truncated_stacks"] == 1,
+            f"truncated_stacks {report['health']['truncated_stacks']}, expected 1 (the deep "
+            f"leak); {h.health(report)}")
     text = p.out()
     block = text[text.index("(4099 bytes)"):]
-    lines = block.splitlines()[1:6]
+    lines = block.splitlines()[1:7]
     h.check(all("descend" in l or "leak_deep" in l for l in lines[:4]) and
-            lines[4].strip() == "... 12 more frames",
-            f"--frames=4 text block: {lines}")
+            lines[4].strip() == "... 12 more frames" and lines[5].strip() == "\u2026",
+            f"--frames=4 text block of a stack cut at --stack-depth=16: {lines}")
 
 
 def test_json_dash_writes_only_the_report_to_stdout_demo_leak_exact(ctx):

@@ -50,15 +50,15 @@ struct fx_symbol {
 };
 
 static const struct fx_symbol fx_symbols[] = {
-	{ 0x401000, { "/usr/bin/app", "leak_one", NULL, 0x1a } },
-	{ 0x401100, { "/usr/bin/app", "cache_fill", NULL, 0x22 } },
-	{ 0x402000, { "/usr/bin/app", "main", NULL, 0x5e } },
-	{ 0x403000, { "/usr/lib/libfoo.so.1", NULL, NULL, 0x3000 } },
+	{ 0x401000, { "/usr/bin/app", "leak_one", NULL, 0x1a, true } },
+	{ 0x401100, { "/usr/bin/app", "cache_fill", NULL, 0x22, true } },
+	{ 0x402000, { "/usr/bin/app", "main", NULL, 0x5e, true } },
+	{ 0x403000, { "/usr/lib/libfoo.so.1", NULL, NULL, 0x3000, true } },
 	{ 0x405000, { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
 		      "std::vector<int, std::allocator<int> >::push_back(int const&)",
-		      "_ZNSt6vectorIiSaIiEE9push_backERKi", 0x10 } },
-	{ 0x406000, { "/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8 } },
-	/* 0x404000 is in no mapping */
+		      "_ZNSt6vectorIiSaIiEE9push_backERKi", 0x10, true } },
+	{ 0x406000, { "/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8, true } },
+	/* 0x404000 is in no mapping: a stack through it is cut there */
 };
 
 static const uint64_t fx_leak_stack[] = { 0x401000, 0x402000, 0x403000 };

@@ -150,3 +150,23 @@ Test(consumer_kernel, brk_record_sets_the_brk_heap_size)
 	cr_assert_eq(model__find(c.model, 7)->kernel.brk_bytes, 135168);
 	model__free(c.model);
 }
+
+Test(consumer_kernel, an_mmap_stack_cut_short_is_marked_and_the_flag_kept_off_the_range)
+{
+	struct consumer c = make();
+	struct map_rec r = mmap_rec(0x10000, 4096, MV_MAP_STACK_TRUNCATED);
+	const struct proc *p;
+	uint32_t depth;
+
+	r.e.stack_depth = 3;
+	r.frames[0] = 0x7f00;
+	r.frames[1] = 0x401234;
+	r.frames[2] = 0x402000;
+	cr_assert_eq(consumer__handle(&c, &r, sizeof(r.e) + 3 * 8), 0);
+	p = model__find(c.model, 7);
+	cr_assert(stacks__truncated(c.model->stacks, p->kernel.maps.ranges[0].stack_id));
+	stacks__frames(c.model->stacks, p->kernel.maps.ranges[0].stack_id, &depth);
+	cr_assert_eq(depth, 2, "depth %u", depth);
+	cr_assert_eq(p->kernel.maps.ranges[0].flags & MV_MAP_STACK_TRUNCATED, 0);
+	model__free(c.model);
+}

@@ -15,13 +15,20 @@ _Static_assert(sizeof(struct mv_kstat) == 56, "struct mv_kstat layout changed");
 static int handle_alloc(struct consumer *c, const struct mv_event *e, size_t size)
 {
 	const uint64_t *frames = (const void *)(e + 1);
+	uint64_t cut[MV_MAX_STACK_DEPTH + 1];
+	uint32_t depth = e->stack_depth;
 
 	if (e->stack_depth > MV_MAX_STACK_DEPTH ||
 	    size < sizeof(*e) + e->stack_depth * sizeof(uint64_t) ||
 	    e->kind >= MV_KIND_CNT || !e->addr)
 		return -EINVAL;
+	if (e->exit_code & MV_STACK_TRUNCATED) {
+		memcpy(cut, frames, depth * sizeof(*cut));
+		cut[depth++] = STACKS_TRUNCATED_MARK;
+		frames = cut;
+	}
 	if (model__alloc(c->model, e->pid, e->ts_ns, e->addr, e->size, e->old_addr,
-			 e->kind, frames, e->stack_depth))
+			 e->kind, frames, depth))
 		c->model_errors++;
 	return 0;
 }
@@ -56,7 +63,7 @@ static uint32_t map_stack_from_caller(uint64_t *frames, uint32_t depth)
 
 static int handle_map(struct consumer *c, const void *data, size_t size)
 {
-	uint64_t frames[MV_MAX_STACK_DEPTH];
+	uint64_t frames[MV_MAX_STACK_DEPTH + 1];
 	struct mv_map_event e;
 
 	if (size < sizeof(e))
@@ -68,6 +75,9 @@ static int handle_map(struct consumer *c, const void *data, size_t size)
 		return -EINVAL;
 	memcpy(frames, (const char *)data + sizeof(e), e.stack_depth * sizeof(uint64_t));
 	e.stack_depth = map_stack_from_caller(frames, e.stack_depth);
+	if (e.flags & MV_MAP_STACK_TRUNCATED)
+		frames[e.stack_depth++] = STACKS_TRUNCATED_MARK;
+	e.flags &= ~MV_MAP_STACK_TRUNCATED;
 	if (model__map_event(c->model, &e, frames))
 		c->model_errors++;
 	return 0;

@@ -43,8 +43,7 @@ static void write_site(struct json_writer *w, const struct report_ctx *ctx, pid_
 								      : ctx->now_ms)) / 1000.0);
 	json_string_field(w, "allocator", allocator__kind_name(rs->site->kind));
 	metrics_json__site_fields(w, p ? metrics__site(pm, rs->site - p->sites) : NULL);
-	json_key(w, "frames");
-	frames__json(w, ctx, pid, rs->site->stack_id);
+	frames__json_fields(w, ctx, pid, rs->site->stack_id);
 	json_object_end(w);
 }
 
@@ -272,6 +271,7 @@ static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 	json_u64_field(w, "lost_events", report_ctx__lost_events(ctx));
 	json_u64_field(w, "unmatched_frees", unmatched);
 	json_u64_field(w, "stack_errors", h->lost[MV_LOSS_STACK]);
+	json_u64_field(w, "truncated_stacks", h->lost[MV_LOSS_TRUNCATED]);
 	json_u64_field(w, "alerts_not_kept", h->alerts_not_kept);
 	json_u64_field(w, "on_alert_skipped", h->on_alert_skipped);
 	json_u64_field(w, "files_skipped", h->files_skipped);

@@ -477,6 +477,7 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 		return -ENOENT;
 	out->module = m->path[0] ? intern(sym, m->path) : NULL;
 	out->offset = addr - m->start + m->file_offset;
+	out->executable = m->perms[2] == 'x';
 	/* A return address: the call is the instruction before it. */
 	pc = addr > m->start ? addr - 1 : addr;
 	b = p->bins[m - p->pm->maps];

@@ -10,6 +10,7 @@
 #ifndef MV_SYMBOLIZER_H
 #define MV_SYMBOLIZER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "procfs/procmaps.h"
@@ -26,6 +27,7 @@ struct mv_symbol {
 	const char *mangled;	/* the symbol table's name when it differs from
 				 * symbol (a mangled C++ name), else NULL */
 	uint64_t offset;	/* addr - symbol start (or file offset if no symbol) */
+	bool executable;	/* addr lies in an executable mapping */
 };
 
 struct symbolizer *symbolizer__new(void);
