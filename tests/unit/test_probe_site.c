@@ -39,7 +39,13 @@ Test(x86_insn, decodes_lengths_of_prologue_instructions)
 Test(x86_insn, truncated_or_unknown_bytes_are_refused)
 {
 	static const uint8_t trunc[] = { 0x0f, 0x84, 0x01 }, sse[] = { 0x0f, 0x10, 0xc1 };
+	/* nopw 0x0(%rax,%rax,1): 9 bytes, refused when its disp32 is cut */
+	static const uint8_t nopw[] = { 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 };
 	struct x86_insn insn;
+
+	cr_assert_eq(x86_insn__decode(nopw, sizeof(nopw), &insn), 0);
+	cr_assert_eq(insn.len, sizeof(nopw));
+	cr_assert_neq(x86_insn__decode(nopw, sizeof(nopw) - 2, &insn), 0);
 
 	cr_assert_neq(x86_insn__decode(trunc, sizeof(trunc), &insn), 0);
 	cr_assert_neq(x86_insn__decode(sse, sizeof(sse), &insn), 0);

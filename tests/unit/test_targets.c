@@ -17,6 +17,12 @@ Test(targets, ns_pid_is_0_in_the_host_namespace)
 	cr_assert_eq(proc_info__parse_ns_pid("Name:\tx\nNSpid:\t4242\nNSgid:\t1\n"), 0);
 }
 
+Test(targets, ns_pid_beyond_pid_t_is_0)
+{
+	cr_assert_eq(proc_info__parse_ns_pid("\nNSpid:\t900\t4294967297\n"), 0);
+	cr_assert_eq(proc_info__parse_ns_pid("\nNSpid:\t900\t99999999999999999999\n"), 0);
+}
+
 Test(targets, ns_pid_is_0_without_an_nspid_line)
 {
 	cr_assert_eq(proc_info__parse_ns_pid("Name:\tx\nPid:\t4242\n"), 0);

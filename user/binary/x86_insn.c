@@ -183,7 +183,7 @@ static int decode_two_byte(const uint8_t *code, size_t avail, size_t op, struct 
 	}
 	if (b == 0x1f) {
 		ml = modrm_len(code + op + 2, avail - op - 2);
-		if (ml < 0)
+		if (ml < 0 || (size_t)ml > avail - op - 2)
 			return -EINVAL;
 		out->cls = INSN_NOP;
 		out->len = op + 2 + ml;
