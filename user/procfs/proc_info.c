@@ -104,7 +104,7 @@ static const char *stat_field(const char *stat, int n)
 	const char *p = strrchr(stat, ')');
 	int field;
 
-	if (!p)
+	if (!p || !p[1])	/* nothing after the comm */
 		return NULL;
 	p++;
 	for (field = 3; field < n; field++) {
