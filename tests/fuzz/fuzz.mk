@@ -22,6 +22,9 @@ FUZZ_LIB      := $(FUZZ_DIR)/libmemvigil-fuzz.a
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS   := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -Wall -Wextra -std=gnu11 \
 		 -D_GNU_SOURCE -DMV_VERSION='"$(VERSION)"'
+ifeq ($(CI),true)
+FUZZ_CFLAGS   += -Werror
+endif
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_REPLAYS  := $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%-replay,$(FUZZ_TARGETS))
 
