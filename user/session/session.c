@@ -151,10 +151,21 @@ static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
 		 (tg->attached_ns - ts_ns) / 1e6);
 }
 
-/* Checks that need no BPF: privileges, kernel BTF, the JSON destination. */
+/* Open path (if given) for a final report into *of; said on stderr. */
+static int open_final(struct session *s, const char *path, struct output_file **of)
+{
+	int ret = path ? output_file__open(path, OUTPUT_REPORT, of, s->err, sizeof(s->err)) : 0;
+
+	if (ret)
+		log_error("%s", s->err);
+	return ret;
+}
+
+/* Checks that need no BPF: privileges, kernel BTF, the final reports' destinations. */
 static int check_environment(struct session *s)
 {
 	const char *path = s->opts.json_path;
+	int ret;
 
 	if (geteuid() != 0) {
 		log_error("must run as root (loading BPF programs needs CAP_BPF and CAP_PERFMON); "
@@ -176,7 +187,8 @@ static int check_environment(struct session *s)
 		}
 		s->json_out = output_file__stream(s->json_file);
 	}
-	return 0;
+	ret = open_final(s, s->opts.pprof_path, &s->pprof_file);
+	return ret ? ret : open_final(s, s->opts.folded_path, &s->folded_file);
 }
 
 /* Tests widen race windows with these: sleep the milliseconds env var name says. */
@@ -297,8 +309,8 @@ static int finish(struct session *s)
 		model__exit(s->model, s->pid, s->child.status);
 	monitor__finish(s->mon, s->model, session__now_ms(s));
 	session__print_report(s, true);
-	if (s->json_out)
-		ret = session__write_json(s);
+	if (s->json_file || s->pprof_file || s->folded_file)
+		ret = session__write_final(s);
 	return ret;
 }
 
@@ -381,6 +393,8 @@ static void session_free(struct session *s)
 	symbolizer__free(s->sym);
 	model__free(s->model);
 	output_file__free(s->json_file);
+	output_file__free(s->pprof_file);
+	output_file__free(s->folded_file);
 }
 
 static int check_target(struct session *s)
@@ -397,6 +411,20 @@ static int check_target(struct session *s)
 	if (ret)
 		log_error("%s", s->err);
 	return ret;
+}
+
+/* The monitor's part of the options. */
+static int start_monitor(struct session *s)
+{
+	const struct options *o = &s->opts;
+	struct monitor_opts mo = {
+		.interval_s = o->interval_s, .window_s = o->window_s, .top = o->top,
+		.heap_traced = !o->kernel_only, .alerts = o->alerts, .alert_cnt = o->alert_cnt,
+		.on_alert = o->on_alert, .jsonl_path = o->jsonl_path,
+		.resolve = session__resolve_symbol, .resolve_ctx = s->sym,
+	};
+
+	return monitor__new(&mo, &s->mon, s->err, sizeof(s->err));
 }
 
 int session__run(const struct options *opts)
@@ -421,7 +449,7 @@ int session__run(const struct options *opts)
 		session_free(&s);
 		return 1;
 	}
-	ret = monitor__new(&s.opts, session__resolve_symbol, s.sym, &s.mon, s.err, sizeof(s.err));
+	ret = start_monitor(&s);
 	if (ret) {
 		log_error("%s", s.err);
 		session_free(&s);
