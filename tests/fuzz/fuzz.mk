@@ -16,7 +16,7 @@ FUZZ_HDRS     := tests/fuzz/fuzz_input.h
 # The parsers under test and what they call, built with clang and coverage.
 FUZZ_LIB_SRCS := $(wildcard user/procfs/*.c user/binary/*.c user/lib/*.c) \
 		 user/target/cgroup.c user/analysis/alert.c user/analysis/metric.c \
-		 user/analysis/pressure.c
+		 user/analysis/pressure.c user/session/options.c
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_DIR)/user/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_LIB      := $(FUZZ_DIR)/libmemvigil-fuzz.a
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -39,10 +39,15 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# What a target needs beyond the parsers comes from the gcc build, not instrumented:
+# the options parser's table names the unwinder's modes (probes/, libbpf).
+FUZZ_LINK_options := $(LIB) $(LDLIBS)
+$(FUZZ_DIR)/fuzz_options: $(LIB)
+
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_LIB) | deps
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB) \
-		-lelf -lz -lm -o $@
+		$(FUZZ_LINK_$*) -lelf -lz -lm -o $@
 
 fuzz: $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_ONLY))
 	$(Q)$(PYTHON) tests/fuzz/run_fuzz.py $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_ONLY)
