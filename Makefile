@@ -237,7 +237,8 @@ clean:
 help:
 	@echo "make            build memvigil and the test workloads into $(BUILD)/"
 	@echo "make demo       build, then trace the bundled leaking demo and print the report"
-	@echo "make test       the whole suite: unit, integration (root), kernel matrix, ASan/UBSan"
+	@echo "make test       the whole suite: unit, fuzz corpora, integration (root), kernel matrix,"
+	@echo "                ASan/UBSan"
 	@echo "make bench      overhead benchmarks (bench/), ratios measured side by side"
 	@echo "make bench-build  build the benchmarks without running them (part of make test)"
 	@echo "make install    install to \$$DESTDIR\$$PREFIX (default $(PREFIX))"
@@ -257,6 +258,15 @@ help-sampler:
 	@echo "make sampler   build $(SAMPLER_SO) only"
 	@echo "make test-sampler  the sampler's stress programs under the library (tests/sampler)"
 # ---- end sampler ----
+
+# ---- fuzzing (issue 17): make fuzz, make test-fuzz; see tests/fuzz/fuzz.mk ----
+include tests/fuzz/fuzz.mk
+help: help-fuzz
+.PHONY: help-fuzz
+help-fuzz:
+	@echo "make fuzz      run each fuzz target for FUZZ_SECONDS (default 60) under libFuzzer"
+	@echo "make test-fuzz replay the fuzz corpora and regression inputs (part of make test)"
+# ---- end fuzzing ----
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/unit/*.d \
 	$(BUILD)/tests/kmatrix/*.d)

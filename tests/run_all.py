@@ -5,7 +5,8 @@
     run_all.py MAKE BUILD_DIR
 
 Runs `MAKE all`, `MAKE bench-build` (the benchmarks must keep building),
-`MAKE test-layers` (user/'s include rule), `MAKE test-unit`, `MAKE test-sampler`,
+`MAKE test-layers` (user/'s include rule), `MAKE test-unit`, `MAKE test-fuzz`
+(the fuzz corpora replayed), `MAKE test-sampler`,
 `MAKE test-unwind`, `MAKE test-integration`, `MAKE
 test-kmatrix` and `MAKE test-asan` (each with BUILD=BUILD_DIR), streaming
 their output as it comes, and adds up the "N passed, N failed[, N skipped]" lines they print. Ends with
@@ -20,8 +21,8 @@ import subprocess
 import sys
 import time
 
-STEPS = ["all", "bench-build", "test-layers", "test-unit", "test-sampler", "test-unwind",
-         "test-integration", "test-kmatrix", "test-asan"]
+STEPS = ["all", "bench-build", "test-layers", "test-unit", "test-fuzz", "test-sampler",
+         "test-unwind", "test-integration", "test-kmatrix", "test-asan"]
 BUILD_ONLY = {"all", "bench-build"}  # steps that print no test summary
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 

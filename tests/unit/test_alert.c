@@ -26,6 +26,12 @@ static void parse_bad(const char *text, const char *expect)
 	cr_assert_null(strchr(err, '\n'), "message is not one line: %s", err);
 }
 
+Test(alert, control_bytes_of_the_expression_are_escaped_in_the_message)
+{
+	parse_bad("rss>1G\nB", "'G\\x0aB'");
+	parse_bad("rss>\x1b[2J", "found '\\x1b[2J'");
+}
+
 Test(alert, rss_greater_than_1g_is_in_bytes_of_1024_cubed)
 {
 	struct alert a = parse_ok("rss>1G");

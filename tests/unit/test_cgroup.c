@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include "target/cgroup.h"
 
 /* /proc/self/mountinfo: id parent dev root mount-point options [tags] - type source super-options */
@@ -62,6 +64,21 @@ Test(cgroup, path_outside_any_cgroup_mount_is_not_a_cgroup)
 	cr_assert_eq(cgroup__find_mount(mounts, "/sys/fs/cgroup/other", &cg), -ENOENT);
 	/* a prefix of a mount name is not that mount */
 	cr_assert_eq(cgroup__find_mount(mounts, "/sys/fs/cgroup/memoryx", &cg), -ENOENT);
+}
+
+Test(cgroup, dash_at_the_start_of_the_text_is_no_separator)
+{
+	/* exactly the text's bytes: nothing before the first line to read */
+	static const char text[] = "- 1 0:1 / /srv/cg rw - cgroup2 cgroup2 rw\n";
+	char *copy = malloc(sizeof(text));
+	struct cgroup_root cg;
+
+	cr_assert_not_null(copy);
+	memcpy(copy, text, sizeof(text));
+	cr_assert_eq(cgroup__find_mount(copy, "/srv/cg/a", &cg), 0);
+	cr_assert_str_eq(cg.rel, "/a");
+	cr_assert_eq(cgroup__find_mount("- - - - - -\n", "/srv/cg", &cg), -ENOENT);
+	free(copy);
 }
 
 Test(cgroup, membership_is_read_from_the_line_of_the_hierarchy)

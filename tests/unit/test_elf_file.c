@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "binary/elf_file.h"
 
@@ -208,6 +210,45 @@ Test(elf_file, every_load_segment_translates_like_readelf_says)
 	}
 	cr_assert_eq(elf_file__offset_to_vaddr(ef, 1ull << 40, &got), -ENOENT);
 	cr_assert_eq(elf_file__vaddr_to_offset(ef, 1ull << 40, &got), -ENOENT);
+	elf_file__free(ef);
+}
+
+/* A copy of the data binary with its first PT_LOAD at a file offset whose range wraps. */
+static int wrapping_segment_copy(uint64_t *vaddr)
+{
+	FILE *f = fopen(data_bin, "rb");
+	static char buf[1 << 20];
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph = NULL;
+	size_t len;
+	int i, fd;
+
+	cr_assert_not_null(f);
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	cr_assert(len > sizeof(eh) && len < sizeof(buf));
+	memcpy(&eh, buf, sizeof(eh));
+	for (i = 0; i < eh.e_phnum; i++) {
+		ph = (Elf64_Phdr *)(buf + eh.e_phoff + i * sizeof(*ph));
+		if (ph->p_type == PT_LOAD)
+			break;
+	}
+	cr_assert_lt(i, eh.e_phnum);
+	ph->p_offset = UINT64_MAX - 0xff;
+	*vaddr = ph->p_vaddr;
+	fd = memfd_create("wrapping_segment", MFD_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	return fd;
+}
+
+Test(elf_file, load_segment_whose_file_range_wraps_is_ignored)
+{
+	uint64_t vaddr, off;
+	struct elf_file *ef = elf_file__open_fd(wrapping_segment_copy(&vaddr));
+
+	cr_assert_not_null(ef);
+	cr_assert_eq(elf_file__vaddr_to_offset(ef, vaddr, &off), -ENOENT, "offset %#" PRIx64, off);
 	elf_file__free(ef);
 }
 

@@ -25,6 +25,12 @@ Test(x86_insn, decodes_lengths_of_prologue_instructions)
 		{ { 0x48, 0x83, 0xff, 0x10 }, 4, 4, INSN_FLAGS_ONLY },	/* cmp $0x10,%rdi */
 		{ { 0x0f, 0x1f, 0x44, 0, 0 }, 5, 5, INSN_NOP },		/* nopl 0(%rax,%rax) */
 		{ { 0xc3 }, 1, 1, INSN_RET },
+		/* operand-size prefix: 16-bit immediates, unless REX.W */
+		{ { 0x66, 0xb8, 0x01, 0x00 }, 4, 4, INSN_OTHER },		/* mov $1,%ax */
+		{ { 0x66, 0x81, 0xff, 0x00, 0x01 }, 5, 5, INSN_FLAGS_ONLY },	/* cmp $0x100,%di */
+		{ { 0x66, 0x3d, 0x00, 0x01 }, 4, 4, INSN_FLAGS_ONLY },		/* cmp $0x100,%ax */
+		{ { 0x66, 0xf7, 0xc7, 0x01, 0x00 }, 5, 5, INSN_FLAGS_ONLY },	/* test $1,%di */
+		{ { 0x66, 0x48, 0x81, 0xc4, 0, 1, 0, 0 }, 8, 8, INSN_OTHER },	/* add $0x100,%rsp */
 	};
 	struct x86_insn insn;
 	size_t i;
@@ -39,7 +45,13 @@ Test(x86_insn, decodes_lengths_of_prologue_instructions)
 Test(x86_insn, truncated_or_unknown_bytes_are_refused)
 {
 	static const uint8_t trunc[] = { 0x0f, 0x84, 0x01 }, sse[] = { 0x0f, 0x10, 0xc1 };
+	/* nopw 0x0(%rax,%rax,1): 9 bytes, refused when its disp32 is cut */
+	static const uint8_t nopw[] = { 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 };
 	struct x86_insn insn;
+
+	cr_assert_eq(x86_insn__decode(nopw, sizeof(nopw), &insn), 0);
+	cr_assert_eq(insn.len, sizeof(nopw));
+	cr_assert_neq(x86_insn__decode(nopw, sizeof(nopw) - 2, &insn), 0);
 
 	cr_assert_neq(x86_insn__decode(trunc, sizeof(trunc), &insn), 0);
 	cr_assert_neq(x86_insn__decode(sse, sizeof(sse), &insn), 0);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
 #include "model/model.h"
 #include "procfs/proc_info.h"
 #include "symbolize/symbolizer.h"
@@ -15,6 +17,25 @@ Test(targets, ns_pid_is_the_innermost_of_nested_namespaces)
 Test(targets, ns_pid_is_0_in_the_host_namespace)
 {
 	cr_assert_eq(proc_info__parse_ns_pid("Name:\tx\nNSpid:\t4242\nNSgid:\t1\n"), 0);
+}
+
+Test(targets, stat_cut_after_the_comm_has_no_fields)
+{
+	/* exactly the text's bytes: a read past its NUL is caught under ASan */
+	static const char text[] = "42 (sleep)";
+	char *stat = malloc(sizeof(text));
+
+	cr_assert_not_null(stat);
+	memcpy(stat, text, sizeof(text));
+	cr_assert_eq(proc_info__parse_start_ticks(stat), 0);
+	cr_assert_not(proc_info__parse_exiting(stat));
+	free(stat);
+}
+
+Test(targets, ns_pid_beyond_pid_t_is_0)
+{
+	cr_assert_eq(proc_info__parse_ns_pid("\nNSpid:\t900\t4294967297\n"), 0);
+	cr_assert_eq(proc_info__parse_ns_pid("\nNSpid:\t900\t99999999999999999999\n"), 0);
 }
 
 Test(targets, ns_pid_is_0_without_an_nspid_line)

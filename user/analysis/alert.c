@@ -9,6 +9,7 @@
 #include <strings.h>
 #include "analysis/alert.h"
 #include "analysis/pressure.h"
+#include "lib/text_escape.h"
 
 #define SIZE_UNITS "B, K, M, G, T, KiB, MiB, GiB, TiB, KB, MB, GB, TB"
 
@@ -58,9 +59,13 @@ struct parser {
 	struct alert *a;
 };
 
+/* The reason into err; arg may be a part of the expression, so it is escaped (one line). */
 static int fail(struct parser *ps, const char *fmt, const char *arg)
 {
-	snprintf(ps->err, ps->err_len, fmt, arg);
+	char safe[TEXT_ESCAPE_SIZE(256)];
+
+	text_escape__copy(safe, sizeof(safe), arg);
+	snprintf(ps->err, ps->err_len, fmt, safe);
 	return -EINVAL;
 }
 
@@ -261,7 +266,7 @@ static int check_range(struct parser *ps, double v)
 static int parse_threshold(struct parser *ps)
 {
 	char unit[32];
-	double v, factor;
+	double v = 0, factor;
 	size_t n;
 	int ret;
 

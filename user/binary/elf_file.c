@@ -36,6 +36,13 @@ struct elf_file {
 /* The internal walker also reports where the symbol's section ends. */
 typedef int (*walk_fn)(const struct elf_sym *sym, uint64_t sec_end, void *ctx);
 
+/* A range that runs past 2^64: no file or address space holds it. */
+static bool wraps(uint64_t start, uint64_t len)
+{
+	return start + len < start;
+}
+
+/* The PT_LOAD headers, but those whose file or address range wraps (a corrupt file). */
 static int read_loads(struct elf_file *ef)
 {
 	size_t phnum, i;
@@ -49,7 +56,8 @@ static int read_loads(struct elf_file *ef)
 	for (i = 0; i < phnum; i++) {
 		if (!gelf_getphdr(ef->elf, i, &ph))
 			return -ENOEXEC;
-		if (ph.p_type == PT_LOAD)
+		if (ph.p_type == PT_LOAD && !wraps(ph.p_offset, ph.p_filesz) &&
+		    !wraps(ph.p_vaddr, ph.p_filesz) && !wraps(ph.p_vaddr, ph.p_memsz))
 			ef->loads[ef->load_cnt++] = ph;
 	}
 	return 0;

@@ -54,9 +54,14 @@ static int modrm_len(const uint8_t *code, size_t avail)
 static int32_t read_rel(const uint8_t *p, int bytes)
 {
 	int32_t v;
+	int16_t h;
 
 	if (bytes == 1)
 		return (int8_t)p[0];
+	if (bytes == 2) {
+		memcpy(&h, p, 2);
+		return h;
+	}
 	memcpy(&v, p, 4);
 	return v;
 }
@@ -83,16 +88,18 @@ static int decode_one_byte(const uint8_t *code, size_t avail, size_t op, uint8_t
 	uint8_t b = code[op];
 	size_t rest = avail - op - 1;
 	const uint8_t *m = code + op + 1;
+	/* the operand-size prefix (66) makes a full-size immediate 16 bits, unless REX.W */
+	int full = memchr(code, 0x66, op) && !(rex & 8) ? 2 : 4;
 	int ml, imm = 0, cls = INSN_OTHER;
 	int8_t writes = X86_WRITES_NONE;
 
 	if (b >= 0xb8 && b <= 0xbf) {	/* mov $imm32,%r32 (no REX.W: imm64 not modelled) */
-		if (rest < 4 || (rex & 8))
+		if (rest < (size_t)full || (rex & 8))
 			return -EINVAL;
 		out->cls = INSN_OTHER;
 		out->writes = (b - 0xb8) | REX_B(rex) << 3;
-		out->imm = read_rel(m, 4);
-		out->len = op + 5;
+		out->imm = read_rel(m, full);
+		out->len = op + 1 + full;
 		return 0;
 	}
 	if (b >= 0x50 && b <= 0x57) {
@@ -128,7 +135,7 @@ static int decode_one_byte(const uint8_t *code, size_t avail, size_t op, uint8_t
 		writes = modrm_reg(m[0], rex);
 		break;
 	case 0x80: case 0x81: case 0x83:
-		imm = b == 0x81 ? 4 : 1;
+		imm = b == 0x81 ? full : 1;
 		out->subop = (m[0] >> 3) & 7;
 		cls = out->subop == 7 ? INSN_FLAGS_ONLY : INSN_OTHER;
 		writes = cls == INSN_FLAGS_ONLY ? X86_WRITES_NONE : modrm_rm_reg(m[0], rex);
@@ -136,14 +143,15 @@ static int decode_one_byte(const uint8_t *code, size_t avail, size_t op, uint8_t
 	case 0xf6: case 0xf7:	/* test $imm,r/m (/0); the rest of the group not modelled */
 		if (((m[0] >> 3) & 7) != 0)
 			return -EINVAL;
-		imm = b == 0xf7 ? 4 : 1;
+		imm = b == 0xf7 ? full : 1;
 		cls = INSN_FLAGS_ONLY;
 		break;
 	case 0x3c: case 0x3d:
-		if (rest < (size_t)(b == 0x3c ? 1 : 4))
+		imm = b == 0x3c ? 1 : full;
+		if (rest < (size_t)imm)
 			return -EINVAL;
 		out->cls = INSN_FLAGS_ONLY;
-		out->len = op + 1 + (b == 0x3c ? 1 : 4);
+		out->len = op + 1 + imm;
 		return 0;
 	default:
 		return -EINVAL;
@@ -154,7 +162,7 @@ static int decode_one_byte(const uint8_t *code, size_t avail, size_t op, uint8_t
 	out->cls = cls;
 	out->writes = writes;
 	if (imm)
-		out->imm = imm == 4 ? read_rel(m + ml, 4) : (int8_t)m[ml];
+		out->imm = read_rel(m + ml, imm);
 	out->len = op + 1 + ml + imm;
 	return 0;
 }
@@ -183,7 +191,7 @@ static int decode_two_byte(const uint8_t *code, size_t avail, size_t op, struct 
 	}
 	if (b == 0x1f) {
 		ml = modrm_len(code + op + 2, avail - op - 2);
-		if (ml < 0)
+		if (ml < 0 || (size_t)ml > avail - op - 2)
 			return -EINVAL;
 		out->cls = INSN_NOP;
 		out->len = op + 2 + ml;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <elf.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -65,7 +66,7 @@ pid_t proc_info__parse_ns_pid(const char *status)
 			first = v;
 		last = v;
 	}
-	return n > 1 && last != first && last > 0 ? (pid_t)last : 0;
+	return n > 1 && last != first && last > 0 && last <= INT_MAX ? (pid_t)last : 0;
 }
 
 bool proc_info__read(pid_t pid, const char *name, char *buf, size_t len)
@@ -103,7 +104,7 @@ static const char *stat_field(const char *stat, int n)
 	const char *p = strrchr(stat, ')');
 	int field;
 
-	if (!p)
+	if (!p || !p[1])	/* nothing after the comm */
 		return NULL;
 	p++;
 	for (field = 3; field < n; field++) {

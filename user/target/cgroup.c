@@ -77,7 +77,7 @@ static bool parse_mountinfo_line(const char *line, const char *eol, char *root, 
 		if (!sep)
 			return false;
 		sep++;
-	} while (sep[-2] != ' ' || (sep < eol && *sep != ' '));
+	} while (sep - 1 == line || sep[-2] != ' ' || (sep < eol && *sep != ' '));
 	return field(sep + 1, eol, 0, type, type_len) && field(sep + 1, eol, 2, opts, opts_len);
 }
 
