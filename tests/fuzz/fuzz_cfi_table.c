@@ -15,8 +15,8 @@
 static void check_rows(const struct cfi_table *t)
 {
 	size_t cnt, i;
-	const struct cfi_row *rows = cfi_table__rows(t, &cnt);
-	struct cfi_row found;
+	const struct unwind_row *rows = cfi_table__rows(t, &cnt);
+	struct unwind_row found;
 	struct cfi_rule rule;
 
 	FUZZ_CHECK(cnt == cfi_table__row_cnt(t));
