@@ -27,7 +27,7 @@ endif
 CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
 # The C++ demangler (__cxa_demangle) from GCC's static libsupc++: no libstdc++.so
 # at run time, so the binary still runs where no C++ runtime is installed.
-LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -lelf -lz -lm
+LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -ldw -ldebuginfod -llzma -lelf -lz -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 # maps.bpf.c defines the shared maps and must be linked first: otherwise the

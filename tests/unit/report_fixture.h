@@ -49,15 +49,22 @@ struct fx_symbol {
 	struct mv_symbol sym;
 };
 
+/* Functions inlined into leak_one at 0x401000, innermost first (DWARF). */
+static const struct mv_inlined fx_leak_inlined[] = {
+	{ "xmalloc", NULL, "/src/app/util.h", 12 },
+	{ "record_new", NULL, "/src/app/record.c", 40 },
+};
+
 static const struct fx_symbol fx_symbols[] = {
-	{ 0x401000, { "/usr/bin/app", "leak_one", NULL, 0x1a } },
+	{ 0x401000, { "/usr/bin/app", "leak_one", NULL, 0x1a, "/src/app/leak.c", 77,
+		      fx_leak_inlined, 2 } },
 	{ 0x401100, { "/usr/bin/app", "cache_fill", NULL, 0x22 } },
-	{ 0x402000, { "/usr/bin/app", "main", NULL, 0x5e } },
+	{ 0x402000, { "/usr/bin/app", "main", NULL, 0x5e, "/src/app/main.c", 9 } },
 	{ 0x403000, { "/usr/lib/libfoo.so.1", NULL, NULL, 0x3000 } },
 	{ 0x405000, { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
 		      "std::vector<int, std::allocator<int> >::push_back(int const&)",
 		      "_ZNSt6vectorIiSaIiEE9push_backERKi", 0x10 } },
-	{ 0x406000, { "/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8 } },
+	{ 0x406000, { "/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8, "odd\x01" "file.c" } },
 	/* 0x404000 is in no mapping */
 };
 

@@ -136,6 +136,7 @@ int session__write_json(struct session *s)
 		.health.alerts_not_kept = monitor__events_dropped(s->mon),
 		.health.on_alert_skipped = monitor__actions_skipped(s->mon),
 		.health.files_skipped = s->targets ? targets__files_skipped(s->targets) : 0,
+		.health.debug_files_skipped = symbolizer__debug_files_skipped(s->sym),
 	};
 	int ret;
 
