@@ -63,6 +63,14 @@ WL_LINK_static := -static
 WL_LINK_glibc :=
 WORKLOADS += $(foreach a,$(ALLOCATORS) static,$(BUILD)/tests/workloads/alloc_leak_$(a)) \
 	     $(foreach a,$(ALLOCATORS) glibc,$(BUILD)/tests/workloads/cxx_leak_$(a))
+# debug_leak: -O2 -g without frame pointers, then stripped three ways with its
+# names kept apart (split_debug.sh): a build-id debug file, a debuglink, MiniDebugInfo.
+DEBUG_VARIANTS := buildid link mini
+DL_MODE_buildid := build-id
+DL_MODE_link := link
+DL_MODE_mini := mini
+WORKLOADS += $(foreach v,$(DEBUG_VARIANTS),$(BUILD)/tests/workloads/debug_leak_$(v))
+DL_CFLAGS := -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -Wall -Wextra
 
 ifeq ($(V),1)
 Q =
@@ -145,6 +153,20 @@ $(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/d
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
+
+
+$(BUILD)/tests/workloads/debug_leak: tests/workloads/debug_leak.c $(WORKLOAD_HDRS) | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(DL_CFLAGS) $< -o $@
+
+$(BUILD)/tests/workloads/debug_leak_%: tests/workloads/debug_leak.c $(WORKLOAD_HDRS) \
+		tests/workloads/split_debug.sh | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(DL_CFLAGS) -DDL_VARIANT='"$*"' $< -o $@.full
+	$(Q)tests/workloads/split_debug.sh $(DL_MODE_$*) $@.full $@
+	$(Q)rm -f $@.full
 
 $(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)

@@ -72,9 +72,26 @@ static void addr_line(Dwarf_Die *cu, uint64_t vaddr, const char **file, unsigned
 	*line = l && !dwarf_lineno(l, &ln) && ln > 0 ? (unsigned int)ln : 0;
 }
 
+/* Index of the first function (out-of-line or inlined) of scopes[from..n), or -1. */
+static int first_func(Dwarf_Die *scopes, int from, int n)
+{
+	int i, tag;
+
+	for (i = from; i < n; i++) {
+		tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * dwarf_getscopes stops at an inlined function's abstract definition: the
+ * function it was inlined into comes from the scopes holding its DIE.
+ */
 int dwarf_lines__find(struct dwarf_lines *dl, uint64_t vaddr, struct src_frame *out, size_t max)
 {
-	Dwarf_Die cu, *scopes = NULL;
+	Dwarf_Die cu, die, *scopes = NULL;
 	const char *file;
 	unsigned int line;
 	int n, i, cnt = 0, tag;
@@ -83,10 +100,9 @@ int dwarf_lines__find(struct dwarf_lines *dl, uint64_t vaddr, struct src_frame *
 		return -ENOENT;
 	addr_line(&cu, vaddr, &file, &line);
 	n = dwarf_getscopes(&cu, vaddr, &scopes);
-	for (i = 0; i < n; i++) {
+	i = n > 0 ? first_func(scopes, 0, n) : -1;
+	while (i >= 0) {
 		tag = dwarf_tag(&scopes[i]);
-		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
-			continue;
 		/* the last slot is kept for the out-of-line function */
 		if ((size_t)cnt + 1 < max || tag == DW_TAG_subprogram) {
 			out[cnt].func = die_name(&scopes[i]);
@@ -97,6 +113,11 @@ int dwarf_lines__find(struct dwarf_lines *dl, uint64_t vaddr, struct src_frame *
 		if (tag == DW_TAG_subprogram)
 			break;
 		call_site(&cu, &scopes[i], &file, &line);
+		die = scopes[i];
+		free(scopes);
+		scopes = NULL;
+		n = dwarf_getscopes_die(&die, &scopes);
+		i = n > 1 ? first_func(scopes, 1, n) : -1;
 	}
 	free(scopes);
 	if (!cnt) {	/* a line but no function DIE (assembly): the line alone */
