@@ -156,24 +156,36 @@ int mapped_file__open_in_root(int root_fd, const struct mv_mapping *m)
 	return open_in_root(root_fd, NULL, m);
 }
 
+int mapped_file__root_path(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	n = readlink(path, buf, len - 1);
+	if (n <= 0) {
+		buf[0] = '\0';
+		return n < 0 ? -errno : -ENOENT;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
 int mapped_file__open(pid_t pid, const struct mv_mapping *m)
 {
 	char path[96], root_path[PATH_MAX];
 	int fd, root_fd, ret;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
 		 (unsigned long long)m->start, (unsigned long long)m->end);
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd >= 0)
 		return reopen_checked(fd, m);
-	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
-	root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	root_fd = mapped_file__open_root(pid);
 	if (root_fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
+		return root_fd;
 	/* a chrooted process's maps lines name its files from memvigil's root */
-	n = readlink(path, root_path, sizeof(root_path) - 1);
-	root_path[n > 0 ? n : 0] = '\0';
+	mapped_file__root_path(pid, root_path, sizeof(root_path));
 	ret = open_in_root(root_fd, root_path, m);
 	close(root_fd);
 	return ret;

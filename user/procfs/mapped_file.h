@@ -60,6 +60,9 @@ int mapped_file__open_in_root(int root_fd, const struct mv_mapping *m);
  */
 int mapped_file__open_path(int root_fd, const char *path);
 
+/* Where pid's root is seen from memvigil's ("/", or a chroot's path) into buf: 0 or -errno. */
+int mapped_file__root_path(pid_t pid, char *buf, size_t len);
+
 /* path less root_path when root_path (a chroot's own path, not "/") leads it. Pure. */
 const char *mapped_file__strip_root(const char *path, const char *root_path);
 

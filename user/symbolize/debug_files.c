@@ -237,7 +237,10 @@ struct elf_file *debug_files__find(struct debug_files *df, const struct debug_ob
 		*src = DEBUG_SOURCE_LINK;
 	else if ((dbg = by_mini(df, obj)))
 		*src = DEBUG_SOURCE_MINI;
-	else if ((dbg = by_debuginfod(df, obj)))
-		*src = DEBUG_SOURCE_DEBUGINFOD;
 	return dbg;
+}
+
+struct elf_file *debug_files__fetch(struct debug_files *df, const struct debug_object *obj)
+{
+	return by_debuginfod(df, obj);
 }

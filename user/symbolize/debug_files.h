@@ -14,8 +14,9 @@
  * ELF file is skipped and counted (health.debug_files_skipped); the first of
  * each kind is said with -v.
  *
- * debuginfod: lookups run where the caller asks for symbols (at report
- * time, never in event processing), each bounded by DEBUGINFOD_TIMEOUT
+ * debuginfod: lookups run only for objects with nothing local, when a frame
+ * in them is named (at report time, never in event processing), each bounded
+ * by DEBUGINFOD_TIMEOUT
  * (memvigil sets 5 s when it is unset). The first failure other than "not
  * found" (a server that cannot be reached) is said once and turns debuginfod
  * off for the rest of the run; each build-id is asked for at most once.
@@ -49,12 +50,20 @@ struct debug_files *debug_files__new(void);
 void debug_files__free(struct debug_files *df);
 
 /*
- * obj's debug file, by the order above: an elf_file the caller frees, with
- * *src saying where it came from; NULL (and DEBUG_SOURCE_NONE) when none is
- * found.
+ * obj's debug file from local files, by the order above (build-id,
+ * debuglink, MiniDebugInfo): an elf_file the caller frees, with *src saying
+ * where it came from; NULL (and DEBUG_SOURCE_NONE) when none is found.
  */
 struct elf_file *debug_files__find(struct debug_files *df, const struct debug_object *obj,
 				   enum debug_source *src);
+
+/*
+ * obj's debug file from debuginfod (DEBUG_SOURCE_DEBUGINFOD), for an object
+ * debug_files__find found nothing for, when a frame in it is to be named:
+ * an elf_file the caller frees, or NULL (debuginfod off, not found, failed).
+ * Blocks for up to DEBUGINFOD_TIMEOUT: call it at report time only.
+ */
+struct elf_file *debug_files__fetch(struct debug_files *df, const struct debug_object *obj);
 
 /* Files skipped so far: wrong build-id or CRC, or no readable ELF file. */
 uint64_t debug_files__skipped(const struct debug_files *df);

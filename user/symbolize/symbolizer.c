@@ -32,6 +32,7 @@ struct binary {
 	struct elf_file *ef;
 	struct elf_file *dbg;	/* separate debug file (debug_files.h), or NULL */
 	enum debug_source src;	/* where dbg came from */
+	bool fetched;		/* debuginfod was asked for it */
 };
 
 /* What a capture kept of one process: its mappings and their binaries. */
@@ -200,16 +201,12 @@ static void binary__free(struct binary *b)
 /* Keep pid's root and b's path there for its debug files (none on failure). */
 static void binary_keep_root(struct binary *b, pid_t pid, const char *path)
 {
-	char link[64], root[PATH_MAX];
-	ssize_t n;
+	char root[PATH_MAX];
 
 	binary_drop_root(b);
-	snprintf(link, sizeof(link), "/proc/%d/root", (int)pid);
-	n = readlink(link, root, sizeof(root) - 1);
 	b->root_fd = mapped_file__open_root(pid);
-	if (n <= 0 || b->root_fd < 0)
+	if (b->root_fd < 0 || mapped_file__root_path(pid, root, sizeof(root)))
 		goto fail;
-	root[n] = '\0';
 	b->root_path = strdup(root);
 	b->path = strdup(path);
 	if (b->root_path && b->path)
@@ -285,6 +282,19 @@ static int binary_load(struct symbolizer *sym, struct binary *b)
 	b->dbg = debug_files__find(sym->debug, &obj, &b->src);
 	binary_drop_root(b);
 	return 0;
+}
+
+/* A loaded b with no debug information of its own or found locally: from debuginfod. */
+static void binary_fetch(struct symbolizer *sym, struct binary *b)
+{
+	struct debug_object obj = { b->ef, NULL, -1, NULL };
+
+	if (b->fetched || b->dbg || elf_debug__has_dwarf(b->ef))
+		return;
+	b->fetched = true;
+	b->dbg = debug_files__fetch(sym->debug, &obj);
+	if (b->dbg)
+		b->src = DEBUG_SOURCE_DEBUGINFOD;
 }
 
 static int binary_find_addr(struct binary *b, uint64_t vaddr, struct elf_sym *out)
@@ -528,8 +538,10 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	/* A return address: the call is the instruction before it. */
 	pc = addr > m->start ? addr - 1 : addr;
 	b = p->bins[m - p->pm->maps];
-	if (!b || binary_load(sym, b) ||
-	    elf_file__offset_to_vaddr(b->ef, pc - m->start + m->file_offset, &vaddr) ||
+	if (!b || binary_load(sym, b))
+		return 0;
+	binary_fetch(sym, b);
+	if (elf_file__offset_to_vaddr(b->ef, pc - m->start + m->file_offset, &vaddr) ||
 	    binary_find_addr(b, vaddr, &es))
 		return 0;
 	out->symbol = demangled(sym, es.name);
