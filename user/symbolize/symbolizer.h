@@ -49,6 +49,11 @@ struct mv_symbol {
 	 */
 	const struct mv_inlined *inlined;
 	size_t inlined_cnt;
+	/* The mapping holding addr (zero when none does), as profile formats describe it. */
+	uint64_t map_start;	/* its first address */
+	uint64_t map_end;	/* one past its last address */
+	uint64_t map_offset;	/* the file offset of map_start */
+	const char *build_id;	/* the file's GNU build-id in hex, NULL if unknown */
 };
 
 struct symbolizer *symbolizer__new(void);
