@@ -14,8 +14,8 @@
 #include "procfs/mapped_file.h"
 #include "procfs/procmaps.h"
 #include "symbolize/debug_files.h"
-#include "symbolize/demangle.h"
 #include "symbolize/dwarf_cache.h"
+#include "symbolize/name_store.h"
 #include "symbolize/sorted_vec.h"
 #include "symbolize/symbolizer.h"
 
@@ -43,17 +43,10 @@ struct captured_proc {
 	struct binary **bins;	/* per mapping of pm; NULL: no file behind it */
 };
 
-/* A symbol name and its demangled form (NULL: not a C++ name). */
-struct cxx_name {
-	char *mangled;
-	char *plain;
-};
-
 struct symbolizer {
 	struct sorted_vec procs;	/* struct captured_proc *, by pid */
 	struct sorted_vec bins;	/* struct binary *, by device and inode */
-	struct sorted_vec names;	/* char *, module names handed out, by string */
-	struct sorted_vec cxx;		/* struct cxx_name *, symbol names seen, by name */
+	struct name_store *names;	/* every string handed out */
 	struct debug_files *debug;
 	struct dwarf_cache *dwarf;
 	struct mv_inlined inlined[DWARF_LINES_MAX_FRAMES];	/* the last resolve's */
@@ -83,83 +76,22 @@ static int cmp_bin(const void *key, const void *item)
 	return k->ino < b->ino ? -1 : k->ino > b->ino;
 }
 
-static int cmp_name(const void *key, const void *item)
-{
-	return strcmp(key, item);
-}
-
-static int cmp_cxx(const void *key, const void *item)
-{
-	return strcmp(key, ((const struct cxx_name *)item)->mangled);
-}
-
 struct symbolizer *symbolizer__new(void)
 {
 	struct symbolizer *sym = calloc(1, sizeof(*sym));
 
 	if (!sym)
 		return NULL;
+	sym->names = name_store__new();
 	sym->debug = debug_files__new();
 	sym->dwarf = dwarf_cache__new();
-	if (!sym->debug || !sym->dwarf) {
+	if (!sym->names || !sym->debug || !sym->dwarf) {
 		symbolizer__free(sym);
 		return NULL;
 	}
 	return sym;
 }
 
-
-/* A copy of name that lives as long as sym, or NULL. */
-static const char *intern(struct symbolizer *sym, const char *name)
-{
-	bool found;
-	size_t idx = sorted_vec__search(&sym->names, name, cmp_name, &found);
-	char *copy;
-
-	if (found)
-		return sym->names.items[idx];
-	copy = strdup(name);
-	if (!copy || sorted_vec__insert(&sym->names, idx, copy)) {
-		free(copy);
-		return NULL;
-	}
-	return copy;
-}
-
-/*
- * The demangled form of a symbol name, demangled on first sight and kept
- * as long as sym; NULL when name is not a mangled C++ name (or on ENOMEM:
- * the name is then shown as it is).
- */
-static const char *demangled(struct symbolizer *sym, const char *name)
-{
-	struct cxx_name *c;
-	bool found;
-	size_t idx;
-
-	if (strncmp(name, "_Z", 2))
-		return NULL;
-	idx = sorted_vec__search(&sym->cxx, name, cmp_cxx, &found);
-	if (found)
-		return ((struct cxx_name *)sym->cxx.items[idx])->plain;
-	c = calloc(1, sizeof(*c));
-	if (!c || !(c->mangled = strdup(name)))
-		goto nomem;
-	c->plain = demangle__cxx(name);
-	if (!c->plain && errno == ENOMEM)
-		goto nomem;
-	if (sorted_vec__insert(&sym->cxx, idx, c))
-		goto nomem;
-	return c->plain;
-
-nomem:
-	if (c) {
-		free(c->mangled);
-		free(c->plain);
-	}
-	free(c);
-	return NULL;
-}
 
 static struct binary *binary__new(const struct bin_key *k)
 {
@@ -480,18 +412,6 @@ static const struct mv_mapping *find_mapping(struct symbolizer *sym, pid_t pid,
 	return m;
 }
 
-/* name demangled into *plain and *mangled (NULL when not C++), both living as long as sym. */
-static void name_forms(struct symbolizer *sym, const char *name, const char **plain,
-		       const char **mangled)
-{
-	const char *kept = name ? intern(sym, name) : NULL;
-
-	*plain = kept ? demangled(sym, kept) : NULL;
-	*mangled = *plain ? kept : NULL;
-	if (!*plain)
-		*plain = kept;
-}
-
 /*
  * File and line of vaddr in b, and the functions inlined there, from the
  * DWARF of its debug file or of the object itself.
@@ -508,12 +428,12 @@ static void add_lines(struct symbolizer *sym, struct binary *b, uint64_t vaddr,
 	n = dl ? dwarf_lines__find(dl, vaddr, f, DWARF_LINES_MAX_FRAMES) : -ENOENT;
 	if (n <= 0)
 		return;
-	out->file = f[n - 1].file ? intern(sym, f[n - 1].file) : NULL;
+	out->file = f[n - 1].file ? name_store__intern(sym->names, f[n - 1].file) : NULL;
 	out->line = f[n - 1].line;
 	for (i = 0; i < n - 1; i++) {
 		in = &sym->inlined[i];
-		name_forms(sym, f[i].func, &in->symbol, &in->mangled);
-		in->file = f[i].file ? intern(sym, f[i].file) : NULL;
+		name_store__forms(sym->names, f[i].func, &in->symbol, &in->mangled);
+		in->file = f[i].file ? name_store__intern(sym->names, f[i].file) : NULL;
 		in->line = f[i].line;
 	}
 	out->inlined = sym->inlined;
@@ -531,7 +451,7 @@ static const char *build_id_hex(struct symbolizer *sym, struct binary *b)
 		return NULL;
 	for (i = 0; i < len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", id[i]);
-	return intern(sym, hex);
+	return name_store__intern(sym->names, hex);
 }
 
 int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
@@ -547,7 +467,7 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	m = find_mapping(sym, pid, addr, &p);
 	if (!m)
 		return -ENOENT;
-	out->module = m->path[0] ? intern(sym, m->path) : NULL;
+	out->module = m->path[0] ? name_store__intern(sym->names, m->path) : NULL;
 	out->offset = addr - m->start + m->file_offset;
 	out->map_start = m->start;
 	out->map_end = m->end;
@@ -562,7 +482,7 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	if (elf_file__offset_to_vaddr(b->ef, pc - m->start + m->file_offset, &vaddr) ||
 	    binary_find_addr(b, vaddr, &es))
 		return 0;
-	out->symbol = demangled(sym, es.name);
+	out->symbol = name_store__demangled(sym->names, es.name);
 	if (out->symbol)
 		out->mangled = es.name;
 	else
@@ -597,18 +517,8 @@ void symbolizer__free(struct symbolizer *sym)
 	debug_files__free(sym->debug);
 	for (i = 0; i < sym->bins.cnt; i++)
 		binary__free(sym->bins.items[i]);
-	for (i = 0; i < sym->names.cnt; i++)
-		free(sym->names.items[i]);
-	for (i = 0; i < sym->cxx.cnt; i++) {
-		struct cxx_name *c = sym->cxx.items[i];
-
-		free(c->mangled);
-		free(c->plain);
-		free(c);
-	}
-	free(sym->cxx.items);
+	name_store__free(sym->names);
 	free(sym->procs.items);
 	free(sym->bins.items);
-	free(sym->names.items);
 	free(sym);
 }
