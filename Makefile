@@ -46,6 +46,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_DATA_SRCS := $(wildcard tests/unit/data/*.c)
 UNIT_DATA := $(patsubst tests/unit/data/%.c,$(BUILD)/tests/unit/data/%,$(UNIT_DATA_SRCS))
+# inlined_lines split as distributions ship binaries, and with MiniDebugInfo that is no xz
+UNIT_DL := $(BUILD)/tests/unit/data/inlined_lines
+UNIT_DATA += $(UNIT_DL)_mini $(UNIT_DL)_link $(UNIT_DL)_badmini
 
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 # truth.h: the READY/TRUTH lines the workloads print (#include "truth.h")
@@ -197,6 +200,16 @@ demo: $(BIN) $(WORKLOADS)
 # user/'s layering rule (docs/ARCHITECTURE.md): includes point down, no circles.
 test-layers:
 	$(Q)$(PYTHON) scripts/check-layers.py
+
+$(UNIT_DL)_mini $(UNIT_DL)_link: $(UNIT_DL)_%: $(UNIT_DL) tests/workloads/split_debug.sh
+	$(call msg,SPLIT,$@)
+	$(Q)tests/workloads/split_debug.sh $* $< $@
+
+$(UNIT_DL)_badmini: $(UNIT_DL)
+	$(call msg,OBJCOPY,$@)
+	$(Q)printf 'not xz data' > $@.xz
+	$(Q)$(OBJCOPY) --add-section .gnu_debugdata=$@.xz $< $@
+	$(Q)rm -f $@.xz
 
 test-unit: $(UNIT_BINS) $(UNIT_DATA)
 	$(Q)$(PYTHON) tests/run_unit.py $(BUILD) $(UNIT_BINS)
