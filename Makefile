@@ -27,7 +27,7 @@ endif
 CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
 # The C++ demangler (__cxa_demangle) from GCC's static libsupc++: no libstdc++.so
 # at run time, so the binary still runs where no C++ runtime is installed.
-LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -lelf -lz -lm
+LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -ldw -ldebuginfod -llzma -lelf -lz -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 # maps.bpf.c defines the shared maps and must be linked first: otherwise the
@@ -46,6 +46,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_DATA_SRCS := $(wildcard tests/unit/data/*.c)
 UNIT_DATA := $(patsubst tests/unit/data/%.c,$(BUILD)/tests/unit/data/%,$(UNIT_DATA_SRCS))
+# inlined_lines split as distributions ship binaries, and with MiniDebugInfo that is no xz
+UNIT_DL := $(BUILD)/tests/unit/data/inlined_lines
+UNIT_DATA += $(UNIT_DL)_mini $(UNIT_DL)_link $(UNIT_DL)_badmini
 
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 # truth.h: the READY/TRUTH lines the workloads print (#include "truth.h")
@@ -63,6 +66,14 @@ WL_LINK_static := -static
 WL_LINK_glibc :=
 WORKLOADS += $(foreach a,$(ALLOCATORS) static,$(BUILD)/tests/workloads/alloc_leak_$(a)) \
 	     $(foreach a,$(ALLOCATORS) glibc,$(BUILD)/tests/workloads/cxx_leak_$(a))
+# debug_leak: -O2 -g without frame pointers, then stripped three ways with its
+# names kept apart (split_debug.sh): a build-id debug file, a debuglink, MiniDebugInfo.
+DEBUG_VARIANTS := buildid link mini
+DL_MODE_buildid := build-id
+DL_MODE_link := link
+DL_MODE_mini := mini
+WORKLOADS += $(foreach v,$(DEBUG_VARIANTS),$(BUILD)/tests/workloads/debug_leak_$(v))
+DL_CFLAGS := -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -Wall -Wextra
 # C++ with frame pointers calling back through a library built without them.
 NOFP_MID_LIB := $(BUILD)/tests/workloads/libnofp_mid.so
 WORKLOADS += $(BUILD)/tests/workloads/nofp_mixed
@@ -149,6 +160,19 @@ $(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/d
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
 
+
+$(BUILD)/tests/workloads/debug_leak: tests/workloads/debug_leak.c $(WORKLOAD_HDRS) | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(DL_CFLAGS) $< -o $@
+
+$(BUILD)/tests/workloads/debug_leak_%: tests/workloads/debug_leak.c $(WORKLOAD_HDRS) \
+		tests/workloads/split_debug.sh | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(DL_CFLAGS) -DDL_VARIANT='"$*"' $< -o $@.full
+	$(Q)tests/workloads/split_debug.sh $(DL_MODE_$*) $@.full $@
+	$(Q)rm -f $@.full
 $(NOFP_MID_LIB): tests/workloads/lib/nofp_mid.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -176,6 +200,16 @@ demo: $(BIN) $(WORKLOADS)
 # user/'s layering rule (docs/ARCHITECTURE.md): includes point down, no circles.
 test-layers:
 	$(Q)$(PYTHON) scripts/check-layers.py
+
+$(UNIT_DL)_mini $(UNIT_DL)_link: $(UNIT_DL)_%: $(UNIT_DL) tests/workloads/split_debug.sh
+	$(call msg,SPLIT,$@)
+	$(Q)tests/workloads/split_debug.sh $* $< $@
+
+$(UNIT_DL)_badmini: $(UNIT_DL)
+	$(call msg,OBJCOPY,$@)
+	$(Q)printf 'not xz data' > $@.xz
+	$(Q)$(OBJCOPY) --add-section .gnu_debugdata=$@.xz $< $@
+	$(Q)rm -f $@.xz
 
 test-unit: $(UNIT_BINS) $(UNIT_DATA)
 	$(Q)$(PYTHON) tests/run_unit.py $(BUILD) $(UNIT_BINS)

@@ -10,6 +10,8 @@ PKGS=(
 	make gcc clang llvm pkg-config
 	libbpf-dev:1:1.4 bpftool:7.4
 	libelf-dev zlib1g-dev libcriterion-dev
+	# symbols: DWARF lines (libdw), debuginfod, MiniDebugInfo (xz); eu-* tools for tests
+	libdw-dev libdebuginfod-dev liblzma-dev elfutils xz-utils
 	python3 python3-jsonschema libc6-dbg
 	# g++ brings GCC's libsupc++.a, whose __cxa_demangle memvigil links statically
 	g++ libc6-dev libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev

@@ -381,11 +381,12 @@ def select_procs(report, pid=None, exe_name=None):
 
 
 def by_first_frame(procs):
-    """{frames[0].symbol: [outstanding bytes, outstanding allocs]} over all stacks."""
+    """{symbol of the first frame not inlined: [outstanding bytes, outstanding allocs]}
+    over all stacks (functions inlined at the call come first, marked inlined)."""
     acc = {}
     for p in procs:
         for s in p.get("stacks", []):
-            frames = s.get("frames") or []
+            frames = [f for f in s.get("frames") or [] if not f.get("inlined")]
             sym = frames[0].get("symbol") if frames else None
             a = acc.setdefault(sym, [0, 0])
             a[0] += s["outstanding_bytes"]

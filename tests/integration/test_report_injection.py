@@ -97,7 +97,7 @@ def check_text(out, pid, comm, truth, exe):
     module = text_escape(os.path.basename(exe).encode())
     for sym in truth:
         shown = sym if not sym.startswith(b"_Z") else sym[2:].lstrip(b"0123456789")[:-1] + b"()"
-        h.check(re.search(re.escape(f"        {text_escape(shown)}+0x") + r"[0-9a-f]+ "
+        h.check(re.search(re.escape(f"        {text_escape(shown)}+0x") + r"[0-9a-f]+ (?:\([^()\n]+\) )?"
                           + re.escape(f"({module})") + "$", out, re.M),
                 f"no escaped frame line for {shown!r} in ({module}): {out[-2000:]!r}")
     missing = [w for w in want if w not in out]

@@ -57,21 +57,31 @@ struct fx_symbol {
 	  .executable = true }
 #define FX_APP_ID "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 
+/* Functions inlined into leak_one at 0x401000, innermost first (DWARF). */
+static const struct mv_inlined fx_leak_inlined[] = {
+	{ "xmalloc", NULL, "/src/app/util.h", 12 },
+	{ "record_new", NULL, "/src/app/record.c", 40 },
+};
+
 static const struct fx_symbol fx_symbols[] = {
-	{ 0x401000, FX_SYM("/usr/bin/app", "leak_one", NULL, 0x1a, 0x400000, 0x403000, 0,
-			   FX_APP_ID) },
+	{ 0x401000, { .module = "/usr/bin/app", .symbol = "leak_one", .offset = 0x1a,
+		      .map_start = 0x400000, .map_end = 0x403000, .build_id = FX_APP_ID,
+		      .file = "/src/app/leak.c", .line = 77, .inlined = fx_leak_inlined,
+		      .inlined_cnt = 2, .executable = true } },
 	{ 0x401100, FX_SYM("/usr/bin/app", "cache_fill", NULL, 0x22, 0x400000, 0x403000, 0,
 			   FX_APP_ID) },
-	{ 0x402000, FX_SYM("/usr/bin/app", "main", NULL, 0x5e, 0x400000, 0x403000, 0,
-			   FX_APP_ID) },
+	{ 0x402000, { .module = "/usr/bin/app", .symbol = "main", .offset = 0x5e,
+		      .map_start = 0x400000, .map_end = 0x403000, .build_id = FX_APP_ID,
+		      .file = "/src/app/main.c", .line = 9, .executable = true } },
 	{ 0x403000, FX_SYM("/usr/lib/libfoo.so.1", NULL, NULL, 0x3000, 0x403000, 0x404000,
 			   0x3000, NULL) },
 	{ 0x405000, FX_SYM("/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
 			   "std::vector<int, std::allocator<int> >::push_back(int const&)",
 			   "_ZNSt6vectorIiSaIiEE9push_backERKi", 0x10, 0x405000, 0x406000, 0x9000,
 			   "00ff") },
-	{ 0x406000, FX_SYM("/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8, 0x406000,
-			   0x407000, 0, NULL) },
+	{ 0x406000, { .module = "/opt/odd\x01lib.so", .symbol = "odd\tname\x7f\xff",
+		      .offset = 0x8, .map_start = 0x406000, .map_end = 0x407000,
+		      .file = "odd\x01" "file.c", .executable = true } },
 	/* 0x404000 is in no mapping: a stack through it is cut there */
 };
 

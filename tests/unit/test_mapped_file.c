@@ -258,6 +258,48 @@ Test(mapped_file, a_process_that_is_gone_gives_esrch)
 	cr_assert_eq(mapped_file__open(0x3fffffff, &m), -ESRCH);
 }
 
+Test(mapped_file, a_debug_file_is_opened_by_its_path_inside_the_root)
+{
+	char path[128];
+	int fd;
+
+	at("root/lib/debug", path, sizeof(path));
+	cr_assert_eq(mkdir(path, 0755), 0);
+	write_file("root/lib/debug/app.debug", NULL);
+	fd = mapped_file__open_path(root_fd, "/lib/debug/app.debug");
+	cr_assert_geq(fd, 0, "%s", mapped_file__strerror(fd));
+	cr_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	close(fd);
+	cr_assert_eq(mapped_file__open_path(root_fd, "lib/debug/app.debug"), -ENOENT);
+}
+
+Test(mapped_file, a_debug_file_path_neither_follows_links_nor_opens_fifos)
+{
+	char secret[128], link[128], fifo[128];
+	int fd;
+
+	write_file("outside/secret", NULL);
+	at("outside/secret", secret, sizeof(secret));
+	at("root/lib/app.debug", link, sizeof(link));
+	cr_assert_eq(symlink(secret, link), 0);
+	cr_assert_eq(mapped_file__open_path(root_fd, "/lib/app.debug"), -ELOOP);
+	cr_assert_eq(mapped_file__open_path(root_fd, "/../outside/secret"), -ENOENT);
+	at("root/lib/fifo.debug", fifo, sizeof(fifo));
+	cr_assert_eq(mkfifo(fifo, 0644), 0);
+	alarm(10);
+	fd = mapped_file__open_path(root_fd, "/lib/fifo.debug");
+	alarm(0);
+	cr_assert_eq(fd, -MAPPED_FILE_NOT_REGULAR, "%s", mapped_file__strerror(fd));
+}
+
+Test(mapped_file, a_chroot_s_own_path_is_stripped_only_where_it_leads)
+{
+	cr_assert_str_eq(mapped_file__strip_root("/jail/usr/bin/app", "/jail"), "/usr/bin/app");
+	cr_assert_str_eq(mapped_file__strip_root("/jailbreak/app", "/jail"), "/jailbreak/app");
+	cr_assert_str_eq(mapped_file__strip_root("/usr/bin/app", "/"), "/usr/bin/app");
+	cr_assert_str_eq(mapped_file__strip_root("/usr/bin/app", NULL), "/usr/bin/app");
+}
+
 Test(mapped_file, refusals_have_words)
 {
 	cr_assert_str_eq(mapped_file__strerror(-MAPPED_FILE_NOT_REGULAR), "not a regular file");

@@ -22,6 +22,8 @@ struct addr_sym {
 
 struct elf_file {
 	int fd;
+	void *mem;		/* the image elf reads when opened from memory */
+	size_t mem_len;
 	Elf *elf;
 	GElf_Phdr *loads;	/* the PT_LOAD headers */
 	size_t load_cnt;
@@ -63,24 +65,18 @@ static int read_loads(struct elf_file *ef)
 	return 0;
 }
 
-struct elf_file *elf_file__open_fd(int fd)
+/* ef with fd or mem set up: its ELF read, or freed (NULL, errno set). */
+static struct elf_file *elf_file_begin(struct elf_file *ef)
 {
-	struct elf_file *ef;
 	GElf_Ehdr eh;
 	int err;
 
-	ef = calloc(1, sizeof(*ef));
-	if (!ef) {
-		close(fd);
-		errno = ENOMEM;
-		return NULL;
-	}
-	ef->fd = fd;
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		err = -ENOSYS;
 		goto err_free;
 	}
-	ef->elf = elf_begin(fd, ELF_C_READ, NULL);
+	ef->elf = ef->mem ? elf_memory(ef->mem, ef->mem_len) :
+			    elf_begin(ef->fd, ELF_C_READ, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &eh)) {
 		err = -ENOEXEC;
 		goto err_free;
@@ -93,6 +89,39 @@ err_free:
 	elf_file__free(ef);
 	errno = -err;
 	return NULL;
+}
+
+struct elf_file *elf_file__open_fd(int fd)
+{
+	struct elf_file *ef = calloc(1, sizeof(*ef));
+
+	if (!ef) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	ef->fd = fd;
+	return elf_file_begin(ef);
+}
+
+struct elf_file *elf_file__open_mem(void *buf, size_t len)
+{
+	struct elf_file *ef = calloc(1, sizeof(*ef));
+
+	if (!ef) {
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	ef->fd = -1;
+	ef->mem = buf;
+	ef->mem_len = len;
+	return elf_file_begin(ef);
+}
+
+Elf *elf_file__elf(struct elf_file *ef)
+{
+	return ef->elf;
 }
 
 struct elf_file *elf_file__open(const char *path)
@@ -109,6 +138,7 @@ void elf_file__free(struct elf_file *ef)
 	elf_end(ef->elf);
 	if (ef->fd >= 0)
 		close(ef->fd);
+	free(ef->mem);
 	free(ef->loads);
 	free(ef->table);
 	free(ef);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <libelf.h>
 
 struct elf_file;
 
@@ -31,7 +32,12 @@ struct elf_file *elf_file__open(const char *path);
  * closed by elf_file__free, or before this returns NULL with errno set.
  */
 struct elf_file *elf_file__open_fd(int fd);
+/* Read the ELF image buf[0..len) (malloc'd): owned by the result, freed on NULL. */
+struct elf_file *elf_file__open_mem(void *buf, size_t len);
 void elf_file__free(struct elf_file *ef);
+
+/* The libelf handle, for the other readers of binary/ (DWARF, debug sections). */
+Elf *elf_file__elf(struct elf_file *ef);
 
 /* The GNU build-id: 0 with *id (owned by ef) and *len, or -ENOENT. */
 int elf_file__build_id(struct elf_file *ef, const uint8_t **id, size_t *len);

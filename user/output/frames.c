@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
 #include <string.h>
 #include "lib/text_escape.h"
 #include "output/frames.h"
@@ -18,6 +19,33 @@ static const char *basename_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* " (file.c:123)" when file is known: the file's last component. */
+static void print_line(FILE *out, const char *file, unsigned int line)
+{
+	if (!file)
+		return;
+	fputs(" (", out);
+	text_escape__fputs(out, basename_of(file));
+	if (line)
+		fprintf(out, ":%u", line);
+	fputs(")", out);
+}
+
+/* The functions inlined at a frame, innermost first, a line each, marked. */
+static void print_inlined(FILE *out, const struct mv_symbol *sym)
+{
+	const struct mv_inlined *in;
+	size_t i;
+
+	for (i = 0; i < sym->inlined_cnt; i++) {
+		in = &sym->inlined[i];
+		fputs("        ", out);
+		text_escape__fputs(out, in->symbol ? in->symbol : "?");
+		print_line(out, in->file, in->line);
+		fputs(" [inlined]\n", out);
+	}
+}
+
 const char *frames__name(const struct mv_symbol *sym, uint64_t addr, char *buf, size_t len)
 {
 	if (sym->symbol)
@@ -35,10 +63,13 @@ static void print_frame(FILE *out, uint64_t addr, const struct mv_symbol *sym)
 {
 	const char *module = sym->module ? basename_of(sym->module) : "?";
 
+	print_inlined(out, sym);
 	fputs("        ", out);
 	if (sym->symbol) {
 		text_escape__fputs(out, sym->symbol);
-		fprintf(out, "+0x%llx (", (unsigned long long)sym->offset);
+		fprintf(out, "+0x%llx", (unsigned long long)sym->offset);
+		print_line(out, sym->file, sym->line);
+		fputs(" (", out);
 		text_escape__fputs(out, module);
 		fputs(")\n", out);
 	} else if (sym->module) {
@@ -113,29 +144,49 @@ void frames__text(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t s
 		fputs("        \u2026\n", out);	/* cut short: more frames were not seen */
 }
 
+/* One JSON frame: a function at addr, inlined or the frame's own. */
+static void json_frame(struct json_writer *w, const char *addr, const char *symbol,
+		       const char *mangled, uint64_t offset, const char *module,
+		       const char *file, unsigned int line, bool inlined)
+{
+	json_object_begin(w);
+	json_string_field(w, "addr", addr);
+	json_string_field(w, "symbol", symbol);
+	if (mangled)
+		json_string_field(w, "mangled", mangled);
+	json_u64_field(w, "offset", offset);
+	json_string_field(w, "module", module);
+	if (file)
+		json_string_field(w, "file", file);
+	if (file && line)
+		json_u64_field(w, "line", line);
+	json_bool_field(w, "inlined", inlined);
+	json_object_end(w);
+}
+
 void frames__json(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
 		  uint32_t stack_id)
 {
+	const struct mv_inlined *in;
 	const uint64_t *frames;
 	struct mv_symbol sym;
 	uint32_t depth = 0, i;
 	bool truncated;
 	char addr[32];
+	size_t j;
 
 	frames = usable_frames(ctx, pid, stack_id, &depth, &truncated);
 	json_array_begin(w);
 	for (i = 0; frames && i < depth; i++) {
 		frames__resolve(ctx, pid, frames[i], &sym);
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)frames[i]);
-		json_object_begin(w);
-		json_string_field(w, "addr", addr);
-		json_string_field(w, "symbol", sym.symbol);
-		if (sym.mangled) {
-			json_string_field(w, "mangled", sym.mangled);
+		for (j = 0; j < sym.inlined_cnt; j++) {
+			in = &sym.inlined[j];
+			json_frame(w, addr, in->symbol, in->mangled, 0, sym.module, in->file,
+				   in->line, true);
 		}
-		json_u64_field(w, "offset", sym.offset);
-		json_string_field(w, "module", sym.module);
-		json_object_end(w);
+		json_frame(w, addr, sym.symbol, sym.mangled, sym.offset, sym.module, sym.file,
+			   sym.line, false);
 	}
 	json_array_end(w);
 }

@@ -34,11 +34,17 @@ const char *frames__site_name(const struct report_ctx *ctx, pid_t pid, uint32_t 
 			      char *buf, size_t len);
 /*
  * Print stack_id's frames of pid, one indented line each, at most
- * ctx->opts.frames of them (0: all) and a line counting the rest.
+ * ctx->opts.frames of them (0: all) and a line counting the rest:
+ * "fn+0x1a (file.c:123) (module)", the source line when DWARF gives it,
+ * after a line "fn (file.c:45) [inlined]" for each function inlined there.
  * Names come from the traced process's files and are escaped.
  */
 void frames__text(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t stack_id);
-/* All of stack_id's frames as a JSON array of {addr, symbol, [mangled,] offset, module}. */
+/*
+ * All of stack_id's frames as a JSON array of {addr, symbol, [mangled,]
+ * offset, module, [file, [line,]] inlined}; a function inlined at a frame
+ * comes before it as its own element, with the same addr and inlined true.
+ */
 void frames__json(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
 		  uint32_t stack_id);
 /*

@@ -60,6 +60,7 @@ struct report_health {
 	double fork_attach_max_ms;	/* their delay from fork to probes live */
 	double fork_attach_median_ms;
 	uint64_t files_skipped;		/* files of traced processes refused (mapped_file.h) */
+	uint64_t debug_files_skipped;	/* debug files not the object's, or unreadable */
 	uint64_t alerts_not_kept;	/* fired beyond what the report keeps */
 	uint64_t on_alert_skipped;	/* --on-alert runs the rate limit skipped */
 	const char *return_probe;	/* "session" or "uretprobe"; NULL: "uretprobe" */

@@ -267,6 +267,7 @@ static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 	json_u64_field(w, "alerts_not_kept", h->alerts_not_kept);
 	json_u64_field(w, "on_alert_skipped", h->on_alert_skipped);
 	json_u64_field(w, "files_skipped", h->files_skipped);
+	json_u64_field(w, "debug_files_skipped", h->debug_files_skipped);
 	json_object_field_begin(w, "lost");
 	json_u64_field(w, "ringbuf_full", h->lost[MV_LOSS_RINGBUF]);
 	json_u64_field(w, "inflight_full", h->lost[MV_LOSS_INFLIGHT]);

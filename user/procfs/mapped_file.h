@@ -52,7 +52,27 @@ int mapped_file__open(pid_t pid, const struct mv_mapping *m);
  */
 int mapped_file__open_in_root(int root_fd, const struct mv_mapping *m);
 
-/* Whether st is m's file, readable as an object file: 0 or -refusal. Pure. */
+/*
+ * A file that no mapping names, a separate debug file: path (absolute, as
+ * the process sees it) resolved inside the directory root_fd as step 2 does,
+ * then checked as a regular file of at most MAPPED_FILE_MAX_BYTES (no device
+ * or inode to compare). Same returns as mapped_file__open.
+ */
+int mapped_file__open_path(int root_fd, const char *path);
+
+/* Where pid's root is seen from memvigil's ("/", or a chroot's path) into buf: 0 or -errno. */
+int mapped_file__root_path(pid_t pid, char *buf, size_t len);
+
+/* path less root_path when root_path (a chroot's own path, not "/") leads it. Pure. */
+const char *mapped_file__strip_root(const char *path, const char *root_path);
+
+/* pid's root directory (/proc/PID/root) as O_PATH, or a negative errno (-ESRCH: gone). */
+int mapped_file__open_root(pid_t pid);
+
+/*
+ * Whether st is m's file, readable as an object file: 0 or -refusal. Pure.
+ * m NULL: any regular file within the size bound.
+ */
 int mapped_file__check(const struct stat *st, const struct mv_mapping *m);
 
 /* Words for a return of the above ("a symbolic link", "not a regular file", ...). */

@@ -142,6 +142,7 @@ static void final_report__build(struct session *s, struct final_report *fr)
 		.health.alerts_not_kept = monitor__events_dropped(s->mon),
 		.health.on_alert_skipped = monitor__actions_skipped(s->mon),
 		.health.files_skipped = s->targets ? targets__files_skipped(s->targets) : 0,
+		.health.debug_files_skipped = symbolizer__debug_files_skipped(s->sym),
 	};
 	for (i = 0; i < PROBES_K_FEATURE_CNT; i++)
 		feature_names[i] = probes__kernel_feature_name(1u << i);

@@ -8,22 +8,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "binary/elf_debug.h"
 #include "binary/elf_file.h"
 #include "lib/grow.h"
 #include "procfs/mapped_file.h"
 #include "procfs/procmaps.h"
-#include "symbolize/demangle.h"
+#include "symbolize/debug_files.h"
+#include "symbolize/dwarf_cache.h"
+#include "symbolize/name_store.h"
+#include "symbolize/sorted_vec.h"
 #include "symbolize/symbolizer.h"
-
-#define DEBUG_DIR "/usr/lib/debug/.build-id"
-
-/* A sorted array of pointers, searched with a key. */
-struct vec {
-	void **items;
-	size_t cnt, cap;
-};
-
-typedef int (*vec_cmp)(const void *key, const void *item);
 
 /* One file-backed binary, shared by every process that maps it. */
 struct binary {
@@ -32,8 +26,13 @@ struct binary {
 	int fd;			/* open until the ELF is read (then ef owns it); -1: none */
 	unsigned int users;	/* mappings of captured processes that refer to it */
 	bool loaded;		/* fd handed to ef (ef NULL if that failed) */
+	int root_fd;		/* the first mapper's root (O_PATH) until loaded; -1: none */
+	char *root_path;	/* that root's path, and the maps path of the file, */
+	char *path;		/* both to find debug files (NULL: unknown) */
 	struct elf_file *ef;
-	struct elf_file *dbg;	/* separate debug file found by build-id, or NULL */
+	struct elf_file *dbg;	/* separate debug file (debug_files.h), or NULL */
+	enum debug_source src;	/* where dbg came from */
+	bool fetched;		/* debuginfod was asked for it */
 };
 
 /* What a capture kept of one process: its mappings and their binaries. */
@@ -44,60 +43,19 @@ struct captured_proc {
 	struct binary **bins;	/* per mapping of pm; NULL: no file behind it */
 };
 
-/* A symbol name and its demangled form (NULL: not a C++ name). */
-struct cxx_name {
-	char *mangled;
-	char *plain;
-};
-
 struct symbolizer {
-	struct vec procs;	/* struct captured_proc *, by pid */
-	struct vec bins;	/* struct binary *, by device and inode */
-	struct vec names;	/* char *, module names handed out, by string */
-	struct vec cxx;		/* struct cxx_name *, symbol names seen, by name */
+	struct sorted_vec procs;	/* struct captured_proc *, by pid */
+	struct sorted_vec bins;	/* struct binary *, by device and inode */
+	struct name_store *names;	/* every string handed out */
+	struct debug_files *debug;
+	struct dwarf_cache *dwarf;
+	struct mv_inlined inlined[DWARF_LINES_MAX_FRAMES];	/* the last resolve's */
 };
 
 struct bin_key {
 	uint64_t ino;
 	uint32_t dev_major, dev_minor;
 };
-
-/* Index of the first item not below key; *found tells if it equals key. */
-static size_t vec_search(const struct vec *v, const void *key, vec_cmp cmp, bool *found)
-{
-	size_t lo = 0, hi = v->cnt;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cmp(key, v->items[mid]) > 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < v->cnt && !cmp(key, v->items[lo]);
-	return lo;
-}
-
-static int vec_insert(struct vec *v, size_t idx, void *item)
-{
-	void **grown;
-
-	grown = grow__array(v->items, &v->cap, v->cnt + 1, sizeof(*grown), 16);
-	if (!grown)
-		return -ENOMEM;
-	v->items = grown;
-	memmove(&v->items[idx + 1], &v->items[idx], (v->cnt - idx) * sizeof(*v->items));
-	v->items[idx] = item;
-	v->cnt++;
-	return 0;
-}
-
-static void vec_remove(struct vec *v, size_t idx)
-{
-	memmove(&v->items[idx], &v->items[idx + 1], (v->cnt - idx - 1) * sizeof(*v->items));
-	v->cnt--;
-}
 
 static int cmp_pid(const void *key, const void *item)
 {
@@ -118,72 +76,22 @@ static int cmp_bin(const void *key, const void *item)
 	return k->ino < b->ino ? -1 : k->ino > b->ino;
 }
 
-static int cmp_name(const void *key, const void *item)
-{
-	return strcmp(key, item);
-}
-
-static int cmp_cxx(const void *key, const void *item)
-{
-	return strcmp(key, ((const struct cxx_name *)item)->mangled);
-}
-
 struct symbolizer *symbolizer__new(void)
 {
-	return calloc(1, sizeof(struct symbolizer));
-}
+	struct symbolizer *sym = calloc(1, sizeof(*sym));
 
-/* A copy of name that lives as long as sym, or NULL. */
-static const char *intern(struct symbolizer *sym, const char *name)
-{
-	bool found;
-	size_t idx = vec_search(&sym->names, name, cmp_name, &found);
-	char *copy;
-
-	if (found)
-		return sym->names.items[idx];
-	copy = strdup(name);
-	if (!copy || vec_insert(&sym->names, idx, copy)) {
-		free(copy);
+	if (!sym)
+		return NULL;
+	sym->names = name_store__new();
+	sym->debug = debug_files__new();
+	sym->dwarf = dwarf_cache__new();
+	if (!sym->names || !sym->debug || !sym->dwarf) {
+		symbolizer__free(sym);
 		return NULL;
 	}
-	return copy;
+	return sym;
 }
 
-/*
- * The demangled form of a symbol name, demangled on first sight and kept
- * as long as sym; NULL when name is not a mangled C++ name (or on ENOMEM:
- * the name is then shown as it is).
- */
-static const char *demangled(struct symbolizer *sym, const char *name)
-{
-	struct cxx_name *c;
-	bool found;
-	size_t idx;
-
-	if (strncmp(name, "_Z", 2))
-		return NULL;
-	idx = vec_search(&sym->cxx, name, cmp_cxx, &found);
-	if (found)
-		return ((struct cxx_name *)sym->cxx.items[idx])->plain;
-	c = calloc(1, sizeof(*c));
-	if (!c || !(c->mangled = strdup(name)))
-		goto nomem;
-	c->plain = demangle__cxx(name);
-	if (!c->plain && errno == ENOMEM)
-		goto nomem;
-	if (vec_insert(&sym->cxx, idx, c))
-		goto nomem;
-	return c->plain;
-
-nomem:
-	if (c) {
-		free(c->mangled);
-		free(c->plain);
-	}
-	free(c);
-	return NULL;
-}
 
 static struct binary *binary__new(const struct bin_key *k)
 {
@@ -195,7 +103,19 @@ static struct binary *binary__new(const struct bin_key *k)
 	b->dev_major = k->dev_major;
 	b->dev_minor = k->dev_minor;
 	b->fd = -1;
+	b->root_fd = -1;
 	return b;
+}
+
+/* The root b's debug files are looked up in, no longer needed once it is loaded. */
+static void binary_drop_root(struct binary *b)
+{
+	if (b->root_fd >= 0)
+		close(b->root_fd);
+	b->root_fd = -1;
+	free(b->root_path);
+	free(b->path);
+	b->root_path = b->path = NULL;
 }
 
 static void binary__free(struct binary *b)
@@ -204,9 +124,27 @@ static void binary__free(struct binary *b)
 		return;
 	if (b->fd >= 0)
 		close(b->fd);
+	binary_drop_root(b);
 	elf_file__free(b->ef);
 	elf_file__free(b->dbg);
 	free(b);
+}
+
+/* Keep pid's root and b's path there for its debug files (none on failure). */
+static void binary_keep_root(struct binary *b, pid_t pid, const char *path)
+{
+	char root[PATH_MAX];
+
+	binary_drop_root(b);
+	b->root_fd = mapped_file__open_root(pid);
+	if (b->root_fd < 0 || mapped_file__root_path(pid, root, sizeof(root)))
+		goto fail;
+	b->root_path = strdup(root);
+	b->path = strdup(path);
+	if (b->root_path && b->path)
+		return;
+fail:
+	binary_drop_root(b);
 }
 
 /* The binary behind m with one more user, opened if need be; NULL if none. */
@@ -220,18 +158,21 @@ static struct binary *binary_get(struct symbolizer *sym, pid_t pid,
 
 	if (!m->inode || m->path[0] != '/')
 		return NULL;
-	idx = vec_search(&sym->bins, &k, cmp_bin, &found);
+	idx = sorted_vec__search(&sym->bins, &k, cmp_bin, &found);
 	if (found) {
 		b = sym->bins.items[idx];
 	} else {
 		b = binary__new(&k);
-		if (!b || vec_insert(&sym->bins, idx, b)) {
+		if (!b || sorted_vec__insert(&sym->bins, idx, b)) {
 			free(b);
 			return NULL;
 		}
 	}
-	if (!b->loaded && b->fd < 0)
+	if (!b->loaded && b->fd < 0) {
 		b->fd = mapped_file__open(pid, m);
+		if (b->fd >= 0)
+			binary_keep_root(b, pid, m->path);
+	}
 	if (b->fd < 0)
 		b->fd = -1;
 	b->users++;
@@ -245,27 +186,14 @@ static void binary_put(struct binary *b)
 		return;
 	close(b->fd);
 	b->fd = -1;
+	binary_drop_root(b);
 }
 
-/* The separate debug file of ef by its build-id, or NULL. */
-static struct elf_file *open_debug_file(struct elf_file *ef)
+/* Read b's ELF headers (not yet its symbols) on first use, and find its debug file. */
+static int binary_load(struct symbolizer *sym, struct binary *b)
 {
-	char path[sizeof(DEBUG_DIR) + 256], *p;
-	const uint8_t *id;
-	size_t len, i;
+	struct debug_object obj = { NULL, NULL, -1, NULL };
 
-	if (elf_file__build_id(ef, &id, &len) || len < 2 || len > 64)
-		return NULL;
-	p = path + snprintf(path, sizeof(path), "%s/%02x/", DEBUG_DIR, id[0]);
-	for (i = 1; i < len; i++)
-		p += sprintf(p, "%02x", id[i]);
-	strcpy(p, ".debug");
-	return elf_file__open(path);
-}
-
-/* Read b's ELF headers (not yet its symbols) on first use. */
-static int binary_load(struct binary *b)
-{
 	if (b->loaded)
 		return b->ef ? 0 : -ENOENT;
 	if (b->fd < 0)
@@ -273,10 +201,32 @@ static int binary_load(struct binary *b)
 	b->loaded = true;
 	b->ef = elf_file__open_fd(b->fd);
 	b->fd = -1;
-	if (!b->ef)
+	if (!b->ef) {
+		binary_drop_root(b);
 		return -errno;
-	b->dbg = open_debug_file(b->ef);
+	}
+	obj.ef = b->ef;
+	if (b->path) {
+		obj.path = b->path;
+		obj.root_fd = b->root_fd;
+		obj.root_path = b->root_path;
+	}
+	b->dbg = debug_files__find(sym->debug, &obj, &b->src);
+	binary_drop_root(b);
 	return 0;
+}
+
+/* A loaded b with no debug information of its own or found locally: from debuginfod. */
+static void binary_fetch(struct symbolizer *sym, struct binary *b)
+{
+	struct debug_object obj = { b->ef, NULL, -1, NULL };
+
+	if (b->fetched || b->dbg || elf_debug__has_dwarf(b->ef))
+		return;
+	b->fetched = true;
+	b->dbg = debug_files__fetch(sym->debug, &obj);
+	if (b->dbg)
+		b->src = DEBUG_SOURCE_DEBUGINFOD;
 }
 
 static int binary_find_addr(struct binary *b, uint64_t vaddr, struct elf_sym *out)
@@ -303,7 +253,7 @@ static void proc_release(struct captured_proc *p)
 static struct captured_proc *proc_find(struct symbolizer *sym, pid_t pid)
 {
 	bool found;
-	size_t idx = vec_search(&sym->procs, &pid, cmp_pid, &found);
+	size_t idx = sorted_vec__search(&sym->procs, &pid, cmp_pid, &found);
 
 	return found ? sym->procs.items[idx] : NULL;
 }
@@ -312,12 +262,12 @@ static struct captured_proc *proc_get(struct symbolizer *sym, pid_t pid)
 {
 	struct captured_proc *p;
 	bool found;
-	size_t idx = vec_search(&sym->procs, &pid, cmp_pid, &found);
+	size_t idx = sorted_vec__search(&sym->procs, &pid, cmp_pid, &found);
 
 	if (found)
 		return sym->procs.items[idx];
 	p = calloc(1, sizeof(*p));
-	if (!p || vec_insert(&sym->procs, idx, p)) {
+	if (!p || sorted_vec__insert(&sym->procs, idx, p)) {
 		free(p);
 		return NULL;
 	}
@@ -363,7 +313,7 @@ static struct binary *binary_known(struct symbolizer *sym, const struct mv_mappi
 	struct bin_key k = { m->inode, m->dev_major, m->dev_minor };
 	struct binary *b;
 	bool found;
-	size_t idx = vec_search(&sym->bins, &k, cmp_bin, &found);
+	size_t idx = sorted_vec__search(&sym->bins, &k, cmp_bin, &found);
 
 	if (!found)
 		return NULL;
@@ -420,27 +370,27 @@ int symbolizer__rekey(struct symbolizer *sym, pid_t pid, pid_t key)
 
 	if (proc_find(sym, key))
 		return -EEXIST;
-	idx = vec_search(&sym->procs, &pid, cmp_pid, &found);
+	idx = sorted_vec__search(&sym->procs, &pid, cmp_pid, &found);
 	if (!found)
 		return -ENOENT;
 	p = sym->procs.items[idx];
-	vec_remove(&sym->procs, idx);
+	sorted_vec__remove(&sym->procs, idx);
 	p->pid = key;
 	p->gone = true;
-	idx = vec_search(&sym->procs, &key, cmp_pid, &found);
-	return vec_insert(&sym->procs, idx, p);	/* room: one was just removed */
+	idx = sorted_vec__search(&sym->procs, &key, cmp_pid, &found);
+	return sorted_vec__insert(&sym->procs, idx, p);	/* room: one was just removed */
 }
 
 void symbolizer__forget(struct symbolizer *sym, pid_t pid)
 {
 	bool found;
-	size_t idx = vec_search(&sym->procs, &pid, cmp_pid, &found);
+	size_t idx = sorted_vec__search(&sym->procs, &pid, cmp_pid, &found);
 
 	if (!found)
 		return;
 	proc_release(sym->procs.items[idx]);
 	free(sym->procs.items[idx]);
-	vec_remove(&sym->procs, idx);
+	sorted_vec__remove(&sym->procs, idx);
 }
 
 /* The mapping of pid holding addr, re-capturing once on a miss; or NULL. */
@@ -462,6 +412,34 @@ static const struct mv_mapping *find_mapping(struct symbolizer *sym, pid_t pid,
 	return m;
 }
 
+/*
+ * File and line of vaddr in b, and the functions inlined there, from the
+ * DWARF of its debug file or of the object itself.
+ */
+static void add_lines(struct symbolizer *sym, struct binary *b, uint64_t vaddr,
+		      struct mv_symbol *out)
+{
+	struct src_frame f[DWARF_LINES_MAX_FRAMES];
+	struct dwarf_lines *dl;
+	struct mv_inlined *in;
+	int n, i;
+
+	dl = dwarf_cache__get(sym->dwarf, b, elf_debug__has_dwarf(b->ef) || !b->dbg ? b->ef : b->dbg);
+	n = dl ? dwarf_lines__find(dl, vaddr, f, DWARF_LINES_MAX_FRAMES) : -ENOENT;
+	if (n <= 0)
+		return;
+	out->file = f[n - 1].file ? name_store__intern(sym->names, f[n - 1].file) : NULL;
+	out->line = f[n - 1].line;
+	for (i = 0; i < n - 1; i++) {
+		in = &sym->inlined[i];
+		name_store__forms(sym->names, f[i].func, &in->symbol, &in->mangled);
+		in->file = f[i].file ? name_store__intern(sym->names, f[i].file) : NULL;
+		in->line = f[i].line;
+	}
+	out->inlined = sym->inlined;
+	out->inlined_cnt = n - 1;
+}
+
 /* The build-id of b (loaded) in hex, kept as long as sym; NULL if it has none. */
 static const char *build_id_hex(struct symbolizer *sym, struct binary *b)
 {
@@ -473,7 +451,7 @@ static const char *build_id_hex(struct symbolizer *sym, struct binary *b)
 		return NULL;
 	for (i = 0; i < len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", id[i]);
-	return intern(sym, hex);
+	return name_store__intern(sym->names, hex);
 }
 
 int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
@@ -489,7 +467,7 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	m = find_mapping(sym, pid, addr, &p);
 	if (!m)
 		return -ENOENT;
-	out->module = m->path[0] ? intern(sym, m->path) : NULL;
+	out->module = m->path[0] ? name_store__intern(sym->names, m->path) : NULL;
 	out->offset = addr - m->start + m->file_offset;
 	out->map_start = m->start;
 	out->map_end = m->end;
@@ -498,19 +476,32 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	/* A return address: the call is the instruction before it. */
 	pc = addr > m->start ? addr - 1 : addr;
 	b = p->bins[m - p->pm->maps];
-	if (!b || binary_load(b))
+	if (!b || binary_load(sym, b))
 		return 0;
 	out->build_id = build_id_hex(sym, b);
+	binary_fetch(sym, b);
 	if (elf_file__offset_to_vaddr(b->ef, pc - m->start + m->file_offset, &vaddr) ||
 	    binary_find_addr(b, vaddr, &es))
 		return 0;
-	out->symbol = demangled(sym, es.name);
+	out->symbol = name_store__demangled(sym->names, es.name);
 	if (out->symbol)
 		out->mangled = es.name;
 	else
 		out->symbol = es.name;
 	out->offset = vaddr + (addr - pc) - es.vaddr;
+	add_lines(sym, b, vaddr, out);
 	return 0;
+}
+
+uint64_t symbolizer__debug_files_skipped(struct symbolizer *sym)
+{
+	size_t i;
+
+	if (!sym)
+		return 0;
+	for (i = 0; i < sym->bins.cnt; i++)
+		binary_load(sym, sym->bins.items[i]);
+	return debug_files__skipped(sym->debug);
 }
 
 void symbolizer__free(struct symbolizer *sym)
@@ -523,20 +514,12 @@ void symbolizer__free(struct symbolizer *sym)
 		proc_release(sym->procs.items[i]);
 		free(sym->procs.items[i]);
 	}
+	dwarf_cache__free(sym->dwarf);
+	debug_files__free(sym->debug);
 	for (i = 0; i < sym->bins.cnt; i++)
 		binary__free(sym->bins.items[i]);
-	for (i = 0; i < sym->names.cnt; i++)
-		free(sym->names.items[i]);
-	for (i = 0; i < sym->cxx.cnt; i++) {
-		struct cxx_name *c = sym->cxx.items[i];
-
-		free(c->mangled);
-		free(c->plain);
-		free(c);
-	}
-	free(sym->cxx.items);
+	name_store__free(sym->names);
 	free(sym->procs.items);
 	free(sym->bins.items);
-	free(sym->names.items);
 	free(sym);
 }

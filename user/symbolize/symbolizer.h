@@ -6,16 +6,30 @@
  * and kept open, so a process that has exited still symbolizes. ELF symbol
  * tables are read only when an address in that binary is first resolved,
  * and cached per binary (dev + inode). C++ names are demangled once each.
+ *
+ * Names come from the object's .symtab and .dynsym and from its separate
+ * debug file (debug_files.h: build-id, .gnu_debuglink, MiniDebugInfo,
+ * debuginfod); source file, line and inlined calls from the DWARF of the
+ * object or of that debug file (dwarf_cache.h bounds what is kept open).
  */
 #ifndef MV_SYMBOLIZER_H
 #define MV_SYMBOLIZER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "procfs/procmaps.h"
 
 struct symbolizer;
+
+/* A function inlined at an address (DWARF): its name and where it runs. */
+struct mv_inlined {
+	const char *symbol;	/* demangled as mv_symbol's, NULL if DWARF names none */
+	const char *mangled;	/* as mv_symbol's */
+	const char *file;	/* source file, NULL if unknown */
+	unsigned int line;	/* 0 if unknown */
+};
 
 struct mv_symbol {
 	const char *module;	/* path of the mapped file as the process maps it
@@ -27,6 +41,15 @@ struct mv_symbol {
 	const char *mangled;	/* the symbol table's name when it differs from
 				 * symbol (a mangled C++ name), else NULL */
 	uint64_t offset;	/* addr - symbol start (or file offset if no symbol) */
+	const char *file;	/* source file of the call in symbol (DWARF), or NULL */
+	unsigned int line;	/* its line, 0 if unknown */
+	/*
+	 * The functions inlined into symbol at addr, innermost first: each ran
+	 * at its own file and line, called from the next one (the last from
+	 * symbol at file:line). Valid until the next resolve; NULL when none.
+	 */
+	const struct mv_inlined *inlined;
+	size_t inlined_cnt;
 	/* The mapping holding addr (zero when none does), as profile formats describe it. */
 	uint64_t map_start;	/* its first address */
 	uint64_t map_end;	/* one past its last address */
@@ -37,6 +60,13 @@ struct mv_symbol {
 
 struct symbolizer *symbolizer__new(void);
 void symbolizer__free(struct symbolizer *sym);
+
+/*
+ * Debug files skipped (wrong build-id or CRC, unreadable), for
+ * health.debug_files_skipped: every binary seen is loaded first, so the
+ * count covers the files a report's frames will be named from.
+ */
+uint64_t symbolizer__debug_files_skipped(struct symbolizer *sym);
 
 /*
  * Capture pid's mappings now (replacing any earlier capture) and open the

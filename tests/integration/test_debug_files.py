@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Integration tests: names and lines from separate debug information.
+
+debug_leak is built -O2 -g without frame pointers and stripped three ways
+(tests/workloads/split_debug.sh): with a debug file found by build-id, with a
+.gnu_debuglink, with MiniDebugInfo only. Its leak runs main -> dl_outer ->
+dl_middle -> dl_fill (inlined) -> malloc, and it prints the lines of those
+calls ("LINES fill=L1 middle=L2 outer=L3"). Stripped, nothing names those
+functions but the debug information, so a name or a line in the report is the
+debug file's doing. The build-id file is installed under a test-owned root
+(a chroot jail, test_jail.Jail): memvigil must find it inside the traced
+process's root. A corrupt file and one of another build at that place are
+skipped and counted; debuginfod at an unreachable URL costs one warning.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+
+import harness as h
+from test_jail import Jail
+
+DURATION_S = 4
+BUILDID = "debug_leak_buildid"
+
+
+def lines_of(out):
+    m = re.search(r"^LINES fill=(\d+) middle=(\d+) outer=(\d+)$", out, re.M)
+    h.check(m, f"debug_leak printed no LINES line: {out[-300:]!r}")
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+def leak_frames(proc):
+    """The frames of proc's biggest stack (the leak: 5 x 2731 bytes)."""
+    stacks = sorted(proc.get("stacks", []), key=lambda s: -s["outstanding_bytes"])
+    h.check(stacks and stacks[0]["outstanding_bytes"] == 5 * 2731,
+            f"no stack holds the 13655 leaked bytes: "
+            f"{[(s['outstanding_bytes'], s['frames'][:1]) for s in stacks]}")
+    return stacks[0]["frames"]
+
+
+def check_named(proc, out, text, with_lines):
+    """The leak's frames named from debug information; with lines and inlining if DWARF."""
+    fill, middle, outer = lines_of(out)
+    frames = leak_frames(proc)
+    own = [f for f in frames if not f["inlined"]]
+    h.check([f["symbol"] for f in own[:3]] == ["dl_middle", "dl_outer", "main"],
+            f"leak stack is {[f['symbol'] for f in own[:4]]}, expected dl_middle, dl_outer, "
+            f"main first")
+    if not with_lines:
+        h.check(not any("file" in f for f in own[:3]) and not any(f["inlined"] for f in frames),
+                f"file or inlined frames without DWARF: {frames[:4]}")
+        h.check(re.search(r"^\s+dl_middle\+0x[0-9a-f]+ \(\w+\)$", text, re.M),
+                f"no text frame 'dl_middle+0x... (module)': {text[-1200:]}")
+        return
+    h.check(frames[0]["inlined"] and frames[0]["symbol"] == "dl_fill"
+            and frames[0]["line"] == fill and frames[0]["file"].endswith("debug_leak.c"),
+            f"first frame is not dl_fill inlined at debug_leak.c:{fill}: {frames[0]}")
+    want = [("dl_middle", middle), ("dl_outer", outer)]
+    got = [(f["symbol"], f.get("line")) for f in own[:2]]
+    h.check(got == want, f"frames and lines {got}, expected {want}")
+    for want_line in (rf"^\s+dl_fill \(debug_leak\.c:{fill}\) \[inlined\]$",
+                      rf"^\s+dl_middle\+0x[0-9a-f]+ \(debug_leak\.c:{middle}\) \(\w+\)$",
+                      rf"^\s+dl_outer\+0x[0-9a-f]+ \(debug_leak\.c:{outer}\) \(\w+\)$"):
+        h.check(re.search(want_line, text, re.M), f"text report lacks /{want_line}/: "
+                f"{text[-1500:]}")
+
+
+def debug_file(name):
+    path = h.workload(name) + ".debug"
+    h.check(os.path.isfile(path), f"{path} is missing (make builds it)")
+    return path
+
+
+def build_id_place(root, exe):
+    """ROOT/usr/lib/debug/.build-id/xx/rest.debug for exe's build-id."""
+    r = subprocess.run(["readelf", "-n", exe], capture_output=True, text=True, timeout=30)
+    m = re.search(r"Build ID: ([0-9a-f]+)", r.stdout)
+    h.check(m, f"{exe} has no build-id: {r.stdout[-300:]!r}")
+    place = os.path.join(root, "usr/lib/debug/.build-id", m[1][:2], m[1][2:] + ".debug")
+    os.makedirs(os.path.dirname(place), exist_ok=True)
+    return place
+
+
+def trace_in_jail(ctx, jail, name):
+    """debug_leak_buildid run in jail, traced with -p (-v): (memvigil, workload, report)."""
+    wl = jail.spawn(ctx, "--wait")
+    json_path = ctx.path(name)
+    mv = h.memvigil(ctx, ["-p", wl.pid, "-i", "0", "-d", DURATION_S, "--json", json_path,
+                          "-v"])
+    h.wait_banner(mv)
+    os.kill(wl.pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done$", 20)
+    rc = mv.wait(DURATION_S + 60)
+    h.check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    report = h.load_report(json_path)
+    (proc,) = h.select_procs(report, pid=wl.pid)
+    return mv, wl, report, proc
+
+
+def run_launched(ctx, workload, name, env=None):
+    json_path = ctx.path(name)
+    p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path, "-v", "--",
+                               h.workload(workload)], env=env)
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = h.load_report(json_path)
+    (proc,) = h.select_procs(report, exe_name=workload)
+    return p, report, proc
+
+
+def test_debug_files_build_id_file_inside_the_process_root_names_frames_and_lines(ctx):
+    jail = Jail(ctx, workload=BUILDID)
+    shutil.copyfile(debug_file(BUILDID), build_id_place(jail.root, h.workload(BUILDID)))
+    mv, wl, report, proc = trace_in_jail(ctx, jail, "buildid.json")
+    check_named(proc, wl.out(), mv.out(), with_lines=True)
+    h.check(report["health"]["debug_files_skipped"] == 0, h.health(report))
+
+
+def test_debug_files_debuglink_next_to_the_object_names_frames_and_lines(ctx):
+    p, report, proc = run_launched(ctx, "debug_leak_link", "link.json")
+    check_named(proc, p.out(), p.out(), with_lines=True)
+    h.check(report["health"]["debug_files_skipped"] == 0, h.health(report))
+
+
+def test_debug_files_minidebuginfo_alone_names_the_functions(ctx):
+    p, report, proc = run_launched(ctx, "debug_leak_mini", "mini.json")
+    check_named(proc, p.out(), p.out(), with_lines=False)
+
+
+def check_skipped(mv, report, proc, words):
+    """One file skipped, counted, said once (-v); the leak still counted, unnamed."""
+    h.check(report["health"]["debug_files_skipped"] == 1, h.health(report))
+    said = [l for l in mv.err_lines() if "debug file" in l and words in l]
+    h.check(len(said) == 1, f"expected one line saying the debug file was skipped ({words}): "
+            f"{mv.err_lines()[-10:]}")
+    frames = leak_frames(proc)
+    h.check(frames[0]["symbol"] is None and "file" not in frames[0],
+            f"a skipped debug file still named the leak: {frames[0]}")
+
+
+def test_debug_files_corrupt_build_id_file_is_skipped_counted_and_said_once(ctx):
+    jail = Jail(ctx, workload=BUILDID)
+    with open(build_id_place(jail.root, h.workload(BUILDID)), "wb") as f:
+        f.write(b"\x7fELF" + os.urandom(4096))
+    mv, _, report, proc = trace_in_jail(ctx, jail, "corrupt.json")
+    check_skipped(mv, report, proc, "not a readable ELF file")
+
+
+def test_debug_files_build_id_mismatch_is_skipped_counted_and_said_once(ctx):
+    jail = Jail(ctx, workload=BUILDID)
+    # another build's debug file (debug_leak_link's) where debug_leak_buildid's belongs
+    shutil.copyfile(debug_file("debug_leak_link"), build_id_place(jail.root,
+                                                                  h.workload(BUILDID)))
+    mv, _, report, proc = trace_in_jail(ctx, jail, "mismatch.json")
+    check_skipped(mv, report, proc, "build ID is not the object's")
+
+
+def test_debug_files_unreachable_debuginfod_costs_one_warning_and_the_report_is_whole(ctx):
+    cache = ctx.path("debuginfod-cache")
+    os.mkdir(cache)
+    # port 9 (discard) on the loopback: nothing listens, the connection is refused
+    env = {"DEBUGINFOD_URLS": "http://127.0.0.1:9", "DEBUGINFOD_CACHE_PATH": cache}
+    p, report, proc = run_launched(ctx, BUILDID, "debuginfod.json", env=env)
+    said = [l for l in p.err_lines() if "debuginfod" in l]
+    h.check(len(said) == 1 and "DEBUGINFOD_URLS" in said[0],
+            f"expected one debuginfod warning naming DEBUGINFOD_URLS: {said}")
+    truth, _, _ = h.parse_truth(p.out())
+    h.check(sum(s["outstanding_bytes"] for s in proc["stacks"]) >= truth["dl_middle"][0],
+            f"the report lost the leak: {h.health(report)}")
+    leak_frames(proc)

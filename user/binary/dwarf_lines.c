@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <stdlib.h>
+#include "binary/dwarf_lines.h"
+
+struct dwarf_lines {
+	Dwarf *dw;
+};
+
+struct dwarf_lines *dwarf_lines__new(struct elf_file *ef)
+{
+	struct dwarf_lines *dl = calloc(1, sizeof(*dl));
+
+	if (!dl)
+		return NULL;
+	dl->dw = dwarf_begin_elf(elf_file__elf(ef), DWARF_C_READ, NULL);
+	if (!dl->dw) {
+		free(dl);
+		errno = ENOENT;
+		return NULL;
+	}
+	return dl;
+}
+
+void dwarf_lines__free(struct dwarf_lines *dl)
+{
+	if (!dl)
+		return;
+	dwarf_end(dl->dw);
+	free(dl);
+}
+
+/* die's linkage name (through abstract origins and specifications), else its name. */
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return name;
+}
+
+/* Where the inlined call die was made: *file and *line, left alone if unknown. */
+static void call_site(Dwarf_Die *cu, Dwarf_Die *die, const char **file, unsigned int *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Files *files;
+	Dwarf_Word idx, ln;
+
+	*file = NULL;
+	*line = 0;
+	if (!dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &ln))
+		*line = (unsigned int)ln;
+	if (!dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &idx) &&
+	    !dwarf_getsrcfiles(cu, &files, NULL))
+		*file = dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+/* vaddr's own line in the compile unit cu: *file and *line (NULL, 0 if unknown). */
+static void addr_line(Dwarf_Die *cu, uint64_t vaddr, const char **file, unsigned int *line)
+{
+	Dwarf_Line *l = dwarf_getsrc_die(cu, vaddr);
+	int ln = 0;
+
+	*file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+	*line = l && !dwarf_lineno(l, &ln) && ln > 0 ? (unsigned int)ln : 0;
+}
+
+/* Index of the first function (out-of-line or inlined) of scopes[from..n), or -1. */
+static int first_func(Dwarf_Die *scopes, int from, int n)
+{
+	int i, tag;
+
+	for (i = from; i < n; i++) {
+		tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * dwarf_getscopes stops at an inlined function's abstract definition: the
+ * function it was inlined into comes from the scopes holding its DIE.
+ */
+int dwarf_lines__find(struct dwarf_lines *dl, uint64_t vaddr, struct src_frame *out, size_t max)
+{
+	Dwarf_Die cu, die, *scopes = NULL;
+	const char *file;
+	unsigned int line;
+	int n, i, cnt = 0, tag;
+
+	if (!max || !dwarf_addrdie(dl->dw, vaddr, &cu))
+		return -ENOENT;
+	addr_line(&cu, vaddr, &file, &line);
+	n = dwarf_getscopes(&cu, vaddr, &scopes);
+	i = n > 0 ? first_func(scopes, 0, n) : -1;
+	while (i >= 0) {
+		tag = dwarf_tag(&scopes[i]);
+		/* the last slot is kept for the out-of-line function */
+		if ((size_t)cnt + 1 < max || tag == DW_TAG_subprogram) {
+			out[cnt].func = die_name(&scopes[i]);
+			out[cnt].file = file;
+			out[cnt].line = line;
+			cnt++;
+		}
+		if (tag == DW_TAG_subprogram)
+			break;
+		call_site(&cu, &scopes[i], &file, &line);
+		die = scopes[i];
+		free(scopes);
+		scopes = NULL;
+		n = dwarf_getscopes_die(&die, &scopes);
+		i = n > 1 ? first_func(scopes, 1, n) : -1;
+	}
+	free(scopes);
+	if (!cnt) {	/* a line but no function DIE (assembly): the line alone */
+		out[0].func = NULL;
+		out[0].file = file;
+		out[0].line = line;
+		cnt = 1;
+	}
+	return cnt;
+}
