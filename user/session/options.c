@@ -29,6 +29,7 @@
 #define OPT_FRAMES 0x10d
 #define OPT_MAPPINGS 0x10e
 #define OPT_UNWIND 0x10f
+#define OPT_HTML 0x110
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
@@ -63,6 +64,9 @@ static const struct argp_option option_defs[] = {
 	{ "min-age", OPT_MIN_AGE, "SEC", 0,
 	  "text reports list only allocations older than SEC (default 0)", 0 },
 	{ "json", 'j', "FILE", 0, "write the final report as JSON to FILE ('-' for stdout)", 0 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "write the final report as one self-contained HTML page to FILE (charts, flame "
+	  "graph, top stacks; opens offline in any browser)", 0 },
 	{ "verbose", 'v', NULL, 0, "more diagnostics (-vv also shows libbpf's own messages)", 0 },
 	{ "allocator", OPT_ALLOCATOR, "LIB", 0,
 	  "probe the allocator in the mapped object LIB (a path, or part of its name such as "
@@ -363,6 +367,11 @@ static int apply(struct parse_state *ps, int key, char *arg)
 		if (!*arg)
 			return bad_value(ps, "--json", arg, "expected a file name or '-'");
 		o->json_path = arg;
+		break;
+	case OPT_HTML:
+		if (!*arg || !strcmp(arg, "-"))
+			return bad_value(ps, "--html", arg, "expected a file name");
+		o->html_path = arg;
 		break;
 	case OPT_CGROUP:
 		if (!*arg)

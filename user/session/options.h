@@ -36,6 +36,7 @@ struct options {
 	unsigned int top;	/* -n */
 	double min_age_s;	/* --min-age */
 	const char *json_path;	/* -j, NULL if none, "-" = stdout */
+	const char *html_path;	/* --html, NULL if none */
 	int verbose;		/* -v count */
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
 	bool follow;		/* -f: also trace children forked by traced processes */

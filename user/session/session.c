@@ -151,7 +151,7 @@ static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
 		 (tg->attached_ns - ts_ns) / 1e6);
 }
 
-/* Checks that need no BPF: privileges, kernel BTF, the JSON destination. */
+/* Checks that need no BPF: privileges, kernel BTF, the JSON and HTML destinations. */
 static int check_environment(struct session *s)
 {
 	const char *path = s->opts.json_path;
@@ -175,6 +175,15 @@ static int check_environment(struct session *s)
 			return ret;
 		}
 		s->json_out = output_file__stream(s->json_file);
+	}
+	if (s->opts.html_path) {
+		int ret = output_file__open(s->opts.html_path, OUTPUT_REPORT, &s->html_file,
+					    s->err, sizeof(s->err));
+
+		if (ret) {
+			log_error("%s", s->err);
+			return ret;
+		}
 	}
 	return 0;
 }
@@ -297,8 +306,8 @@ static int finish(struct session *s)
 		model__exit(s->model, s->pid, s->child.status);
 	monitor__finish(s->mon, s->model, session__now_ms(s));
 	session__print_report(s, true);
-	if (s->json_out)
-		ret = session__write_json(s);
+	if (s->json_file || s->html_file)
+		ret = session__write_final(s);
 	return ret;
 }
 
@@ -381,6 +390,7 @@ static void session_free(struct session *s)
 	symbolizer__free(s->sym);
 	model__free(s->model);
 	output_file__free(s->json_file);
+	output_file__free(s->html_file);
 }
 
 static int check_target(struct session *s)

@@ -30,6 +30,7 @@ struct session {
 	struct child child;		/* the launched command */
 	struct output_file *json_file;	/* -j */
 	FILE *json_out;
+	struct output_file *html_file;	/* --html */
 	uint64_t t0_ns;
 	time_t started_wall;
 	struct model *model;
@@ -65,7 +66,7 @@ void session__on_oom(void *ctx, const struct oom_kill *k);
 /* The text report (an interval's, or the final one). */
 void session__print_report(struct session *s, bool final);
 
-/* The JSON report (-j). 0 or a negative errno, said on stderr. */
-int session__write_json(struct session *s);
+/* The final reports asked for (-j, --html). 0 or a negative errno, said on stderr. */
+int session__write_final(struct session *s);
 
 #endif
