@@ -16,6 +16,8 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 
 import browser
@@ -399,3 +401,47 @@ def test_html_command_refuses_what_is_not_a_json_report(ctx):
         line = h.assert_one_line_error(p, rc, status)
         h.check(want in line, f"memvigil html {args}: {line!r} lacks {want!r}")
     h.check(not os.path.exists(out), "a page was written from bad input")
+
+
+def test_html_command_shows_many_processes_file_lines_and_recommendations(ctx):
+    """bench/gen_report.py's report (schema-valid), plus the fields other writers add."""
+    gen = os.path.join(h.ROOT, "bench", "gen_report.py")
+    json_path, html_path = ctx.path("many.json"), ctx.path("many.html")
+    r = subprocess.run([sys.executable, gen, "--processes", "30", "--stacks", "60", json_path],
+                       capture_output=True, text=True, timeout=120)
+    h.check(r.returncode == 0, f"gen_report.py failed: {r.stderr[-500:]}")
+    report = h.load_report(json_path)      # validated against the schema
+    p0 = report["processes"][0]
+    p0["stacks"][0]["frames"][0].update(file="src/req.c", line=88)
+    p0["recommendations"] = [
+        {"rule": "leak", "severity": "high", "text": "leak at parse_request <b>(src/req.c:88)</b>"},
+        {"rule": "limit", "severity": "medium", "text": "RSS at 92% of the cgroup limit"}]
+    with open(json_path, "w") as f:
+        json.dump(report, f)
+    p, rc = h.run_to_end(ctx, ["html", json_path, "-o", html_path])
+    h.check(rc == 0, f"memvigil html exited {rc}; {p.describe()}")
+    b = open_browser()
+    try:
+        b.open(html_path, "#proc=0")
+        check_no_console_errors(b, html_path)
+        facts = b.run(DOM_FACTS)
+        h.check(len(facts["procs"]) == 30, f"{len(facts['procs'])} process rows, expected 30")
+        check_process(b, report, 0, facts)
+        site = facts["stacks"][0]["site"]
+        h.check(site.endswith("(src/req.c:88)"), f"the top stack's site {site!r} lacks its "
+                f"file:line")
+        h.check(facts["recs"][0] == "high: leak at parse_request <b>(src/req.c:88)</b>",
+                f"recommendation shown as {facts['recs'][0]!r}")
+        h.check(not facts["moreHidden"], "no 'show all' button for 60 stacks")
+        shown, count = b.run("""
+            document.getElementById("stacks-more").click();
+            const f = document.getElementById("proc-filter");
+            f.value = "worker-2"; f.dispatchEvent(new Event("input"));
+            return [document.querySelectorAll("tr.stack").length,
+                    document.getElementById("proc-count").textContent];""")
+        h.check(shown == 60, f"{shown} stack rows after 'show all', expected 60")
+        want = sum("worker-2" in q["comm"] for q in report["processes"])
+        h.check(count == f"{want} of 30 processes", f"the filter says {count!r}, expected {want}")
+        check_no_console_errors(b, "after show all and filter")
+    finally:
+        b.close()
