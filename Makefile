@@ -63,6 +63,9 @@ WL_LINK_static := -static
 WL_LINK_glibc :=
 WORKLOADS += $(foreach a,$(ALLOCATORS) static,$(BUILD)/tests/workloads/alloc_leak_$(a)) \
 	     $(foreach a,$(ALLOCATORS) glibc,$(BUILD)/tests/workloads/cxx_leak_$(a))
+# C++ with frame pointers calling back through a library built without them.
+NOFP_MID_LIB := $(BUILD)/tests/workloads/libnofp_mid.so
+WORKLOADS += $(BUILD)/tests/workloads/nofp_mixed
 
 ifeq ($(V),1)
 Q =
@@ -152,6 +155,15 @@ $(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/d
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
 
+$(NOFP_MID_LIB): tests/workloads/lib/nofp_mid.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -fPIC -shared -Wall -Wextra $< -o $@
+
+$(BUILD)/tests/workloads/nofp_mixed: tests/workloads/nofp_mixed.cc $(WORKLOAD_HDRS) $(NOFP_MID_LIB)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(WORKLOAD_CFLAGS) -std=c++17 $< -L$(@D) -lnofp_mid -Wl,-rpath,'$$ORIGIN' -o $@
+
 $(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -199,7 +211,7 @@ $(KMATRIX_SMOKE): $(KMATRIX_OBJS) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-test-kmatrix: $(KMATRIX_SMOKE) $(BIN)
+test-kmatrix: $(KMATRIX_SMOKE) $(BIN) $(BUILD)/tests/workloads/nofp_chain
 	$(Q)$(PYTHON) tests/kmatrix/run.py "$(abspath $(KMATRIX))" $(KMATRIX_SMOKE) $(BIN)
 
 # The same suites again with the userspace built under ASan and UBSan.
@@ -209,7 +221,7 @@ test-asan: | deps
 test: | deps
 	$(Q)$(PYTHON) tests/run_all.py $(MAKE) $(BUILD)
 
-bench: $(BIN) | deps
+bench: $(BIN) $(BUILD)/unwind/cfi_stat | deps
 	$(Q)$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD))/bench MEMVIGIL=$(abspath $(BIN))
 
 # The bench workloads and floor tool, built without running (part of make test).

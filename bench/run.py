@@ -42,6 +42,8 @@ MV_EXACT = "memvigil"
 MV_ENTRY = "memvigil-entry"
 MV_SAMPLED = "memvigil-sampled"
 MV_KERNEL = "memvigil-kernel-only"
+MV_UNWIND_FP = "memvigil-unwind-fp"
+MV_UNWIND_DWARF = "memvigil-unwind-dwarf"
 HEAPTRACK = "heaptrack"
 
 LABELS = {
@@ -53,6 +55,8 @@ LABELS = {
     MV_ENTRY: "memvigil --entry-probes",
     MV_SAMPLED: "memvigil --sample-bytes=%d" % SAMPLE_BYTES,
     MV_KERNEL: "memvigil --kernel-only",
+    MV_UNWIND_FP: "memvigil --unwind=fp",
+    MV_UNWIND_DWARF: "memvigil --unwind=dwarf",
     HEAPTRACK: "heaptrack (LD_PRELOAD)",
 }
 
@@ -71,6 +75,26 @@ WORKLOADS = {
         "configs": [UNTRACED, FLOOR_ENTRY, FLOOR_MV, FLOOR_SESSION, MV_EXACT, MV_ENTRY, MV_SAMPLED,
                     HEAPTRACK],
         "cal_n": {"untraced": 1000000, "traced": 20000},
+        "max_n": 100000000,
+    },
+    # The unwinding rows: the same loops built as distributions build (no frame
+    # pointers), and a chain 24 calls deep walked by frame pointers or by tables.
+    "tight_nofp": {
+        "op": "the tight loop built without frame pointers",
+        "configs": [UNTRACED, MV_EXACT, MV_SAMPLED],
+        "cal_n": {"untraced": 2000000, "traced": 20000},
+        "max_n": 200000000,
+    },
+    "deep": {
+        "op": "malloc+free pair 24 calls below main, frame pointers",
+        "configs": [UNTRACED, MV_UNWIND_FP, MV_EXACT],
+        "cal_n": {"untraced": 200000, "traced": 20000},
+        "max_n": 100000000,
+    },
+    "deep_nofp": {
+        "op": "the same chain built without frame pointers",
+        "configs": [UNTRACED, MV_UNWIND_DWARF, MV_EXACT, MV_UNWIND_FP],
+        "cal_n": {"untraced": 200000, "traced": 20000},
         "max_n": 100000000,
     },
     "faults": {
@@ -99,6 +123,9 @@ def workload_spec(wl):
 CGROUP_IDLE_PROCS = 5
 CGROUP_ATTACH_PROCS = 100
 CGROUP_ATTACH_RUNS = 3
+# Objects whose unwind tables are built and measured (the `tables` rows).
+UNWIND_TABLE_OBJECTS = ("/lib/x86_64-linux-gnu/libc.so.6",
+                        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6")
 # The follow rows: forks per run of `forks`, and the gaps between them.
 FOLLOW_FORKS = 20
 FOLLOW_GAPS_MS = (50, 5)
@@ -244,6 +271,10 @@ class Bench:
             return mv + ["--sample-bytes=%d" % SAMPLE_BYTES, "--"] + wl_argv, json_path
         if config == MV_KERNEL:
             return mv + ["--kernel-only", "--"] + wl_argv, json_path
+        if config == MV_UNWIND_FP:
+            return mv + ["--unwind=fp", "--"] + wl_argv, json_path
+        if config == MV_UNWIND_DWARF:
+            return mv + ["--unwind=dwarf", "--"] + wl_argv, json_path
         if config == HEAPTRACK:
             out = os.path.join(self.tmp, "heaptrack")
             return [self.heaptrack, "-o", out] + wl_argv, None
@@ -291,6 +322,12 @@ class Bench:
         s["lost_events"] = h.get("lost_events")
         s["stack_errors"] = h.get("stack_errors")
         s["unmatched_frees"] = h.get("unmatched_frees")
+        # Table walks: how many user frames each walk named, on average.
+        uw = h.get("unwind") or {}
+        walks = sum((uw.get("walks") or {}).values())
+        if walks:
+            s["frames_per_walk"] = round((uw.get("frames_table", 0) + uw.get("frames_fp", 0)) /
+                                         walks, 2)
         s["return_probe"] = h.get("return_probe")
         procs = doc.get("processes") or [{}]
         heap = procs[0].get("heap", {})
@@ -354,6 +391,29 @@ class Bench:
                     if s["ns_per_op"] is not None else s.get("error", "?")))
         result["summary"] = summarize(result["samples"], configs)
         return result
+
+    def bench_unwind_tables(self):
+        """Table build time and size for the C library and the C++ library (cfi_stat)."""
+        cfi_stat = os.path.join(self.build, "..", "unwind", "cfi_stat")
+        out = []
+        for obj in UNWIND_TABLE_OBJECTS:
+            if not os.path.exists(obj):
+                continue
+            try:
+                r = subprocess.run([cfi_stat, "-r", str(self.args.rounds), obj],
+                                   capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+            except OSError as e:
+                out.append({"object": obj, "error": str(e)})
+                continue
+            fields = dict(re.findall(r"(\w+)=([0-9.]+)", r.stdout))
+            if r.returncode or "rows" not in fields:
+                out.append({"object": obj, "error": "cfi_stat exit %d: %s" % (
+                    r.returncode, r.stderr.strip()[-200:])})
+                continue
+            out.append({"object": obj, "fdes": int(fields["fdes"]), "rows": int(fields["rows"]),
+                        "bytes": int(fields["bytes"]), "build_ms": float(fields["build_ms"]),
+                        "runs": self.args.rounds})
+        return out
 
     def bench_hold_once(self):
         """memvigil's RSS per live allocation at 1M, and one report's CPU at 500k."""
@@ -649,6 +709,9 @@ def summarize(samples, configs):
         cpu = [s["tracer_cpu_s_per_m_events"] for s in ok if "tracer_cpu_s_per_m_events" in s]
         if cpu:
             d["tracer_cpu_s_per_m_events"] = statistics.median(cpu)
+        depth = [s["frames_per_walk"] for s in ok if "frames_per_walk" in s]
+        if depth:
+            d["frames_per_walk"] = statistics.median(depth)
         out[c] = d
     base = out.get(UNTRACED, {}).get("ns_per_op")
     floor = out.get(FLOOR_MV, {}).get("ns_per_op")
@@ -664,27 +727,28 @@ def fmt(v, spec, none="-"):
 
 
 def print_table(results, skipped):
-    w = "%-7s %-36s %11s %11s %10s %10s %7s %12s"
+    w = "%-10s %-36s %11s %11s %10s %10s %7s %12s %7s"
     print()
     print(w % ("load", "configuration", "N", "ns/op", "x untraced", "x floor@mv", "lost",
-               "CPU s/M ev"))
-    print("-" * 111)
+               "CPU s/M ev", "frames"))
+    print("-" * 122)
     for wl, res in results["workloads"].items():
         for c in WORKLOADS[wl]["configs"]:
             label = LABELS[c]
             if c in skipped:
-                print("%-7s %-36s %s" % (wl, label, skipped[c]))
+                print("%-10s %-36s %s" % (wl, label, skipped[c]))
                 continue
             d = res["summary"].get(c, {})
             if not d.get("runs"):
-                print("%-7s %-36s %s" % (wl, label, "failed (see results.json)"))
+                print("%-10s %-36s %s" % (wl, label, "failed (see results.json)"))
                 continue
             print(w % (wl, label, d["n"], fmt(d["ns_per_op"], ",.1f"),
                        fmt(d.get("x_untraced"), ",.1f"),
                        fmt(d.get("x_floor_memvigil"), ".3g"),
                        fmt(d.get("lost_events"), "d"),
-                       fmt(d.get("tracer_cpu_s_per_m_events"), ".3f")))
-        print("%-7s   (one op = %s; median of %d rounds)" % ("", res["op"], results["rounds"]))
+                       fmt(d.get("tracer_cpu_s_per_m_events"), ".3f"),
+                       fmt(d.get("frames_per_walk"), ".1f", "")))
+        print("%-10s   (one op = %s; median of %d rounds)" % ("", res["op"], results["rounds"]))
     hold = results.get("hold", {}).get("summary", {})
     print("-" * 111)
     if hold:
@@ -713,6 +777,17 @@ def print_table(results, skipped):
             faults[MV_KERNEL]["ns_per_op"], faults[MV_KERNEL]["x_untraced"]))
     print_cgroup(results)
     print_follow(results)
+    print_tables(results)
+
+
+def print_tables(results):
+    for t in results.get("unwind_tables", []):
+        if "error" in t:
+            print("tables  %s: %s" % (t["object"], t["error"]))
+            continue
+        print("tables  %s: %s FDEs -> %s rows, %s bytes, built in %.1f ms (median of %d)" % (
+            t["object"], format(t["fdes"], ","), format(t["rows"], ","), format(t["bytes"], ","),
+            t["build_ms"], t["runs"]))
 
 
 def print_follow(results):
@@ -789,6 +864,17 @@ def goals(results):
     v = sampled / floor_session if sampled and floor_session else None
     out.append(("(a) sampled / floor@session (work over its own floor)", fmt(v, ".2f", "n/a"),
                 "(information)"))
+    wls = results["workloads"]
+    v = ns(wls.get("tight_nofp", {}).get("summary", {}), MV_EXACT)
+    v = v / exact if v and exact else None
+    out.append(("(a) built without frame pointers <= 1.1 x with them (exact)",
+                fmt(v, ".2f", "n/a"), None if v is None else v <= 1.1))
+    deep, deep_nofp = wls.get("deep", {}).get("summary", {}), wls.get("deep_nofp", {}).get(
+        "summary", {})
+    fp_walk, table_walk = ns(deep, MV_UNWIND_FP), ns(deep_nofp, MV_UNWIND_DWARF)
+    v = table_walk / fp_walk if table_walk and fp_walk else None
+    out.append(("24-deep: table walk (no fp) <= 1.5 x frame-pointer walk", fmt(v, ".2f", "n/a"),
+                None if v is None else v <= 1.5))
     lost = mix.get(MV_EXACT, {}).get("lost_events")
     out.append(("(b) zero lost events in exact mode", fmt(lost, "d", "n/a") +
                 (" (all rounds)" if lost is not None else ""),
@@ -860,8 +946,10 @@ def parse_args():
     p.add_argument("--results", default=os.path.join(here, "results.json"))
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--hold-runs", type=int, default=3)
-    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup", "follow"]),
-                   help="comma-separated subset of tight,mix,faults,hold,cgroup,follow")
+    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup", "follow",
+                                                                  "tables"]),
+                   help="comma-separated subset of %s" % ",".join(
+                       list(WORKLOADS) + ["hold", "cgroup", "follow", "tables"]))
     p.add_argument("--quick", action="store_true", help="short runs, for checking the driver")
     return p.parse_args()
 
@@ -900,6 +988,8 @@ def main():
                                  "attach": bench.bench_cgroup_attach()}
         if "follow" in only:
             results["follow"] = bench.bench_follow()
+        if "tables" in only:
+            results["unwind_tables"] = bench.bench_unwind_tables()
         results["memvigil_fixed_cost"] = bench.bench_fixed_cost()
     finally:
         bench.cleanup()

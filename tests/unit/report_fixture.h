@@ -33,6 +33,7 @@
 #include "output/metrics_json.h"
 #include "output/report_context.h"
 #include "probes/unwind_maps.h"
+#include "session/options.h"
 #include "symbolize/symbolizer.h"
 
 #define FX_GOLDEN_DIR "tests/unit/data/golden/"
@@ -350,16 +351,25 @@ static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
 	static char *const command[] = { "./app", "--flag", "x\"y" };
 	static const uint64_t lost[MV_LOSS_CNT] = { 1, 2, 3, 4, 5, 6 };
 	bool sampled = f->m->sample_period != 0;
+	static struct options exact = {
+		.mode = MV_MODE_STANDARD, .interval_s = 5, .top = 2, .stack_depth = 127,
+		.frames = 2, .mappings = MV_MAPPINGS_SYSCALLS, .unwind = MV_UNWIND_DWARF,
+		.min_age_s = 1.5, .window_s = 60, .on_alert = "/usr/local/bin/notify",
+	};
+	static const struct options sampled_opts = {
+		.mode = MV_MODE_PRODUCTION, .interval_s = 10, .duration_s = 30, .top = 10,
+		.stack_depth = 64, .mappings = MV_MAPPINGS_OFF, .unwind = MV_UNWIND_FP,
+		.window_s = 300, .sample_bytes = 65536,
+	};
 
+	memcpy(exact.alerts, f->alert_defs, sizeof(f->alert_defs));
+	exact.alert_cnt = f->alert_def_cnt;
 	*ctx = (struct report_ctx){
 		.m = f->m, .metrics = f->mt, .alerts = f->alerts, .alert_cnt = f->alert_cnt,
 		.resolve = fixture_resolve, .now_ms = sampled ? 5000 : FX_NOW_MS, .elapsed_ms = 5000,
 		.time = FX_TIME, .started_at = FX_STARTED, .kernel = "6.1.0-test",
-		.opts = { .mode = "standard", .interval_s = 5, .top = 2, .stack_depth = 127,
-			  .frames = 2, .mappings = "syscalls", .unwind = "dwarf", .min_age_s = 1.5,
-			  .window_s = 60,
-			  .alerts = f->alert_defs, .alert_cnt = f->alert_def_cnt,
-			  .on_alert = "/usr/local/bin/notify" },
+		.opts = { .top = 2, .frames = 2, .min_age_s = 1.5, .echo = options__echo_json,
+			  .echo_arg = &exact },
 		.health = { .attached = 3, .attach_failed = 1, .fork_attach_cnt = 1,
 			    .fork_attach_max_ms = 2.5, .fork_attach_median_ms = 2.5,
 			    .files_skipped = 3, .alerts_not_kept = 1, .on_alert_skipped = 2,
@@ -373,10 +383,8 @@ static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
 		return;
 	}
 	ctx->target = (struct report_target){ .command = command, .command_argc = 3 };
-	ctx->opts = (struct report_options){ .mode = "production", .interval_s = 10,
-					     .duration_s = 30, .top = 10, .stack_depth = 64,
-					     .mappings = "off", .unwind = "fp", .window_s = 300,
-					     .sample_bytes = 65536 };
+	ctx->opts = (struct report_options){ .top = 10, .sample_bytes = 65536,
+					     .echo = options__echo_json, .echo_arg = &sampled_opts };
 	ctx->health = (struct report_health){ .attached = 2,
 					      .kernel_signal_names = fx_feature_names,
 					      .kernel_signal_cnt = 4, .unwind = &f->unwind };

@@ -171,21 +171,8 @@ static void write_target(struct json_writer *w, const struct report_ctx *ctx)
 static void write_options(struct json_writer *w, const struct report_ctx *ctx)
 {
 	json_object_begin(w);
-	json_double_field(w, "interval_s", ctx->opts.interval_s);
-	json_double_field(w, "duration_s", ctx->opts.duration_s > 0 ? ctx->opts.duration_s : NAN);
-	json_u64_field(w, "top", ctx->opts.top);
-	json_u64_field(w, "stack_depth", ctx->opts.stack_depth);
-	json_u64_field(w, "frames", ctx->opts.frames);
-	json_string_field(w, "mappings", ctx->opts.mappings);
-	json_string_field(w, "unwind", ctx->opts.unwind ? ctx->opts.unwind : "auto");
-	json_double_field(w, "min_age_s", ctx->opts.min_age_s);
-	json_string_field(w, "mode", ctx->opts.mode);
-	json_double_field(w, "window_s", ctx->opts.window_s);
-	json_array_field_begin(w, "alerts");
-	for (unsigned int i = 0; i < ctx->opts.alert_cnt; i++)
-		json_string(w, ctx->opts.alerts[i].expr);
-	json_array_end(w);
-	json_string_field(w, "on_alert", ctx->opts.on_alert);
+	if (ctx->opts.echo)
+		ctx->opts.echo(w, ctx->opts.echo_arg);
 	json_object_end(w);
 }
 

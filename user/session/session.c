@@ -409,6 +409,20 @@ static int check_target(struct session *s)
 	return ret;
 }
 
+/* The monitor's part of the options. */
+static int start_monitor(struct session *s)
+{
+	const struct options *o = &s->opts;
+	struct monitor_opts mo = {
+		.interval_s = o->interval_s, .window_s = o->window_s, .top = o->top,
+		.heap_traced = !o->kernel_only, .alerts = o->alerts, .alert_cnt = o->alert_cnt,
+		.on_alert = o->on_alert, .jsonl_path = o->jsonl_path,
+		.resolve = session__resolve_symbol, .resolve_ctx = s->sym,
+	};
+
+	return monitor__new(&mo, &s->mon, s->err, sizeof(s->err));
+}
+
 int session__run(const struct options *opts)
 {
 	static struct session s;
@@ -431,7 +445,7 @@ int session__run(const struct options *opts)
 		session_free(&s);
 		return 1;
 	}
-	ret = monitor__new(&s.opts, session__resolve_symbol, s.sym, &s.mon, s.err, sizeof(s.err));
+	ret = start_monitor(&s);
 	if (ret) {
 		log_error("%s", s.err);
 		session_free(&s);
