@@ -28,7 +28,9 @@ const char options_doc[] =
 	"Ctrl-C or SIGTERM ends tracing with a final report; SIGUSR1 prints a "
 	"report now. Requires root and a kernel with BTF. Every long option "
 	"--NAME can also be set in the environment as MEMVIGIL_NAME (e.g. "
-	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins.";
+	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins. "
+	"'memvigil html REPORT.json -o FILE' writes the HTML page (--html) of a JSON "
+	"report written earlier, without tracing.";
 
 const char options_args_doc[] = "-p PID\n-- COMMAND [ARG...]\n--cgroup=PATH";
 
