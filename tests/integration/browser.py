@@ -153,8 +153,9 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def png_colors(png):
-    """(width, height, number of distinct colours) of an 8-bit RGB/RGBA PNG."""
+def png_colors(png, max_rows=640):
+    """(width, height, number of distinct colours in the top max_rows rows) of an
+    8-bit RGB/RGBA PNG."""
     if png[:8] != b"\x89PNG\r\n\x1a\n":
         raise BrowserError("the screenshot is not a PNG")
     pos, idat, width = 8, b"", 0
@@ -169,11 +170,11 @@ def png_colors(png):
         elif kind == b"IDAT":
             idat += chunk
         pos += 12 + length
-    raw = zlib.decompress(idat)
+    raw = zlib.decompressobj().decompress(idat, (width * bpp + 1) * min(height, max_rows))
     stride = width * bpp
     prev = bytearray(stride)
     colors = set()
-    for y in range(height):
+    for y in range(min(height, max_rows)):
         ftype = raw[y * (stride + 1)]
         line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "output/report_html.h"
@@ -21,22 +22,39 @@ __asm__(".pushsection .rodata\n"
 	".popsection\n");
 extern const char report_page[], report_page_end[];
 
-/* json with '<', '>' and '&' escaped as in JSON strings (see report_html.h). */
-static int write_escaped(FILE *out, const char *json, size_t len)
+/* The escape that stands for byte c in the page's data, NULL if c is written as it is. */
+static const char *escape_of(char c)
 {
-	size_t i, run = 0;
+	return c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : c == '&' ? "\\u0026" : NULL;
+}
 
-	for (i = 0; i < len; i++) {
-		const char *esc = json[i] == '<' ? "\\u003c" : json[i] == '>' ? "\\u003e" :
-				  json[i] == '&' ? "\\u0026" : NULL;
+/*
+ * json compact (whitespace between tokens dropped) with '<', '>' and '&'
+ * escaped (report_html.h). Outside strings, JSON has no '<', '>' or '&':
+ * should json not be valid, they are escaped there as well.
+ */
+static int write_data(FILE *out, const char *json, size_t len)
+{
+	bool in_string = false, escaped = false;
+	const char *esc;
+	size_t i;
+	int ok = 1;
 
-		if (!esc)
+	for (i = 0; i < len && ok; i++) {
+		char c = json[i];
+
+		if (in_string) {
+			in_string = escaped || c != '"';
+			escaped = !escaped && c == '\\';
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
 			continue;
-		if (fwrite(json + run, 1, i - run, out) != i - run || fputs(esc, out) == EOF)
-			return -EIO;
-		run = i + 1;
+		} else {
+			in_string = c == '"';
+		}
+		esc = escape_of(c);
+		ok = esc ? fputs(esc, out) != EOF : putc(c, out) != EOF;
 	}
-	return fwrite(json + run, 1, len - run, out) == len - run ? 0 : -EIO;
+	return ok ? 0 : -EIO;
 }
 
 int report_html__from_json(FILE *out, const char *json, size_t len)
@@ -52,7 +70,7 @@ int report_html__from_json(FILE *out, const char *json, size_t len)
 	tail_off = head_len + strlen(DATA_MARKER);
 	if (fwrite(report_page, 1, head_len, out) != head_len)
 		return -EIO;
-	ret = write_escaped(out, json, len);
+	ret = write_data(out, json, len);
 	if (ret)
 		return ret;
 	if (fwrite(report_page + tail_off, 1, page_len - tail_off, out) != page_len - tail_off ||

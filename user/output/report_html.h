@@ -12,6 +12,8 @@
  * occur inside strings, where the escape means the same character, and
  * without them nothing in the data can end the script element or open
  * markup. The page inserts text only as DOM text nodes, never as markup.
+ * The whitespace between the JSON's tokens is dropped (a third of a large
+ * pretty-printed report): the data is the same document, compact.
  */
 #ifndef MV_REPORT_HTML_H
 #define MV_REPORT_HTML_H
