@@ -106,6 +106,10 @@ def test_sampled_text_report_says_it_shows_estimates_and_the_period(ctx):
                       r"allocated on average\)$", out, re.M), f"no estimate header: {out[-600:]!r}")
     h.check(re.search(r"^PID \d+ \(demo_leak\) \[exited\]: ~", out, re.M),
             f"summary does not mark estimates with ~: {out[-600:]!r}")
+    h.check(re.search(r"^  heap ~[\d.]+ \w+, baseline ~[\d.]+ \w+, peak ~[\d.]+ \w+, "
+                      r"delta ~[+-]", out, re.M), f"heap line without ~: {out[-900:]!r}")
+    h.check(re.search(r"^  heap growth (~[+-][\d.]+ \w+/s = ~|unknown)", out, re.M),
+            f"heap growth line without ~: {out[-900:]!r}")
 
 
 def check_period_1_is_exact(ctx, name, env):

@@ -50,15 +50,27 @@ struct fx_symbol {
 	struct mv_symbol sym;
 };
 
+/* A symbol and the mapping that holds it (start, end, file offset, build-id). */
+#define FX_SYM(mod, name, mangled_name, off, start, end, map_off, id) \
+	{ .module = mod, .symbol = name, .mangled = mangled_name, .offset = off, \
+	  .map_start = start, .map_end = end, .map_offset = map_off, .build_id = id }
+#define FX_APP_ID "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+
 static const struct fx_symbol fx_symbols[] = {
-	{ 0x401000, { "/usr/bin/app", "leak_one", NULL, 0x1a } },
-	{ 0x401100, { "/usr/bin/app", "cache_fill", NULL, 0x22 } },
-	{ 0x402000, { "/usr/bin/app", "main", NULL, 0x5e } },
-	{ 0x403000, { "/usr/lib/libfoo.so.1", NULL, NULL, 0x3000 } },
-	{ 0x405000, { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
-		      "std::vector<int, std::allocator<int> >::push_back(int const&)",
-		      "_ZNSt6vectorIiSaIiEE9push_backERKi", 0x10 } },
-	{ 0x406000, { "/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8 } },
+	{ 0x401000, FX_SYM("/usr/bin/app", "leak_one", NULL, 0x1a, 0x400000, 0x403000, 0,
+			   FX_APP_ID) },
+	{ 0x401100, FX_SYM("/usr/bin/app", "cache_fill", NULL, 0x22, 0x400000, 0x403000, 0,
+			   FX_APP_ID) },
+	{ 0x402000, FX_SYM("/usr/bin/app", "main", NULL, 0x5e, 0x400000, 0x403000, 0,
+			   FX_APP_ID) },
+	{ 0x403000, FX_SYM("/usr/lib/libfoo.so.1", NULL, NULL, 0x3000, 0x403000, 0x404000,
+			   0x3000, NULL) },
+	{ 0x405000, FX_SYM("/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+			   "std::vector<int, std::allocator<int> >::push_back(int const&)",
+			   "_ZNSt6vectorIiSaIiEE9push_backERKi", 0x10, 0x405000, 0x406000, 0x9000,
+			   "00ff") },
+	{ 0x406000, FX_SYM("/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8, 0x406000,
+			   0x407000, 0, NULL) },
 	/* 0x404000 is in no mapping */
 };
 
@@ -511,6 +523,22 @@ static inline void golden__check(const char *name, const char *text)
 	}
 	free(want);
 	free(stored);
+}
+
+/* What write renders of the session build makes, as the session writes it at the end. */
+static inline char *fixture__render(void (*build)(struct fixture *f),
+				    int (*write)(FILE *out, const struct report_ctx *ctx))
+{
+	struct fixture f;
+	struct report_ctx ctx;
+	struct fx_buf b;
+
+	build(&f);
+	fixture__ctx(&f, &ctx);
+	cr_assert_eq(write(fx_buf_open(&b), &ctx), 0);
+	fx_buf_text(&b);
+	fixture__free(&f);
+	return b.text;
 }
 
 /* Render ctx with write (report_text__write, report_json__document) and check it. */

@@ -401,6 +401,31 @@ Test(options, json_and_jsonl_cannot_both_take_stdout, .init = clear_env)
 	cr_assert_eq(PARSE(&o, "-p", "1", "--json=-", "--jsonl=-"), -EINVAL);
 }
 
+Test(options, pprof_and_folded_take_a_file_but_not_stdout, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--pprof=heap.pb.gz", "--folded", "heap.folded"), 0);
+	cr_assert_str_eq(o.pprof_path, "heap.pb.gz");
+	cr_assert_str_eq(o.folded_path, "heap.folded");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--pprof=-"), -EINVAL);
+	cr_assert_str_eq(err, "invalid --pprof '-': expected a file name");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--folded="), -EINVAL);
+	cr_assert_str_eq(err, "invalid --folded '': expected a file name");
+}
+
+Test(options, pprof_and_folded_need_the_heap_kernel_only_drops, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--kernel-only", "--pprof=x"), -EINVAL);
+	cr_assert_str_eq(err, "--pprof needs heap stacks, which --kernel-only does not trace: "
+			 "drop one of them");
+	cr_assert_eq(PARSE(&o, "--cgroup=/sys/fs/cgroup/x", "--kernel-only", "--folded=x"),
+		     -EINVAL);
+	cr_assert(strstr(err, "--folded needs heap stacks"), "%s", err);
+}
+
 Test(options, seconds_options_are_bounded_with_the_range_named, .init = clear_env)
 {
 	struct options o;

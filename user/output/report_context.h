@@ -44,6 +44,7 @@ typedef void (*report_echo_fn)(struct json_writer *w, const void *arg);
 struct report_options {
 	unsigned int top;		/* stacks shown per process (-n) */
 	unsigned int frames;		/* frames shown per stack (--frames), 0 = all */
+	bool detail;			/* -v: the text's kernel detail in full, not compact */
 	double min_age_s;		/* --min-age */
 	uint64_t sample_bytes;		/* sampling period, 0 = exact */
 	report_echo_fn echo;		/* NULL: the JSON report's options are {} */

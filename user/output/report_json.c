@@ -10,6 +10,7 @@
 #include "output/metrics_json.h"
 #include "output/report_json.h"
 #include "output/report_kernel_json.h"
+#include "output/report_recommend.h"
 #include "output/report_unwind_json.h"
 #include "sites/allocator.h"
 
@@ -136,6 +137,8 @@ static int write_proc(struct json_writer *w, const struct report_ctx *ctx, const
 	write_allocator(w, p);
 	json_key(w, "metrics");
 	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
+	json_key(w, "recommendations");
+	report_recommend__json(w, ctx, p, pm);
 	json_key(w, "timeline");
 	metrics_json__timeline(w, pm);
 	json_array_field_begin(w, "stacks");

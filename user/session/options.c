@@ -205,7 +205,8 @@ static int row__parse(const struct option_row *r, struct options *o, const char 
 		row__store_uint(r, o, bytes);
 		return 0;
 	case OPTION_TEXT:
-		if (!arg[r->not_blank ? strspn(arg, " \t") : 0])
+		if (!arg[r->not_blank ? strspn(arg, " \t") : 0] ||
+		    (r->file_only && !strcmp(arg, "-")))
 			return -EINVAL;
 		*(const char **)row__field(r, o) = arg;
 		return 0;
@@ -330,9 +331,9 @@ static int validate(struct option_parse *ps)
 {
 	struct options *o = ps->opts;
 
-	if (o->html_path && !strcmp(o->html_path, "-")) {
-		snprintf(ps->err, ps->err_len,
-			 "invalid --html '-': expected a file name (the page is not written to stdout)");
+	if (o->kernel_only && (o->pprof_path || o->folded_path)) {
+		snprintf(ps->err, ps->err_len, "%s needs heap stacks, which --kernel-only does not "
+			 "trace: drop one of them", o->pprof_path ? "--pprof" : "--folded");
 		return -EINVAL;
 	}
 	if (o->cgroup && (o->pid || o->command)) {

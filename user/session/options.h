@@ -37,6 +37,8 @@ struct options {
 	unsigned int top;	/* -n */
 	double min_age_s;	/* --min-age */
 	const char *json_path;	/* -j, NULL if none, "-" = stdout */
+	const char *pprof_path;	/* --pprof, NULL if none */
+	const char *folded_path;	/* --folded, NULL if none */
 	const char *html_path;	/* --html, NULL if none */
 	int verbose;		/* -v count */
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */

@@ -32,7 +32,7 @@ const char options_doc[] =
 	"'memvigil html REPORT.json -o FILE' writes the HTML page (--html) of a JSON "
 	"report written earlier, without tracing.";
 
-const char options_args_doc[] = "-p PID\n-- COMMAND [ARG...]\n--cgroup=PATH";
+const char options_args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
 /* value_name adapters for the NAME rows. */
 static const char *mode_name(unsigned int v)
@@ -170,15 +170,28 @@ const struct option_row options_table[] = {
 	  .what = "--on-alert", .expect = "expected a command to run" },
 	{ "json", 'j', "FILE", "write the final report as JSON to FILE ('-' for stdout)",
 	  OPTION_TEXT, FIELD(json_path), .what = "--json", .expect = "expected a file name or '-'" },
+	{ "pprof", 0, "FILE",
+	  "write the final heap profile to FILE in pprof's format (gzip-compressed "
+	  "profile.proto, for go tool pprof)",
+	  OPTION_TEXT, .file_only = true, FIELD(pprof_path), .what = "--pprof",
+	  .expect = "expected a file name" },
+	{ "folded", 0, "FILE",
+	  "write the outstanding bytes per stack to FILE as collapsed stacks (flamegraph.pl, "
+	  "inferno, speedscope)",
+	  OPTION_TEXT, .file_only = true, FIELD(folded_path), .what = "--folded",
+	  .expect = "expected a file name" },
 	{ "html", 0, "FILE",
 	  "write the final report as one self-contained HTML page to FILE (charts, flame "
 	  "graph, top stacks; opens offline in any browser)",
-	  OPTION_TEXT, FIELD(html_path), .what = "--html", .expect = "expected a file name" },
+	  OPTION_TEXT, .file_only = true, FIELD(html_path), .what = "--html",
+	  .expect = "expected a file name" },
 	{ "jsonl", 0, "FILE",
 	  "append one JSON line per process per interval and one per alert to FILE "
 	  "('-' for stdout)",
 	  OPTION_TEXT, FIELD(jsonl_path), .what = "--jsonl", .expect = "expected a file name or '-'" },
-	{ "verbose", 'v', NULL, "more diagnostics (-vv also shows libbpf's own messages)",
+	{ "verbose", 'v', NULL,
+	  "more diagnostics, and text reports give the kernel's figures in full (-vv also "
+	  "shows libbpf's own messages)",
 	  OPTION_COUNT, .max = 3, FIELD(verbose), PRESET(0, 0, 1),
 	  .what = "--verbose", .expect = "expected a level from 0 to 3" },
 	{ "allocator", 0, "LIB",

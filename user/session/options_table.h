@@ -42,6 +42,7 @@ struct option_row {
 	double min, max;	/* bounds of the value (UINT, COUNT, SECONDS, BYTES) */
 	bool min_excluded;	/* SECONDS: the value must be above min */
 	bool not_blank;		/* TEXT: spaces and tabs alone are refused */
+	bool file_only;		/* TEXT: a file name; "-" (standard output) is refused */
 	bool target;		/* names what to trace: the command line's wins outright */
 	const char *what;	/* the value as an error message names it: "--top" */
 	const char *expect;	/* what a valid value looks like, after "invalid ...: " */

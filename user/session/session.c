@@ -151,10 +151,21 @@ static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
 		 (tg->attached_ns - ts_ns) / 1e6);
 }
 
-/* Checks that need no BPF: privileges, kernel BTF, the JSON and HTML destinations. */
+/* Open path (if given) for a final report into *of; said on stderr. */
+static int open_final(struct session *s, const char *path, struct output_file **of)
+{
+	int ret = path ? output_file__open(path, OUTPUT_REPORT, of, s->err, sizeof(s->err)) : 0;
+
+	if (ret)
+		log_error("%s", s->err);
+	return ret;
+}
+
+/* Checks that need no BPF: privileges, kernel BTF, the final reports' destinations. */
 static int check_environment(struct session *s)
 {
 	const char *path = s->opts.json_path;
+	int ret;
 
 	if (geteuid() != 0) {
 		log_error("must run as root (loading BPF programs needs CAP_BPF and CAP_PERFMON); "
@@ -176,16 +187,10 @@ static int check_environment(struct session *s)
 		}
 		s->json_out = output_file__stream(s->json_file);
 	}
-	if (s->opts.html_path) {
-		int ret = output_file__open(s->opts.html_path, OUTPUT_REPORT, &s->html_file,
-					    s->err, sizeof(s->err));
-
-		if (ret) {
-			log_error("%s", s->err);
-			return ret;
-		}
-	}
-	return 0;
+	ret = open_final(s, s->opts.pprof_path, &s->pprof_file);
+	if (!ret)
+		ret = open_final(s, s->opts.folded_path, &s->folded_file);
+	return ret ? ret : open_final(s, s->opts.html_path, &s->html_file);
 }
 
 /* Tests widen race windows with these: sleep the milliseconds env var name says. */
@@ -306,7 +311,7 @@ static int finish(struct session *s)
 		model__exit(s->model, s->pid, s->child.status);
 	monitor__finish(s->mon, s->model, session__now_ms(s));
 	session__print_report(s, true);
-	if (s->json_file || s->html_file)
+	if (s->json_file || s->pprof_file || s->folded_file || s->html_file)
 		ret = session__write_final(s);
 	return ret;
 }
@@ -390,6 +395,8 @@ static void session_free(struct session *s)
 	symbolizer__free(s->sym);
 	model__free(s->model);
 	output_file__free(s->json_file);
+	output_file__free(s->pprof_file);
+	output_file__free(s->folded_file);
 	output_file__free(s->html_file);
 }
 

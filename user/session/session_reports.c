@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* session_reports: the session's banner, text reports and final JSON and HTML reports. */
+/* session_reports: the session's banner, text reports and final reports (JSON, pprof, folded, HTML). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,8 +8,10 @@
 #include "lib/format.h"
 #include "lib/log.h"
 #include "lib/text_escape.h"
+#include "output/report_folded.h"
 #include "output/report_html.h"
 #include "output/report_json.h"
+#include "output/report_pprof.h"
 #include "output/report_text.h"
 #include "session/session_state.h"
 
@@ -84,6 +86,7 @@ void session__print_report(struct session *s, bool final)
 		.opts.min_age_s = s->opts.min_age_s,
 		.opts.top = s->opts.top,
 		.opts.frames = s->opts.frames,
+		.opts.detail = s->opts.verbose > 0,
 		.health.mappings_followed = probes__kernel_features(s->probes) & PROBES_K_MAPS,
 		.final = final,
 		.resolve = session__resolve_symbol,
@@ -111,7 +114,7 @@ struct final_report {
 	char started[64];
 };
 
-/* Fill fr for the reports written at the end (-j, --html). */
+/* Fill fr for the reports written at the end (-j, --pprof, --folded, --html). */
 static void final_report__build(struct session *s, struct final_report *fr)
 {
 	static const char *feature_names[PROBES_K_FEATURE_CNT];
@@ -193,6 +196,10 @@ int session__write_final(struct session *s)
 	final_report__build(s, &fr);
 	if (s->json_file)
 		ret = write_final(s, s->json_file, "JSON", report_json__document, &fr.ctx);
+	if (s->pprof_file && !ret)
+		ret = write_final(s, s->pprof_file, "pprof", report_pprof__write, &fr.ctx);
+	if (s->folded_file && !ret)
+		ret = write_final(s, s->folded_file, "folded", report_folded__write, &fr.ctx);
 	if (s->html_file && !ret)
 		ret = write_final(s, s->html_file, "HTML", report_html__document, &fr.ctx);
 	return ret;

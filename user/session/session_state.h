@@ -30,6 +30,8 @@ struct session {
 	struct child child;		/* the launched command */
 	struct output_file *json_file;	/* -j */
 	FILE *json_out;
+	struct output_file *pprof_file;	/* --pprof */
+	struct output_file *folded_file;	/* --folded */
 	struct output_file *html_file;	/* --html */
 	uint64_t t0_ns;
 	time_t started_wall;
@@ -66,7 +68,7 @@ void session__on_oom(void *ctx, const struct oom_kill *k);
 /* The text report (an interval's, or the final one). */
 void session__print_report(struct session *s, bool final);
 
-/* The final reports asked for (-j, --html). 0 or a negative errno, said on stderr. */
+/* The final reports asked for (-j, --pprof, --folded, --html). 0 or a negative errno, said on stderr. */
 int session__write_final(struct session *s);
 
 #endif
