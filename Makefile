@@ -254,6 +254,8 @@ help:
 # ---- begin sampler (issue 13): libmemvigil-sampler.so, see sampler/sampler.mk ----
 include sampler/sampler.mk
 all: $(SAMPLER_SO)
+# The bench's sampler rows preload the library built beside memvigil.
+bench: $(SAMPLER_SO)
 install: install-sampler
 help: help-sampler
 .PHONY: help-sampler
@@ -266,8 +268,9 @@ help-sampler:
 	$(BUILD)/tests/kmatrix/*.d)
 
 # ---- unwind: tables from call frame information, the BPF walker, their proof ----
-# Self-contained (issue 12): user/unwind/cfi_table.c and cfi_parse.c (no other
-# memvigil code), bpf/unwind.bpf.h, and tests/unwind/: a workload without
+# Self-contained (issue 12): user/unwind/cfi_table.c and the files it reads
+# call frame information with (cfi_parse, cfi_reader, cfi_interp, cfi_rows;
+# no other memvigil code), bpf/unwind.bpf.h, and tests/unwind/: a workload without
 # frame pointers, its own BPF program and skeleton, the loader that proves
 # the walk. Everything goes to $(BUILD)/unwind/.
 #   make test-unwind    the proof (root); last line "N passed, N failed"
@@ -275,7 +278,7 @@ help-sampler:
 UW_DIR        := $(BUILD)/unwind
 UW_CPPFLAGS   := -Iinclude -Iuser -Itests/unwind -I$(UW_DIR)
 UW_LIBS       := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
-UW_CFI_OBJS   := $(UW_DIR)/cfi_table.o $(UW_DIR)/cfi_parse.o
+UW_CFI_OBJS   := $(patsubst %,$(UW_DIR)/%.o,cfi_table cfi_parse cfi_reader cfi_interp cfi_rows)
 UW_TEST_OBJS  := $(UW_DIR)/unwind_test.o $(UW_DIR)/proc_unwind.o $(UW_DIR)/elf_syms.o
 UW_SKEL       := $(UW_DIR)/unwind_test.skel.h
 # The proof's workload: the chain in deep_chain.h, -O2 without frame

@@ -24,6 +24,8 @@ import tempfile
 import threading
 import time
 
+import server
+
 SAMPLE_BYTES = 524288
 HOLD_LIVE = 1000000
 HOLD_REPORT_AT = 500000
@@ -45,6 +47,12 @@ MV_KERNEL = "memvigil-kernel-only"
 MV_UNWIND_FP = "memvigil-unwind-fp"
 MV_UNWIND_DWARF = "memvigil-unwind-dwarf"
 HEAPTRACK = "heaptrack"
+# libmemvigil-sampler.so preloaded (memvigil --preload): its heap seen through the sampler
+SAMPLER_DORMANT = "sampler-dormant"
+SAMPLER_SAMPLED = "memvigil-sampler-sampled"
+SAMPLER_EXACT = "memvigil-sampler-exact"
+SAMPLER_CONFIGS = (SAMPLER_DORMANT, SAMPLER_SAMPLED, SAMPLER_EXACT)
+SAMPLER_LIB = "libmemvigil-sampler.so"
 
 LABELS = {
     UNTRACED: "untraced",
@@ -58,6 +66,9 @@ LABELS = {
     MV_UNWIND_FP: "memvigil --unwind=fp",
     MV_UNWIND_DWARF: "memvigil --unwind=dwarf",
     HEAPTRACK: "heaptrack (LD_PRELOAD)",
+    SAMPLER_DORMANT: "sampler preloaded, dormant, no tracer",
+    SAMPLER_SAMPLED: "memvigil --preload, sampled %d KiB" % (SAMPLE_BYTES // 1024),
+    SAMPLER_EXACT: "memvigil --preload (exact)",
 }
 
 # Per workload: what an op is, the configurations compared, the first
@@ -66,14 +77,14 @@ WORKLOADS = {
     "tight": {
         "op": "malloc+free pair, 16..256 B",
         "configs": [UNTRACED, FLOOR_ENTRY, FLOOR_MV, FLOOR_SESSION, MV_EXACT, MV_ENTRY, MV_SAMPLED,
-                    HEAPTRACK],
+                    HEAPTRACK, SAMPLER_DORMANT, SAMPLER_SAMPLED, SAMPLER_EXACT],
         "cal_n": {"untraced": 2000000, "traced": 20000},
         "max_n": 200000000,
     },
     "mix": {
         "op": "mixed op, 2 threads, 10% kept",
         "configs": [UNTRACED, FLOOR_ENTRY, FLOOR_MV, FLOOR_SESSION, MV_EXACT, MV_ENTRY, MV_SAMPLED,
-                    HEAPTRACK],
+                    HEAPTRACK, SAMPLER_DORMANT, SAMPLER_SAMPLED, SAMPLER_EXACT],
         "cal_n": {"untraced": 1000000, "traced": 20000},
         "max_n": 100000000,
     },
@@ -118,6 +129,13 @@ OUTSIDE_ONLY = {
 
 def workload_spec(wl):
     return WORKLOADS.get(wl) or OUTSIDE_ONLY[wl]
+
+
+def loop_kind(config):
+    """Configurations that run at native speed calibrate like the untraced one."""
+    return "untraced" if config in (UNTRACED, SAMPLER_DORMANT) else "traced"
+
+
 # The cgroup rows: idle processes in the traced cgroup while `tight` runs outside
 # it, and the size of the cgroup whose attach time is measured.
 CGROUP_IDLE_PROCS = 5
@@ -240,6 +258,19 @@ class Bench:
             self.skipped[MV_SAMPLED] = "n/a (not implemented)"
         if not kernel_has_uprobe_session():
             self.skipped[FLOOR_SESSION] = "n/a (this kernel has no uprobe sessions; 6.13+)"
+        self.sampler_lib = os.path.join(os.path.dirname(self.memvigil), "lib", "memvigil",
+                                        SAMPLER_LIB)
+        why = None if os.path.exists(self.sampler_lib) else "%s missing (make builds it)" % (
+            self.sampler_lib)
+        if not why and not self._memvigil_has("--preload"):
+            why = "n/a (this memvigil has no --preload)"
+        for c in SAMPLER_CONFIGS if why else ():
+            self.skipped[c] = why
+        if args.configs:
+            wanted = set(args.configs.split(",")) | {UNTRACED}
+            for c in LABELS:
+                if c not in wanted:
+                    self.skipped.setdefault(c, "not run (--configs)")
 
     def _memvigil_has(self, option):
         try:
@@ -278,6 +309,12 @@ class Bench:
         if config == HEAPTRACK:
             out = os.path.join(self.tmp, "heaptrack")
             return [self.heaptrack, "-o", out] + wl_argv, None
+        if config == SAMPLER_DORMANT:
+            return wl_argv, None	# LD_PRELOAD set by run_once
+        if config == SAMPLER_SAMPLED:
+            return mv + ["--preload", "--sample-bytes=%d" % SAMPLE_BYTES, "--"] + wl_argv, json_path
+        if config == SAMPLER_EXACT:
+            return mv + ["--preload", "--"] + wl_argv, json_path
         raise ValueError(config)
 
     def run_once(self, config, wl, n, warmup_ms=None):
@@ -286,6 +323,8 @@ class Bench:
         env = dict(os.environ)
         if config == HEAPTRACK:
             env["BENCH_WARMUP_MS"] = str(HEAPTRACK_WARMUP_MS)
+        if config == SAMPLER_DORMANT:
+            env["LD_PRELOAD"] = self.sampler_lib
         if warmup_ms is not None:
             env["BENCH_WARMUP_MS"] = str(warmup_ms)
         if json_path and os.path.exists(json_path):
@@ -341,7 +380,7 @@ class Bench:
                 s["tracer_cpu_s_per_m_events"] = round(tracer / s["events"] * 1e6, 4)
 
     def n_for(self, wl, config, ns_per_op):
-        kind = "untraced" if config == UNTRACED else "traced"
+        kind = loop_kind(config)
         n = int(self.targets[kind] * 1e9 / max(ns_per_op, 0.1))
         digits = max(len(str(n)) - 2, 0)
         n = max(n // 10 ** digits * 10 ** digits, 1000)
@@ -349,7 +388,7 @@ class Bench:
 
     def calibrate(self, wl, config, log_to):
         """N for about the target loop time; runs again while a run was far too short."""
-        kind = "untraced" if config == UNTRACED else "traced"
+        kind = loop_kind(config)
         n = workload_spec(wl)["cal_n"][kind]
         for _ in range(3):
             s = self.run_once(config, wl, n)
@@ -742,8 +781,9 @@ def print_table(results, skipped):
             if not d.get("runs"):
                 print("%-10s %-36s %s" % (wl, label, "failed (see results.json)"))
                 continue
+            x = d.get("x_untraced")
             print(w % (wl, label, d["n"], fmt(d["ns_per_op"], ",.1f"),
-                       fmt(d.get("x_untraced"), ",.1f"),
+                       fmt(x, ".2f" if x is not None and x < 10 else ",.1f"),
                        fmt(d.get("x_floor_memvigil"), ".3g"),
                        fmt(d.get("lost_events"), "d"),
                        fmt(d.get("tracer_cpu_s_per_m_events"), ".3f"),
@@ -875,6 +915,11 @@ def goals(results):
     v = table_walk / fp_walk if table_walk and fp_walk else None
     out.append(("24-deep: table walk (no fp) <= 1.5 x frame-pointer walk", fmt(v, ".2f", "n/a"),
                 None if v is None else v <= 1.5))
+    out += sampler_goals(tight, mix, ns)
+    srv = results.get("server", {}).get("summary", {}).get(server.SAMPLER, {}).get("x_untraced")
+    v = min((x for x in (srv or {}).values() if x is not None), default=None)
+    out.append(("real server sampled via the sampler >= 0.95 x untraced (worst test)",
+                fmt(v, ".3f", "n/a"), None if v is None else v >= 0.95))
     lost = mix.get(MV_EXACT, {}).get("lost_events")
     out.append(("(b) zero lost events in exact mode", fmt(lost, "d", "n/a") +
                 (" (all rounds)" if lost is not None else ""),
@@ -902,6 +947,25 @@ def goals(results):
         out.append(("cgroup of %d processes attached within 2 s" % CGROUP_ATTACH_PROCS,
                     fmt(v / 1000 if v is not None else None, ".2f", "n/a") + " s" * (v is not None),
                     None if v is None else v <= 2000))
+    return out
+
+
+def sampler_goals(tight, mix, ns):
+    """The sampler path's goals (issue 13): ratios within this run."""
+    out = []
+
+    def ratio(summary, c, bound, text):
+        u, v = ns(summary, UNTRACED), ns(summary, c)
+        r = v / u if u and v else None
+        out.append((text, fmt(r, ".3f", "n/a"), None if r is None else r <= bound))
+
+    ratio(tight, SAMPLER_SAMPLED, 3.0, "(a) sampled via the sampler <= 3 x untraced")
+    ratio(mix, SAMPLER_SAMPLED, 1.10, "(b) sampled via the sampler <= 1.10 x untraced")
+    ratio(mix, SAMPLER_DORMANT, 1.02, "(b) sampler preloaded, dormant <= 1.02 x untraced")
+    u, se, ue = ns(tight, UNTRACED), ns(tight, SAMPLER_EXACT), ns(tight, MV_EXACT)
+    r = (se - u) / (ue - u) if u and se and ue and ue > u else None
+    out.append(("(a) exact via sampler: cost <= 0.3 x exact via uprobes",
+                fmt(r, ".3f", "n/a"), None if r is None else r <= 0.3))
     return out
 
 
@@ -947,10 +1011,13 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--hold-runs", type=int, default=3)
     p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup", "follow",
-                                                                  "tables"]),
+                                                                  "tables", "server"]),
                    help="comma-separated subset of %s" % ",".join(
-                       list(WORKLOADS) + ["hold", "cgroup", "follow", "tables"]))
+                       list(WORKLOADS) + ["hold", "cgroup", "follow", "tables", "server"]))
     p.add_argument("--quick", action="store_true", help="short runs, for checking the driver")
+    p.add_argument("--configs", default="",
+                   help="comma-separated configurations to run (untraced always runs): "
+                   + ",".join(LABELS))
     return p.parse_args()
 
 
@@ -990,12 +1057,16 @@ def main():
             results["follow"] = bench.bench_follow()
         if "tables" in only:
             results["unwind_tables"] = bench.bench_unwind_tables()
+        if "server" in only:
+            results["server"] = server.bench(bench.memvigil, min(args.rounds, 3), log)
         results["memvigil_fixed_cost"] = bench.bench_fixed_cost()
     finally:
         bench.cleanup()
     results["bench_wall_s"] = round(time.monotonic() - t0, 1)
     results["goals"] = [{"goal": t, "measured": v, "met": m} for t, v, m in goals(results)]
     print_table(results, bench.skipped)
+    if "server" in results:
+        server.print_rows(results["server"])
     print_goals(goals(results))
     with open(args.results, "w") as f:
         json.dump(results, f, indent=1)

@@ -9,8 +9,6 @@ LD_PRELOADed allocator attached by PID; --allocator overrides the detection.
 
 import os
 import re
-import signal
-import time
 
 import harness as h
 
@@ -94,14 +92,7 @@ def test_static_glibc_known_leaks_exact_bytes_and_counts(ctx):
 def test_attach_pid_of_a_static_program_leaks_exact_bytes(ctx):
     wl = h.spawn_workload(ctx, "alloc_leak_static", "--wait")
     json_path = ctx.path("static.json")
-    mv = h.memvigil(ctx, ["-p", wl.pid, "--json", json_path, "-i", "0"])
-    h.wait_banner(mv)
-    os.kill(wl.pid, signal.SIGUSR1)
-    wl.wait_line(r"^TRUTH done$", 20)
-    time.sleep(0.3)
-    rc = h.stop(mv)
-    h.check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
-    report = h.load_report(json_path)
+    _, report = h.trace_signalled(ctx, wl, json_path)
     (proc,) = h.select_procs(report, pid=wl.pid)
     truth, clean, _ = h.parse_truth(wl.out())
     check_allocator(proc, "static", "alloc_leak_static")
@@ -116,16 +107,9 @@ def test_attach_pid_with_ld_preloaded_allocator_leaks_exact_bytes(ctx):
     wl = ctx.spawn([h.workload("alloc_leak_jemalloc"), "--wait"], env=env)
     wl.wait_line(r"^READY \d+$", 10)
     json_path = ctx.path("preload.json")
-    mv = h.memvigil(ctx, ["-v", "-p", wl.pid, "--json", json_path, "-i", "0"])
-    h.wait_banner(mv)
-    os.kill(wl.pid, signal.SIGUSR1)
-    wl.wait_line(r"^TRUTH done$", 20)
-    time.sleep(0.3)
-    rc = h.stop(mv)
-    h.check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
+    mv, report = h.trace_signalled(ctx, wl, json_path, ["-v"])
     h.check(any("order (link map)" in l for l in mv.err_lines()),
             f"-v does not say the order came from the link map: {mv.err_lines()[:3]}")
-    report = h.load_report(json_path)
     (proc,) = h.select_procs(report, pid=wl.pid)
     got_lib = proc["allocator"]["library"] or ""
     h.check("libtcmalloc" in got_lib, f"LD_PRELOAD'ed tcmalloc comes before the linked "

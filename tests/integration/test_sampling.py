@@ -150,5 +150,5 @@ def test_full_table_of_sampled_blocks_is_counted_as_lost_and_shown(ctx):
     full = hlth["lost"]["sampled_full"]
     h.check(full > 0, f"a 16-entry table held every sampled leak block; {h.health(report)}")
     h.check(hlth["lost_events"] == sum(hlth["lost"].values()), f"lost_events is not the sum; {h.health(report)}")
-    m = re.search(r"\| lost (\d+)$", p.out(), re.M)
+    m = re.search(r"\| lost (\d+) \| via uprobes, sampled$", p.out(), re.M)
     h.check(m and int(m[1]) >= full, f"the text report does not show the losses: {p.out()[-400:]!r}")

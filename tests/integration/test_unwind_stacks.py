@@ -14,10 +14,7 @@ new: tables name the library's three frames between the callback and its
 caller; the frame-pointer walk skips them.
 """
 
-import os
 import re
-import signal
-import time
 
 import harness as h
 
@@ -92,14 +89,7 @@ def test_unwind_dwarf_from_the_environment_names_every_frame(ctx):
 def test_unwind_attach_pid_names_every_frame_of_a_chain_without_frame_pointers(ctx):
     wl = h.spawn_workload(ctx, "nofp_chain", "--wait")
     json_path = ctx.path("chain-pid.json")
-    mv = h.memvigil(ctx, ["-p", wl.pid, "--json", json_path, "-i", "0"])
-    h.wait_banner(mv)
-    os.kill(wl.pid, signal.SIGUSR1)
-    wl.wait_line(r"^TRUTH done$", 20)
-    time.sleep(0.3)
-    rc = h.stop(mv)
-    h.check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
-    report = h.load_report(json_path)
+    _, report = h.trace_signalled(ctx, wl, json_path)
     (proc,) = h.select_procs(report, pid=wl.pid)
     check_whole_chain(report, proc, wl.out())
     h.check(h.stop(wl) == 0, "nofp_chain did not end cleanly after memvigil detached")

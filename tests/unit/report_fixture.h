@@ -340,7 +340,8 @@ static inline void fixture__sampled(struct fixture *f)
 	cr_assert_not_null(f->m);
 	model__set_sampling(f->m, 65536);
 	fx_proc(f->m, 200, "sampler", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0, 0, NULL);
-	fx_proc(f->m, 201, "child", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0, 200, NULL);
+	fx_proc(f->m, 201, "child", "/usr/lib/memvigil/libmemvigil-sampler.so", 0, 200, NULL);
+	model__find(f->m, 201)->via_sampler = true;	/* the child preloads the sampler */
 	for (i = 0; i < 6; i++)
 		fx_alloc(f->m, 200, 500 * i, 0x10000 + i * 0x100, 128 + i, MV_KIND_MALLOC,
 			 fx_leak_stack, 3);

@@ -527,7 +527,7 @@ Test(options, every_row_is_read_from_its_environment_variable, .init = clear_env
 	char name[64], value[64];
 	size_t i, j;
 
-	cr_assert_eq(PARSE(&base, "-p", "1"), 0, "%s", err);
+	cr_assert_eq(PARSE(&base, "--", "true"), 0, "%s", err);
 	for (i = 0; i < options_table_cnt; i++) {
 		const struct option_row *r = &options_table[i];
 
@@ -539,7 +539,7 @@ Test(options, every_row_is_read_from_its_environment_variable, .init = clear_env
 		name[j] = '\0';
 		row_test_value(r, value, sizeof(value));
 		setenv(name, value, 1);
-		cr_assert_eq(PARSE(&o, "-p", "1"), 0, "%s=%s: %s", name, value, err);
+		cr_assert_eq(PARSE(&o, "--", "true"), 0, "%s=%s: %s", name, value, err);
 		unsetenv(name);
 		cr_assert_neq(memcmp((char *)&o + r->off, (char *)&base + r->off, r->size), 0,
 			      "%s=%s changed nothing", name, value);

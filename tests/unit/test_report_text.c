@@ -232,3 +232,37 @@ Test(report_text, every_line_but_frames_fits_100_columns)
 			cr_assert_leq(strlen(line), 100, "%zu columns: %s", strlen(line), line);
 	free(text);
 }
+
+Test(report_text, without_heap_probes_the_verdict_is_its_mapping_stacks)
+{
+	struct model *m = model__new(FX_T0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	struct report_ctx ctx = { .m = m, .metrics = mt, .now_ms = 7000, .opts.top = 5,
+				  .health.mappings_followed = true };
+	struct fx_buf b;
+	const char *text;
+	uint32_t t;
+
+	cr_assert(m && mt);
+	metrics__set_heap_traced(mt, false);
+	fx_proc(m, 100, "konly", NULL, 0, 0, NULL);
+	for (t = 0; t <= 7; t++) {
+		struct kernel_sample ks;
+
+		if (t == 2)
+			fx_mappings(m);
+		kernel_sample__unknown(&ks);
+		cr_assert_eq(metrics__sample(mt, model__proc(m, 100), t * 1000, &ks), 0);
+	}
+	cr_assert_eq(report_text__write(fx_buf_open(&b), &ctx), 0);
+	text = fx_buf_text(&b);
+	cr_assert_not_null(strstr(text, "PID 100 (konly): heap not traced\n"
+				  "  verdict stable, score 0.00; mapping stacks over 1m00s: 0 leak, "
+				  "0 growing, 4 stable, 0 early\n"
+				  "  mapped while traced: "), "%s", text);
+	cr_assert_null(strstr(text, "  heap "), "%s", text);
+	cr_assert_null(strstr(text, "  rss "), "an RSS never read: %s", text);
+	free(b.text);
+	metrics__free(mt);
+	model__free(m);
+}

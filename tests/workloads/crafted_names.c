@@ -134,10 +134,15 @@ static int symbol_name(const char *which)
 	return 0;
 }
 
+static void leak_all(void)
+{
+	leak_crafted();
+	leak_crafted_cxx();
+}
+
 int main(int argc, char **argv)
 {
 	bool html = argc == 2 && !strcmp(argv[1], "--wait-html");
-	sigset_t set;
 
 	if (argc == 3 && !strcmp(argv[1], "--symbol-name"))
 		return symbol_name(argv[2]);
@@ -150,20 +155,6 @@ int main(int argc, char **argv)
 		perror("crafted_names: prctl");
 		return 2;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	truth_ready();
-	if (truth_wait_for(&set, SIGUSR1))
-		return 2;
-	if (html) {
-		leak_crafted_html();
-		print_html_truth();
-	} else {
-		leak_crafted();
-		leak_crafted_cxx();
-		print_truth();
-	}
-	return truth_wait_for(&set, SIGTERM) ? 2 : 0;
+	return html ? truth_when_signalled(leak_crafted_html, print_html_truth) :
+		      truth_when_signalled(leak_all, print_truth);
 }

@@ -95,6 +95,8 @@ static void write_allocator(struct json_writer *w, const struct proc *p)
 
 	json_object_begin(w);
 	json_string_field(w, "library", p->alloc_lib);
+	json_string_field(w, "path", !p->alloc_lib ? NULL : p->via_sampler ? "sampler" : "uprobes");
+	json_u64_field(w, "sample_period_bytes", p->sample_period);
 	json_array_field_begin(w, "functions");
 	for (k = 0; k < MV_KIND_CNT; k++)
 		if (p->alloc_kinds & (1u << k))

@@ -196,8 +196,8 @@ int report_text__kernel(FILE *out, const struct report_ctx *ctx, const struct pr
 {
 	const struct proc_kernel *k = &p->kernel;
 
-	if (!k->samples && !k->maps.cnt && !k->mmaps)
-		return 0;
+	if (!k->samples)
+		return 0;	/* no reading of its RSS and faults yet */
 	if (!ctx->opts.detail) {
 		print_rss_compact(out, k, pm);
 		print_activity_compact(out, k, pm);

@@ -52,10 +52,11 @@ static void print_rates(FILE *out, const struct proc *p, const struct report_ctx
 
 	if (!p->alloc_lib)
 		return;
-	fprintf(out, "  %s%.0f allocs/s %s%.0f frees/s | unmatched frees %llu | lost %llu\n",
-		mark, allocs / secs, mark, frees / secs,
+	fprintf(out, "  %s%.0f allocs/s %s%.0f frees/s | unmatched frees %llu | lost %llu | "
+		"via %s, %s\n", mark, allocs / secs, mark, frees / secs,
 		(unsigned long long)p->heap.unmatched_frees,
-		(unsigned long long)report_ctx__lost_events(ctx));
+		(unsigned long long)report_ctx__lost_events(ctx),
+		p->via_sampler ? "sampler" : "uprobes", p->sample_period ? "sampled" : "exact");
 }
 
 /* One stack's line; column is the verdict column (verdict_text.h). */

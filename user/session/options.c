@@ -331,6 +331,11 @@ static int validate(struct option_parse *ps)
 {
 	struct options *o = ps->opts;
 
+	if (o->preload && !o->command) {
+		snprintf(ps->err, ps->err_len, "--preload starts a command with the sampler: give "
+			 "-- COMMAND (a running process must already preload it)");
+		return -EINVAL;
+	}
 	if (o->kernel_only && (o->pprof_path || o->folded_path)) {
 		snprintf(ps->err, ps->err_len, "%s needs heap stacks, which --kernel-only does not "
 			 "trace: drop one of them", o->pprof_path ? "--pprof" : "--folded");

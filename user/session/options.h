@@ -44,6 +44,7 @@ struct options {
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
 	bool follow;		/* -f: also trace children forked by traced processes */
 	bool kernel_only;	/* --kernel-only: no heap uprobes, kernel signals only */
+	bool preload;		/* --preload: launch the command with the sampler preloaded */
 	uint64_t sample_bytes;	/* --sample-bytes: sampling period, 0 = exact */
 	uint32_t sample_max_live;	/* --sample-max-live: sampled blocks tracked in the kernel */
 	const char *allocator;	/* --allocator: object to probe, NULL = detect */

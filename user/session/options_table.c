@@ -203,6 +203,11 @@ const struct option_row options_table[] = {
 	  "probe allocator functions at their entries instead of the cheapest equivalent "
 	  "instruction (slower; for comparison)",
 	  OPTION_FLAG, FIELD(entry_probes), .what = "--entry-probes", .expect = "expected 1 or 0" },
+	{ "preload", 0, NULL,
+	  "launch the command with libmemvigil-sampler.so first in LD_PRELOAD (what is there "
+	  "stays): its heap is then seen through the sampler, at a fraction of the uprobes' "
+	  "cost",
+	  OPTION_FLAG, FIELD(preload), .what = "--preload", .expect = "expected 1 or 0" },
 	{ "kernel-only", 0, NULL,
 	  "attach no heap probes: only the kernel's signals (RSS, faults, mappings, reclaim, "
 	  "OOM kills, PSI, cgroup limits), at almost no cost to the process",

@@ -31,6 +31,7 @@
 #include "target/cgroup_watch.h"
 #include "target/child.h"
 #include "target/launch.h"
+#include "target/preload.h"
 #include "target/targets.h"
 
 #define POLL_MS 100
@@ -227,7 +228,8 @@ static int start_target(struct session *s)
 	if (s->cgroup_mode)
 		return cgroup_watch__start(&s->cgw, s->err, sizeof(s->err));
 	if (s->opts.command) {
-		ret = launch__held(s->opts.command, &s->pid, s->err, sizeof(s->err));
+		ret = launch__held(s->opts.command, s->opts.preload ? s->ld_preload : NULL, &s->pid,
+				   s->err, sizeof(s->err));
 		if (ret)
 			return ret;
 		s->child = (struct child){ .pid = s->pid, .launched = true, .held = true,
@@ -235,8 +237,11 @@ static int start_target(struct session *s)
 	} else {
 		s->pid = s->opts.pid;
 	}
+	if (s->opts.preload)
+		targets__require_sampler(s->targets, s->pid);
 	debug_delay("MEMVIGIL_TEST_ATTACH_DELAY_MS");
 	ret = targets__attach(s->targets, s->pid, 0, NULL, clock__mono_ns(), s->err, sizeof(s->err));
+	targets__require_sampler(s->targets, 0);	/* what it execs later may not preload */
 	if (ret == -ESRCH && !s->child.launched)
 		snprintf(s->err, sizeof(s->err),
 			 "PID %d exited while memvigil was attaching; nothing is attached", s->pid);
@@ -272,6 +277,7 @@ static int run_loop(struct session *s)
 		child__reap(&s->child, false);
 		monitor__poll(s->mon, s->model, session__now_ms(s));
 		targets__recheck(s->targets, clock__mono_ns());
+		targets__renew_leases(s->targets, clock__mono_ns());
 		targets__reap_gone(s->targets);
 		if (s->cgroup_mode && cgroup_watch__poll(&s->cgw, clock__mono_ns()) == -ENOENT) {
 			log_warn("cgroup %s was removed while traced; tracing ends", s->opts.cgroup);
@@ -387,6 +393,7 @@ static void session_free(struct session *s)
 {
 	if (s->child.launched)
 		child__end(&s->child);
+	targets__end_samplers(s->targets);	/* dormant before the probes go */
 	probes__free(s->probes);
 	targets__free(s->targets);
 	cgroup_watch__release(&s->cgw);
@@ -411,6 +418,9 @@ static int check_target(struct session *s)
 		ret = launch__check_pid(s->opts.pid, s->err, sizeof(s->err));
 	else
 		ret = launch__check_command(s->opts.command, s->err, sizeof(s->err));
+	if (!ret && s->opts.preload)
+		ret = preload__prepare(s->opts.command[0], s->ld_preload, sizeof(s->ld_preload),
+				       s->err, sizeof(s->err));
 	if (ret)
 		log_error("%s", s->err);
 	return ret;

@@ -59,7 +59,7 @@ void session__print_banner(struct session *s)
 	} else {
 		fprintf(out, "Tracing PID %d (%s) heap via ", s->pid, comm);
 		text_escape__fputs(out, p && p->alloc_lib ? p->alloc_lib : "?");
-		fprintf(out, "%s%s... Ctrl-C to end.\n",
+		fprintf(out, "%s%s%s... Ctrl-C to end.\n", p && p->via_sampler ? " (sampler path)" : "",
 			s->child.launched ? ", command held until now" : "", sampling);
 	}
 	fflush(out);

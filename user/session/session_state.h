@@ -48,6 +48,7 @@ struct session {
 	uint32_t traced_from_ms;	/* the banner: -d counts from here, not from loading */
 	uint32_t last_sample_ms;
 	char err[512];
+	char ld_preload[8192];	/* --preload: the launched command's LD_PRELOAD */
 };
 
 /* ms since tracing began. */
