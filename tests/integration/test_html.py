@@ -15,7 +15,6 @@ and run a script. Chromium missing is a failure: scripts/deps.sh installs it.
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -318,13 +317,7 @@ def test_html_crafted_names_stay_text(ctx):
     wl = ctx.spawn([h.workload("crafted_names"), "--wait-html"])
     wl.wait_line(r"^READY \d+$", 10)
     html_path, json_path = ctx.path("crafted.html"), ctx.path("crafted.json")
-    mv = h.memvigil(ctx, ["-p", wl.pid, "-i", "0", "-j", json_path, "--html", html_path])
-    h.wait_banner(mv)
-    os.kill(wl.pid, signal.SIGUSR1)
-    wl.wait_line(r"^TRUTH done$", 20)
-    time.sleep(0.3)
-    rc = h.stop(mv)
-    h.check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    h.trace_signalled(ctx, wl, json_path, ["--html", html_path])
     comm = symbol = None
     for line in wl.out().splitlines():
         if line.startswith("COMM "):
@@ -369,11 +362,7 @@ def test_html_command_renders_a_json_report_as_the_trace_did(ctx):
 
 def test_html_bad_destinations_give_one_line_and_attach_nothing(ctx):
     wl = h.spawn_workload(ctx, "spin", "30")
-    secret = ctx.path("secret")
-    with open(secret, "w") as f:
-        f.write("root only\n")
-    link = ctx.path("link.html")
-    os.symlink(secret, link)
+    secret, link = h.planted_link(ctx, "link.html")
     os.mkdir(ctx.path("dir.html"))
     cases = [(link, "symbolic link", 1), (ctx.path("dir.html"), "directory", 1),
              (ctx.path("no/such/dir.html"), "directory exists", 1), ("-", "expected a file", 64),
