@@ -264,23 +264,22 @@ int BPF_UPROBE(free_enter, void *ptr)
 
 /*
  * The stack at ctx into frames (MV_MAX_STACK_DEPTH slots): through unwind
- * tables when user space built them, else frame pointers. A stack cut at
- * the depth limit is counted as MV_LOSS_STACK; other cuts by the table walk
- * are counted per reason in unwind_stats.
+ * tables when user space built them, else frame pointers. A stack cut short
+ * for any reason (the table walk's reasons are also counted in
+ * unwind_stats) is counted as MV_LOSS_TRUNCATED and *truncated is set.
  */
-static __always_inline __u32 alloc_stack(void *ctx, __u64 *frames)
+static __always_inline __u32 alloc_stack(void *ctx, __u64 *frames, bool *truncated)
 {
-	bool truncated;
 	__u32 depth, stop;
 
 	if (unwind_tables) {
 		depth = unwind_walk(ctx, frames, stack_depth, &stop);
-		truncated = stop == UNWIND_STOP_DEPTH;
+		*truncated = stop != UNWIND_STOP_END && stop != UNWIND_STOP_FP_END;
 	} else {
-		depth = ustack_walk(ctx, frames, stack_depth, &truncated);
+		depth = ustack_walk(ctx, frames, stack_depth, truncated);
 	}
-	if (truncated)
-		count_loss(MV_LOSS_STACK);
+	if (*truncated)
+		count_loss(MV_LOSS_TRUNCATED);
 	return depth;
 }
 
@@ -289,18 +288,19 @@ static __always_inline int emit_alloc(void *ctx, __u32 pid, __u32 tid,
 				      struct inflight_call *call, __u64 addr, __u64 old_addr)
 {
 	__u32 zero = 0, depth;
+	bool truncated = false;
 	struct mv_event *e;
 	__u64 bytes;
 
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return -1;
-	depth = alloc_stack(ctx, (__u64 *)(e + 1));
+	depth = alloc_stack(ctx, (__u64 *)(e + 1), &truncated);
 	e->type = MV_EV_ALLOC;
 	e->pid = pid;
 	e->tid = tid;
 	e->kind = call->kind;
-	e->exit_code = 0;
+	e->exit_code = truncated ? MV_STACK_TRUNCATED : 0;
 	e->stack_depth = depth;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->addr = addr;

@@ -93,7 +93,8 @@ static __always_inline __u64 page_round(__u64 len)
 /*
  * The stack of an mmap. Frames: an address in the wrapper, its caller's
  * return address, then the walk's callers; user space drops the return
- * address when the walk had it too. Seen inside the wrapper (sys_exit, or a
+ * address when the walk had it too, and the wrapper's address (a stack
+ * starts at the caller of mmap, as a heap stack at the caller of malloc). Seen inside the wrapper (sys_exit, or a
  * probe after its syscall: entry_ip 0), the frame-pointer walk starts in
  * the wrapper, which (a leaf in glibc) keeps no frame: the return address
  * is read at user_sp. Seen from the wrapper's return probe, the walk starts
@@ -106,7 +107,8 @@ static __always_inline __u64 page_round(__u64 len)
  * walk follows the wrapper's frame by its table, so no return address is
  * read by hand. Returns the bytes of frames filled.
  */
-static __always_inline long map_stack_unwound(__u64 *frames, __u64 entry_ip, __u32 room)
+static __always_inline long map_stack_unwound(__u64 *frames, __u64 entry_ip, __u32 room,
+					      bool *truncated)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	__u64 ip = BPF_CORE_READ(regs, ip), sp = BPF_CORE_READ(regs, sp);
@@ -119,8 +121,7 @@ static __always_inline long map_stack_unwound(__u64 *frames, __u64 entry_ip, __u
 	} else {
 		n = unwind_walk_from(ip, sp, bp, frames, room, &stop);
 	}
-	if (stop == UNWIND_STOP_DEPTH)
-		count_loss(MV_LOSS_STACK);
+	*truncated = stop != UNWIND_STOP_END && stop != UNWIND_STOP_FP_END;
 	return n * sizeof(__u64);
 }
 
@@ -130,6 +131,7 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 en
 	__u64 *frames = (__u64 *)(e + 1), ret_addr = 0;
 	__u64 bytes = sizeof(*e);
 	__u32 room = stack_depth;
+	bool truncated = false;
 	long n = 0;
 
 	e->stack_depth = 0;
@@ -138,11 +140,12 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 en
 	if (room > MV_MAX_STACK_DEPTH)
 		room = MV_MAX_STACK_DEPTH;
 	if (with_stack && unwind_tables) {
-		n = map_stack_unwound(frames, entry_ip, room);
+		n = map_stack_unwound(frames, entry_ip, room, &truncated);
 		e->stack_depth = n / sizeof(__u64);
 		bytes += n;
 	} else if (with_stack) {
 		n = bpf_get_stack(ctx, frames + 1, (room - 1) * sizeof(__u64), BPF_F_USER_STACK);
+		truncated = n >= (long)((room - 1) * sizeof(__u64));	/* filled: cut at the depth */
 		if (n < (long)sizeof(__u64)) {
 			count_loss(MV_LOSS_STACK);
 			n = 0;
@@ -158,6 +161,10 @@ static __always_inline void emit_map(void *ctx, struct mv_map_event *e, __u64 en
 		}
 		e->stack_depth = n / sizeof(__u64);
 		bytes += n;
+	}
+	if (truncated) {
+		e->flags |= MV_MAP_STACK_TRUNCATED;
+		count_loss(MV_LOSS_TRUNCATED);
 	}
 	/* bound bytes itself: clang would otherwise test n and the verifier (6.1) lose the bound */
 	barrier_var(bytes);

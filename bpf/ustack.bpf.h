@@ -23,7 +23,10 @@ struct ustack_frame {
  * Fill frames[] (MV_MAX_STACK_DEPTH slots) innermost first, starting at the
  * probed instruction pointer (at a return probe: the allocator's caller),
  * with at most max_depth frames. Returns the number of frames, at least 1.
- * *truncated is set when the chain went on past the last frame taken.
+ * *truncated is set when the stack was cut short: the chain went on past
+ * the last frame taken, a frame could not be read, or the chain broke (a
+ * misaligned frame pointer, or one that does not move up the stack); a
+ * zero frame pointer or return address is the chain's proper end.
  */
 static __always_inline __u32 ustack_walk(struct pt_regs *regs, __u64 *frames, __u32 max_depth,
 					 bool *truncated)
@@ -35,17 +38,27 @@ static __always_inline __u32 ustack_walk(struct pt_regs *regs, __u64 *frames, __
 	*truncated = false;
 	frames[0] = PT_REGS_IP(regs);
 	for (i = 1; i < MV_MAX_STACK_DEPTH; i++) {
-		if (!fp || (fp & 7))
+		if (!fp)
 			return i;
+		if (fp & 7) {
+			*truncated = true;
+			return i;
+		}
 		if (i >= max_depth) {
 			*truncated = true;
 			return i;
 		}
-		if (bpf_probe_read_user(&f, sizeof(f), (void *)fp) || !f.ret)
+		if (bpf_probe_read_user(&f, sizeof(f), (void *)fp)) {
+			*truncated = true;
+			return i;
+		}
+		if (!f.ret)
 			return i;
 		frames[i] = f.ret;
-		if (f.next_fp <= fp)
+		if (f.next_fp && f.next_fp <= fp) {
+			*truncated = true;
 			return i + 1;
+		}
 		fp = f.next_fp;
 	}
 	*truncated = true;

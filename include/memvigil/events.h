@@ -100,11 +100,13 @@ enum mv_arg_layout {
 /* Why an event could be lost; indexes the BPF counter map. */
 enum mv_loss_reason {
 	MV_LOSS_RINGBUF = 0,	/* ring buffer full */
-	MV_LOSS_STACK,		/* user stack cut at --stack-depth frames (event kept) */
+	MV_LOSS_STACK,		/* no user stack could be taken (event kept) */
 	MV_LOSS_INFLIGHT,	/* a thread's call state could not be created (no memory) */
 	MV_LOSS_KSTATS,		/* per-process kernel counter map full (faults, reclaim) */
 	MV_LOSS_SYSCALL,	/* per-thread syscall state map full (an mmap-family call missed) */
 	MV_LOSS_SAMPLED_FULL,	/* sampled mode: table of live sampled blocks full, sample dropped */
+	MV_LOSS_TRUNCATED,	/* a stack cut short (depth limit, no unwind rule, unreadable
+				 * stack, broken frame chain): event kept, stack marked */
 	MV_LOSS_CNT,
 };
 
@@ -118,7 +120,7 @@ struct mv_event {
 	__u32 pid;		/* thread group id as the host sees it */
 	__u32 tid;
 	__u32 kind;		/* ALLOC: enum mv_alloc_kind; EXEC, ENTRY: MV_PROC_* flags */
-	__u32 exit_code;	/* EXIT: as in wait(2) */
+	__u32 exit_code;	/* EXIT: as in wait(2); ALLOC: MV_STACK_* flags */
 	__u32 stack_depth;	/* ALLOC: frames that follow */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 addr;		/* block allocated or freed; FORK: the parent's pid */
@@ -161,12 +163,16 @@ struct mv_exec_image {
 	char filename[MV_EXEC_FILENAME_LEN];	/* as passed to execve */
 };
 
+/* struct mv_event.exit_code of MV_EV_ALLOC */
+#define MV_STACK_TRUNCATED (1u << 0)	/* the stack was cut short (MV_LOSS_TRUNCATED) */
+
 #define MV_EVENT_MAX_BYTES (sizeof(struct mv_event) + MV_MAX_STACK_DEPTH * sizeof(__u64))
 
 /* struct mv_map_event.flags */
 #define MV_MAP_FILE		(1u << 0)	/* backed by a file (else anonymous) */
 #define MV_MAP_SHARED		(1u << 1)	/* MAP_SHARED */
 #define MV_MAP_ALLOCATOR	(1u << 2)	/* made inside a traced allocator call */
+#define MV_MAP_STACK_TRUNCATED	(1u << 3)	/* MMAP: its stack was cut short */
 
 /*
  * MV_EV_MMAP, MV_EV_MUNMAP, MV_EV_MREMAP, MV_EV_BRK (64 bytes). MMAP records

@@ -27,6 +27,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMA = os.path.join(ROOT, "docs", "report.schema.json")
+JSONL_SCHEMA = os.path.join(ROOT, "docs", "jsonl.schema.json")
 VALIDATOR = os.path.join(ROOT, "tests", "integration", "validate_json.py")
 
 BUILD = None            # set by run.py's main()
@@ -316,12 +317,14 @@ def run_to_end(ctx, args, timeout=EXIT_TIMEOUT_S, **kw):
     return p, rc
 
 
-def validate_json(path):
+def validate_json(path, schema=SCHEMA, lines=False):
+    """path (JSON, or JSON Lines with lines) matches schema (docs/report.schema.json)."""
     check(os.path.exists(VALIDATOR), f"{VALIDATOR} is missing")
-    check(os.path.exists(SCHEMA), f"{SCHEMA} is missing")
-    r = subprocess.run([sys.executable, VALIDATOR, SCHEMA, path], capture_output=True,
-                       text=True, timeout=60)
-    check(r.returncode == 0, f"JSON report does not validate against docs/report.schema.json: "
+    check(os.path.exists(schema), f"{schema} is missing")
+    r = subprocess.run([sys.executable, VALIDATOR] + (["--lines"] if lines else []) +
+                       [schema, path], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"{'--jsonl lines do' if lines else 'JSON report does'} not "
+          f"validate against docs/{os.path.basename(schema)}: "
           f"{(r.stdout + r.stderr).strip()[:600]}")
 
 
@@ -596,7 +599,8 @@ def wait_attached(mv, pid, timeout=20):
 # --- --jsonl lines -----------------------------------------------------------
 
 def read_jsonl(path):
-    """Every line of a --jsonl file, parsed; each must be one JSON object."""
+    """Every line of a --jsonl file, parsed; each must be one JSON object matching
+    docs/jsonl.schema.json."""
     check(os.path.exists(path), f"no --jsonl file written to {path}")
     lines = []
     with open(path) as f:
@@ -608,6 +612,7 @@ def read_jsonl(path):
             check(isinstance(obj, dict) and obj.get("type") in ("sample", "alert", "oom"),
                   f"--jsonl line {n} is not a sample, alert or oom object: {line[:200]!r}")
             lines.append(obj)
+    validate_json(path, JSONL_SCHEMA, lines=True)
     return lines
 
 

@@ -378,3 +378,29 @@ def test_empty_cgroup_waits_says_so_and_ends_with_a_valid_empty_report(ctx):
     report = h.load_report(json_path)
     h.check(report["processes"] == [] and report["cgroups"] == [],
             f"empty cgroup gave processes {report['processes']!r}")
+
+
+def test_follow_with_cgroup_is_accepted_and_documented_as_implied(ctx):
+    help_p, rc = h.run_to_end(ctx, ["--help"])
+    h.check(rc == 0, f"--help exited {rc}")
+    text = help_p.out()
+    follow = re.search(r"^\s+-f, --follow\b.*?(?=^\s+-)", text, re.M | re.S)
+    h.check(follow and "--cgroup" in follow[0],
+            f"--help does not say -f is implied by --cgroup: {follow and follow[0]!r}")
+    with open(os.path.join(h.ROOT, "docs", "memvigil.8")) as f:
+        man = f.read()
+    para = man[man.index('.BR \\-f ", " \\-\\-follow'):]
+    para = para[:para.index(".TP")]
+    h.check("cgroup" in para, f"the man page's -f does not mention --cgroup: {para[-300:]!r}")
+    cg = h.make_cgroup(ctx)
+    sp = h.spawn_in_cgroup(ctx, cg, [h.workload("spin"), "60"])
+    sp.wait_line(r"^SPIN ", 10)
+    json_path = ctx.path("follow-cgroup.json")
+    mv = h.memvigil(ctx, ["-f", "--cgroup", cg, "-i", "0", "--json", json_path])
+    h.wait_banner(mv)
+    rc = h.stop(mv)
+    h.check(rc == 0, f"memvigil -f --cgroup exited {rc}; {mv.describe()}")
+    report = h.load_report(json_path)
+    h.check(report["target"] == {"cgroup": cg, "follow": True}, f"target is {report['target']!r}")
+    h.check(any(p["pid"] == sp.pid for p in report["processes"]),
+            f"PID {sp.pid} of the cgroup is not in the report")

@@ -36,6 +36,11 @@ def test_follow_reports_leaks_of_forked_children_grandchildren_and_exec(ctx):
                 f"{procs[pid]['exit_code']!r}")
         h.check(procs[pid].get("parent_pid") in procs,
                 f"child {pid} names parent {procs[pid].get('parent_pid')!r}, not a traced pid")
+    # A child's baseline is what it had when tracing of it began: nothing.
+    for pid in truth:
+        heap = procs[pid]["metrics"]["heap"]
+        h.check(heap["baseline_bytes"] == 0 and heap["delta_bytes"] == heap["current_bytes"] > 0,
+                f"PID {pid} leaked {truth[pid]} but its heap metrics say {heap}")
 
 
 def test_follow_with_pid_traces_the_children_forked_after_attach(ctx):

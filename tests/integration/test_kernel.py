@@ -72,6 +72,16 @@ def test_mapping_leak_is_found_by_its_stack_with_exact_bytes(ctx):
             f"{want} + {remap}: mappings the program made itself, without the allocator's")
 
 
+def test_mapping_stacks_start_at_the_caller_of_mmap_as_heap_stacks_start_at_mallocs(ctx):
+    k = traced_kmem_grow(ctx)
+    maps = kernel_of(k["report"])["mappings"]
+    firsts = {s["frames"][0]["symbol"] for s in maps["stacks"] if s["frames"]}
+    for func in ("leak_mapping", "leak_file_mapping", "grow_by_mremap"):
+        h.check(func in firsts, f"no mapping stack starts at {func}: first frames {firsts}")
+    wrappers = {f for f in firsts if f and re.match(r"_*(mmap|mremap)(64)?$", f)}
+    h.check(not wrappers, f"mapping stacks start in the wrapper: {wrappers}")
+
+
 def mapping_stacks_through(maps, func):
     return [s for s in maps["stacks"] if any(f["symbol"] == func for f in s["frames"][:4])]
 

@@ -12,6 +12,7 @@ and --json - on stdout.
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -153,6 +154,47 @@ def test_exit_status_of_a_command_killed_by_sigkill_is_137(ctx):
     h.check(rc == 137, f"memvigil exited {rc}, expected 128+9 = 137; {p.describe()}")
 
 
+def test_exit_status_is_0_when_duration_ends_the_command(ctx):
+    # memvigil ends spin with SIGTERM at -d 1: the trace succeeded.
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-d", "1", "--", h.workload("spin"), "60"])
+    h.check(rc == 0, f"memvigil exited {rc} after -d 1 ended its command; {p.describe()}")
+
+
+def test_exit_status_is_0_when_sigint_or_sigterm_to_memvigil_ends_the_command(ctx):
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        p = h.memvigil(ctx, ["-i", "0", "--", h.workload("spin"), "60"])
+        h.wait_banner(p)
+        rc = h.stop(p, sig)
+        h.check(rc == 0, f"memvigil exited {rc} after {sig.name} to memvigil ended its "
+                f"command; {p.describe()}")
+
+
+def test_exit_status_of_a_command_killed_by_a_sigterm_memvigil_did_not_send_is_143(ctx):
+    p, rc = h.run_to_end(ctx, ["-i", "0", "--", "/bin/sh", "-c", "kill -TERM $$"])
+    h.check(rc == 143, f"memvigil exited {rc}, expected 128+15 = 143; {p.describe()}")
+
+
+def test_exit_status_of_a_failing_command_ended_by_duration_is_its_own(ctx):
+    # The command fails on its own before -d would end it: its status shows.
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-d", "30", "--", "/bin/sh", "-c", "sleep 0.5; exit 5"])
+    h.check(rc == 5, f"memvigil exited {rc}, the command exited 5; {p.describe()}")
+
+
+def test_launched_commands_heap_and_mapped_baselines_are_0_where_tracing_began(ctx):
+    # kmem maps 256 KiB every 100 ms from its start, before the first second's
+    # sample; held at its entry point, it had mapped and allocated nothing.
+    json_path = ctx.path("baseline.json")
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-d", "4", "--json", json_path, "--",
+                               h.workload("kmem"), "grow", "3"])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    (proc,) = h.select_procs(h.load_report(json_path), exe_name="kmem")
+    met = proc["metrics"]
+    for name in ("heap", "mapped"):
+        q = met[name]
+        h.check(q and q["baseline_bytes"] == 0 and q["delta_bytes"] == q["current_bytes"] > 0,
+                f"{name} of a command traced from its entry: {q}")
+
+
 def test_threads_leak_exactly_and_cross_thread_frees_leave_nothing(ctx):
     json_path = ctx.path("threads.json")
     p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path, "--", h.workload("threads")])
@@ -228,9 +270,12 @@ def test_stack_deeper_than_64_frames_is_cut_and_counted(ctx):
             f"(leak_deep then descend only): {depth['leak_deep'][:4]}...{depth['leak_deep'][-2:]}")
     h.check(depth["leak_shallow"][:2] == ["leak_shallow", "main"],
             f"shallow stack is {depth['leak_shallow']}")
-    h.check(report["health"]["stack_errors"] == 1,
-            f"stack_errors {report['health']['stack_errors']}, expected 1 (the deep leak); "
-            f"{h.health(report)}")
+    h.check(report["health"]["truncated_stacks"] == 1 and report["health"]["stack_errors"] == 0,
+            f"truncated_stacks {report['health']['truncated_stacks']}, expected 1 (the deep "
+            f"leak), as no stack error; {h.health(report)}")
+    cut = {s["frames"][0]["symbol"]: s["truncated"] for s in proc["stacks"] if s["frames"]}
+    h.check(cut.get("leak_deep") is True and cut.get("leak_shallow") is False,
+            f"truncated marks: {cut}")
 
 
 def deep_stack_symbols(report):
@@ -275,14 +320,15 @@ def test_stack_depth_and_frames_cut_what_is_recorded_and_printed(ctx):
             "expected --stack-depth=16")
     h.check(depth["leak_shallow"][:2] == ["leak_shallow", "main"],
             f"shallow stack is {depth['leak_shallow']}")
-    h.check(report["health"]["stack_errors"] == 1,
-            f"stack_errors {report['health']['stack_errors']}, expected 1 (the deep leak)")
+    h.check(report["health"]["truncated_stacks"] == 1,
+            f"truncated_stacks {report['health']['truncated_stacks']}, expected 1 (the deep "
+            f"leak); {h.health(report)}")
     text = p.out()
     block = text[text.index("(4099 bytes)"):]
-    lines = block.splitlines()[1:6]
+    lines = block.splitlines()[1:7]
     h.check(all("descend" in l or "leak_deep" in l for l in lines[:4]) and
-            lines[4].strip() == "... 12 more frames",
-            f"--frames=4 text block: {lines}")
+            lines[4].strip() == "... 12 more frames" and lines[5].strip() == "\u2026",
+            f"--frames=4 text block of a stack cut at --stack-depth=16: {lines}")
 
 
 def test_json_dash_writes_only_the_report_to_stdout_demo_leak_exact(ctx):
@@ -304,6 +350,36 @@ def test_json_dash_writes_only_the_report_to_stdout_demo_leak_exact(ctx):
     h.check_holds_nothing(procs, {"cache_put", "handle_request"})
     h.check(start == 0, f"stdout with --json - is not only the JSON report; before it: "
             f"{out[:start]!r}")
+
+
+def test_json_dash_sends_the_commands_stdout_to_stderr(ctx):
+    # stdout promises only the document: the command's own stdout goes to stderr.
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-j", "-", "--", "/bin/sh", "-c",
+                               "echo from-the-command; echo also-stderr >&2"])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    out = p.out()
+    h.check("from-the-command" not in out.splitlines(),
+            f"the command's stdout is in the JSON: {out[:300]!r}")
+    path = ctx.path("stdout.json")
+    with open(path, "w") as f:
+        f.write(out)
+    h.load_report(path)
+    err = p.err_lines()
+    h.check("from-the-command" in err and "also-stderr" in err,
+            f"the command's output is not on memvigil's stderr: {err[-6:]}")
+
+
+def test_jsonl_dash_sends_the_commands_stdout_to_stderr(ctx):
+    p, rc = h.run_to_end(ctx, ["-i", "1", "-d", "2", "--jsonl", "-", "--", "/bin/sh", "-c",
+                               "echo from-the-command; sleep 5"])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    path = ctx.path("stdout.jsonl")
+    with open(path, "w") as f:
+        f.write(p.out())
+    lines = h.read_jsonl(path)
+    h.check(lines, "no --jsonl lines on stdout")
+    h.check("from-the-command" in p.err_lines(),
+            f"the command's output is not on memvigil's stderr: {p.err_lines()[-6:]}")
 
 
 def test_text_report_has_banner_and_leak_malloc_frame(ctx):

@@ -152,3 +152,32 @@ def test_full_table_of_sampled_blocks_is_counted_as_lost_and_shown(ctx):
     h.check(hlth["lost_events"] == sum(hlth["lost"].values()), f"lost_events is not the sum; {h.health(report)}")
     m = re.search(r"\| lost (\d+) \| via uprobes, sampled$", p.out(), re.M)
     h.check(m and int(m[1]) >= full, f"the text report does not show the losses: {p.out()[-400:]!r}")
+
+
+def test_sampled_jsonl_gives_the_json_reports_estimates_as_integers(ctx):
+    # The last --jsonl line of a process is written with the final report, from the
+    # same model: its counts must be the report's estimates, not raw sample sums.
+    jsonl_path, json_path = ctx.path("sampled.jsonl"), ctx.path("sampled.json")
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-d", "6", "--sample-bytes", str(SAMPLE_BYTES),
+                               "--json", json_path, "--jsonl", jsonl_path, "--",
+                               h.workload("sample_mix"), "60"])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    (proc,) = h.select_procs(h.load_report(json_path), exe_name="sample_mix")
+    last = [o for o in h.read_jsonl(jsonl_path) if o["type"] == "sample" and
+            o["pid"] == proc["pid"]][-1]
+    heap = proc["heap"]
+    h.check(heap["samples"]["outstanding"] * 2 < heap["outstanding_allocs"],
+            f"too few unsampled blocks to tell estimates from samples: {heap}")
+    h.check(last["heap_outstanding_allocs"] == heap["outstanding_allocs"] and
+            last["heap_total_allocs"] == heap["total_allocs"],
+            f"--jsonl says {last['heap_outstanding_allocs']} outstanding of "
+            f"{last['heap_total_allocs']} allocs, the report {heap['outstanding_allocs']} of "
+            f"{heap['total_allocs']} (samples: {heap['samples']['outstanding']})")
+    h.check(abs(last["metrics"]["heap"]["current_bytes"] - heap["outstanding_bytes"]) <= 1,
+            f"--jsonl heap {last['metrics']['heap']['current_bytes']}, report "
+            f"{heap['outstanding_bytes']}")
+    in_report = {(s["outstanding_bytes"], s["outstanding_allocs"]) for s in proc["stacks"]}
+    lines = [(s["outstanding_bytes"], s["outstanding_allocs"]) for s in last["stacks"]]
+    h.check(lines and set(lines) <= in_report,
+            f"--jsonl stacks {lines[:4]} are not the report's estimates "
+            f"{sorted(in_report, reverse=True)[:4]}")

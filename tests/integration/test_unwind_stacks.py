@@ -75,6 +75,27 @@ def test_unwind_fp_loses_the_chain_without_frame_pointers(ctx):
                 f"({syms}): the workload is not built as intended")
 
 
+def test_unwind_fp_walk_cut_short_is_marked_truncated_and_shows_no_garbage_frame(ctx):
+    p, report, proc = run_chain(ctx, ["--unwind=fp"], "chain-fp-cut.json")
+    chain = chain_of(p.out())
+    cut = [s for s in proc["stacks"] if s["frames"] and s["frames"][0]["symbol"] == chain[0]]
+    h.check(cut and all(s["truncated"] for s in cut),
+            f"stacks the frame-pointer walk lost are not marked truncated: "
+            f"{[(s['truncated'], len(s['frames'])) for s in cut]}")
+    for s in proc["stacks"]:
+        for f in s["frames"]:
+            module = os.path.basename(f.get("module") or "")
+            h.check(module and not module.startswith("["),
+                    f"a frame outside the program's code: {f} in {s['frames']}")
+    h.check(report["health"]["truncated_stacks"] >= len(cut),
+            f"health counts {report['health']['truncated_stacks']} stacks cut short, "
+            f"{len(cut)} shown")
+    text = p.out()
+    block = text[text.index(chain[0] + "+0x"):].splitlines()
+    h.check(any(l.strip() == "\u2026" for l in block[:3]),
+            f"no \u2026 line ends the cut stack in text: {block[:3]}")
+
+
 def test_unwind_dwarf_from_the_environment_names_every_frame(ctx):
     json_path = ctx.path("chain-dwarf.json")
     p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path, "--", h.workload("nofp_chain")],

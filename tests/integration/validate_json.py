@@ -2,14 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 """Validate a JSON file against a JSON Schema, with format checking.
 
-usage: validate_json.py SCHEMA FILE
+usage: validate_json.py [--lines] SCHEMA FILE
 
 Prints one line per error ("FILE: /json/pointer: message") and exits 1 if
 FILE is not valid JSON or does not match SCHEMA, 2 on bad usage, 0 if it
-matches. The schema's "$schema" picks the draft (2020-12 or 7).
+matches. With --lines, FILE is JSON Lines: every line must match SCHEMA
+(errors say "FILE:LINE: ..."). The schema's "$schema" picks the draft
+(2020-12 or 7). A "$ref" to another schema file ("report.schema.json#/$defs/x")
+is resolved beside SCHEMA, by copying that file's $defs in (so it works with
+every jsonschema version, which resolve files differently).
 """
 import datetime
 import json
+import os
 import re
 import sys
 
@@ -77,12 +82,59 @@ def load(path, what):
         sys.exit(1)
 
 
+def external_refs(node, out):
+    """Rewrite every "$ref": "FILE#/$defs/x" under node to "#/$defs/x"; collect the FILEs."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#") and "#" in ref:
+            name, frag = ref.split("#", 1)
+            out.add(name)
+            node["$ref"] = "#" + frag
+        for v in node.values():
+            external_refs(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            external_refs(v, out)
+
+
+def bundle(schema, schema_path):
+    """schema with the $defs of the schema files it refers to copied in."""
+    files = set()
+    external_refs(schema, files)
+    defs = schema.setdefault("$defs", {})
+    for name in sorted(files):
+        other = load(os.path.join(os.path.dirname(schema_path), name), "schema")
+        for key, value in other.get("$defs", {}).items():
+            if key in defs and defs[key] != value:
+                print(f"{schema_path}: $defs/{key} is also defined differently in {name}")
+                sys.exit(1)
+            defs[key] = value
+    return schema
+
+
+def instances(path, lines):
+    """[(where, instance)]: the file's one JSON value, or each line's with lines."""
+    if not lines:
+        return [(path, load(path, "JSON"))]
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for n, text in enumerate(f, 1):
+            try:
+                out.append((f"{path}:{n}", json.loads(text)))
+            except ValueError as e:
+                print(f"{path}:{n}: not JSON: {one_line(e)}")
+                sys.exit(1)
+    return out
+
+
 def main(argv):
+    lines = len(argv) > 1 and argv[1] == "--lines"
+    if lines:
+        argv = argv[:1] + argv[2:]
     if len(argv) != 3:
-        print("usage: validate_json.py SCHEMA FILE", file=sys.stderr)
+        print("usage: validate_json.py [--lines] SCHEMA FILE", file=sys.stderr)
         return 2
-    schema = load(argv[1], "schema")
-    instance = load(argv[2], "JSON")
+    schema = bundle(load(argv[1], "schema"), argv[1])
     cls = validators.validator_for(schema, default=validators.Draft202012Validator)
     try:
         cls.check_schema(schema)
@@ -90,10 +142,13 @@ def main(argv):
         print(f"{argv[1]}: invalid schema: {one_line(e.message)}")
         return 1
     validator = cls(schema, format_checker=format_checker(cls))
-    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))
-    for e in errors:
-        print(f"{argv[2]}: {pointer(e.absolute_path)}: {describe(e)}")
-    return 1 if errors else 0
+    bad = False
+    for where, instance in instances(argv[2], lines):
+        errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))
+        for e in errors:
+            print(f"{where}: {pointer(e.absolute_path)}: {describe(e)}")
+        bad = bad or bool(errors)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

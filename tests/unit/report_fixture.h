@@ -53,7 +53,8 @@ struct fx_symbol {
 /* A symbol and the mapping that holds it (start, end, file offset, build-id). */
 #define FX_SYM(mod, name, mangled_name, off, start, end, map_off, id) \
 	{ .module = mod, .symbol = name, .mangled = mangled_name, .offset = off, \
-	  .map_start = start, .map_end = end, .map_offset = map_off, .build_id = id }
+	  .map_start = start, .map_end = end, .map_offset = map_off, .build_id = id, \
+	  .executable = true }
 #define FX_APP_ID "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 
 static const struct fx_symbol fx_symbols[] = {
@@ -71,7 +72,7 @@ static const struct fx_symbol fx_symbols[] = {
 			   "00ff") },
 	{ 0x406000, FX_SYM("/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8, 0x406000,
 			   0x407000, 0, NULL) },
-	/* 0x404000 is in no mapping */
+	/* 0x404000 is in no mapping: a stack through it is cut there */
 };
 
 static const uint64_t fx_leak_stack[] = { 0x401000, 0x402000, 0x403000 };

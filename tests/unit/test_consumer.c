@@ -143,3 +143,28 @@ Test(consumer, exec_and_entry_records_pass_on_whether_the_process_is_held)
 	cr_assert_eq(c.malformed, 0);
 	model__free(c.model);
 }
+
+Test(consumer, a_stack_the_kernel_cut_short_is_marked_and_kept_apart_from_the_whole_one)
+{
+	struct consumer c = make();
+	struct rec r = { .e = { .type = MV_EV_ALLOC, .pid = 9, .kind = MV_KIND_MALLOC,
+				.stack_depth = 2, .addr = 0x5000, .size = 48 } };
+	const struct proc *p;
+	const uint64_t *f;
+	uint32_t depth;
+
+	r.frames[0] = 0xaaa;
+	r.frames[1] = 0xbbb;
+	cr_assert_eq(consumer__handle(&c, &r, sizeof(r.e) + 16), 0);
+	r.e.exit_code = MV_STACK_TRUNCATED;
+	r.e.addr = 0x6000;
+	cr_assert_eq(consumer__handle(&c, &r, sizeof(r.e) + 16), 0);
+	p = model__find(c.model, 9);
+	cr_assert_eq(p->site_cnt, 2, "cut and whole stacks share a site");
+	cr_assert(!stacks__truncated(c.model->stacks, p->sites[0].stack_id));
+	cr_assert(stacks__truncated(c.model->stacks, p->sites[1].stack_id));
+	f = stacks__frames(c.model->stacks, p->sites[1].stack_id, &depth);
+	cr_assert_eq(depth, 2, "the mark is not a frame: depth %u", depth);
+	cr_assert_eq(f[1], 0xbbb);
+	model__free(c.model);
+}

@@ -35,7 +35,7 @@ Test(consumer_kernel, mmap_then_munmap_records_change_the_mapping_set)
 	model__free(c.model);
 }
 
-Test(consumer_kernel, an_mmap_stack_keeps_the_wrappers_caller_once)
+Test(consumer_kernel, an_mmap_stack_starts_at_the_wrappers_caller_kept_once)
 {
 	struct consumer c = make();
 	struct map_rec r = mmap_rec(0x10000, 4096, MV_MAP_FILE);
@@ -51,9 +51,9 @@ Test(consumer_kernel, an_mmap_stack_keeps_the_wrappers_caller_once)
 	cr_assert_eq(consumer__handle(&c, &r, sizeof(r.e) + 4 * 8), 0);
 	f = stacks__frames(c.model->stacks, model__find(c.model, 7)->kernel.maps.ranges[0].stack_id,
 			   &depth);
-	cr_assert_eq(depth, 3);
-	cr_assert_eq(f[1], 0x401234);
-	cr_assert_eq(f[2], 0x402000);
+	cr_assert_eq(depth, 2, "depth %u", depth);
+	cr_assert_eq(f[0], 0x401234);
+	cr_assert_eq(f[1], 0x402000);
 	model__free(c.model);
 }
 
@@ -72,8 +72,9 @@ Test(consumer_kernel, an_mmap_stack_ending_in_a_zero_return_address_drops_it)
 	cr_assert_eq(consumer__handle(&c, &r, sizeof(r.e) + 4 * 8), 0);
 	f = stacks__frames(c.model->stacks, model__find(c.model, 7)->kernel.maps.ranges[0].stack_id,
 			   &depth);
-	cr_assert_eq(depth, 3);
-	cr_assert_eq(f[2], 0x402000);
+	cr_assert_eq(depth, 2, "depth %u", depth);
+	cr_assert_eq(f[0], 0x401234);
+	cr_assert_eq(f[1], 0x402000);
 	model__free(c.model);
 }
 
@@ -147,5 +148,25 @@ Test(consumer_kernel, brk_record_sets_the_brk_heap_size)
 
 	cr_assert_eq(consumer__handle(&c, &b, sizeof(b)), 0);
 	cr_assert_eq(model__find(c.model, 7)->kernel.brk_bytes, 135168);
+	model__free(c.model);
+}
+
+Test(consumer_kernel, an_mmap_stack_cut_short_is_marked_and_the_flag_kept_off_the_range)
+{
+	struct consumer c = make();
+	struct map_rec r = mmap_rec(0x10000, 4096, MV_MAP_STACK_TRUNCATED);
+	const struct proc *p;
+	uint32_t depth;
+
+	r.e.stack_depth = 3;
+	r.frames[0] = 0x7f00;
+	r.frames[1] = 0x401234;
+	r.frames[2] = 0x402000;
+	cr_assert_eq(consumer__handle(&c, &r, sizeof(r.e) + 3 * 8), 0);
+	p = model__find(c.model, 7);
+	cr_assert(stacks__truncated(c.model->stacks, p->kernel.maps.ranges[0].stack_id));
+	stacks__frames(c.model->stacks, p->kernel.maps.ranges[0].stack_id, &depth);
+	cr_assert_eq(depth, 2, "depth %u", depth);
+	cr_assert_eq(p->kernel.maps.ranges[0].flags & MV_MAP_STACK_TRUNCATED, 0);
 	model__free(c.model);
 }

@@ -483,3 +483,29 @@ Test(metrics, a_new_stack_is_early_for_its_first_two_samples)
 	cr_assert_eq(h.cnt[VERDICT_EARLY], 2);
 	cr_assert_eq(h.last, VERDICT_STABLE);
 }
+
+Test(metrics, heap_and_mapped_baselines_are_what_the_process_had_when_tracing_of_it_began)
+{
+	struct model *m = model__new(0);
+	struct metrics *mt = metrics__new(60000, 1000);
+	const struct proc_metrics *pm;
+	struct kernel_sample ks;
+	struct proc *p = model__proc(m, PID);
+
+	/* Traced from 1 s on; 80 KiB leaked and 2 MiB mapped before its first sample at 3 s. */
+	p->traced_ms = 1000;
+	model__alloc(m, PID, 2000 * MS, 0x10, 81920, 0, 0, leak_stack, 2);
+	kernel_sample__unknown(&ks);
+	ks.mapped_bytes = 2 << 20;
+	cr_assert_eq(metrics__sample(mt, model__find(m, PID), 3000, &ks), 0);
+	cr_assert_eq(metrics__sample(mt, model__find(m, PID), 4000, &ks), 0);
+	pm = metrics__find(mt, PID);
+	cr_assert_not_null(pm);
+	cr_assert_float_eq(pm->heap.st.baseline, 0, 1e-9);
+	cr_assert_float_eq(pm->heap.st.delta, 81920, 1e-9);
+	cr_assert_gt(pm->heap.st.slope_per_s, 0, "growth %f", pm->heap.st.slope_per_s);
+	cr_assert_float_eq(pm->mapped.st.baseline, 0, 1e-9);
+	cr_assert_float_eq(pm->mapped.st.delta, 2 << 20, 1e-9);
+	metrics__free(mt);
+	model__free(m);
+}

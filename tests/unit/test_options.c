@@ -527,6 +527,7 @@ Test(options, every_row_is_read_from_its_environment_variable, .init = clear_env
 	char name[64], value[64];
 	size_t i, j;
 
+	/* a command, not -p: --preload launches one */
 	cr_assert_eq(PARSE(&base, "--", "true"), 0, "%s", err);
 	for (i = 0; i < options_table_cnt; i++) {
 		const struct option_row *r = &options_table[i];
@@ -569,4 +570,14 @@ Test(options, the_json_echo_follows_the_table_and_the_preset, .init = clear_env)
 			 "\"unwind\":\"fp\",\"min_age_s\":0,\"mode\":\"production\","
 			 "\"window_s\":300,\"alerts\":[\"oom\"],\"on_alert\":null}");
 	free(text);
+}
+
+Test(options, preload_needs_a_command_to_launch, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "--preload", "--", "true"), 0, "%s", err);
+	cr_assert(o.preload);
+	cr_assert_eq(PARSE(&o, "--preload", "-p", "1"), -EINVAL);
+	cr_assert(strstr(err, "--preload") && strstr(err, "COMMAND"), "%s", err);
 }

@@ -139,8 +139,13 @@ uint32_t *metrics__oom_seen(struct metrics *mt, pid_t pid)
 	return pm ? &pm->oom_seen : NULL;
 }
 
-/* Add a known value to q, creating its series on first use. */
-static int add_value(struct metrics *mt, struct quantity *q, uint64_t t_ms, double v)
+/*
+ * Add a known value to q, creating its series on first use; a quantity that
+ * was 0 when tracing of the process began (origin_ms, else NaN) starts from
+ * there, so that its baseline is what the process had then.
+ */
+static int add_value(struct metrics *mt, struct quantity *q, uint64_t t_ms, double v,
+		     double origin_ms)
 {
 	if (isnan(v))
 		return 0;
@@ -148,6 +153,8 @@ static int add_value(struct metrics *mt, struct quantity *q, uint64_t t_ms, doub
 		q->series = series__new(mt->window_ms, mt->sample_ms);
 		if (!q->series)
 			return -ENOMEM;
+		if (origin_ms < t_ms)
+			series__add(q->series, origin_ms, 0);
 	}
 	series__add(q->series, t_ms, v);
 	series__stats(q->series, &q->st);
@@ -250,15 +257,16 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 	pm->t_ms = now_ms;
 	pm->samples++;
 	pm->exited = p->exited;
+	/* Heap and mappings count only what was seen while traced: 0 at first. */
 	ret = add_value(mt, &pm->heap, now_ms,
-			mt->heap_untraced ? NAN : p->heap.est_outstanding_bytes);
+			mt->heap_untraced ? NAN : p->heap.est_outstanding_bytes, p->traced_ms);
 	/* RSS is read on the kernel side's own clock: fit it at its reading times. */
 	if (!ret)
 		ret = add_value(mt, &pm->rss, isnan(pm->kernel.rss_t_ms) ||
 				pm->kernel.rss_t_ms > now_ms ? now_ms : pm->kernel.rss_t_ms,
-				pm->kernel.rss_bytes);
+				pm->kernel.rss_bytes, NAN);
 	if (!ret)
-		ret = add_value(mt, &pm->mapped, now_ms, pm->kernel.mapped_bytes);
+		ret = add_value(mt, &pm->mapped, now_ms, pm->kernel.mapped_bytes, p->traced_ms);
 	if (!ret)
 		ret = sample_stacks(mt, pm, p, now_ms);
 	pressure__eval(&pm->kernel.pressure, &pm->pressure);

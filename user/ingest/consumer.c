@@ -15,41 +15,55 @@ _Static_assert(sizeof(struct mv_kstat) == 56, "struct mv_kstat layout changed");
 static int handle_alloc(struct consumer *c, const struct mv_event *e, size_t size)
 {
 	const uint64_t *frames = (const void *)(e + 1);
+	uint64_t cut[MV_MAX_STACK_DEPTH + 1];
+	uint32_t depth = e->stack_depth;
 
 	if (e->stack_depth > MV_MAX_STACK_DEPTH ||
 	    size < sizeof(*e) + e->stack_depth * sizeof(uint64_t) ||
 	    e->kind >= MV_KIND_CNT || !e->addr)
 		return -EINVAL;
+	if (e->exit_code & MV_STACK_TRUNCATED) {
+		memcpy(cut, frames, depth * sizeof(*cut));
+		cut[depth++] = STACKS_TRUNCATED_MARK;
+		frames = cut;
+	}
 	if (model__alloc(c->model, e->pid, e->ts_ns, e->addr, e->size, e->old_addr,
-			 e->kind, frames, e->stack_depth))
+			 e->kind, frames, depth))
 		c->model_errors++;
 	return 0;
 }
 
+/* Remove frames[i] from a stack of depth frames; the new depth. */
+static uint32_t drop_frame(uint64_t *frames, uint32_t depth, uint32_t i)
+{
+	memmove(&frames[i], &frames[i + 1], (depth - i - 1) * sizeof(*frames));
+	return depth - 1;
+}
+
 /*
- * An mmap's stack is ip, the return address found at the user stack pointer,
- * then the frame-pointer walk; when the wrapper kept a frame the walk repeats
- * that address: keep it once. The kernel's walk may end in the 0 return
- * address of the outermost frame: not a frame.
+ * An mmap's stack is an address in the wrapper (or where the system call
+ * was made), the return address into its caller, then the walk; when the
+ * wrapper kept a frame the walk repeats that address: keep it once. The
+ * kernel's walk may end in the 0 return address of the outermost frame: not
+ * a frame. Then the wrapper's own address goes, so that a mapping stack
+ * starts at the caller of mmap as a heap stack starts at the caller of malloc.
  */
-static uint32_t drop_repeated_caller(uint64_t *frames, uint32_t depth)
+static uint32_t map_stack_from_caller(uint64_t *frames, uint32_t depth)
 {
 	while (depth > 1 && frames[depth - 1] == 0)
 		depth--;
-	if (depth >= 3 && frames[1] == frames[2]) {
-		memmove(&frames[1], &frames[2], (depth - 2) * sizeof(*frames));
-		depth--;
-	}
-	if (depth >= 2 && frames[0] == frames[1]) {
-		memmove(&frames[0], &frames[1], (depth - 1) * sizeof(*frames));
-		depth--;
-	}
+	if (depth >= 3 && frames[1] == frames[2])
+		depth = drop_frame(frames, depth, 1);
+	if (depth >= 2 && frames[0] == frames[1])
+		depth = drop_frame(frames, depth, 0);
+	if (depth >= 2)
+		depth = drop_frame(frames, depth, 0);
 	return depth;
 }
 
 static int handle_map(struct consumer *c, const void *data, size_t size)
 {
-	uint64_t frames[MV_MAX_STACK_DEPTH];
+	uint64_t frames[MV_MAX_STACK_DEPTH + 1];
 	struct mv_map_event e;
 
 	if (size < sizeof(e))
@@ -60,7 +74,10 @@ static int handle_map(struct consumer *c, const void *data, size_t size)
 	    (e.type != MV_EV_MMAP && e.stack_depth))
 		return -EINVAL;
 	memcpy(frames, (const char *)data + sizeof(e), e.stack_depth * sizeof(uint64_t));
-	e.stack_depth = drop_repeated_caller(frames, e.stack_depth);
+	e.stack_depth = map_stack_from_caller(frames, e.stack_depth);
+	if (e.flags & MV_MAP_STACK_TRUNCATED)
+		frames[e.stack_depth++] = STACKS_TRUNCATED_MARK;
+	e.flags &= ~MV_MAP_STACK_TRUNCATED;
 	if (model__map_event(c->model, &e, frames))
 		c->model_errors++;
 	return 0;

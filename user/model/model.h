@@ -62,6 +62,8 @@ struct proc {
 	char *cgroup;			/* traced cgroup it is in (cgroup mode), as last
 					 * seen: now, or when it exited or left; or NULL */
 	uint32_t execs;			/* images replaced while traced */
+	uint32_t traced_ms;		/* when tracing of it began (ms since tracing
+					 * began): its heap and mappings were 0 then */
 	char *exe;			/* executable path, NULL if unknown */
 	char *alloc_lib;		/* allocator library probed, NULL if none */
 	uint32_t alloc_kinds;		/* bit per enum mv_alloc_kind probed */

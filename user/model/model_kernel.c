@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The model's kernel half: mmap-family records, periodic samples, OOM kills. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/grow.h"
@@ -54,14 +55,16 @@ static void snapshot_stacks(const struct proc *p, uint32_t now_ms, struct oom_ki
 	struct proc_report r;
 	size_t i;
 
-	k->heap_outstanding_bytes = p->heap.outstanding_bytes;
+	/* estimates in sampled mode (query's are the counts themselves when exact) */
+	k->heap_outstanding_bytes = p->sample_period
+		? (uint64_t)llround(p->heap.est_outstanding_bytes) : p->heap.outstanding_bytes;
 	if (query__build(p, now_ms, 0, &r))
 		return;
 	for (i = 0; i < r.cnt && i < MV_OOM_TOP_STACKS; i++) {
 		k->stacks[i] = (struct oom_stack){ .stack_id = r.sites[i].site->stack_id,
 						   .kind = r.sites[i].site->kind,
-						   .bytes = r.sites[i].bytes,
-						   .allocs = r.sites[i].allocs };
+						   .bytes = llround(r.sites[i].est_bytes),
+						   .allocs = llround(r.sites[i].est_allocs) };
 	}
 	k->stack_cnt = i;
 	query__release(&r);

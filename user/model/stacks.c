@@ -131,11 +131,18 @@ int64_t stacks__intern(struct stacks *st, const uint64_t *frames, uint32_t depth
 	return id;
 }
 
+bool stacks__truncated(const struct stacks *st, uint32_t id)
+{
+	const struct stack_rec *rec = id < st->cnt ? &st->recs[id] : NULL;
+
+	return rec && rec->depth && rec->frames[rec->depth - 1] == STACKS_TRUNCATED_MARK;
+}
+
 const uint64_t *stacks__frames(const struct stacks *st, uint32_t id, uint32_t *depth)
 {
 	if (id >= st->cnt)
 		return NULL;
-	*depth = st->recs[id].depth;
+	*depth = st->recs[id].depth - stacks__truncated(st, id);
 	return st->recs[id].frames;
 }
 

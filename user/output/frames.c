@@ -50,14 +50,54 @@ static void print_frame(FILE *out, uint64_t addr, const struct mv_symbol *sym)
 	}
 }
 
+/*
+ * The frames of stack_id worth showing: up to the first return address (past
+ * the first frame) outside every executable mapping of pid, which ends the
+ * stack as garbage would (a frame-pointer walk through code built without
+ * frame pointers). *truncated says the stack was cut short, there or in the
+ * kernel. NULL, 0 frames, for an unknown stack.
+ */
+static const uint64_t *usable_frames(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id,
+				     uint32_t *depth, bool *truncated)
+{
+	const uint64_t *frames = stacks__frames(ctx->m->stacks, stack_id, depth);
+	struct mv_symbol sym;
+	uint32_t i;
+
+	*truncated = frames && stacks__truncated(ctx->m->stacks, stack_id);
+	if (!frames) {
+		*depth = 0;
+		return NULL;
+	}
+	for (i = 1; ctx->resolve && i < *depth; i++) {
+		frames__resolve(ctx, pid, frames[i], &sym);
+		if (!sym.executable) {
+			*depth = i;
+			*truncated = true;
+			break;
+		}
+	}
+	return frames;
+}
+
+bool frames__truncated(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id)
+{
+	uint32_t depth;
+	bool truncated;
+
+	usable_frames(ctx, pid, stack_id, &depth, &truncated);
+	return truncated;
+}
+
 void frames__text(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t stack_id)
 {
 	unsigned int limit = ctx->opts.frames;
 	const uint64_t *frames;
 	struct mv_symbol sym;
 	uint32_t depth = 0, shown, i;
+	bool truncated;
 
-	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
+	frames = usable_frames(ctx, pid, stack_id, &depth, &truncated);
 	if (!frames || !depth) {
 		fprintf(out, "        [no user stack]\n");
 		return;
@@ -69,6 +109,8 @@ void frames__text(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t s
 	}
 	if (depth > shown)
 		fprintf(out, "        ... %u more frames\n", depth - shown);
+	if (truncated)
+		fputs("        \u2026\n", out);	/* cut short: more frames were not seen */
 }
 
 void frames__json(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
@@ -77,9 +119,10 @@ void frames__json(struct json_writer *w, const struct report_ctx *ctx, pid_t pid
 	const uint64_t *frames;
 	struct mv_symbol sym;
 	uint32_t depth = 0, i;
+	bool truncated;
 	char addr[32];
 
-	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
+	frames = usable_frames(ctx, pid, stack_id, &depth, &truncated);
 	json_array_begin(w);
 	for (i = 0; frames && i < depth; i++) {
 		frames__resolve(ctx, pid, frames[i], &sym);
@@ -129,4 +172,12 @@ const char *frames__site_name(const struct report_ctx *ctx, pid_t pid, uint32_t 
 	if (name != buf)
 		snprintf(buf, len, "%s", name);
 	return buf;
+}
+
+void frames__json_fields(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
+			 uint32_t stack_id)
+{
+	json_bool_field(w, "truncated", frames__truncated(ctx, pid, stack_id));
+	json_key(w, "frames");
+	frames__json(w, ctx, pid, stack_id);
 }

@@ -8,6 +8,7 @@
 #ifndef MV_FRAMES_H
 #define MV_FRAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +41,16 @@ void frames__text(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t s
 /* All of stack_id's frames as a JSON array of {addr, symbol, [mangled,] offset, module}. */
 void frames__json(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
 		  uint32_t stack_id);
+/*
+ * Whether stack_id of pid was cut short: by the kernel's walk (depth limit,
+ * no unwind rule, unreadable stack, broken frame chain), or at a return
+ * address outside every executable mapping (frames__text and frames__json
+ * stop there). Text marks it with a last line "…", JSON with "truncated".
+ */
+bool frames__truncated(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id);
+/* The "truncated" and "frames" keys of a stack object. */
+void frames__json_fields(struct json_writer *w, const struct report_ctx *ctx, pid_t pid,
+			 uint32_t stack_id);
 /*
  * The function of stack_id's first frame, the allocator's caller (held in
  * *sym); NULL when the stack is empty or the address has no symbol.

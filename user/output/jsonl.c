@@ -66,6 +66,7 @@ static int line_end(struct jsonl *j, struct json_writer *w)
 static void write_stacks(struct json_writer *w, const struct report_ctx *ctx,
 			 const struct proc_report *r, const struct proc_metrics *pm)
 {
+	bool sampled = r->proc->sample_period != 0;
 	struct mv_symbol sym;
 	size_t i;
 
@@ -74,8 +75,9 @@ static void write_stacks(struct json_writer *w, const struct report_ctx *ctx,
 		const struct report_site *rs = &r->sites[i];
 
 		json_object_begin(w);
-		json_u64_field(w, "outstanding_bytes", rs->bytes);
-		json_u64_field(w, "outstanding_allocs", rs->allocs);
+		metrics_json__count_field(w, "outstanding_bytes", sampled, rs->bytes, rs->est_bytes);
+		metrics_json__count_field(w, "outstanding_allocs", sampled, rs->allocs,
+					  rs->est_allocs);
 		json_string_field(w, "function",
 				  frames__caller(ctx, r->proc->key, rs->site->stack_id, &sym));
 		metrics_json__site_fields(w, metrics__site(pm, rs->site - r->proc->sites));
@@ -87,6 +89,7 @@ static void write_stacks(struct json_writer *w, const struct report_ctx *ctx,
 int jsonl__proc_sample(struct jsonl *j, const struct report_ctx *ctx, const struct proc *p)
 {
 	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
+	bool sampled = p->sample_period != 0;
 	struct json_writer *w;
 	struct proc_report r;
 	int ret;
@@ -104,9 +107,12 @@ int jsonl__proc_sample(struct jsonl *j, const struct report_ctx *ctx, const stru
 	json_i64_field(w, "pid", p->pid);
 	json_string_field(w, "comm", p->comm);
 	json_bool_field(w, "exited", p->exited);
-	json_u64_field(w, "heap_outstanding_allocs", p->heap.outstanding_allocs);
-	json_u64_field(w, "heap_total_allocs", p->heap.total_allocs);
-	json_u64_field(w, "heap_total_frees", p->heap.total_frees);
+	metrics_json__count_field(w, "heap_outstanding_allocs", sampled,
+				  p->heap.outstanding_allocs, p->heap.est_outstanding_allocs);
+	metrics_json__count_field(w, "heap_total_allocs", sampled, p->heap.total_allocs,
+				  p->heap.est_total_allocs);
+	metrics_json__count_field(w, "heap_total_frees", sampled, p->heap.total_frees,
+				  p->heap.est_total_frees);
 	json_key(w, "metrics");
 	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
 	write_stacks(w, ctx, &r, pm);

@@ -2,6 +2,18 @@
 #include <math.h>
 #include "output/metrics_json.h"
 
+void metrics_json__count_field(struct json_writer *w, const char *key, bool sampled, uint64_t n,
+				double est)
+{
+	json_u64_field(w, key, !sampled ? n : est > 0 ? (uint64_t)llround(est) : 0);
+}
+
+/* A byte count or a count (an estimate may have a fraction) as a JSON integer, or null. */
+static void whole_field(struct json_writer *w, const char *key, double v)
+{
+	json_i64_or_null_field(w, key, isfinite(v), isfinite(v) ? llround(v) : 0);
+}
+
 static void write_quantity(struct json_writer *w, const char *key, const struct quantity *q)
 {
 	json_key(w, key);
@@ -10,10 +22,10 @@ static void write_quantity(struct json_writer *w, const char *key, const struct 
 		return;
 	}
 	json_object_begin(w);
-	json_double_field(w, "baseline_bytes", q->st.baseline);
-	json_double_field(w, "current_bytes", q->st.current);
-	json_double_field(w, "peak_bytes", q->st.peak);
-	json_double_field(w, "delta_bytes", q->st.delta);
+	whole_field(w, "baseline_bytes", q->st.baseline);
+	whole_field(w, "current_bytes", q->st.current);
+	whole_field(w, "peak_bytes", q->st.peak);
+	whole_field(w, "delta_bytes", q->st.delta);
 	json_double_field(w, "growth_bytes_per_s", q->st.n >= 2 ? q->st.slope_per_s : NAN);
 	json_double_field(w, "growth_mib_per_min",
 			  q->st.n >= 2 ? q->st.slope_per_s * 60 / 1048576.0 : NAN);
@@ -33,10 +45,21 @@ static void write_pressure(struct json_writer *w, const struct proc_metrics *pm)
 	json_string_field(w, "cause", known ? pressure__signal_name(pm->pressure.cause) : NULL);
 	json_double_field(w, "psi_some_avg10", in->psi_some_avg10);
 	json_double_field(w, "psi_full_avg10", in->psi_full_avg10);
-	json_double_field(w, "limit_bytes", in->limit_bytes > 0 ? in->limit_bytes : NAN);
+	whole_field(w, "limit_bytes", in->limit_bytes > 0 ? in->limit_bytes : NAN);
 	json_double_field(w, "limit_used_pct", pm->pressure.limit_used_pct);
 	json_double_field(w, "reclaim_stall_ms_per_s", in->reclaim_stall_ms_per_s);
 	json_object_end(w);
+}
+
+/* A metric's value in its base unit: bytes and counts as integers. */
+static void value_field(struct json_writer *w, const char *key, enum metric_id id, double v)
+{
+	enum metric_kind k = metric__kind(id);
+
+	if (k == MKIND_BYTES || k == MKIND_COUNT)
+		whole_field(w, key, v);
+	else
+		json_double_field(w, key, v);
 }
 
 static void write_values(struct json_writer *w, const struct proc_metrics *pm)
@@ -49,7 +72,7 @@ static void write_values(struct json_writer *w, const struct proc_metrics *pm)
 			json_string_field(w, metric__name(i), isnan(pm->values.v[i]) ? NULL :
 					  pressure__level_name(pm->values.v[i]));
 		else
-			json_double_field(w, metric__name(i), pm->values.v[i]);
+			value_field(w, metric__name(i), i, pm->values.v[i]);
 	}
 	json_object_end(w);
 }
@@ -134,7 +157,7 @@ void metrics_json__alert(struct json_writer *w, const struct alert_event *ev)
 	json_string_field(w, "comm", ev->comm);
 	json_string_field(w, "alert", ev->alert.expr);
 	json_string_field(w, "metric", metric__name(ev->alert.metric));
-	json_double_field(w, "value", ev->value);
+	value_field(w, "value", ev->alert.metric, ev->value);
 	json_double_field(w, "threshold", ev->alert.threshold);
 	json_bool_field(w, "command_run", ev->command_run);
 	json_object_end(w);

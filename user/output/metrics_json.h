@@ -22,6 +22,12 @@ struct alert_event {
 	bool command_run;		/* --on-alert ran for it */
 };
 
+/*
+ * A count or byte count: n, or in sampled mode the estimate est rounded (as
+ * a JSON integer either way).
+ */
+void metrics_json__count_field(struct json_writer *w, const char *key, bool sampled, uint64_t n,
+				double est);
 /* The value of pm's metrics object (see the schema's $defs/metrics). */
 void metrics_json__proc(struct json_writer *w, const struct proc_metrics *pm,
 			uint64_t window_ms);

@@ -14,13 +14,6 @@
 #include "output/report_unwind_json.h"
 #include "sites/allocator.h"
 
-/* A count, or in sampled mode its estimate (as a JSON integer). */
-static void count_field(struct json_writer *w, const char *key, bool sampled, uint64_t n,
-			double est)
-{
-	json_u64_field(w, key, !sampled ? n : est > 0 ? (uint64_t)llround(est) : 0);
-}
-
 /* Sampled mode: the samples behind a stack's estimates, and their standard error. */
 static void write_site_samples(struct json_writer *w, const struct report_site *rs)
 {
@@ -40,10 +33,10 @@ static void write_site(struct json_writer *w, const struct report_ctx *ctx, pid_
 	bool sampled = ctx->m->sample_period != 0;
 
 	json_object_begin(w);
-	count_field(w, "outstanding_bytes", sampled, rs->bytes, rs->est_bytes);
-	count_field(w, "outstanding_allocs", sampled, rs->allocs, rs->est_allocs);
-	count_field(w, "total_allocs", sampled, site->total_allocs, site->est_total_allocs);
-	count_field(w, "total_bytes", sampled, site->total_bytes, site->est_total_bytes);
+	metrics_json__count_field(w, "outstanding_bytes", sampled, rs->bytes, rs->est_bytes);
+	metrics_json__count_field(w, "outstanding_allocs", sampled, rs->allocs, rs->est_allocs);
+	metrics_json__count_field(w, "total_allocs", sampled, site->total_allocs, site->est_total_allocs);
+	metrics_json__count_field(w, "total_bytes", sampled, site->total_bytes, site->est_total_bytes);
 	if (sampled)
 		write_site_samples(w, rs);
 	json_double_field(w, "oldest_age_s",
@@ -51,21 +44,20 @@ static void write_site(struct json_writer *w, const struct report_ctx *ctx, pid_
 								      : ctx->now_ms)) / 1000.0);
 	json_string_field(w, "allocator", allocator__kind_name(rs->site->kind));
 	metrics_json__site_fields(w, p ? metrics__site(pm, rs->site - p->sites) : NULL);
-	json_key(w, "frames");
-	frames__json(w, ctx, pid, rs->site->stack_id);
+	frames__json_fields(w, ctx, pid, rs->site->stack_id);
 	json_object_end(w);
 }
 
 /* The totals a process's and a group's heap objects both give. */
 static void write_heap_counts(struct json_writer *w, const struct heap_totals *h, bool sampled)
 {
-	count_field(w, "outstanding_bytes", sampled, h->outstanding_bytes,
+	metrics_json__count_field(w, "outstanding_bytes", sampled, h->outstanding_bytes,
 		    h->est_outstanding_bytes);
-	count_field(w, "outstanding_allocs", sampled, h->outstanding_allocs,
+	metrics_json__count_field(w, "outstanding_allocs", sampled, h->outstanding_allocs,
 		    h->est_outstanding_allocs);
-	count_field(w, "total_allocs", sampled, h->total_allocs, h->est_total_allocs);
-	count_field(w, "total_frees", sampled, h->total_frees, h->est_total_frees);
-	count_field(w, "total_bytes", sampled, h->total_bytes, h->est_total_bytes);
+	metrics_json__count_field(w, "total_allocs", sampled, h->total_allocs, h->est_total_allocs);
+	metrics_json__count_field(w, "total_frees", sampled, h->total_frees, h->est_total_frees);
+	metrics_json__count_field(w, "total_bytes", sampled, h->total_bytes, h->est_total_bytes);
 }
 
 /* Sampled mode: estimates in the usual fields, the sample counts beside them. */
@@ -73,7 +65,7 @@ static void write_heap(struct json_writer *w, const struct heap_totals *h, bool 
 {
 	json_object_begin(w);
 	write_heap_counts(w, h, sampled);
-	count_field(w, "peak_outstanding_bytes", sampled, h->peak_outstanding_bytes,
+	metrics_json__count_field(w, "peak_outstanding_bytes", sampled, h->peak_outstanding_bytes,
 		    h->est_peak_outstanding_bytes);
 	json_u64_field(w, "unmatched_frees", h->unmatched_frees);
 	if (sampled) {
@@ -273,6 +265,7 @@ static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 	json_u64_field(w, "lost_events", report_ctx__lost_events(ctx));
 	json_u64_field(w, "unmatched_frees", unmatched);
 	json_u64_field(w, "stack_errors", h->lost[MV_LOSS_STACK]);
+	json_u64_field(w, "truncated_stacks", h->lost[MV_LOSS_TRUNCATED]);
 	json_u64_field(w, "alerts_not_kept", h->alerts_not_kept);
 	json_u64_field(w, "on_alert_skipped", h->on_alert_skipped);
 	json_u64_field(w, "files_skipped", h->files_skipped);

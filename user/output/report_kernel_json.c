@@ -137,8 +137,7 @@ static int write_mappings(struct json_writer *w, const struct report_ctx *ctx, c
 				(ctx->now_ms - sites[i].oldest_ms) / 1000.0 : 0);
 		metrics_json__site_fields(w, metrics__map_site(pm, sites[i].stack_id,
 							       sites[i].flags));
-		json_key(w, "frames");
-		frames__json(w, ctx, p->key, sites[i].stack_id);
+		frames__json_fields(w, ctx, p->key, sites[i].stack_id);
 		json_object_end(w);
 	}
 	json_array_end(w);
@@ -202,8 +201,7 @@ static void write_oom(struct json_writer *w, const struct report_ctx *ctx, const
 		json_u64_field(w, "outstanding_bytes", k->stacks[i].bytes);
 		json_u64_field(w, "outstanding_allocs", k->stacks[i].allocs);
 		json_string_field(w, "allocator", allocator__kind_name(k->stacks[i].kind));
-		json_key(w, "frames");
-		frames__json(w, ctx, e->pid, k->stacks[i].stack_id);
+		frames__json_fields(w, ctx, e->pid, k->stacks[i].stack_id);
 		json_object_end(w);
 	}
 	json_array_end(w);

@@ -112,7 +112,8 @@ const struct option_row options_table[] = {
 	  OPTION_TEXT, .target = true, FIELD(cgroup),
 	  .what = "--cgroup", .expect = "expected a cgroup directory" },
 	{ "follow", 'f', NULL,
-	  "also trace the processes the target forks, their children, and what they exec",
+	  "also trace the processes the target forks, their children, and what they exec "
+	  "(implied by --cgroup)",
 	  OPTION_FLAG, FIELD(follow), .what = "--follow", .expect = "expected 1 or 0" },
 	{ "interval", 'i', "SEC", "print a report every SEC seconds (default 5; 0 = only at the end)",
 	  OPTION_SECONDS, .max = MV_SECONDS_MAX, FIELD(interval_s), PRESET(5, 10, 1),

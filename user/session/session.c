@@ -37,16 +37,15 @@
 #define POLL_MS 100
 #define KERNEL_SAMPLE_MS 1000
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested;	/* the signal that asked to stop, or 0 */
 static volatile sig_atomic_t report_requested;
-
 
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		report_requested = 1;
 	else
-		stop_requested = 1;
+		stop_requested = sig;
 }
 
 static int install_signals(void)
@@ -228,8 +227,8 @@ static int start_target(struct session *s)
 	if (s->cgroup_mode)
 		return cgroup_watch__start(&s->cgw, s->err, sizeof(s->err));
 	if (s->opts.command) {
-		ret = launch__held(s->opts.command, s->opts.preload ? s->ld_preload : NULL, &s->pid,
-				   s->err, sizeof(s->err));
+		ret = launch__held(s->opts.command, s->opts.preload ? s->ld_preload : NULL,
+				   session__stdout_is_data(s), &s->pid, s->err, sizeof(s->err));
 		if (ret)
 			return ret;
 		s->child = (struct child){ .pid = s->pid, .launched = true, .held = true,
@@ -309,6 +308,7 @@ static int finish(struct session *s)
 	probes__release_all(s->probes);	/* none waits for the final report */
 	probes__drain(s->probes);
 	sample_kernel(s);
+	s->child.stop_signal = stop_requested;
 	child__end(&s->child);
 	probes__drain(s->probes);
 	sample_kernel(s);
@@ -320,6 +320,23 @@ static int finish(struct session *s)
 	if (s->json_file || s->pprof_file || s->folded_file || s->html_file)
 		ret = session__write_final(s);
 	return ret;
+}
+
+/* Let the held command run: its tracing, and its baselines, begin now. */
+static int release_command(struct session *s)
+{
+	struct proc *p;
+	int ret = launch__release(s->pid);
+
+	if (ret) {
+		log_error("cannot release %s: %s", s->opts.command[0], strerror(-ret));
+		return ret;
+	}
+	s->child.held = false;
+	p = model__find(s->model, s->pid);
+	if (p)
+		p->traced_ms = session__now_ms(s);	/* none of its code ran before */
+	return 0;
 }
 
 static int trace(struct session *s)
@@ -376,12 +393,9 @@ static int trace(struct session *s)
 	s->traced_from_ms = session__now_ms(s);
 	monitor__tick(s->mon, s->model, session__now_ms(s));
 	if (s->child.held) {
-		ret = launch__release(s->pid);
-		if (ret) {
-			log_error("cannot release %s: %s", s->opts.command[0], strerror(-ret));
+		ret = release_command(s);
+		if (ret)
 			return ret;
-		}
-		s->child.held = false;
 	}
 	ret = run_loop(s);
 	if (ret)

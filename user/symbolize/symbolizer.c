@@ -494,6 +494,7 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	out->map_start = m->start;
 	out->map_end = m->end;
 	out->map_offset = m->file_offset;
+	out->executable = m->perms[2] == 'x';
 	/* A return address: the call is the instruction before it. */
 	pc = addr > m->start ? addr - 1 : addr;
 	b = p->bins[m - p->pm->maps];

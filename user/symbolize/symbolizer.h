@@ -10,6 +10,7 @@
 #ifndef MV_SYMBOLIZER_H
 #define MV_SYMBOLIZER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "procfs/procmaps.h"
@@ -31,6 +32,7 @@ struct mv_symbol {
 	uint64_t map_end;	/* one past its last address */
 	uint64_t map_offset;	/* the file offset of map_start */
 	const char *build_id;	/* the file's GNU build-id in hex, NULL if unknown */
+	bool executable;	/* addr lies in an executable mapping */
 };
 
 struct symbolizer *symbolizer__new(void);

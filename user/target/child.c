@@ -24,10 +24,23 @@ void child__reap(struct child *c, bool block)
 		c->on_reaped(c->ctx, c->pid, status);
 }
 
-void child__end(struct child *c)
+/* Reap the child within TERMINATE_GRACE_MS; whether it was. */
+static bool reaped_within_grace(struct child *c)
 {
 	int waited_ms = 0;
 
+	while (waited_ms < TERMINATE_GRACE_MS) {
+		child__reap(c, false);
+		if (c->reaped)
+			return true;
+		usleep(TERMINATE_STEP_MS * 1000);
+		waited_ms += TERMINATE_STEP_MS;
+	}
+	return false;
+}
+
+void child__end(struct child *c)
+{
 	if (!c->launched)
 		return;
 	if (c->held) {
@@ -38,22 +51,37 @@ void child__end(struct child *c)
 	child__reap(c, false);
 	if (c->reaped)
 		return;
+	/* Already on its way out (its exit ended the trace): its status is its own. */
+	if (launch__exiting(c->pid) && reaped_within_grace(c))
+		return;
+	c->ended = true;
 	kill(c->pid, SIGTERM);
-	while (waited_ms < TERMINATE_GRACE_MS) {
-		child__reap(c, false);
-		if (c->reaped)
-			return;
-		usleep(TERMINATE_STEP_MS * 1000);
-		waited_ms += TERMINATE_STEP_MS;
-	}
+	if (reaped_within_grace(c))
+		return;
 	kill(c->pid, SIGKILL);
 	child__reap(c, true);
+}
+
+/* Whether the command died of memvigil's SIGTERM/SIGKILL or of the signal that stopped memvigil. */
+static bool ended_by_memvigil(const struct child *c)
+{
+	int sig;
+
+	if (WIFEXITED(c->status))	/* a shell's way of saying it died of SIGTERM */
+		return c->ended && WEXITSTATUS(c->status) == 128 + SIGTERM;
+	if (!WIFSIGNALED(c->status))
+		return false;
+	sig = WTERMSIG(c->status);
+	return (c->ended && (sig == SIGTERM || sig == SIGKILL)) ||
+	       (c->stop_signal && sig == c->stop_signal);
 }
 
 int child__exit_status(const struct child *c)
 {
 	if (!c->reaped)
 		return 1;
+	if (ended_by_memvigil(c))
+		return 0;
 	if (WIFEXITED(c->status))
 		return WEXITSTATUS(c->status);
 	if (WIFSIGNALED(c->status))

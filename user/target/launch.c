@@ -16,6 +16,7 @@
 #include "procfs/proc_info.h"
 #include "target/launch.h"
 
+#define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 
 /* Field 9 of /proc/PID/stat (flags); the comm in field 2 may hold spaces. */
@@ -39,6 +40,13 @@ static int read_task_flags(pid_t pid, unsigned long *flags)
 	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", flags) != 1)
 		return -EINVAL;
 	return 0;
+}
+
+bool launch__exiting(pid_t pid)
+{
+	unsigned long flags;
+
+	return !read_task_flags(pid, &flags) && (flags & PF_EXITING);
 }
 
 int launch__check_pid(pid_t pid, char *err, size_t err_len)
@@ -157,14 +165,18 @@ static void describe_early_exit(const char *name, int status, char *err, size_t 
 		snprintf(err, err_len, "%s stopped unexpectedly before its entry point", name);
 }
 
-static void child_exec(char *const argv[], const char *ld_preload, int err_fd)
+static void child_exec(char *const argv[], const char *ld_preload, bool stdout_to_stderr,
+		       int err_fd)
 {
 	int e;
 
 	if (ld_preload && setenv("LD_PRELOAD", ld_preload, 1))
 		_exit(127);
+	if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		goto fail;
 	if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 && raise(SIGSTOP) == 0)
 		execvp(argv[0], argv);
+fail:
 	e = errno;
 	if (write(err_fd, &e, sizeof(e)) < 0)
 		_exit(127);
@@ -234,8 +246,8 @@ static int run_to_exec(pid_t pid, int err_fd, const char *name, char *err, size_
 	return 0;
 }
 
-int launch__held(char *const argv[], const char *ld_preload, pid_t *pid_out, char *err,
-		 size_t err_len)
+int launch__held(char *const argv[], const char *ld_preload, bool stdout_to_stderr,
+		 pid_t *pid_out, char *err, size_t err_len)
 {
 	int pipefd[2], status, ret;
 	pid_t pid;
@@ -252,7 +264,7 @@ int launch__held(char *const argv[], const char *ld_preload, pid_t *pid_out, cha
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		child_exec(argv, ld_preload, pipefd[1]);
+		child_exec(argv, ld_preload, stdout_to_stderr, pipefd[1]);
 	}
 	close(pipefd[1]);
 	pipefd[1] = -1;

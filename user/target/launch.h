@@ -8,6 +8,7 @@
 #ifndef MV_LAUNCH_H
 #define MV_LAUNCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,6 +25,9 @@ int launch__check_pid(pid_t pid, char *err, size_t err_len);
  */
 int launch__check_command(char *const argv[], char *err, size_t err_len);
 
+/* Whether pid's main thread has begun to exit (PF_EXITING). */
+bool launch__exiting(pid_t pid);
+
 /*
  * Resolve name like execvp would into path (whether or not it can be run).
  * Returns 0, -ENOENT, -EACCES or another negative errno.
@@ -32,12 +36,13 @@ int launch__find_command(const char *name, char *path, size_t path_len);
 
 /*
  * Start argv held at its entry point; *pid is the held child. ld_preload,
- * when not NULL, is its LD_PRELOAD. The child is killed if memvigil dies
- * before releasing it. Returns 0, or a negative errno with a one-line
- * reason in err (the child is already reaped then).
+ * when not NULL, is its LD_PRELOAD. With stdout_to_stderr its stdout is
+ * memvigil's stderr (memvigil's stdout carries a document). The child is
+ * killed if memvigil dies before releasing it. Returns 0, or a negative
+ * errno with a one-line reason in err (the child is already reaped then).
  */
-int launch__held(char *const argv[], const char *ld_preload, pid_t *pid, char *err,
-		 size_t err_len);
+int launch__held(char *const argv[], const char *ld_preload, bool stdout_to_stderr, pid_t *pid,
+		 char *err, size_t err_len);
 
 /* Let a held child run. Returns 0 or a negative errno. */
 int launch__release(pid_t pid);

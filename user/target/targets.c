@@ -276,14 +276,17 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup, 
 	struct allocator *a = calloc(1, sizeof(*a));
 	struct sampler_site site = { .object.fd = -1 };
 	struct proc *p;
-	bool back;
+	bool back, fresh;
 	int ret;
 
 	if (!a) {
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
+	fresh = !model__find(t->model, tg->pid);
 	p = model__proc(t->model, tg->pid);
+	if (p && fresh)
+		p->traced_ms = model__ms(t->model, clock__mono_ns());
 	if (!p || model__set_origin(p, tg->ns_pid, tg->parent_pid, cgroup)) {
 		snprintf(err, err_len, "out of memory");
 		ret = -ENOMEM;
