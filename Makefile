@@ -117,6 +117,11 @@ $(BUILD)/user/%.o: user/%.c | deps
 $(BUILD)/user/probes/probes.o $(BUILD)/user/probes/kernel_probes.o \
 	$(BUILD)/user/probes/uprobe_attach.o $(BUILD)/user/probes/unwind_maps.o: $(SKEL)
 
+# The HTML report's page is built into the writer as it is (.incbin).
+HTML_PAGE := user/output/report_page.html
+$(BUILD)/user/output/report_html.o: $(HTML_PAGE)
+$(BUILD)/user/output/report_html.o: CPPFLAGS += -DMV_HTML_PAGE='"$(abspath $(HTML_PAGE))"'
+
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -150,7 +155,8 @@ $(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c $(WORKLO
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) -c $< -o $@.o
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $@.o -o $@.names
 	$(Q)$(OBJCOPY) --redefine-sym "leak_crafted=$$($@.names --symbol-name c)" \
-		--redefine-sym "leak_crafted_cxx=$$($@.names --symbol-name cxx)" $@.o
+		--redefine-sym "leak_crafted_cxx=$$($@.names --symbol-name cxx)" \
+		--redefine-sym "leak_crafted_html=$$($@.names --symbol-name html)" $@.o
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $@.o -o $@
 	$(Q)rm -f $@.o $@.names
 

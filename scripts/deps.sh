@@ -18,6 +18,8 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	# go tool pprof reads the --pprof profiles in the integration tests
 	golang-go
+	# the HTML report's tests load it in headless Chromium (WebDriver)
+	chromium chromium-driver
 )
 BACKPORTED="libbpf-dev bpftool"
 

@@ -2,9 +2,12 @@
 /*
  * memvigil: trace processes' heaps with eBPF and report outstanding
  * allocations by call stack. main() parses the options and runs the
- * session (session/session.c); docs/ARCHITECTURE.md shows the stages.
+ * session (session/session.c), or `memvigil html` (session/html_command.c);
+ * docs/ARCHITECTURE.md shows the stages.
  */
+#include <string.h>
 #include "lib/log.h"
+#include "session/html_command.h"
 #include "session/options.h"
 #include "session/session.h"
 
@@ -13,6 +16,8 @@ int main(int argc, char **argv)
 	static struct options opts;
 	char err[512];
 
+	if (argc > 1 && !strcmp(argv[1], "html"))
+		return html_command__run(argc - 1, argv + 1);
 	if (options__parse(argc, argv, &opts, err, sizeof(err))) {
 		log_error("%s", err);
 		return MV_EXIT_USAGE;

@@ -670,6 +670,18 @@ int main(int argc, char **argv)
 """
 
 
+def planted_link(ctx, name):
+    """(secret, link): a root-only file "secret" in ctx's directory holding "root only\\n",
+    and a symbolic link name to it, as someone may plant where a report is written."""
+    secret = ctx.path("secret")
+    with open(secret, "w") as f:
+        f.write("root only\n")
+    os.chmod(secret, 0o600)
+    link = ctx.path(name)
+    os.symlink(secret, link)
+    return secret, link
+
+
 def stripped_static_program(ctx):
     src, exe = ctx.path("static.c"), ctx.path("static")
     with open(src, "w") as f:

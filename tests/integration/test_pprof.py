@@ -249,11 +249,7 @@ def refuse(ctx, wl, args, path, want):
 
 def test_pprof_and_folded_bad_destinations_are_refused_before_attaching(ctx):
     wl = h.spawn_workload(ctx, "spin", "30")
-    secret = ctx.path("secret")
-    with open(secret, "w") as f:
-        f.write("root only\n")
-    link = ctx.path("planted.pb.gz")
-    os.symlink(secret, link)
+    secret, link = h.planted_link(ctx, "planted.pb.gz")
     for option in ("--pprof", "--folded"):
         refuse(ctx, wl, [option, "/nonexistent/dir/x"], "/nonexistent/dir/x",
                "No such file or directory")

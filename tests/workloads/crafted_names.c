@@ -11,8 +11,12 @@
  *   crafted_names --symbol-name c     the name of leak_crafted
  *   crafted_names --symbol-name cxx   the name of leak_crafted_cxx, a
  *                                     mangled C++ name ("_Z<len><name>v")
+ *   crafted_names --symbol-name html  the name of leak_crafted_html: markup
+ *                                     that would run a script in an HTML page
  *   crafted_names --wait   set the comm, print "READY <pid>", wait for
  *                          SIGUSR1, leak, print the truth, wait for SIGTERM
+ *   crafted_names --wait-html  the same with HTML_COMM as the comm, leaking
+ *                          through leak_crafted_html only
  *
  * The truth, names as hex of their bytes (they hold newlines):
  *   COMM <hex>                          the comm set with PR_SET_NAME
@@ -22,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +39,18 @@
 	"\xf0\x9f\x90\x9b"
 #define CXX_NAME "cxx\n=== final report\n\x1b]2;owned\x07\x1b[31m"
 #define COMM "ev\r\x1b[2Kil"
+#define HTML_NAME "</script><script>document.title='pwned'</script>" \
+	"<img src=x onerror=\"document.title='pwned'\"><!--&amp;\\u003c"
+#define HTML_COMM "</script><!--x"
 
 #define C_ALLOCS 7
 #define C_BYTES 1237
 #define CXX_ALLOCS 3
 #define CXX_BYTES 2011
+#define HTML_ALLOCS 5
+#define HTML_BYTES 1999
 
-static void *volatile kept[C_ALLOCS + CXX_ALLOCS];
+static void *volatile kept[C_ALLOCS + CXX_ALLOCS + HTML_ALLOCS];
 static int kept_cnt;
 
 static void keep(void *p, size_t n)
@@ -67,6 +77,13 @@ __attribute__((noinline)) void leak_crafted_cxx(void)
 		keep(malloc(CXX_BYTES), CXX_BYTES);
 }
 
+/* Renamed to HTML_NAME in the object file. */
+__attribute__((noinline)) void leak_crafted_html(void)
+{
+	for (int i = 0; i < HTML_ALLOCS; i++)
+		keep(malloc(HTML_BYTES), HTML_BYTES);
+}
+
 static void print_hex(const char *s)
 {
 	for (; *s; s++)
@@ -80,6 +97,16 @@ static const char *cxx_mangled(void)
 
 	snprintf(buf, sizeof(buf), "_Z%zu%sv", strlen(CXX_NAME), CXX_NAME);
 	return buf;
+}
+
+static void print_html_truth(void)
+{
+	printf("COMM ");
+	print_hex(HTML_COMM);
+	printf("\nTRUTH symbol=");
+	print_hex(HTML_NAME);
+	printf(" bytes=%d allocs=%d\n", HTML_BYTES * HTML_ALLOCS, HTML_ALLOCS);
+	truth_done();
 }
 
 static void print_truth(void)
@@ -100,6 +127,8 @@ static int symbol_name(const char *which)
 		fputs(C_NAME, stdout);
 	else if (!strcmp(which, "cxx"))
 		fputs(cxx_mangled(), stdout);
+	else if (!strcmp(which, "html"))
+		fputs(HTML_NAME, stdout);
 	else
 		return 64;
 	return 0;
@@ -113,15 +142,19 @@ static void leak_all(void)
 
 int main(int argc, char **argv)
 {
+	bool html = argc == 2 && !strcmp(argv[1], "--wait-html");
+
 	if (argc == 3 && !strcmp(argv[1], "--symbol-name"))
 		return symbol_name(argv[2]);
-	if (argc != 2 || strcmp(argv[1], "--wait")) {
-		fprintf(stderr, "usage: crafted_names --wait | --symbol-name c|cxx\n");
+	if (argc != 2 || (strcmp(argv[1], "--wait") && !html)) {
+		fprintf(stderr, "usage: crafted_names --wait | --wait-html | "
+			"--symbol-name c|cxx|html\n");
 		return 64;
 	}
-	if (prctl(PR_SET_NAME, COMM, 0, 0, 0)) {
+	if (prctl(PR_SET_NAME, html ? HTML_COMM : COMM, 0, 0, 0)) {
 		perror("crafted_names: prctl");
 		return 2;
 	}
-	return truth_when_signalled(leak_all, print_truth);
+	return html ? truth_when_signalled(leak_crafted_html, print_html_truth) :
+		      truth_when_signalled(leak_all, print_truth);
 }

@@ -38,6 +38,7 @@ static void proc_metrics_free(struct proc_metrics *pm)
 	series__free(pm->heap.series);
 	series__free(pm->rss.series);
 	series__free(pm->mapped.series);
+	free(pm->timeline);
 	free(pm);
 }
 
@@ -214,6 +215,30 @@ static void fill_values(struct proc_metrics *pm, bool heap_traced)
 	v[METRIC_OOM] = pm->kernel.oom_kills;
 }
 
+/* This sample's point of the timeline, created on first use. */
+static int add_timeline(struct proc_metrics *pm, uint64_t t_ms, double heap_bytes)
+{
+	const struct kernel_sample *k = &pm->kernel;
+	double v[TL_COLUMN_CNT];
+
+	if (!pm->timeline) {
+		pm->timeline = malloc(sizeof(*pm->timeline));
+		if (!pm->timeline)
+			return -ENOMEM;
+		timeline__init(pm->timeline);
+	}
+	v[TL_HEAP_BYTES] = heap_bytes;
+	v[TL_RSS_BYTES] = k->rss_bytes;
+	v[TL_MAPPED_BYTES] = k->mapped_bytes;
+	v[TL_MINOR_FAULTS_PER_S] = k->minor_faults_per_s;
+	v[TL_MAJOR_FAULTS_PER_S] = k->major_faults_per_s;
+	v[TL_PSI_SOME_AVG10] = k->pressure.psi_some_avg10;
+	v[TL_LIMIT_BYTES] = k->pressure.limit_bytes > 0 ? k->pressure.limit_bytes : NAN;
+	v[TL_PRESSURE] = pm->pressure.level == PRESSURE_UNKNOWN ? NAN : pm->pressure.level;
+	timeline__add(pm->timeline, t_ms, v);
+	return 0;
+}
+
 int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 		    const struct kernel_sample *ks)
 {
@@ -246,5 +271,7 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 		ret = sample_stacks(mt, pm, p, now_ms);
 	pressure__eval(&pm->kernel.pressure, &pm->pressure);
 	fill_values(pm, !mt->heap_untraced);
+	if (!ret)
+		ret = add_timeline(pm, now_ms, pm->values.v[METRIC_HEAP]);
 	return ret;
 }

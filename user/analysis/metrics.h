@@ -17,6 +17,7 @@
 #include "analysis/metric.h"
 #include "analysis/pressure.h"
 #include "analysis/series.h"
+#include "analysis/timeline.h"
 #include "analysis/trend.h"
 #include "analysis/verdict.h"
 #include "model/model.h"
@@ -72,6 +73,7 @@ struct proc_metrics {
 	struct kernel_sample kernel;
 	struct pressure pressure;
 	struct metric_values values;
+	struct timeline *timeline;	/* the whole trace, bounded; NULL until sampled */
 };
 
 struct metrics;

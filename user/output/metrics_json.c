@@ -102,6 +102,45 @@ void metrics_json__proc(struct json_writer *w, const struct proc_metrics *pm,
 	json_object_end(w);
 }
 
+/* One column of tl: numbers, or pressure level names; null where not known. */
+static void write_timeline_column(struct json_writer *w, const struct timeline *tl,
+				  enum timeline_column c)
+{
+	uint32_t i;
+	double v;
+
+	json_array_field_begin(w, timeline__column_name(c));
+	for (i = 0; i < tl->cnt; i++) {
+		v = tl->points[i].v[c];
+		if (c == TL_PRESSURE && !isnan(v))
+			json_string(w, pressure__level_name(v));
+		else
+			json_double(w, v);
+	}
+	json_array_end(w);
+}
+
+void metrics_json__timeline(struct json_writer *w, const struct proc_metrics *pm)
+{
+	const struct timeline *tl = pm ? pm->timeline : NULL;
+	uint32_t i;
+	int c;
+
+	if (!tl) {
+		json_null(w);
+		return;
+	}
+	json_object_begin(w);
+	json_u64_field(w, "samples_per_point", tl->stride);
+	json_array_field_begin(w, "t_s");
+	for (i = 0; i < tl->cnt; i++)
+		json_double(w, tl->points[i].t_ms / 1000.0);
+	json_array_end(w);
+	for (c = 0; c < TL_COLUMN_CNT; c++)
+		write_timeline_column(w, tl, c);
+	json_object_end(w);
+}
+
 void metrics_json__site_fields(struct json_writer *w, const struct site_metrics *sm)
 {
 	json_string_field(w, "verdict", sm ? verdict__json_name(sm->verdict) : NULL);

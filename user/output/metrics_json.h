@@ -31,6 +31,11 @@ void metrics_json__count_field(struct json_writer *w, const char *key, bool samp
 /* The value of pm's metrics object (see the schema's $defs/metrics). */
 void metrics_json__proc(struct json_writer *w, const struct proc_metrics *pm,
 			uint64_t window_ms);
+/*
+ * The value of a process's "timeline" (the schema's $defs/timeline): its
+ * figures over the whole trace as columns, null without samples.
+ */
+void metrics_json__timeline(struct json_writer *w, const struct proc_metrics *pm);
 /* "verdict", "leak_score", "growth_bytes_per_s" keys of a stack object. */
 void metrics_json__site_fields(struct json_writer *w, const struct site_metrics *sm);
 /* The value of one alert event object. */

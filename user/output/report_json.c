@@ -133,6 +133,8 @@ static int write_proc(struct json_writer *w, const struct report_ctx *ctx, const
 	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
 	json_key(w, "recommendations");
 	report_recommend__json(w, ctx, p, pm);
+	json_key(w, "timeline");
+	metrics_json__timeline(w, pm);
 	json_array_field_begin(w, "stacks");
 	for (i = 0; i < r.cnt; i++)
 		write_site(w, ctx, p->key, &r.sites[i], pm);

@@ -39,6 +39,7 @@ struct options {
 	const char *json_path;	/* -j, NULL if none, "-" = stdout */
 	const char *pprof_path;	/* --pprof, NULL if none */
 	const char *folded_path;	/* --folded, NULL if none */
+	const char *html_path;	/* --html, NULL if none */
 	int verbose;		/* -v count */
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
 	bool follow;		/* -f: also trace children forked by traced processes */

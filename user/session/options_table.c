@@ -28,7 +28,9 @@ const char options_doc[] =
 	"Ctrl-C or SIGTERM ends tracing with a final report; SIGUSR1 prints a "
 	"report now. Requires root and a kernel with BTF. Every long option "
 	"--NAME can also be set in the environment as MEMVIGIL_NAME (e.g. "
-	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins.";
+	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins. "
+	"'memvigil html REPORT.json -o FILE' writes the HTML page (--html) of a JSON "
+	"report written earlier, without tracing.";
 
 const char options_args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
@@ -178,6 +180,11 @@ const struct option_row options_table[] = {
 	  "write the outstanding bytes per stack to FILE as collapsed stacks (flamegraph.pl, "
 	  "inferno, speedscope)",
 	  OPTION_TEXT, .file_only = true, FIELD(folded_path), .what = "--folded",
+	  .expect = "expected a file name" },
+	{ "html", 0, "FILE",
+	  "write the final report as one self-contained HTML page to FILE (charts, flame "
+	  "graph, top stacks; opens offline in any browser)",
+	  OPTION_TEXT, .file_only = true, FIELD(html_path), .what = "--html",
 	  .expect = "expected a file name" },
 	{ "jsonl", 0, "FILE",
 	  "append one JSON line per process per interval and one per alert to FILE "

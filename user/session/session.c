@@ -188,7 +188,9 @@ static int check_environment(struct session *s)
 		s->json_out = output_file__stream(s->json_file);
 	}
 	ret = open_final(s, s->opts.pprof_path, &s->pprof_file);
-	return ret ? ret : open_final(s, s->opts.folded_path, &s->folded_file);
+	if (!ret)
+		ret = open_final(s, s->opts.folded_path, &s->folded_file);
+	return ret ? ret : open_final(s, s->opts.html_path, &s->html_file);
 }
 
 /* Tests widen race windows with these: sleep the milliseconds env var name says. */
@@ -315,7 +317,7 @@ static int finish(struct session *s)
 		model__exit(s->model, s->pid, s->child.status);
 	monitor__finish(s->mon, s->model, session__now_ms(s));
 	session__print_report(s, true);
-	if (s->json_file || s->pprof_file || s->folded_file)
+	if (s->json_file || s->pprof_file || s->folded_file || s->html_file)
 		ret = session__write_final(s);
 	return ret;
 }
@@ -416,6 +418,7 @@ static void session_free(struct session *s)
 	output_file__free(s->json_file);
 	output_file__free(s->pprof_file);
 	output_file__free(s->folded_file);
+	output_file__free(s->html_file);
 }
 
 static int check_target(struct session *s)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* session_reports: the session's banner, text reports and final reports (JSON, pprof, folded). */
+/* session_reports: the session's banner, text reports and final reports (JSON, pprof, folded, HTML). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "lib/log.h"
 #include "lib/text_escape.h"
 #include "output/report_folded.h"
+#include "output/report_html.h"
 #include "output/report_json.h"
 #include "output/report_pprof.h"
 #include "output/report_text.h"
@@ -113,7 +114,7 @@ struct final_report {
 	char started[64];
 };
 
-/* Fill fr for the reports written at the end (-j, --pprof, --folded). */
+/* Fill fr for the reports written at the end (-j, --pprof, --folded, --html). */
 static void final_report__build(struct session *s, struct final_report *fr)
 {
 	static const char *feature_names[PROBES_K_FEATURE_CNT];
@@ -200,5 +201,7 @@ int session__write_final(struct session *s)
 		ret = write_final(s, s->pprof_file, "pprof", report_pprof__write, &fr.ctx);
 	if (s->folded_file && !ret)
 		ret = write_final(s, s->folded_file, "folded", report_folded__write, &fr.ctx);
+	if (s->html_file && !ret)
+		ret = write_final(s, s->html_file, "HTML", report_html__document, &fr.ctx);
 	return ret;
 }

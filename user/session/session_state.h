@@ -32,6 +32,7 @@ struct session {
 	FILE *json_out;
 	struct output_file *pprof_file;	/* --pprof */
 	struct output_file *folded_file;	/* --folded */
+	struct output_file *html_file;	/* --html */
 	uint64_t t0_ns;
 	time_t started_wall;
 	struct model *model;
@@ -68,7 +69,7 @@ void session__on_oom(void *ctx, const struct oom_kill *k);
 /* The text report (an interval's, or the final one). */
 void session__print_report(struct session *s, bool final);
 
-/* The final reports asked for (-j, --pprof, --folded). 0 or a negative errno, said on stderr. */
+/* The final reports asked for (-j, --pprof, --folded, --html). 0 or a negative errno, said on stderr. */
 int session__write_final(struct session *s);
 
 #endif

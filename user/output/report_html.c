@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "output/report_html.h"
+#include "output/report_json.h"
+
+/* The Makefile passes the page's absolute path; the .o depends on the file. */
+#ifndef MV_HTML_PAGE
+#define MV_HTML_PAGE "user/output/report_page.html"
+#endif
+
+/* Where the page holds the data: the content of its application/json script. */
+#define DATA_MARKER "@MEMVIGIL_REPORT_JSON@"
+
+/* The page, built into the binary as it is on disk. */
+__asm__(".pushsection .rodata\n"
+	"report_page:\n"
+	".incbin \"" MV_HTML_PAGE "\"\n"
+	"report_page_end:\n"
+	".popsection\n");
+extern const char report_page[], report_page_end[];
+
+/* The escape that stands for byte c in the page's data, NULL if c is written as it is. */
+static const char *escape_of(char c)
+{
+	return c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : c == '&' ? "\\u0026" : NULL;
+}
+
+/*
+ * json compact (whitespace between tokens dropped) with '<', '>' and '&'
+ * escaped (report_html.h). Outside strings, JSON has no '<', '>' or '&':
+ * should json not be valid, they are escaped there as well.
+ */
+static int write_data(FILE *out, const char *json, size_t len)
+{
+	bool in_string = false, escaped = false;
+	const char *esc;
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < len && ok; i++) {
+		char c = json[i];
+
+		if (in_string) {
+			in_string = escaped || c != '"';
+			escaped = !escaped && c == '\\';
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			continue;
+		} else {
+			in_string = c == '"';
+		}
+		esc = escape_of(c);
+		ok = esc ? fputs(esc, out) != EOF : putc(c, out) != EOF;
+	}
+	return ok ? 0 : -EIO;
+}
+
+int report_html__from_json(FILE *out, const char *json, size_t len)
+{
+	size_t page_len = report_page_end - report_page;
+	const char *marker = memmem(report_page, page_len, DATA_MARKER, strlen(DATA_MARKER));
+	size_t head_len, tail_off;
+	int ret;
+
+	if (!marker)
+		return -EINVAL;	/* a page built without its data marker */
+	head_len = marker - report_page;
+	tail_off = head_len + strlen(DATA_MARKER);
+	if (fwrite(report_page, 1, head_len, out) != head_len)
+		return -EIO;
+	ret = write_data(out, json, len);
+	if (ret)
+		return ret;
+	if (fwrite(report_page + tail_off, 1, page_len - tail_off, out) != page_len - tail_off ||
+	    fflush(out))
+		return -EIO;
+	return 0;
+}
+
+int report_html__document(FILE *out, const struct report_ctx *ctx)
+{
+	char *json = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&json, &len);
+	int ret;
+
+	if (!mem)
+		return -ENOMEM;
+	ret = report_json__document(mem, ctx);
+	if (fclose(mem) && !ret)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = report_html__from_json(out, json, len);
+	free(json);
+	return ret;
+}
