@@ -305,7 +305,7 @@ def test_debug_mode_records_and_prints_the_whole_deep_stack(ctx):
             f"stack_errors {report['health']['stack_errors']} with room for the whole stack")
     text = p.out()
     h.check(len(re.findall(r"^\s+descend\+0x[0-9a-f]+ (?:\(deep_stack\.c:\d+\) )?\(deep_stack\)$", text, re.M)) == 101
-            and "more frames" not in text,
+            and not re.search(r"more frames?$", text, re.M),
             f"debug text does not print every frame: {text[-1500:]}")
 
 

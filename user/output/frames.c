@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdbool.h>
 #include <string.h>
+#include "lib/format.h"
 #include "lib/text_escape.h"
 #include "output/frames.h"
 
@@ -139,7 +140,8 @@ void frames__text(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t s
 		print_frame(out, frames[i], &sym);
 	}
 	if (depth > shown)
-		fprintf(out, "        ... %u more frames\n", depth - shown);
+		fprintf(out, "        ... %u more frame%s\n", depth - shown,
+			format_plural(depth - shown));
 	if (truncated)
 		fputs("        \u2026\n", out);	/* cut short: more frames were not seen */
 }
