@@ -63,6 +63,9 @@ WL_LINK_static := -static
 WL_LINK_glibc :=
 WORKLOADS += $(foreach a,$(ALLOCATORS) static,$(BUILD)/tests/workloads/alloc_leak_$(a)) \
 	     $(foreach a,$(ALLOCATORS) glibc,$(BUILD)/tests/workloads/cxx_leak_$(a))
+# C++ with frame pointers calling back through a library built without them.
+NOFP_MID_LIB := $(BUILD)/tests/workloads/libnofp_mid.so
+WORKLOADS += $(BUILD)/tests/workloads/nofp_mixed
 
 ifeq ($(V),1)
 Q =
@@ -146,6 +149,15 @@ $(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/d
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
 
+$(NOFP_MID_LIB): tests/workloads/lib/nofp_mid.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -fPIC -shared -Wall -Wextra $< -o $@
+
+$(BUILD)/tests/workloads/nofp_mixed: tests/workloads/nofp_mixed.cc $(WORKLOAD_HDRS) $(NOFP_MID_LIB)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(WORKLOAD_CFLAGS) -std=c++17 $< -L$(@D) -lnofp_mid -Wl,-rpath,'$$ORIGIN' -o $@
+
 $(BUILD)/tests/workloads/alloc_leak_%: tests/workloads/alloc_leak.c $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -193,7 +205,7 @@ $(KMATRIX_SMOKE): $(KMATRIX_OBJS) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-test-kmatrix: $(KMATRIX_SMOKE) $(BIN)
+test-kmatrix: $(KMATRIX_SMOKE) $(BIN) $(BUILD)/tests/workloads/nofp_chain
 	$(Q)$(PYTHON) tests/kmatrix/run.py "$(abspath $(KMATRIX))" $(KMATRIX_SMOKE) $(BIN)
 
 # The same suites again with the userspace built under ASan and UBSan.
@@ -203,7 +215,7 @@ test-asan: | deps
 test: | deps
 	$(Q)$(PYTHON) tests/run_all.py $(MAKE) $(BUILD)
 
-bench: $(BIN) | deps
+bench: $(BIN) $(BUILD)/unwind/cfi_stat | deps
 	$(Q)$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD))/bench MEMVIGIL=$(abspath $(BIN))
 
 # The bench workloads and floor tool, built without running (part of make test).
@@ -236,6 +248,8 @@ help:
 # ---- begin sampler (issue 13): libmemvigil-sampler.so, see sampler/sampler.mk ----
 include sampler/sampler.mk
 all: $(SAMPLER_SO)
+# The bench's sampler rows preload the library built beside memvigil.
+bench: $(SAMPLER_SO)
 install: install-sampler
 help: help-sampler
 .PHONY: help-sampler
@@ -248,8 +262,9 @@ help-sampler:
 	$(BUILD)/tests/kmatrix/*.d)
 
 # ---- unwind: tables from call frame information, the BPF walker, their proof ----
-# Self-contained (issue 12): user/unwind/cfi_table.c and cfi_parse.c (no other
-# memvigil code), bpf/unwind.bpf.h, and tests/unwind/: a workload without
+# Self-contained (issue 12): user/unwind/cfi_table.c and the files it reads
+# call frame information with (cfi_parse, cfi_reader, cfi_interp, cfi_rows;
+# no other memvigil code), bpf/unwind.bpf.h, and tests/unwind/: a workload without
 # frame pointers, its own BPF program and skeleton, the loader that proves
 # the walk. Everything goes to $(BUILD)/unwind/.
 #   make test-unwind    the proof (root); last line "N passed, N failed"
@@ -257,7 +272,7 @@ help-sampler:
 UW_DIR        := $(BUILD)/unwind
 UW_CPPFLAGS   := -Iinclude -Iuser -Itests/unwind -I$(UW_DIR)
 UW_LIBS       := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
-UW_CFI_OBJS   := $(UW_DIR)/cfi_table.o $(UW_DIR)/cfi_parse.o
+UW_CFI_OBJS   := $(patsubst %,$(UW_DIR)/%.o,cfi_table cfi_parse cfi_reader cfi_interp cfi_rows)
 UW_TEST_OBJS  := $(UW_DIR)/unwind_test.o $(UW_DIR)/proc_unwind.o $(UW_DIR)/elf_syms.o
 UW_SKEL       := $(UW_DIR)/unwind_test.skel.h
 # The proof's workload: the chain in deep_chain.h, -O2 without frame

@@ -24,6 +24,8 @@ import tempfile
 import threading
 import time
 
+import server
+
 SAMPLE_BYTES = 524288
 HOLD_LIVE = 1000000
 HOLD_REPORT_AT = 500000
@@ -42,7 +44,15 @@ MV_EXACT = "memvigil"
 MV_ENTRY = "memvigil-entry"
 MV_SAMPLED = "memvigil-sampled"
 MV_KERNEL = "memvigil-kernel-only"
+MV_UNWIND_FP = "memvigil-unwind-fp"
+MV_UNWIND_DWARF = "memvigil-unwind-dwarf"
 HEAPTRACK = "heaptrack"
+# libmemvigil-sampler.so preloaded (memvigil --preload): its heap seen through the sampler
+SAMPLER_DORMANT = "sampler-dormant"
+SAMPLER_SAMPLED = "memvigil-sampler-sampled"
+SAMPLER_EXACT = "memvigil-sampler-exact"
+SAMPLER_CONFIGS = (SAMPLER_DORMANT, SAMPLER_SAMPLED, SAMPLER_EXACT)
+SAMPLER_LIB = "libmemvigil-sampler.so"
 
 LABELS = {
     UNTRACED: "untraced",
@@ -53,7 +63,12 @@ LABELS = {
     MV_ENTRY: "memvigil --entry-probes",
     MV_SAMPLED: "memvigil --sample-bytes=%d" % SAMPLE_BYTES,
     MV_KERNEL: "memvigil --kernel-only",
+    MV_UNWIND_FP: "memvigil --unwind=fp",
+    MV_UNWIND_DWARF: "memvigil --unwind=dwarf",
     HEAPTRACK: "heaptrack (LD_PRELOAD)",
+    SAMPLER_DORMANT: "sampler preloaded, dormant, no tracer",
+    SAMPLER_SAMPLED: "memvigil --preload, sampled %d KiB" % (SAMPLE_BYTES // 1024),
+    SAMPLER_EXACT: "memvigil --preload (exact)",
 }
 
 # Per workload: what an op is, the configurations compared, the first
@@ -62,15 +77,35 @@ WORKLOADS = {
     "tight": {
         "op": "malloc+free pair, 16..256 B",
         "configs": [UNTRACED, FLOOR_ENTRY, FLOOR_MV, FLOOR_SESSION, MV_EXACT, MV_ENTRY, MV_SAMPLED,
-                    HEAPTRACK],
+                    HEAPTRACK, SAMPLER_DORMANT, SAMPLER_SAMPLED, SAMPLER_EXACT],
         "cal_n": {"untraced": 2000000, "traced": 20000},
         "max_n": 200000000,
     },
     "mix": {
         "op": "mixed op, 2 threads, 10% kept",
         "configs": [UNTRACED, FLOOR_ENTRY, FLOOR_MV, FLOOR_SESSION, MV_EXACT, MV_ENTRY, MV_SAMPLED,
-                    HEAPTRACK],
+                    HEAPTRACK, SAMPLER_DORMANT, SAMPLER_SAMPLED, SAMPLER_EXACT],
         "cal_n": {"untraced": 1000000, "traced": 20000},
+        "max_n": 100000000,
+    },
+    # The unwinding rows: the same loops built as distributions build (no frame
+    # pointers), and a chain 24 calls deep walked by frame pointers or by tables.
+    "tight_nofp": {
+        "op": "the tight loop built without frame pointers",
+        "configs": [UNTRACED, MV_EXACT, MV_SAMPLED],
+        "cal_n": {"untraced": 2000000, "traced": 20000},
+        "max_n": 200000000,
+    },
+    "deep": {
+        "op": "malloc+free pair 24 calls below main, frame pointers",
+        "configs": [UNTRACED, MV_UNWIND_FP, MV_EXACT],
+        "cal_n": {"untraced": 200000, "traced": 20000},
+        "max_n": 100000000,
+    },
+    "deep_nofp": {
+        "op": "the same chain built without frame pointers",
+        "configs": [UNTRACED, MV_UNWIND_DWARF, MV_EXACT, MV_UNWIND_FP],
+        "cal_n": {"untraced": 200000, "traced": 20000},
         "max_n": 100000000,
     },
     "faults": {
@@ -94,11 +129,21 @@ OUTSIDE_ONLY = {
 
 def workload_spec(wl):
     return WORKLOADS.get(wl) or OUTSIDE_ONLY[wl]
+
+
+def loop_kind(config):
+    """Configurations that run at native speed calibrate like the untraced one."""
+    return "untraced" if config in (UNTRACED, SAMPLER_DORMANT) else "traced"
+
+
 # The cgroup rows: idle processes in the traced cgroup while `tight` runs outside
 # it, and the size of the cgroup whose attach time is measured.
 CGROUP_IDLE_PROCS = 5
 CGROUP_ATTACH_PROCS = 100
 CGROUP_ATTACH_RUNS = 3
+# Objects whose unwind tables are built and measured (the `tables` rows).
+UNWIND_TABLE_OBJECTS = ("/lib/x86_64-linux-gnu/libc.so.6",
+                        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6")
 # The follow rows: forks per run of `forks`, and the gaps between them.
 FOLLOW_FORKS = 20
 FOLLOW_GAPS_MS = (50, 5)
@@ -213,6 +258,19 @@ class Bench:
             self.skipped[MV_SAMPLED] = "n/a (not implemented)"
         if not kernel_has_uprobe_session():
             self.skipped[FLOOR_SESSION] = "n/a (this kernel has no uprobe sessions; 6.13+)"
+        self.sampler_lib = os.path.join(os.path.dirname(self.memvigil), "lib", "memvigil",
+                                        SAMPLER_LIB)
+        why = None if os.path.exists(self.sampler_lib) else "%s missing (make builds it)" % (
+            self.sampler_lib)
+        if not why and not self._memvigil_has("--preload"):
+            why = "n/a (this memvigil has no --preload)"
+        for c in SAMPLER_CONFIGS if why else ():
+            self.skipped[c] = why
+        if args.configs:
+            wanted = set(args.configs.split(",")) | {UNTRACED}
+            for c in LABELS:
+                if c not in wanted:
+                    self.skipped.setdefault(c, "not run (--configs)")
 
     def _memvigil_has(self, option):
         try:
@@ -244,9 +302,19 @@ class Bench:
             return mv + ["--sample-bytes=%d" % SAMPLE_BYTES, "--"] + wl_argv, json_path
         if config == MV_KERNEL:
             return mv + ["--kernel-only", "--"] + wl_argv, json_path
+        if config == MV_UNWIND_FP:
+            return mv + ["--unwind=fp", "--"] + wl_argv, json_path
+        if config == MV_UNWIND_DWARF:
+            return mv + ["--unwind=dwarf", "--"] + wl_argv, json_path
         if config == HEAPTRACK:
             out = os.path.join(self.tmp, "heaptrack")
             return [self.heaptrack, "-o", out] + wl_argv, None
+        if config == SAMPLER_DORMANT:
+            return wl_argv, None	# LD_PRELOAD set by run_once
+        if config == SAMPLER_SAMPLED:
+            return mv + ["--preload", "--sample-bytes=%d" % SAMPLE_BYTES, "--"] + wl_argv, json_path
+        if config == SAMPLER_EXACT:
+            return mv + ["--preload", "--"] + wl_argv, json_path
         raise ValueError(config)
 
     def run_once(self, config, wl, n, warmup_ms=None):
@@ -255,6 +323,8 @@ class Bench:
         env = dict(os.environ)
         if config == HEAPTRACK:
             env["BENCH_WARMUP_MS"] = str(HEAPTRACK_WARMUP_MS)
+        if config == SAMPLER_DORMANT:
+            env["LD_PRELOAD"] = self.sampler_lib
         if warmup_ms is not None:
             env["BENCH_WARMUP_MS"] = str(warmup_ms)
         if json_path and os.path.exists(json_path):
@@ -291,6 +361,12 @@ class Bench:
         s["lost_events"] = h.get("lost_events")
         s["stack_errors"] = h.get("stack_errors")
         s["unmatched_frees"] = h.get("unmatched_frees")
+        # Table walks: how many user frames each walk named, on average.
+        uw = h.get("unwind") or {}
+        walks = sum((uw.get("walks") or {}).values())
+        if walks:
+            s["frames_per_walk"] = round((uw.get("frames_table", 0) + uw.get("frames_fp", 0)) /
+                                         walks, 2)
         s["return_probe"] = h.get("return_probe")
         procs = doc.get("processes") or [{}]
         heap = procs[0].get("heap", {})
@@ -304,7 +380,7 @@ class Bench:
                 s["tracer_cpu_s_per_m_events"] = round(tracer / s["events"] * 1e6, 4)
 
     def n_for(self, wl, config, ns_per_op):
-        kind = "untraced" if config == UNTRACED else "traced"
+        kind = loop_kind(config)
         n = int(self.targets[kind] * 1e9 / max(ns_per_op, 0.1))
         digits = max(len(str(n)) - 2, 0)
         n = max(n // 10 ** digits * 10 ** digits, 1000)
@@ -312,7 +388,7 @@ class Bench:
 
     def calibrate(self, wl, config, log_to):
         """N for about the target loop time; runs again while a run was far too short."""
-        kind = "untraced" if config == UNTRACED else "traced"
+        kind = loop_kind(config)
         n = workload_spec(wl)["cal_n"][kind]
         for _ in range(3):
             s = self.run_once(config, wl, n)
@@ -354,6 +430,29 @@ class Bench:
                     if s["ns_per_op"] is not None else s.get("error", "?")))
         result["summary"] = summarize(result["samples"], configs)
         return result
+
+    def bench_unwind_tables(self):
+        """Table build time and size for the C library and the C++ library (cfi_stat)."""
+        cfi_stat = os.path.join(self.build, "..", "unwind", "cfi_stat")
+        out = []
+        for obj in UNWIND_TABLE_OBJECTS:
+            if not os.path.exists(obj):
+                continue
+            try:
+                r = subprocess.run([cfi_stat, "-r", str(self.args.rounds), obj],
+                                   capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+            except OSError as e:
+                out.append({"object": obj, "error": str(e)})
+                continue
+            fields = dict(re.findall(r"(\w+)=([0-9.]+)", r.stdout))
+            if r.returncode or "rows" not in fields:
+                out.append({"object": obj, "error": "cfi_stat exit %d: %s" % (
+                    r.returncode, r.stderr.strip()[-200:])})
+                continue
+            out.append({"object": obj, "fdes": int(fields["fdes"]), "rows": int(fields["rows"]),
+                        "bytes": int(fields["bytes"]), "build_ms": float(fields["build_ms"]),
+                        "runs": self.args.rounds})
+        return out
 
     def bench_hold_once(self):
         """memvigil's RSS per live allocation at 1M, and one report's CPU at 500k."""
@@ -649,6 +748,9 @@ def summarize(samples, configs):
         cpu = [s["tracer_cpu_s_per_m_events"] for s in ok if "tracer_cpu_s_per_m_events" in s]
         if cpu:
             d["tracer_cpu_s_per_m_events"] = statistics.median(cpu)
+        depth = [s["frames_per_walk"] for s in ok if "frames_per_walk" in s]
+        if depth:
+            d["frames_per_walk"] = statistics.median(depth)
         out[c] = d
     base = out.get(UNTRACED, {}).get("ns_per_op")
     floor = out.get(FLOOR_MV, {}).get("ns_per_op")
@@ -664,27 +766,29 @@ def fmt(v, spec, none="-"):
 
 
 def print_table(results, skipped):
-    w = "%-7s %-36s %11s %11s %10s %10s %7s %12s"
+    w = "%-10s %-36s %11s %11s %10s %10s %7s %12s %7s"
     print()
     print(w % ("load", "configuration", "N", "ns/op", "x untraced", "x floor@mv", "lost",
-               "CPU s/M ev"))
-    print("-" * 111)
+               "CPU s/M ev", "frames"))
+    print("-" * 122)
     for wl, res in results["workloads"].items():
         for c in WORKLOADS[wl]["configs"]:
             label = LABELS[c]
             if c in skipped:
-                print("%-7s %-36s %s" % (wl, label, skipped[c]))
+                print("%-10s %-36s %s" % (wl, label, skipped[c]))
                 continue
             d = res["summary"].get(c, {})
             if not d.get("runs"):
-                print("%-7s %-36s %s" % (wl, label, "failed (see results.json)"))
+                print("%-10s %-36s %s" % (wl, label, "failed (see results.json)"))
                 continue
+            x = d.get("x_untraced")
             print(w % (wl, label, d["n"], fmt(d["ns_per_op"], ",.1f"),
-                       fmt(d.get("x_untraced"), ",.1f"),
+                       fmt(x, ".2f" if x is not None and x < 10 else ",.1f"),
                        fmt(d.get("x_floor_memvigil"), ".3g"),
                        fmt(d.get("lost_events"), "d"),
-                       fmt(d.get("tracer_cpu_s_per_m_events"), ".3f")))
-        print("%-7s   (one op = %s; median of %d rounds)" % ("", res["op"], results["rounds"]))
+                       fmt(d.get("tracer_cpu_s_per_m_events"), ".3f"),
+                       fmt(d.get("frames_per_walk"), ".1f", "")))
+        print("%-10s   (one op = %s; median of %d rounds)" % ("", res["op"], results["rounds"]))
     hold = results.get("hold", {}).get("summary", {})
     print("-" * 111)
     if hold:
@@ -713,6 +817,17 @@ def print_table(results, skipped):
             faults[MV_KERNEL]["ns_per_op"], faults[MV_KERNEL]["x_untraced"]))
     print_cgroup(results)
     print_follow(results)
+    print_tables(results)
+
+
+def print_tables(results):
+    for t in results.get("unwind_tables", []):
+        if "error" in t:
+            print("tables  %s: %s" % (t["object"], t["error"]))
+            continue
+        print("tables  %s: %s FDEs -> %s rows, %s bytes, built in %.1f ms (median of %d)" % (
+            t["object"], format(t["fdes"], ","), format(t["rows"], ","), format(t["bytes"], ","),
+            t["build_ms"], t["runs"]))
 
 
 def print_follow(results):
@@ -789,6 +904,22 @@ def goals(results):
     v = sampled / floor_session if sampled and floor_session else None
     out.append(("(a) sampled / floor@session (work over its own floor)", fmt(v, ".2f", "n/a"),
                 "(information)"))
+    wls = results["workloads"]
+    v = ns(wls.get("tight_nofp", {}).get("summary", {}), MV_EXACT)
+    v = v / exact if v and exact else None
+    out.append(("(a) built without frame pointers <= 1.1 x with them (exact)",
+                fmt(v, ".2f", "n/a"), None if v is None else v <= 1.1))
+    deep, deep_nofp = wls.get("deep", {}).get("summary", {}), wls.get("deep_nofp", {}).get(
+        "summary", {})
+    fp_walk, table_walk = ns(deep, MV_UNWIND_FP), ns(deep_nofp, MV_UNWIND_DWARF)
+    v = table_walk / fp_walk if table_walk and fp_walk else None
+    out.append(("24-deep: table walk (no fp) <= 1.5 x frame-pointer walk", fmt(v, ".2f", "n/a"),
+                None if v is None else v <= 1.5))
+    out += sampler_goals(tight, mix, ns)
+    srv = results.get("server", {}).get("summary", {}).get(server.SAMPLER, {}).get("x_untraced")
+    v = min((x for x in (srv or {}).values() if x is not None), default=None)
+    out.append(("real server sampled via the sampler >= 0.95 x untraced (worst test)",
+                fmt(v, ".3f", "n/a"), None if v is None else v >= 0.95))
     lost = mix.get(MV_EXACT, {}).get("lost_events")
     out.append(("(b) zero lost events in exact mode", fmt(lost, "d", "n/a") +
                 (" (all rounds)" if lost is not None else ""),
@@ -816,6 +947,25 @@ def goals(results):
         out.append(("cgroup of %d processes attached within 2 s" % CGROUP_ATTACH_PROCS,
                     fmt(v / 1000 if v is not None else None, ".2f", "n/a") + " s" * (v is not None),
                     None if v is None else v <= 2000))
+    return out
+
+
+def sampler_goals(tight, mix, ns):
+    """The sampler path's goals (issue 13): ratios within this run."""
+    out = []
+
+    def ratio(summary, c, bound, text):
+        u, v = ns(summary, UNTRACED), ns(summary, c)
+        r = v / u if u and v else None
+        out.append((text, fmt(r, ".3f", "n/a"), None if r is None else r <= bound))
+
+    ratio(tight, SAMPLER_SAMPLED, 3.0, "(a) sampled via the sampler <= 3 x untraced")
+    ratio(mix, SAMPLER_SAMPLED, 1.10, "(b) sampled via the sampler <= 1.10 x untraced")
+    ratio(mix, SAMPLER_DORMANT, 1.02, "(b) sampler preloaded, dormant <= 1.02 x untraced")
+    u, se, ue = ns(tight, UNTRACED), ns(tight, SAMPLER_EXACT), ns(tight, MV_EXACT)
+    r = (se - u) / (ue - u) if u and se and ue and ue > u else None
+    out.append(("(a) exact via sampler: cost <= 0.3 x exact via uprobes",
+                fmt(r, ".3f", "n/a"), None if r is None else r <= 0.3))
     return out
 
 
@@ -860,9 +1010,14 @@ def parse_args():
     p.add_argument("--results", default=os.path.join(here, "results.json"))
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--hold-runs", type=int, default=3)
-    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup", "follow"]),
-                   help="comma-separated subset of tight,mix,faults,hold,cgroup,follow")
+    p.add_argument("--only", default=",".join(list(WORKLOADS) + ["hold", "cgroup", "follow",
+                                                                  "tables", "server"]),
+                   help="comma-separated subset of %s" % ",".join(
+                       list(WORKLOADS) + ["hold", "cgroup", "follow", "tables", "server"]))
     p.add_argument("--quick", action="store_true", help="short runs, for checking the driver")
+    p.add_argument("--configs", default="",
+                   help="comma-separated configurations to run (untraced always runs): "
+                   + ",".join(LABELS))
     return p.parse_args()
 
 
@@ -900,12 +1055,18 @@ def main():
                                  "attach": bench.bench_cgroup_attach()}
         if "follow" in only:
             results["follow"] = bench.bench_follow()
+        if "tables" in only:
+            results["unwind_tables"] = bench.bench_unwind_tables()
+        if "server" in only:
+            results["server"] = server.bench(bench.memvigil, min(args.rounds, 3), log)
         results["memvigil_fixed_cost"] = bench.bench_fixed_cost()
     finally:
         bench.cleanup()
     results["bench_wall_s"] = round(time.monotonic() - t0, 1)
     results["goals"] = [{"goal": t, "measured": v, "met": m} for t, v, m in goals(results)]
     print_table(results, bench.skipped)
+    if "server" in results:
+        server.print_rows(results["server"])
     print_goals(goals(results))
     with open(args.results, "w") as f:
         json.dump(results, f, indent=1)

@@ -426,3 +426,96 @@ int reset_calls(struct bpf_iter__task *ctx)
 		call->depth = 0;
 	return 0;
 }
+
+/*
+ * libmemvigil-sampler.so's probe functions (include/memvigil/sampler.h),
+ * attached per process instead of the allocator's uprobes when the process
+ * preloads the library. The library decides in the process which calls
+ * matter (every one in its exact mode, sampled ones in its sampled mode, at
+ * memvigil's --sample-bytes period and with the same weights), so these
+ * programs neither sample nor track sampled blocks: each call is one record.
+ * sampler_generation holds each process's session (user space writes it
+ * before it sets the library's mode); a call made under another generation
+ * (a thread that passed its mode check before a detach) is dropped.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MV_MAX_TRACED_PIDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} sampler_generation SEC(".maps");
+
+/* The registers of the allocator's caller, rebuilt for the stack walk. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_regs);
+} sampler_regs SEC(".maps");
+
+/* Whether pid's current session is generation. */
+static __always_inline bool sampler_session_is(__u32 pid, __u64 generation)
+{
+	__u64 *cur = bpf_map_lookup_elem(&sampler_generation, &pid);
+
+	return cur && *cur == generation;
+}
+
+/*
+ * The registers as the code that called the interposed entry point had them
+ * after the call returned: the entry point (built with frame pointers) has
+ * its frame at %rbp, so its return address is at 8(%rbp), the caller's
+ * %rbp at 0(%rbp) and the caller's %rsp just above both. A stack walked
+ * from there starts at the allocation site, like one taken at a return
+ * probe. When that frame cannot be read, the probe's own registers (the
+ * stack then starts in the library). Always a copy in sampler_regs: the
+ * walk's loads must see one kind of pointer.
+ */
+static __always_inline struct pt_regs *sampler_caller_regs(struct pt_regs *ctx)
+{
+	__u64 fp = PT_REGS_FP(ctx), ip = PT_REGS_IP(ctx), sp = PT_REGS_SP(ctx);
+	struct ustack_frame f;
+	struct pt_regs *regs;
+	__u32 zero = 0;
+
+	regs = bpf_map_lookup_elem(&sampler_regs, &zero);
+	if (!regs)
+		return NULL;
+	if (fp && !(fp & 7) && !bpf_probe_read_user(&f, sizeof(f), (void *)fp) && f.ret) {
+		ip = f.ret;
+		sp = fp + sizeof(f);
+		fp = f.next_fp;
+	}
+	regs->ip = ip;
+	regs->sp = sp;
+	regs->bp = fp;
+	return regs;
+}
+
+/* memvigil_sampler_alloc(ptr, size, weight_bytes, kind, generation) */
+SEC("uprobe")
+int BPF_UPROBE(sampler_alloc, void *ptr, __u64 size, __u64 weight_bytes, __u32 kind,
+	       __u64 generation)
+{
+	struct inflight_call call = { .size = size, .kind = kind };
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pt_regs *regs;
+
+	if (!ptr || !sampler_session_is(id >> 32, generation))
+		return 0;
+	regs = sampler_caller_regs(ctx);
+	if (regs)
+		emit_alloc(regs, id >> 32, (__u32)id, &call, (__u64)ptr, 0);
+	return 0;
+}
+
+/* memvigil_sampler_free(ptr, kind, generation) */
+SEC("uprobe")
+int BPF_UPROBE(sampler_free, void *ptr, __u32 kind, __u64 generation)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	if (ptr && sampler_session_is(pid, generation))
+		emit_free(pid, (__u64)ptr);
+	return 0;
+}

@@ -14,6 +14,8 @@ PKGS=(
 	# g++ brings GCC's libsupc++.a, whose __cxa_demangle memvigil links statically
 	g++ libc6-dev libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
 	qemu-system-x86 busybox-static
+	# go tool pprof reads the --pprof profiles in the integration tests
+	golang-go
 )
 BACKPORTED="libbpf-dev bpftool"
 

@@ -4,9 +4,9 @@
  * space that fills its maps: unwind rows, the objects that own them, each
  * process's executable mappings, and why a walk stopped.
  *
- * struct unwind_row has the layout of user/unwind/cfi_table.h's struct
- * cfi_row, and the UNWIND_CFA_* / UNWIND_ROW_* values are its CFI_*
- * values; whoever includes both asserts that they agree.
+ * struct unwind_row is also the row user/unwind/cfi_table.c builds (its
+ * encoding is described in cfi_table.h), so tables go to the kernel as they
+ * are.
  */
 #ifndef MEMVIGIL_UNWIND_H
 #define MEMVIGIL_UNWIND_H

@@ -442,6 +442,21 @@ def stop(p, sig=signal.SIGTERM, timeout=EXIT_TIMEOUT_S):
     return p.wait(timeout)
 
 
+def trace_signalled(ctx, wl, json_path, args=()):
+    """Trace the workload wl, waiting after READY (--wait), by PID with the
+    extra memvigil args: once memvigil is tracing, SIGUSR1 tells wl to work;
+    after its TRUTH done (and a moment for the last events), SIGTERM ends
+    memvigil, which must exit 0. Returns (memvigil, its JSON report)."""
+    mv = memvigil(ctx, [*args, "-p", wl.pid, "--json", json_path, "-i", "0"])
+    wait_banner(mv)
+    os.kill(wl.pid, signal.SIGUSR1)
+    wl.wait_line(r"^TRUTH done$", 20)
+    time.sleep(0.3)
+    rc = stop(mv)
+    check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
+    return mv, load_report(json_path)
+
+
 def wait_count(p, pattern, count, timeout, stream="err"):
     """Wait until count lines of stream match pattern."""
     rx = re.compile(pattern)

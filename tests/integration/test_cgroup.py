@@ -85,8 +85,8 @@ def test_cgroup_reports_each_leak_under_its_process_and_cgroup(ctx):
     h.check(groups["/inner"]["exited"] == 5, f"/inner counts {groups['/inner']['exited']} "
             f"exited processes, expected 5 (fork_leak, its 3 children and a grandchild)")
     out = mv.out()
-    h.check(re.search(r"^cgroup /: 1 processes", out, re.M) and
-            re.search(r"^cgroup /inner: \d+ processes", out, re.M),
+    h.check(re.search(r"^cgroup /: 1 process ", out, re.M) and
+            re.search(r"^cgroup /inner: \d+ process(es)? ", out, re.M),
             f"text report has no per-cgroup lines: {out[-600:]!r}")
     wide = [l for l in out.splitlines() if len(l) > 100]
     h.check(not wide, f"text report lines exceed 100 columns: {wide[:3]}")
@@ -228,7 +228,7 @@ def test_cgroup_process_is_reported_in_the_subcgroup_it_moved_to_and_exited_in(c
             f"cgroup groups {[(g['path'], g['pids']) for g in report['cgroups']]}")
     truth, clean, _ = h.parse_truth(af.out())
     h.check_truth(report, [proc], truth)
-    h.check(re.search(r"^cgroup /b: 1 processes", mv.out(), re.M),
+    h.check(re.search(r"^cgroup /b: 1 process ", mv.out(), re.M),
             f"the text report does not group the process under /b: {mv.out()[-800:]!r}")
 
 

@@ -1,15 +1,50 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Integration tests: --help, --usage and --version exit 0, and --help and
-the man page (docs/memvigil.8) list the same long options.
+"""Integration tests: --help, --usage and --version exit 0; --help, the man
+page (docs/memvigil.8) and the README's Usage block list the same long
+options; --usage reads right; the README's demo output is what `make demo`
+prints, figures aside; and make install puts what the README's Install
+table says where it says.
 """
 
 import os
 import re
+import subprocess
 
 import harness as h
 
 
 MAN_PAGE = os.path.join(h.ROOT, "docs", "memvigil.8")
+README = os.path.join(h.ROOT, "README.md")
+DEMO_TIMEOUT_S = 180
+
+
+def read(path):
+    h.check(os.path.exists(path), f"{path} is missing")
+    with open(path) as f:
+        return f.read()
+
+
+def readme_block_after(heading, opening):
+    """The first ``` block after the README's line `heading` whose first line starts with
+    `opening`, as a list of lines."""
+    text = read(README)
+    at = text.find("\n" + heading + "\n")
+    h.check(at >= 0, f"README.md has no {heading!r} section")
+    for m in re.finditer(r"^```\n(.*?)^```$", text[at:], re.M | re.S):
+        if m[1].startswith(opening):
+            return m[1].splitlines()
+    h.check(False, f"README.md's {heading!r} has no block opening with {opening!r}")
+
+
+def long_options_of_option_list(lines):
+    """Long options of an option list laid out as --help lays it out: an indented
+    line that starts with '-' names options up to the first gap of two spaces."""
+    opts = set()
+    for line in lines:
+        m = re.match(r"^\s+(-\S.*?)(\s{2,}|$)", line)
+        if m:
+            opts.update(re.findall(r"--([a-z][a-z0-9-]*)", m[1]))
+    return opts
 
 
 def long_options_of_man(text):
@@ -25,22 +60,109 @@ def long_options_of_man(text):
     return set(re.findall(r"(?<![\w-])--([a-z][a-z0-9-]*)", tag_text))
 
 
-def test_help_and_man_page_list_the_same_long_options(ctx):
+def test_help_man_page_and_readme_usage_list_the_same_long_options(ctx):
     p, rc = h.run_to_end(ctx, ["--help"])
     h.check(rc == 0, f"--help exited {rc}")
-    help_opts = set()
-    for line in p.out().splitlines():
-        m = re.match(r"^\s+(-\S.*?)(\s{2,}|$)", line)
-        if m:
-            help_opts.update(re.findall(r"--([a-z][a-z0-9-]*)", m[1]))
+    help_opts = long_options_of_option_list(p.out().splitlines())
     h.check({"pid", "duration", "interval", "top", "min-age", "json", "verbose", "help",
              "usage", "version"} <= help_opts, f"--help lacks options: it lists {sorted(help_opts)}")
-    h.check(os.path.exists(MAN_PAGE), f"{MAN_PAGE} is missing")
-    with open(MAN_PAGE) as f:
-        man_opts = long_options_of_man(f.read())
-    h.check(help_opts == man_opts,
-            f"only in --help: {sorted(help_opts - man_opts)}; "
-            f"only in the man page: {sorted(man_opts - help_opts)}")
+    man_opts = long_options_of_man(read(MAN_PAGE))
+    readme_opts = long_options_of_option_list(readme_block_after("## Usage", "memvigil "))
+    for name, opts in (("the man page", man_opts), ("README.md's Usage", readme_opts)):
+        h.check(help_opts == opts,
+                f"only in --help: {sorted(help_opts - opts)}; "
+                f"only in {name}: {sorted(opts - help_opts)}")
+
+
+def test_usage_lists_each_option_once(ctx):
+    p, rc = h.run_to_end(ctx, ["--usage"])
+    h.check(rc == 0, f"--usage exited {rc}")
+    first = p.out().split("\n  or:")[0]
+    listed = set(re.findall(r"\[(-[^]\s=]+)", first))
+    listed |= {"-" + c for m in re.findall(r"\[-([A-Za-z?]+)\]", first) for c in m}
+    tail = first[first.rindex("]") + 1:].split()
+    again = [t for t in tail if t.startswith("-") and t != "--" and t.split("=")[0] in listed]
+    h.check(not again, f"--usage's first line lists {again} as an option and again after the "
+            f"options: {first!r}")
+
+
+def demo_shape(lines, build):
+    """The lines of a demo run with every figure, name and word that varies from run to
+    run replaced, and the frames of a stack as one line."""
+    shapes = []
+    for line in lines:
+        line = line.replace(build + "/", "build/")
+        if line.startswith("        "):
+            if shapes and shapes[-1] == "FRAMES":
+                continue
+            line = "FRAMES"
+        line = re.sub(r"^  cgroup v\d .*", "  cgroup ...", line)
+        line = re.sub(r"^  advice: .*", "  advice: ...", line)
+        line = re.sub(r"^system memory PSI: .*", "system memory PSI: ...", line)
+        line = re.sub(r"^  heap growth unknown: .*", "  heap growth +0 B/s = 0 MiB/min, R2 0, T",
+                      line)
+        line = re.sub(r" via \S+, command held", " via LIB, command held", line)
+        line = re.sub(r"pressure \w+ \(\w+\)", "pressure L (S)", line)
+        line = re.sub(r"^  verdict \w+,", "  verdict V,", line)
+        line = re.sub(r"^  (?:leak|growing|stable|early|freed|-) +(?:\d\.\d\d)? +", "  V S  ", line)
+        line = re.sub(r"\b(increasing|decreasing|stable|unknown)$", "T", line)
+        line = re.sub(r"(\d+ \w+/s) (increasing|decreasing|stable|unknown)", r"\1 T", line)
+        line = re.sub(r"[+-]?\d+(\.\d+)?( (B|KiB|MiB|GiB|TiB)\b)?", "N", line)
+        line = re.sub(r"(^  rss N, N since attach)(, N/s T)?", r"\1, N/s T", line)
+        line = re.sub(r"\bN (alloc|stall|range|process)(e?s)?\b", r"N \1s", line)
+        shapes.append(line)
+    return shapes
+
+
+def make(target, *args):
+    """Run make target in the source tree with the tests' build directory; its output."""
+    build = os.path.relpath(h.BUILD, h.ROOT)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    r = subprocess.run(["make", "--no-print-directory", f"BUILD={build}", *args, target],
+                       cwd=h.ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=DEMO_TIMEOUT_S)
+    h.check(r.returncode == 0, f"make {target} exited {r.returncode}: {r.stdout[-800:]}")
+    return r.stdout
+
+
+def test_readme_install_table_is_what_make_install_puts_where(ctx):
+    text = read(README)
+    at = text.find("\n## Install\n")
+    h.check(at >= 0, "README.md has no Install section")
+    rows = re.findall(r"^\| `([^`]+)` \| `\$\(PREFIX\)/([^`]+)`", text[at:], re.M)
+    h.check(len(rows) >= 2, f"README.md's Install table lists {rows}")
+    stage = ctx.path("stage")
+    make("install", f"DESTDIR={stage}", "PREFIX=/usr/local")
+    build = os.path.relpath(h.BUILD, h.ROOT)
+    want = set()
+    for src, dst in rows:
+        if dst.endswith("/"):
+            dst += os.path.basename(src)
+        src = os.path.join(h.ROOT, re.sub(r"^build/", build + "/", src))
+        got = os.path.join(stage, "usr/local", dst)
+        h.check(os.path.isfile(got), f"make install put no {dst} under DESTDIR/PREFIX")
+        with open(src, "rb") as a, open(got, "rb") as b:
+            h.check(a.read() == b.read(), f"the installed {dst} is not {src}")
+        want.add(got)
+    installed = {os.path.join(d, f) for d, _, fs in os.walk(stage) for f in fs}
+    h.check(installed == want, f"make install also put {sorted(installed - want)}, which the "
+            f"README's Install table does not list")
+
+
+def test_readme_demo_output_is_what_make_demo_prints_in_shape(ctx):
+    want = readme_block_after("## Two commands", "$ make demo")[1:]
+    out = make("demo")
+    got_shape = demo_shape(out.splitlines(), os.path.relpath(h.BUILD, h.ROOT))
+    want_shape = demo_shape(want, "build")
+    for optional in ("  cgroup ...",    # a process in no memory cgroup has none
+                     "  advice: ..."):  # advice depends on the verdicts of the moment
+        if optional not in got_shape:
+            want_shape = [l for l in want_shape if l != optional]
+    diff = [(w, g) for w, g in zip(want_shape, got_shape) if w != g]
+    h.check(len(want_shape) == len(got_shape) and not diff,
+            f"README.md's demo output and make demo's differ: first README/make demo pair "
+            f"{diff[:1]}, {len(want_shape)} against {len(got_shape)} lines;\n"
+            f"make demo printed:\n{out}")
 
 
 def test_help_usage_and_version_exit_0(ctx):

@@ -167,15 +167,35 @@ def test_page_fault_counts_within_5_percent_of_proc_stat(ctx):
             f"task fault counters say {counters}, /proc/self/stat says {want}")
 
 
-def test_text_report_shows_rss_faults_and_the_mapping_leak_frame(ctx):
+def test_text_report_shows_stacks_then_rss_and_faults_compactly_and_the_mapping_leak(ctx):
     text = traced_kmem_grow(ctx)["text"]
-    h.check(re.search(r"^  RSS [0-9.]+ \w?i?B: anon ", text, re.M), f"no RSS line: {text[-1500:]}")
-    h.check(re.search(r"^  faults since attach: \d+ minor, \d+ major", text, re.M), "no faults line")
-    h.check(re.search(r"^  mapped while traced: anon ", text, re.M), "no mappings line")
+    final = text[text.index("=== final report"):]
+    rss = re.search(r"^  rss [0-9.]+ \w?i?B, [+-][0-9.]+ \w?i?B since attach", final, re.M)
+    h.check(rss, f"no compact rss line: {final[-1500:]}")
+    faults = re.search(r"^  faults \d+ minor, \d+ major \| reclaim \d+ stalls?, ", final, re.M)
+    h.check(faults, f"no compact faults line: {final[-1500:]}")
+    mapped = re.search(r"^  mapped while traced: anon ", final, re.M)
+    h.check(mapped, "no mappings line")
+    h.check(mapped.start() < rss.start() < faults.start(),
+            f"stacks and mappings do not come before the kernel figures: {final[-1500:]}")
+    h.check(not re.search(r"^  (RSS peak|fault hooks|faults since attach)", final, re.M),
+            f"kernel detail without -v: {final[-1500:]}")
     long_lines = [l for l in text.splitlines() if len(l) > 100 and not l.startswith("Tracing ")]
     h.check(not long_lines, f"text report lines exceed 100 columns: {long_lines}")
     h.check(re.search(r"^\s+leak_mapping\+0x[0-9a-f]+", text, re.M),
             f"no leak_mapping frame under the mapping stacks: {text[-1500:]}")
+
+
+def test_text_report_with_v_has_the_kernel_detail_in_full(ctx):
+    p, rc = h.run_to_end(ctx, ["-v", "-i", "0", "-d", "3", "--", h.workload("kmem"), "grow", "1"])
+    h.check(rc in (0, 128 + signal.SIGTERM), f"memvigil exited {rc}; {p.describe()}")
+    text = p.out()
+    h.check(re.search(r"^  RSS [0-9.]+ \w?i?B: anon ", text, re.M), f"no RSS line: {text[-1500:]}")
+    h.check(re.search(r"^  faults since attach: \d+ minor, \d+ major", text, re.M), "no faults line")
+    h.check(re.search(r"^  fault hooks: \d+ user", text, re.M), "no fault hooks line")
+    h.check(re.search(r"^  rss growth ", text, re.M), "no rss growth line")
+    long_lines = [l for l in text.splitlines() if len(l) > 100 and not l.startswith("Tracing ")]
+    h.check(not long_lines, f"text report lines exceed 100 columns: {long_lines}")
 
 
 def test_kernel_only_attaches_no_heap_probes_and_still_counts_faults(ctx):

@@ -14,8 +14,6 @@ still carry the names themselves, in JSON's own escaping.
 import os
 import re
 import shutil
-import signal
-import time
 
 import harness as h
 
@@ -74,14 +72,8 @@ def traced_crafted_names(ctx):
     wl = ctx.spawn([exe, "--wait"])
     wl.wait_line(r"^READY \d+$", 10)
     json_path = ctx.path("report.json")
-    mv = h.memvigil(ctx, ["-v", "-p", wl.pid, "-i", "0", "--json", json_path])
-    h.wait_banner(mv)
-    os.kill(wl.pid, signal.SIGUSR1)
-    wl.wait_line(r"^TRUTH done$", 20)
-    time.sleep(0.3)
-    rc = h.stop(mv)
-    h.check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
-    return mv, wl, h.load_report(json_path), exe
+    mv, report = h.trace_signalled(ctx, wl, json_path, ["-v"])
+    return mv, wl, report, exe
 
 
 def bad_chars(text):

@@ -106,6 +106,10 @@ def test_sampled_text_report_says_it_shows_estimates_and_the_period(ctx):
                       r"allocated on average\)$", out, re.M), f"no estimate header: {out[-600:]!r}")
     h.check(re.search(r"^PID \d+ \(demo_leak\) \[exited\]: ~", out, re.M),
             f"summary does not mark estimates with ~: {out[-600:]!r}")
+    h.check(re.search(r"^  heap ~[\d.]+ \w+, baseline ~[\d.]+ \w+, peak ~[\d.]+ \w+, "
+                      r"delta ~[+-]", out, re.M), f"heap line without ~: {out[-900:]!r}")
+    h.check(re.search(r"^  heap growth (~[+-][\d.]+ \w+/s = ~|unknown)", out, re.M),
+            f"heap growth line without ~: {out[-900:]!r}")
 
 
 def check_period_1_is_exact(ctx, name, env):
@@ -146,7 +150,7 @@ def test_full_table_of_sampled_blocks_is_counted_as_lost_and_shown(ctx):
     full = hlth["lost"]["sampled_full"]
     h.check(full > 0, f"a 16-entry table held every sampled leak block; {h.health(report)}")
     h.check(hlth["lost_events"] == sum(hlth["lost"].values()), f"lost_events is not the sum; {h.health(report)}")
-    m = re.search(r"\| lost (\d+)$", p.out(), re.M)
+    m = re.search(r"\| lost (\d+) \| via uprobes, sampled$", p.out(), re.M)
     h.check(m and int(m[1]) >= full, f"the text report does not show the losses: {p.out()[-400:]!r}")
 
 

@@ -7,12 +7,15 @@ chain it took ("CHAIN chain_26 ... chain_01 main"). With unwind tables
 (the default, --unwind=auto) the report's stack must name every level in
 order up to main; with --unwind=fp the frame-pointer walk must lose it,
 which shows the first test can fail.
+
+nofp_mixed is C++ with frame pointers that calls back through a shared
+library built without them (libnofp_mid.so) and allocates with operator
+new: tables name the library's three frames between the callback and its
+caller; the frame-pointer walk skips them.
 """
 
 import os
 import re
-import signal
-import time
 
 import harness as h
 
@@ -108,14 +111,7 @@ def test_unwind_dwarf_from_the_environment_names_every_frame(ctx):
 def test_unwind_attach_pid_names_every_frame_of_a_chain_without_frame_pointers(ctx):
     wl = h.spawn_workload(ctx, "nofp_chain", "--wait")
     json_path = ctx.path("chain-pid.json")
-    mv = h.memvigil(ctx, ["-p", wl.pid, "--json", json_path, "-i", "0"])
-    h.wait_banner(mv)
-    os.kill(wl.pid, signal.SIGUSR1)
-    wl.wait_line(r"^TRUTH done$", 20)
-    time.sleep(0.3)
-    rc = h.stop(mv)
-    h.check(rc == 0, f"memvigil exited {rc} after SIGTERM; {mv.describe()}")
-    report = h.load_report(json_path)
+    _, report = h.trace_signalled(ctx, wl, json_path)
     (proc,) = h.select_procs(report, pid=wl.pid)
     check_whole_chain(report, proc, wl.out())
     h.check(h.stop(wl) == 0, "nofp_chain did not end cleanly after memvigil detached")
@@ -126,3 +122,45 @@ def test_unwind_usage_error_names_the_choices(ctx):
     h.check(rc == 64, f"memvigil exited {rc} on a bad --unwind, expected 64; {p.describe()}")
     h.check(any("auto, fp or dwarf" in l for l in p.err_lines()),
             f"the error does not name the choices: {p.err_lines()}")
+
+
+def run_mixed(ctx, extra, name):
+    """nofp_mixed traced to its end: its report's process, the chain it printed, its truth."""
+    json_path = ctx.path(name)
+    p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path] + extra +
+                         ["--", h.workload("nofp_mixed")])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = h.load_report(json_path)
+    (proc,) = h.select_procs(report, exe_name="nofp_mixed")
+    truth, _, _ = h.parse_truth(p.out())
+    return report, proc, chain_of(p.out()), truth["leak_in_callback"]
+
+
+def test_unwind_cxx_through_a_library_without_frame_pointers_and_back(ctx):
+    report, proc, chain, (nbytes, nallocs) = run_mixed(ctx, [], "mixed-auto.json")
+    stacks = [s for s in proc["stacks"] if s["frames"] and
+              s["frames"][0].get("symbol") == chain[0]]
+    h.check(len(stacks) == 1, f"expected one stack from {chain[0]}, got "
+            f"{[[f.get('symbol') for f in s['frames']] for s in stacks]}; {h.health(report)}")
+    (s,) = stacks
+    syms = [f.get("symbol") for f in s["frames"]]
+    h.check(syms[:len(chain)] == chain, f"stack is {syms}, expected it to begin with {chain}")
+    h.check(s["allocator"] == "operator new" and
+            [s["outstanding_bytes"], s["outstanding_allocs"]] == [nbytes, nallocs],
+            f"expected {nbytes} B in {nallocs} blocks via operator new, got "
+            f"{s['outstanding_bytes']} B in {s['outstanding_allocs']} via {s['allocator']}")
+    lib = [f.get("module", "") for f in s["frames"][1:4]]
+    h.check(all(m.endswith("/libnofp_mid.so") for m in lib),
+            f"the library frames name the module {lib}")
+
+
+def test_unwind_fp_skips_the_library_frames_without_frame_pointers(ctx):
+    report, proc, chain, _ = run_mixed(ctx, ["--unwind=fp"], "mixed-fp.json")
+    for s in proc["stacks"]:
+        syms = [f.get("symbol") for f in s["frames"]]
+        if syms and syms[0] == chain[0]:
+            h.check("nofp_mid_2" not in syms,
+                    f"the frame-pointer walk named nofp_mid_2 ({syms}): the library is not "
+                    "built without frame pointers as intended")
+            return
+    raise h.Failure(f"no stack starts at {chain[0]}; {h.health(report)}")

@@ -4,8 +4,9 @@
 
     run.py MATRIX_SCRIPT SMOKE_BINARY MEMVIGIL_BINARY
 
-MATRIX_SCRIPT is the shared tools/run-kernel-matrix.sh. memvigil goes into
-the guests next to the smoke binary, and the guests' kernel command line
+MATRIX_SCRIPT is the shared tools/run-kernel-matrix.sh. memvigil and the
+nofp_chain workload (BUILD/tests/workloads/) go into the guests next to the
+smoke binary, and the guests' kernel command line
 carries MEMVIGIL_KMATRIX_GUEST=1 (init's environment): only there does the
 smoke test push memory into global direct reclaim, never on the shared host.
 
@@ -32,6 +33,11 @@ RECLAIM_CHECKS = [
 ]
 
 
+def nofp_chain(smoke):
+    """The no-frame-pointer workload the smoke test's unwinding check traces."""
+    return os.path.join(os.path.dirname(os.path.abspath(smoke)), "..", "workloads", "nofp_chain")
+
+
 def run_matrix(script, smoke, memvigil, logdir):
     """The matrix script's output (stdout and stderr), with its exit status.
 
@@ -41,6 +47,7 @@ def run_matrix(script, smoke, memvigil, logdir):
     env["KMATRIX_APPEND"] = (env.get("KMATRIX_APPEND", "") + " " + GUEST_FLAG).strip()
     try:
         r = subprocess.run([script, "-H", "-v", "-t", "300", "-l", logdir, "-f", memvigil,
+                            "-f", nofp_chain(smoke),
                             "--", smoke],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S, env=env)

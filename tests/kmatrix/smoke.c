@@ -11,7 +11,9 @@
  * driven into global direct reclaim, and memvigil itself (when the matrix
  * put it next to this binary) reports such a stall end to end; elsewhere
  * both say SKIP. memvigil -f also traces a child that execs this program
- * from the new image's entry point on (the exec held; see bpf/proc.bpf.c).
+ * from the new image's entry point on (the exec held; see bpf/proc.bpf.c),
+ * and memvigil --unwind=dwarf names every level of the no-frame-pointer
+ * chain workload (nofp_chain, also carried next to this binary).
  * Prints "PASS what", "FAIL what: why" or "SKIP what: why" per check; exit
  * 0 only if none failed.
  *
@@ -698,6 +700,9 @@ static void check_sampled_load(void)
 #define MV_TEXT "/tmp/memvigil-reclaim.txt"
 #define MV_EXEC_JSON "/tmp/memvigil-exec.json"
 #define MV_EXEC_TEXT "/tmp/memvigil-exec.txt"
+#define MV_UNWIND_JSON "/tmp/memvigil-unwind.json"
+#define MV_UNWIND_TEXT "/tmp/memvigil-unwind.txt"
+#define NOFP_DEPTH 26		/* tests/workloads/nofp_chain.c: chain_01 .. chain_26 */
 
 /* Run memvigil with argv, its output to text; its wait status, or -1 if it did not end in time. */
 static int run_memvigil(const char *mv, char *const argv[], const char *text)
@@ -841,6 +846,75 @@ static void check_memvigil_exec(void)
 	       LEAKS * LEAK_BYTES, allocs, LEAKS, text);
 }
 
+/* The nofp_chain workload the matrix put next to this binary (or the build's, on the host). */
+static int find_nofp_chain(const char *exe, char *wl, size_t wl_len)
+{
+	int dir_len = strrchr(exe, '/') ? (int)(strrchr(exe, '/') - exe) : 0;
+
+	snprintf(wl, wl_len, "%.*s/nofp_chain", dir_len, exe);
+	if (!access(wl, X_OK))
+		return 0;
+	snprintf(wl, wl_len, "%.*s/../workloads/nofp_chain", dir_len, exe);	/* BUILD/tests/kmatrix */
+	if (!access(wl, X_OK))
+		return 0;
+	return -errno;
+}
+
+/*
+ * How many levels of nofp_chain's stack the JSON report names in order, from
+ * chain_26 (the allocating function) down to main: NOFP_DEPTH + 1 when whole.
+ */
+static int chain_levels_named(const char *json)
+{
+	const char *at = json ? strstr(json, "\"stacks\":") : NULL;
+	char sym[64];
+	int level;
+
+	for (level = NOFP_DEPTH; at && level >= 0; level--) {
+		if (level)
+			snprintf(sym, sizeof(sym), "\"symbol\": \"chain_%02d\"", level);
+		else
+			snprintf(sym, sizeof(sym), "\"symbol\": \"main\"");
+		at = strstr(at, sym);
+		if (!at)
+			break;
+	}
+	return NOFP_DEPTH - level;
+}
+
+/*
+ * memvigil --unwind=dwarf traces nofp_chain (-O2, no frame pointers): the
+ * unwinder's BPF walk must pass this kernel's verifier and name all 26 levels
+ * and main from its .eh_frame tables, where a frame-pointer walk loses the
+ * chain at its first frame.
+ */
+static void check_memvigil_unwind(void)
+{
+	const char *what = "memvigil --unwind=dwarf names a 26-deep no-frame-pointer chain";
+	static char json[1 << 20], text[1 << 16];
+	char exe[4096], mv[4200], wl[4200];
+	char *argv[] = { "memvigil", "--unwind=dwarf", "-i", "0", "-j", MV_UNWIND_JSON, "--", wl,
+			 NULL };
+	int status, ret, named;
+
+	ret = find_memvigil(exe, sizeof(exe), mv, sizeof(mv));
+	if (!ret)
+		ret = find_nofp_chain(exe, wl, sizeof(wl));
+	if (ret) {
+		result(0, what, "memvigil or nofp_chain next to %s: %s (the matrix carries them "
+		       "next to this binary with -f)", exe, strerror(-ret));
+		return;
+	}
+	status = run_memvigil(mv, argv, MV_UNWIND_TEXT);
+	text[0] = json[0] = '\0';
+	procmem__read_file(MV_UNWIND_TEXT, text, sizeof(text));
+	procmem__read_file(MV_UNWIND_JSON, json, sizeof(json));
+	named = chain_levels_named(json);
+	printf("memvigil --unwind=dwarf: %d of %d levels named in order\n", named, NOFP_DEPTH + 1);
+	result(status == 0 && named == NOFP_DEPTH + 1, what, "exit status 0x%x; %d of %d levels "
+	       "named in order; its output:\n%s", status, named, NOFP_DEPTH + 1, text);
+}
+
 /* "smoke --leak": LEAKS blocks of LEAK_BYTES, never freed. */
 static int leak_and_exit(void)
 {
@@ -915,6 +989,7 @@ int main(int argc, char **argv)
 	check_sampled_load();
 	check_memvigil_reclaim();
 	check_memvigil_exec();
+	check_memvigil_unwind();
 	printf("%s: %d check(s) failed\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
 }

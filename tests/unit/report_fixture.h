@@ -33,6 +33,7 @@
 #include "output/metrics_json.h"
 #include "output/report_context.h"
 #include "probes/unwind_maps.h"
+#include "session/options.h"
 #include "symbolize/symbolizer.h"
 
 #define FX_GOLDEN_DIR "tests/unit/data/golden/"
@@ -49,15 +50,28 @@ struct fx_symbol {
 	struct mv_symbol sym;
 };
 
+/* A symbol and the mapping that holds it (start, end, file offset, build-id). */
+#define FX_SYM(mod, name, mangled_name, off, start, end, map_off, id) \
+	{ .module = mod, .symbol = name, .mangled = mangled_name, .offset = off, \
+	  .map_start = start, .map_end = end, .map_offset = map_off, .build_id = id, \
+	  .executable = true }
+#define FX_APP_ID "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+
 static const struct fx_symbol fx_symbols[] = {
-	{ 0x401000, { "/usr/bin/app", "leak_one", NULL, 0x1a, true } },
-	{ 0x401100, { "/usr/bin/app", "cache_fill", NULL, 0x22, true } },
-	{ 0x402000, { "/usr/bin/app", "main", NULL, 0x5e, true } },
-	{ 0x403000, { "/usr/lib/libfoo.so.1", NULL, NULL, 0x3000, true } },
-	{ 0x405000, { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
-		      "std::vector<int, std::allocator<int> >::push_back(int const&)",
-		      "_ZNSt6vectorIiSaIiEE9push_backERKi", 0x10, true } },
-	{ 0x406000, { "/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8, true } },
+	{ 0x401000, FX_SYM("/usr/bin/app", "leak_one", NULL, 0x1a, 0x400000, 0x403000, 0,
+			   FX_APP_ID) },
+	{ 0x401100, FX_SYM("/usr/bin/app", "cache_fill", NULL, 0x22, 0x400000, 0x403000, 0,
+			   FX_APP_ID) },
+	{ 0x402000, FX_SYM("/usr/bin/app", "main", NULL, 0x5e, 0x400000, 0x403000, 0,
+			   FX_APP_ID) },
+	{ 0x403000, FX_SYM("/usr/lib/libfoo.so.1", NULL, NULL, 0x3000, 0x403000, 0x404000,
+			   0x3000, NULL) },
+	{ 0x405000, FX_SYM("/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+			   "std::vector<int, std::allocator<int> >::push_back(int const&)",
+			   "_ZNSt6vectorIiSaIiEE9push_backERKi", 0x10, 0x405000, 0x406000, 0x9000,
+			   "00ff") },
+	{ 0x406000, FX_SYM("/opt/odd\x01lib.so", "odd\tname\x7f\xff", NULL, 0x8, 0x406000,
+			   0x407000, 0, NULL) },
 	/* 0x404000 is in no mapping: a stack through it is cut there */
 };
 
@@ -327,7 +341,8 @@ static inline void fixture__sampled(struct fixture *f)
 	cr_assert_not_null(f->m);
 	model__set_sampling(f->m, 65536);
 	fx_proc(f->m, 200, "sampler", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0, 0, NULL);
-	fx_proc(f->m, 201, "child", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0, 200, NULL);
+	fx_proc(f->m, 201, "child", "/usr/lib/memvigil/libmemvigil-sampler.so", 0, 200, NULL);
+	model__find(f->m, 201)->via_sampler = true;	/* the child preloads the sampler */
 	for (i = 0; i < 6; i++)
 		fx_alloc(f->m, 200, 500 * i, 0x10000 + i * 0x100, 128 + i, MV_KIND_MALLOC,
 			 fx_leak_stack, 3);
@@ -350,16 +365,25 @@ static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
 	static char *const command[] = { "./app", "--flag", "x\"y" };
 	static const uint64_t lost[MV_LOSS_CNT] = { 1, 2, 3, 4, 5, 6 };
 	bool sampled = f->m->sample_period != 0;
+	static struct options exact = {
+		.mode = MV_MODE_STANDARD, .interval_s = 5, .top = 2, .stack_depth = 127,
+		.frames = 2, .mappings = MV_MAPPINGS_SYSCALLS, .unwind = MV_UNWIND_DWARF,
+		.min_age_s = 1.5, .window_s = 60, .on_alert = "/usr/local/bin/notify",
+	};
+	static const struct options sampled_opts = {
+		.mode = MV_MODE_PRODUCTION, .interval_s = 10, .duration_s = 30, .top = 10,
+		.stack_depth = 64, .mappings = MV_MAPPINGS_OFF, .unwind = MV_UNWIND_FP,
+		.window_s = 300, .sample_bytes = 65536,
+	};
 
+	memcpy(exact.alerts, f->alert_defs, sizeof(f->alert_defs));
+	exact.alert_cnt = f->alert_def_cnt;
 	*ctx = (struct report_ctx){
 		.m = f->m, .metrics = f->mt, .alerts = f->alerts, .alert_cnt = f->alert_cnt,
 		.resolve = fixture_resolve, .now_ms = sampled ? 5000 : FX_NOW_MS, .elapsed_ms = 5000,
 		.time = FX_TIME, .started_at = FX_STARTED, .kernel = "6.1.0-test",
-		.opts = { .mode = "standard", .interval_s = 5, .top = 2, .stack_depth = 127,
-			  .frames = 2, .mappings = "syscalls", .unwind = "dwarf", .min_age_s = 1.5,
-			  .window_s = 60,
-			  .alerts = f->alert_defs, .alert_cnt = f->alert_def_cnt,
-			  .on_alert = "/usr/local/bin/notify" },
+		.opts = { .top = 2, .frames = 2, .min_age_s = 1.5, .echo = options__echo_json,
+			  .echo_arg = &exact },
 		.health = { .attached = 3, .attach_failed = 1, .fork_attach_cnt = 1,
 			    .fork_attach_max_ms = 2.5, .fork_attach_median_ms = 2.5,
 			    .files_skipped = 3, .alerts_not_kept = 1, .on_alert_skipped = 2,
@@ -373,10 +397,8 @@ static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
 		return;
 	}
 	ctx->target = (struct report_target){ .command = command, .command_argc = 3 };
-	ctx->opts = (struct report_options){ .mode = "production", .interval_s = 10,
-					     .duration_s = 30, .top = 10, .stack_depth = 64,
-					     .mappings = "off", .unwind = "fp", .window_s = 300,
-					     .sample_bytes = 65536 };
+	ctx->opts = (struct report_options){ .top = 10, .sample_bytes = 65536,
+					     .echo = options__echo_json, .echo_arg = &sampled_opts };
 	ctx->health = (struct report_health){ .attached = 2,
 					      .kernel_signal_names = fx_feature_names,
 					      .kernel_signal_cnt = 4, .unwind = &f->unwind };
@@ -503,6 +525,22 @@ static inline void golden__check(const char *name, const char *text)
 	}
 	free(want);
 	free(stored);
+}
+
+/* What write renders of the session build makes, as the session writes it at the end. */
+static inline char *fixture__render(void (*build)(struct fixture *f),
+				    int (*write)(FILE *out, const struct report_ctx *ctx))
+{
+	struct fixture f;
+	struct report_ctx ctx;
+	struct fx_buf b;
+
+	build(&f);
+	fixture__ctx(&f, &ctx);
+	cr_assert_eq(write(fx_buf_open(&b), &ctx), 0);
+	fx_buf_text(&b);
+	fixture__free(&f);
+	return b.text;
 }
 
 /* Render ctx with write (report_text__write, report_json__document) and check it. */

@@ -44,6 +44,22 @@ Test(allocator, kind_names_cover_the_family)
 		cr_assert_not_null(allocator__kind_name(k), "kind %u has no name", k);
 }
 
+/* "via mi_zalloc", never "via zalloc": text names a function the allocator defines. */
+Test(allocator, text_names_of_kinds_are_functions_an_allocator_defines)
+{
+	uint32_t k;
+
+	cr_assert_str_eq(allocator__kind_call(MV_KIND_ZALLOC), "mi_zalloc");
+	cr_assert_str_eq(allocator__kind_call(MV_KIND_MALLOC_ALIGNED), "mi_malloc_aligned");
+	cr_assert_str_eq(allocator__kind_call(MV_KIND_CALLOC), "calloc");
+	for (k = 0; k < MV_KIND_CNT; k++) {
+		const char *name = allocator__kind_call(k);
+
+		cr_assert(!strncmp(name, "operator ", 9) || alloc_family__find(name) >= 0,
+			  "kind %u is named %s, which no allocator defines", k, name);
+	}
+}
+
 #define CAND(p, ...) { .path = p, __VA_ARGS__ }
 #define NORANK .link_rank = UINT32_MAX
 

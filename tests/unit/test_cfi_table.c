@@ -140,7 +140,7 @@ static int build_err(struct buf *b)
 
 static struct cfi_rule rule_at(const struct cfi_table *t, uint64_t vaddr)
 {
-	struct cfi_row row;
+	struct unwind_row row;
 	struct cfi_rule r;
 	int err = cfi_table__lookup(t, vaddr, &row);
 
@@ -153,12 +153,12 @@ static void expect_rsp(const struct cfi_table *t, uint64_t vaddr, int cfa_off)
 {
 	struct cfi_rule r = rule_at(t, vaddr);
 
-	cr_expect_eq(r.kind, CFI_CFA_RSP, "%#llx: kind %d", (unsigned long long)vaddr, r.kind);
+	cr_expect_eq(r.kind, UNWIND_CFA_RSP, "%#llx: kind %d", (unsigned long long)vaddr, r.kind);
 	cr_expect_eq(r.cfa_off, cfa_off, "%#llx: cfa %+d, want %+d", (unsigned long long)vaddr,
 		     r.cfa_off, cfa_off);
 }
 
-static void expect_kind(const struct cfi_table *t, uint64_t vaddr, enum cfi_cfa_kind kind)
+static void expect_kind(const struct cfi_table *t, uint64_t vaddr, enum unwind_cfa_kind kind)
 {
 	cr_expect_eq(rule_at(t, vaddr).kind, kind, "%#llx", (unsigned long long)vaddr);
 }
@@ -294,7 +294,7 @@ static int words(char *line, char **w, int n)
 
 static bool row_matches(const struct cfi_table *t, const struct readelf_row *r)
 {
-	struct cfi_row row;
+	struct unwind_row row;
 	struct cfi_rule got;
 	char want[40];
 
@@ -302,12 +302,12 @@ static bool row_matches(const struct cfi_table *t, const struct readelf_row *r)
 		return false;
 	cfi_row__decode(&row, &got);
 	if (!strcmp(r->ra, "u"))
-		return got.kind == CFI_CFA_END;
+		return got.kind == UNWIND_CFA_END;
 	if (strcmp(r->ra, "c-8") || (strncmp(r->cfa, "rsp+", 4) && strncmp(r->cfa, "rbp+", 4)))
-		return got.kind == CFI_CFA_UNSUPPORTED ||
-		       (!strcmp(r->cfa, "exp") && got.kind == CFI_CFA_PLT);
-	snprintf(want, sizeof(want), "%s+%d", got.kind == CFI_CFA_RSP ? "rsp" :
-		 got.kind == CFI_CFA_RBP ? "rbp" : "?", got.cfa_off);
+		return got.kind == UNWIND_CFA_UNSUPPORTED ||
+		       (!strcmp(r->cfa, "exp") && got.kind == UNWIND_CFA_PLT);
+	snprintf(want, sizeof(want), "%s+%d", got.kind == UNWIND_CFA_RSP ? "rsp" :
+		 got.kind == UNWIND_CFA_RBP ? "rbp" : "?", got.cfa_off);
 	if (strcmp(want, r->cfa))
 		return false;
 	if (r->rbp[0] == 'c')
@@ -386,24 +386,24 @@ static struct cfi_table *rules_table(int fd)
 /* Rows of data/cfi_rules.S (addresses from its link: .text at 0x1000). */
 static void expect_rules(const struct cfi_table *t)
 {
-	struct cfi_row row;
+	struct unwind_row row;
 
 	expect_rsp(t, 0x1000, 8);			/* cfi_frame */
 	expect_rsp(t, 0x1001, 16);
-	cr_expect_eq(rule_at(t, 0x1004).kind, CFI_CFA_RBP);
+	cr_expect_eq(rule_at(t, 0x1004).kind, UNWIND_CFA_RBP);
 	cr_expect_eq(rule_at(t, 0x1004).cfa_off, 16);
 	cr_expect_eq(rule_at(t, 0x1004).rbp_off, -16);
-	expect_kind(t, 0x1007, CFI_CFA_END);		/* cfi_outermost */
+	expect_kind(t, 0x1007, UNWIND_CFA_END);		/* cfi_outermost */
 	expect_rsp(t, 0x100a, 16);			/* cfi_state: push */
 	expect_rsp(t, 0x1010, 8);			/* after pop, before ret */
 	expect_rsp(t, 0x1011, 16);			/* restore_state */
 	expect_rsp(t, 0x101a, 0x20008);			/* cfi_big */
 	cr_expect(cfi_table__rows(t, &(size_t){ 0 })[0].flags >= 0);
 	cr_expect_eq(cfi_table__lookup(t, 0x101a, &row), 0);
-	cr_expect(row.flags & CFI_ROW_CFA_X8);
-	expect_kind(t, 0x1027, CFI_CFA_UNSUPPORTED);	/* cfi_realign: CFA in %r10 */
-	expect_kind(t, 0x102b, CFI_CFA_UNSUPPORTED);	/* then an expression */
-	expect_kind(t, 0x102d, CFI_CFA_UNSUPPORTED);	/* cfi_signal */
+	cr_expect(row.flags & UNWIND_ROW_CFA_X8);
+	expect_kind(t, 0x1027, UNWIND_CFA_UNSUPPORTED);	/* cfi_realign: CFA in %r10 */
+	expect_kind(t, 0x102b, UNWIND_CFA_UNSUPPORTED);	/* then an expression */
+	expect_kind(t, 0x102d, UNWIND_CFA_UNSUPPORTED);	/* cfi_signal */
 	cr_expect_eq(cfi_table__lookup(t, 0x102f, &row), -ENOENT);
 	cr_expect_eq(cfi_table__lookup(t, 0xfff, &row), -ENOENT);
 }
@@ -453,7 +453,7 @@ Test(cfi_table, debug_frame_from_a_separate_debug_file)
 	char *path = data_path("cfi_debug_frame.so"), *debug = data_path("cfi_debug_frame.debug");
 	int fd = open(path, O_RDONLY), dfd = open(debug, O_RDONLY), err;
 	struct cfi_table *t = NULL;
-	const struct cfi_row *rows;
+	const struct unwind_row *rows;
 	size_t cnt;
 
 	cr_assert(fd >= 0 && dfd >= 0, "%s, %s: %s", path, debug, strerror(errno));
@@ -501,13 +501,13 @@ Test(cfi_table, def_cfa_offset_register_and_sf_forms)
 	expect_rsp(t, 0x1000, 8);
 	expect_rsp(t, 0x1001, 16);
 	r = rule_at(t, 0x1002);
-	cr_expect(r.kind == CFI_CFA_RBP && r.cfa_off == 16);
+	cr_expect(r.kind == UNWIND_CFA_RBP && r.cfa_off == 16);
 	expect_rsp(t, 0x1003, 32);
 	r = rule_at(t, 0x1004);
-	cr_expect(r.kind == CFI_CFA_RBP && r.cfa_off == 16);
+	cr_expect(r.kind == UNWIND_CFA_RBP && r.cfa_off == 16);
 	r = rule_at(t, 0x1005);
-	cr_expect(r.kind == CFI_CFA_RBP && r.cfa_off == 24);
-	cr_expect_eq(cfi_table__lookup(t, 0x1100, &(struct cfi_row){}), -ENOENT);
+	cr_expect(r.kind == UNWIND_CFA_RBP && r.cfa_off == 24);
+	cr_expect_eq(cfi_table__lookup(t, 0x1100, &(struct unwind_row){}), -ENOENT);
 	cfi_table__free(t);
 }
 
@@ -560,7 +560,7 @@ Test(cfi_table, undefined_return_address_is_the_end_of_the_stack)
 	struct cfi_table *t = one_fde_table(insns, sizeof(insns));
 
 	expect_rsp(t, 0x1000, 8);
-	expect_kind(t, 0x1001, CFI_CFA_END);
+	expect_kind(t, 0x1001, UNWIND_CFA_END);
 	cfi_table__free(t);
 }
 
@@ -592,9 +592,9 @@ Test(cfi_table, return_address_elsewhere_is_unsupported)
 	};
 	struct cfi_table *t = one_fde_table(insns, sizeof(insns));
 
-	expect_kind(t, 0x1001, CFI_CFA_UNSUPPORTED);
-	expect_kind(t, 0x1002, CFI_CFA_UNSUPPORTED);
-	expect_kind(t, 0x1003, CFI_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1001, UNWIND_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1002, UNWIND_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1003, UNWIND_CFA_UNSUPPORTED);
 	expect_rsp(t, 0x1004, 8);
 	cfi_table__free(t);
 }
@@ -614,11 +614,11 @@ Test(cfi_table, plt_expression_is_recognised_others_are_unsupported)
 	struct cfi_table *t = one_fde_table(insns, sizeof(insns));
 	struct cfi_rule r = rule_at(t, 0x1001);
 
-	cr_expect(r.kind == CFI_CFA_PLT && r.cfa_off == 8 && r.plt_threshold == 11);
+	cr_expect(r.kind == UNWIND_CFA_PLT && r.cfa_off == 8 && r.plt_threshold == 11);
 	r = rule_at(t, 0x1002);
-	cr_expect(r.kind == CFI_CFA_PLT && r.plt_threshold == 10);
-	expect_kind(t, 0x1003, CFI_CFA_UNSUPPORTED);
-	expect_kind(t, 0x1004, CFI_CFA_UNSUPPORTED);
+	cr_expect(r.kind == UNWIND_CFA_PLT && r.plt_threshold == 10);
+	expect_kind(t, 0x1003, UNWIND_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1004, UNWIND_CFA_UNSUPPORTED);
 	cfi_table__free(t);
 }
 
@@ -662,7 +662,7 @@ Test(cfi_table, large_offsets_scale_or_become_unsupported)
 {
 	struct buf b = {};
 	size_t c = cie(&b, "zR", 0x1b), f = fde_begin(&b, c, 0x1000, 0x100);
-	struct cfi_row row;
+	struct unwind_row row;
 
 	u8(&b, 0x41); u8(&b, 0x0e); uleb(&b, 0x20008);	/* +1: cfa 0x20008: x8 */
 	u8(&b, 0x41); u8(&b, 0x0e); uleb(&b, 0x20009);	/* +2: not a multiple of 8 */
@@ -674,11 +674,11 @@ Test(cfi_table, large_offsets_scale_or_become_unsupported)
 	struct cfi_table *t = build(&b);
 
 	cr_assert_eq(cfi_table__lookup(t, 0x1001, &row), 0);
-	cr_expect(row.flags & CFI_ROW_CFA_X8);
+	cr_expect(row.flags & UNWIND_ROW_CFA_X8);
 	expect_rsp(t, 0x1001, 0x20008);
-	expect_kind(t, 0x1002, CFI_CFA_UNSUPPORTED);
-	expect_kind(t, 0x1003, CFI_CFA_UNSUPPORTED);
-	expect_kind(t, 0x1004, CFI_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1002, UNWIND_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1003, UNWIND_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1004, UNWIND_CFA_UNSUPPORTED);
 	expect_rsp(t, 0x1005, 0x7ff8);
 	cr_expect_eq(rule_at(t, 0x1005).rbp_off, -128);
 	cfi_table__free(t);
@@ -693,7 +693,7 @@ Test(cfi_table, signal_frame_augmentation_makes_rows_unsupported)
 	entry_end(&b, f);
 	struct cfi_table *t = build(&b);
 
-	expect_kind(t, 0x1000, CFI_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1000, UNWIND_CFA_UNSUPPORTED);
 	cfi_table__free(t);
 	free(b.b);
 }
@@ -845,7 +845,7 @@ Test(cfi_table, debug_frame_fills_what_eh_frame_leaves_uncovered)
 	expect_rsp(t, 0x1001, 16);
 	expect_rsp(t, 0x2000, 8);
 	expect_rsp(t, 0x2001, 32);
-	cr_expect_eq(cfi_table__lookup(t, 0x1800, &(struct cfi_row){}), -ENOENT);
+	cr_expect_eq(cfi_table__lookup(t, 0x1800, &(struct unwind_row){}), -ENOENT);
 	cr_expect_eq(cfi_table__stats(t)->fde_shadowed_cnt, 1);
 	cfi_table__free(t);
 	free(eh.b);
@@ -872,8 +872,8 @@ Test(cfi_table, identical_rows_merge_and_adjacent_fdes_leave_no_gap)
 	expect_rsp(t, 0x1010, 8);
 	expect_rsp(t, 0x1013, 16);
 	expect_rsp(t, 0x1020, 8);
-	cr_expect_eq(cfi_table__lookup(t, 0x1030, &(struct cfi_row){}), -ENOENT);
-	cr_expect_eq(cfi_table__lookup(t, 0x10ff, &(struct cfi_row){}), -ENOENT);
+	cr_expect_eq(cfi_table__lookup(t, 0x1030, &(struct unwind_row){}), -ENOENT);
+	cr_expect_eq(cfi_table__lookup(t, 0x10ff, &(struct unwind_row){}), -ENOENT);
 	expect_rsp(t, 0x1100, 8);
 	/* rsp+8, rsp+16 per FDE, the gap, the last FDE, its end */
 	cr_expect_eq(s->rows_cnt, 9, "rows %llu", (unsigned long long)s->rows_cnt);
@@ -887,8 +887,8 @@ Test(cfi_table, unknown_opcode_makes_its_fde_one_unsupported_row)
 	static const uint8_t insns[] = { 0x41, 0x0e, 0x10, 0x41, 0x2d };  /* GNU_window_save */
 	struct cfi_table *t = one_fde_table(insns, sizeof(insns));
 
-	expect_kind(t, 0x1000, CFI_CFA_UNSUPPORTED);
-	expect_kind(t, 0x10ff, CFI_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1000, UNWIND_CFA_UNSUPPORTED);
+	expect_kind(t, 0x10ff, UNWIND_CFA_UNSUPPORTED);
 	cr_expect_eq(cfi_table__stats(t)->fde_unsupported_cnt, 1);
 	cfi_table__free(t);
 }
@@ -898,7 +898,7 @@ Test(cfi_table, restore_state_without_remember_is_unsupported_not_fatal)
 	static const uint8_t insns[] = { 0x41, 0x0b };
 	struct cfi_table *t = one_fde_table(insns, sizeof(insns));
 
-	expect_kind(t, 0x1000, CFI_CFA_UNSUPPORTED);
+	expect_kind(t, 0x1000, UNWIND_CFA_UNSUPPORTED);
 	cfi_table__free(t);
 }
 

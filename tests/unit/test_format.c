@@ -22,3 +22,10 @@ Test(format, ages_pick_a_readable_unit)
 	cr_assert_str_eq(format_age_ms(245000, b, sizeof(b)), "4m05s");
 	cr_assert_str_eq(format_age_ms(3 * 3600000 + 12 * 60000, b, sizeof(b)), "3h12m");
 }
+
+Test(format, a_count_of_one_takes_the_singular)
+{
+	cr_assert_str_eq(format_plural(1), "");
+	cr_assert_str_eq(format_plural(0), "s");
+	cr_assert_str_eq(format_plural(2), "s");
+}

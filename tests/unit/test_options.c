@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "memvigil/sampling.h"
+#include "lib/json_writer.h"
 #include "session/options.h"
+#include "session/options_table.h"
 
 static char err[256];
 
@@ -399,6 +401,31 @@ Test(options, json_and_jsonl_cannot_both_take_stdout, .init = clear_env)
 	cr_assert_eq(PARSE(&o, "-p", "1", "--json=-", "--jsonl=-"), -EINVAL);
 }
 
+Test(options, pprof_and_folded_take_a_file_but_not_stdout, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--pprof=heap.pb.gz", "--folded", "heap.folded"), 0);
+	cr_assert_str_eq(o.pprof_path, "heap.pb.gz");
+	cr_assert_str_eq(o.folded_path, "heap.folded");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--pprof=-"), -EINVAL);
+	cr_assert_str_eq(err, "invalid --pprof '-': expected a file name");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--folded="), -EINVAL);
+	cr_assert_str_eq(err, "invalid --folded '': expected a file name");
+}
+
+Test(options, pprof_and_folded_need_the_heap_kernel_only_drops, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--kernel-only", "--pprof=x"), -EINVAL);
+	cr_assert_str_eq(err, "--pprof needs heap stacks, which --kernel-only does not trace: "
+			 "drop one of them");
+	cr_assert_eq(PARSE(&o, "--cgroup=/sys/fs/cgroup/x", "--kernel-only", "--folded=x"),
+		     -EINVAL);
+	cr_assert(strstr(err, "--folded needs heap stacks"), "%s", err);
+}
+
 Test(options, seconds_options_are_bounded_with_the_range_named, .init = clear_env)
 {
 	struct options o;
@@ -442,4 +469,104 @@ Test(options, alert_value_separates_expressions_by_semicolons_on_the_command_lin
 	cr_assert(strstr(err, "expected an expression"), "%s", err);
 	cr_assert_eq(PARSE(&o, "-p", "1", "--alert=heap>1M;rss>1Q"), -EINVAL);
 	cr_assert(strstr(err, "--alert 'rss>1Q'"), "%s", err);
+}
+
+Test(options, every_row_of_the_table_is_complete)
+{
+	size_t i;
+
+	cr_assert_leq(options_table_cnt, OPTIONS_MAX);
+	for (i = 0; i < options_table_cnt; i++) {
+		const struct option_row *r = &options_table[i];
+		bool takes_arg = r->kind != OPTION_FLAG && r->kind != OPTION_COUNT;
+
+		cr_assert(r->name && r->help, "row %zu", i);
+		cr_assert_eq(r->arg != NULL, takes_arg, "--%s: an argument name iff it takes one",
+			     r->name);
+		if (r->kind == OPTION_CUSTOM) {
+			cr_assert(r->parse && (!r->json || r->echo), "--%s", r->name);
+			continue;
+		}
+		cr_assert(r->what && r->expect, "--%s: its error message", r->name);
+		if (r->kind == OPTION_UINT || r->kind == OPTION_COUNT || r->kind == OPTION_NAME)
+			cr_assert(r->size == 4 || r->size == 8, "--%s: %zu bytes", r->name, r->size);
+		if (r->kind == OPTION_NAME)
+			for (unsigned int v = 0; v <= r->max; v++)
+				cr_assert_str_neq(r->value_name(v), "?", "--%s %u", r->name, v);
+	}
+}
+
+/* A valid value for row r that differs from every default. */
+static void row_test_value(const struct option_row *r, char *buf, size_t len)
+{
+	switch (r->kind) {
+	case OPTION_FLAG:
+		snprintf(buf, len, "1");
+		break;
+	case OPTION_SECONDS:
+		snprintf(buf, len, "%g", r->min + 7);	/* above the default interval */
+		break;
+	case OPTION_BYTES:
+		snprintf(buf, len, "1K");
+		break;
+	case OPTION_TEXT:
+		snprintf(buf, len, "x");
+		break;
+	case OPTION_NAME:
+		snprintf(buf, len, "%s", r->value_name(r->max));
+		break;
+	default:
+		snprintf(buf, len, "%.0f", r->max);
+		break;
+	}
+}
+
+Test(options, every_row_is_read_from_its_environment_variable, .init = clear_env)
+{
+	struct options base, o;
+	char name[64], value[64];
+	size_t i, j;
+
+	cr_assert_eq(PARSE(&base, "--", "true"), 0, "%s", err);
+	for (i = 0; i < options_table_cnt; i++) {
+		const struct option_row *r = &options_table[i];
+
+		if (r->kind == OPTION_CUSTOM || r->target)
+			continue;
+		j = snprintf(name, sizeof(name), "MEMVIGIL_");
+		for (const char *c = r->name; *c; c++)
+			name[j++] = *c == '-' ? '_' : *c - 'a' + 'A';
+		name[j] = '\0';
+		row_test_value(r, value, sizeof(value));
+		setenv(name, value, 1);
+		cr_assert_eq(PARSE(&o, "--", "true"), 0, "%s=%s: %s", name, value, err);
+		unsetenv(name);
+		cr_assert_neq(memcmp((char *)&o + r->off, (char *)&base + r->off, r->size), 0,
+			      "%s=%s changed nothing", name, value);
+	}
+}
+
+Test(options, the_json_echo_follows_the_table_and_the_preset, .init = clear_env)
+{
+	struct json_writer *w;
+	struct options o;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--mode=production", "--alert=oom", "--unwind=fp"), 0,
+		     "%s", err);
+	f = open_memstream(&text, &len);
+	w = json_writer__new(f, false);
+	json_object_begin(w);
+	options__echo_json(w, &o);
+	json_object_end(w);
+	cr_assert_eq(json_writer__finish(w), 0);
+	json_writer__free(w);
+	fclose(f);
+	cr_assert_str_eq(text, "{\"interval_s\":10,\"duration_s\":null,\"top\":5,"
+			 "\"stack_depth\":64,\"frames\":12,\"mappings\":\"wrappers\","
+			 "\"unwind\":\"fp\",\"min_age_s\":0,\"mode\":\"production\","
+			 "\"window_s\":300,\"alerts\":[\"oom\"],\"on_alert\":null}");
+	free(text);
 }

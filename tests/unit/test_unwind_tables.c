@@ -18,7 +18,7 @@ struct fake_bpf {
 	uint32_t obj_rows[UNWIND_MAX_OBJECTS];
 };
 
-static int fake_put(void *ctx, uint32_t id, uint32_t first, const struct cfi_row *rows,
+static int fake_put(void *ctx, uint32_t id, uint32_t first, const struct unwind_row *rows,
 		    uint32_t cnt)
 {
 	struct fake_bpf *f = ctx;

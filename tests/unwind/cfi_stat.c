@@ -37,16 +37,16 @@ static int u64_cmp(const void *a, const void *b)
 static void dump_rows(const struct cfi_table *t)
 {
 	size_t cnt;
-	const struct cfi_row *rows = cfi_table__rows(t, &cnt);
+	const struct unwind_row *rows = cfi_table__rows(t, &cnt);
 	struct cfi_rule r;
 
 	for (size_t i = 0; i < cnt; i++) {
 		cfi_row__decode(&rows[i], &r);
 		printf("%016llx %s", (unsigned long long)(cfi_table__base_vaddr(t) + rows[i].pc),
 		       kind_names[r.kind < 6 ? r.kind : 5]);
-		if (r.kind <= CFI_CFA_PLT)
+		if (r.kind <= UNWIND_CFA_PLT)
 			printf("%+d", r.cfa_off);
-		if (r.kind == CFI_CFA_PLT)
+		if (r.kind == UNWIND_CFA_PLT)
 			printf(" t=%u", r.plt_threshold);
 		if (r.rbp_saved)
 			printf(" rbp=c%+d", r.rbp_off);

@@ -38,17 +38,13 @@ __attribute__((noinline)) int chain_c08(int x)
 	return r;
 }
 
-#define C(n, next, body) \
-	__attribute__((noinline)) int chain_c##n(int x); \
-	__attribute__((noinline)) int chain_c##n(int x) { body(next) }
-
-C(07, chain_c08, DEEP_BODY_4)
-C(06, chain_c07, DEEP_BODY_3)
-C(05, chain_c06, DEEP_BODY_2)
-C(04, chain_c05, DEEP_BODY_1)
-C(03, chain_c04, DEEP_BODY_0)
-C(02, chain_c03, DEEP_BODY_4)
-C(01, chain_c02, DEEP_BODY_3)
+DEEP_LEVEL(chain_c07, chain_c08, DEEP_BODY_4)
+DEEP_LEVEL(chain_c06, chain_c07, DEEP_BODY_3)
+DEEP_LEVEL(chain_c05, chain_c06, DEEP_BODY_2)
+DEEP_LEVEL(chain_c04, chain_c05, DEEP_BODY_1)
+DEEP_LEVEL(chain_c03, chain_c04, DEEP_BODY_0)
+DEEP_LEVEL(chain_c02, chain_c03, DEEP_BODY_4)
+DEEP_LEVEL(chain_c01, chain_c02, DEEP_BODY_3)
 
 __attribute__((noinline)) int chain_a08(int x);
 __attribute__((noinline)) int chain_a08(int x)
@@ -58,17 +54,13 @@ __attribute__((noinline)) int chain_a08(int x)
 	return r * 7 + x;
 }
 
-#define A(n, next, body) \
-	__attribute__((noinline)) int chain_a##n(int x); \
-	__attribute__((noinline)) int chain_a##n(int x) { body(next) }
-
-A(07, chain_a08, DEEP_BODY_3)
-A(06, chain_a07, DEEP_BODY_2)
-A(05, chain_a06, DEEP_BODY_1)
-A(04, chain_a05, DEEP_BODY_0)
-A(03, chain_a04, DEEP_BODY_4)
-A(02, chain_a03, DEEP_BODY_2)
-A(01, chain_a02, DEEP_BODY_1)
+DEEP_LEVEL(chain_a07, chain_a08, DEEP_BODY_3)
+DEEP_LEVEL(chain_a06, chain_a07, DEEP_BODY_2)
+DEEP_LEVEL(chain_a05, chain_a06, DEEP_BODY_1)
+DEEP_LEVEL(chain_a04, chain_a05, DEEP_BODY_0)
+DEEP_LEVEL(chain_a03, chain_a04, DEEP_BODY_4)
+DEEP_LEVEL(chain_a02, chain_a03, DEEP_BODY_2)
+DEEP_LEVEL(chain_a01, chain_a02, DEEP_BODY_1)
 
 int main(int argc, char **argv)
 {

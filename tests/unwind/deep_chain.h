@@ -49,6 +49,11 @@
 	int r = deep_sibling(x) + next(x + 1); \
 	return r + a * b + c * d + e * f + a * e + b * f + c * a + d * e;
 
+/* A level of a chain: function name running body with next as the level below. */
+#define DEEP_LEVEL(name, next, body) \
+	__attribute__((noinline)) int name(int x); \
+	__attribute__((noinline)) int name(int x) { body(next) }
+
 int deep_sibling(int x);
 typedef int (*deep_fn)(int x);
 int chain_b01(int x, deep_fn back);

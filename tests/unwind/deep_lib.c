@@ -17,17 +17,13 @@ __attribute__((noinline)) int deep_sibling_lib(int x)
 
 #define deep_sibling deep_sibling_lib
 
-#define B(n, next, body) \
-	__attribute__((noinline)) int chain_b##n(int x); \
-	__attribute__((noinline)) int chain_b##n(int x) { body(next) }
-
-B(08, back_fn, DEEP_BODY_2)
-B(07, chain_b08, DEEP_BODY_1)
-B(06, chain_b07, DEEP_BODY_0)
-B(05, chain_b06, DEEP_BODY_4)
-B(04, chain_b05, DEEP_BODY_3)
-B(03, chain_b04, DEEP_BODY_2)
-B(02, chain_b03, DEEP_BODY_1)
+DEEP_LEVEL(chain_b08, back_fn, DEEP_BODY_2)
+DEEP_LEVEL(chain_b07, chain_b08, DEEP_BODY_1)
+DEEP_LEVEL(chain_b06, chain_b07, DEEP_BODY_0)
+DEEP_LEVEL(chain_b05, chain_b06, DEEP_BODY_4)
+DEEP_LEVEL(chain_b04, chain_b05, DEEP_BODY_3)
+DEEP_LEVEL(chain_b03, chain_b04, DEEP_BODY_2)
+DEEP_LEVEL(chain_b02, chain_b03, DEEP_BODY_1)
 
 __attribute__((noinline)) int chain_b01(int x, deep_fn back)
 {

@@ -14,7 +14,6 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "unwind/cfi_table.h"
-#include "unwind/unwind_rows.h"
 #include "proc_unwind.h"
 
 #define MAX_OBJECTS 64
@@ -180,7 +179,7 @@ uint32_t proc_unwind__row_cnt(const struct proc_unwind *p)
 static int fill_rows(const struct object *o, int rows_fd)
 {
 	size_t cnt;
-	const struct cfi_row *rows = cfi_table__rows(o->table, &cnt);
+	const struct unwind_row *rows = cfi_table__rows(o->table, &cnt);
 	uint32_t *keys = malloc(cnt * sizeof(*keys));
 	__u32 n = (__u32)cnt;
 	int err;

@@ -119,7 +119,7 @@ static void workload_end(struct workload *w)
 static int inside_malloc(const char *libc, uint64_t start, uint64_t size, uint64_t *vaddr)
 {
 	struct cfi_table *t = NULL;
-	const struct cfi_row *rows;
+	const struct unwind_row *rows;
 	size_t cnt;
 	FILE *f = fopen(libc, "re");
 	int err = -ENOENT;

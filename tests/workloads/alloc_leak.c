@@ -306,25 +306,5 @@ static void print_truth(void)
 
 int main(int argc, char **argv)
 {
-	sigset_t set;
-
-	if (argc > 1 && strcmp(argv[1], "--wait")) {
-		fprintf(stderr, "usage: alloc_leak [--wait]\n");
-		return 64;
-	}
-	if (argc == 1) {
-		run_all();
-		print_truth();
-		return 0;
-	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	truth_ready();
-	if (truth_wait_for(&set, SIGUSR1))
-		return 2;
-	run_all();
-	print_truth();
-	return truth_wait_for(&set, SIGTERM) ? 2 : 0;
+	return truth_main(argc, argv, "alloc_leak", run_all, print_truth);
 }

@@ -105,10 +105,14 @@ static int symbol_name(const char *which)
 	return 0;
 }
 
+static void leak_all(void)
+{
+	leak_crafted();
+	leak_crafted_cxx();
+}
+
 int main(int argc, char **argv)
 {
-	sigset_t set;
-
 	if (argc == 3 && !strcmp(argv[1], "--symbol-name"))
 		return symbol_name(argv[2]);
 	if (argc != 2 || strcmp(argv[1], "--wait")) {
@@ -119,15 +123,5 @@ int main(int argc, char **argv)
 		perror("crafted_names: prctl");
 		return 2;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	truth_ready();
-	if (truth_wait_for(&set, SIGUSR1))
-		return 2;
-	leak_crafted();
-	leak_crafted_cxx();
-	print_truth();
-	return truth_wait_for(&set, SIGTERM) ? 2 : 0;
+	return truth_when_signalled(leak_all, print_truth);
 }

@@ -195,26 +195,5 @@ static void print_truth(void)
 
 int main(int argc, char **argv)
 {
-	sigset_t set;
-
-	if (argc > 1 && strcmp(argv[1], "--wait")) {
-		fprintf(stderr, "usage: threads [--wait]\n");
-		return 64;
-	}
-	if (argc == 1) {
-		run_threads();
-		print_truth();
-		return 0;
-	}
-	/* Blocked before any thread exists, so every thread inherits the mask. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	truth_ready();
-	if (truth_wait_for(&set, SIGUSR1))
-		return 2;
-	run_threads();
-	print_truth();
-	return truth_wait_for(&set, SIGTERM) ? 2 : 0;
+	return truth_main(argc, argv, "threads", run_threads, print_truth);
 }

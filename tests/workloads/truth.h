@@ -12,6 +12,10 @@
  * READY and TRUTH done are flushed: a test waits for them while the
  * workload still runs. Workloads with other TRUTH lines (key=value of their
  * own, or pid= from several processes) print those themselves.
+ *
+ * A workload run as "NAME --wait" says READY, works when SIGUSR1 comes,
+ * tells its truth and waits for SIGTERM (truth_when_signalled); run as
+ * "NAME" it works and tells at once (truth_main does both).
  */
 #ifndef MEMVIGIL_WORKLOAD_TRUTH_H
 #define MEMVIGIL_WORKLOAD_TRUTH_H
@@ -19,6 +23,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static inline void truth_ready(void)
@@ -65,5 +70,45 @@ static inline int truth_wait_for(sigset_t *set, int sig)
 			exit(0);
 	} while (got != sig);
 	return 0;
+}
+
+/*
+ * Block SIGUSR1 and SIGTERM (before any thread starts, so every thread
+ * inherits the mask), say READY, then on SIGUSR1 run work and tell, and
+ * wait for SIGTERM. Returns main's exit code: 0, or 2 if sigwait fails.
+ */
+static inline int truth_when_signalled(void (*work)(void), void (*tell)(void))
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	truth_ready();
+	if (truth_wait_for(&set, SIGUSR1))
+		return 2;
+	work();
+	tell();
+	return truth_wait_for(&set, SIGTERM) ? 2 : 0;
+}
+
+/*
+ * main of a workload called name: no argument runs work and tell at once,
+ * --wait as truth_when_signalled; anything else is a usage error (64).
+ */
+static inline int truth_main(int argc, char **argv, const char *name, void (*work)(void),
+			     void (*tell)(void))
+{
+	if (argc > 1 && strcmp(argv[1], "--wait")) {
+		fprintf(stderr, "usage: %s [--wait]\n", name);
+		return 64;
+	}
+	if (argc == 1) {
+		work();
+		tell();
+		return 0;
+	}
+	return truth_when_signalled(work, tell);
 }
 #endif /* MEMVIGIL_WORKLOAD_TRUTH_H */

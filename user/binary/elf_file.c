@@ -322,6 +322,35 @@ int elf_file__find_symbol(struct elf_file *ef, const char *name,
 	return 0;
 }
 
+int elf_file__find_dynamic_object(struct elf_file *ef, const char *name, uint64_t *vaddr,
+				  uint64_t *size)
+{
+	Elf_Scn *scn = find_section(ef->elf, SHT_DYNSYM);
+	const char *sname;
+	Elf_Data *syms;
+	GElf_Shdr sh;
+	GElf_Sym s;
+	size_t i;
+
+	if (!scn || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return -ENOENT;
+	syms = elf_getdata(scn, NULL);
+	if (!syms)
+		return -EIO;
+	for (i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+		if (!gelf_getsym(syms, i, &s) || GELF_ST_TYPE(s.st_info) != STT_OBJECT ||
+		    s.st_shndx == SHN_UNDEF)
+			continue;
+		sname = elf_strptr(ef->elf, sh.sh_link, s.st_name);
+		if (!sname || strcmp(sname, name))
+			continue;
+		*vaddr = s.st_value;
+		*size = s.st_size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 struct table_build {
 	struct addr_sym *syms;
 	size_t cnt, cap;

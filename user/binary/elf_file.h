@@ -54,6 +54,12 @@ int elf_file__find_symbol(struct elf_file *ef, const char *name,
 			  uint64_t *vaddr, uint64_t *size);
 
 /*
+ * The defined data object name (STT_OBJECT) exported in .dynsym: 0 with
+ * *vaddr (st_value) and *size, or -ENOENT.
+ */
+int elf_file__find_dynamic_object(struct elf_file *ef, const char *name, uint64_t *vaddr,
+				  uint64_t *size);
+/*
  * The function symbol containing vaddr. A sized symbol covers
  * [vaddr, vaddr + size); one of size 0 covers up to the next symbol (or the
  * end of its section) and is used only when no sized symbol contains vaddr.

@@ -36,3 +36,8 @@ const char *format_age_ms(uint64_t ms, char *buf, size_t len)
 			 (unsigned long long)(s / 60 % 60));
 	return buf;
 }
+
+const char *format_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}

@@ -10,5 +10,7 @@
 const char *format_bytes(uint64_t bytes, char *buf, size_t len);
 /* "950ms", "2.9s", "4m05s", "3h12m" into buf; returns buf. */
 const char *format_age_ms(uint64_t ms, char *buf, size_t len);
+/* The plural ending of a count's noun: "s", or "" when n is 1 ("1 alloc", "2 allocs"). */
+const char *format_plural(uint64_t n);
 
 #endif

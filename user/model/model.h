@@ -67,6 +67,9 @@ struct proc {
 	char *exe;			/* executable path, NULL if unknown */
 	char *alloc_lib;		/* allocator library probed, NULL if none */
 	uint32_t alloc_kinds;		/* bit per enum mv_alloc_kind probed */
+	bool via_sampler;		/* heap seen through libmemvigil-sampler.so's probes
+					 * (alloc_lib is the library), else the allocator's
+					 * uprobes */
 	struct heap_totals heap;
 	uint64_t interval_allocs;	/* since model__start_interval */
 	uint64_t interval_frees;

@@ -3,8 +3,8 @@
 #include "lib/text_escape.h"
 #include "output/frames.h"
 
-/* addr of pid as the resolver names it; all NULL when it cannot. */
-static void resolve(const struct report_ctx *ctx, pid_t pid, uint64_t addr, struct mv_symbol *sym)
+void frames__resolve(const struct report_ctx *ctx, pid_t pid, uint64_t addr,
+		     struct mv_symbol *sym)
 {
 	memset(sym, 0, sizeof(*sym));
 	if (ctx->resolve)
@@ -16,6 +16,18 @@ static const char *basename_of(const char *path)
 	const char *slash = path ? strrchr(path, '/') : NULL;
 
 	return slash ? slash + 1 : path;
+}
+
+const char *frames__name(const struct mv_symbol *sym, uint64_t addr, char *buf, size_t len)
+{
+	if (sym->symbol)
+		return sym->symbol;
+	if (sym->module)
+		snprintf(buf, len, "%s+0x%llx", basename_of(sym->module),
+			 (unsigned long long)sym->offset);
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+	return buf;
 }
 
 /* One frame line; names come from the traced process's files and are escaped. */
@@ -58,7 +70,7 @@ static const uint64_t *usable_frames(const struct report_ctx *ctx, pid_t pid, ui
 		return NULL;
 	}
 	for (i = 1; ctx->resolve && i < *depth; i++) {
-		resolve(ctx, pid, frames[i], &sym);
+		frames__resolve(ctx, pid, frames[i], &sym);
 		if (!sym.executable) {
 			*depth = i;
 			*truncated = true;
@@ -92,7 +104,7 @@ void frames__text(FILE *out, const struct report_ctx *ctx, pid_t pid, uint32_t s
 	}
 	shown = limit && limit < depth ? limit : depth;
 	for (i = 0; i < shown; i++) {
-		resolve(ctx, pid, frames[i], &sym);
+		frames__resolve(ctx, pid, frames[i], &sym);
 		print_frame(out, frames[i], &sym);
 	}
 	if (depth > shown)
@@ -113,7 +125,7 @@ void frames__json(struct json_writer *w, const struct report_ctx *ctx, pid_t pid
 	frames = usable_frames(ctx, pid, stack_id, &depth, &truncated);
 	json_array_begin(w);
 	for (i = 0; frames && i < depth; i++) {
-		resolve(ctx, pid, frames[i], &sym);
+		frames__resolve(ctx, pid, frames[i], &sym);
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)frames[i]);
 		json_object_begin(w);
 		json_string_field(w, "addr", addr);
@@ -137,7 +149,7 @@ const char *frames__caller(const struct report_ctx *ctx, pid_t pid, uint32_t sta
 	memset(sym, 0, sizeof(*sym));
 	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
 	if (frames && depth)
-		resolve(ctx, pid, frames[0], sym);
+		frames__resolve(ctx, pid, frames[0], sym);
 	return sym->symbol;
 }
 
@@ -147,4 +159,25 @@ void frames__json_fields(struct json_writer *w, const struct report_ctx *ctx, pi
 	json_bool_field(w, "truncated", frames__truncated(ctx, pid, stack_id));
 	json_key(w, "frames");
 	frames__json(w, ctx, pid, stack_id);
+}
+
+const char *frames__site_name(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id,
+			      char *buf, size_t len)
+{
+	const uint64_t *frames;
+	struct mv_symbol sym;
+	uint32_t depth = 0;
+	const char *name;
+
+	frames = stacks__frames(ctx->m->stacks, stack_id, &depth);
+	if (!frames || !depth) {
+		snprintf(buf, len, "[no user stack]");
+		return buf;
+	}
+	frames__resolve(ctx, pid, frames[0], &sym);
+	name = frames__name(&sym, frames[0], buf, len);
+	/* When the symbolizer gives the call's file and line, they go here: "f (file.c:88)". */
+	if (name != buf)
+		snprintf(buf, len, "%s", name);
+	return buf;
 }

@@ -9,6 +9,7 @@
 #define MV_FRAMES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -16,6 +17,21 @@
 #include "output/report_context.h"
 #include "symbolize/symbolizer.h"
 
+/* addr of pid as the report's resolver names it; all NULL/0 when it cannot. */
+void frames__resolve(const struct report_ctx *ctx, pid_t pid, uint64_t addr,
+		     struct mv_symbol *sym);
+/*
+ * A frame's name on one line, as profile formats want it: its function, else
+ * "FILE+0xOFFSET" (the module's base name), else "0xADDR" (written in buf).
+ * Not escaped.
+ */
+const char *frames__name(const struct mv_symbol *sym, uint64_t addr, char *buf, size_t len);
+/*
+ * The allocation site of stack_id as a sentence names it, in buf: the first
+ * frame's name as frames__name gives it, "[no user stack]" for none.
+ */
+const char *frames__site_name(const struct report_ctx *ctx, pid_t pid, uint32_t stack_id,
+			      char *buf, size_t len);
 /*
  * Print stack_id's frames of pid, one indented line each, at most
  * ctx->opts.frames of them (0: all) and a line counting the rest.

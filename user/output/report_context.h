@@ -32,22 +32,23 @@ struct report_target {
 	bool follow;			/* -f */
 };
 
-/* The options a report obeys and the JSON report echoes. */
+struct json_writer;
+
+/*
+ * Writes the options the JSON report echoes, as members of the open object
+ * (the session's options table drives it: session/options.h).
+ */
+typedef void (*report_echo_fn)(struct json_writer *w, const void *arg);
+
+/* The options a report obeys, and how the JSON report echoes them all. */
 struct report_options {
-	const char *mode;		/* --mode */
-	double interval_s;
-	double duration_s;		/* --duration, 0 = none */
 	unsigned int top;		/* stacks shown per process (-n) */
-	unsigned int stack_depth;	/* --stack-depth */
 	unsigned int frames;		/* frames shown per stack (--frames), 0 = all */
-	const char *mappings;		/* --mappings: "wrappers", "syscalls" or "off" */
-	const char *unwind;		/* --unwind: "auto", "fp" or "dwarf"; NULL: "auto" */
+	bool detail;			/* -v: the text's kernel detail in full, not compact */
 	double min_age_s;		/* --min-age */
-	double window_s;		/* --window */
-	const struct alert *alerts;	/* --alert */
-	unsigned int alert_cnt;
-	const char *on_alert;		/* --on-alert, NULL if none */
 	uint64_t sample_bytes;		/* sampling period, 0 = exact */
+	report_echo_fn echo;		/* NULL: the JSON report's options are {} */
+	const void *echo_arg;
 };
 
 /* How tracing went: what is attached, and the count of everything lost or left out. */

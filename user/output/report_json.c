@@ -10,6 +10,7 @@
 #include "output/metrics_json.h"
 #include "output/report_json.h"
 #include "output/report_kernel_json.h"
+#include "output/report_recommend.h"
 #include "output/report_unwind_json.h"
 #include "sites/allocator.h"
 
@@ -86,6 +87,8 @@ static void write_allocator(struct json_writer *w, const struct proc *p)
 
 	json_object_begin(w);
 	json_string_field(w, "library", p->alloc_lib);
+	json_string_field(w, "path", !p->alloc_lib ? NULL : p->via_sampler ? "sampler" : "uprobes");
+	json_u64_field(w, "sample_period_bytes", p->sample_period);
 	json_array_field_begin(w, "functions");
 	for (k = 0; k < MV_KIND_CNT; k++)
 		if (p->alloc_kinds & (1u << k))
@@ -128,6 +131,8 @@ static int write_proc(struct json_writer *w, const struct report_ctx *ctx, const
 	write_allocator(w, p);
 	json_key(w, "metrics");
 	metrics_json__proc(w, pm, report_ctx__window_ms(ctx));
+	json_key(w, "recommendations");
+	report_recommend__json(w, ctx, p, pm);
 	json_array_field_begin(w, "stacks");
 	for (i = 0; i < r.cnt; i++)
 		write_site(w, ctx, p->key, &r.sites[i], pm);
@@ -161,21 +166,8 @@ static void write_target(struct json_writer *w, const struct report_ctx *ctx)
 static void write_options(struct json_writer *w, const struct report_ctx *ctx)
 {
 	json_object_begin(w);
-	json_double_field(w, "interval_s", ctx->opts.interval_s);
-	json_double_field(w, "duration_s", ctx->opts.duration_s > 0 ? ctx->opts.duration_s : NAN);
-	json_u64_field(w, "top", ctx->opts.top);
-	json_u64_field(w, "stack_depth", ctx->opts.stack_depth);
-	json_u64_field(w, "frames", ctx->opts.frames);
-	json_string_field(w, "mappings", ctx->opts.mappings);
-	json_string_field(w, "unwind", ctx->opts.unwind ? ctx->opts.unwind : "auto");
-	json_double_field(w, "min_age_s", ctx->opts.min_age_s);
-	json_string_field(w, "mode", ctx->opts.mode);
-	json_double_field(w, "window_s", ctx->opts.window_s);
-	json_array_field_begin(w, "alerts");
-	for (unsigned int i = 0; i < ctx->opts.alert_cnt; i++)
-		json_string(w, ctx->opts.alerts[i].expr);
-	json_array_end(w);
-	json_string_field(w, "on_alert", ctx->opts.on_alert);
+	if (ctx->opts.echo)
+		ctx->opts.echo(w, ctx->opts.echo_arg);
 	json_object_end(w);
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The kernel half of the text report: RSS, faults, reclaim, mappings, cgroup, PSI, OOM. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/format.h"
@@ -9,6 +10,8 @@
 #include "output/verdict_text.h"
 
 #define MAP_STACKS_SHOWN 3
+#define TEXT_COLUMNS 100	/* the width every report line fits */
+#define CGROUP_PATH_MIN 24	/* the least of a cgroup's path a compact line keeps */
 
 static const char *map_kind(uint32_t flags)
 {
@@ -79,11 +82,14 @@ static void print_cgroup(FILE *out, const struct proc_kernel *k)
 	fprintf(out, "\n");
 }
 
-static int print_mappings(FILE *out, const struct report_ctx *ctx, const struct proc *p)
+int report_text__mappings(FILE *out, const struct report_ctx *ctx, const struct proc *p)
 {
 	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
 	const struct proc_kernel *k = &p->kernel;
 	struct mapping_totals t;
+
+	if (!k->samples && !k->maps.cnt && !k->mmaps)
+		return 0;
 	struct map_site *sites;
 	char b[4][32], verdict[32];
 	long n, i, shown = 0;
@@ -109,13 +115,13 @@ static int print_mappings(FILE *out, const struct report_ctx *ctx, const struct 
 	for (i = 0; i < n && shown < MAP_STACKS_SHOWN; i++) {
 		if (sites[i].flags & MV_MAP_ALLOCATOR)
 			continue;	/* already in the heap figures */
-		fprintf(out, "  %s%s (%llu bytes) %s mapped in %llu ranges, oldest %s\n",
+		fprintf(out, "  %s%s (%llu bytes) %s mapped in %llu range%s, oldest %s\n",
 			verdict_text__column(pm, metrics__map_site(pm, sites[i].stack_id,
 								   sites[i].flags),
 					     verdict, sizeof(verdict)),
 			format_bytes(sites[i].bytes, b[0], 32), (unsigned long long)sites[i].bytes,
 			map_kind(sites[i].flags), (unsigned long long)sites[i].ranges,
-			format_age_ms(ctx->now_ms > sites[i].oldest_ms ?
+			format_plural(sites[i].ranges), format_age_ms(ctx->now_ms > sites[i].oldest_ms ?
 				      ctx->now_ms - sites[i].oldest_ms : 0, b[1], 32));
 		frames__text(out, ctx, p->key, sites[i].stack_id);
 		shown++;
@@ -124,16 +130,84 @@ static int print_mappings(FILE *out, const struct report_ctx *ctx, const struct 
 	return 0;
 }
 
-int report_text__kernel(FILE *out, const struct report_ctx *ctx, const struct proc *p)
+/* RSS, its change since attach and its trend (from the metrics), USS: one line. */
+static void print_rss_compact(FILE *out, const struct proc_kernel *k,
+			      const struct proc_metrics *pm)
+{
+	const struct series_stats *st = pm && pm->rss.series ? &pm->rss.st : NULL;
+	char b[3][32];
+
+	fprintf(out, "  rss %s", format_bytes(k->rss_total_bytes, b[0], 32));
+	if (st && st->n)
+		fprintf(out, ", %c%s since attach", st->delta < 0 ? '-' : '+',
+			format_bytes(fabs(st->delta), b[1], 32));
+	if (st && st->n >= TREND_MIN_SAMPLES)
+		fprintf(out, ", %c%s/s %s", st->slope_per_s < 0 ? '-' : '+',
+			format_bytes(fabs(st->slope_per_s), b[2], 32), trend__name(pm->rss.trend));
+	if (k->has_smaps)
+		fprintf(out, ", USS %s", format_bytes(k->uss_bytes, b[0], 32));
+	fputc('\n', out);
+}
+
+/* Faults, reclaim and the pressure level: one line. */
+static void print_activity_compact(FILE *out, const struct proc_kernel *k,
+				   const struct proc_metrics *pm)
+{
+	fprintf(out, "  faults %llu minor, %llu major | reclaim %llu stall%s, %.1f ms",
+		(unsigned long long)(k->min_flt - k->min_flt_first),
+		(unsigned long long)(k->maj_flt - k->maj_flt_first),
+		(unsigned long long)k->reclaim_cnt, format_plural(k->reclaim_cnt),
+		k->reclaim_ns / 1e6);
+	if (pm && pm->pressure.level != PRESSURE_UNKNOWN)
+		fprintf(out, " | pressure %s (%s)", pressure__level_name(pm->pressure.level),
+			pressure__signal_name(pm->pressure.cause));
+	fputc('\n', out);
+}
+
+/* The memory cgroup, its usage and limit, its PSI: one line, its path cut to fit. */
+static void print_cgroup_compact(FILE *out, const struct proc_kernel *k)
+{
+	uint64_t limit, usage, headroom;
+	const char *dir = k->cgroup.dir;
+	char rest[160], b[2][32];
+	size_t used, room;
+	int n;
+
+	if (!k->has_cgroup)
+		return;
+	if (proc_kernel__limit_headroom(k, &limit, &usage, &headroom))
+		n = snprintf(rest, sizeof(rest), ": %s of %s",
+			     format_bytes(usage, b[0], 32), format_bytes(limit, b[1], 32));
+	else
+		n = snprintf(rest, sizeof(rest), ": %s, no limit",
+			     format_bytes(k->cgroup.usage_bytes, b[0], 32));
+	if (k->has_cgroup_psi && n > 0 && (size_t)n < sizeof(rest))
+		snprintf(rest + n, sizeof(rest) - n, " | PSI some %.2f%% full %.2f%%",
+			 k->cgroup_psi.some.avg10, k->cgroup_psi.full.avg10);
+	used = strlen("  cgroup v2 ") + strlen(rest);
+	room = used + CGROUP_PATH_MIN < TEXT_COLUMNS ? TEXT_COLUMNS - used : CGROUP_PATH_MIN;
+	fprintf(out, "  cgroup v%d %s", k->cgroup.version, strlen(dir) > room ? "..." : "");
+	text_escape__fputs(out, path_tail(dir, strlen(dir) > room ? room - 3 : room));
+	fprintf(out, "%s\n", rest);
+}
+
+int report_text__kernel(FILE *out, const struct report_ctx *ctx, const struct proc *p,
+			const struct proc_metrics *pm)
 {
 	const struct proc_kernel *k = &p->kernel;
 
-	if (!k->samples && !k->maps.cnt && !k->mmaps)
+	if (!k->samples)
+		return 0;	/* no reading of its RSS and faults yet */
+	if (!ctx->opts.detail) {
+		print_rss_compact(out, k, pm);
+		print_activity_compact(out, k, pm);
+		print_cgroup_compact(out, k);
 		return 0;
+	}
 	print_rss(out, k);
 	print_faults(out, k);
 	print_cgroup(out, k);
-	return print_mappings(out, ctx, p);
+	return 0;
 }
 
 void report_text__system(FILE *out, const struct report_ctx *ctx)
@@ -174,10 +248,10 @@ void report_text__oom_kill(FILE *out, const struct report_ctx *ctx, const struct
 	fprintf(out, "  heap outstanding at the kill: %s; top stacks:\n",
 		format_bytes(k->heap_outstanding_bytes, b[0], 32));
 	for (i = 0; i < k->stack_cnt; i++) {
-		fprintf(out, "  %s (%llu bytes) in %llu allocs\n",
+		fprintf(out, "  %s (%llu bytes) in %llu alloc%s\n",
 			format_bytes(k->stacks[i].bytes, b[0], 32),
 			(unsigned long long)k->stacks[i].bytes,
-			(unsigned long long)k->stacks[i].allocs);
+			(unsigned long long)k->stacks[i].allocs, format_plural(k->stacks[i].allocs));
 		frames__text(out, ctx, e->pid, k->stacks[i].stack_id);
 	}
 	fflush(out);

@@ -135,6 +135,10 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 						      BPF_TRACE_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(pr->skel->progs.image_entry,
 						      BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(pr->skel->progs.sampler_alloc,
+						      BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(pr->skel->progs.sampler_free,
+						      BPF_TRACE_UPROBE_MULTI);
 	}
 	log_info("uprobe attach: %s", pr->multi ? "uprobe_multi links (one per program)"
 						: "one perf event per probe site (no uprobe_multi)");

@@ -107,6 +107,21 @@ int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 			char *err, size_t err_len);
 
 /*
+ * Attach the probes of libmemvigil-sampler.so's probe functions (file
+ * offsets in the object path, "/proc/self/fd/N") in pid, instead of an
+ * allocator's: they report what the library in pid decides, for the session
+ * probes__set_sampler_generation names. On failure nothing of this pid's
+ * heap probes stays attached; returns a negative errno with a reason in err.
+ */
+int probes__attach_sampler(struct probes *pr, pid_t pid, const char *path,
+			   uint64_t alloc_offset, uint64_t free_offset, char *err, size_t err_len);
+/*
+ * The sampler session of pid whose probe calls are reported (0: none, every
+ * call dropped). Set before the library's mode. 0 or a negative errno.
+ */
+int probes__set_sampler_generation(struct probes *pr, pid_t pid, uint64_t generation);
+
+/*
  * Attach the mmap-family probes of w in pid (--mappings=wrappers). On
  * failure none of them stays attached; returns a negative errno with a
  * reason in err.

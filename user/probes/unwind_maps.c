@@ -70,7 +70,7 @@ int unwind_maps__configure(struct probes *pr, enum mv_unwind mode)
 }
 
 /* unwind_sink: rows, then the object entry naming them. */
-static int put_object(void *ctx, uint32_t obj_id, uint32_t first_row, const struct cfi_row *rows,
+static int put_object(void *ctx, uint32_t obj_id, uint32_t first_row, const struct unwind_row *rows,
 		      uint32_t row_cnt)
 {
 	struct unwind_maps *um = ctx;

@@ -207,6 +207,45 @@ int probes__attach_heap(struct probes *pr, pid_t pid, const struct allocator *a,
 	return 0;
 }
 
+int probes__attach_sampler(struct probes *pr, pid_t pid, const char *path,
+			   uint64_t alloc_offset, uint64_t free_offset, char *err, size_t err_len)
+{
+	unsigned long alloc_off = alloc_offset, free_off = free_offset;
+	struct pid_links *pl = pid_links_get(pr, pid);
+	__u64 cookie = 0;
+	int ret;
+
+	if (!pl) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	ret = attach_sites(pl, pr->multi, pr->skel->progs.sampler_alloc, path, &alloc_off,
+			   &cookie, 1, false);
+	if (!ret)
+		ret = attach_sites(pl, pr->multi, pr->skel->progs.sampler_free, path, &free_off,
+				   &cookie, 1, false);
+	if (ret) {
+		snprintf(err, err_len, "cannot attach uprobes to the sampler's probe functions "
+			 "in PID %d: %s", pid, strerror(-ret));
+		probes__detach_heap(pr, pid);
+	}
+	return ret;
+}
+
+int probes__set_sampler_generation(struct probes *pr, pid_t pid, uint64_t generation)
+{
+	__u32 key = pid;
+	__u64 value = generation;
+	int ret;
+
+	if (!generation)
+		ret = bpf_map__delete_elem(pr->skel->maps.sampler_generation, &key, sizeof(key), 0);
+	else
+		ret = bpf_map__update_elem(pr->skel->maps.sampler_generation, &key, sizeof(key),
+					   &value, sizeof(value), BPF_ANY);
+	return ret == -ENOENT && !generation ? 0 : ret;
+}
+
 /* The wrappers of object obj probed one way (after_syscall or not). */
 static size_t collect_map_sites(const struct map_wrappers *w, uint32_t obj, bool after_syscall,
 				unsigned long *offsets, __u64 *cookies)
@@ -329,6 +368,7 @@ void probes__detach_pid(struct probes *pr, pid_t pid)
 
 	bpf_map__delete_elem(pr->skel->maps.traced_pids, &key, sizeof(key), 0);
 	bpf_map__delete_elem(pr->skel->maps.kstats, &key, sizeof(key), 0);
+	bpf_map__delete_elem(pr->skel->maps.sampler_generation, &key, sizeof(key), 0);
 	unwind_maps__forget(pr, pid);
 	probes__detach_heap(pr, pid);
 }

@@ -51,8 +51,8 @@ static void warn_short_window(const struct monitor *mon)
 			 VERDICT_MIN_SAMPLES);
 }
 
-int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resolve_ctx,
-		 struct monitor **out, char *err, size_t err_len)
+int monitor__new(const struct monitor_opts *o, struct monitor **out, char *err,
+		 size_t err_len)
 {
 	struct monitor *mon = calloc(1, sizeof(*mon));
 	int ret = -ENOMEM;
@@ -68,13 +68,13 @@ int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resol
 		mon->sample_ms = o->interval_s * 1000 >= 1 ? o->interval_s * 1000 : 1;
 	mon->window_ms = o->window_s * 1000;
 	mon->top = o->top;
-	mon->resolve = resolve;
-	mon->resolve_ctx = resolve_ctx;
+	mon->resolve = o->resolve;
+	mon->resolve_ctx = o->resolve_ctx;
 	mon->metrics = metrics__new(mon->window_ms, mon->sample_ms);
 	mon->alerts = alert_set__new(o->alerts, o->alert_cnt);
 	if (!mon->metrics || !mon->alerts)
 		goto err_oom;
-	metrics__set_heap_traced(mon->metrics, !o->kernel_only);
+	metrics__set_heap_traced(mon->metrics, o->heap_traced);
 	if (o->on_alert) {
 		mon->action = alert_action__new(o->on_alert, err, err_len);
 		if (!mon->action) {

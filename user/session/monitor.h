@@ -12,26 +12,41 @@
 #ifndef MV_MONITOR_H
 #define MV_MONITOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "analysis/alert.h"
 #include "analysis/metrics.h"
 #include "model/model.h"
 #include "output/metrics_json.h"
-#include "session/options.h"
 #include "symbolize/symbolizer.h"
 
 #define MONITOR_MAX_EVENTS 1024
 
 struct monitor;
 
+/* What the monitor is told: the options it obeys and how to name frames. */
+struct monitor_opts {
+	double interval_s;		/* --interval, 0 = only the final report */
+	double window_s;		/* --window */
+	unsigned int top;		/* stacks per process in a --jsonl sample line */
+	bool heap_traced;		/* heap probes attached (not --kernel-only) */
+	const struct alert *alerts;	/* --alert */
+	unsigned int alert_cnt;
+	const char *on_alert;		/* --on-alert command line, NULL if none */
+	const char *jsonl_path;		/* --jsonl, NULL if none, "-" = stdout */
+	symbol_resolve_fn resolve;	/* names the frames of the --jsonl lines */
+	void *resolve_ctx;
+};
+
 /*
- * Set up from the options before anything is attached: checks the
- * --on-alert program and opens --jsonl. Returns 0; -EINVAL with a reason
- * in err for a usage error (a missing --on-alert program); another negative
- * errno with a reason for a runtime failure.
+ * Set up from o before anything is attached: checks the --on-alert program
+ * and opens --jsonl. Returns 0; -EINVAL with a reason in err for a usage
+ * error (a missing --on-alert program); another negative errno with a
+ * reason for a runtime failure.
  */
-int monitor__new(const struct options *o, symbol_resolve_fn resolve, void *resolve_ctx,
-		 struct monitor **out, char *err, size_t err_len);
+int monitor__new(const struct monitor_opts *o, struct monitor **out, char *err,
+		 size_t err_len);
 void monitor__free(struct monitor *mon);
 
 /*

@@ -24,6 +24,7 @@ enum mv_mode {
 	MV_MODE_STANDARD,
 	MV_MODE_PRODUCTION,
 	MV_MODE_DEBUG,
+	MV_MODE_CNT,
 };
 
 struct options {
@@ -36,10 +37,13 @@ struct options {
 	unsigned int top;	/* -n */
 	double min_age_s;	/* --min-age */
 	const char *json_path;	/* -j, NULL if none, "-" = stdout */
+	const char *pprof_path;	/* --pprof, NULL if none */
+	const char *folded_path;	/* --folded, NULL if none */
 	int verbose;		/* -v count */
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
 	bool follow;		/* -f: also trace children forked by traced processes */
 	bool kernel_only;	/* --kernel-only: no heap uprobes, kernel signals only */
+	bool preload;		/* --preload: launch the command with the sampler preloaded */
 	uint64_t sample_bytes;	/* --sample-bytes: sampling period, 0 = exact */
 	uint32_t sample_max_live;	/* --sample-max-live: sampled blocks tracked in the kernel */
 	const char *allocator;	/* --allocator: object to probe, NULL = detect */
@@ -56,9 +60,10 @@ struct options {
 };
 
 /*
- * Parse and validate argv into *opts. Returns 0, or -EINVAL with a one-line
- * explanation (no "memvigil:" prefix) in err for a usage error. argp itself
- * handles --help, --usage, --version and unknown options (and exits).
+ * Parse and validate argv into *opts, as the rows of options_table.c say.
+ * Returns 0, or -EINVAL with a one-line explanation (no "memvigil:" prefix)
+ * in err for a usage error. argp itself handles --help, --usage, --version
+ * and unknown options (and exits).
  *
  * Each long option --NAME may also come from the environment variable
  * MEMVIGIL_NAME (upper case, '-' as '_'; flags take 1/0, --verbose a count).
@@ -68,6 +73,14 @@ struct options {
  */
 int options__parse(int argc, char **argv, struct options *opts,
 		   char *err, size_t err_len);
+
+/*
+ * Write the options the JSON report echoes as members of the open object
+ * (the options table's json column); opts is a struct options. Its type is
+ * report_context.h's report_echo_fn.
+ */
+struct json_writer;
+void options__echo_json(struct json_writer *w, const void *opts);
 
 /* "standard", "production", "debug". */
 const char *options__mode_name(enum mv_mode mode);

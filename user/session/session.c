@@ -31,6 +31,7 @@
 #include "target/cgroup_watch.h"
 #include "target/child.h"
 #include "target/launch.h"
+#include "target/preload.h"
 #include "target/targets.h"
 
 #define POLL_MS 100
@@ -150,10 +151,21 @@ static void on_fork(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns)
 		 (tg->attached_ns - ts_ns) / 1e6);
 }
 
-/* Checks that need no BPF: privileges, kernel BTF, the JSON destination. */
+/* Open path (if given) for a final report into *of; said on stderr. */
+static int open_final(struct session *s, const char *path, struct output_file **of)
+{
+	int ret = path ? output_file__open(path, OUTPUT_REPORT, of, s->err, sizeof(s->err)) : 0;
+
+	if (ret)
+		log_error("%s", s->err);
+	return ret;
+}
+
+/* Checks that need no BPF: privileges, kernel BTF, the final reports' destinations. */
 static int check_environment(struct session *s)
 {
 	const char *path = s->opts.json_path;
+	int ret;
 
 	if (geteuid() != 0) {
 		log_error("must run as root (loading BPF programs needs CAP_BPF and CAP_PERFMON); "
@@ -175,7 +187,8 @@ static int check_environment(struct session *s)
 		}
 		s->json_out = output_file__stream(s->json_file);
 	}
-	return 0;
+	ret = open_final(s, s->opts.pprof_path, &s->pprof_file);
+	return ret ? ret : open_final(s, s->opts.folded_path, &s->folded_file);
 }
 
 /* Tests widen race windows with these: sleep the milliseconds env var name says. */
@@ -212,8 +225,8 @@ static int start_target(struct session *s)
 	if (s->cgroup_mode)
 		return cgroup_watch__start(&s->cgw, s->err, sizeof(s->err));
 	if (s->opts.command) {
-		ret = launch__held(s->opts.command, session__stdout_is_data(s), &s->pid, s->err,
-				   sizeof(s->err));
+		ret = launch__held(s->opts.command, s->opts.preload ? s->ld_preload : NULL,
+				   session__stdout_is_data(s), &s->pid, s->err, sizeof(s->err));
 		if (ret)
 			return ret;
 		s->child = (struct child){ .pid = s->pid, .launched = true, .held = true,
@@ -221,8 +234,11 @@ static int start_target(struct session *s)
 	} else {
 		s->pid = s->opts.pid;
 	}
+	if (s->opts.preload)
+		targets__require_sampler(s->targets, s->pid);
 	debug_delay("MEMVIGIL_TEST_ATTACH_DELAY_MS");
 	ret = targets__attach(s->targets, s->pid, 0, NULL, clock__mono_ns(), s->err, sizeof(s->err));
+	targets__require_sampler(s->targets, 0);	/* what it execs later may not preload */
 	if (ret == -ESRCH && !s->child.launched)
 		snprintf(s->err, sizeof(s->err),
 			 "PID %d exited while memvigil was attaching; nothing is attached", s->pid);
@@ -258,6 +274,7 @@ static int run_loop(struct session *s)
 		child__reap(&s->child, false);
 		monitor__poll(s->mon, s->model, session__now_ms(s));
 		targets__recheck(s->targets, clock__mono_ns());
+		targets__renew_leases(s->targets, clock__mono_ns());
 		targets__reap_gone(s->targets);
 		if (s->cgroup_mode && cgroup_watch__poll(&s->cgw, clock__mono_ns()) == -ENOENT) {
 			log_warn("cgroup %s was removed while traced; tracing ends", s->opts.cgroup);
@@ -298,8 +315,8 @@ static int finish(struct session *s)
 		model__exit(s->model, s->pid, s->child.status);
 	monitor__finish(s->mon, s->model, session__now_ms(s));
 	session__print_report(s, true);
-	if (s->json_out)
-		ret = session__write_json(s);
+	if (s->json_file || s->pprof_file || s->folded_file)
+		ret = session__write_final(s);
 	return ret;
 }
 
@@ -388,6 +405,7 @@ static void session_free(struct session *s)
 {
 	if (s->child.launched)
 		child__end(&s->child);
+	targets__end_samplers(s->targets);	/* dormant before the probes go */
 	probes__free(s->probes);
 	targets__free(s->targets);
 	cgroup_watch__release(&s->cgw);
@@ -396,6 +414,8 @@ static void session_free(struct session *s)
 	symbolizer__free(s->sym);
 	model__free(s->model);
 	output_file__free(s->json_file);
+	output_file__free(s->pprof_file);
+	output_file__free(s->folded_file);
 }
 
 static int check_target(struct session *s)
@@ -409,9 +429,26 @@ static int check_target(struct session *s)
 		ret = launch__check_pid(s->opts.pid, s->err, sizeof(s->err));
 	else
 		ret = launch__check_command(s->opts.command, s->err, sizeof(s->err));
+	if (!ret && s->opts.preload)
+		ret = preload__prepare(s->opts.command[0], s->ld_preload, sizeof(s->ld_preload),
+				       s->err, sizeof(s->err));
 	if (ret)
 		log_error("%s", s->err);
 	return ret;
+}
+
+/* The monitor's part of the options. */
+static int start_monitor(struct session *s)
+{
+	const struct options *o = &s->opts;
+	struct monitor_opts mo = {
+		.interval_s = o->interval_s, .window_s = o->window_s, .top = o->top,
+		.heap_traced = !o->kernel_only, .alerts = o->alerts, .alert_cnt = o->alert_cnt,
+		.on_alert = o->on_alert, .jsonl_path = o->jsonl_path,
+		.resolve = session__resolve_symbol, .resolve_ctx = s->sym,
+	};
+
+	return monitor__new(&mo, &s->mon, s->err, sizeof(s->err));
 }
 
 int session__run(const struct options *opts)
@@ -436,7 +473,7 @@ int session__run(const struct options *opts)
 		session_free(&s);
 		return 1;
 	}
-	ret = monitor__new(&s.opts, session__resolve_symbol, s.sym, &s.mon, s.err, sizeof(s.err));
+	ret = start_monitor(&s);
 	if (ret) {
 		log_error("%s", s.err);
 		session_free(&s);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* session_reports: the session's banner, text reports and JSON report. */
+/* session_reports: the session's banner, text reports and final reports (JSON, pprof, folded). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +8,9 @@
 #include "lib/format.h"
 #include "lib/log.h"
 #include "lib/text_escape.h"
+#include "output/report_folded.h"
 #include "output/report_json.h"
+#include "output/report_pprof.h"
 #include "output/report_text.h"
 #include "session/session_state.h"
 
@@ -56,7 +58,7 @@ void session__print_banner(struct session *s)
 	} else {
 		fprintf(out, "Tracing PID %d (%s) heap via ", s->pid, comm);
 		text_escape__fputs(out, p && p->alloc_lib ? p->alloc_lib : "?");
-		fprintf(out, "%s%s... Ctrl-C to end.\n",
+		fprintf(out, "%s%s%s... Ctrl-C to end.\n", p && p->via_sampler ? " (sampler path)" : "",
 			s->child.launched ? ", command held until now" : "", sampling);
 	}
 	fflush(out);
@@ -83,6 +85,7 @@ void session__print_report(struct session *s, bool final)
 		.opts.min_age_s = s->opts.min_age_s,
 		.opts.top = s->opts.top,
 		.opts.frames = s->opts.frames,
+		.opts.detail = s->opts.verbose > 0,
 		.health.mappings_followed = probes__kernel_features(s->probes) & PROBES_K_MAPS,
 		.final = final,
 		.resolve = session__resolve_symbol,
@@ -102,79 +105,99 @@ void session__print_report(struct session *s, bool final)
 	model__start_interval(s->model);
 }
 
-int session__write_json(struct session *s)
-{
+/* What the final reports are made of: the context and what it points to. */
+struct final_report {
+	struct report_ctx ctx;
 	struct unwind_health unwind;
 	struct utsname u;
 	char started[64];
-	struct report_ctx ctx = {
+};
+
+/* Fill fr for the reports written at the end (-j, --pprof, --folded). */
+static void final_report__build(struct session *s, struct final_report *fr)
+{
+	static const char *feature_names[PROBES_K_FEATURE_CNT];
+	struct report_ctx *ctx = &fr->ctx;
+	uint64_t max_ns, median_ns;
+	size_t forks, i;
+
+	*ctx = (struct report_ctx){
 		.m = s->model,
 		.target.pid = s->opts.pid,
 		.target.command = s->opts.command,
 		.target.command_argc = s->opts.command_argc,
-		.opts.interval_s = s->opts.interval_s,
-		.opts.duration_s = s->opts.duration_s,
 		.opts.top = s->opts.top,
-		.opts.stack_depth = s->opts.stack_depth,
 		.opts.frames = s->opts.frames,
-		.opts.mappings = options__mappings_name(s->opts.mappings),
 		.health.mappings_followed = probes__mappings_via(s->probes) != NULL,
 		.opts.min_age_s = s->opts.min_age_s,
-		.opts.unwind = unwind_maps__mode_name(s->opts.unwind),
-		.health.unwind = &unwind,
+		.health.unwind = &fr->unwind,
 		.now_ms = session__now_ms(s),
 		.opts.sample_bytes = s->opts.sample_bytes,
+		.opts.echo = options__echo_json,
+		.opts.echo_arg = &s->opts,
 		.health.return_probe = probes__return_probe(s->probes),
 		.resolve = session__resolve_symbol,
 		.resolve_ctx = s->sym,
-		.opts.mode = options__mode_name(s->opts.mode),
-		.opts.window_s = s->opts.window_s,
-		.opts.alerts = s->opts.alerts,
-		.opts.alert_cnt = s->opts.alert_cnt,
-		.opts.on_alert = s->opts.on_alert,
 		.metrics = monitor__metrics(s->mon),
 		.health.alerts_not_kept = monitor__events_dropped(s->mon),
 		.health.on_alert_skipped = monitor__actions_skipped(s->mon),
 		.health.files_skipped = s->targets ? targets__files_skipped(s->targets) : 0,
 	};
-	int ret;
-
-	size_t forks, i;
-	uint64_t max_ns, median_ns;
-
-	static const char *feature_names[PROBES_K_FEATURE_CNT];
-
 	for (i = 0; i < PROBES_K_FEATURE_CNT; i++)
 		feature_names[i] = probes__kernel_feature_name(1u << i);
-	ctx.health.kernel_signals = probes__kernel_features(s->probes);
-	ctx.health.kernel_signal_names = feature_names;
-	ctx.health.kernel_signal_cnt = PROBES_K_FEATURE_CNT;
-	ctx.alerts = monitor__events(s->mon, &ctx.alert_cnt);
-	uname(&u);
+	ctx->health.kernel_signals = probes__kernel_features(s->probes);
+	ctx->health.kernel_signal_names = feature_names;
+	ctx->health.kernel_signal_cnt = PROBES_K_FEATURE_CNT;
+	ctx->alerts = monitor__events(s->mon, &ctx->alert_cnt);
+	uname(&fr->u);
 	targets__fork_delays(s->targets, &forks, &max_ns, &median_ns);
-	ctx.target.follow = s->opts.follow;
-	ctx.target.cgroup = s->cgroup_mode ? s->cgw.cg.path : NULL;
+	ctx->target.follow = s->opts.follow;
+	ctx->target.cgroup = s->cgroup_mode ? s->cgw.cg.path : NULL;
 	for (i = 0; i < targets__cnt(s->targets); i++) {
 		if (targets__at(s->targets, i)->attached_ns)
-			ctx.health.attached++;
+			ctx->health.attached++;
 		else
-			ctx.health.attach_failed++;
+			ctx->health.attach_failed++;
 	}
-	ctx.health.fork_attach_cnt = forks;
-	ctx.health.fork_attach_max_ms = max_ns / 1e6;
-	ctx.health.fork_attach_median_ms = median_ns / 1e6;
-	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&s->started_wall));
-	ctx.kernel = u.release;
-	ctx.started_at = started;
-	probes__losses(s->probes, ctx.health.lost);
-	probes__unwind_health(s->probes, &unwind);
-	ret = report_json__document(s->json_out, &ctx);
+	ctx->health.fork_attach_cnt = forks;
+	ctx->health.fork_attach_max_ms = max_ns / 1e6;
+	ctx->health.fork_attach_median_ms = median_ns / 1e6;
+	strftime(fr->started, sizeof(fr->started), "%Y-%m-%dT%H:%M:%SZ",
+		 gmtime(&s->started_wall));
+	ctx->kernel = fr->u.release;
+	ctx->started_at = fr->started;
+	probes__losses(s->probes, ctx->health.lost);
+	probes__unwind_health(s->probes, &fr->unwind);
+}
+
+/* One final report through write into of, then put in place; said on stderr. */
+static int write_final(struct session *s, struct output_file *of, const char *what,
+		       int (*write)(FILE *out, const struct report_ctx *ctx),
+		       const struct report_ctx *ctx)
+{
+	int ret = write(output_file__stream(of), ctx);
+
 	if (ret) {
-		log_error("writing the JSON report failed: %s", strerror(-ret));
+		log_error("writing the %s report failed: %s", what, strerror(-ret));
 		return ret;
 	}
-	ret = output_file__commit(s->json_file, s->err, sizeof(s->err));
+	ret = output_file__commit(of, s->err, sizeof(s->err));
 	if (ret)
 		log_error("%s", s->err);
+	return ret;
+}
+
+int session__write_final(struct session *s)
+{
+	struct final_report fr;
+	int ret = 0;
+
+	final_report__build(s, &fr);
+	if (s->json_file)
+		ret = write_final(s, s->json_file, "JSON", report_json__document, &fr.ctx);
+	if (s->pprof_file && !ret)
+		ret = write_final(s, s->pprof_file, "pprof", report_pprof__write, &fr.ctx);
+	if (s->folded_file && !ret)
+		ret = write_final(s, s->folded_file, "folded", report_folded__write, &fr.ctx);
 	return ret;
 }

@@ -30,6 +30,8 @@ struct session {
 	struct child child;		/* the launched command */
 	struct output_file *json_file;	/* -j */
 	FILE *json_out;
+	struct output_file *pprof_file;	/* --pprof */
+	struct output_file *folded_file;	/* --folded */
 	uint64_t t0_ns;
 	time_t started_wall;
 	struct model *model;
@@ -45,6 +47,7 @@ struct session {
 	uint32_t traced_from_ms;	/* the banner: -d counts from here, not from loading */
 	uint32_t last_sample_ms;
 	char err[512];
+	char ld_preload[8192];	/* --preload: the launched command's LD_PRELOAD */
 };
 
 /* ms since tracing began. */
@@ -65,7 +68,7 @@ void session__on_oom(void *ctx, const struct oom_kill *k);
 /* The text report (an interval's, or the final one). */
 void session__print_report(struct session *s, bool final);
 
-/* The JSON report (-j). 0 or a negative errno, said on stderr. */
-int session__write_json(struct session *s);
+/* The final reports asked for (-j, --pprof, --folded). 0 or a negative errno, said on stderr. */
+int session__write_final(struct session *s);
 
 #endif

@@ -56,6 +56,15 @@ const char *allocator__kind_name(uint32_t kind)
 	return kind < MV_KIND_CNT ? kind_names[kind] : "?";
 }
 
+const char *allocator__kind_call(uint32_t kind)
+{
+	if (kind == MV_KIND_ZALLOC)
+		return "mi_zalloc";
+	if (kind == MV_KIND_MALLOC_ALIGNED)
+		return "mi_malloc_aligned";
+	return allocator__kind_name(kind);
+}
+
 static const char *base_name(const char *path)
 {
 	const char *base = strrchr(path, '/');

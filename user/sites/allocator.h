@@ -73,8 +73,14 @@ struct alloc_candidate {
 	uint32_t link_rank;	/* position in the loader's link map, UINT32_MAX if not in it */
 };
 
-/* Name of an allocator kind ("malloc", ..., "operator new", ...). */
+/* Name of an allocator kind ("malloc", ..., "operator new", ...), as JSON gives it. */
 const char *allocator__kind_name(uint32_t kind);
+/*
+ * The function a text report names after "via": the kind's name, except for
+ * kinds only mimalloc defines, which are named as mimalloc spells them
+ * ("mi_zalloc", "mi_malloc_aligned"): no allocator has a "zalloc".
+ */
+const char *allocator__kind_call(uint32_t kind);
 
 /* The mapping of the C library in pm, or NULL. Pure. */
 const struct mv_mapping *allocator__find_libc(const struct procmaps *pm);

@@ -462,6 +462,20 @@ static const struct mv_mapping *find_mapping(struct symbolizer *sym, pid_t pid,
 	return m;
 }
 
+/* The build-id of b (loaded) in hex, kept as long as sym; NULL if it has none. */
+static const char *build_id_hex(struct symbolizer *sym, struct binary *b)
+{
+	char hex[2 * 64 + 1];
+	const uint8_t *id;
+	size_t len, i;
+
+	if (elf_file__build_id(b->ef, &id, &len) || !len || len > 64)
+		return NULL;
+	for (i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	return intern(sym, hex);
+}
+
 int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 			struct mv_symbol *out)
 {
@@ -477,12 +491,17 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 		return -ENOENT;
 	out->module = m->path[0] ? intern(sym, m->path) : NULL;
 	out->offset = addr - m->start + m->file_offset;
+	out->map_start = m->start;
+	out->map_end = m->end;
+	out->map_offset = m->file_offset;
 	out->executable = m->perms[2] == 'x';
 	/* A return address: the call is the instruction before it. */
 	pc = addr > m->start ? addr - 1 : addr;
 	b = p->bins[m - p->pm->maps];
-	if (!b || binary_load(b) ||
-	    elf_file__offset_to_vaddr(b->ef, pc - m->start + m->file_offset, &vaddr) ||
+	if (!b || binary_load(b))
+		return 0;
+	out->build_id = build_id_hex(sym, b);
+	if (elf_file__offset_to_vaddr(b->ef, pc - m->start + m->file_offset, &vaddr) ||
 	    binary_find_addr(b, vaddr, &es))
 		return 0;
 	out->symbol = demangled(sym, es.name);

@@ -27,6 +27,11 @@ struct mv_symbol {
 	const char *mangled;	/* the symbol table's name when it differs from
 				 * symbol (a mangled C++ name), else NULL */
 	uint64_t offset;	/* addr - symbol start (or file offset if no symbol) */
+	/* The mapping holding addr (zero when none does), as profile formats describe it. */
+	uint64_t map_start;	/* its first address */
+	uint64_t map_end;	/* one past its last address */
+	uint64_t map_offset;	/* the file offset of map_start */
+	const char *build_id;	/* the file's GNU build-id in hex, NULL if unknown */
 	bool executable;	/* addr lies in an executable mapping */
 };
 

@@ -95,32 +95,41 @@ static int check_executable(const char *path)
 	return 0;
 }
 
+int launch__find_command(const char *name, char *path, size_t path_len)
+{
+	const char *path_env;
+	int ret = -ENOENT;
+
+	if (strchr(name, '/')) {
+		snprintf(path, path_len, "%s", name);
+		return check_executable(name);
+	}
+	path_env = getenv("PATH");
+	if (!path_env)
+		path_env = "/usr/local/bin:/usr/bin:/bin";
+	while (*path_env) {
+		size_t len = strcspn(path_env, ":");
+
+		snprintf(path, path_len, "%.*s/%s", (int)len, len ? path_env : ".", name);
+		ret = check_executable(path);
+		if (ret == 0 || ret == -EACCES)
+			break;
+		path_env += len + (path_env[len] == ':');
+	}
+	return ret;
+}
+
 int launch__check_command(char *const argv[], char *err, size_t err_len)
 {
-	const char *name = argv[0], *path_env;
+	const char *name = argv[0];
 	char buf[4096];
-	int ret = -ENOENT;
+	int ret;
 
 	if (!name || !*name) {
 		snprintf(err, err_len, "empty command after --");
 		return -EINVAL;
 	}
-	if (strchr(name, '/')) {
-		ret = check_executable(name);
-	} else {
-		path_env = getenv("PATH");
-		if (!path_env)
-			path_env = "/usr/local/bin:/usr/bin:/bin";
-		while (*path_env) {
-			size_t len = strcspn(path_env, ":");
-
-			snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, len ? path_env : ".", name);
-			ret = check_executable(buf);
-			if (ret == 0 || ret == -EACCES)
-				break;
-			path_env += len + (path_env[len] == ':');
-		}
-	}
+	ret = launch__find_command(name, buf, sizeof(buf));
 	if (ret == -ENOENT)
 		snprintf(err, err_len, "command not found: %s; give a path or check PATH", name);
 	else if (ret)
@@ -156,10 +165,13 @@ static void describe_early_exit(const char *name, int status, char *err, size_t 
 		snprintf(err, err_len, "%s stopped unexpectedly before its entry point", name);
 }
 
-static void child_exec(char *const argv[], bool stdout_to_stderr, int err_fd)
+static void child_exec(char *const argv[], const char *ld_preload, bool stdout_to_stderr,
+		       int err_fd)
 {
 	int e;
 
+	if (ld_preload && setenv("LD_PRELOAD", ld_preload, 1))
+		_exit(127);
 	if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 		goto fail;
 	if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 && raise(SIGSTOP) == 0)
@@ -234,8 +246,8 @@ static int run_to_exec(pid_t pid, int err_fd, const char *name, char *err, size_
 	return 0;
 }
 
-int launch__held(char *const argv[], bool stdout_to_stderr, pid_t *pid_out, char *err,
-		 size_t err_len)
+int launch__held(char *const argv[], const char *ld_preload, bool stdout_to_stderr,
+		 pid_t *pid_out, char *err, size_t err_len)
 {
 	int pipefd[2], status, ret;
 	pid_t pid;
@@ -252,7 +264,7 @@ int launch__held(char *const argv[], bool stdout_to_stderr, pid_t *pid_out, char
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		child_exec(argv, stdout_to_stderr, pipefd[1]);
+		child_exec(argv, ld_preload, stdout_to_stderr, pipefd[1]);
 	}
 	close(pipefd[1]);
 	pipefd[1] = -1;

@@ -29,14 +29,20 @@ int launch__check_command(char *const argv[], char *err, size_t err_len);
 bool launch__exiting(pid_t pid);
 
 /*
- * Start argv held at its entry point; *pid is the held child. The child is
- * killed if memvigil dies before releasing it. With stdout_to_stderr its
- * stdout is memvigil's stderr (memvigil's stdout carries a document).
- * Returns 0, or a negative errno with a one-line reason in err (the child is
- * already reaped then).
+ * Resolve name like execvp would into path (whether or not it can be run).
+ * Returns 0, -ENOENT, -EACCES or another negative errno.
  */
-int launch__held(char *const argv[], bool stdout_to_stderr, pid_t *pid, char *err,
-		 size_t err_len);
+int launch__find_command(const char *name, char *path, size_t path_len);
+
+/*
+ * Start argv held at its entry point; *pid is the held child. ld_preload,
+ * when not NULL, is its LD_PRELOAD; with stdout_to_stderr its stdout is
+ * memvigil's stderr (memvigil's stdout carries a document). The child is
+ * killed if memvigil dies before releasing it. Returns 0, or a negative
+ * errno with a one-line reason in err (the child is already reaped then).
+ */
+int launch__held(char *const argv[], const char *ld_preload, bool stdout_to_stderr, pid_t *pid,
+		 char *err, size_t err_len);
 
 /* Let a held child run. Returns 0 or a negative errno. */
 int launch__release(pid_t pid);

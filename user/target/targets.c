@@ -133,7 +133,9 @@ pid_t targets__retire(struct targets *t, pid_t pid)
 	if (!tg)
 		return 0;
 	if (tg->state == TARGET_ATTACHED) {
+		targets__end_sampler(t, tg);
 		probes__detach_pid(t->pr, pid);
+		tg->sampler_dev = tg->sampler_ino = 0;
 		tg->has_heap = false;
 		tg->state = TARGET_EXITED;
 	}
@@ -183,6 +185,7 @@ static struct target *target_add(struct targets *t, pid_t pid)
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = pid;
 	tg->state = TARGET_FAILED;
+	tg->sampler.mem_fd = -1;
 	return tg;
 }
 
@@ -206,6 +209,8 @@ int targets__attach_heap(struct targets *t, struct target *tg, const struct allo
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
+	p->via_sampler = false;
+	tg->sampler_dev = tg->sampler_ino = 0;	/* its links went before these were attached */
 	return 0;
 }
 
@@ -267,8 +272,9 @@ int targets__gone_error(pid_t pid, int ret, char *err, size_t err_len)
 static int attach_one(struct targets *t, struct target *tg, const char *cgroup, bool held,
 		      char *err, size_t err_len)
 {
-	bool heap = !t->kernel_only && !held;
+	bool heap = !t->kernel_only && !held, sampler = false;
 	struct allocator *a = calloc(1, sizeof(*a));
+	struct sampler_site site = { .object.fd = -1 };
 	struct proc *p;
 	bool back, fresh;
 	int ret;
@@ -302,6 +308,11 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup, 
 		ret = 0;
 	}
 	if (heap) {
+		sampler = targets__choose_sampler(t, tg, &site, &ret, err, err_len);
+		if (ret)
+			goto out;
+	}
+	if (heap && !sampler) {
 		ret = targets__resolve(t, tg->pid, a, err, err_len);
 		if (ret)
 			goto out;
@@ -312,7 +323,9 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup, 
 			 strerror(-ret));
 		goto out;
 	}
-	if (heap)
+	if (sampler)
+		ret = targets__attach_sampler(t, tg, &site, err, err_len);
+	else if (heap)
 		ret = targets__attach_heap(t, tg, a, err, err_len);
 	else
 		targets__refresh_image(t, tg->pid);
@@ -320,12 +333,16 @@ static int attach_one(struct targets *t, struct target *tg, const char *cgroup, 
 	 * A forked child maps what its traced parent maps until it execs: if
 	 * the wrappers are gone, so is that image (see targets__attach).
 	 */
-	if (!ret && !held && targets__attach_maps(t, tg->pid, heap ? a : NULL, tg->parent_pid != 0) &&
+	if (!ret && !held &&
+	    targets__attach_maps(t, tg->pid, heap && !sampler ? a : NULL, tg->parent_pid != 0) &&
 	    tg->parent_pid) {
 		snprintf(err, err_len, "PID %d: its mmap-family wrappers are gone", tg->pid);
 		ret = -ENOENT;
 	}
 out:
+	if (sampler && !tg->on_sampler)
+		sampler_ctl__close(&tg->sampler);	/* kept open only while attached */
+	sampler_site__release(&site);
 	allocator__release(a);
 	free(a);
 	return ret;
@@ -376,7 +393,9 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	if (ret)
 		inherit_comm(t, pid, parent_pid);
 	if (ret) {
+		targets__end_sampler(t, tg);
 		probes__detach_pid(t->pr, pid);
+		tg->sampler_dev = tg->sampler_ino = 0;
 		tg->has_heap = false;
 		return targets__gone_error(pid, ret, err, err_len);
 	}
@@ -394,7 +413,9 @@ void targets__exited(struct targets *t, pid_t pid, int status)
 	(void)status;
 	if (!tg || tg->state == TARGET_EXITED)
 		return;
+	targets__end_sampler(t, tg);
 	probes__detach_pid(t->pr, pid);
+	tg->sampler_dev = tg->sampler_ino = 0;
 	tg->has_heap = false;
 	tg->state = TARGET_EXITED;
 }
@@ -406,7 +427,9 @@ void targets__detach(struct targets *t, pid_t pid)
 
 	if (!tg || tg->state == TARGET_EXITED || tg->state == TARGET_DETACHED)
 		return;
+	targets__end_sampler(t, tg);
 	probes__detach_pid(t->pr, pid);
+	tg->sampler_dev = tg->sampler_ino = 0;
 	tg->has_heap = false;
 	tg->state = TARGET_DETACHED;
 	if (p)

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include "model/model.h"
 #include "probes/probes.h"
+#include "sites/sampler_ctl.h"
 #include "symbolize/symbolizer.h"
 
 enum target_state {
@@ -43,6 +44,9 @@ struct target {
 	bool entry_watched;	/* a uprobe waits at its new image's entry point */
 	uint64_t start_ticks;	/* its start time (/proc/PID/stat), 0 if unknown */
 	bool retired;		/* a later process reuses its PID (targets__retire) */
+	bool on_sampler;	/* heap seen through libmemvigil-sampler.so's probes */
+	struct sampler_ctl sampler;	/* its control object while on_sampler */
+	uint64_t sampler_dev, sampler_ino;	/* library whose probes are attached, 0 if none */
 };
 
 struct targets;
@@ -100,6 +104,22 @@ void targets__exited(struct targets *t, pid_t pid, int status);
 /* pid left the traced cgroup: its probes are detached, its report kept. */
 void targets__detach(struct targets *t, pid_t pid);
 
+/*
+ * pid (a command launched with --preload) is traced through the sampler or
+ * not at all: targets__attach fails for it when the sampler is missing or
+ * unusable. 0: no such process (images it execs later are free to choose).
+ */
+void targets__require_sampler(struct targets *t, pid_t pid);
+/*
+ * Renew the lease of every process on the sampler path whose lease ends
+ * within TARGETS_SAMPLER_RENEW_NS of now_ns (CLOCK_MONOTONIC).
+ */
+void targets__renew_leases(struct targets *t, uint64_t now_ns);
+/*
+ * Put every process on the sampler path back to dormant: before the probes
+ * go (the end of a session, an error, Ctrl-C).
+ */
+void targets__end_samplers(struct targets *t);
 /* Mark attached processes that no longer exist as exited (a lost exit event). */
 void targets__reap_gone(struct targets *t);
 

@@ -50,6 +50,7 @@ void targets__refresh_image(struct targets *t, pid_t pid)
 static int reresolve(struct targets *t, struct target *tg, char *err, size_t err_len)
 {
 	struct allocator *a = calloc(1, sizeof(*a));
+	struct sampler_site site = { .object.fd = -1 };
 	uint64_t dev[2], ino[2];
 	struct proc *p;
 	int ret;
@@ -64,6 +65,20 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 		probes__detach_heap(t->pr, tg->pid);	/* the new image's C library */
 		targets__attach_maps(t, tg->pid, NULL, false);
 		ret = 0;
+		goto out;
+	}
+	/* The old image's session went with it; the new one may preload the sampler. */
+	targets__end_sampler(t, tg);
+	if (targets__choose_sampler(t, tg, &site, &ret, err, err_len) || ret) {
+		if (ret)
+			goto out;
+		tg->exec_pending = false;
+		memcpy(dev, &tg->sampler_dev, sizeof(dev[0]));
+		memcpy(ino, &tg->sampler_ino, sizeof(ino[0]));
+		ret = targets__attach_sampler(t, tg, &site, err, err_len);
+		/* links kept (the same library): the mmap-family ones stayed too */
+		if (!ret && !(ino[0] && ino[0] == tg->sampler_ino && dev[0] == tg->sampler_dev))
+			targets__attach_maps(t, tg->pid, NULL, false);
 		goto out;
 	}
 	ret = targets__resolve(t, tg->pid, a, err, err_len);
@@ -88,6 +103,7 @@ static int reresolve(struct targets *t, struct target *tg, char *err, size_t err
 	else
 		targets__attach_maps(t, tg->pid, a, false);
 out:
+	sampler_site__release(&site);
 	allocator__release(a);
 	free(a);
 	return ret;

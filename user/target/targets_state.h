@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "probes/probes.h"
 #include "sites/allocator.h"
+#include "sites/sampler_site.h"
 #include "symbolize/symbolizer.h"
 #include "target/targets.h"
 
@@ -27,6 +28,7 @@ struct targets {
 	bool at_entry;
 	bool kernel_only;	/* no heap probes: kernel signals only */
 	const char *allocator;	/* --allocator, NULL to detect */
+	pid_t sampler_pid;	/* --preload: the process that must be on the sampler path */
 	struct target *items;
 	size_t cnt, cap;
 };
@@ -61,6 +63,41 @@ int targets__gone_error(pid_t pid, int ret, char *err, size_t err_len);
 /* pid's comm and executable path ("" when gone) into comm and exe. */
 void targets__read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len);
 
+/*
+ * The sampler path (targets_sampler.c). Lease: how long the library in a
+ * process keeps calling its probes without being renewed, should memvigil
+ * die without detaching; renewed when less than the renewal margin is left.
+ */
+#define TARGETS_SAMPLER_LEASE_NS (30ull * 1000000000)
+#define TARGETS_SAMPLER_RENEW_NS (20ull * 1000000000)
+/*
+ * Find a usable libmemvigil-sampler.so in tg's process: 0 with site filled
+ * and tg->sampler open; -ENOENT when the process maps none; another
+ * negative errno when it cannot be used (-EPROTO: another ABI version).
+ * err says why on failure. Release site with sampler_site__release.
+ */
+int targets__find_sampler(struct targets *t, struct target *tg, struct sampler_site *site,
+			  char *err, size_t err_len);
+/*
+ * Whether tg's heap is to be seen through the sampler (targets__find_sampler
+ * found it; never with --allocator, which names what to probe). When not,
+ * *ret is 0 (use the allocator's uprobes; -v, or a warning for a wrong ABI
+ * version, says why), or, for the process that targets__require_sampler
+ * names, the error with its reason in err.
+ */
+bool targets__choose_sampler(struct targets *t, struct target *tg, struct sampler_site *site,
+			     int *ret, char *err, size_t err_len);
+/*
+ * Attach the sampler's probes in tg's process (unless those of the same
+ * library file are attached already: an exec keeps them) and start a session
+ * in its library (exact, or sampled at the model's period), then record the
+ * path in the model. 0, or a negative errno with a reason in err (nothing
+ * stays attached, the library is dormant).
+ */
+int targets__attach_sampler(struct targets *t, struct target *tg, const struct sampler_site *site,
+			    char *err, size_t err_len);
+/* End tg's sampler session, if any: its library dormant, then its probes may go. */
+void targets__end_sampler(struct targets *t, struct target *tg);
 /* Keep pid's image in the model current after an exec. */
 void targets__refresh_image(struct targets *t, pid_t pid);
 

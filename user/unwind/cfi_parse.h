@@ -15,7 +15,7 @@ struct cfi_raw_row {
 	uint32_t seq;		/* order of emission */
 	uint8_t prio;		/* 0: a row of an FDE, 1: the end of an FDE */
 	uint8_t pad[3];
-	struct cfi_row row;	/* row.pc unused */
+	struct unwind_row row;	/* row.pc unused */
 };
 
 /* An address range [start, end) that some FDE covers. */
@@ -43,12 +43,5 @@ struct cfi_build {
  * Returns 0, -EINVAL (malformed), -E2BIG (bounds) or -ENOMEM.
  */
 int cfi_parse__section(struct cfi_build *b, const struct cfi_section *sec);
-
-/*
- * The address of .eh_frame that an .eh_frame_hdr at hdr_vaddr points to.
- * Returns 0 or -EINVAL.
- */
-int cfi_parse__eh_frame_ptr(const void *hdr, size_t size, uint64_t hdr_vaddr,
-			    uint64_t *eh_frame);
 
 #endif /* MV_CFI_PARSE_H */

@@ -9,10 +9,13 @@
 #include <gelf.h>
 #include <libelf.h>
 #include "unwind/cfi_parse.h"
+#include "unwind/cfi_reader.h"
 #include "unwind/cfi_table.h"
 
+_Static_assert(sizeof(struct unwind_row) == 8, "a row is the 8 bytes cfi_table.h describes");
+
 struct cfi_table {
-	struct cfi_row *rows;
+	struct unwind_row *rows;
 	size_t row_cnt;
 	uint64_t base_vaddr;
 	struct cfi_table_stats stats;
@@ -29,17 +32,17 @@ static int raw_row_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static bool same_rule(const struct cfi_row *a, const struct cfi_row *b)
+static bool same_rule(const struct unwind_row *a, const struct unwind_row *b)
 {
 	return a->cfa_off == b->cfa_off && a->flags == b->flags && a->rbp_off == b->rbp_off;
 }
 
-static void count_row(struct cfi_table_stats *st, const struct cfi_row *row)
+static void count_row(struct cfi_table_stats *st, const struct unwind_row *row)
 {
-	switch (row->flags & CFI_ROW_KIND_MASK) {
-	case CFI_CFA_UNSUPPORTED: st->rows_unsupported_cnt++; break;
-	case CFI_CFA_PLT: st->rows_plt_cnt++; break;
-	case CFI_CFA_END: st->rows_end_cnt++; break;
+	switch (row->flags & UNWIND_ROW_KIND_MASK) {
+	case UNWIND_CFA_UNSUPPORTED: st->rows_unsupported_cnt++; break;
+	case UNWIND_CFA_PLT: st->rows_plt_cnt++; break;
+	case UNWIND_CFA_END: st->rows_end_cnt++; break;
 	}
 }
 
@@ -63,7 +66,7 @@ static int table_from_rows(struct cfi_build *b, struct cfi_table *t)
 		if (i && r->pc == last_pc)
 			continue;
 		last_pc = r->pc;
-		if (!n && (r->row.flags & CFI_ROW_KIND_MASK) == CFI_CFA_NONE)
+		if (!n && (r->row.flags & UNWIND_ROW_KIND_MASK) == UNWIND_CFA_NONE)
 			continue;
 		if (n && same_rule(&t->rows[n - 1], &r->row))
 			continue;
@@ -153,7 +156,7 @@ void cfi_table__free(struct cfi_table *t)
 	free(t);
 }
 
-int cfi_table__lookup(const struct cfi_table *t, uint64_t vaddr, struct cfi_row *row)
+int cfi_table__lookup(const struct cfi_table *t, uint64_t vaddr, struct unwind_row *row)
 {
 	size_t lo = 0, hi = t->row_cnt;
 	uint64_t delta;
@@ -170,13 +173,13 @@ int cfi_table__lookup(const struct cfi_table *t, uint64_t vaddr, struct cfi_row 
 		else
 			hi = mid;
 	}
-	if (!lo || (t->rows[lo - 1].flags & CFI_ROW_KIND_MASK) == CFI_CFA_NONE)
+	if (!lo || (t->rows[lo - 1].flags & UNWIND_ROW_KIND_MASK) == UNWIND_CFA_NONE)
 		return -ENOENT;
 	*row = t->rows[lo - 1];
 	return 0;
 }
 
-const struct cfi_row *cfi_table__rows(const struct cfi_table *t, size_t *cnt)
+const struct unwind_row *cfi_table__rows(const struct cfi_table *t, size_t *cnt)
 {
 	*cnt = t->row_cnt;
 	return t->rows;
@@ -202,14 +205,14 @@ const struct cfi_table_stats *cfi_table__stats(const struct cfi_table *t)
 	return &t->stats;
 }
 
-void cfi_row__decode(const struct cfi_row *row, struct cfi_rule *rule)
+void cfi_row__decode(const struct unwind_row *row, struct cfi_rule *rule)
 {
 	memset(rule, 0, sizeof(*rule));
-	rule->kind = row->flags & CFI_ROW_KIND_MASK;
-	rule->cfa_off = row->flags & CFI_ROW_CFA_X8 ? 8 * row->cfa_off : row->cfa_off;
-	rule->rbp_saved = row->flags & CFI_ROW_RBP_SAVED;
-	rule->rbp_lost = row->flags & CFI_ROW_RBP_LOST;
-	if (rule->kind == CFI_CFA_PLT)
+	rule->kind = row->flags & UNWIND_ROW_KIND_MASK;
+	rule->cfa_off = row->flags & UNWIND_ROW_CFA_X8 ? 8 * row->cfa_off : row->cfa_off;
+	rule->rbp_saved = row->flags & UNWIND_ROW_RBP_SAVED;
+	rule->rbp_lost = row->flags & UNWIND_ROW_RBP_LOST;
+	if (rule->kind == UNWIND_CFA_PLT)
 		rule->plt_threshold = (uint8_t)row->rbp_off;
 	else if (rule->rbp_saved)
 		rule->rbp_off = 8 * row->rbp_off;
@@ -311,7 +314,7 @@ static int find_eh_frame_by_hdr(struct elf_cfi *e)
 		if (!gelf_getphdr(e->elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME)
 			continue;
 		if (segment_bytes(e->elf, ph.p_vaddr, &hdr, &hdr_size) ||
-		    cfi_parse__eh_frame_ptr(hdr, hdr_size, ph.p_vaddr, &frame_vaddr) ||
+		    cfi_reader__eh_frame_ptr(hdr, hdr_size, ph.p_vaddr, &frame_vaddr) ||
 		    segment_bytes(e->elf, frame_vaddr, &frame, &frame_size))
 			return -EINVAL;
 		e->eh_frame.data = frame;

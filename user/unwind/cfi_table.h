@@ -9,19 +9,20 @@
  * saved, and whether the frame can be unwound at all. The return address is
  * always at CFA-8: rows whose return address is elsewhere are unsupported.
  *
- * Row encoding, 8 bytes:
+ * Row encoding, 8 bytes: struct unwind_row of memvigil/unwind.h, the rows
+ * the BPF walker reads, so a table is handed to the kernel as it is:
  *   pc       u32  first address the row covers, as an ELF virtual address
  *                 minus the table's base vaddr (cfi_table__base_vaddr: the
  *                 lowest address any row covers). An object whose covered
  *                 addresses span 4 GiB or more is refused (-E2BIG).
  *   cfa_off  s16  CFA = register + cfa_off, or + 8 * cfa_off when
- *                 CFI_ROW_CFA_X8 is set. An offset that fits neither way
+ *                 UNWIND_ROW_CFA_X8 is set. An offset that fits neither way
  *                 (beyond +-32 KiB unscaled, +-256 KiB scaled, or not a
  *                 multiple of 8 beyond 32 KiB) makes the row unsupported.
- *   flags    u8   bits 0-2: enum cfi_cfa_kind; CFI_ROW_* bits above them.
- *   rbp_off  s8   with CFI_ROW_RBP_SAVED, the caller's %rbp is at CFA + 8 *
+ *   flags    u8   bits 0-2: enum unwind_cfa_kind; UNWIND_ROW_* bits above them.
+ *   rbp_off  s8   with UNWIND_ROW_RBP_SAVED, the caller's %rbp is at CFA + 8 *
  *                 rbp_off (-1024..1016 bytes; a save outside that range or
- *                 not 8-aligned makes the row unsupported). For CFI_CFA_PLT
+ *                 not 8-aligned makes the row unsupported). For UNWIND_CFA_PLT
  *                 rows it holds the threshold T of the PLT rule (below).
  *
  * CFA kinds: RSP / RBP: register + offset. PLT: the lazy-binding PLT rule
@@ -33,7 +34,7 @@
  * row: a CFA in a register other than %rsp/%rbp, any other CFA expression,
  * a return address rule other than "at CFA-8", a signal frame, an offset
  * out of range, or an FDE whose instructions could not be followed.
- * CFI_ROW_RBP_LOST: the caller's %rbp is not recoverable from the row
+ * UNWIND_ROW_RBP_LOST: the caller's %rbp is not recoverable from the row
  * (undefined, in another register or given by an expression); a walker
  * must not use %rbp above this frame.
  *
@@ -55,39 +56,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "memvigil/unwind.h"
 
-#define CFI_TABLE_MAX_ROWS		(1u << 22)
+/* Rows one object may produce: all of them fit one BPF object's search. */
+#define CFI_TABLE_MAX_ROWS		UNWIND_MAX_OBJECT_ROWS
 #define CFI_TABLE_MAX_SECTION_BYTES	(256u << 20)
-
-struct cfi_row {
-	uint32_t pc;
-	int16_t cfa_off;
-	uint8_t flags;
-	int8_t rbp_off;
-};
-
-enum cfi_cfa_kind {
-	CFI_CFA_RSP = 0,
-	CFI_CFA_RBP = 1,
-	CFI_CFA_PLT = 2,
-	CFI_CFA_END = 3,
-	CFI_CFA_NONE = 4,
-	CFI_CFA_UNSUPPORTED = 5,
-};
-
-#define CFI_ROW_KIND_MASK	0x07
-#define CFI_ROW_RBP_SAVED	0x08
-#define CFI_ROW_CFA_X8		0x10
-#define CFI_ROW_RBP_LOST	0x20
 
 /* A row's rule in plain numbers (cfi_row__decode). */
 struct cfi_rule {
-	enum cfi_cfa_kind kind;
+	enum unwind_cfa_kind kind;
 	int32_t cfa_off;	/* bytes */
 	int32_t rbp_off;	/* bytes from the CFA, when rbp_saved */
 	bool rbp_saved;
 	bool rbp_lost;
-	uint8_t plt_threshold;	/* CFI_CFA_PLT only */
+	uint8_t plt_threshold;	/* UNWIND_CFA_PLT only */
 };
 
 /* What a build found, for reports and tests. */
@@ -138,12 +120,12 @@ void cfi_table__free(struct cfi_table *t);
 
 /*
  * The row covering the ELF virtual address vaddr. Returns 0, or -ENOENT
- * when no FDE covers it (before the first row, or in a CFI_CFA_NONE row).
+ * when no FDE covers it (before the first row, or in a UNWIND_CFA_NONE row).
  */
-int cfi_table__lookup(const struct cfi_table *t, uint64_t vaddr, struct cfi_row *row);
+int cfi_table__lookup(const struct cfi_table *t, uint64_t vaddr, struct unwind_row *row);
 
 /* The rows, sorted by pc, and their count. */
-const struct cfi_row *cfi_table__rows(const struct cfi_table *t, size_t *cnt);
+const struct unwind_row *cfi_table__rows(const struct cfi_table *t, size_t *cnt);
 size_t cfi_table__row_cnt(const struct cfi_table *t);
 /* Bytes of the rows (what a BPF map holds for this object). */
 size_t cfi_table__bytes(const struct cfi_table *t);
@@ -151,6 +133,6 @@ size_t cfi_table__bytes(const struct cfi_table *t);
 uint64_t cfi_table__base_vaddr(const struct cfi_table *t);
 const struct cfi_table_stats *cfi_table__stats(const struct cfi_table *t);
 
-void cfi_row__decode(const struct cfi_row *row, struct cfi_rule *rule);
+void cfi_row__decode(const struct unwind_row *row, struct cfi_rule *rule);
 
 #endif /* MV_CFI_TABLE_H */

@@ -10,7 +10,6 @@
 #include "lib/log.h"
 #include "procfs/mapped_file.h"
 #include "unwind/row_ranges.h"
-#include "unwind/unwind_rows.h"
 #include "unwind/unwind_tables.h"
 
 #define MAX_LOADS 16
@@ -221,7 +220,7 @@ static uint32_t free_id(const struct unwind_tables *t)
 static int object_place(struct unwind_tables *t, struct object *o, const struct cfi_table *table)
 {
 	size_t cnt;
-	const struct cfi_row *rows = cfi_table__rows(table, &cnt);
+	const struct unwind_row *rows = cfi_table__rows(table, &cnt);
 	uint32_t id = free_id(t);
 	int err;
 

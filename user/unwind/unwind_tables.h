@@ -37,7 +37,7 @@ struct unwind_sink {
 	 * 0 or a negative errno.
 	 */
 	int (*put_object)(void *ctx, uint32_t obj_id, uint32_t first_row,
-			  const struct cfi_row *rows, uint32_t row_cnt);
+			  const struct unwind_row *rows, uint32_t row_cnt);
 	void *ctx;
 };
 
