@@ -14,6 +14,7 @@ new: tables name the library's three frames between the callback and its
 caller; the frame-pointer walk skips them.
 """
 
+import os
 import re
 
 import harness as h
