@@ -792,8 +792,9 @@ static void check_memvigil_reclaim(void)
 		per_s = number_after(r, "\"stall_ms_per_s\":");
 	}
 	if (procmem__read_file(MV_TEXT, text, sizeof(text)) > 0) {
-		r = strstr(text, "reclaim stalls ");
-		text_stalls = number_after(r, "reclaim stalls ");
+		/* the compact kernel line: "faults ... | reclaim N stalls, X ms | ..." */
+		r = strstr(text, "| reclaim ");
+		text_stalls = number_after(r, "| reclaim ");
 		text_ms = number_after(r ? strchr(r, ',') : NULL, ", ");
 	}
 	printf("memvigil: %.0f stalls, %.3f ms stalled, %.1f ms/s (JSON); text: %.0f stalls, "
