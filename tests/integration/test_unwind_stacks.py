@@ -35,13 +35,15 @@ def leak_stack(report, proc, first):
     return [[f.get("symbol") for f in s["frames"]] for s in stacks]
 
 
-def run_chain(ctx, extra, name):
+def run_chain(ctx, extra, name, workload="nofp_chain"):
+    """workload traced to its end with memvigil's extra options: memvigil, the report,
+    the workload's process in it."""
     json_path = ctx.path(name)
     p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path] + extra +
-                         ["--", h.workload("nofp_chain")])
+                         ["--", h.workload(workload)])
     h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
     report = h.load_report(json_path)
-    (proc,) = h.select_procs(report, exe_name="nofp_chain")
+    (proc,) = h.select_procs(report, exe_name=workload)
     return p, report, proc
 
 
@@ -126,12 +128,7 @@ def test_unwind_usage_error_names_the_choices(ctx):
 
 def run_mixed(ctx, extra, name):
     """nofp_mixed traced to its end: its report's process, the chain it printed, its truth."""
-    json_path = ctx.path(name)
-    p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path] + extra +
-                         ["--", h.workload("nofp_mixed")])
-    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
-    report = h.load_report(json_path)
-    (proc,) = h.select_procs(report, exe_name="nofp_mixed")
+    p, report, proc = run_chain(ctx, extra, name, "nofp_mixed")
     truth, _, _ = h.parse_truth(p.out())
     return report, proc, chain_of(p.out()), truth["leak_in_callback"]
 
