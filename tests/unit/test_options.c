@@ -94,6 +94,16 @@ Test(options, cgroup_is_a_target_of_its_own)
 	cr_assert_eq(PARSE(&o, "--cgroup", "/c", "-f"), 0, "%s", err);
 }
 
+Test(options, a_cgroup_trace_gets_the_same_checks_of_outputs_and_window)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "--cgroup=/c", "-j", "-", "--jsonl", "-"), -EINVAL);
+	cr_assert(strstr(err, "stdout"), "%s", err);
+	cr_assert_eq(PARSE(&o, "--cgroup=/c", "-i", "10", "--window", "5"), -EINVAL);
+	cr_assert(strstr(err, "--window=5"), "%s", err);
+}
+
 Test(options, cgroup_with_a_pid_or_a_command_is_a_usage_error)
 {
 	struct options o;

@@ -341,6 +341,18 @@ static int validate(struct option_parse *ps)
 			 "trace: drop one of them", o->pprof_path ? "--pprof" : "--folded");
 		return -EINVAL;
 	}
+	if (o->json_path && o->jsonl_path && !strcmp(o->json_path, "-") &&
+	    !strcmp(o->jsonl_path, "-")) {
+		snprintf(ps->err, ps->err_len,
+			 "--json and --jsonl cannot both write to stdout: give one of them a file");
+		return -EINVAL;
+	}
+	if (o->interval_s > 0 && o->window_s < o->interval_s) {
+		snprintf(ps->err, ps->err_len,
+			 "--window=%g is shorter than --interval=%g: the window must span at "
+			 "least one interval", o->window_s, o->interval_s);
+		return -EINVAL;
+	}
 	if (o->cgroup && (o->pid || o->command)) {
 		snprintf(ps->err, ps->err_len, "--cgroup traces a whole cgroup: give it without "
 			 "-p or a command");
@@ -361,18 +373,6 @@ static int validate(struct option_parse *ps)
 	if (o->pid && o->command) {
 		snprintf(ps->err, ps->err_len,
 			 "both -p and a command given: trace one target at a time");
-		return -EINVAL;
-	}
-	if (o->json_path && o->jsonl_path && !strcmp(o->json_path, "-") &&
-	    !strcmp(o->jsonl_path, "-")) {
-		snprintf(ps->err, ps->err_len,
-			 "--json and --jsonl cannot both write to stdout: give one of them a file");
-		return -EINVAL;
-	}
-	if (o->interval_s > 0 && o->window_s < o->interval_s) {
-		snprintf(ps->err, ps->err_len,
-			 "--window=%g is shorter than --interval=%g: the window must span at "
-			 "least one interval", o->window_s, o->interval_s);
 		return -EINVAL;
 	}
 	return 0;
