@@ -32,7 +32,7 @@ def load_template():
 
 def frame(rng, name, module):
     return {"addr": "0x%x" % rng.randrange(0x400000, 0x7fffffffffff), "symbol": name,
-            "offset": rng.randrange(0, 0x400), "module": module}
+            "offset": rng.randrange(0, 0x400), "module": module, "inlined": False}
 
 
 def make_stacks(rng, template, count, depth):

@@ -386,9 +386,7 @@ def by_first_frame(procs):
     acc = {}
     for p in procs:
         for s in p.get("stacks", []):
-            frames = [f for f in s.get("frames") or [] if not f.get("inlined")]
-            sym = frames[0].get("symbol") if frames else None
-            a = acc.setdefault(sym, [0, 0])
+            a = acc.setdefault(caller_symbol(s), [0, 0])
             a[0] += s["outstanding_bytes"]
             a[1] += s["outstanding_allocs"]
     return acc
@@ -648,8 +646,15 @@ def stack_timeline(lines, func):
     return out
 
 
+def caller_symbol(stack):
+    """The symbol of a stack's first frame not inlined: the function that made the call
+    (functions inlined into it at the call come first in frames, marked inlined)."""
+    frames = [f for f in stack.get("frames") or [] if not f.get("inlined")]
+    return frames[0].get("symbol") if frames else None
+
+
 def final_stack(proc, func):
-    sel = [s for s in proc["stacks"] if s["frames"] and s["frames"][0].get("symbol") == func]
+    sel = [s for s in proc["stacks"] if caller_symbol(s) == func]
     check(len(sel) == 1, f"expected one stack starting at {func}, found {len(sel)}")
     return sel[0]
 
