@@ -27,7 +27,7 @@ endif
 CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
 # The C++ demangler (__cxa_demangle) from GCC's static libsupc++: no libstdc++.so
 # at run time, so the binary still runs where no C++ runtime is installed.
-LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -ldw -ldebuginfod -llzma -lelf -lz -lm
+LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -ldw -llzma -lelf -lz -lm -ldl
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 # maps.bpf.c defines the shared maps and must be linked first: otherwise the
@@ -241,9 +241,11 @@ $(BUILD)/tests/kmatrix/%.o: tests/kmatrix/%.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-omit-frame-pointer -MMD -MP -c $< -o $@
 
+# The matrix carries the smoke binary's libraries into each guest, and memvigil
+# runs there too: the smoke binary is linked to every library memvigil loads.
 $(KMATRIX_SMOKE): $(KMATRIX_OBJS) $(LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) -Wl,--no-as-needed $(LDLIBS) -Wl,--as-needed -o $@
 
 test-kmatrix: $(KMATRIX_SMOKE) $(BIN) $(BUILD)/tests/workloads/nofp_chain
 	$(Q)$(PYTHON) tests/kmatrix/run.py "$(abspath $(KMATRIX))" $(KMATRIX_SMOKE) $(BIN)

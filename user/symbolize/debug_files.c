@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dlfcn.h>
 #include <elfutils/debuginfod.h>
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +15,19 @@
 #include "symbolize/debug_paths.h"
 
 #define DEBUGINFOD_DEFAULT_TIMEOUT "5"
+#define DEBUGINFOD_LIB "libdebuginfod.so.1"
+
+/*
+ * libdebuginfod, loaded only when DEBUGINFOD_URLS asks for it: it brings
+ * libcurl and its TLS and Kerberos libraries, which memvigil does not load
+ * otherwise (nor need installed).
+ */
+struct debuginfod_api {
+	debuginfod_client *(*begin)(void);
+	int (*find_debuginfo)(debuginfod_client *c, const unsigned char *id, int len,
+			      char **path);
+	void (*end)(debuginfod_client *c);
+};
 
 /* Why a file was skipped; the first of each kind is said. */
 enum skip_kind {
@@ -27,6 +41,8 @@ struct debug_files {
 	uint64_t skipped;
 	bool said[SKIP_KINDS];
 	debuginfod_client *dfd;		/* NULL: debuginfod is off */
+	struct debuginfod_api api;	/* set while dfd is */
+	void *lib;			/* libdebuginfod's handle, or NULL */
 	uint8_t **asked;		/* build-ids asked of debuginfod, length-prefixed */
 	size_t asked_cnt, asked_cap;
 };
@@ -37,6 +53,26 @@ static const char *const skip_words[SKIP_KINDS] = {
 	[SKIP_CORRUPT] = "not a readable ELF file",
 };
 
+/* Load libdebuginfod's three entry points into df->api; 0, or -1 (said once). */
+static int debuginfod_load(struct debug_files *df)
+{
+	df->lib = dlopen(DEBUGINFOD_LIB, RTLD_NOW | RTLD_LOCAL);
+	if (df->lib) {
+		df->api.begin = (debuginfod_client *(*)(void))dlsym(df->lib, "debuginfod_begin");
+		df->api.find_debuginfo = (int (*)(debuginfod_client *, const unsigned char *, int,
+						  char **))dlsym(df->lib,
+								 "debuginfod_find_debuginfo");
+		df->api.end = (void (*)(debuginfod_client *))dlsym(df->lib, "debuginfod_end");
+		if (df->api.begin && df->api.find_debuginfo && df->api.end)
+			return 0;
+		dlclose(df->lib);
+		df->lib = NULL;
+	}
+	log_warn("debuginfod: DEBUGINFOD_URLS is set but %s cannot be loaded; going on without "
+		 "it (apt-get install libdebuginfod1)", DEBUGINFOD_LIB);
+	return -1;
+}
+
 struct debug_files *debug_files__new(void)
 {
 	struct debug_files *df = calloc(1, sizeof(*df));
@@ -46,7 +82,9 @@ struct debug_files *debug_files__new(void)
 		return df;
 	/* libdebuginfod waits 90 s for a server by default; a report should not */
 	setenv("DEBUGINFOD_TIMEOUT", DEBUGINFOD_DEFAULT_TIMEOUT, 0);
-	df->dfd = debuginfod_begin();
+	if (debuginfod_load(df))
+		return df;
+	df->dfd = df->api.begin();
 	if (!df->dfd)
 		log_warn("debuginfod: cannot start its client; going on without it");
 	return df;
@@ -59,7 +97,9 @@ void debug_files__free(struct debug_files *df)
 	if (!df)
 		return;
 	if (df->dfd)
-		debuginfod_end(df->dfd);
+		df->api.end(df->dfd);
+	if (df->lib)
+		dlclose(df->lib);
 	for (i = 0; i < df->asked_cnt; i++)
 		free(df->asked[i]);
 	free(df->asked);
@@ -208,13 +248,13 @@ static struct elf_file *by_debuginfod(struct debug_files *df, const struct debug
 	if (!df->dfd || elf_file__build_id(obj->ef, &id, &len) || len > 64 ||
 	    asked_before(df, id, len))
 		return NULL;
-	fd = debuginfod_find_debuginfo(df->dfd, id, (int)len, &path);
+	fd = df->api.find_debuginfo(df->dfd, id, (int)len, &path);
 	if (fd < 0) {
 		if (fd != -ENOENT) {
 			log_warn("debuginfod: no answer from DEBUGINFOD_URLS (%s); going on "
 				 "without it: check the URLs or unset DEBUGINFOD_URLS",
 				 strerror(-fd));
-			debuginfod_end(df->dfd);
+			df->api.end(df->dfd);
 			df->dfd = NULL;
 		}
 		return NULL;
