@@ -13,12 +13,18 @@
 static char dir[] = "/tmp/memvigil-test-action-XXXXXX";
 static char err[256];
 
-/* What the command writes: the environment execve gave it, its fds, its signals. */
+/*
+ * What the command writes: its signals, the environment execve gave it, its
+ * fds. The signals are read first and by builtins only: the shell blocks
+ * every signal around each fork it makes, so a child reading the shell's
+ * status could see that instead of what execve gave.
+ */
 static const char script[] =
 	"#!/bin/sh\n"
+	"while IFS= read -r l; do case $l in SigBlk:*|SigIgn:*) printf '%s\\n' \"$l\";; esac; "
+	"done < /proc/$$/status > \"$1.sig\"\n"
 	"tr '\\0' '\\n' < /proc/$$/environ > \"$1.env\"\n"
 	"ls -l /proc/self/fd > \"$1.fd\"\n"
-	"grep -E '^Sig(Blk|Ign):' /proc/$$/status > \"$1.sig\"\n"
 	"touch \"$1.done\"\n";
 
 static void make_dir(void)
