@@ -89,8 +89,10 @@ def report_sections(text):
 
 
 def stack_verdict_in_text(section, func):
-    """The verdict column of the stack whose first frame is func in one text report."""
-    m = re.search(r"^  (\S+)\s+(\S+)\s+~?[\d.]+ \w+ \(~?\d+ bytes.*\n\s+" + func + r"\+",
+    """The verdict column of the stack whose first frame not inlined is func in one text
+    report (lines of functions inlined at the call come first)."""
+    m = re.search(r"^  (\S+)\s+(\S+)\s+~?[\d.]+ \w+ \(~?\d+ bytes.*\n"
+                  r"(?:\s+\S+ \([^)\n]*\) \[inlined\]\n)*\s+" + func + r"\+",
                   section, re.M)
     h.check(m, f"no stack line for {func} in {section[:1200]!r}")
     return m[1]
