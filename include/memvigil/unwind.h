@@ -17,6 +17,9 @@
 
 /* Rows all objects together can hold (unwind_rows); user space may resize before load. */
 #define UNWIND_ROWS_DEFAULT		(1u << 20)
+/* The bounds of --unwind-rows. */
+#define UNWIND_ROWS_MIN			(1u << 10)
+#define UNWIND_ROWS_MAX			(1u << 24)
 /* Rows one object can hold: a binary search over them takes UNWIND_ROW_SEARCH_STEPS. */
 #define UNWIND_MAX_OBJECT_ROWS		(1u << 22)
 #define UNWIND_ROW_SEARCH_STEPS		23

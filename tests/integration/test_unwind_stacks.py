@@ -161,3 +161,24 @@ def test_unwind_fp_skips_the_library_frames_without_frame_pointers(ctx):
                     "built without frame pointers as intended")
             return
     raise h.Failure(f"no stack starts at {chain[0]}; {h.health(report)}")
+
+
+def test_unwind_rows_too_few_for_the_c_library_walk_it_by_frame_pointers_and_say_so(ctx):
+    # 1024 rows hold nofp_chain's own table (a few hundred), not the C library's (~28k)
+    p, report, proc = run_chain(ctx, ["--unwind-rows=1024"], "chain-rows.json")
+    u = report["health"]["unwind"]
+    h.check(report["options"]["unwind_rows"] == 1024 and u["objects"]["rows_cap"] == 1024,
+            f"options {report['options']}, unwind {u}")
+    h.check(u["objects"]["refused"]["full"] >= 1,
+            f"the C library's table cannot fit 1024 rows, yet none was refused: {u}")
+    chain = chain_of(p.out())
+    for syms in leak_stack(report, proc, chain[0]):
+        h.check(syms[:len(chain)] == chain,
+                f"the chain's own table fits, yet its stack is {syms}; {u}")
+
+
+def test_unwind_rows_out_of_bounds_is_a_usage_error(ctx):
+    for bad in ("5", "16777217", "many"):
+        p, rc = h.run_to_end(ctx, [f"--unwind-rows={bad}", "--", "/bin/true"])
+        h.check(rc == 64 and any("1024 to 16777216" in l for l in p.err_lines()),
+                f"--unwind-rows={bad}: exit {rc}, {p.err_lines()}")

@@ -146,7 +146,7 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 	configure_mappings(pr);
 	ret = configure_sampling(pr, opts);
 	if (!ret)
-		ret = unwind_maps__configure(pr, opts->unwind);
+		ret = unwind_maps__configure(pr, opts->unwind, opts->unwind_rows);
 	if (ret) {
 		snprintf(err, err_len, "cannot size the BPF maps: %s", strerror(-ret));
 		goto fail;

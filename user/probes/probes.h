@@ -35,6 +35,7 @@ struct probes_opts {
 	uint32_t stack_depth;		/* frames per stack, 0 = MV_DEFAULT_STACK_DEPTH */
 	enum mv_mappings mappings;	/* how the mmap family is followed */
 	enum mv_unwind unwind;		/* how user stacks are walked */
+	uint32_t unwind_rows;		/* unwind table rows; 0: UNWIND_ROWS_DEFAULT */
 };
 
 /*

@@ -55,7 +55,7 @@ const char *unwind_maps__stop_name(enum unwind_stop stop)
 	return stop < UNWIND_STOP_CNT ? names[stop] : "?";
 }
 
-int unwind_maps__configure(struct probes *pr, enum mv_unwind mode)
+int unwind_maps__configure(struct probes *pr, enum mv_unwind mode, uint32_t rows)
 {
 	struct memvigil_bpf *sk = pr->skel;
 	bool fp = mode == MV_UNWIND_FP;
@@ -63,7 +63,8 @@ int unwind_maps__configure(struct probes *pr, enum mv_unwind mode)
 
 	sk->rodata->unwind_tables = !fp;
 	/* frame pointers only: the maps stay, at their smallest */
-	err = bpf_map__set_max_entries(sk->maps.unwind_rows, fp ? 1 : UNWIND_ROWS_DEFAULT);
+	err = bpf_map__set_max_entries(sk->maps.unwind_rows,
+				       fp ? 1 : rows ? rows : UNWIND_ROWS_DEFAULT);
 	if (!err && fp)
 		err = bpf_map__set_max_entries(sk->maps.unwind_objects, 1);
 	return err;

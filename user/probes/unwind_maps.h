@@ -49,8 +49,11 @@ struct unwind_health {
 struct probes;
 struct unwind_maps;
 
-/* Before load: size the maps and set the knob for mode. 0 or a negative errno. */
-int unwind_maps__configure(struct probes *pr, enum mv_unwind mode);
+/*
+ * Before load: size the maps (rows of unwind tables; 0: UNWIND_ROWS_DEFAULT)
+ * and set the knob for mode. 0 or a negative errno.
+ */
+int unwind_maps__configure(struct probes *pr, enum mv_unwind mode, uint32_t rows);
 /* After load: the state that fills the maps (NULL for --unwind=fp). 0 or -ENOMEM. */
 int unwind_maps__start(struct probes *pr, enum mv_unwind mode);
 void unwind_maps__free(struct unwind_maps *um);

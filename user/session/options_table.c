@@ -6,6 +6,7 @@
 #include "lib/json_writer.h"
 #include "memvigil/events.h"
 #include "memvigil/sampling.h"
+#include "memvigil/unwind.h"
 #include "probes/unwind_maps.h"
 #include "session/options_table.h"
 
@@ -149,6 +150,14 @@ const struct option_row options_table[] = {
 	  "warning about each object without a table) or fp (frame pointers only)",
 	  OPTION_NAME, .max = MV_UNWIND_DWARF, .value_name = unwind_name, FIELD(unwind),
 	  .json = "unwind", .what = "--unwind", .expect = "expected auto, fp or dwarf" },
+	{ "unwind-rows", 0, "N",
+	  "unwind table rows the kernel holds for all objects together, 8 bytes each (default "
+	  "1048576, 8 MiB); objects that do not fit are walked by frame pointers, counted in "
+	  "health",
+	  OPTION_UINT, .min = UNWIND_ROWS_MIN, .max = UNWIND_ROWS_MAX, FIELD(unwind_rows),
+	  PRESET(UNWIND_ROWS_DEFAULT, UNWIND_ROWS_DEFAULT, UNWIND_ROWS_DEFAULT),
+	  .json = "unwind_rows", .what = "--unwind-rows",
+	  .expect = "expected a count from 1024 to 16777216" },
 	{ "min-age", 0, "SEC", "text reports list only allocations older than SEC (default 0)",
 	  OPTION_SECONDS, .max = MV_SECONDS_MAX, FIELD(min_age_s), .json = "min_age_s",
 	  .what = "--min-age", .expect = "expected seconds from 0 to " SECONDS_MAX_TEXT },

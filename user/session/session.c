@@ -348,6 +348,7 @@ static int trace(struct session *s)
 		.stack_depth = s->opts.stack_depth,
 		.mappings = s->opts.mappings,
 		.unwind = s->opts.unwind,
+		.unwind_rows = s->opts.unwind_rows,
 	};
 	int ret;
 
