@@ -56,7 +56,11 @@ static const char *const skip_words[SKIP_KINDS] = {
 /* Load libdebuginfod's three entry points into df->api; 0, or -1 (said once). */
 static int debuginfod_load(struct debug_files *df)
 {
-	df->lib = dlopen(DEBUGINFOD_LIB, RTLD_NOW | RTLD_LOCAL);
+	/*
+	 * Never unloaded: libcurl, which it starts, keeps global state that
+	 * would otherwise be left behind as unreachable blocks.
+	 */
+	df->lib = dlopen(DEBUGINFOD_LIB, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (df->lib) {
 		df->api.begin = (debuginfod_client *(*)(void))dlsym(df->lib, "debuginfod_begin");
 		df->api.find_debuginfo = (int (*)(debuginfod_client *, const unsigned char *, int,
