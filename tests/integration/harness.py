@@ -591,6 +591,14 @@ def spawn_in_cgroup(ctx, cg, argv, **kw):
     return ctx.spawn(argv, preexec_fn=lambda: move_to_cgroup(os.getpid(), cg), **kw)
 
 
+def spawn_waiting_in_cgroup(ctx, cg, name):
+    """Workload name started with --wait in cgroup cg, once it says READY (it then waits
+    for SIGUSR1 to leak)."""
+    p = spawn_in_cgroup(ctx, cg, [workload(name), "--wait"])
+    p.wait_line(r"^READY ", 10)
+    return p
+
+
 def wait_attached(mv, pid, timeout=20):
     mv.wait_line(rf"PID {pid}: probing \d+ allocator functions", timeout, stream="err")
 

@@ -412,8 +412,7 @@ def traced_cgroup_with_a_jailed_fifo(ctx, enters_later):
     jailed = jail.spawn(ctx, "--wait", cgroup=None if enters_later else cg)
     for place in jail.plant_places(jailed.pid):
         plant_fifo(place)
-    free = h.spawn_in_cgroup(ctx, cg, [h.workload(WORKLOAD), "--wait"])
-    free.wait_line(r"^READY ", 10)
+    free = h.spawn_waiting_in_cgroup(ctx, cg, WORKLOAD)
     json_path = ctx.path("cgroup.json")
     mv = h.memvigil(ctx, ["--cgroup", cg, "-v", "-i", interval, "-d", duration,
                           "--json", json_path])
@@ -496,8 +495,7 @@ def test_jail_without_map_files_planted_files_are_refused_counted_said_once_neve
             else:
                 plant_fifo(where)
         planted[real] = place
-    free = h.spawn_in_cgroup(ctx, cg, [h.workload(WORKLOAD), "--wait"])
-    free.wait_line(r"^READY ", 10)
+    free = h.spawn_waiting_in_cgroup(ctx, cg, WORKLOAD)
     watch = OpenWatch(ctx, watched)
     json_path = ctx.path("no-map-files.json")
     mv = memvigil_without_map_files(ctx, jailed.pid, [

@@ -173,10 +173,8 @@ def test_pprof_of_an_attached_pid_shows_its_leaks_and_its_pid_label(ctx):
 
 def test_pprof_of_a_cgroup_separates_its_processes_by_their_pid_label(ctx):
     cg = h.make_cgroup(ctx)
-    family = h.spawn_in_cgroup(ctx, cg, [h.workload("alloc_family"), "--wait"])
-    family.wait_line(r"^READY ", 10)
-    leak = h.spawn_in_cgroup(ctx, cg, [h.workload("alloc_leak"), "--wait"])
-    leak.wait_line(r"^READY ", 10)
+    family = h.spawn_waiting_in_cgroup(ctx, cg, "alloc_family")
+    leak = h.spawn_waiting_in_cgroup(ctx, cg, "alloc_leak")
     prof = ctx.path("cgroup.pb.gz")
     mv = h.memvigil(ctx, ["--cgroup", cg, "-v", "-i", "0", "--pprof", prof])
     h.wait_banner(mv)

@@ -153,8 +153,7 @@ def test_cgroup_process_with_the_sampler_and_one_without_each_on_its_path(ctx):
     with_s = h.spawn_in_cgroup(ctx, cg, [h.workload("alloc_family"), "--wait"],
                                env=preloaded_env())
     with_s.wait_line(r"^READY ", 10)
-    without = h.spawn_in_cgroup(ctx, cg, [h.workload("alloc_family"), "--wait"])
-    without.wait_line(r"^READY ", 10)
+    without = h.spawn_waiting_in_cgroup(ctx, cg, "alloc_family")
     h.check(read_ctl(with_s.pid)["mode"] == "dormant", "the preloaded library is not dormant")
     json_path = ctx.path("cgroup.json")
     mv = h.memvigil(ctx, ["--cgroup", cg, "-v", "-i", "0", "--json", json_path])
