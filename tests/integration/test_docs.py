@@ -171,3 +171,16 @@ def test_help_usage_and_version_exit_0(ctx):
         p, rc = h.run_to_end(ctx, [arg])
         h.check(rc == 0, f"{arg} exited {rc}")
         h.check(want in p.out(), f"{arg} output lacks {want!r}: {p.out()[:200]!r}")
+
+
+def test_the_writers_golden_reports_follow_the_documented_schema(ctx):
+    # The unit tests hold the JSON writer to these files byte for byte; readers (the HTML
+    # page, bench/gen_report.py) take them as the shape of a real report, so they must be one.
+    golden = os.path.join(h.ROOT, "tests", "unit", "data", "golden")
+    names = sorted(n for n in os.listdir(golden) if re.match(r"report_.*\.json$", n))
+    h.check(len(names) >= 2, f"{golden} holds only {names}")
+    for name in names:
+        path = ctx.path(name)
+        with open(os.path.join(golden, name)) as f, open(path, "w") as out:
+            out.write(f.read().replace("@MV_VERSION@", "0.0.0"))
+        h.validate_json(path)

@@ -378,11 +378,13 @@ static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
 	static struct options exact = {
 		.mode = MV_MODE_STANDARD, .interval_s = 5, .top = 2, .stack_depth = 127,
 		.frames = 2, .mappings = MV_MAPPINGS_SYSCALLS, .unwind = MV_UNWIND_DWARF,
+		.unwind_rows = 1u << 20,
 		.min_age_s = 1.5, .window_s = 60, .on_alert = "/usr/local/bin/notify",
 	};
 	static const struct options sampled_opts = {
 		.mode = MV_MODE_PRODUCTION, .interval_s = 10, .duration_s = 30, .top = 10,
 		.stack_depth = 64, .mappings = MV_MAPPINGS_OFF, .unwind = MV_UNWIND_FP,
+		.unwind_rows = 1u << 20,
 		.window_s = 300, .sample_bytes = 65536,
 	};
 
