@@ -55,6 +55,25 @@ def check(cond, msg):
         raise Failure(msg)
 
 
+# --- how run.py schedules a test ----------------------------------------------
+
+def alone(fn):
+    """Mark a test that needs the machine to itself: it reads machine-wide BPF state
+    (every loaded program or link), or traces every call of a workload that keeps a CPU
+    busy for seconds. run.py runs it with no other test beside it."""
+    fn.alone = True
+    return fn
+
+
+def clock_bound(fn):
+    """Mark a test whose time goes into waiting on a workload's clock (verdicts after
+    seconds of growth, estimates over seconds of sampling). The ASan pass leaves it out:
+    the userspace logic it waits on is pure and its unit tests run under ASan, while the
+    code it shares with the other tests runs under ASan through them."""
+    fn.clock_bound = True
+    return fn
+
+
 # --- processes ---------------------------------------------------------------
 
 class Proc:
