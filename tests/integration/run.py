@@ -3,7 +3,7 @@
 """memvigil integration tests: the real binary, real BPF, real processes.
 
     run.py --build BUILD [-k SUBSTRING] [--list] [--timeout SECONDS]
-           [--jobs N] [--no-clock-bound]
+           [--jobs N] [--no-clock-bound] [--workloads DIR]
 
 Runs every test_* function of the area files test_*.py beside it (those
 whose name contains SUBSTRING with -k), each under a timeout, N at a time
@@ -159,6 +159,8 @@ class Worker:
     def __init__(self, args):
         argv = [sys.executable, os.path.abspath(__file__), "--build", args.build,
                 "--timeout", str(args.timeout), "--worker"]
+        if args.workloads:
+            argv += ["--workloads", args.workloads]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True, bufsize=1)
         self.current = None
@@ -225,11 +227,14 @@ def main():
                     help="tests run side by side (default: CPUs up to 4, or MV_TEST_JOBS)")
     ap.add_argument("--no-clock-bound", action="store_true",
                     help="leave out the tests marked h.clock_bound")
+    ap.add_argument("--workloads", default="",
+                    help="the workloads' directory (default BUILD/tests/workloads)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     h.BUILD = os.path.abspath(args.build)
     h.BIN = os.path.join(h.BUILD, "memvigil")
-    h.WORKLOADS = os.path.join(h.BUILD, "tests", "workloads")
+    h.WORKLOADS = os.path.abspath(args.workloads or os.path.join(h.BUILD, "tests",
+                                                                 "workloads"))
     sys.stdout.reconfigure(line_buffering=True)
 
     tests = [(n, f) for n, f in discover() if args.pattern in n]

@@ -316,6 +316,7 @@ static int finish(struct session *s)
 	if (p && s->child.reaped)
 		model__exit(s->model, s->pid, s->child.status);
 	monitor__finish(s->mon, s->model, session__now_ms(s));
+	symbolizer__settle(s->sym);
 	session__print_report(s, true);
 	if (s->json_file || s->pprof_file || s->folded_file || s->html_file)
 		ret = session__write_final(s);

@@ -32,7 +32,7 @@ struct binary {
 	struct elf_file *ef;
 	struct elf_file *dbg;	/* separate debug file (debug_files.h), or NULL */
 	enum debug_source src;	/* where dbg came from */
-	bool fetched;		/* debuginfod was asked for it */
+	bool fetched;		/* debuginfod answered for it (or is off) */
 };
 
 /* What a capture kept of one process: its mappings and their binaries. */
@@ -49,6 +49,7 @@ struct symbolizer {
 	struct name_store *names;	/* every string handed out */
 	struct debug_files *debug;
 	struct dwarf_cache *dwarf;
+	bool settled;		/* the trace has stopped: wait for debuginfod's answers */
 	struct mv_inlined inlined[DWARF_LINES_MAX_FRAMES];	/* the last resolve's */
 };
 
@@ -216,15 +217,20 @@ static int binary_load(struct symbolizer *sym, struct binary *b)
 	return 0;
 }
 
-/* A loaded b with no debug information of its own or found locally: from debuginfod. */
+/*
+ * A loaded b with no debug information of its own or found locally: from
+ * debuginfod, asked once; until the answer comes (or, once settled, waited
+ * for) b is named by what it has.
+ */
 static void binary_fetch(struct symbolizer *sym, struct binary *b)
 {
 	struct debug_object obj = { b->ef, NULL, -1, NULL };
+	bool pending;
 
 	if (b->fetched || b->dbg || elf_debug__has_dwarf(b->ef))
 		return;
-	b->fetched = true;
-	b->dbg = debug_files__fetch(sym->debug, &obj);
+	b->dbg = debug_files__fetch(sym->debug, &obj, sym->settled, &pending);
+	b->fetched = !pending;
 	if (b->dbg)
 		b->src = DEBUG_SOURCE_DEBUGINFOD;
 }
@@ -491,6 +497,12 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	out->offset = vaddr + (addr - pc) - es.vaddr;
 	add_lines(sym, b, vaddr, out);
 	return 0;
+}
+
+void symbolizer__settle(struct symbolizer *sym)
+{
+	if (sym)
+		sym->settled = true;
 }
 
 uint64_t symbolizer__debug_files_skipped(struct symbolizer *sym)

@@ -69,6 +69,13 @@ void symbolizer__free(struct symbolizer *sym);
 uint64_t symbolizer__debug_files_skipped(struct symbolizer *sym);
 
 /*
+ * The trace has stopped: from now on a frame whose debug file debuginfod is
+ * fetching waits for it (up to DEBUGINFOD_TIMEOUT) rather than being named
+ * without it, so the final reports are whole.
+ */
+void symbolizer__settle(struct symbolizer *sym);
+
+/*
  * Capture pid's mappings now (replacing any earlier capture) and open the
  * files they map. Returns 0 or a negative errno (-ESRCH: pid is gone, or
  * a zombie whose mappings are gone; an earlier capture is then kept).
