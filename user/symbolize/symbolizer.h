@@ -90,6 +90,25 @@ int symbolizer__capture(struct symbolizer *sym, pid_t pid);
  */
 int symbolizer__capture_mapping(struct symbolizer *sym, pid_t pid, const struct mv_mapping *m);
 
+/* One mapping of a process as sym keeps it, with its file's build-id in hex (NULL: none known). */
+typedef void (*symbolizer_mapping_fn)(void *ctx, pid_t pid, const struct mv_mapping *m,
+				      const char *build_id);
+
+/* Call fn for every mapping of every process sym keeps (what a recording saves). */
+void symbolizer__each_mapping(struct symbolizer *sym, symbolizer_mapping_fn fn, void *ctx);
+
+/*
+ * Replay: pid's mappings as a recording saved them (maps sorted by start,
+ * build_ids[i] NULL or "" when the object had none). Each file is opened by
+ * its path in memvigil's own root and used only if it is still the recorded
+ * object: its build-id, or without one its device and inode. Frames in a
+ * file that is gone or changed stay module+offset; changed (if given) is
+ * called once per such file. Returns 0 or -ENOMEM.
+ */
+int symbolizer__restore(struct symbolizer *sym, pid_t pid, const struct mv_mapping *maps,
+			const char *const *build_ids, size_t cnt, symbolizer_mapping_fn changed,
+			void *ctx);
+
 /*
  * What is known of pid moves to key (a retired process's own key, see
  * model__retire), never to be read again; pid is then unknown. Returns 0,
