@@ -5,7 +5,9 @@
  * bounded DWARF cache in front of it.
  */
 #include <criterion/criterion.h>
+#include <gelf.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +109,55 @@ Test(dwarf_lines, the_cache_keeps_a_bounded_number_of_readers_and_reopens_evicte
 	cr_assert_not_null(again);
 	cr_assert_eq(dwarf_lines__find(again, 0x10, &f, 1), -ENOENT);
 	dwarf_cache__drop(c, &owners[0]);
+	dwarf_cache__free(c);
+	elf_file__free(ef);
+}
+
+/* data_bin in a malloc'd buffer whose .debug_line_str has lost its last NUL; its size in *len. */
+static void *line_str_unterminated(size_t *len)
+{
+	struct elf_file *ef = elf_file__open(data_bin);
+	Elf *elf = elf_file__elf(ef);
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	uint64_t end = 0;
+	uint8_t *buf;
+	FILE *f;
+
+	cr_assert_eq(elf_getshdrstrndx(elf, &shstrndx), 0);
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) &&
+		    !strcmp(elf_strptr(elf, shstrndx, sh.sh_name), ".debug_line_str"))
+			end = sh.sh_offset + sh.sh_size;
+	elf_file__free(ef);
+	cr_assert_gt(end, 0, "%s has no .debug_line_str", data_bin);
+	f = fopen(data_bin, "rb");
+	cr_assert_not_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = ftell(f);
+	rewind(f);
+	buf = malloc(*len);
+	cr_assert_eq(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	cr_assert_eq(buf[end - 1], 0);
+	buf[end - 1] = 'x';
+	return buf;
+}
+
+Test(dwarf_lines, a_string_section_without_its_last_nul_is_refused)
+{
+	size_t len;
+	void *buf = line_str_unterminated(&len);
+	struct elf_file *ef = elf_file__open_mem(buf, len);
+	struct dwarf_cache *c = dwarf_cache__new();
+
+	cr_assert_not_null(ef);
+	cr_assert(elf_debug__has_dwarf(ef));
+	errno = 0;
+	cr_assert_null(dwarf_lines__new(ef), "libdw would read past .debug_line_str");
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(dwarf_cache__get(c, ef, ef));
 	dwarf_cache__free(c);
 	elf_file__free(ef);
 }

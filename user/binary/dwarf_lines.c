@@ -2,17 +2,58 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <errno.h>
+#include <gelf.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include "binary/dwarf_lines.h"
 
 struct dwarf_lines {
 	Dwarf *dw;
 };
 
+/*
+ * Whether every string section DWARF points into ends with a NUL. libdw
+ * (0.188) runs strlen on a .debug_line_str string without this check, so a
+ * file whose last string is cut reads past the section: such a file's DWARF
+ * is refused. Compressed sections are decompressed first, as libdw would.
+ */
+static bool strings_terminated(Elf *elf)
+{
+	static const char *const names[] = { ".debug_str", ".debug_line_str" };
+	size_t shstrndx, i;
+	Elf_Scn *scn = NULL;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	const char *name;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return true;	/* no section names: libdw finds no DWARF */
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (strcmp(name, names[i]) || sh.sh_type == SHT_NOBITS)
+				continue;
+			if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+				return false;
+			data = elf_getdata(scn, NULL);
+			if (data && data->d_size && ((const char *)data->d_buf)[data->d_size - 1])
+				return false;
+		}
+	}
+	return true;
+}
+
 struct dwarf_lines *dwarf_lines__new(struct elf_file *ef)
 {
-	struct dwarf_lines *dl = calloc(1, sizeof(*dl));
+	struct dwarf_lines *dl;
 
+	if (!strings_terminated(elf_file__elf(ef))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	dl = calloc(1, sizeof(*dl));
 	if (!dl)
 		return NULL;
 	dl->dw = dwarf_begin_elf(elf_file__elf(ef), DWARF_C_READ, NULL);

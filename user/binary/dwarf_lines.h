@@ -26,7 +26,8 @@ struct src_frame {
 
 /*
  * DWARF reader over ef (which must outlive it). NULL with errno ENOENT when
- * ef holds no DWARF, or another errno.
+ * ef holds no DWARF, EINVAL when a string section of it is not terminated
+ * (libdw would read past it), or another errno.
  */
 struct dwarf_lines *dwarf_lines__new(struct elf_file *ef);
 void dwarf_lines__free(struct dwarf_lines *dl);

@@ -51,6 +51,7 @@ struct options {
 	uint64_t sample_bytes;	/* --sample-bytes: sampling period, 0 = exact */
 	uint32_t sample_max_live;	/* --sample-max-live: sampled blocks tracked in the kernel */
 	uint32_t unwind_rows;		/* --unwind-rows: unwind table rows the kernel holds */
+	uint64_t ring_buffer_bytes;	/* --ring-buffer: size of the kernel's record buffer */
 	const char *allocator;	/* --allocator: object to probe, NULL = detect */
 	double window_s;	/* --window: metrics window */
 	struct alert alerts[ALERT_MAX];	/* --alert, repeatable */

@@ -239,6 +239,12 @@ const struct option_row options_table[] = {
 	  OPTION_UINT, .min = 1, .max = MV_SAMPLE_MAX_LIVE_MAX, FIELD(sample_max_live),
 	  PRESET(MV_SAMPLE_MAX_LIVE_DEFAULT, MV_SAMPLE_MAX_LIVE_DEFAULT, MV_SAMPLE_MAX_LIVE_DEFAULT),
 	  .what = "--sample-max-live", .expect = "expected a count from 1 to 16777216" },
+	{ "ring-buffer", 0, "BYTES",
+	  "size of the buffer records wait in for memvigil (default 16M, rounded up to a power "
+	  "of two from 4K); a full buffer drops records and counts them as lost",
+	  OPTION_BYTES, .max = MV_RINGBUF_MAX_BYTES, FIELD(ring_buffer_bytes),
+	  PRESET(MV_RINGBUF_BYTES, MV_RINGBUF_BYTES, MV_RINGBUF_BYTES),
+	  .what = "--ring-buffer", .expect = "expected bytes up to 1G, e.g. 64M or 4K" },
 };
 
 const size_t options_table_cnt = sizeof(options_table) / sizeof(options_table[0]);

@@ -379,6 +379,7 @@ static int trace(struct session *s)
 		.mappings = s->opts.mappings,
 		.unwind = s->opts.unwind,
 		.unwind_rows = s->opts.unwind_rows,
+		.ringbuf_bytes = s->opts.ring_buffer_bytes,
 	};
 	int ret;
 

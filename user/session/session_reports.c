@@ -169,10 +169,16 @@ static int write_final(struct session *s, struct output_file *of, const char *wh
 		       int (*write)(FILE *out, const struct report_ctx *ctx),
 		       const struct report_ctx *ctx)
 {
-	int ret = write(output_file__stream(of), ctx);
+	int ret;
 
+	errno = 0;
+	ret = write(output_file__stream(of), ctx);
+	/* Writers return -EIO for any failed write: the stream's errno says which (ENOSPC). */
+	if (ret == -EIO && ferror(output_file__stream(of)) && errno)
+		ret = -errno;
 	if (ret) {
-		log_error("writing the %s report failed: %s", what, strerror(-ret));
+		log_error("writing the %s report to %s failed: %s", what, output_file__path(of),
+			  strerror(-ret));
 		return ret;
 	}
 	ret = output_file__commit(of, s->err, sizeof(s->err));
