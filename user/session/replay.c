@@ -105,6 +105,7 @@ static int replay_start(struct replay *r)
 		log_error("out of memory");
 		return -ENOMEM;
 	}
+	symbolizer__settle(r->sym);	/* no trace runs: debuginfod's answers are waited for */
 	model__set_sampling(r->m, o->sample_bytes);
 	mo.resolve_ctx = r->sym;
 	ret = monitor__new(&mo, &r->mon, r->err, sizeof(r->err));
