@@ -65,6 +65,15 @@ def alone(fn):
     return fn
 
 
+def timeout_s(seconds):
+    """Mark a test that may take longer than run.py's timeout per test: it repeats a
+    traced run many times (a race is looked for), which a loaded machine slows down."""
+    def mark(fn):
+        fn.timeout_s = seconds
+        return fn
+    return mark
+
+
 def clock_bound(fn):
     """Mark a test whose time goes into waiting on a workload's clock (verdicts after
     seconds of growth, estimates over seconds of sampling). The ASan pass leaves it out:

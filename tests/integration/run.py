@@ -123,9 +123,10 @@ def discover():
 
 
 def timed_run(name, fn, timeout, prog_gone_s):
-    """run_test, with the test's time appended to a pass."""
+    """run_test (under the test's own timeout if it has one: h.timeout_s), with the
+    test's time appended to a pass."""
     t = time.monotonic()
-    status, reason = run_test(name, fn, timeout, prog_gone_s)
+    status, reason = run_test(name, fn, max(timeout, getattr(fn, "timeout_s", 0)), prog_gone_s)
     return status, reason, f" ({time.monotonic() - t:.1f}s)" if status == "PASS" else ""
 
 
