@@ -28,6 +28,7 @@ struct binary {
 	char *path;		/* both to find debug files (NULL: unknown) */
 	struct elf_file *ef;
 	struct elf_file *dbg;	/* separate debug file (debug_files.h), or NULL */
+	struct elf_file *alt;	/* the dwz file dbg's DWARF refers to, or NULL */
 	enum debug_source src;	/* where dbg came from */
 	bool fetched;		/* debuginfod answered for it (or is off) */
 };

@@ -67,8 +67,9 @@ static bool saved_open(struct symbolizer *sym, struct binary *b, const struct mv
 	same = saved_is_same(sym, b, fd, build_id);
 	if (!same) {
 		elf_file__free(b->dbg);
+		elf_file__free(b->alt);
 		elf_file__free(b->ef);
-		b->dbg = b->ef = NULL;
+		b->dbg = b->alt = b->ef = NULL;
 		b->loaded = true;
 	}
 	return same;
