@@ -53,7 +53,7 @@ UNIT_DATA_SRCS := $(wildcard tests/unit/data/*.c)
 UNIT_DATA := $(patsubst tests/unit/data/%.c,$(BUILD)/tests/unit/data/%,$(UNIT_DATA_SRCS))
 # inlined_lines split as distributions ship binaries, and with MiniDebugInfo that is no xz
 UNIT_DL := $(BUILD)/tests/unit/data/inlined_lines
-UNIT_DATA += $(UNIT_DL)_mini $(UNIT_DL)_link $(UNIT_DL)_badmini
+UNIT_DATA += $(UNIT_DL)_mini $(UNIT_DL)_link $(UNIT_DL)_badmini $(UNIT_DL)_split
 
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 # truth.h: the READY/TRUTH lines the workloads print (#include "truth.h")
@@ -145,6 +145,12 @@ $(BUILD)/tests/unit/data/%: tests/unit/data/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O0 -g -fno-inline -o $@ $<
+
+# Split DWARF: a skeleton unit naming the .dwo file gcc leaves beside it.
+$(UNIT_DL)_split: tests/unit/data/inlined_lines.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O0 -g -gsplit-dwarf -fno-inline -o $@ $<
 
 $(BUILD)/tests/workloads/%: tests/workloads/%.c $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)

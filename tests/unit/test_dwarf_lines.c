@@ -161,3 +161,18 @@ Test(dwarf_lines, a_string_section_without_its_last_nul_is_refused)
 	dwarf_cache__free(c);
 	elf_file__free(ef);
 }
+
+Test(dwarf_lines, split_dwarf_is_refused_rather_than_its_dwo_file_opened_by_name)
+{
+	char split[sizeof(data_bin) + 8];
+	struct elf_file *ef;
+
+	snprintf(split, sizeof(split), "%s_split", data_bin);
+	ef = elf_file__open(split);
+	cr_assert_not_null(ef, "%s is missing: build it first", split);
+	cr_assert(elf_debug__has_dwarf(ef), "the skeleton unit is DWARF");
+	errno = 0;
+	cr_assert_null(dwarf_lines__new(ef, NULL), "libdw would open the .dwo file it names");
+	cr_assert_eq(errno, EOPNOTSUPP);
+	elf_file__free(ef);
+}
