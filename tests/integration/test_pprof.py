@@ -253,8 +253,8 @@ def test_pprof_and_folded_bad_destinations_are_refused_before_attaching(ctx):
                "No such file or directory")
         refuse(ctx, wl, [option, ctx.tmp], ctx.tmp, "it is a directory")
         refuse(ctx, wl, [option, link], link, "it is a symbolic link")
-        rc = refuse(ctx, wl, [option, "-"], None, "expected a file name")
-        h.check(rc == 64, f"{option} - exited {rc}, expected 64 (usage)")
+        rc = refuse(ctx, wl, [option, "-", "-j", "-"], None, "can write to stdout")
+        h.check(rc == 64, f"{option} - with -j - exited {rc}, expected 64 (usage)")
         rc = refuse(ctx, wl, ["--kernel-only", option, ctx.path("k")], None, "--kernel-only")
         h.check(rc == 64, f"{option} with --kernel-only exited {rc}, expected 64 (usage)")
     with open(secret) as f:
@@ -262,3 +262,28 @@ def test_pprof_and_folded_bad_destinations_are_refused_before_attaching(ctx):
     h.check(os.path.islink(link), "the planted link was replaced by a refused run")
     h.check(not os.path.exists(ctx.path("k")), "a refused run created its file")
     h.check(wl.alive(), "target harmed")
+
+
+def test_pprof_and_folded_to_stdout_carry_only_the_profile_and_the_command_writes_to_stderr(ctx):
+    script = f"echo from-the-command; exec {h.workload('alloc_leak')}"
+    for option in ("--pprof", "--folded"):
+        r = subprocess.run([h.BIN, "-i", "0", f"{option}=-", "--", "/bin/sh", "-c", script],
+                           capture_output=True, timeout=h.EXIT_TIMEOUT_S)
+        h.check(r.returncode == 0, f"{option}=- exited {r.returncode}: {r.stderr[-600:]!r}")
+        err = r.stderr.decode(errors="replace")
+        h.check("from-the-command" in err.splitlines(),
+                f"{option}=-: the command's stdout is not on stderr: {err[-600:]!r}")
+        truth = h.parse_truth(err)[0]
+        h.check(truth, f"{option}=-: no TRUTH lines from the workload on stderr: {err[-600:]!r}")
+        path = ctx.path("stdout" + (".pb.gz" if option == "--pprof" else ".folded"))
+        with open(path, "wb") as f:
+            f.write(r.stdout)
+        if option == "--pprof":
+            h.check(r.stdout[:2] == b"\x1f\x8b", f"stdout is not only the profile: "
+                    f"{r.stdout[:40]!r}")
+            check_leaks_in_top(ctx, path, truth)
+        else:
+            leaves = folded_leaves(path)  # every line of stdout has the collapsed shape
+            bad = {f: (leaves.get(f, 0), n) for f, (n, _) in truth.items()
+                   if leaves.get(f, 0) != n}
+            h.check(not bad, f"--folded=-: leaf bytes differ from the truth: {bad}")

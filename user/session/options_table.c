@@ -183,13 +183,13 @@ const struct option_row options_table[] = {
 	  OPTION_TEXT, FIELD(json_path), .what = "--json", .expect = "expected a file name or '-'" },
 	{ "pprof", 0, "FILE",
 	  "write the final heap profile to FILE in pprof's format (gzip-compressed "
-	  "profile.proto, for go tool pprof)",
-	  OPTION_TEXT, .file_only = true, FIELD(pprof_path), .what = "--pprof",
+	  "profile.proto, for go tool pprof; '-' for stdout)",
+	  OPTION_TEXT, FIELD(pprof_path), .what = "--pprof",
 	  .expect = "expected a file name" },
 	{ "folded", 0, "FILE",
 	  "write the outstanding bytes per stack to FILE as collapsed stacks (flamegraph.pl, "
-	  "inferno, speedscope)",
-	  OPTION_TEXT, .file_only = true, FIELD(folded_path), .what = "--folded",
+	  "inferno, speedscope; '-' for stdout)",
+	  OPTION_TEXT, FIELD(folded_path), .what = "--folded",
 	  .expect = "expected a file name" },
 	{ "html", 0, "FILE",
 	  "write the final report as one self-contained HTML page to FILE (charts, flame "
