@@ -32,7 +32,9 @@ const char options_doc[] =
 	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins. "
 	"'memvigil html REPORT.json -o FILE' writes the HTML page (--html) of a JSON "
 	"report written earlier, without tracing. 'memvigil replay FILE [OUTPUT...]' reports "
-	"on a trace --record wrote, with -j, --jsonl, --pprof, --folded and --html as a live run.";
+	"on a trace --record wrote, with -j, --jsonl, --pprof, --folded and --html as a live run. "
+	"'memvigil diff OLD.json NEW.json [-j]' shows the stacks that grew, shrank, appeared or "
+	"disappeared between two JSON reports.";
 
 const char options_args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
