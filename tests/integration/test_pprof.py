@@ -56,7 +56,7 @@ def top_bytes(ctx, profile, *extra):
 def raw_leaves(ctx, profile):
     """From go tool pprof -raw: {leaf function: [4 values summed]}, and the header lines."""
     out = go_pprof(ctx, "-raw", profile)
-    samples, locations, section = [], {}, None
+    samples, locations, section, last = [], {}, None, None
     for line in out.splitlines():
         if line in ("Samples:", "Locations", "Mappings"):
             section = line
@@ -67,7 +67,13 @@ def raw_leaves(ctx, profile):
         elif section == "Locations":
             m = re.match(r"^\s*(\d+): 0x[0-9a-f]+ M=\d+ (.+?) \S*:\d+ s=\d+", line)
             if m:
-                locations[m[1]] = m[2]
+                last = m[1]
+                locations[last] = m[2]
+            # a further line of the location: the function the ones above were inlined
+            # into; the last one is the location's own function
+            m = m or re.match(r"^\s+(\S.*?) \S*:\d+ s=\d+$", line)
+            if m and m.re.groups == 1:
+                locations[last] = m[1]
     leaves = {}
     for values, locs in samples:
         acc = leaves.setdefault(locations.get(locs[0], "?"), [0, 0, 0, 0])
@@ -106,7 +112,7 @@ def check_leak_objects_in_raw(ctx, profile, truth):
         h.check(got[0] >= allocs and got[1] >= nbytes,
                 f"{func}: allocated {got[0]} objects / {got[1]} bytes, less than it holds")
     h.check(re.search(r"^Mappings\n1: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ /\S+ [0-9a-f]{40} "
-                      r"\[FN\]$", out, re.M), f"no mapping with a build-id: {out[-800:]!r}")
+                      r"\[FN\](?:\[FL\])?(?:\[LN\])?$", out, re.M), f"no mapping with a build-id: {out[-800:]!r}")
     return out
 
 
@@ -206,7 +212,7 @@ def test_pprof_in_sampled_mode_has_its_period_and_the_json_reports_estimates(ctx
     leaves, out = raw_leaves(ctx, prof)
     h.check(re.search(r"^PeriodType: space bytes\nPeriod: 65536$", out, re.M),
             f"no sampling period in the profile: {out[:400]!r}")
-    flat, top = top_bytes(ctx, prof)
+    flat, top = top_bytes(ctx, prof, "-noinlines")  # the functions inlined into it count too
     got = flat.get("leak_steadily", 0)
     h.check(abs(got - want) / want <= SAMPLE_TOLERANCE,
             f"pprof estimates leak_steadily at {got} bytes, truth {want} "
@@ -287,3 +293,25 @@ def test_pprof_and_folded_to_stdout_carry_only_the_profile_and_the_command_write
             bad = {f: (leaves.get(f, 0), n) for f, (n, _) in truth.items()
                    if leaves.get(f, 0) != n}
             h.check(not bad, f"--folded=-: leaf bytes differ from the truth: {bad}")
+
+
+def test_pprof_locations_carry_source_lines_and_inlined_functions(ctx):
+    # debug_leak: dl_fill, always inlined into dl_middle, makes the leaking call
+    prof = ctx.path("lines.pb.gz")
+    p, rc = h.run_to_end(ctx, ["-i", "0", "--pprof", prof, "--", h.workload("debug_leak")])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    m = re.search(r"^LINES fill=(\d+) middle=(\d+) outer=(\d+)$", p.out(), re.M)
+    h.check(m, f"debug_leak printed no LINES line: {p.out()[-300:]!r}")
+    fill, middle, outer = m[1], m[2], m[3]
+    raw = go_pprof(ctx, "-raw", prof)
+    loc = rf"^\s+\d+: 0x[0-9a-f]+ M=\d+ dl_fill \S*debug_leak\.c:{fill} s=\d+\n" \
+          rf"\s+dl_middle \S*debug_leak\.c:{middle} s=\d+$"
+    h.check(re.search(loc, raw, re.M), f"no location of dl_fill:{fill} inlined in "
+            f"dl_middle:{middle} in -raw: {raw[raw.find('Locations'):][:1200]}")
+    h.check(re.search(rf"M=\d+ dl_outer \S*debug_leak\.c:{outer} s=", raw),
+            f"dl_outer's location lacks debug_leak.c:{outer}")
+    top = go_pprof(ctx, "-top", "-lines", "-unit=byte", prof)
+    h.check(re.search(rf"^\s*13655B .* dl_fill \S*debug_leak\.c:{fill} \(inline\)$", top, re.M),
+            f"-lines does not show the leak at debug_leak.c:{fill}: {top[:1200]}")
+    h.check(re.search(r"^\d+: \S+ \S*/debug_leak [0-9a-f]{40} \[FN\]\[FL\]\[LN\]$", raw, re.M),
+            f"the mapping does not say it has file names and lines: {raw[-600:]}")
