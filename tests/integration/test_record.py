@@ -5,7 +5,9 @@ A launched command, a -p PID trace and a --cgroup trace are each recorded
 while memvigil writes its JSON report, text and collapsed stacks; the replay of
 the recording writes the same JSON report (IGNORED names the members the
 comparison leaves out, none today: the recording keeps the start time and the
-final report's moment), the same final text and the same collapsed stacks.
+final report's moment), the same final text and the same collapsed stacks; for
+the launched command also the same pprof profile and HTML page, and the same
+--jsonl lines but for when each was written (JSONL_IGNORED).
 A recording that is cut short, a file that is not one and one of a newer
 format version each get one line and exit status 1; an object deleted since
 the recording leaves its frames as module+offset, said once; a bad --record
@@ -24,6 +26,8 @@ import harness as h
 
 # JSON members (dotted paths) that may differ between a live report and its replay.
 IGNORED = ()
+# Members of the --jsonl lines that may differ: when the line was written (wall clock).
+JSONL_IGNORED = ("time",)
 
 
 def replay(ctx, args, timeout=60):
@@ -89,11 +93,39 @@ def outputs(ctx):
     return ctx.path("live.json"), ctx.path("live.folded"), ctx.path("trace.mvr")
 
 
+def jsonl_lines(path):
+    with open(path) as f:
+        lines = [json.loads(line) for line in f]
+    for line in lines:
+        for key in JSONL_IGNORED:
+            line.pop(key, None)
+    return lines
+
+
+def check_other_outputs_match(ctx, rec, live):
+    """The replay's --pprof, --html and --jsonl are the live run's (live: their paths)."""
+    again = {k: ctx.path("replay." + k) for k in live}
+    p, rc = replay(ctx, [rec, "--pprof", again["pb.gz"], "--html", again["html"], "--jsonl",
+                         again["jsonl"]])
+    h.check(rc == 0, f"replay exited {rc}; {p.describe()}")
+    with gzip.open(live["pb.gz"]) as a, gzip.open(again["pb.gz"]) as b:
+        h.check(a.read() == b.read(), "the replay's pprof profile differs from the live one")
+    with open(live["html"], "rb") as a, open(again["html"], "rb") as b:
+        h.check(a.read() == b.read(), "the replay's HTML page differs from the live one")
+    want, got = jsonl_lines(live["jsonl"]), jsonl_lines(again["jsonl"])
+    h.check(len(want) >= 3 and want == got,
+            f"the replay's --jsonl lines differ: {len(want)} live, {len(got)} replayed; "
+            + "; ".join(d for a, b in zip(want, got) for d in differences(a, b))[:1500])
+
+
 def test_replay_of_a_launched_command_gives_the_live_reports(ctx):
     js, folded, rec = outputs(ctx)
+    other = {k: ctx.path("live." + k) for k in ("pb.gz", "html", "jsonl")}
     p, rc = h.run_to_end(ctx, ["-i", "0", "--window=4", "-j", js, "--folded", folded,
-                               "--record", rec, "--", h.workload("demo_leak")])
+                               "--pprof", other["pb.gz"], "--html", other["html"], "--jsonl",
+                               other["jsonl"], "--record", rec, "--", h.workload("demo_leak")])
     h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    check_other_outputs_match(ctx, rec, other)
     mode = os.stat(rec).st_mode & 0o777
     h.check(mode == 0o600, f"--record file has mode {mode:o}, expected 600")
     with gzip.open(rec, "rb") as f:

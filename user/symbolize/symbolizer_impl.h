@@ -47,6 +47,7 @@ struct symbolizer {
 	struct debug_files *debug;
 	struct dwarf_cache *dwarf;
 	struct mv_inlined inlined[DWARF_LINES_MAX_FRAMES];	/* the last resolve's */
+	bool offline;		/* replay: never read a process's mappings from /proc */
 };
 
 struct bin_key {
