@@ -67,8 +67,10 @@ int stack_diff__compute(struct stack_sum *old, size_t old_cnt, struct stack_sum 
 
 	if (!c)
 		return -ENOMEM;
-	qsort(old, old_cnt, sizeof(*old), cmp_sum);
-	qsort(new, new_cnt, sizeof(*new), cmp_sum);
+	if (old_cnt)
+		qsort(old, old_cnt, sizeof(*old), cmp_sum);
+	if (new_cnt)
+		qsort(new, new_cnt, sizeof(*new), cmp_sum);
 	while (i < old_cnt || j < new_cnt) {
 		order = i == old_cnt ? 1 : j == new_cnt ? -1 : strcmp(old[i].key, new[j].key);
 		if (order < 0) {
@@ -83,7 +85,8 @@ int stack_diff__compute(struct stack_sum *old, size_t old_cnt, struct stack_sum 
 			c[k++] = change_of(&o, &n);
 		}
 	}
-	qsort(c, k, sizeof(*c), cmp_change);
+	if (k)
+		qsort(c, k, sizeof(*c), cmp_change);
 	*out = c;
 	*cnt = k;
 	return 0;
