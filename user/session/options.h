@@ -80,6 +80,9 @@ struct options {
 int options__parse(int argc, char **argv, struct options *opts,
 		   char *err, size_t err_len);
 
+/* How many of the outputs (-j, --jsonl, --pprof, --folded) write to stdout ('-'). */
+unsigned int options__stdout_outputs(const struct options *o);
+
 /*
  * Write the options the JSON report echoes as members of the open object
  * (the options table's json column); opts is a struct options. Its type is

@@ -32,7 +32,9 @@ const char options_doc[] =
 	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins. "
 	"'memvigil html REPORT.json -o FILE' writes the HTML page (--html) of a JSON "
 	"report written earlier, without tracing. 'memvigil replay FILE [OUTPUT...]' reports "
-	"on a trace --record wrote, with -j, --jsonl, --pprof, --folded and --html as a live run.";
+	"on a trace --record wrote, with -j, --jsonl, --pprof, --folded and --html as a live run. "
+	"'memvigil diff OLD.json NEW.json [-j]' shows the stacks that grew, shrank, appeared or "
+	"disappeared between two JSON reports.";
 
 const char options_args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
@@ -183,13 +185,13 @@ const struct option_row options_table[] = {
 	  OPTION_TEXT, FIELD(json_path), .what = "--json", .expect = "expected a file name or '-'" },
 	{ "pprof", 0, "FILE",
 	  "write the final heap profile to FILE in pprof's format (gzip-compressed "
-	  "profile.proto, for go tool pprof)",
-	  OPTION_TEXT, .file_only = true, FIELD(pprof_path), .what = "--pprof",
+	  "profile.proto, for go tool pprof; '-' for stdout)",
+	  OPTION_TEXT, FIELD(pprof_path), .what = "--pprof",
 	  .expect = "expected a file name" },
 	{ "folded", 0, "FILE",
 	  "write the outstanding bytes per stack to FILE as collapsed stacks (flamegraph.pl, "
-	  "inferno, speedscope)",
-	  OPTION_TEXT, .file_only = true, FIELD(folded_path), .what = "--folded",
+	  "inferno, speedscope; '-' for stdout)",
+	  OPTION_TEXT, FIELD(folded_path), .what = "--folded",
 	  .expect = "expected a file name" },
 	{ "html", 0, "FILE",
 	  "write the final report as one self-contained HTML page to FILE (charts, flame "

@@ -27,7 +27,7 @@ int session__resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbo
 
 bool session__stdout_is_data(const struct session *s)
 {
-	return s->json_out == stdout || (s->opts.jsonl_path && !strcmp(s->opts.jsonl_path, "-"));
+	return options__stdout_outputs(&s->opts) > 0;
 }
 
 /*

@@ -63,7 +63,7 @@ uint32_t session__now_ms(const struct session *s);
 /* The symbolizer as the reports' resolve callback (ctx: the symbolizer). */
 int session__resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out);
 
-/* Whether stdout carries JSON (-j - or --jsonl -), so text goes to stderr. */
+/* Whether stdout carries data (-j -, --jsonl -, --pprof -, --folded -), so text goes to stderr. */
 bool session__stdout_is_data(const struct session *s);
 
 /* The one-line banner once tracing begins. */

@@ -370,7 +370,7 @@ static const struct mv_mapping *find_mapping(struct symbolizer *sym, pid_t pid,
 	const struct mv_mapping *m = p ? procmaps__find(p->pm, addr) : NULL;
 	int err;
 
-	if (!m && !(p && p->gone)) {
+	if (!m && !(p && p->gone) && !sym->offline) {
 		err = symbolizer__capture(sym, pid);
 		p = proc_find(sym, pid);
 		if (err == -ESRCH && p)

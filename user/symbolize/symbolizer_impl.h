@@ -49,6 +49,7 @@ struct symbolizer {
 	struct dwarf_cache *dwarf;
 	bool settled;		/* the trace has stopped: wait for debuginfod's answers */
 	struct mv_inlined inlined[DWARF_LINES_MAX_FRAMES];	/* the last resolve's */
+	bool offline;		/* replay: never read a process's mappings from /proc */
 };
 
 struct bin_key {

@@ -103,6 +103,11 @@ static struct binary *saved_binary(struct symbolizer *sym, pid_t pid, const stru
 	return b;
 }
 
+void symbolizer__set_offline(struct symbolizer *sym)
+{
+	sym->offline = true;
+}
+
 int symbolizer__restore(struct symbolizer *sym, pid_t pid, const struct mv_mapping *maps,
 			const char *const *build_ids, size_t cnt, symbolizer_mapping_fn changed,
 			void *ctx)
