@@ -310,6 +310,21 @@ help-fuzz:
 	@echo "make test-fuzz replay the fuzz corpora and regression inputs (part of make test)"
 # ---- end fuzzing ----
 
+# ---- soak (issue 17): an ASan build traces a churning cgroup; see bench/soak.py ----
+SOAK_MINUTES ?= 10
+SOAK_OUT     ?= bench/soak.json
+.PHONY: soak help-soak
+soak: $(SAMPLER_SO) bench-build | deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 $(BUILD)/asan/memvigil
+	$(Q)$(PYTHON) bench/soak.py --memvigil $(BUILD)/asan/memvigil \
+		--workloads $(BUILD)/bench/workloads --sampler $(SAMPLER_SO) \
+		--minutes $(SOAK_MINUTES) --out $(SOAK_OUT)
+help: help-soak
+help-soak:
+	@echo "make soak      SOAK_MINUTES (default 10) of tracing a churning cgroup with an ASan build;"
+	@echo "               figures to bench/soak.json (not part of make test)"
+# ---- end soak ----
+
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/unit/*.d \
 	$(BUILD)/tests/kmatrix/*.d)
 
