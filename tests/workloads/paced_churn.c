@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "truth.h"
+#include "wl_rand.h"
 
 #define THREADS 4
 #define OPS 1000
@@ -45,17 +46,6 @@ struct worker {
 	uint64_t sum, corrupt, children_failed;
 	long rounds;
 };
-
-static uint64_t next_rand(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
 
 /* Check b against its pattern and add what it held to w's sum. */
 static void block_check(struct worker *w, const struct block *b)
@@ -82,8 +72,8 @@ static void block_fill(struct block *b)
 static void op(struct worker *w, size_t s)
 {
 	struct block *b = &w->ring[s];
-	uint64_t r = next_rand(&w->rng);
-	size_t size = 1 + (r >> 8) % MAX_BYTES;
+	uint64_t r = wl_rand_next(&w->rng);
+	size_t size = 1 + (r >> 2) % MAX_BYTES;
 	unsigned char *p;
 
 	if (b->p)
@@ -100,7 +90,7 @@ static void op(struct worker *w, size_t s)
 			return;
 	}
 	b->size = size;
-	b->fill = (unsigned char)(r >> 40);
+	b->fill = (unsigned char)(r >> 15);
 	block_fill(b);
 }
 
@@ -109,7 +99,7 @@ static void round_of(struct worker *w)
 	long i;
 
 	for (i = 0; i < OPS; i++)
-		op(w, next_rand(&w->rng) % SLOTS);
+		op(w, wl_rand_next(&w->rng) % SLOTS);
 }
 
 /* A child of w does one round on a copy of w's ring and says whether it checked out. */
