@@ -7,10 +7,10 @@
 
 memvigil (an ASan build: its exit is checked by LeakSanitizer) traces a
 memory cgroup exactly (--cgroup, -i 30, --jsonl) while, inside that cgroup,
-processes come and go: the bench's mix workload run after run (every other
-run with libmemvigil-sampler.so preloaded, so on the sampler path), forks
-(fork churn: children that allocate and live until their parent ends them),
-and short-lived commands. Every SAMPLE_S seconds memvigil's RSS, open
+processes come and go: the bench's mix workload run after run, forks (fork
+churn: children that allocate and live until their parent ends them), every
+other run of each with libmemvigil-sampler.so preloaded (so on the sampler
+path), and short-lived commands. Every SAMPLE_S seconds memvigil's RSS, open
 descriptors and CPU time are read from /proc; when memvigil has a live HTTP
 server (--listen) it is scraped at each sample too. At the end memvigil gets
 SIGTERM and writes its final JSON report; its events and losses come from it.
@@ -19,7 +19,8 @@ Figures go to FILE (default bench/soak.json): RSS and open fds at start (the
 first sample, after attaching) and end, their peak, CPU (seconds and percent
 of one CPU), events and losses by reason, LeakSanitizer's verdict, memvigil's
 exit status, and the host (CPU model, kernel). Exit status 1 when memvigil
-failed, leaked, or did not end in time; growth is reported, not judged.
+failed, leaked, or did not end in time, or a workload run failed while
+traced; growth is reported, not judged.
 """
 
 import argparse
@@ -170,8 +171,9 @@ class Churn:
         self.workloads = workloads
         self.sampler = sampler
         self.stopping = threading.Event()
-        self.counts = {"mix": 0, "mix_sampler": 0, "forks": 0, "short": 0, "failed": 0}
-        self.mix_runs = 0
+        self.counts = {"mix": 0, "mix_sampler": 0, "forks": 0, "forks_sampler": 0, "short": 0,
+                       "failed": 0}
+        self.runs = {"mix": 0, "forks": 0}
         self.lock = threading.Lock()
         self.threads = []
 
@@ -194,18 +196,23 @@ class Churn:
                 self.counts[kind] += 1
             self.stopping.wait(gap_s)
 
-    def mix(self):
-        self.mix_runs += 1
-        preload = self.mix_runs % 2 == 0
+    def env(self, kind):
+        """The environment of run kind: every other run of each kind preloads the sampler."""
+        self.runs[kind] += 1
         env = dict(os.environ)
-        if preload:
+        if self.runs[kind] % 2 == 0:
             env["LD_PRELOAD"] = self.sampler
+        return env
+
+    def mix(self):
+        env = self.env("mix")
         self.run_one([os.path.join(self.workloads, "mix"), str(MIX_OPS), "2"], env)
-        return "mix_sampler" if preload else "mix"
+        return "mix_sampler" if "LD_PRELOAD" in env else "mix"
 
     def forks(self):
-        self.run_one([os.path.join(self.workloads, "forks")] + FORKS)
-        return "forks"
+        env = self.env("forks")
+        self.run_one([os.path.join(self.workloads, "forks")] + FORKS, env)
+        return "forks_sampler" if "LD_PRELOAD" in env else "forks"
 
     def short(self):
         self.run_one(SHORT)
@@ -344,6 +351,10 @@ def run(args):
         print(f"soak: memvigil failed (exit {rc}, sanitizers {lsan}); its stderr ends:\n"
               f"{stderr[-3000:]}", file=sys.stderr)
         return 1
+    if churn.counts["failed"]:
+        print(f"soak: {churn.counts['failed']} workload runs failed while traced",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -368,6 +379,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=0, help="overrides --minutes")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                   "soak.json"))
+    ap.add_argument("--summary", action="store_true",
+                    help='end with "1 passed, 0 failed" (or "0 passed, 1 failed"), as a test')
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("soak: not root: memvigil loads BPF programs; run as root", file=sys.stderr)
@@ -376,7 +389,10 @@ def main():
         if not os.path.exists(path):
             print(f"soak: {path} is missing (make soak builds it)", file=sys.stderr)
             return 1
-    return run(args)
+    rc = run(args)
+    if args.summary:
+        print("1 passed, 0 failed" if rc == 0 else "0 passed, 1 failed")
+    return rc
 
 
 if __name__ == "__main__":

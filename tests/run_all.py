@@ -8,7 +8,8 @@ Runs `MAKE all`, `MAKE bench-build` (the benchmarks must keep building),
 `MAKE test-layers` (user/'s include rule), `MAKE test-unit`, `MAKE test-fuzz`
 (the fuzz corpora replayed), `MAKE test-sampler`,
 `MAKE test-unwind`, `MAKE test-integration`, `MAKE
-test-kmatrix` and `MAKE test-asan` (each with BUILD=BUILD_DIR), streaming
+test-kmatrix`, `MAKE test-asan` and `MAKE test-soak` (20 s of the soak)
+(each with BUILD=BUILD_DIR), streaming
 their output as it comes, and adds up the "N passed, N failed[, N skipped]" lines they print. Ends with
 one line "N passed, N failed" (", N skipped" only if something was skipped).
 Exit status 1 if a step failed or any test failed. When `all` fails
@@ -22,7 +23,7 @@ import sys
 import time
 
 STEPS = ["all", "bench-build", "test-layers", "test-unit", "test-fuzz", "test-sampler",
-         "test-unwind", "test-integration", "test-kmatrix", "test-asan"]
+         "test-unwind", "test-integration", "test-kmatrix", "test-asan", "test-soak"]
 BUILD_ONLY = {"all", "bench-build"}  # steps that print no test summary
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 
