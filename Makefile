@@ -24,6 +24,11 @@ ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
 endif
+# ThreadSanitizer, for where memvigil's threads meet (the debuginfod fetcher).
+ifeq ($(SANITIZE),thread)
+CFLAGS    += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=thread
+endif
 CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
 # The C++ demangler (__cxa_demangle) from GCC's static libsupc++: no libstdc++.so
 # at run time, so the binary still runs where no C++ runtime is installed.
@@ -87,7 +92,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-layers test-unwind test-unit test-integration test-asan test-kmatrix bench bench-build install clean vmlinux help
+.PHONY: all deps demo test test-layers test-unwind test-unit test-integration test-asan test-tsan test-kmatrix bench bench-build install clean vmlinux help
 
 all: $(BIN) $(WORKLOADS)
 
@@ -220,8 +225,9 @@ $(UNIT_DL)_badmini: $(UNIT_DL)
 test-unit: $(UNIT_BINS) $(UNIT_DATA)
 	$(Q)$(PYTHON) tests/run_unit.py $(BUILD) $(UNIT_BINS)
 
+# INTEGRATION_FLAGS: more run.py options (test-asan leaves the clock-bound tests out).
 test-integration: $(BIN) $(WORKLOADS)
-	$(Q)$(PYTHON) tests/integration/run.py --build $(BUILD)
+	$(Q)$(PYTHON) tests/integration/run.py --build $(BUILD) $(INTEGRATION_FLAGS)
 
 # The kernel matrix: tests/kmatrix/smoke on Debian's 6.1 and 6.12 (QEMU) and this host;
 # memvigil goes into the guests too, to report a direct-reclaim stall end to end.
@@ -250,9 +256,21 @@ $(KMATRIX_SMOKE): $(KMATRIX_OBJS) $(LIB)
 test-kmatrix: $(KMATRIX_SMOKE) $(BIN) $(BUILD)/tests/workloads/nofp_chain
 	$(Q)$(PYTHON) tests/kmatrix/run.py "$(abspath $(KMATRIX))" $(KMATRIX_SMOKE) $(BIN)
 
-# The same suites again with the userspace built under ASan and UBSan.
+# The same suites again with the userspace built under ASan and UBSan, one
+# after the other; the integration tests whose time is a workload's clock are
+# left out (run.py --no-clock-bound says how many).
 test-asan: | deps
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 test-unit test-integration
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 test-unit
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 \
+		INTEGRATION_FLAGS=--no-clock-bound test-integration
+
+# memvigil under ThreadSanitizer where its threads meet: the debuginfod fetcher
+# beside the session, against real servers (one that answers, one that never does).
+test-tsan: $(BIN) $(WORKLOADS) | deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan SANITIZE=thread $(BUILD)/tsan/memvigil
+	$(Q)TSAN_OPTIONS="halt_on_error=1 exitcode=66 $(TSAN_OPTIONS)" $(PYTHON) \
+		tests/integration/run.py --build $(BUILD)/tsan \
+		--workloads $(BUILD)/tests/workloads -k debuginfod
 
 test: | deps
 	$(Q)$(PYTHON) tests/run_all.py $(MAKE) $(BUILD)

@@ -132,6 +132,7 @@ def test_exact_bytes_per_site_through_the_sampler_equal_the_truth(ctx):
             f"C++ leaks not attributed to operator new / new[]: {kinds}")
 
 
+@h.clock_bound
 def test_sampled_estimate_through_the_sampler_is_within_15_percent(ctx):
     p, report, proc = run_preloaded(ctx, "sample_mix", ["5"],
                                     [f"--sample-bytes={SAMPLE_BYTES}"])
@@ -200,6 +201,7 @@ def trace_for(ctx, pid, name, seconds, extra=()):
     return ctl, proc
 
 
+@h.alone
 def test_dormant_attached_detached_attached_again(ctx):
     w = ctx.spawn([h.workload("leak_cache_churn"), "60"], env=preloaded_env())
     w.wait_line(r"^READY ", 10)
@@ -305,6 +307,7 @@ def abi_patched_tree(ctx):
     raise h.Failure(f"{CTL_SYMBOL} is in no loaded segment of {lib}")
 
 
+@h.alone
 def test_bad_inputs_give_one_line_and_a_failure(ctx):
     before = h.bpf_trace_progs()
     p, rc = h.run_to_end(ctx, ["--preload", "-p", str(os.getpid())])

@@ -403,6 +403,8 @@ int options__parse(int argc, char **argv, struct options *opts,
 	struct option_parse ps = { .opts = opts, .err = err, .err_len = err_len };
 
 	memset(opts, 0, sizeof(*opts));
+	opts->argc = argc;
+	opts->argv = argv;
 	err[0] = '\0';
 	if (argp_parse(&argp, argc, argv, 0, NULL, &ps)) {
 		if (!err[0])

@@ -40,6 +40,9 @@ struct options {
 	const char *pprof_path;	/* --pprof, NULL if none */
 	const char *folded_path;	/* --folded, NULL if none */
 	const char *html_path;	/* --html, NULL if none */
+	const char *record_path;	/* --record, NULL if none */
+	char **argv;		/* the command line parsed (a recording keeps it) */
+	int argc;
 	int verbose;		/* -v count */
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
 	bool follow;		/* -f: also trace children forked by traced processes */

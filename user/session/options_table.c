@@ -31,7 +31,8 @@ const char options_doc[] =
 	"--NAME can also be set in the environment as MEMVIGIL_NAME (e.g. "
 	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins. "
 	"'memvigil html REPORT.json -o FILE' writes the HTML page (--html) of a JSON "
-	"report written earlier, without tracing.";
+	"report written earlier, without tracing. 'memvigil replay FILE [OUTPUT...]' reports "
+	"on a trace --record wrote, with -j, --jsonl, --pprof, --folded and --html as a live run.";
 
 const char options_args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
@@ -194,6 +195,11 @@ const struct option_row options_table[] = {
 	  "write the final report as one self-contained HTML page to FILE (charts, flame "
 	  "graph, top stacks; opens offline in any browser)",
 	  OPTION_TEXT, .file_only = true, FIELD(html_path), .what = "--html",
+	  .expect = "expected a file name" },
+	{ "record", 0, "FILE",
+	  "record the trace to FILE (compressed) for 'memvigil replay FILE' to report on "
+	  "later, with any output option",
+	  OPTION_TEXT, .file_only = true, FIELD(record_path), .what = "--record",
 	  .expect = "expected a file name" },
 	{ "jsonl", 0, "FILE",
 	  "append one JSON line per process per interval and one per alert to FILE "

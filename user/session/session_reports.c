@@ -82,7 +82,7 @@ void session__print_report(struct session *s, bool final)
 	uint64_t cpu0;
 	struct report_ctx ctx = {
 		.m = s->model,
-		.now_ms = session__now_ms(s),
+		.now_ms = final && s->final_ms ? s->final_ms : session__now_ms(s),
 		.opts.min_age_s = s->opts.min_age_s,
 		.opts.top = s->opts.top,
 		.opts.frames = s->opts.frames,
@@ -103,19 +103,11 @@ void session__print_report(struct session *s, bool final)
 	report_text__write(stdout, &ctx);
 	log_info("report took %.3f ms of CPU", (clock__cpu_ns() - cpu0) / 1e6);
 	s->last_report_ms = ctx.now_ms;
+	recorder__mark(s->rec, s->model, REC_INTERVAL, ctx.now_ms);
 	model__start_interval(s->model);
 }
 
-/* What the final reports are made of: the context and what it points to. */
-struct final_report {
-	struct report_ctx ctx;
-	struct unwind_health unwind;
-	struct utsname u;
-	char started[64];
-};
-
-/* Fill fr for the reports written at the end (-j, --pprof, --folded, --html). */
-static void final_report__build(struct session *s, struct final_report *fr)
+void session__final_report(struct session *s, struct final_report *fr)
 {
 	static const char *feature_names[PROBES_K_FEATURE_CNT];
 	struct report_ctx *ctx = &fr->ctx;
@@ -132,7 +124,7 @@ static void final_report__build(struct session *s, struct final_report *fr)
 		.health.mappings_followed = probes__mappings_via(s->probes) != NULL,
 		.opts.min_age_s = s->opts.min_age_s,
 		.health.unwind = &fr->unwind,
-		.now_ms = session__now_ms(s),
+		.now_ms = s->final_ms ? s->final_ms : session__now_ms(s),
 		.opts.sample_bytes = s->opts.sample_bytes,
 		.opts.echo = options__echo_json,
 		.opts.echo_arg = &s->opts,
@@ -200,7 +192,7 @@ int session__write_final(struct session *s)
 	struct final_report fr;
 	int ret = 0;
 
-	final_report__build(s, &fr);
+	session__final_report(s, &fr);
 	if (s->json_file)
 		ret = write_final(s, s->json_file, "JSON", report_json__document, &fr.ctx);
 	if (s->pprof_file && !ret)

@@ -11,12 +11,16 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include "ingest/consumer.h"
+#include "ingest/recorder.h"
 #include "lib/event_loop.h"
 #include "lib/output_file.h"
 #include "model/model.h"
+#include "output/report_context.h"
 #include "probes/probes.h"
+#include "probes/unwind_maps.h"
 #include "session/monitor.h"
 #include "session/options.h"
 #include "symbolize/symbolizer.h"
@@ -33,6 +37,7 @@ struct session {
 	struct output_file *pprof_file;	/* --pprof */
 	struct output_file *folded_file;	/* --folded */
 	struct output_file *html_file;	/* --html */
+	struct recorder *rec;		/* --record */
 	uint64_t t0_ns;
 	time_t started_wall;
 	struct model *model;
@@ -47,6 +52,7 @@ struct session {
 	uint32_t last_report_ms;
 	uint32_t traced_from_ms;	/* the banner: -d counts from here, not from loading */
 	uint32_t last_sample_ms;
+	uint32_t final_ms;		/* the final reports' moment (all of them), 0 before */
 	char err[512];
 	char ld_preload[8192];	/* --preload: the launched command's LD_PRELOAD */
 };
@@ -68,6 +74,26 @@ void session__on_oom(void *ctx, const struct oom_kill *k);
 
 /* The text report (an interval's, or the final one). */
 void session__print_report(struct session *s, bool final);
+
+/* --record: the header's facts (version, kernel, start, options), once t0_ns is set. */
+void session__record_meta(struct session *s);
+
+/* The context of the reports written at the end (-j, --pprof, --folded, --html). */
+struct final_report {
+	struct report_ctx ctx;
+	struct unwind_health unwind;
+	struct utsname u;
+	char started[64];
+};
+
+/* Fill fr for the reports written at the end. */
+void session__final_report(struct session *s, struct final_report *fr);
+
+/*
+ * --record: the mappings frames are named from, what the final reports were
+ * made of (REC_FINAL), then the end. 0 or a negative errno, said on stderr.
+ */
+int session__record_close(struct session *s);
 
 /* The final reports asked for (-j, --pprof, --folded, --html). 0 or a negative errno, said on stderr. */
 int session__write_final(struct session *s);
