@@ -230,6 +230,7 @@ def paced_result(p):
     return p.wait_line(r"^RESULT ", 120).string
 
 
+@h.alone
 def test_tracer_attaching_and_detaching_in_a_loop_leaves_the_targets_results_unchanged(ctx):
     """memvigil attaches to a preloaded paced_churn (4 threads allocating,
     checking every block's contents, forking from each thread), traces it
