@@ -334,6 +334,26 @@ help-fuzz:
 	@echo "make test-fuzz replay the fuzz corpora and regression inputs (part of make test)"
 # ---- end fuzzing ----
 
+# ---- soak (issue 17): an ASan build traces a churning cgroup; see bench/soak.py ----
+SOAK_MINUTES ?= 10
+SOAK_OUT     ?= bench/soak.json
+SOAK_RUN     = $(PYTHON) bench/soak.py --memvigil $(BUILD)/asan/memvigil \
+		--workloads $(BUILD)/bench/workloads --sampler $(SAMPLER_SO)
+.PHONY: soak test-soak soak-build help-soak
+soak-build: $(SAMPLER_SO) bench-build | deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 $(BUILD)/asan/memvigil
+soak: soak-build
+	$(Q)$(SOAK_RUN) --minutes $(SOAK_MINUTES) --out $(SOAK_OUT)
+# 20 s of the same, as one test of make test.
+test-soak: soak-build
+	$(Q)$(SOAK_RUN) --seconds 20 --out $(BUILD)/soak-smoke.json --summary
+help: help-soak
+help-soak:
+	@echo "make soak      SOAK_MINUTES (default 10) of tracing a churning cgroup with an ASan build;"
+	@echo "               figures to bench/soak.json (not part of make test)"
+	@echo "make test-soak the same for 20 s (part of make test)"
+# ---- end soak ----
+
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/unit/*.d \
 	$(BUILD)/tests/kmatrix/*.d)
 

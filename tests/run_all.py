@@ -8,7 +8,8 @@ Runs `MAKE all`, `MAKE bench-build` (the benchmarks must keep building),
 `MAKE test-layers` (user/'s include rule), `MAKE test-unit`, `MAKE test-fuzz`
 (the fuzz corpora replayed), `MAKE test-sampler`,
 `MAKE test-unwind`, `MAKE test-integration`, `MAKE
-test-kmatrix`, `MAKE test-asan` and `MAKE test-tsan` (each with BUILD=BUILD_DIR), streaming
+test-kmatrix`, `MAKE test-asan`, `MAKE test-tsan` and `MAKE test-soak` (20 s of
+the soak) (each with BUILD=BUILD_DIR), streaming
 their output as it comes (builds run as many jobs as there are CPUs; the
 integration tests run side by side by themselves), and adds up the "N passed, N failed[, N skipped]" lines they print. Ends with
 one line "N passed, N failed" (", N skipped" only if something was skipped).
@@ -24,7 +25,8 @@ import sys
 import time
 
 STEPS = ["all", "bench-build", "test-layers", "test-unit", "test-fuzz", "test-sampler",
-         "test-unwind", "test-integration", "test-kmatrix", "test-asan", "test-tsan"]
+         "test-unwind", "test-integration", "test-kmatrix", "test-asan", "test-tsan",
+         "test-soak"]
 BUILD_ONLY = {"all", "bench-build"}  # steps that print no test summary
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 

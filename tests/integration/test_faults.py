@@ -4,8 +4,8 @@
 A ring buffer too small for a burst, memvigil itself stopped (SIGSTOP) while
 its target runs, the target killed while memvigil attaches, kernel memory for
 the BPF maps refused by a memory cgroup, a debuginfod server that accepts and
-never answers, and a disk that fills while a report or the live JSON lines are
-written. Each ends in a counted, reported outcome (losses in the report's
+never answers, and a disk that fills while a report, the live JSON lines or a
+recording are written. Each ends in a counted, reported outcome (losses in the report's
 health, one line on stderr, a non-zero exit) and nothing left attached (run.py
 checks for BPF programs left behind after every test; the tests here also check
 after each run of a loop). (The sampled-block table full is
@@ -108,6 +108,8 @@ def test_faults_memvigil_stopped_5s_goes_on_and_its_report_is_exact_or_says_what
 ATTACH_STEPS = (r"uprobe attach:", r"PID \d+: allocator ", r"PID \d+: probing ")
 
 
+@h.alone
+@h.timeout_s(400)
 def test_faults_target_killed_while_attaching_ends_each_run_cleanly(ctx):
     """The target SIGKILLed while memvigil starts and attaches, 12 runs: with
     -v, at each step of the attach it prints; without, after delays spread
@@ -276,3 +278,29 @@ def test_faults_disk_full_under_jsonl_warns_and_the_live_trace_goes_on(ctx):
     report = h.load_report(json_path)
     truth, _, _ = h.parse_truth(wl.out())
     h.check_truth(report, h.select_procs(report, pid=wl.pid), truth)
+
+
+def test_faults_disk_full_under_record_is_said_the_trace_goes_on_and_nothing_is_left(ctx):
+    """--record to a disk that is already full, while leak_cache_churn churns
+    for 3 s: the failed write is said while tracing (naming the file and the
+    reason, and that tracing goes on), the trace goes on to a whole JSON
+    report elsewhere, the partial recording is removed, and the end says the
+    recording was not written, with exit status 1."""
+    d = tiny_tmpfs(ctx, "full-record", "64k", free=0)
+    rec_path = os.path.join(d, "trace.mvrec")
+    json_path = ctx.path("final.json")
+    mv = h.memvigil(ctx, ["-i", "0", "--record", rec_path, "--json", json_path, "--",
+                          h.workload("leak_cache_churn"), "3"])
+    m = mv.wait_line(r"writing the recording \S*trace.mvrec failed: No space left on device;"
+                     r".* tracing goes on", 60, stream="err")
+    h.check(mv.alive() or "Tracing " in mv.out(), f"memvigil ended at the failed write; "
+            f"{mv.describe()}")
+    rc = mv.wait(h.EXIT_TIMEOUT_S)
+    said = [l for l in mv.err_lines() if "trace.mvrec" in l]
+    h.check(len(said) == 2 and said[0] == m.string and "not written" in said[1],
+            f"expected the failure said once while tracing and once at the end: {said}")
+    h.check(rc == 1, f"exit status {rc}, expected 1 (the recording was not written)")
+    h.check(os.listdir(d) == [FILL], f"left behind on the full disk: {os.listdir(d)}")
+    report = h.load_report(json_path)
+    (proc,) = h.select_procs(report, exe_name="leak_cache_churn")
+    h.check(proc["heap"]["total_allocs"] > 5000, f"the trace did not go on: {h.health(report)}")
