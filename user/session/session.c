@@ -190,7 +190,9 @@ static int check_environment(struct session *s)
 	ret = open_final(s, s->opts.pprof_path, &s->pprof_file);
 	if (!ret)
 		ret = open_final(s, s->opts.folded_path, &s->folded_file);
-	return ret ? ret : open_final(s, s->opts.html_path, &s->html_file);
+	if (!ret)
+		ret = open_final(s, s->opts.html_path, &s->html_file);
+	return ret ? ret : session_serve__open(s);
 }
 
 /* Tests widen race windows with these: sleep the milliseconds env var name says. */
@@ -273,6 +275,7 @@ static int run_loop(struct session *s)
 		}
 		if (session__now_ms(s) - s->last_sample_ms >= KERNEL_SAMPLE_MS)
 			sample_kernel(s);
+		session_serve__poll(s);
 		child__reap(&s->child, false);
 		monitor__poll(s->mon, s->model, session__now_ms(s));
 		targets__recheck(s->targets, clock__mono_ns());
@@ -373,6 +376,9 @@ static int trace(struct session *s)
 		log_error("cannot wait on the ring buffer: %s", strerror(-ret));
 		return ret;
 	}
+	ret = session_serve__start(s);
+	if (ret)
+		return ret;
 	targets__set_kernel_only(s->targets, s->opts.kernel_only);
 	targets__set_allocator(s->targets, s->opts.allocator);
 	if (s->opts.follow || s->cgroup_mode) {
@@ -412,6 +418,7 @@ static void session_free(struct session *s)
 	probes__free(s->probes);
 	targets__free(s->targets);
 	cgroup_watch__release(&s->cgw);
+	session_serve__free(s);
 	event_loop__free(s->loop);
 	monitor__free(s->mon);
 	symbolizer__free(s->sym);
@@ -461,6 +468,7 @@ int session__run(const struct options *opts)
 	int ret;
 
 	s.opts = *opts;
+	s.listen_fd = -1;
 	if (check_environment(&s))
 		return 1;
 	ret = check_target(&s);

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include "lib/clock.h"
 #include "lib/format.h"
 #include "lib/log.h"
@@ -106,16 +105,7 @@ void session__print_report(struct session *s, bool final)
 	model__start_interval(s->model);
 }
 
-/* What the final reports are made of: the context and what it points to. */
-struct final_report {
-	struct report_ctx ctx;
-	struct unwind_health unwind;
-	struct utsname u;
-	char started[64];
-};
-
-/* Fill fr for the reports written at the end (-j, --pprof, --folded, --html). */
-static void final_report__build(struct session *s, struct final_report *fr)
+void session__build_report(struct session *s, struct final_report *fr)
 {
 	static const char *feature_names[PROBES_K_FEATURE_CNT];
 	struct report_ctx *ctx = &fr->ctx;
@@ -194,7 +184,7 @@ int session__write_final(struct session *s)
 	struct final_report fr;
 	int ret = 0;
 
-	final_report__build(s, &fr);
+	session__build_report(s, &fr);
 	if (s->json_file)
 		ret = write_final(s, s->json_file, "JSON", report_json__document, &fr.ctx);
 	if (s->pprof_file && !ret)

@@ -11,12 +11,16 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include "ingest/consumer.h"
 #include "lib/event_loop.h"
 #include "lib/output_file.h"
 #include "model/model.h"
+#include "output/report_context.h"
 #include "probes/probes.h"
+#include "serve/server.h"
+#include "serve/token_file.h"
 #include "session/monitor.h"
 #include "session/options.h"
 #include "symbolize/symbolizer.h"
@@ -47,6 +51,10 @@ struct session {
 	uint32_t last_report_ms;
 	uint32_t traced_from_ms;	/* the banner: -d counts from here, not from loading */
 	uint32_t last_sample_ms;
+	int listen_fd;			/* --listen's socket until the server owns it, or -1 */
+	struct server *srv;		/* --listen */
+	char listen_at[64];		/* --listen's address, normalised */
+	char token[TOKEN_FILE_MAX + 1];	/* --listen-token-file's token, "" if none */
 	char err[512];
 	char ld_preload[8192];	/* --preload: the launched command's LD_PRELOAD */
 };
@@ -68,6 +76,28 @@ void session__on_oom(void *ctx, const struct oom_kill *k);
 
 /* The text report (an interval's, or the final one). */
 void session__print_report(struct session *s, bool final);
+
+/* What the reports are made of: the context and what it points to. */
+struct final_report {
+	struct report_ctx ctx;
+	struct unwind_health unwind;
+	struct utsname u;
+	char started[64];
+};
+
+/* Fill fr with the report context of now (the final reports', and the live server's). */
+void session__build_report(struct session *s, struct final_report *fr);
+
+/* --listen: check the address, read the token, bind; before anything is attached. */
+int session_serve__open(struct session *s);
+
+/* --listen: start answering from s->loop; 0 or a negative errno, said on stderr. */
+int session_serve__start(struct session *s);
+
+/* --listen: answer what is ready and close idle connections (each loop turn). */
+void session_serve__poll(struct session *s);
+
+void session_serve__free(struct session *s);
 
 /* The final reports asked for (-j, --pprof, --folded, --html). 0 or a negative errno, said on stderr. */
 int session__write_final(struct session *s);
