@@ -17,7 +17,7 @@ FUZZ_HDRS     := tests/fuzz/fuzz_input.h
 FUZZ_LIB_SRCS := $(wildcard user/procfs/*.c user/binary/*.c user/lib/*.c) \
 		 user/target/cgroup.c user/analysis/alert.c user/analysis/metric.c \
 		 user/analysis/pressure.c user/session/options.c user/unwind/cfi_table.c \
-		 user/unwind/cfi_parse.c
+		 user/unwind/cfi_parse.c user/serve/api_route.c
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_DIR)/user/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_LIB      := $(FUZZ_DIR)/libmemvigil-fuzz.a
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined

@@ -191,6 +191,9 @@ def test_serve_token_is_required_when_given(ctx):
     check_error(port, "/healthz", 401, headers={"Authorization": "Bearer Zm9vYmFy-s3cre"})
     check_error(port, "/healthz", 401, headers={"Authorization": "Basic Zm9vYmFy-s3cret"})
     check_error(port, "/nope", 401)     # nothing is said about paths without the token
+    st, _, body = get(port, "/")
+    h.check(st == 200 and b'{"live":"api/v1/report"}' in body,
+            f"the dashboard's page (no data) answered {st} without the token")
     h.check(get_json(port, "/healthz", headers={"Authorization": "Bearer Zm9vYmFy-s3cret"})
             ["status"] == "ok", "the right token is refused")
     stop_ok(mv)

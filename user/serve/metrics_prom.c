@@ -184,6 +184,15 @@ static void write_labels(FILE *out, const struct proc *p)
 	fputs("\"}", out);
 }
 
+/* A sample's value: integers exactly, other values with 15 significant digits. */
+static void write_value(FILE *out, double v)
+{
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)	/* 2^53 */
+		fprintf(out, " %.0f\n", v);
+	else
+		fprintf(out, " %.15g\n", v);
+}
+
 static void write_head(FILE *out, const char *name, const char *type, const char *help)
 {
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -241,7 +250,7 @@ static void write_proc_metrics(FILE *out, const struct report_ctx *ctx,
 				continue;
 			fputs(proc_metrics[k].name, out);
 			write_labels(out, procs[i]);
-			fprintf(out, " %.17g\n", v);
+			write_value(out, v);
 		}
 	}
 }
@@ -252,7 +261,8 @@ static void write_one(FILE *out, const char *name, const char *type, const char 
 	if (isnan(v))
 		return;
 	write_head(out, name, type, help);
-	fprintf(out, "%s %.17g\n", name, v);
+	fputs(name, out);
+	write_value(out, v);
 }
 
 static void write_losses(FILE *out, const struct report_ctx *ctx)

@@ -6,8 +6,9 @@
  * what is ready, on the session's thread, between batches of ring-buffer
  * records. A request is therefore never answered while the model changes.
  *
- * Read-only: GET and HEAD, else 405. With a token, every request needs
- * "Authorization: Bearer TOKEN", else 401. Limits: SERVER_CONN_MAX
+ * Read-only: GET and HEAD, else 405. With a token, every request but the
+ * dashboard's page (which holds no data) needs "Authorization: Bearer
+ * TOKEN", else 401. Limits: SERVER_CONN_MAX
  * connections at once, SERVER_REQUEST_BYTES for a request's line and
  * headers (more: 414 or 431), SERVER_IDLE_S seconds of silence on a
  * connection before it is closed (a connection over the limit waits in the
