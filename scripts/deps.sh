@@ -22,6 +22,8 @@ PKGS=(
 	chromium chromium-driver
 	# --listen's HTTP server; promtool (from prometheus) checks /metrics in the tests
 	libmicrohttpd-dev prometheus
+	# the Kubernetes manifests are parsed in the tests
+	python3-yaml
 )
 BACKPORTED="libbpf-dev bpftool"
 
