@@ -298,7 +298,7 @@ static void write_sampling(struct json_writer *w, const struct report_ctx *ctx)
 int report_json__document(FILE *out, const struct report_ctx *ctx)
 {
 	const struct model *m = ctx->m;
-	struct json_writer *w = json_writer__new(out, true);
+	struct json_writer *w = json_writer__new(out, !ctx->opts.compact);
 	size_t i;
 	int ret = 0;
 

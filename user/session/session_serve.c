@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "serve/api.h"
 #include "serve/listen_addr.h"
+#include "serve/resolve_memo.h"
 #include "session/session_state.h"
 
 int session_serve__open(struct session *s)
@@ -66,14 +67,26 @@ static double self_rss_bytes(void)
 static void on_request(void *ctx, const struct api_route *r, struct server_reply *out)
 {
 	struct session *s = ctx;
+	uint64_t t0_ns = clock__mono_ns(), cpu0_ns = clock__cpu_ns();
+	struct resolve_memo *memo;
 	struct final_report fr;
 	struct prom_extra x;
 
 	probes__drain(s->probes);
 	session__build_report(s, &fr);
+	fr.ctx.opts.compact = true;	/* a third of a large report is whitespace */
+	memo = resolve_memo__new(fr.ctx.resolve, fr.ctx.resolve_ctx);
+	if (memo) {	/* else each frame is resolved as often as it is shown */
+		fr.ctx.resolve = resolve_memo__resolve;
+		fr.ctx.resolve_ctx = memo;
+	}
 	x = (struct prom_extra){ .http = server__stats(s->srv), .self_cpu_s = clock__cpu_ns() / 1e9,
 				 .self_rss_bytes = self_rss_bytes() };
 	api__answer(&fr.ctx, &x, r, out);
+	resolve_memo__free(memo);
+	log_info("answered %s with %d, %zu bytes, in %.1f ms (%.1f ms of CPU)",
+		 api_route__path(r->endpoint), out->status, out->len,
+		 (clock__mono_ns() - t0_ns) / 1e6, (clock__cpu_ns() - cpu0_ns) / 1e6);
 }
 
 /* The server's fd is readable. */
