@@ -58,6 +58,8 @@ struct options {
 	unsigned int alert_cnt;
 	const char *on_alert;	/* --on-alert command line, NULL if none */
 	const char *jsonl_path;	/* --jsonl, NULL if none, "-" = stdout */
+	const char *listen;	/* --listen=[ADDR:]PORT, NULL if none */
+	const char *listen_token_file;	/* --listen-token-file, NULL if none */
 	enum mv_mode mode;	/* --mode */
 	unsigned int stack_depth;	/* --stack-depth: frames recorded per stack */
 	unsigned int frames;	/* --frames: frames per stack in text reports, 0 = all */

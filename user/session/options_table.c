@@ -207,6 +207,16 @@ const struct option_row options_table[] = {
 	  "append one JSON line per process per interval and one per alert to FILE "
 	  "('-' for stdout)",
 	  OPTION_TEXT, FIELD(jsonl_path), .what = "--jsonl", .expect = "expected a file name or '-'" },
+	{ "listen", 0, "[ADDR:]PORT",
+	  "serve /metrics (Prometheus), /debug/pprof/heap, a JSON API and a live dashboard over "
+	  "HTTP on PORT of 127.0.0.1, or of ADDR (a non-loopback ADDR is warned about); read-only",
+	  OPTION_TEXT, .not_blank = true, FIELD(listen), .what = "--listen",
+	  .expect = "expected [ADDR:]PORT, e.g. --listen=9090 or --listen=127.0.0.1:9090" },
+	{ "listen-token-file", 0, "FILE",
+	  "require 'Authorization: Bearer TOKEN' on every request to --listen's server, TOKEN "
+	  "being FILE's first line (FILE must not be readable by other users)",
+	  OPTION_TEXT, .file_only = true, .not_blank = true, FIELD(listen_token_file),
+	  .what = "--listen-token-file", .expect = "expected a file name" },
 	{ "verbose", 'v', NULL,
 	  "more diagnostics, and text reports give the kernel's figures in full (-vv also "
 	  "shows libbpf's own messages)",

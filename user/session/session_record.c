@@ -42,7 +42,7 @@ int session__record_close(struct session *s)
 	size_t len;
 	int ret;
 
-	session__final_report(s, &fr);
+	session__build_report(s, &fr);
 	rf = (struct record_final){
 		.now_ms = fr.ctx.now_ms, .health = fr.ctx.health, .unwind = fr.unwind,
 		.has_unwind = fr.ctx.health.unwind != NULL,
