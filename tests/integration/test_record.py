@@ -11,8 +11,8 @@ the launched command also the same pprof profile and HTML page, and the same
 A recording that is cut short, a file that is not one and one of a newer
 format version each get one line and exit status 1; an object deleted since
 the recording leaves its frames as module+offset, said once; a bad --record
-destination is refused before anything is attached, and a full disk while
-recording is said once while tracing goes on.
+destination is refused before anything is attached (a full disk while
+recording: test_faults.py).
 """
 
 import gzip
@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import time
 
 import harness as h
@@ -239,22 +238,3 @@ def test_record_bad_destinations_are_refused_before_attaching(ctx):
     with open(secret) as f:
         h.check(f.read() == "root only\n", "the planted link's target was written")
 
-
-def test_record_write_error_is_said_once_and_tracing_goes_on(ctx):
-    small = ctx.path("small")
-    os.mkdir(small)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", small], check=True)
-    try:
-        rec, js = os.path.join(small, "full.mvr"), ctx.path("full.json")
-        p, rc = h.run_to_end(ctx, ["-i", "0", "-j", js, "--record", rec, "--",
-                                   h.workload("leak_shapes"), "steady", "2", "64", "40000"], timeout=120)
-        said = [l for l in p.err_lines() if "recording" in l]
-        h.check(len(said) == 1 and "No space left on device" in said[0] and
-                "tracing goes on" in said[0], f"expected one line on the write error: {said}")
-        h.check(rc == 1, f"memvigil exited {rc} without the recording it was asked for")
-        h.check(not os.listdir(small), f"a partial recording was left: {os.listdir(small)}")
-        report = h.load_report(js)
-        h.check(h.select_procs(report, exe_name="leak_shapes"), "no final report of the trace")
-        h.check("=== final report" in p.out(), "no final text report")
-    finally:
-        subprocess.run(["umount", small], check=False)
