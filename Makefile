@@ -196,6 +196,8 @@ $(NOFP_MID_LIB): tests/workloads/lib/nofp_mid.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -fPIC -shared -Wall -Wextra $< -o $@
 
+$(BUILD)/tests/workloads/nofp_dlopen: $(NOFP_MID_LIB)
+
 $(BUILD)/tests/workloads/nofp_mixed: tests/workloads/nofp_mixed.cc $(WORKLOAD_HDRS) $(NOFP_MID_LIB)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(WORKLOAD_CFLAGS) -std=c++17 $< -L$(@D) -lnofp_mid -Wl,-rpath,'$$ORIGIN' -o $@

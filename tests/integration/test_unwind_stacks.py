@@ -151,6 +151,45 @@ def test_unwind_cxx_through_a_library_without_frame_pointers_and_back(ctx):
             f"the library frames name the module {lib}")
 
 
+def test_unwind_library_opened_while_running_gets_its_table_and_whole_stacks(ctx):
+    p, report, proc = run_chain(ctx, [], "dlopen.json", "nofp_dlopen")
+    truth, _, _ = h.parse_truth(p.out())
+    nbytes, nallocs = truth["leak_in_callback"]
+    chain = chain_of(p.out())
+    stacks = [s for s in proc["stacks"] if s["frames"] and
+              s["frames"][0].get("symbol") == chain[0]]
+    h.check(sum(s["outstanding_bytes"] for s in stacks) == nbytes and
+            sum(s["outstanding_allocs"] for s in stacks) == nallocs,
+            f"expected {nbytes} B in {nallocs} blocks from {chain[0]}, got "
+            f"{[(s['outstanding_bytes'], s['outstanding_allocs']) for s in stacks]}")
+    whole = [s for s in stacks if [f.get("symbol") for f in s["frames"]][:len(chain)] == chain]
+    h.check(len(whole) == 1, f"no stack names the whole chain {chain} through the library "
+            f"opened with dlopen: {[[f.get('symbol') for f in s['frames']] for s in stacks]}; "
+            f"{h.health(report)}")
+    # The first walk to meet the library's code, before memvigil has read its table,
+    # steps through it by frame pointers (as through code that has no table) and
+    # marks the process for its tables to be read again; the walks after are whole
+    # (the workload waits a second after its first call, most calls come after).
+    h.check(whole[0]["outstanding_allocs"] >= nallocs // 2,
+            f"only {whole[0]['outstanding_allocs']} of {nallocs} blocks have whole stacks")
+    lib = [f.get("module", "") for f in whole[0]["frames"][1:4]]
+    h.check(all(m.endswith("/libnofp_mid.so") for m in lib),
+            f"the library frames name the module {lib} (its mapping came after the start)")
+
+
+def test_unwind_fp_names_the_frames_of_a_library_opened_while_running_from_its_mmap(ctx):
+    # Frame pointers only: nothing walks into unknown code, but with --mappings=syscalls
+    # the loader's mmap of the library is seen, and its code is named after the exit.
+    p, report, proc = run_chain(ctx, ["--unwind=fp", "--mappings=syscalls"], "dlopen-fp.json",
+                                "nofp_dlopen")
+    chain = chain_of(p.out())
+    named = [[(f.get("symbol"), f.get("module") or "") for f in s["frames"]]
+             for s in proc["stacks"] if s["frames"] and s["frames"][0].get("symbol") == chain[0]]
+    h.check(named and all(len(fr) > 1 and fr[1][0] == "nofp_mid_3" and
+                          fr[1][1].endswith("/libnofp_mid.so") for fr in named),
+            f"the library's frame is not named nofp_mid_3 in libnofp_mid.so: {named}")
+
+
 def test_unwind_fp_skips_the_library_frames_without_frame_pointers(ctx):
     report, proc, chain, _ = run_mixed(ctx, ["--unwind=fp"], "mixed-fp.json")
     for s in proc["stacks"]:

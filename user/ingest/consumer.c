@@ -3,6 +3,7 @@
 #include <linux/types.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "memvigil/events.h"
 #include "ingest/consumer.h"
 
@@ -80,6 +81,9 @@ static int handle_map(struct consumer *c, const void *data, size_t size)
 	e.flags &= ~MV_MAP_STACK_TRUNCATED;
 	if (model__map_event(c->model, &e, frames))
 		c->model_errors++;
+	if (e.type == MV_EV_MMAP && (e.flags & MV_MAP_FILE) && (e.prot & PROT_EXEC) &&
+	    c->on_code_mapped)
+		c->on_code_mapped(c->ctx, (pid_t)e.pid);
 	return 0;
 }
 

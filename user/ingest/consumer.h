@@ -23,6 +23,8 @@ struct consumer {
 	void (*on_exit)(void *ctx, pid_t pid, int status);
 	void (*on_fork)(void *ctx, pid_t parent, pid_t child, uint64_t ts_ns);
 	void (*on_oom)(void *ctx, const struct oom_kill *kill);
+	/* pid mapped a file executable (dlopen): names for its code changed */
+	void (*on_code_mapped)(void *ctx, pid_t pid);
 	void *ctx;
 };
 

@@ -166,6 +166,8 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 	log_info("uprobe attach: %s", pr->multi ? "uprobe_multi links (one per program)"
 						: "one perf event per probe site (no uprobe_multi)");
 	pr->mappings = opts->mappings;
+	pr->on_code_changed = opts->on_code_changed;
+	pr->on_code_ctx = opts->on_code_ctx;
 	configure_mappings(pr);
 	ret = configure_sampling(pr, opts);
 	if (!ret)

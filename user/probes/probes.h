@@ -38,6 +38,12 @@ struct probes_opts {
 	uint32_t unwind_rows;		/* unwind table rows; 0: UNWIND_ROWS_DEFAULT */
 	uint64_t ringbuf_bytes;		/* ring buffer size, rounded up to a power of two
 					 * within MV_RINGBUF_MIN/MAX_BYTES; 0: the default */
+	/*
+	 * Optional: pid's code changed under it (a walk met code its tables did
+	 * not know: what it dlopen'ed), after its tables were read again.
+	 */
+	void (*on_code_changed)(void *ctx, pid_t pid);
+	void *on_code_ctx;
 };
 
 /*

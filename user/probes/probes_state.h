@@ -40,6 +40,8 @@ struct probes {
 	size_t klink_cnt;
 	struct bpf_link *task_iter;
 	struct unwind_maps *unwind;	/* NULL: --unwind=fp */
+	void (*on_code_changed)(void *ctx, pid_t pid);	/* probes_opts' */
+	void *on_code_ctx;
 };
 
 /* Attach the kernel-signal programs this kernel allows (kernel_probes.c). */

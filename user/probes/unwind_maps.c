@@ -225,6 +225,8 @@ void unwind_maps__refresh_stale(struct probes *pr)
 			continue;	/* no longer traced */
 		unwind_maps__update(pr, (pid_t)key);
 		note_refreshed(um, (pid_t)key, now);
+		if (pr->on_code_changed)
+			pr->on_code_changed(pr->on_code_ctx, (pid_t)key);
 	}
 }
 

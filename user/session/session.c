@@ -77,6 +77,17 @@ static void on_exec(void *ctx, pid_t pid, const struct mv_exec_image *img, uint3
 			 pid, p->exe ? p->exe : "?", flags & MV_PROC_HELD ? " (held)" : "");
 }
 
+/*
+ * pid mapped a file executable (dlopen): its mappings are read again now,
+ * while it lives, so frames in that code keep their names after it exits.
+ */
+static void on_code_mapped(void *ctx, pid_t pid)
+{
+	struct session *s = ctx;
+
+	symbolizer__capture(s->sym, pid);
+}
+
 /* A process that exec'd reached its new image's entry point. */
 static void on_entry(void *ctx, pid_t pid, uint32_t flags)
 {
@@ -383,6 +394,8 @@ static int trace(struct session *s)
 		.unwind = s->opts.unwind,
 		.unwind_rows = s->opts.unwind_rows,
 		.ringbuf_bytes = s->opts.ring_buffer_bytes,
+		.on_code_changed = on_code_mapped,
+		.on_code_ctx = s,
 	};
 	int ret;
 
@@ -526,7 +539,8 @@ int session__run(const struct options *opts)
 	session__record_meta(&s);
 	s.consumer = (struct consumer){ .model = s.model, .rec = s.rec, .on_exec = on_exec,
 					.on_entry = on_entry, .on_exit = on_exit_event,
-					.on_fork = on_fork, .on_oom = session__on_oom, .ctx = &s };
+					.on_fork = on_fork, .on_oom = session__on_oom,
+					.on_code_mapped = on_code_mapped, .ctx = &s };
 	ret = trace(&s);
 	session_free(&s);
 	if (ret)
