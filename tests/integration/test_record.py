@@ -12,7 +12,8 @@ A recording that is cut short, a file that is not one and one of a newer
 format version each get one line and exit status 1; an object deleted since
 the recording leaves its frames as module+offset, said once; a bad --record
 destination is refused before anything is attached, and a full disk while
-recording is said once while tracing goes on.
+recording is said once while tracing goes on (and at the end, that the recording
+was not written).
 """
 
 import gzip
@@ -249,8 +250,10 @@ def test_record_write_error_is_said_once_and_tracing_goes_on(ctx):
         p, rc = h.run_to_end(ctx, ["-i", "0", "-j", js, "--record", rec, "--",
                                    h.workload("leak_shapes"), "steady", "2", "64", "40000"], timeout=120)
         said = [l for l in p.err_lines() if "recording" in l]
-        h.check(len(said) == 1 and "No space left on device" in said[0] and
-                "tracing goes on" in said[0], f"expected one line on the write error: {said}")
+        h.check(len(said) == 2 and "No space left on device" in said[0] and
+                "tracing goes on" in said[0] and "was not written" in said[1],
+                f"expected the write error said once, and at the end that the recording "
+                f"was not written: {said}")
         h.check(rc == 1, f"memvigil exited {rc} without the recording it was asked for")
         h.check(not os.listdir(small), f"a partial recording was left: {os.listdir(small)}")
         report = h.load_report(js)

@@ -38,7 +38,6 @@ int session__record_close(struct session *s)
 	static char buf[RECORD_MAX_PAYLOAD];
 	struct final_report fr;
 	struct record_final rf;
-	bool failed;
 	size_t len;
 	int ret;
 
@@ -53,9 +52,8 @@ int session__record_close(struct session *s)
 	recorder__objects(s->rec, s->sym);
 	len = record_final__encode(&rf, buf, sizeof(buf));
 	recorder__put(s->rec, REC_FINAL, buf, len);
-	failed = recorder__failed(s->rec);	/* a write error already said */
 	ret = recorder__close(s->rec, s->err, sizeof(s->err));
-	if (ret && !failed)
+	if (ret)	/* after a write error said while tracing: the end of it */
 		log_error("%s", s->err);
 	else
 		log_info("recorded %llu records, %llu bytes compressed, to %s",
