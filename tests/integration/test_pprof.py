@@ -303,13 +303,18 @@ def test_pprof_locations_carry_source_lines_and_inlined_functions(ctx):
     m = re.search(r"^LINES fill=(\d+) middle=(\d+) outer=(\d+)$", p.out(), re.M)
     h.check(m, f"debug_leak printed no LINES line: {p.out()[-300:]!r}")
     fill, middle, outer = m[1], m[2], m[3]
+    with open(os.path.join(h.ROOT, "tests", "workloads", "debug_leak.c")) as f:
+        src = f.read().splitlines()
+    # each function's own first line (Function.start_line, -raw's s=)
+    first = {name: next(i + 1 for i, l in enumerate(src) if re.search(rf"\b{name}\(\w", l))
+             for name in ("dl_fill", "dl_middle", "dl_outer")}
     raw = go_pprof(ctx, "-raw", prof)
-    loc = rf"^\s+\d+: 0x[0-9a-f]+ M=\d+ dl_fill \S*debug_leak\.c:{fill} s=\d+\n" \
-          rf"\s+dl_middle \S*debug_leak\.c:{middle} s=\d+$"
+    loc = rf"^\s+\d+: 0x[0-9a-f]+ M=\d+ dl_fill \S*debug_leak\.c:{fill} s={first['dl_fill']}\n" \
+          rf"\s+dl_middle \S*debug_leak\.c:{middle} s={first['dl_middle']}$"
     h.check(re.search(loc, raw, re.M), f"no location of dl_fill:{fill} inlined in "
             f"dl_middle:{middle} in -raw: {raw[raw.find('Locations'):][:1200]}")
-    h.check(re.search(rf"M=\d+ dl_outer \S*debug_leak\.c:{outer} s=", raw),
-            f"dl_outer's location lacks debug_leak.c:{outer}")
+    h.check(re.search(rf"M=\d+ dl_outer \S*debug_leak\.c:{outer} s={first['dl_outer']}$", raw,
+                      re.M), f"dl_outer's location lacks debug_leak.c:{outer} s={first['dl_outer']}")
     top = go_pprof(ctx, "-top", "-lines", "-unit=byte", prof)
     h.check(re.search(rf"^\s*13655B .* dl_fill \S*debug_leak\.c:{fill} \(inline\)$", top, re.M),
             f"-lines does not show the leak at debug_leak.c:{fill}: {top[:1200]}")

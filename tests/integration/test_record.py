@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Integration tests: --record FILE and memvigil replay FILE.
 
-A launched command, a -p PID trace and a --cgroup trace are each recorded
+A launched command, a -p PID trace, a --cgroup trace, a followed tree that
+forks and execs, and a sampled trace are each recorded
 while memvigil writes its JSON report, text and collapsed stacks; the replay of
 the recording writes the same JSON report (IGNORED names the members the
 comparison leaves out, none today: the recording keeps the start time and the
@@ -238,3 +239,21 @@ def test_record_bad_destinations_are_refused_before_attaching(ctx):
     with open(secret) as f:
         h.check(f.read() == "root only\n", "the planted link's target was written")
 
+
+def test_replay_of_a_followed_tree_with_forks_and_an_exec_gives_the_live_reports(ctx):
+    js, folded, rec = outputs(ctx)
+    p, rc = h.run_to_end(ctx, ["-i", "0", "-f", "-j", js, "--folded", folded, "--record", rec,
+                               "--", h.workload("fork_leak"), "--sleep", "300"], timeout=60)
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    procs = h.load_report(js)["processes"]
+    h.check(len(procs) >= 4, f"the tree was not followed: {len(procs)} processes")
+    check_replay_matches(ctx, p.out(), rec, js, folded, ["leak_in_parent"])
+
+
+def test_replay_of_a_sampled_trace_gives_the_live_estimates(ctx):
+    js, folded, rec = outputs(ctx)
+    p, rc = h.run_to_end(ctx, ["-i", "1", "--sample-bytes=64K", "-j", js, "--folded", folded,
+                               "--record", rec, "--", h.workload("leak_shapes"), "steady", "3",
+                               "4096", "2000"])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    check_replay_matches(ctx, p.out(), rec, js, folded, ["leak_steadily"])

@@ -19,6 +19,8 @@
 
 #define INNER_LINE 8	/* inner()'s body in inlined_lines.c */
 #define OUTER_LINE 13	/* outer()'s call of inner() */
+#define INNER_DECL 5	/* inner()'s own first line */
+#define OUTER_DECL 11	/* outer()'s */
 
 static char data_bin[512];
 
@@ -49,7 +51,7 @@ static int inlined_chain(struct dwarf_lines *dl, struct elf_file *ef, struct src
 	return 0;
 }
 
-Test(dwarf_lines, an_inlined_call_is_its_own_frame_innermost_first_with_both_lines)
+Test(dwarf_lines, an_inlined_call_is_its_own_frame_innermost_first_with_both_lines_and_starts)
 {
 	struct elf_file *ef = elf_file__open(data_bin);
 	struct src_frame f[DWARF_LINES_MAX_FRAMES];
@@ -66,6 +68,8 @@ Test(dwarf_lines, an_inlined_call_is_its_own_frame_innermost_first_with_both_lin
 	cr_assert_str_eq(f[1].func, "outer");
 	cr_assert_eq(f[1].line, OUTER_LINE);
 	cr_assert(strstr(f[1].file, "inlined_lines.c"), "%s", f[1].file);
+	cr_assert_eq(f[0].decl_line, INNER_DECL);
+	cr_assert_eq(f[1].decl_line, OUTER_DECL);
 	dwarf_lines__free(dl);
 	elf_file__free(ef);
 }

@@ -149,6 +149,14 @@ static void addr_line(Dwarf_Die *cu, uint64_t vaddr, const char **file, unsigned
 	*line = l && !dwarf_lineno(l, &ln) && ln > 0 ? (unsigned int)ln : 0;
 }
 
+/* The first line of the function die (through its abstract origin), 0 if unknown. */
+static unsigned int decl_line(Dwarf_Die *die)
+{
+	int ln = 0;
+
+	return !dwarf_decl_line(die, &ln) && ln > 0 ? (unsigned int)ln : 0;
+}
+
 /* Index of the first function (out-of-line or inlined) of scopes[from..n), or -1. */
 static int first_func(Dwarf_Die *scopes, int from, int n)
 {
@@ -185,6 +193,7 @@ int dwarf_lines__find(struct dwarf_lines *dl, uint64_t vaddr, struct src_frame *
 			out[cnt].func = die_name(&scopes[i]);
 			out[cnt].file = file;
 			out[cnt].line = line;
+			out[cnt].decl_line = decl_line(&scopes[i]);
 			cnt++;
 		}
 		if (tag == DW_TAG_subprogram)
@@ -201,6 +210,7 @@ int dwarf_lines__find(struct dwarf_lines *dl, uint64_t vaddr, struct src_frame *
 		out[0].func = NULL;
 		out[0].file = file;
 		out[0].line = line;
+		out[0].decl_line = 0;
 		cnt = 1;
 	}
 	return cnt;

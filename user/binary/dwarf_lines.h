@@ -19,6 +19,7 @@ struct src_frame {
 				 * NULL if unnamed */
 	const char *file;	/* source file as DWARF names it, or NULL */
 	unsigned int line;	/* 0 if unknown */
+	unsigned int decl_line;	/* the function's own first line (DW_AT_decl_line), 0 if unknown */
 };
 
 /* The most functions inlined into one another that are reported at one address. */

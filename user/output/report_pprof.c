@@ -64,7 +64,7 @@ struct pprof {
  * line inside the function), which go to Function.filename, Line.line and the
  * mappings' has_filenames and has_line_numbers. The functions inlined at the
  * address become Lines of the same Location before it, the innermost first.
- * The function's own first line (start_line) is not known to the symbolizer.
+ * A function carries its own first line (DW_AT_decl_line) as start_line.
  */
 struct frame_source {
 	const char *file;	/* NULL: unknown */
@@ -74,7 +74,8 @@ struct frame_source {
 
 static void frame_source(const struct mv_symbol *sym, struct frame_source *src)
 {
-	*src = (struct frame_source){ .file = sym->file, .line = sym->line };
+	*src = (struct frame_source){ .file = sym->file, .line = sym->line,
+				      .start_line = sym->start_line };
 }
 
 /* id_table__get, remembering a failure in pp->err. */
@@ -183,7 +184,8 @@ static size_t location_functions(struct pprof *pp, const struct mv_symbol *sym, 
 
 	for (i = 0; i < sym->inlined_cnt && i < PPROF_MAX_LINES - 1; i++) {
 		in = &sym->inlined[i];
-		src = (struct frame_source){ .file = in->file, .line = in->line };
+		src = (struct frame_source){ .file = in->file, .line = in->line,
+					     .start_line = in->start_line };
 		name = in->symbol ? in->symbol : "[inlined]";
 		funcs[n] = function_id(pp, name, in->mangled, &src);
 		lines[n++] = in->line;

@@ -104,7 +104,6 @@ static int replay_start(struct replay *r)
 		log_error("out of memory");
 		return -ENOMEM;
 	}
-	symbolizer__settle(r->sym);	/* no trace runs: debuginfod's answers are waited for */
 	model__set_sampling(r->m, o->sample_bytes);
 	mo.resolve_ctx = r->sym;
 	ret = monitor__new(&mo, &r->mon, r->err, sizeof(r->err));
@@ -441,6 +440,7 @@ int replay__run(struct replay *r, FILE *f, const char *name)
 		return -ENOMEM;
 	}
 	symbolizer__set_offline(r->sym);	/* the PIDs recorded are not this host's now */
+	symbolizer__settle(r->sym);	/* no trace runs: debuginfod's answers are waited for */
 	ret = read_objects(r, f, name);
 	if (!ret && fseek(f, 0, SEEK_SET)) {
 		ret = -errno;

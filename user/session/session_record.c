@@ -52,9 +52,8 @@ int session__record_close(struct session *s)
 	recorder__objects(s->rec, s->sym);
 	len = record_final__encode(&rf, buf, sizeof(buf));
 	recorder__put(s->rec, REC_FINAL, buf, len);
-	/* a write error was said when it happened; the end says what it cost */
 	ret = recorder__close(s->rec, s->err, sizeof(s->err));
-	if (ret)
+	if (ret)	/* after a write error said while tracing: the end of it */
 		log_error("%s", s->err);
 	else
 		log_info("recorded %llu records, %llu bytes compressed, to %s",

@@ -402,11 +402,13 @@ static void add_lines(struct symbolizer *sym, struct binary *b, uint64_t vaddr,
 		return;
 	out->file = f[n - 1].file ? name_store__intern(sym->names, f[n - 1].file) : NULL;
 	out->line = f[n - 1].line;
+	out->start_line = f[n - 1].decl_line;
 	for (i = 0; i < n - 1; i++) {
 		in = &sym->inlined[i];
 		name_store__forms(sym->names, f[i].func, &in->symbol, &in->mangled);
 		in->file = f[i].file ? name_store__intern(sym->names, f[i].file) : NULL;
 		in->line = f[i].line;
+		in->start_line = f[i].decl_line;
 	}
 	out->inlined = sym->inlined;
 	out->inlined_cnt = n - 1;

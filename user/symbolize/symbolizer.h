@@ -29,6 +29,7 @@ struct mv_inlined {
 	const char *mangled;	/* as mv_symbol's */
 	const char *file;	/* source file, NULL if unknown */
 	unsigned int line;	/* 0 if unknown */
+	unsigned int start_line;	/* the inlined function's own first line, 0 if unknown */
 };
 
 struct mv_symbol {
@@ -43,6 +44,7 @@ struct mv_symbol {
 	uint64_t offset;	/* addr - symbol start (or file offset if no symbol) */
 	const char *file;	/* source file of the call in symbol (DWARF), or NULL */
 	unsigned int line;	/* its line, 0 if unknown */
+	unsigned int start_line;	/* the first line of symbol's function (DWARF), 0 if unknown */
 	/*
 	 * The functions inlined into symbol at addr, innermost first: each ran
 	 * at its own file and line, called from the next one (the last from
