@@ -274,6 +274,13 @@ def test_serve_limits_on_connections_and_request_size(ctx):
         for s in conns:
             s.close()
     h.check(get_json(port, "/healthz")["status"] == "ok", "the server recovered")
+    # a connection that stops mid-request is closed after the idle time (10 s)
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as slow:
+        slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        try:
+            h.check(slow.recv(100) == b"", "the server answered a request never finished")
+        except socket.timeout:
+            raise h.Failure("a half-sent request kept its connection open for 60 s")
     stop_ok(mv)
 
 
