@@ -81,7 +81,8 @@ static void on_request(void *ctx, const struct api_route *r, struct server_reply
 		fr.ctx.resolve_ctx = memo;
 	}
 	x = (struct prom_extra){ .http = server__stats(s->srv), .self_cpu_s = clock__cpu_ns() / 1e9,
-				 .self_rss_bytes = self_rss_bytes() };
+				 .self_rss_bytes = self_rss_bytes(), .alerts = s->opts.alerts,
+				 .alert_cnt = s->opts.alert_cnt };
 	api__answer(&fr.ctx, &x, r, out);
 	resolve_memo__free(memo);
 	log_info("answered %s with %d, %zu bytes, in %.1f ms (%.1f ms of CPU)",
