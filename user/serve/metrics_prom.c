@@ -330,6 +330,9 @@ static void write_self(FILE *out, const struct report_ctx *ctx, const struct pro
 		  "Requests the live server answered.", (double)x->http->requests);
 	write_one(out, "memvigil_http_rejected_total", "counter",
 		  "Requests answered with a 4xx status.", (double)x->http->rejected);
+	write_one(out, "memvigil_http_busy_total", "counter",
+		  "Requests answered 503: answers not yet read held too much memory.",
+		  (double)x->http->busy);
 }
 
 int metrics_prom__write(FILE *out, const struct report_ctx *ctx, const struct prom_extra *x)
