@@ -24,6 +24,11 @@ ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
 endif
+# ThreadSanitizer, for where memvigil's threads meet (the debuginfod fetcher).
+ifeq ($(SANITIZE),thread)
+CFLAGS    += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=thread
+endif
 CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
 # The C++ demangler (__cxa_demangle) from GCC's static libsupc++: no libstdc++.so
 # at run time, so the binary still runs where no C++ runtime is installed.
@@ -49,7 +54,7 @@ UNIT_DATA_SRCS := $(wildcard tests/unit/data/*.c)
 UNIT_DATA := $(patsubst tests/unit/data/%.c,$(BUILD)/tests/unit/data/%,$(UNIT_DATA_SRCS))
 # inlined_lines split as distributions ship binaries, and with MiniDebugInfo that is no xz
 UNIT_DL := $(BUILD)/tests/unit/data/inlined_lines
-UNIT_DATA += $(UNIT_DL)_mini $(UNIT_DL)_link $(UNIT_DL)_badmini
+UNIT_DATA += $(UNIT_DL)_mini $(UNIT_DL)_link $(UNIT_DL)_badmini $(UNIT_DL)_split
 
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 # truth.h: the READY/TRUTH lines the workloads print (#include "truth.h")
@@ -88,7 +93,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-layers test-unwind test-unit test-integration test-asan test-kmatrix bench bench-build install clean vmlinux help
+.PHONY: all deps demo test test-layers test-unwind test-unit test-integration test-asan test-tsan test-kmatrix bench bench-build install clean vmlinux help
 
 all: $(BIN) $(WORKLOADS)
 
@@ -141,6 +146,12 @@ $(BUILD)/tests/unit/data/%: tests/unit/data/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O0 -g -fno-inline -o $@ $<
+
+# Split DWARF: a skeleton unit naming the .dwo file gcc leaves beside it.
+$(UNIT_DL)_split: tests/unit/data/inlined_lines.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O0 -g -gsplit-dwarf -fno-inline -o $@ $<
 
 $(BUILD)/tests/workloads/%: tests/workloads/%.c $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
@@ -221,8 +232,9 @@ $(UNIT_DL)_badmini: $(UNIT_DL)
 test-unit: $(UNIT_BINS) $(UNIT_DATA)
 	$(Q)$(PYTHON) tests/run_unit.py $(BUILD) $(UNIT_BINS)
 
+# INTEGRATION_FLAGS: more run.py options (test-asan leaves the clock-bound tests out).
 test-integration: $(BIN) $(WORKLOADS)
-	$(Q)$(PYTHON) tests/integration/run.py --build $(BUILD)
+	$(Q)$(PYTHON) tests/integration/run.py --build $(BUILD) $(INTEGRATION_FLAGS)
 
 # The kernel matrix: tests/kmatrix/smoke on Debian's 6.1 and 6.12 (QEMU) and this host;
 # memvigil goes into the guests too, to report a direct-reclaim stall end to end.
@@ -251,9 +263,21 @@ $(KMATRIX_SMOKE): $(KMATRIX_OBJS) $(LIB)
 test-kmatrix: $(KMATRIX_SMOKE) $(BIN) $(BUILD)/tests/workloads/nofp_chain
 	$(Q)$(PYTHON) tests/kmatrix/run.py "$(abspath $(KMATRIX))" $(KMATRIX_SMOKE) $(BIN)
 
-# The same suites again with the userspace built under ASan and UBSan.
+# The same suites again with the userspace built under ASan and UBSan, one
+# after the other; the integration tests whose time is a workload's clock are
+# left out (run.py --no-clock-bound says how many).
 test-asan: | deps
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 test-unit test-integration
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 test-unit
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 \
+		INTEGRATION_FLAGS=--no-clock-bound test-integration
+
+# memvigil under ThreadSanitizer where its threads meet: the debuginfod fetcher
+# beside the session, against real servers (one that answers, one that never does).
+test-tsan: $(BIN) $(WORKLOADS) | deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan SANITIZE=thread $(BUILD)/tsan/memvigil
+	$(Q)TSAN_OPTIONS="halt_on_error=1 exitcode=66 $(TSAN_OPTIONS)" $(PYTHON) \
+		tests/integration/run.py --build $(BUILD)/tsan \
+		--workloads $(BUILD)/tests/workloads -k debuginfod
 
 test: | deps
 	$(Q)$(PYTHON) tests/run_all.py $(MAKE) $(BUILD)
@@ -322,6 +346,26 @@ help-fuzz:
 	@echo "make fuzz      run each fuzz target for FUZZ_SECONDS (default 60) under libFuzzer"
 	@echo "make test-fuzz replay the fuzz corpora and regression inputs (part of make test)"
 # ---- end fuzzing ----
+
+# ---- soak (issue 17): an ASan build traces a churning cgroup; see bench/soak.py ----
+SOAK_MINUTES ?= 10
+SOAK_OUT     ?= bench/soak.json
+SOAK_RUN     = $(PYTHON) bench/soak.py --memvigil $(BUILD)/asan/memvigil \
+		--workloads $(BUILD)/bench/workloads --sampler $(SAMPLER_SO)
+.PHONY: soak test-soak soak-build help-soak
+soak-build: $(SAMPLER_SO) bench-build | deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 $(BUILD)/asan/memvigil
+soak: soak-build
+	$(Q)$(SOAK_RUN) --minutes $(SOAK_MINUTES) --out $(SOAK_OUT)
+# 20 s of the same, as one test of make test.
+test-soak: soak-build
+	$(Q)$(SOAK_RUN) --seconds 20 --out $(BUILD)/soak-smoke.json --summary
+help: help-soak
+help-soak:
+	@echo "make soak      SOAK_MINUTES (default 10) of tracing a churning cgroup with an ASan build;"
+	@echo "               figures to bench/soak.json (not part of make test)"
+	@echo "make test-soak the same for 20 s (part of make test)"
+# ---- end soak ----
 
 -include $(wildcard $(BUILD)/bpf/*.d $(BUILD)/user/*.d $(BUILD)/user/*/*.d $(BUILD)/tests/unit/*.d \
 	$(BUILD)/tests/kmatrix/*.d)

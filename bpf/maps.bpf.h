@@ -16,6 +16,13 @@
 #define MV_SHARED_MAP extern
 #endif
 
+/* Bytes waiting in the ring buffer that wake the consumer: its size / 16, set before load. */
+#ifdef MV_DEFINE_SHARED_MAPS
+const volatile __u32 ringbuf_wakeup_bytes = MV_RINGBUF_WAKEUP_BYTES;
+#else
+extern const volatile __u32 ringbuf_wakeup_bytes;
+#endif
+
 /* Frames captured per stack (1..MV_MAX_STACK_DEPTH), set by user space before load. */
 #ifdef MV_DEFINE_SHARED_MAPS
 const volatile __u32 stack_depth = MV_DEFAULT_STACK_DEPTH;
@@ -85,10 +92,10 @@ static __always_inline void count_loss(__u32 reason)
 		*cnt += 1;
 }
 
-/* Batch wakeups: one per MV_RINGBUF_WAKEUP_BYTES of records, not one per record. */
+/* Batch wakeups: one per ringbuf_wakeup_bytes of records, not one per record. */
 static __always_inline __u64 ringbuf_wakeup_flags(void)
 {
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= MV_RINGBUF_WAKEUP_BYTES)
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= ringbuf_wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }

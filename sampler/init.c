@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include "interpose.h"
+#include "probes.h"
 #include "resolve.h"
 #include "trace.h"
 
@@ -75,6 +76,7 @@ __attribute__((constructor)) static void sampler_init(int argc, char **argv, cha
 	interpose__resolve_cxx();
 	if (interpose__shadowed())
 		trace__set_flags(MV_SAMPLER_F_SHADOWED);
+	pthread_atfork(NULL, NULL, probes__fork_child);	/* first: child handlers run in order */
 	pthread_atfork(NULL, NULL, trace__fork_child);
 	if (!getauxval(AT_SECURE))
 		start_from_env(envp);

@@ -3,12 +3,14 @@
 # its unit tests and its stress programs. Included by the top-level Makefile,
 # whose BUILD, CC, CXX, PYTHON, CI, Q and msg it uses.
 #
-# Three builds of the library: the one installed, one whose probe functions
-# also jump to test hooks (tests only), and that one under ThreadSanitizer.
+# Four builds of the library: the one installed, one whose probe functions
+# also jump to test hooks (tests only), and that one under ThreadSanitizer and
+# under AddressSanitizer.
 
 SAMPLER_SO      := $(BUILD)/lib/memvigil/libmemvigil-sampler.so
 SAMPLER_TEST_SO := $(BUILD)/sampler/test/libmemvigil-sampler.so
 SAMPLER_TSAN_SO := $(BUILD)/sampler/tsan/libmemvigil-sampler.so
+SAMPLER_ASAN_SO := $(BUILD)/sampler/asan/libmemvigil-sampler.so
 
 SAMPLER_SRCS    := $(filter-out sampler/gen_log2_table.c,$(wildcard sampler/*.c)) sampler/probes.S
 SAMPLER_PURE    := sampler/addr_set.c sampler/sample_math.c
@@ -39,11 +41,16 @@ SAMPLER_TSAN    := -fsanitize=thread
 # before that thread's shadow stack exists.
 SAMPLER_TSAN_FILES := trace addr_set sample_math
 SAMPLER_TSAN_LIB := $(SAMPLER_TSAN) --param=tsan-instrument-func-entry-exit=0
+# Under ASan the same files only, for the same reason (the entry points run
+# before ASan's start-up); libasan comes in as the library's dependency, after
+# it in symbol lookup, so the library's malloc forwards to ASan's.
+SAMPLER_ASAN_LIB := -fsanitize=address
 
 sampler_objs = $(patsubst sampler/%,$(1)/%.o,$(SAMPLER_SRCS))
 SAMPLER_OBJS      := $(call sampler_objs,$(BUILD)/sampler/obj)
 SAMPLER_TEST_OBJS := $(call sampler_objs,$(BUILD)/sampler/test/obj)
 SAMPLER_TSAN_OBJS := $(call sampler_objs,$(BUILD)/sampler/tsan/obj)
+SAMPLER_ASAN_OBJS := $(call sampler_objs,$(BUILD)/sampler/asan/obj)
 
 # Stress programs (tests/sampler/*.c, *.cc), once plain and once under TSan,
 # and the shared objects they load or preload.
@@ -73,7 +80,7 @@ SAMPLER_UNIT_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 
 sampler: $(SAMPLER_SO)
 
-sampler-test-build: $(SAMPLER_SO) $(SAMPLER_TEST_SO) $(SAMPLER_TSAN_SO) $(SAMPLER_ST_BINS) \
+sampler-test-build: $(SAMPLER_SO) $(SAMPLER_TEST_SO) $(SAMPLER_TSAN_SO) $(SAMPLER_ASAN_SO) $(SAMPLER_ST_BINS) \
 		    $(SAMPLER_ST_TSAN) $(SAMPLER_ST_LIBS)
 
 $(SAMPLER_GEN): sampler/gen_log2_table.c | deps
@@ -108,6 +115,7 @@ endef
 $(eval $(call sampler_variant,$(BUILD)/sampler/obj,,$(SAMPLER_SO),$(SAMPLER_OBJS)))
 $(eval $(call sampler_variant,$(BUILD)/sampler/test/obj,-DMVS_TEST_HOOKS,$(SAMPLER_TEST_SO),$(SAMPLER_TEST_OBJS)))
 $(eval $(call sampler_variant,$(BUILD)/sampler/tsan/obj,-DMVS_TEST_HOOKS,$(SAMPLER_TSAN_SO),$(SAMPLER_TSAN_OBJS),$(SAMPLER_TSAN_LIB)))
+$(eval $(call sampler_variant,$(BUILD)/sampler/asan/obj,-DMVS_TEST_HOOKS,$(SAMPLER_ASAN_SO),$(SAMPLER_ASAN_OBJS),$(SAMPLER_ASAN_LIB)))
 
 $(BUILD)/tests/unit/test_sampler_%: tests/unit/test_sampler_%.c $(SAMPLER_PURE) user/model/sampling.c \
 				    $(SAMPLER_LOG2) | deps

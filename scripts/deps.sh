@@ -12,6 +12,8 @@ PKGS=(
 	libelf-dev zlib1g-dev libcriterion-dev
 	# symbols: DWARF lines (libdw), debuginfod, MiniDebugInfo (xz); eu-* tools for tests
 	libdw-dev libdebuginfod-dev liblzma-dev elfutils xz-utils
+	# dwz shares DWARF between debug files as Debian's debug packages do (tests)
+	dwz
 	python3 python3-jsonschema libc6-dbg
 	# g++ brings GCC's libsupc++.a, whose __cxa_demangle memvigil links statically
 	g++ libc6-dev libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev

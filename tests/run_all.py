@@ -8,13 +8,16 @@ Runs `MAKE all`, `MAKE bench-build` (the benchmarks must keep building),
 `MAKE test-layers` (user/'s include rule), `MAKE test-unit`, `MAKE test-fuzz`
 (the fuzz corpora replayed), `MAKE test-sampler`,
 `MAKE test-unwind`, `MAKE test-integration`, `MAKE
-test-kmatrix` and `MAKE test-asan` (each with BUILD=BUILD_DIR), streaming
-their output as it comes, and adds up the "N passed, N failed[, N skipped]" lines they print. Ends with
+test-kmatrix`, `MAKE test-asan`, `MAKE test-tsan` and `MAKE test-soak` (20 s of
+the soak) (each with BUILD=BUILD_DIR), streaming
+their output as it comes (builds run as many jobs as there are CPUs; the
+integration tests run side by side by themselves), and adds up the "N passed, N failed[, N skipped]" lines they print. Ends with
 one line "N passed, N failed" (", N skipped" only if something was skipped).
 Exit status 1 if a step failed or any test failed. When `all` fails
 nothing else can run, so the remaining steps are not started.
 """
 
+import os
 import re
 import shlex
 import subprocess
@@ -22,14 +25,15 @@ import sys
 import time
 
 STEPS = ["all", "bench-build", "test-layers", "test-unit", "test-fuzz", "test-sampler",
-         "test-unwind", "test-integration", "test-kmatrix", "test-asan"]
+         "test-unwind", "test-integration", "test-kmatrix", "test-asan", "test-tsan",
+         "test-soak"]
 BUILD_ONLY = {"all", "bench-build"}  # steps that print no test summary
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 
 
 def run_step(make, build, target, totals):
     """Run one make target, echoing its output; its exit status and summaries seen."""
-    argv = make + ["--no-print-directory", f"BUILD={build}", target]
+    argv = make + ["--no-print-directory", f"-j{os.cpu_count() or 1}", f"BUILD={build}", target]
     print(f"==> {' '.join(argv)}", flush=True)
     t0 = time.monotonic()
     summaries = 0

@@ -18,14 +18,20 @@
 #define MV_MAX_STACK_DEPTH 128
 #define MV_DEFAULT_STACK_DEPTH 64
 
-/* Default ring buffer size in bytes (a power of two, multiple of the page size). */
+/*
+ * Default ring buffer size in bytes (a power of two, multiple of the page
+ * size); --ring-buffer chooses another, from the MIN to the MAX.
+ */
 #define MV_RINGBUF_BYTES (16u << 20)
+#define MV_RINGBUF_MIN_BYTES (4u << 10)
+#define MV_RINGBUF_MAX_BYTES (1u << 30)
 
 /*
- * The consumer is woken once this many bytes wait in the ring buffer; below
- * that it drains on its own timer (every 100 ms) and before every report.
+ * The consumer is woken once a sixteenth of the ring buffer waits in it;
+ * below that it drains on its own timer (every 100 ms) and before every report.
  */
-#define MV_RINGBUF_WAKEUP_BYTES (MV_RINGBUF_BYTES / 16)
+#define MV_RINGBUF_WAKEUP_DIVISOR 16
+#define MV_RINGBUF_WAKEUP_BYTES (MV_RINGBUF_BYTES / MV_RINGBUF_WAKEUP_DIVISOR)
 
 /* Threads that can be inside a traced syscall or reclaim at once, system-wide. */
 #define MV_MAX_INFLIGHT_THREADS 16384

@@ -14,10 +14,11 @@ FUZZ_SECONDS  ?= 60
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_HDRS     := tests/fuzz/fuzz_input.h
 # The parsers under test and what they call, built with clang and coverage.
-FUZZ_LIB_SRCS := $(wildcard user/procfs/*.c user/binary/*.c user/lib/*.c) \
+FUZZ_LIB_SRCS := $(wildcard user/procfs/*.c user/binary/*.c user/lib/*.c user/symbolize/*.c) \
 		 user/target/cgroup.c user/analysis/alert.c user/analysis/metric.c \
-		 user/analysis/pressure.c user/session/options.c user/unwind/cfi_table.c \
-		 user/unwind/cfi_parse.c user/serve/api_route.c
+		 user/analysis/pressure.c user/session/options.c \
+		 $(wildcard user/unwind/cfi_*.c) user/unwind/row_ranges.c \
+		 user/ingest/record_reader.c user/session/record_final.c user/serve/api_route.c
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_DIR)/user/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_LIB      := $(FUZZ_DIR)/libmemvigil-fuzz.a
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -44,6 +45,12 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 # the options parser's table names the unwinder's modes (probes/, libbpf).
 FUZZ_LINK_options := $(LIB) $(LDLIBS)
 $(FUZZ_DIR)/fuzz_options: $(LIB)
+FUZZ_LINK_options_parse := $(FUZZ_LINK_options)
+$(FUZZ_DIR)/fuzz_options_parse: $(LIB)
+# libdw for DWARF lines; the symbolizer also demangles (libsupc++) and reads
+# MiniDebugInfo (liblzma).
+FUZZ_LINK_dwarf_lines := -ldw
+FUZZ_LINK_symbolizer  := -ldw -llzma -Wl,-Bstatic -lsupc++ -Wl,-Bdynamic -ldl
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_LIB) | deps
 	$(call msg,CC-FUZZ,$@)

@@ -20,6 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 TIMEOUT_S = 300
 # Sanitizer reports make the process fail, whichever sanitizer and however it was built.
 ENV = dict(os.environ, ASAN_OPTIONS="abort_on_error=0:detect_leaks=1:exitcode=1",
+           LSAN_OPTIONS=f"suppressions={os.path.join(HERE, 'lsan.supp')}:print_suppressions=0",
            UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=1")
 
 

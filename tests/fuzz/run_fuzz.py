@@ -23,6 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # "#1234567  DONE   cov: 311 ft: 1203 corp: 201/9130b lim: 4096 exec/s: 20576 rss: 61Mb"
 DONE = re.compile(r"^#(\d+)\s+DONE\s+cov: (\d+) ft: (\d+) corp: (\d+)/")
 STAT = re.compile(r"^stat::(\S+):\s+(\d+)")
+# Leaks of the libraries the parsers call (libdw), not of memvigil.
+ENV = dict(os.environ, LSAN_OPTIONS=f"suppressions={os.path.join(HERE, 'lsan.supp')}:"
+           "print_suppressions=0")
 
 
 def fuzz(fuzz_dir, seconds, name):
@@ -37,7 +40,7 @@ def fuzz(fuzz_dir, seconds, name):
             "-rss_limit_mb=2048", f"-artifact_prefix={crashes}/", work,
             os.path.join(HERE, "corpus", name)]
     with open(log_path, "w") as log:
-        rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=log,
+        rc = subprocess.run(argv, env=ENV, stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT).returncode
     with open(log_path, errors="replace") as log:
         lines = log.read().splitlines()

@@ -55,6 +55,35 @@ def check(cond, msg):
         raise Failure(msg)
 
 
+# --- how run.py schedules a test ----------------------------------------------
+
+def alone(fn):
+    """Mark a test that needs the machine to itself: it reads machine-wide BPF state
+    (every loaded program or link), traces a workload that keeps a CPU busy for seconds,
+    or compares rates a workload keeps only while it is not starved of CPU. run.py runs
+    it with no other test beside it."""
+    fn.alone = True
+    return fn
+
+
+def timeout_s(seconds):
+    """Mark a test that may take longer than run.py's timeout per test: it repeats a
+    traced run many times (a race is looked for), which a loaded machine slows down."""
+    def mark(fn):
+        fn.timeout_s = seconds
+        return fn
+    return mark
+
+
+def clock_bound(fn):
+    """Mark a test whose time goes into waiting on a workload's clock (verdicts after
+    seconds of growth, estimates over seconds of sampling). The ASan pass leaves it out:
+    the userspace logic it waits on is pure and its unit tests run under ASan, while the
+    code it shares with the other tests runs under ASan through them."""
+    fn.clock_bound = True
+    return fn
+
+
 # --- processes ---------------------------------------------------------------
 
 class Proc:

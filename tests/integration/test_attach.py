@@ -75,6 +75,7 @@ def test_sigusr1_prints_an_extra_report_while_tracing(ctx):
     h.check(wl.alive(), "the traced process died")
 
 
+@h.alone
 def test_sigkill_leaves_nothing_attached_and_the_target_runs_on(ctx):
     before = set(h.bpf_trace_progs())
     wl = h.spawn_workload(ctx, "spin", "3")

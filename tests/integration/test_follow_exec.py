@@ -129,6 +129,7 @@ def check_cxx_workload(report, out_path, wl):
                     for sym, m in names), f"the leak's stack has no C library frame: {names}")
 
 
+@h.timeout_s(180)
 def test_follow_exec_sh_c_workload_leak_is_exact_every_time(ctx):
     wl = h.workload(CXX_WORKLOAD)
     # a child sh forks and execs, one it execs in its own place, one after a command

@@ -276,6 +276,7 @@ def test_html_launched_command_page_shows_the_json_of_the_same_run(ctx):
         b.close()
 
 
+@h.clock_bound
 def test_html_traced_pid_marks_its_alerts_on_every_timeline(ctx):
     wl = h.spawn_workload(ctx, "leak_shapes", "steady", "60", "4096", "16")
     html_path, json_path = ctx.path("pid.html"), ctx.path("pid.json")
@@ -292,6 +293,7 @@ def test_html_traced_pid_marks_its_alerts_on_every_timeline(ctx):
     h.check(facts["charts"][0]["alerts"] >= 1, "no alert marker drawn")
 
 
+@h.clock_bound
 def test_html_cgroup_page_draws_the_memory_limit(ctx):
     cg = h.make_cgroup(ctx, "memory")
     limit = 256 << 20

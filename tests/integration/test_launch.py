@@ -95,6 +95,7 @@ def test_chosen_probe_sites_see_exactly_what_entry_probes_see(ctx):
         h.check(r["health"]["lost_events"] == 0, f"events were lost: {h.health(r)}")
 
 
+@h.alone
 def test_chosen_sites_in_every_allocator_see_what_entry_probes_see(ctx):
     moved_any = {}
     for variant in ("jemalloc", "tcmalloc", "mimalloc", "static"):

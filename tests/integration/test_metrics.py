@@ -15,6 +15,7 @@ import re
 import harness as h
 
 
+@h.clock_bound
 def test_steady_leak_under_churn_is_leak_within_60s_and_plateaued_cache_stable(ctx):
     json_path, jsonl_path = ctx.path("lcc.json"), ctx.path("lcc.jsonl")
     p, rc = h.run_to_end(ctx, ["-i", "1", "--json", json_path, "--jsonl", jsonl_path, "--",
@@ -71,6 +72,7 @@ mv "$1.$$" "$1.done.$$"
 """
 
 
+@h.clock_bound
 def test_alert_fires_exactly_once_per_crossing_and_runs_the_hook_rate_limited(ctx):
     hook, hook_out = ctx.path("hook.sh"), ctx.path("hook-env")
     with open(hook, "w") as f:

@@ -26,13 +26,14 @@ def traced(ctx, name, mode, seconds):
     return proc, p.out(), truth
 
 
+@h.clock_bound
 def test_recommend_a_steady_leak_names_its_site_and_the_blocks_never_freed(ctx):
     proc, text, truth = traced(ctx, "steady", "steady", 12)
     nbytes, allocs = truth["leak_steadily"]
     recs = proc["recommendations"]
     leaks = [r for r in recs if r["rule"] == "leak"]
     h.check(leaks, f"no leak recommendation: {recs}; verdicts {proc['metrics']}")
-    want = f"leak at leak_steadily: +"
+    want = "leak at leak_steadily: +"
     h.check(leaks[0]["text"].startswith(want) and leaks[0]["severity"] == "warning",
             f"the leak recommendation is {leaks[0]}, expected a warning starting {want!r}")
     h.check(f", {allocs:,} blocks never freed (" in leaks[0]["text"],
@@ -41,6 +42,7 @@ def test_recommend_a_steady_leak_names_its_site_and_the_blocks_never_freed(ctx):
                       text, re.M), f"the text report has no leak advice: {text[-1500:]!r}")
 
 
+@h.clock_bound
 def test_recommend_a_cache_that_plateaus_gets_no_leak_or_growth_advice(ctx):
     proc, text, _ = traced(ctx, "cache", "cache", 16)
     rules = [r["rule"] for r in proc["recommendations"]]

@@ -6,8 +6,10 @@ instead of the allocator's uprobes: exact bytes per site equal the workload's
 truth, stacks start at the allocation site, sampled estimates are within 15 %;
 in one cgroup a process with the sampler and one without are each on their
 path; the library goes dormant -> attached -> dormant (no probe left) ->
-attached again with a new generation; --preload keeps what LD_PRELOAD held;
-bad inputs give one line and a non-zero exit.
+attached again with a new generation; a tracer attaching and detaching in a
+loop leaves a forking, self-checking program's answer as it is untraced;
+--preload keeps what LD_PRELOAD held; bad inputs give one line and a
+non-zero exit.
 """
 
 import os
@@ -130,6 +132,8 @@ def test_exact_bytes_per_site_through_the_sampler_equal_the_truth(ctx):
             f"C++ leaks not attributed to operator new / new[]: {kinds}")
 
 
+@h.clock_bound
+@h.alone
 def test_sampled_estimate_through_the_sampler_is_within_15_percent(ctx):
     p, report, proc = run_preloaded(ctx, "sample_mix", ["5"],
                                     [f"--sample-bytes={SAMPLE_BYTES}"])
@@ -198,6 +202,7 @@ def trace_for(ctx, pid, name, seconds, extra=()):
     return ctl, proc
 
 
+@h.alone
 def test_dormant_attached_detached_attached_again(ctx):
     w = ctx.spawn([h.workload("leak_cache_churn"), "60"], env=preloaded_env())
     w.wait_line(r"^READY ", 10)
@@ -219,6 +224,48 @@ def test_dormant_attached_detached_attached_again(ctx):
     h.check(proc["heap"]["total_allocs"] > 0, "no sample seen in the second session")
     h.check(read_ctl(w.pid)["mode"] == "dormant", "dormant again after the second session")
     h.check(w.alive(), "the workload died while traced")
+
+
+def paced_result(p):
+    """paced_churn's RESULT line."""
+    return p.wait_line(r"^RESULT ", 120).string
+
+
+@h.alone
+def test_tracer_attaching_and_detaching_in_a_loop_leaves_the_targets_results_unchanged(ctx):
+    """memvigil attaches to a preloaded paced_churn (4 threads allocating,
+    checking every block's contents, forking from each thread), traces it
+    for a moment and detaches, exactly and sampled in turn, again and again
+    until it ends: each session ends cleanly and leaves the library dormant,
+    and the program's answer (a sum over every block's contents, blocks found
+    corrupt, children that failed) is the untraced run's."""
+    alone = ctx.spawn([h.workload("paced_churn")], env=preloaded_env())
+    want = paced_result(alone)
+    h.check(alone.wait(60) == 0, f"untraced paced_churn failed: {want}")
+    w = ctx.spawn([h.workload("paced_churn")], env=preloaded_env())
+    w.wait_line(r"^READY ", 10)
+    cycles = 0
+    while w.alive():
+        extra = [f"--sample-bytes={SAMPLE_BYTES}"] if cycles % 2 else []
+        mv = h.memvigil(ctx, ["-p", w.pid, "-i", "0"] + extra)
+        try:
+            h.wait_banner(mv)
+        except h.Failure:
+            h.check(not w.alive(), f"cycle {cycles}: no banner; {mv.describe()}")
+            break
+        time.sleep(0.3)
+        rc = h.stop(mv, signal.SIGINT)
+        h.check(rc == 0, f"cycle {cycles}: memvigil exited {rc}; {mv.describe()}")
+        if w.alive():
+            ctl = read_ctl(w.pid)
+            h.check(ctl["mode"] == "dormant", f"cycle {cycles}: after detaching {ctl}")
+        cycles += 1
+    got = paced_result(w)
+    h.check(w.wait(60) == 0 and got == want,
+            f"traced {cycles} times, the program said {got!r}; untraced {want!r}")
+    h.check(cycles >= 2, f"only {cycles} sessions while the program ran: the test proves little")
+    left = wait_no_sampler_links()
+    h.check(not left, f"sampler links left: {left}")
 
 
 def test_preload_keeps_what_ld_preload_held(ctx):
@@ -262,6 +309,7 @@ def abi_patched_tree(ctx):
     raise h.Failure(f"{CTL_SYMBOL} is in no loaded segment of {lib}")
 
 
+@h.alone
 def test_bad_inputs_give_one_line_and_a_failure(ctx):
     before = h.bpf_trace_progs()
     p, rc = h.run_to_end(ctx, ["--preload", "-p", str(os.getpid())])

@@ -63,6 +63,8 @@ def check_sampled_estimate(report, truth, clean):
     return err
 
 
+@h.clock_bound
+@h.alone
 def test_sampled_estimate_of_the_leak_is_within_15_percent_over_10s_with_sessions(ctx):
     report, truth, clean, out = run_sample_mix(ctx, "sessions", 10,
                                                ["--sample-bytes=%d" % SAMPLE_BYTES])
@@ -76,6 +78,8 @@ def test_sampled_estimate_of_the_leak_is_within_15_percent_over_10s_with_session
             f"the banner does not say figures are estimates: {out[:300]!r}")
 
 
+@h.clock_bound
+@h.alone
 def test_sampled_estimate_through_uretprobes_is_within_15_percent(ctx):
     report, truth, clean, _ = run_sample_mix(ctx, "uretprobes", 5,
                                              ["--sample-bytes=64K"],
@@ -85,6 +89,7 @@ def test_sampled_estimate_through_uretprobes_is_within_15_percent(ctx):
     check_sampled_estimate(report, truth, clean)
 
 
+@h.alone
 def test_exact_mode_on_the_sampling_workload_is_byte_exact(ctx):
     report, truth, clean, out = run_sample_mix(ctx, "exact", 3, [])
     h.check(report["sampling"] == {"mode": "exact", "period_bytes": None},
@@ -139,6 +144,7 @@ def test_sampling_every_byte_gives_alloc_familys_exact_truth_through_uretprobes(
     h.check(report["health"]["return_probe"] == "uretprobe", h.health(report))
 
 
+@h.alone
 def test_full_table_of_sampled_blocks_is_counted_as_lost_and_shown(ctx):
     json_path = ctx.path("full.json")
     p, rc = h.run_to_end(ctx, ["-i", "0", "--json", json_path, "--sample-bytes=4K",
@@ -154,6 +160,7 @@ def test_full_table_of_sampled_blocks_is_counted_as_lost_and_shown(ctx):
     h.check(m and int(m[1]) >= full, f"the text report does not show the losses: {p.out()[-400:]!r}")
 
 
+@h.alone
 def test_sampled_jsonl_gives_the_json_reports_estimates_as_integers(ctx):
     # The last --jsonl line of a process is written with the final report, from the
     # same model: its counts must be the report's estimates, not raw sample sums.

@@ -98,6 +98,7 @@ def stack_verdict_in_text(section, func):
     return m[1]
 
 
+@h.clock_bound
 def test_verdict_steady_leak_is_leak_within_10s_at_the_default_5s_reports(ctx):
     p, _, rep, stack = check_heap_leak(ctx, "steady5", shape("steady"), ["-d", RUN_S],
                                        "leak_steadily")
@@ -115,12 +116,14 @@ def test_verdict_steady_leak_is_leak_within_10s_at_the_default_5s_reports(ctx):
             "the final text report does not call the steady leak a leak")
 
 
+@h.clock_bound
 def test_verdict_steady_leak_is_leak_within_10s_without_periodic_reports(ctx):
     _, proc, _, _ = check_heap_leak(ctx, "steady0", shape("steady"), ["-i", "0", "-d", RUN_S],
                                     "leak_steadily")
     h.check(proc["metrics"]["stack_verdicts"]["leak"] >= 1, "the process counts no leak")
 
 
+@h.clock_bound
 def test_verdict_slow_1kib_per_s_leak_is_leak_within_10s(ctx):
     # 128 bytes 8 times a second
     _, _, _, stack = check_heap_leak(ctx, "slow", shape("steady", 128, 8),
@@ -129,12 +132,14 @@ def test_verdict_slow_1kib_per_s_leak_is_leak_within_10s(ctx):
             f"the leak grows {stack['growth_bytes_per_s']:.0f} B/s, the workload 1024 B/s")
 
 
+@h.clock_bound
 def test_verdict_sampled_steady_leak_is_leak_within_10s(ctx):
     # 2 MiB/s in 32 KiB blocks: at one sample per 64 KiB on average, about 25 samples a second
     check_heap_leak(ctx, "sampled", shape("steady", 32768, 64),
                     ["-i", "0", "-d", RUN_S, "--sample-bytes=64K"], "leak_steadily")
 
 
+@h.clock_bound
 def test_verdict_mapping_leak_is_leak_within_10s_like_a_heap_leak(ctx):
     _, proc, lines, rep = traced(ctx, "mapping", shape("mapping"), ["-i", "0", "-d", RUN_S])
     maps = [s for s in proc["kernel"]["mappings"]["stacks"]
@@ -159,6 +164,7 @@ def test_verdict_mapping_leak_is_leak_within_10s_like_a_heap_leak(ctx):
             f"process metrics: {proc['metrics']['stack_verdicts']} {proc['metrics']['leak_score']}")
 
 
+@h.clock_bound
 def test_verdict_cache_that_fills_for_6s_then_churns_is_never_leak(ctx):
     _, proc, lines, _ = traced(ctx, "cache", shape("cache"), ["-i", "1", "-d", "20"])
     timeline = h.stack_timeline(lines, "cache_put")
@@ -173,6 +179,7 @@ def test_verdict_cache_that_fills_for_6s_then_churns_is_never_leak(ctx):
     h.check(proc["metrics"]["stack_verdicts"]["leak"] == 0, "the process counts a leak")
 
 
+@h.clock_bound
 def test_verdict_sawtooth_is_never_leak(ctx):
     _, proc, lines, _ = traced(ctx, "saw", [h.workload("sawtooth"), "4", "2", "1"],
                                ["-i", "1"])
@@ -184,6 +191,7 @@ def test_verdict_sawtooth_is_never_leak(ctx):
                 if o["type"] == "sample"), "a sample counts a leak")
 
 
+@h.clock_bound
 def test_verdict_leak_score_alert_fires_within_10s_between_minute_long_reports(ctx):
     p, proc, _, rep = traced(ctx, "alert60", shape("steady"),
                              ["-i", "60", "-d", RUN_S, "--alert", "leak_score>0.8"])
@@ -195,6 +203,7 @@ def test_verdict_leak_score_alert_fires_within_10s_between_minute_long_reports(c
             f"leak_score>0.8 fired at {alert['t_s']} s for a leak that began at {first:.2f} s")
 
 
+@h.clock_bound
 def test_verdict_window_too_short_for_a_verdict_warns_once_and_stays_too_early(ctx):
     p, proc, lines, _ = traced(ctx, "short", shape("steady"),
                                ["-i", "0", "-d", "8", "--window", "1"])

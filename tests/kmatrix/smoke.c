@@ -334,13 +334,13 @@ static void check_worker(struct tracer *t)
 	       t->err);
 	if (ret)
 		goto out;
-	kernel_sampler__run(t->pr, t->m, mono_ns());
+	kernel_sampler__run(t->pr, t->m, NULL, mono_ns());
 	if (write(go, "g", 1) != 1 || read(done, &c, 1) != 1) {
 		result(0, "child ran", "pipe failed");
 		goto out;
 	}
 	poll_for(t, 300);
-	kernel_sampler__run(t->pr, t->m, mono_ns());
+	kernel_sampler__run(t->pr, t->m, NULL, mono_ns());
 	p = model__find(t->m, pid);
 	result(p && p->heap.outstanding_allocs == LEAKS &&
 	       p->heap.outstanding_bytes == LEAKS * LEAK_BYTES, "heap events (uprobes)",
@@ -499,7 +499,7 @@ static void check_direct_reclaim(struct tracer *t)
 		goto out;
 	}
 	oom_first(pid);
-	kernel_sampler__run(t->pr, t->m, mono_ns());
+	kernel_sampler__run(t->pr, t->m, NULL, mono_ns());
 	stalls0 = squeeze__vmstat("allocstall_");
 	steal0 = squeeze__vmstat("pgsteal_direct");
 	kswapd0 = squeeze__vmstat("pgsteal_kswapd");
@@ -516,7 +516,7 @@ static void check_direct_reclaim(struct tracer *t)
 	steal = squeeze__vmstat("pgsteal_direct") - steal0;
 	kswapd = squeeze__vmstat("pgsteal_kswapd") - kswapd0;
 	poll_for(t, 100);
-	kernel_sampler__run(t->pr, t->m, mono_ns());
+	kernel_sampler__run(t->pr, t->m, NULL, mono_ns());
 	p = model__find(t->m, pid);
 	printf("direct reclaim: %llu stalls, %.3f ms stalled (BPF, traced child); guest: "
 	       "allocstall +%lld, pages reclaimed directly +%lld, by kswapd +%lld; %llu MiB "
@@ -609,7 +609,7 @@ static void check_oom(struct tracer *t)
 		result(0, "attach to the hog", "%s (%s)", strerror(-ret), t->err);
 		goto out;
 	}
-	kernel_sampler__run(t->pr, t->m, mono_ns());
+	kernel_sampler__run(t->pr, t->m, NULL, mono_ns());
 	if (write(go, "g", 1) != 1)
 		goto out;
 	waitpid(pid, &status, 0);

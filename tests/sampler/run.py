@@ -7,8 +7,9 @@
 `make test-sampler` builds first. Each case runs one program from
 BUILD_DIR/tests/sampler with a time limit (its process group killed at the
 limit), with the installed build of the library, its test build (whose probe
-functions call the program's hooks: STRESS_HOOKS=1), or its TSan build
-(STRESS_TSAN=1, a TSan report fails the case), alone or in front of another
+functions call the program's hooks: STRESS_HOOKS=1), its TSan build
+(STRESS_TSAN=1, a TSan report fails the case) or its ASan build (an ASan or
+LeakSanitizer report fails the case), alone or in front of another
 allocator. A case whose allocator is not installed is skipped, never passed.
 Prints PASS, FAIL or SKIP per case, then one line "N passed, N failed"
 (", N skipped" when something was skipped). Exit status 1 on any failure.
@@ -30,6 +31,10 @@ ALLOCATORS = {
     "mimalloc": f"{LIBDIR}/libmimalloc.so.2",
 }
 TSAN_OPTIONS = "halt_on_error=1 exitcode=66 allocator_may_return_null=1 die_after_fork=0"
+# The library comes before libasan in the programs' symbol lookup, which ASan
+# checks for and refuses unless told; leaks are checked at every exit.
+ASAN_OPTIONS = ("verify_asan_link_order=0:detect_leaks=1:exitcode=67:"
+                "allocator_may_return_null=1")
 NOP5 = "0f 1f 44 00 00"
 EXPORTS = """memvigil_sampler_ctl memvigil_sampler_alloc memvigil_sampler_free malloc free calloc
 realloc reallocarray posix_memalign aligned_alloc memalign valloc pvalloc malloc_usable_size
@@ -52,6 +57,7 @@ class Runner:
             "installed": os.path.join(self.build, "lib/memvigil/libmemvigil-sampler.so"),
             "test": os.path.join(self.build, "sampler/test/libmemvigil-sampler.so"),
             "tsan": os.path.join(self.build, "sampler/tsan/libmemvigil-sampler.so"),
+            "asan": os.path.join(self.build, "sampler/asan/libmemvigil-sampler.so"),
         }
         self.results = {"PASS": 0, "FAIL": 0, "SKIP": 0}
 
@@ -68,11 +74,13 @@ class Runner:
                 raise Skip(f"{path} is not installed")
             preload.append(path)
         env["LD_PRELOAD"] = " ".join(preload)
-        if lib in ("test", "tsan"):
+        if lib in ("test", "tsan", "asan"):
             env["STRESS_HOOKS"] = "1"
         if lib == "tsan":
             env["STRESS_TSAN"] = "1"
             env["TSAN_OPTIONS"] = TSAN_OPTIONS
+        if lib == "asan":
+            env["ASAN_OPTIONS"] = ASAN_OPTIONS
         return env
 
     def program(self, name, lib):
@@ -122,8 +130,9 @@ class Runner:
             rc, out = self.run(self.argv(name, lib, args), env)
             if rc is None:
                 return f"did not end within {TIMEOUT_S}s", out
-            if "ThreadSanitizer" in out:
-                return "ThreadSanitizer reported", out
+            for san in ("ThreadSanitizer", "AddressSanitizer", "LeakSanitizer"):
+                if san in out:
+                    return f"{san} reported", out
             if rc:
                 return f"exit status {rc}", out
             return None, out
@@ -254,6 +263,19 @@ class Runner:
                       lambda lib=lib: self.set_race(lib))
         self.attach_from_outside()
         self.real_programs()
+        self.under_asan()
+
+    def under_asan(self):
+        """The stress programs with the library's ASan build (st_dlopen is not: ASan's
+        __cxa_throw interceptor needs libstdc++ loaded at start-up)."""
+        self.stress("st_exact", "asan")
+        self.stress("st_cxx", "asan")
+        self.stress("st_sampled", "asan")
+        self.stress("st_sampled", "asan", ["full"])
+        for mode in ("sampled", "exact"):
+            self.stress("st_fork", "asan", [mode])
+        self.stress("st_signal", "asan", after="bump_alloc.so")
+        self.stress("st_modes", "asan")
 
     def set_race(self, lib):
         env = dict(os.environ, TSAN_OPTIONS=TSAN_OPTIONS)

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include "truth.h"
+#include "wl_rand.h"
 
 #define CLASSES 6
 #define CLASS_BYTES (16u << 20)
@@ -47,16 +48,10 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static uint64_t next_rand(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
-	return *s >> 33;
-}
-
 /* A size around base: base * [0.75, 1.25). */
 static size_t jitter(uint64_t *seed, size_t base)
 {
-	return base - base / 4 + next_rand(seed) % (base / 2);
+	return base - base / 4 + wl_rand_next(seed) % (base / 2);
 }
 
 /* Leak one block of about the current class's size; false when the plan is done. */
@@ -113,15 +108,15 @@ static __attribute__((noinline)) void churn_small(uint64_t *seed)
 	int i;
 
 	for (i = 0; i < 16; i++)
-		p[i] = malloc(16 + next_rand(seed) % 500);
+		p[i] = malloc(16 + wl_rand_next(seed) % 500);
 	for (i = 0; i < 16; i++)
 		free(p[i]);
 }
 
 static __attribute__((noinline)) void churn_large(uint64_t *seed)
 {
-	void *p = malloc(32768 + next_rand(seed) % (2u << 20));
-	void *q = calloc(4, 1000 + next_rand(seed) % 30000);
+	void *p = malloc(32768 + wl_rand_next(seed) % (2u << 20));
+	void *q = calloc(4, 1000 + wl_rand_next(seed) % 30000);
 
 	if (p)
 		*(volatile char *)p = 1;
@@ -131,12 +126,12 @@ static __attribute__((noinline)) void churn_large(uint64_t *seed)
 
 static __attribute__((noinline)) void churn_realloc(uint64_t *seed)
 {
-	size_t size = 8 + next_rand(seed) % 64;
+	size_t size = 8 + wl_rand_next(seed) % 64;
 	void *p = malloc(size), *q;
 	int i;
 
 	for (i = 0; i < 6 && p; i++) {
-		size = size * 3 + next_rand(seed) % 100;
+		size = size * 3 + wl_rand_next(seed) % 100;
 		q = realloc(p, size);
 		if (!q)
 			break;
@@ -147,7 +142,7 @@ static __attribute__((noinline)) void churn_realloc(uint64_t *seed)
 
 static __attribute__((noinline)) void hold_then_free(void **slots, uint64_t *seed, int free_all)
 {
-	int i = next_rand(seed) % HOLD_SLOTS;
+	int i = wl_rand_next(seed) % HOLD_SLOTS;
 
 	if (free_all) {
 		for (i = 0; i < HOLD_SLOTS; i++) {
@@ -157,7 +152,7 @@ static __attribute__((noinline)) void hold_then_free(void **slots, uint64_t *see
 		return;
 	}
 	free(slots[i]);
-	slots[i] = malloc(1 + next_rand(seed) % 70000);
+	slots[i] = malloc(1 + wl_rand_next(seed) % 70000);
 }
 
 static void churn_once(uint64_t *seed, void **slots)
@@ -165,7 +160,7 @@ static void churn_once(uint64_t *seed, void **slots)
 	churn_small(seed);
 	churn_realloc(seed);
 	hold_then_free(slots, seed, 0);
-	if (next_rand(seed) % 8 == 0)
+	if (wl_rand_next(seed) % 8 == 0)
 		churn_large(seed);
 }
 

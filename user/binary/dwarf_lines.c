@@ -2,23 +2,99 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <errno.h>
+#include <gelf.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include "binary/dwarf_lines.h"
 
 struct dwarf_lines {
 	Dwarf *dw;
+	Dwarf *alt;	/* the dwz file's DWARF, or NULL */
 };
 
-struct dwarf_lines *dwarf_lines__new(struct elf_file *ef)
-{
-	struct dwarf_lines *dl = calloc(1, sizeof(*dl));
+/*
+ * What libdw itself leaves in a Dwarf whose alt file it looked for and did
+ * not find (dwarf_getalt's "only try once"): set, it never looks.
+ */
+#define DWARF_ALT_NOT_FOUND ((Dwarf *)-1)
 
+/*
+ * Whether dw has a skeleton unit (split DWARF, DWARF 5 or GNU's for DWARF
+ * 4): libdw would open the .dwo or .dwp file it names, by a path the file
+ * gives. Units are walked without their split units (no subdie asked).
+ */
+static bool has_split_units(Dwarf *dw)
+{
+	Dwarf_CU *cu = NULL;
+	uint8_t unit_type;
+	Dwarf_Half version;
+	Dwarf_Die cudie;
+
+	while (!dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, NULL)) {
+		if (unit_type == DW_UT_skeleton || dwarf_hasattr(&cudie, DW_AT_dwo_name) ||
+		    dwarf_hasattr(&cudie, DW_AT_GNU_dwo_name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether every string section DWARF points into ends with a NUL. libdw
+ * (0.188) runs strlen on a .debug_line_str string without this check, so a
+ * file whose last string is cut reads past the section: such a file's DWARF
+ * is refused. Compressed sections are decompressed first, as libdw would.
+ */
+static bool strings_terminated(Elf *elf)
+{
+	static const char *const names[] = { ".debug_str", ".debug_line_str" };
+	size_t shstrndx, i;
+	Elf_Scn *scn = NULL;
+	Elf_Data *data;
+	GElf_Shdr sh;
+	const char *name;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return true;	/* no section names: libdw finds no DWARF */
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (strcmp(name, names[i]) || sh.sh_type == SHT_NOBITS)
+				continue;
+			if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+				return false;
+			data = elf_getdata(scn, NULL);
+			if (data && data->d_size && ((const char *)data->d_buf)[data->d_size - 1])
+				return false;
+		}
+	}
+	return true;
+}
+
+struct dwarf_lines *dwarf_lines__new(struct elf_file *ef, struct elf_file *alt)
+{
+	struct dwarf_lines *dl;
+
+	if (!strings_terminated(elf_file__elf(ef))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	dl = calloc(1, sizeof(*dl));
 	if (!dl)
 		return NULL;
 	dl->dw = dwarf_begin_elf(elf_file__elf(ef), DWARF_C_READ, NULL);
 	if (!dl->dw) {
 		free(dl);
 		errno = ENOENT;
+		return NULL;
+	}
+	if (alt && strings_terminated(elf_file__elf(alt)))
+		dl->alt = dwarf_begin_elf(elf_file__elf(alt), DWARF_C_READ, NULL);
+	dwarf_setalt(dl->dw, dl->alt ? dl->alt : DWARF_ALT_NOT_FOUND);
+	if (has_split_units(dl->dw)) {
+		dwarf_lines__free(dl);
+		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	return dl;
@@ -29,6 +105,7 @@ void dwarf_lines__free(struct dwarf_lines *dl)
 	if (!dl)
 		return;
 	dwarf_end(dl->dw);
+	dwarf_end(dl->alt);
 	free(dl);
 }
 

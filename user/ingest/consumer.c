@@ -123,6 +123,7 @@ int consumer__handle(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	memcpy(&type, data, sizeof(type));
+	recorder__ring(c->rec, c->model, data, size);
 	switch (type) {
 	case MV_EV_MMAP:
 	case MV_EV_MUNMAP:
@@ -175,6 +176,9 @@ int consumer__handle(void *ctx, void *data, size_t size)
 	default:
 		ret = -EINVAL;
 	}
+	/* what a lifecycle record's callbacks changed of the processes follows it */
+	if (e.type != MV_EV_ALLOC)
+		recorder__sync(c->rec, c->model);
 out:
 	if (ret)
 		c->malformed++;

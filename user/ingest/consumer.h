@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "ingest/recorder.h"
 #include "memvigil/events.h"
 #include "model/model.h"
 
@@ -13,6 +14,7 @@ struct consumer {
 	struct model *model;
 	uint64_t malformed;		/* records that failed to decode */
 	uint64_t model_errors;		/* records the model could not store (ENOMEM) */
+	struct recorder *rec;		/* --record: each record is written first; or NULL */
 	/* Optional: called after the model saw the event. */
 	/* img: the new code mapping, NULL if the record has none; flags: MV_PROC_* */
 	void (*on_exec)(void *ctx, pid_t pid, const struct mv_exec_image *img, uint32_t flags);

@@ -51,21 +51,23 @@ static void read_proc_files(struct probes *pr, const struct sample_set *set, pid
 		s->has_cgroup_psi = !procmem__read_psi(s->cgroup.pressure_path, &s->cgroup_psi);
 }
 
-static void read_system_psi(struct model *m)
+static void read_system_psi(struct model *m, struct recorder *rec)
 {
 	const char *path = getenv("MEMVIGIL_PSI_PATH");
 	int ret = procmem__read_psi(path ? path : MV_SYSTEM_PSI_PATH, &m->psi.psi);
 
 	m->psi.state = ret ? -ENOENT : 1;
+	recorder__psi(rec, &m->psi);
 }
 
-int kernel_sampler__run(struct probes *pr, struct model *m, uint64_t ts_ns)
+int kernel_sampler__run(struct probes *pr, struct model *m, struct recorder *rec, uint64_t ts_ns)
 {
 	struct sample_set set = { .m = m };
 	size_t i;
 	int ret;
 
-	read_system_psi(m);
+	recorder__sync(rec, m);
+	read_system_psi(m, rec);
 	if (!m->proc_cnt)
 		return 0;
 	set.samples = calloc(m->proc_cnt, sizeof(*set.samples));
@@ -79,17 +81,21 @@ int kernel_sampler__run(struct probes *pr, struct model *m, uint64_t ts_ns)
 		else if (m->procs[i]->key > 0)	/* a retired key names no process */
 			set.samples[i].has_kstat = !probes__kstat(pr, m->procs[i]->key,
 								  &set.samples[i].kstat);
+		recorder__ksample(rec, m->procs[i]->key, &set.samples[i], ts_ns);
 		model__kernel_sample(m, m->procs[i]->key, &set.samples[i], ts_ns);
 	}
 	free(set.samples);
 	return ret == -ENOTSUP ? 0 : ret;
 }
 
-void kernel_sampler__exited(struct probes *pr, struct model *m, pid_t pid, uint64_t ts_ns)
+void kernel_sampler__exited(struct probes *pr, struct model *m, struct recorder *rec, pid_t pid,
+			    uint64_t ts_ns)
 {
 	struct kernel_reading r = { 0 };
 
 	r.has_kstat = !probes__kstat(pr, pid, &r.kstat);
-	if (r.has_kstat)
-		model__kernel_sample(m, pid, &r, ts_ns);
+	if (!r.has_kstat)
+		return;
+	recorder__ksample(rec, pid, &r, ts_ns);
+	model__kernel_sample(m, pid, &r, ts_ns);
 }

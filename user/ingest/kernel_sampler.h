@@ -8,19 +8,24 @@
 #define MV_KERNEL_SAMPLER_H
 
 #include <stdint.h>
+#include "ingest/recorder.h"
 #include "model/model.h"
 #include "probes/probes.h"
 
 /* System PSI file; MEMVIGIL_PSI_PATH overrides it (tests use an absent path). */
 #define MV_SYSTEM_PSI_PATH "/proc/pressure/memory"
 
-/* Sample now (ts_ns: CLOCK_MONOTONIC). 0 or a negative errno from the iterator. */
-int kernel_sampler__run(struct probes *pr, struct model *m, uint64_t ts_ns);
+/*
+ * Sample now (ts_ns: CLOCK_MONOTONIC); each reading is also written to rec
+ * (NULL: none). 0 or a negative errno from the iterator.
+ */
+int kernel_sampler__run(struct probes *pr, struct model *m, struct recorder *rec, uint64_t ts_ns);
 
 /*
  * pid's last thread exited: take its final kernel counters (left by the exit
  * tracepoint in the kstats map) before the map entry goes with the pid.
  */
-void kernel_sampler__exited(struct probes *pr, struct model *m, pid_t pid, uint64_t ts_ns);
+void kernel_sampler__exited(struct probes *pr, struct model *m, struct recorder *rec, pid_t pid,
+			    uint64_t ts_ns);
 
 #endif

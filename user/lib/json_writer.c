@@ -62,8 +62,9 @@ int json_writer__finish(struct json_writer *w)
 {
 	if (!w)
 		return -EINVAL;
+	errno = 0;
 	if (fflush(w->out) || ferror(w->out))
-		return -EINVAL;
+		return errno ? -errno : -EIO;	/* the stream's own error: ENOSPC, EIO, ... */
 	if (w->failed || w->depth || w->have_key || !w->have_root)
 		return -EINVAL;
 	return 0;

@@ -14,7 +14,10 @@ struct json_writer;
 
 /* pretty: two-space indentation and newlines; otherwise one line. */
 struct json_writer *json_writer__new(FILE *out, bool pretty);
-/* Returns 0, or -EINVAL if objects/arrays are left open or a write failed. */
+/*
+ * Returns 0, -EINVAL if objects/arrays are left open, or the stream's errno
+ * (-EIO if it gave none) if a write failed.
+ */
 int json_writer__finish(struct json_writer *w);
 void json_writer__free(struct json_writer *w);
 

@@ -250,6 +250,11 @@ FILE *output_file__stream(const struct output_file *of)
 	return of->stream;
 }
 
+const char *output_file__path(const struct output_file *of)
+{
+	return of->path;
+}
+
 int output_file__commit(struct output_file *of, char *err, size_t err_len)
 {
 	int ret;

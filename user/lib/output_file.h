@@ -62,6 +62,9 @@ int output_file__open(const char *path, enum output_mode mode, struct output_fil
 /* The stream to write to (stdout for "-"). */
 FILE *output_file__stream(const struct output_file *of);
 
+/* The path given to output_file__open, for messages. */
+const char *output_file__path(const struct output_file *of);
+
 /*
  * Flush what was written. A report is also synced and renamed over its
  * target; the stream stays usable until output_file__free. Returns 0 or a

@@ -58,8 +58,9 @@ static int line_end(struct jsonl *j, struct json_writer *w)
 	json_object_end(w);
 	ret = json_writer__finish(w);
 	json_writer__free(w);
+	errno = 0;
 	if (!ret && (fputc('\n', j->out) == EOF || fflush(j->out)))
-		ret = -EIO;
+		ret = errno ? -errno : -EIO;
 	return ret;
 }
 

@@ -76,6 +76,29 @@ static int configure_sampling(struct probes *pr, const struct probes_opts *o)
 					o->sample_bytes ? o->sample_max_live : 1);
 }
 
+/* The ring buffer size asked for, as the kernel takes it: a power of two within the bounds. */
+static uint32_t ringbuf_size(uint64_t asked)
+{
+	uint32_t size = MV_RINGBUF_MIN_BYTES;
+
+	if (!asked)
+		return MV_RINGBUF_BYTES;
+	while (size < asked && size < MV_RINGBUF_MAX_BYTES)
+		size <<= 1;
+	return size;
+}
+
+/* Size the ring buffer and the fill level that wakes the consumer. */
+static int configure_ringbuf(struct probes *pr, const struct probes_opts *o)
+{
+	uint32_t size = ringbuf_size(o->ringbuf_bytes);
+
+	if (size != MV_RINGBUF_BYTES)
+		log_info("ring buffer: %u KiB", size >> 10);
+	pr->skel->rodata->ringbuf_wakeup_bytes = size / MV_RINGBUF_WAKEUP_DIVISOR;
+	return bpf_map__set_max_entries(pr->skel->maps.events, size);
+}
+
 const char *probes__mappings_via(const struct probes *pr)
 {
 	if (!(pr->kfeatures & PROBES_K_MAPS))
@@ -146,12 +169,20 @@ struct probes *probes__open(const struct probes_opts *opts, probes_record_fn fn,
 	configure_mappings(pr);
 	ret = configure_sampling(pr, opts);
 	if (!ret)
+		ret = configure_ringbuf(pr, opts);
+	if (!ret)
 		ret = unwind_maps__configure(pr, opts->unwind, opts->unwind_rows);
 	if (ret) {
 		snprintf(err, err_len, "cannot size the BPF maps: %s", strerror(-ret));
 		goto fail;
 	}
 	ret = memvigil_bpf__load(pr->skel);
+	if (ret == -ENOMEM) {
+		snprintf(err, err_len, "cannot create the BPF maps: out of memory (kernel memory is "
+			 "charged to memvigil's memory cgroup): raise its limit, or lower "
+			 "--ring-buffer or --unwind-rows");
+		goto fail;
+	}
 	if (ret) {
 		snprintf(err, err_len, "cannot load the BPF programs: %s (run with -vv for the verifier log)",
 			 strerror(-ret));

@@ -36,6 +36,8 @@ struct probes_opts {
 	enum mv_mappings mappings;	/* how the mmap family is followed */
 	enum mv_unwind unwind;		/* how user stacks are walked */
 	uint32_t unwind_rows;		/* unwind table rows; 0: UNWIND_ROWS_DEFAULT */
+	uint64_t ringbuf_bytes;		/* ring buffer size, rounded up to a power of two
+					 * within MV_RINGBUF_MIN/MAX_BYTES; 0: the default */
 };
 
 /*

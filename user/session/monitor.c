@@ -37,6 +37,7 @@ struct monitor {
 	size_t event_cnt;
 	uint64_t events_dropped;
 	bool jsonl_failed;
+	const char *jsonl_path;
 };
 
 /* Said once: a window that cannot hold enough samples leaves every stack early. */
@@ -83,6 +84,7 @@ int monitor__new(const struct monitor_opts *o, struct monitor **out, char *err,
 		}
 	}
 	if (o->jsonl_path) {
+		mon->jsonl_path = o->jsonl_path;
 		mon->jsonl = jsonl__open(o->jsonl_path, err, err_len);
 		if (!mon->jsonl) {
 			ret = -errno;
@@ -158,20 +160,29 @@ static void print_alert(const struct alert_event *ev, const struct alert *a, dou
 		metric__format(a->metric, value, text, sizeof(text)));
 }
 
+/* A --jsonl line could not be written (ret): said once, and no more lines are. */
+static void jsonl_failed(struct monitor *mon, int ret)
+{
+	log_warn("writing the JSON lines to %s failed: %s; no more lines are written, the "
+		 "trace goes on", mon->jsonl_path, strerror(-ret));
+	mon->jsonl_failed = true;
+}
+
 /* key: the process's model key (its PID unless a later process reuses that PID). */
 static void on_fire(void *ctx, pid_t key, const struct alert *a, double value)
 {
 	struct monitor *mon = ctx;
 	const struct proc *p = model__find(mon->model, key);
 	struct alert_event ev = { .pid = p ? p->pid : key, .alert = *a, .value = value };
+	int ret;
 
 	ev.t_s = mon->now_ms / 1000.0;
 	snprintf(ev.time, sizeof(ev.time), "%s", mon->now_time);
 	snprintf(ev.comm, sizeof(ev.comm), "%s", p ? p->comm : "?");
 	ev.command_run = run_action(mon, &ev);
 	/* The line is in --jsonl by the time the alert shows on stderr. */
-	if (mon->jsonl && !mon->jsonl_failed && jsonl__alert(mon->jsonl, &ev))
-		mon->jsonl_failed = true;
+	if (mon->jsonl && !mon->jsonl_failed && (ret = jsonl__alert(mon->jsonl, &ev)))
+		jsonl_failed(mon, ret);
 	print_alert(&ev, a, value);
 	if (mon->event_cnt < MONITOR_MAX_EVENTS)
 		mon->events[mon->event_cnt++] = ev;
@@ -184,13 +195,13 @@ static void write_sample(struct monitor *mon, const struct proc *p)
 	struct report_ctx ctx = { .m = mon->model, .metrics = mon->metrics, .now_ms = mon->now_ms,
 				  .time = mon->now_time, .opts.top = mon->top,
 				  .resolve = mon->resolve, .resolve_ctx = mon->resolve_ctx };
+	int ret;
 
 	if (!mon->jsonl || mon->jsonl_failed)
 		return;
-	if (jsonl__proc_sample(mon->jsonl, &ctx, p)) {
-		log_warn("writing the JSON lines failed; no more lines are written");
-		mon->jsonl_failed = true;
-	}
+	ret = jsonl__proc_sample(mon->jsonl, &ctx, p);
+	if (ret)
+		jsonl_failed(mon, ret);
 }
 
 /*
@@ -246,14 +257,14 @@ void monitor__oom(struct monitor *mon, const struct model *m, const struct oom_k
 	char when[32];
 	struct report_ctx ctx = { .m = m, .now_ms = now_ms, .time = when,
 				  .resolve = mon->resolve, .resolve_ctx = mon->resolve_ctx };
+	int ret;
 
 	if (!mon->jsonl || mon->jsonl_failed)
 		return;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
-	if (jsonl__oom_kill(mon->jsonl, &ctx, k)) {
-		log_warn("writing the JSON lines failed; no more lines are written");
-		mon->jsonl_failed = true;
-	}
+	ret = jsonl__oom_kill(mon->jsonl, &ctx, k);
+	if (ret)
+		jsonl_failed(mon, ret);
 }
 
 void monitor__tick(struct monitor *mon, const struct model *m, uint64_t now_ms)

@@ -40,6 +40,9 @@ struct options {
 	const char *pprof_path;	/* --pprof, NULL if none */
 	const char *folded_path;	/* --folded, NULL if none */
 	const char *html_path;	/* --html, NULL if none */
+	const char *record_path;	/* --record, NULL if none */
+	char **argv;		/* the command line parsed (a recording keeps it) */
+	int argc;
 	int verbose;		/* -v count */
 	bool entry_probes;	/* --entry-probes: no probe-site optimisation */
 	bool follow;		/* -f: also trace children forked by traced processes */
@@ -48,6 +51,7 @@ struct options {
 	uint64_t sample_bytes;	/* --sample-bytes: sampling period, 0 = exact */
 	uint32_t sample_max_live;	/* --sample-max-live: sampled blocks tracked in the kernel */
 	uint32_t unwind_rows;		/* --unwind-rows: unwind table rows the kernel holds */
+	uint64_t ring_buffer_bytes;	/* --ring-buffer: size of the kernel's record buffer */
 	const char *allocator;	/* --allocator: object to probe, NULL = detect */
 	double window_s;	/* --window: metrics window */
 	struct alert alerts[ALERT_MAX];	/* --alert, repeatable */
@@ -77,6 +81,9 @@ struct options {
  */
 int options__parse(int argc, char **argv, struct options *opts,
 		   char *err, size_t err_len);
+
+/* How many of the outputs (-j, --jsonl, --pprof, --folded) write to stdout ('-'). */
+unsigned int options__stdout_outputs(const struct options *o);
 
 /*
  * Write the options the JSON report echoes as members of the open object

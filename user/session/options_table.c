@@ -31,7 +31,10 @@ const char options_doc[] =
 	"--NAME can also be set in the environment as MEMVIGIL_NAME (e.g. "
 	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins. "
 	"'memvigil html REPORT.json -o FILE' writes the HTML page (--html) of a JSON "
-	"report written earlier, without tracing.";
+	"report written earlier, without tracing. 'memvigil replay FILE [OUTPUT...]' reports "
+	"on a trace --record wrote, with -j, --jsonl, --pprof, --folded and --html as a live run. "
+	"'memvigil diff OLD.json NEW.json [-j]' shows the stacks that grew, shrank, appeared or "
+	"disappeared between two JSON reports.";
 
 const char options_args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
@@ -182,18 +185,23 @@ const struct option_row options_table[] = {
 	  OPTION_TEXT, FIELD(json_path), .what = "--json", .expect = "expected a file name or '-'" },
 	{ "pprof", 0, "FILE",
 	  "write the final heap profile to FILE in pprof's format (gzip-compressed "
-	  "profile.proto, for go tool pprof)",
-	  OPTION_TEXT, .file_only = true, FIELD(pprof_path), .what = "--pprof",
+	  "profile.proto, for go tool pprof; '-' for stdout)",
+	  OPTION_TEXT, FIELD(pprof_path), .what = "--pprof",
 	  .expect = "expected a file name" },
 	{ "folded", 0, "FILE",
 	  "write the outstanding bytes per stack to FILE as collapsed stacks (flamegraph.pl, "
-	  "inferno, speedscope)",
-	  OPTION_TEXT, .file_only = true, FIELD(folded_path), .what = "--folded",
+	  "inferno, speedscope; '-' for stdout)",
+	  OPTION_TEXT, FIELD(folded_path), .what = "--folded",
 	  .expect = "expected a file name" },
 	{ "html", 0, "FILE",
 	  "write the final report as one self-contained HTML page to FILE (charts, flame "
 	  "graph, top stacks; opens offline in any browser)",
 	  OPTION_TEXT, .file_only = true, FIELD(html_path), .what = "--html",
+	  .expect = "expected a file name" },
+	{ "record", 0, "FILE",
+	  "record the trace to FILE (compressed) for 'memvigil replay FILE' to report on "
+	  "later, with any output option",
+	  OPTION_TEXT, .file_only = true, FIELD(record_path), .what = "--record",
 	  .expect = "expected a file name" },
 	{ "jsonl", 0, "FILE",
 	  "append one JSON line per process per interval and one per alert to FILE "
@@ -243,6 +251,12 @@ const struct option_row options_table[] = {
 	  OPTION_UINT, .min = 1, .max = MV_SAMPLE_MAX_LIVE_MAX, FIELD(sample_max_live),
 	  PRESET(MV_SAMPLE_MAX_LIVE_DEFAULT, MV_SAMPLE_MAX_LIVE_DEFAULT, MV_SAMPLE_MAX_LIVE_DEFAULT),
 	  .what = "--sample-max-live", .expect = "expected a count from 1 to 16777216" },
+	{ "ring-buffer", 0, "BYTES",
+	  "size of the buffer records wait in for memvigil (default 16M, rounded up to a power "
+	  "of two from 4K); a full buffer drops records and counts them as lost",
+	  OPTION_BYTES, .max = MV_RINGBUF_MAX_BYTES, FIELD(ring_buffer_bytes),
+	  PRESET(MV_RINGBUF_BYTES, MV_RINGBUF_BYTES, MV_RINGBUF_BYTES),
+	  .what = "--ring-buffer", .expect = "expected bytes up to 1G, e.g. 64M or 4K" },
 };
 
 const size_t options_table_cnt = sizeof(options_table) / sizeof(options_table[0]);

@@ -91,7 +91,7 @@ static void on_exit_event(void *ctx, pid_t pid, int status)
 {
 	struct session *s = ctx;
 
-	kernel_sampler__exited(s->probes, s->model, pid, clock__mono_ns());
+	kernel_sampler__exited(s->probes, s->model, s->rec, pid, clock__mono_ns());
 	targets__exited(s->targets, pid, status);
 }
 
@@ -190,6 +190,11 @@ static int check_environment(struct session *s)
 	ret = open_final(s, s->opts.pprof_path, &s->pprof_file);
 	if (!ret)
 		ret = open_final(s, s->opts.folded_path, &s->folded_file);
+	if (!ret && s->opts.record_path) {
+		ret = recorder__open(s->opts.record_path, &s->rec, s->err, sizeof(s->err));
+		if (ret)
+			log_error("%s", s->err);
+	}
 	if (!ret)
 		ret = open_final(s, s->opts.html_path, &s->html_file);
 	return ret ? ret : session_serve__open(s);
@@ -251,11 +256,29 @@ static int start_target(struct session *s)
 
 static void sample_kernel(struct session *s)
 {
-	int ret = kernel_sampler__run(s->probes, s->model, clock__mono_ns());
+	int ret = kernel_sampler__run(s->probes, s->model, s->rec, clock__mono_ns());
 
 	if (ret)
 		log_warn("reading the kernel's process counters failed: %s", strerror(-ret));
 	s->last_sample_ms = session__now_ms(s);
+}
+
+/* The monitor's sample with a report (recorded first). */
+static void tick_monitor(struct session *s)
+{
+	uint32_t now_ms = session__now_ms(s);
+
+	recorder__mark(s->rec, s->model, REC_TICK, now_ms);
+	monitor__tick(s->mon, s->model, now_ms);
+}
+
+/* The monitor's turn of the loop (recorded first). */
+static void poll_monitor(struct session *s)
+{
+	uint32_t now_ms = session__now_ms(s);
+
+	recorder__mark(s->rec, s->model, REC_POLL, now_ms);
+	monitor__poll(s->mon, s->model, now_ms);
 }
 
 static int run_loop(struct session *s)
@@ -277,7 +300,7 @@ static int run_loop(struct session *s)
 			sample_kernel(s);
 		session_serve__poll(s);
 		child__reap(&s->child, false);
-		monitor__poll(s->mon, s->model, session__now_ms(s));
+		poll_monitor(s);
 		targets__recheck(s->targets, clock__mono_ns());
 		targets__renew_leases(s->targets, clock__mono_ns());
 		targets__reap_gone(s->targets);
@@ -291,7 +314,7 @@ static int run_loop(struct session *s)
 			break;
 		if (interval_ms && session__now_ms(s) - s->last_report_ms >= interval_ms) {
 			probes__drain(s->probes);
-			monitor__tick(s->mon, s->model, session__now_ms(s));
+			tick_monitor(s);
 			report_requested = 1;
 		}
 		if (report_requested) {
@@ -316,12 +339,19 @@ static int finish(struct session *s)
 	probes__drain(s->probes);
 	sample_kernel(s);
 	p = model__find(s->model, s->pid);
-	if (p && s->child.reaped)
+	if (p && s->child.reaped) {
+		recorder__exit(s->rec, s->pid, s->child.status);
 		model__exit(s->model, s->pid, s->child.status);
-	monitor__finish(s->mon, s->model, session__now_ms(s));
+	}
+	s->final_ms = session__now_ms(s);
+	recorder__mark(s->rec, s->model, REC_FINISH, s->final_ms);
+	monitor__finish(s->mon, s->model, s->final_ms);
+	symbolizer__settle(s->sym);
 	session__print_report(s, true);
 	if (s->json_file || s->pprof_file || s->folded_file || s->html_file)
 		ret = session__write_final(s);
+	if (s->rec && session__record_close(s) && !ret)
+		ret = -EIO;
 	return ret;
 }
 
@@ -352,6 +382,7 @@ static int trace(struct session *s)
 		.mappings = s->opts.mappings,
 		.unwind = s->opts.unwind,
 		.unwind_rows = s->opts.unwind_rows,
+		.ringbuf_bytes = s->opts.ring_buffer_bytes,
 	};
 	int ret;
 
@@ -398,7 +429,7 @@ static int trace(struct session *s)
 	sample_kernel(s);	/* the baseline, before a launched command runs */
 	session__print_banner(s);
 	s->traced_from_ms = session__now_ms(s);
-	monitor__tick(s->mon, s->model, session__now_ms(s));
+	tick_monitor(s);
 	if (s->child.held) {
 		ret = release_command(s);
 		if (ret)
@@ -427,6 +458,7 @@ static void session_free(struct session *s)
 	output_file__free(s->pprof_file);
 	output_file__free(s->folded_file);
 	output_file__free(s->html_file);
+	recorder__free(s->rec);
 }
 
 static int check_target(struct session *s)
@@ -491,7 +523,8 @@ int session__run(const struct options *opts)
 		session_free(&s);
 		return ret == -EINVAL ? MV_EXIT_USAGE : 1;
 	}
-	s.consumer = (struct consumer){ .model = s.model, .on_exec = on_exec,
+	session__record_meta(&s);
+	s.consumer = (struct consumer){ .model = s.model, .rec = s.rec, .on_exec = on_exec,
 					.on_entry = on_entry, .on_exit = on_exit_event,
 					.on_fork = on_fork, .on_oom = session__on_oom, .ctx = &s };
 	ret = trace(&s);

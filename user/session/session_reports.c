@@ -26,7 +26,7 @@ int session__resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbo
 
 bool session__stdout_is_data(const struct session *s)
 {
-	return s->json_out == stdout || (s->opts.jsonl_path && !strcmp(s->opts.jsonl_path, "-"));
+	return options__stdout_outputs(&s->opts) > 0;
 }
 
 /*
@@ -81,7 +81,7 @@ void session__print_report(struct session *s, bool final)
 	uint64_t cpu0;
 	struct report_ctx ctx = {
 		.m = s->model,
-		.now_ms = session__now_ms(s),
+		.now_ms = final && s->final_ms ? s->final_ms : session__now_ms(s),
 		.opts.min_age_s = s->opts.min_age_s,
 		.opts.top = s->opts.top,
 		.opts.frames = s->opts.frames,
@@ -102,6 +102,7 @@ void session__print_report(struct session *s, bool final)
 	report_text__write(stdout, &ctx);
 	log_info("report took %.3f ms of CPU", (clock__cpu_ns() - cpu0) / 1e6);
 	s->last_report_ms = ctx.now_ms;
+	recorder__mark(s->rec, s->model, REC_INTERVAL, ctx.now_ms);
 	model__start_interval(s->model);
 }
 
@@ -122,7 +123,7 @@ void session__build_report(struct session *s, struct final_report *fr)
 		.health.mappings_followed = probes__mappings_via(s->probes) != NULL,
 		.opts.min_age_s = s->opts.min_age_s,
 		.health.unwind = &fr->unwind,
-		.now_ms = session__now_ms(s),
+		.now_ms = s->final_ms ? s->final_ms : session__now_ms(s),
 		.opts.sample_bytes = s->opts.sample_bytes,
 		.opts.echo = options__echo_json,
 		.opts.echo_arg = &s->opts,
@@ -167,10 +168,16 @@ static int write_final(struct session *s, struct output_file *of, const char *wh
 		       int (*write)(FILE *out, const struct report_ctx *ctx),
 		       const struct report_ctx *ctx)
 {
-	int ret = write(output_file__stream(of), ctx);
+	int ret;
 
+	errno = 0;
+	ret = write(output_file__stream(of), ctx);
+	/* Writers return -EIO for any failed write: the stream's errno says which (ENOSPC). */
+	if (ret == -EIO && ferror(output_file__stream(of)) && errno)
+		ret = -errno;
 	if (ret) {
-		log_error("writing the %s report failed: %s", what, strerror(-ret));
+		log_error("writing the %s report to %s failed: %s", what, output_file__path(of),
+			  strerror(-ret));
 		return ret;
 	}
 	ret = output_file__commit(of, s->err, sizeof(s->err));

@@ -14,11 +14,13 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include "ingest/consumer.h"
+#include "ingest/recorder.h"
 #include "lib/event_loop.h"
 #include "lib/output_file.h"
 #include "model/model.h"
 #include "output/report_context.h"
 #include "probes/probes.h"
+#include "probes/unwind_maps.h"
 #include "serve/server.h"
 #include "serve/token_file.h"
 #include "session/monitor.h"
@@ -37,6 +39,7 @@ struct session {
 	struct output_file *pprof_file;	/* --pprof */
 	struct output_file *folded_file;	/* --folded */
 	struct output_file *html_file;	/* --html */
+	struct recorder *rec;		/* --record */
 	uint64_t t0_ns;
 	time_t started_wall;
 	struct model *model;
@@ -51,6 +54,7 @@ struct session {
 	uint32_t last_report_ms;
 	uint32_t traced_from_ms;	/* the banner: -d counts from here, not from loading */
 	uint32_t last_sample_ms;
+	uint32_t final_ms;		/* the final reports' moment (all of them), 0 before */
 	int listen_fd;			/* --listen's socket until the server owns it, or -1 */
 	struct server *srv;		/* --listen */
 	char listen_at[64];		/* --listen's address, normalised */
@@ -65,7 +69,7 @@ uint32_t session__now_ms(const struct session *s);
 /* The symbolizer as the reports' resolve callback (ctx: the symbolizer). */
 int session__resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbol *out);
 
-/* Whether stdout carries JSON (-j - or --jsonl -), so text goes to stderr. */
+/* Whether stdout carries data (-j -, --jsonl -, --pprof -, --folded -), so text goes to stderr. */
 bool session__stdout_is_data(const struct session *s);
 
 /* The one-line banner once tracing begins. */
@@ -77,6 +81,9 @@ void session__on_oom(void *ctx, const struct oom_kill *k);
 /* The text report (an interval's, or the final one). */
 void session__print_report(struct session *s, bool final);
 
+/* --record: the header's facts (version, kernel, start, options), once t0_ns is set. */
+void session__record_meta(struct session *s);
+
 /* What the reports are made of: the context and what it points to. */
 struct final_report {
 	struct report_ctx ctx;
@@ -84,6 +91,12 @@ struct final_report {
 	struct utsname u;
 	char started[64];
 };
+
+/*
+ * --record: the mappings frames are named from, what the final reports were
+ * made of (REC_FINAL), then the end. 0 or a negative errno, said on stderr.
+ */
+int session__record_close(struct session *s);
 
 /* Fill fr with the report context of now (the final reports', and the live server's). */
 void session__build_report(struct session *s, struct final_report *fr);

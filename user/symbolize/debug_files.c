@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <dlfcn.h>
-#include <elfutils/debuginfod.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -13,21 +11,7 @@
 #include "procfs/mapped_file.h"
 #include "symbolize/debug_files.h"
 #include "symbolize/debug_paths.h"
-
-#define DEBUGINFOD_DEFAULT_TIMEOUT "5"
-#define DEBUGINFOD_LIB "libdebuginfod.so.1"
-
-/*
- * libdebuginfod, loaded only when DEBUGINFOD_URLS asks for it: it brings
- * libcurl and its TLS and Kerberos libraries, which memvigil does not load
- * otherwise (nor need installed).
- */
-struct debuginfod_api {
-	debuginfod_client *(*begin)(void);
-	int (*find_debuginfo)(debuginfod_client *c, const unsigned char *id, int len,
-			      char **path);
-	void (*end)(debuginfod_client *c);
-};
+#include "symbolize/debuginfod_fetch.h"
 
 /* Why a file was skipped; the first of each kind is said. */
 enum skip_kind {
@@ -40,11 +24,7 @@ enum skip_kind {
 struct debug_files {
 	uint64_t skipped;
 	bool said[SKIP_KINDS];
-	debuginfod_client *dfd;		/* NULL: debuginfod is off */
-	struct debuginfod_api api;	/* set while dfd is */
-	void *lib;			/* libdebuginfod's handle, or NULL */
-	uint8_t **asked;		/* build-ids asked of debuginfod, length-prefixed */
-	size_t asked_cnt, asked_cap;
+	struct debuginfod_fetch *fetch;	/* NULL: debuginfod is off */
 };
 
 static const char *const skip_words[SKIP_KINDS] = {
@@ -53,60 +33,20 @@ static const char *const skip_words[SKIP_KINDS] = {
 	[SKIP_CORRUPT] = "not a readable ELF file",
 };
 
-/* Load libdebuginfod's three entry points into df->api; 0, or -1 (said once). */
-static int debuginfod_load(struct debug_files *df)
-{
-	/*
-	 * Never unloaded: libcurl, which it starts, keeps global state that
-	 * would otherwise be left behind as unreachable blocks.
-	 */
-	df->lib = dlopen(DEBUGINFOD_LIB, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-	if (df->lib) {
-		df->api.begin = (debuginfod_client *(*)(void))dlsym(df->lib, "debuginfod_begin");
-		df->api.find_debuginfo = (int (*)(debuginfod_client *, const unsigned char *, int,
-						  char **))dlsym(df->lib,
-								 "debuginfod_find_debuginfo");
-		df->api.end = (void (*)(debuginfod_client *))dlsym(df->lib, "debuginfod_end");
-		if (df->api.begin && df->api.find_debuginfo && df->api.end)
-			return 0;
-		dlclose(df->lib);
-		df->lib = NULL;
-	}
-	log_warn("debuginfod: DEBUGINFOD_URLS is set but %s cannot be loaded; going on without "
-		 "it (apt-get install libdebuginfod1)", DEBUGINFOD_LIB);
-	return -1;
-}
-
 struct debug_files *debug_files__new(void)
 {
 	struct debug_files *df = calloc(1, sizeof(*df));
-	const char *urls = getenv("DEBUGINFOD_URLS");
 
-	if (!df || !urls || !urls[0])
-		return df;
-	/* libdebuginfod waits 90 s for a server by default; a report should not */
-	setenv("DEBUGINFOD_TIMEOUT", DEBUGINFOD_DEFAULT_TIMEOUT, 0);
-	if (debuginfod_load(df))
-		return df;
-	df->dfd = df->api.begin();
-	if (!df->dfd)
-		log_warn("debuginfod: cannot start its client; going on without it");
+	if (df)
+		df->fetch = debuginfod_fetch__new();
 	return df;
 }
 
 void debug_files__free(struct debug_files *df)
 {
-	size_t i;
-
 	if (!df)
 		return;
-	if (df->dfd)
-		df->api.end(df->dfd);
-	if (df->lib)
-		dlclose(df->lib);
-	for (i = 0; i < df->asked_cnt; i++)
-		free(df->asked[i]);
-	free(df->asked);
+	debuginfod_fetch__free(df->fetch);
 	free(df);
 }
 
@@ -166,9 +106,58 @@ static struct elf_file *accept_fd(struct debug_files *df, const struct debug_obj
 	return dbg;
 }
 
-/* The build-id debug file of obj in its root, or NULL. */
-static struct elf_file *by_build_id(struct debug_files *df, const struct debug_object *obj)
+/* The file at path in obj's root if it is the dwz file of build-id id; NULL, counted, if not. */
+static struct elf_file *open_alt(struct debug_files *df, const struct debug_object *obj,
+				 const char *path, const uint8_t *id, size_t len)
 {
+	int fd = mapped_file__open_path(obj->root_fd, path);
+	const uint8_t *got;
+	struct elf_file *alt;
+	size_t got_len;
+
+	if (fd < 0)
+		return NULL;
+	alt = elf_file__open_fd(fd);
+	if (!alt) {
+		skip(df, SKIP_CORRUPT, path);
+		return NULL;
+	}
+	if (elf_file__build_id(alt, &got, &got_len) || got_len != len || memcmp(got, id, len)) {
+		skip(df, SKIP_BUILD_ID, path);
+		elf_file__free(alt);
+		return NULL;
+	}
+	return alt;
+}
+
+/*
+ * The file dbg's .gnu_debugaltlink names (dwz), inside obj's root: by its
+ * build-id, else by the name (from the root when absolute, from the folder of
+ * dbg_path when not); NULL if it has none or none is found.
+ */
+static struct elf_file *find_alt(struct debug_files *df, const struct debug_object *obj,
+				 const char *dbg_path, struct elf_file *dbg)
+{
+	struct elf_file *alt = NULL;
+	char path[PATH_MAX];
+	const uint8_t *id;
+	const char *name;
+	size_t len;
+
+	if (!dbg || elf_debug__altlink(dbg, &name, &id, &len))
+		return NULL;
+	if (!debug_paths__build_id(id, len, path, sizeof(path)))
+		alt = open_alt(df, obj, path, id, len);
+	if (!alt && !debug_paths__alt(dbg_path, name, path, sizeof(path)))
+		alt = open_alt(df, obj, path, id, len);
+	return alt;
+}
+
+/* The build-id debug file of obj in its root (and its dwz file in *alt), or NULL. */
+static struct elf_file *by_build_id(struct debug_files *df, const struct debug_object *obj,
+				    struct elf_file **alt)
+{
+	struct elf_file *dbg;
 	char path[PATH_MAX];
 	const uint8_t *id;
 	size_t len;
@@ -178,12 +167,16 @@ static struct elf_file *by_build_id(struct debug_files *df, const struct debug_o
 	    debug_paths__build_id(id, len, path, sizeof(path)))
 		return NULL;
 	fd = mapped_file__open_path(obj->root_fd, path);
-	return fd < 0 ? NULL : accept_fd(df, obj, fd, path);
+	dbg = fd < 0 ? NULL : accept_fd(df, obj, fd, path);
+	*alt = find_alt(df, obj, path, dbg);
+	return dbg;
 }
 
-/* The file .gnu_debuglink names for obj, in its first place that has one; or NULL. */
-static struct elf_file *by_link(struct debug_files *df, const struct debug_object *obj)
+/* The file .gnu_debuglink names for obj, in its first place that has one (and its dwz file in *alt); or NULL. */
+static struct elf_file *by_link(struct debug_files *df, const struct debug_object *obj,
+				struct elf_file **alt)
 {
+	struct elf_file *dbg;
 	const char *name, *obj_path = mapped_file__strip_root(obj->path, obj->root_path);
 	char path[PATH_MAX];
 	uint32_t want, crc;
@@ -203,7 +196,9 @@ static struct elf_file *by_link(struct debug_files *df, const struct debug_objec
 			close(fd);
 			continue;
 		}
-		return accept_fd(df, obj, fd, path);
+		dbg = accept_fd(df, obj, fd, path);
+		*alt = find_alt(df, obj, path, dbg);
+		return dbg;
 	}
 	return NULL;
 }
@@ -218,73 +213,47 @@ static struct elf_file *by_mini(struct debug_files *df, const struct debug_objec
 	return mini;
 }
 
-/* Whether id was asked of debuginfod before; if not, remember it. */
-static bool asked_before(struct debug_files *df, const uint8_t *id, size_t len)
+/* obj's debug file from a debuginfod server (see debug_files__fetch), or NULL. */
+static struct elf_file *by_debuginfod(struct debug_files *df, const struct debug_object *obj,
+				      bool wait, bool *pending)
 {
-	uint8_t **grown, *copy;
-	size_t i;
-
-	for (i = 0; i < df->asked_cnt; i++)
-		if (df->asked[i][0] == len && !memcmp(df->asked[i] + 1, id, len))
-			return true;
-	grown = grow__array(df->asked, &df->asked_cap, df->asked_cnt + 1, sizeof(*grown), 16);
-	copy = malloc(len + 1);
-	if (!grown || !copy) {
-		free(copy);
-		return true;	/* no memory to remember it: do not ask */
-	}
-	df->asked = grown;
-	copy[0] = (uint8_t)len;
-	memcpy(copy + 1, id, len);
-	df->asked[df->asked_cnt++] = copy;
-	return false;
-}
-
-/* obj's debug file from a debuginfod server, or NULL; a failure turns debuginfod off. */
-static struct elf_file *by_debuginfod(struct debug_files *df, const struct debug_object *obj)
-{
+	enum fetch_state state;
 	struct elf_file *dbg;
 	const uint8_t *id;
-	char *path = NULL;
+	char *path;
 	size_t len;
 	int fd;
 
-	if (!df->dfd || elf_file__build_id(obj->ef, &id, &len) || len > 64 ||
-	    asked_before(df, id, len))
+	*pending = false;
+	if (!df->fetch || elf_file__build_id(obj->ef, &id, &len))
 		return NULL;
-	fd = df->api.find_debuginfo(df->dfd, id, (int)len, &path);
-	if (fd < 0) {
-		if (fd != -ENOENT) {
-			log_warn("debuginfod: no answer from DEBUGINFOD_URLS (%s); going on "
-				 "without it: check the URLs or unset DEBUGINFOD_URLS",
-				 strerror(-fd));
-			df->api.end(df->dfd);
-			df->dfd = NULL;
-		}
+	state = debuginfod_fetch__get(df->fetch, id, len, wait, &fd, &path);
+	*pending = state == FETCH_PENDING;
+	if (state != FETCH_READY)
 		return NULL;
-	}
 	dbg = accept_fd(df, obj, fd, path ? path : "from debuginfod");
-
 	free(path);
 	return dbg;
 }
 
 struct elf_file *debug_files__find(struct debug_files *df, const struct debug_object *obj,
-				   enum debug_source *src)
+				   enum debug_source *src, struct elf_file **alt)
 {
 	struct elf_file *dbg = NULL;
 
 	*src = DEBUG_SOURCE_NONE;
-	if (obj->root_fd >= 0 && (dbg = by_build_id(df, obj)))
+	*alt = NULL;
+	if (obj->root_fd >= 0 && (dbg = by_build_id(df, obj, alt)))
 		*src = DEBUG_SOURCE_BUILD_ID;
-	else if (obj->root_fd >= 0 && (dbg = by_link(df, obj)))
+	else if (obj->root_fd >= 0 && (dbg = by_link(df, obj, alt)))
 		*src = DEBUG_SOURCE_LINK;
 	else if ((dbg = by_mini(df, obj)))
 		*src = DEBUG_SOURCE_MINI;
 	return dbg;
 }
 
-struct elf_file *debug_files__fetch(struct debug_files *df, const struct debug_object *obj)
+struct elf_file *debug_files__fetch(struct debug_files *df, const struct debug_object *obj,
+				    bool wait, bool *pending)
 {
-	return by_debuginfod(df, obj);
+	return by_debuginfod(df, obj, wait, pending);
 }

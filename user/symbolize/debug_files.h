@@ -14,16 +14,16 @@
  * ELF file is skipped and counted (health.debug_files_skipped); the first of
  * each kind is said with -v.
  *
- * debuginfod: lookups run only for objects with nothing local, when a frame
- * in them is named (at report time, never in event processing), each bounded
- * by DEBUGINFOD_TIMEOUT
- * (memvigil sets 5 s when it is unset). The first failure other than "not
- * found" (a server that cannot be reached) is said once and turns debuginfod
- * off for the rest of the run; each build-id is asked for at most once.
+ * debuginfod (symbolize/debuginfod_fetch): asked only for objects with
+ * nothing local, when a frame in them is first named, on a thread of its own:
+ * a report while the trace runs names those frames by what it has, and a
+ * later one by the debug file once it has come; the final report waits for
+ * the answers (each bounded by DEBUGINFOD_TIMEOUT).
  */
 #ifndef MV_DEBUG_FILES_H
 #define MV_DEBUG_FILES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "binary/elf_file.h"
 
@@ -52,18 +52,24 @@ void debug_files__free(struct debug_files *df);
 /*
  * obj's debug file from local files, by the order above (build-id,
  * debuglink, MiniDebugInfo): an elf_file the caller frees, with *src saying
- * where it came from; NULL (and DEBUG_SOURCE_NONE) when none is found.
+ * where it came from; NULL (and DEBUG_SOURCE_NONE) when none is found. When
+ * the debug file's DWARF is shared with others through dwz, *alt is the file
+ * its .gnu_debugaltlink names, found inside the root like the debug file (by
+ * its build-id under /usr/lib/debug/.build-id/, else by the name), its
+ * build-id checked; else NULL. The caller frees it too.
  */
 struct elf_file *debug_files__find(struct debug_files *df, const struct debug_object *obj,
-				   enum debug_source *src);
+				   enum debug_source *src, struct elf_file **alt);
 
 /*
  * obj's debug file from debuginfod (DEBUG_SOURCE_DEBUGINFOD), for an object
  * debug_files__find found nothing for, when a frame in it is to be named:
- * an elf_file the caller frees, or NULL (debuginfod off, not found, failed).
- * Blocks for up to DEBUGINFOD_TIMEOUT: call it at report time only.
+ * an elf_file the caller frees, or NULL (debuginfod off, not found, failed,
+ * or *pending: asked for, no answer yet; ask again later). With wait, blocks
+ * for the answer (up to DEBUGINFOD_TIMEOUT): once the trace has stopped.
  */
-struct elf_file *debug_files__fetch(struct debug_files *df, const struct debug_object *obj);
+struct elf_file *debug_files__fetch(struct debug_files *df, const struct debug_object *obj,
+				    bool wait, bool *pending);
 
 /* Files skipped so far: wrong build-id or CRC, or no readable ELF file. */
 uint64_t debug_files__skipped(const struct debug_files *df);

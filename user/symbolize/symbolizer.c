@@ -18,44 +18,7 @@
 #include "symbolize/name_store.h"
 #include "symbolize/sorted_vec.h"
 #include "symbolize/symbolizer.h"
-
-/* One file-backed binary, shared by every process that maps it. */
-struct binary {
-	uint64_t ino;
-	uint32_t dev_major, dev_minor;
-	int fd;			/* open until the ELF is read (then ef owns it); -1: none */
-	unsigned int users;	/* mappings of captured processes that refer to it */
-	bool loaded;		/* fd handed to ef (ef NULL if that failed) */
-	int root_fd;		/* the first mapper's root (O_PATH) until loaded; -1: none */
-	char *root_path;	/* that root's path, and the maps path of the file, */
-	char *path;		/* both to find debug files (NULL: unknown) */
-	struct elf_file *ef;
-	struct elf_file *dbg;	/* separate debug file (debug_files.h), or NULL */
-	enum debug_source src;	/* where dbg came from */
-	bool fetched;		/* debuginfod was asked for it */
-};
-
-/* What a capture kept of one process: its mappings and their binaries. */
-struct captured_proc {
-	pid_t pid;
-	bool gone;		/* a capture found it gone: do not re-read it on a miss */
-	struct procmaps *pm;
-	struct binary **bins;	/* per mapping of pm; NULL: no file behind it */
-};
-
-struct symbolizer {
-	struct sorted_vec procs;	/* struct captured_proc *, by pid */
-	struct sorted_vec bins;	/* struct binary *, by device and inode */
-	struct name_store *names;	/* every string handed out */
-	struct debug_files *debug;
-	struct dwarf_cache *dwarf;
-	struct mv_inlined inlined[DWARF_LINES_MAX_FRAMES];	/* the last resolve's */
-};
-
-struct bin_key {
-	uint64_t ino;
-	uint32_t dev_major, dev_minor;
-};
+#include "symbolize/symbolizer_impl.h"
 
 static int cmp_pid(const void *key, const void *item)
 {
@@ -64,7 +27,7 @@ static int cmp_pid(const void *key, const void *item)
 	return a < b ? -1 : a > b;
 }
 
-static int cmp_bin(const void *key, const void *item)
+int symbolizer__cmp_bin(const void *key, const void *item)
 {
 	const struct bin_key *k = key;
 	const struct binary *b = item;
@@ -93,7 +56,7 @@ struct symbolizer *symbolizer__new(void)
 }
 
 
-static struct binary *binary__new(const struct bin_key *k)
+struct binary *binary__new(const struct bin_key *k)
 {
 	struct binary *b = calloc(1, sizeof(*b));
 
@@ -127,6 +90,7 @@ static void binary__free(struct binary *b)
 	binary_drop_root(b);
 	elf_file__free(b->ef);
 	elf_file__free(b->dbg);
+	elf_file__free(b->alt);
 	free(b);
 }
 
@@ -158,7 +122,7 @@ static struct binary *binary_get(struct symbolizer *sym, pid_t pid,
 
 	if (!m->inode || m->path[0] != '/')
 		return NULL;
-	idx = sorted_vec__search(&sym->bins, &k, cmp_bin, &found);
+	idx = sorted_vec__search(&sym->bins, &k, symbolizer__cmp_bin, &found);
 	if (found) {
 		b = sym->bins.items[idx];
 	} else {
@@ -180,7 +144,7 @@ static struct binary *binary_get(struct symbolizer *sym, pid_t pid,
 }
 
 /* Once no captured process maps it, an unread binary's file is closed. */
-static void binary_put(struct binary *b)
+void binary__put(struct binary *b)
 {
 	if (!b || --b->users || b->loaded || b->fd < 0)
 		return;
@@ -190,7 +154,7 @@ static void binary_put(struct binary *b)
 }
 
 /* Read b's ELF headers (not yet its symbols) on first use, and find its debug file. */
-static int binary_load(struct symbolizer *sym, struct binary *b)
+int binary__load(struct symbolizer *sym, struct binary *b)
 {
 	struct debug_object obj = { NULL, NULL, -1, NULL };
 
@@ -211,20 +175,25 @@ static int binary_load(struct symbolizer *sym, struct binary *b)
 		obj.root_fd = b->root_fd;
 		obj.root_path = b->root_path;
 	}
-	b->dbg = debug_files__find(sym->debug, &obj, &b->src);
+	b->dbg = debug_files__find(sym->debug, &obj, &b->src, &b->alt);
 	binary_drop_root(b);
 	return 0;
 }
 
-/* A loaded b with no debug information of its own or found locally: from debuginfod. */
+/*
+ * A loaded b with no debug information of its own or found locally: from
+ * debuginfod, asked once; until the answer comes (or, once settled, waited
+ * for) b is named by what it has.
+ */
 static void binary_fetch(struct symbolizer *sym, struct binary *b)
 {
 	struct debug_object obj = { b->ef, NULL, -1, NULL };
+	bool pending;
 
 	if (b->fetched || b->dbg || elf_debug__has_dwarf(b->ef))
 		return;
-	b->fetched = true;
-	b->dbg = debug_files__fetch(sym->debug, &obj);
+	b->dbg = debug_files__fetch(sym->debug, &obj, sym->settled, &pending);
+	b->fetched = !pending;
 	if (b->dbg)
 		b->src = DEBUG_SOURCE_DEBUGINFOD;
 }
@@ -237,13 +206,13 @@ static int binary_find_addr(struct binary *b, uint64_t vaddr, struct elf_sym *ou
 }
 
 /* Drop p's capture and its references to binaries. */
-static void proc_release(struct captured_proc *p)
+void captured__release(struct captured_proc *p)
 {
 	size_t i;
 
 	if (p->pm)
 		for (i = 0; i < p->pm->cnt; i++)
-			binary_put(p->bins[i]);
+			binary__put(p->bins[i]);
 	procmaps__free(p->pm);
 	free(p->bins);
 	p->pm = NULL;
@@ -258,7 +227,7 @@ static struct captured_proc *proc_find(struct symbolizer *sym, pid_t pid)
 	return found ? sym->procs.items[idx] : NULL;
 }
 
-static struct captured_proc *proc_get(struct symbolizer *sym, pid_t pid)
+struct captured_proc *captured__get(struct symbolizer *sym, pid_t pid)
 {
 	struct captured_proc *p;
 	bool found;
@@ -290,7 +259,7 @@ int symbolizer__capture(struct symbolizer *sym, pid_t pid)
 		procmaps__free(pm);
 		return -ESRCH;
 	}
-	p = proc_get(sym, pid);
+	p = captured__get(sym, pid);
 	bins = calloc(pm->cnt, sizeof(*bins));
 	if (!p || !bins) {
 		free(bins);
@@ -300,7 +269,7 @@ int symbolizer__capture(struct symbolizer *sym, pid_t pid)
 	/* Take the new references first so shared files stay open. */
 	for (i = 0; i < pm->cnt; i++)
 		bins[i] = binary_get(sym, pid, &pm->maps[i]);
-	proc_release(p);
+	captured__release(p);
 	p->pm = pm;
 	p->bins = bins;
 	p->gone = false;
@@ -313,7 +282,7 @@ static struct binary *binary_known(struct symbolizer *sym, const struct mv_mappi
 	struct bin_key k = { m->inode, m->dev_major, m->dev_minor };
 	struct binary *b;
 	bool found;
-	size_t idx = sorted_vec__search(&sym->bins, &k, cmp_bin, &found);
+	size_t idx = sorted_vec__search(&sym->bins, &k, symbolizer__cmp_bin, &found);
 
 	if (!found)
 		return NULL;
@@ -335,7 +304,7 @@ int symbolizer__capture_mapping(struct symbolizer *sym, pid_t pid, const struct 
 	pm->maps[0] = *m;
 	pm->maps[0].path = strdup(m->path ? m->path : "");
 	pm->cnt = 1;
-	p = proc_get(sym, pid);
+	p = captured__get(sym, pid);
 	if (!pm->maps[0].path || !p)
 		goto nomem;
 	b = binary_known(sym, m);
@@ -345,10 +314,10 @@ int symbolizer__capture_mapping(struct symbolizer *sym, pid_t pid, const struct 
 		procmaps__free(pm);
 		return -ENOENT;
 	}
-	proc_release(p);
+	captured__release(p);
 	p->bins = calloc(1, sizeof(*p->bins));
 	if (!p->bins) {
-		binary_put(b);
+		binary__put(b);
 		procmaps__free(pm);
 		return -ENOMEM;
 	}
@@ -388,7 +357,7 @@ void symbolizer__forget(struct symbolizer *sym, pid_t pid)
 
 	if (!found)
 		return;
-	proc_release(sym->procs.items[idx]);
+	captured__release(sym->procs.items[idx]);
 	free(sym->procs.items[idx]);
 	sorted_vec__remove(&sym->procs, idx);
 }
@@ -401,7 +370,7 @@ static const struct mv_mapping *find_mapping(struct symbolizer *sym, pid_t pid,
 	const struct mv_mapping *m = p ? procmaps__find(p->pm, addr) : NULL;
 	int err;
 
-	if (!m && !(p && p->gone)) {
+	if (!m && !(p && p->gone) && !sym->offline) {
 		err = symbolizer__capture(sym, pid);
 		p = proc_find(sym, pid);
 		if (err == -ESRCH && p)
@@ -424,7 +393,10 @@ static void add_lines(struct symbolizer *sym, struct binary *b, uint64_t vaddr,
 	struct mv_inlined *in;
 	int n, i;
 
-	dl = dwarf_cache__get(sym->dwarf, b, elf_debug__has_dwarf(b->ef) || !b->dbg ? b->ef : b->dbg);
+	if (elf_debug__has_dwarf(b->ef) || !b->dbg)
+		dl = dwarf_cache__get(sym->dwarf, b, b->ef, NULL);
+	else
+		dl = dwarf_cache__get(sym->dwarf, b, b->dbg, b->alt);
 	n = dl ? dwarf_lines__find(dl, vaddr, f, DWARF_LINES_MAX_FRAMES) : -ENOENT;
 	if (n <= 0)
 		return;
@@ -441,7 +413,7 @@ static void add_lines(struct symbolizer *sym, struct binary *b, uint64_t vaddr,
 }
 
 /* The build-id of b (loaded) in hex, kept as long as sym; NULL if it has none. */
-static const char *build_id_hex(struct symbolizer *sym, struct binary *b)
+const char *binary__build_id_hex(struct symbolizer *sym, struct binary *b)
 {
 	char hex[2 * 64 + 1];
 	const uint8_t *id;
@@ -476,9 +448,9 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	/* A return address: the call is the instruction before it. */
 	pc = addr > m->start ? addr - 1 : addr;
 	b = p->bins[m - p->pm->maps];
-	if (!b || binary_load(sym, b))
+	if (!b || binary__load(sym, b))
 		return 0;
-	out->build_id = build_id_hex(sym, b);
+	out->build_id = binary__build_id_hex(sym, b);
 	binary_fetch(sym, b);
 	if (elf_file__offset_to_vaddr(b->ef, pc - m->start + m->file_offset, &vaddr) ||
 	    binary_find_addr(b, vaddr, &es))
@@ -493,6 +465,12 @@ int symbolizer__resolve(struct symbolizer *sym, pid_t pid, uint64_t addr,
 	return 0;
 }
 
+void symbolizer__settle(struct symbolizer *sym)
+{
+	if (sym)
+		sym->settled = true;
+}
+
 uint64_t symbolizer__debug_files_skipped(struct symbolizer *sym)
 {
 	size_t i;
@@ -500,7 +478,7 @@ uint64_t symbolizer__debug_files_skipped(struct symbolizer *sym)
 	if (!sym)
 		return 0;
 	for (i = 0; i < sym->bins.cnt; i++)
-		binary_load(sym, sym->bins.items[i]);
+		binary__load(sym, sym->bins.items[i]);
 	return debug_files__skipped(sym->debug);
 }
 
@@ -511,7 +489,7 @@ void symbolizer__free(struct symbolizer *sym)
 	if (!sym)
 		return;
 	for (i = 0; i < sym->procs.cnt; i++) {
-		proc_release(sym->procs.items[i]);
+		captured__release(sym->procs.items[i]);
 		free(sym->procs.items[i]);
 	}
 	dwarf_cache__free(sym->dwarf);

@@ -69,6 +69,13 @@ void symbolizer__free(struct symbolizer *sym);
 uint64_t symbolizer__debug_files_skipped(struct symbolizer *sym);
 
 /*
+ * The trace has stopped: from now on a frame whose debug file debuginfod is
+ * fetching waits for it (up to DEBUGINFOD_TIMEOUT) rather than being named
+ * without it, so the final reports are whole.
+ */
+void symbolizer__settle(struct symbolizer *sym);
+
+/*
  * Capture pid's mappings now (replacing any earlier capture) and open the
  * files they map. Returns 0 or a negative errno (-ESRCH: pid is gone, or
  * a zombie whose mappings are gone; an earlier capture is then kept).
@@ -82,6 +89,28 @@ int symbolizer__capture(struct symbolizer *sym, pid_t pid);
  * inode. Returns 0 or a negative errno (-ENOENT: the binary cannot be found).
  */
 int symbolizer__capture_mapping(struct symbolizer *sym, pid_t pid, const struct mv_mapping *m);
+
+/* One mapping of a process as sym keeps it, with its file's build-id in hex (NULL: none known). */
+typedef void (*symbolizer_mapping_fn)(void *ctx, pid_t pid, const struct mv_mapping *m,
+				      const char *build_id);
+
+/* Call fn for every mapping of every process sym keeps (what a recording saves). */
+void symbolizer__each_mapping(struct symbolizer *sym, symbolizer_mapping_fn fn, void *ctx);
+
+/* Replay: from now on no process's mappings are read from /proc (they are restored). */
+void symbolizer__set_offline(struct symbolizer *sym);
+
+/*
+ * Replay: pid's mappings as a recording saved them (maps sorted by start,
+ * build_ids[i] NULL or "" when the object had none). Each file is opened by
+ * its path in memvigil's own root and used only if it is still the recorded
+ * object: its build-id, or without one its device and inode. Frames in a
+ * file that is gone or changed stay module+offset; changed (if given) is
+ * called once per such file. Returns 0 or -ENOMEM.
+ */
+int symbolizer__restore(struct symbolizer *sym, pid_t pid, const struct mv_mapping *maps,
+			const char *const *build_ids, size_t cnt, symbolizer_mapping_fn changed,
+			void *ctx);
 
 /*
  * What is known of pid moves to key (a retired process's own key, see
