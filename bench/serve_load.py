@@ -53,10 +53,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def get(conn, path):
+def get(conn, path, busy=None):
+    """The body of a 200; a 503 (answers not yet read hold too much) counted in busy[0]."""
     conn.request("GET", path)
     resp = conn.getresponse()
     body = resp.read()
+    if resp.status == 503 and busy is not None:
+        busy[0] += 1
+        return None
     if resp.status != 200:
         raise RuntimeError(f"GET {path}: {resp.status} {body[:200]!r}")
     return body
@@ -75,12 +79,15 @@ def counters(port):
     return events, lost
 
 
-def client(port, path, deadline, latencies, sizes):
+def client(port, path, deadline, latencies, sizes, busy):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
     try:
         while time.monotonic() < deadline:
             t0 = time.monotonic()
-            body = get(conn, path)
+            body = get(conn, path, busy)
+            if body is None:
+                time.sleep(1)      # Retry-After: 1
+                continue
             latencies.append(time.monotonic() - t0)
             sizes.append(len(body))
     finally:
@@ -91,8 +98,9 @@ def phase(port, path, clients, seconds):
     """One phase's row: path None runs no client."""
     ev0, lost0 = counters(port)
     t0 = time.monotonic()
-    latencies, sizes = [], []
-    threads = [threading.Thread(target=client, args=(port, path, t0 + seconds, latencies, sizes))
+    latencies, sizes, busy = [], [], [0]
+    threads = [threading.Thread(target=client,
+                                args=(port, path, t0 + seconds, latencies, sizes, busy))
                for _ in range(clients if path else 0)]
     for t in threads:
         t.start()
@@ -108,7 +116,8 @@ def phase(port, path, clients, seconds):
            "p50_ms": statistics.median(lat) * 1e3 if lat else None,
            "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3 if lat else None,
            "bytes": statistics.median(sizes) if sizes else None,
-           "events_per_s": (ev1 - ev0) / wall, "events_lost": lost1 - lost0}
+           "busy_503": busy[0], "events_per_s": (ev1 - ev0) / wall,
+           "events_lost": lost1 - lost0}
     return row
 
 

@@ -181,3 +181,29 @@ Test(api, only_the_live_page_may_fetch_and_only_from_its_server)
 	cr_assert(strstr(page, "content=\"default-src 'none'; style-src"));
 	free(b.text);
 }
+
+Test(metrics_prom, alerts_firing_counts_the_rules_that_hold_now)
+{
+	struct prom_extra x = { .self_rss_bytes = NAN };
+	struct fixture f;
+	struct report_ctx ctx;
+	struct fx_buf b;
+	const char *text;
+
+	fixture__exact(&f);
+	fixture__ctx(&f, &ctx);
+	x.alerts = f.alert_defs;
+	x.alert_cnt = f.alert_def_cnt;
+	cr_assert_eq(metrics_prom__write(fx_buf_open(&b), &ctx, &x), 0);
+	text = fx_buf_text(&b);
+	cr_assert(strstr(text, "memvigil_alerts_firing{pid=\"100\",comm=\"app\","
+			 "cgroup=\"/workload.slice/app\"} 1\n"), "heap>8K holds for app: %s",
+		  strstr(text, "memvigil_alerts_firing"));
+	free(b.text);
+	x.alert_cnt = 0;
+	cr_assert_eq(metrics_prom__write(fx_buf_open(&b), &ctx, &x), 0);
+	text = fx_buf_text(&b);
+	cr_assert_null(strstr(text, "memvigil_alerts_firing"), "no --alert, no series");
+	free(b.text);
+	fixture__free(&f);
+}

@@ -255,6 +255,29 @@ static void write_proc_metrics(FILE *out, const struct report_ctx *ctx,
 	}
 }
 
+/* Per process: the --alert rules whose condition holds on its latest sample. */
+static void write_alerts_firing(FILE *out, const struct report_ctx *ctx,
+				const struct prom_extra *x, const struct proc **procs, size_t cnt)
+{
+	const struct proc_metrics *pm;
+	size_t i, k, firing;
+
+	if (!x->alert_cnt || !ctx->metrics)
+		return;
+	write_head(out, "memvigil_alerts_firing", "gauge",
+		   "The --alert rules whose condition holds for the process now.");
+	for (i = 0; i < cnt; i++) {
+		pm = metrics__find(ctx->metrics, procs[i]->key);
+		if (!pm)
+			continue;
+		for (k = firing = 0; k < x->alert_cnt; k++)
+			firing += alert__holds(&x->alerts[k], pm->values.v[x->alerts[k].metric]);
+		fputs("memvigil_alerts_firing", out);
+		write_labels(out, procs[i]);
+		write_value(out, (double)firing);
+	}
+}
+
 /* One series without labels. */
 static void write_one(FILE *out, const char *name, const char *type, const char *help, double v)
 {
@@ -307,6 +330,9 @@ static void write_self(FILE *out, const struct report_ctx *ctx, const struct pro
 		  "Requests the live server answered.", (double)x->http->requests);
 	write_one(out, "memvigil_http_rejected_total", "counter",
 		  "Requests answered with a 4xx status.", (double)x->http->rejected);
+	write_one(out, "memvigil_http_busy_total", "counter",
+		  "Requests answered 503: answers not yet read held too much memory.",
+		  (double)x->http->busy);
 }
 
 int metrics_prom__write(FILE *out, const struct report_ctx *ctx, const struct prom_extra *x)
@@ -317,6 +343,7 @@ int metrics_prom__write(FILE *out, const struct report_ctx *ctx, const struct pr
 	if (!procs)
 		return -ENOMEM;
 	write_proc_metrics(out, ctx, procs, cnt);
+	write_alerts_firing(out, ctx, x, procs, cnt);
 	write_self(out, ctx, x, dropped);
 	free(procs);
 	return ferror(out) ? -EIO : 0;

@@ -25,6 +25,8 @@ struct prom_extra {
 	const struct server_stats *http;	/* NULL: not shown */
 	double self_cpu_s;			/* memvigil's CPU time */
 	double self_rss_bytes;			/* memvigil's resident memory, NaN unknown */
+	const struct alert *alerts;		/* --alert rules: memvigil_alerts_firing */
+	size_t alert_cnt;
 };
 
 /* Write the exposition; 0 or a negative errno. */

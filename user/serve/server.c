@@ -18,8 +18,25 @@ struct server {
 	char *token;
 	server_handler_fn handler;
 	void *ctx;
+	size_t pending_max;
 	struct server_stats stats;
 };
+
+/* A body handed to MHD: counted as pending until MHD is done with it. */
+struct pending_body {
+	struct server *srv;
+	char *body;
+	size_t len;
+};
+
+static void server__body_sent(void *cls)
+{
+	struct pending_body *pb = cls;
+
+	pb->srv->stats.pending_bytes -= pb->len;
+	free(pb->body);
+	free(pb);
+}
 
 /* One request's parsed target, made from the raw URI before the handler runs. */
 struct request {
@@ -77,16 +94,24 @@ static void server__on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 static enum MHD_Result server__send(struct server *srv, struct MHD_Connection *c,
 				    struct server_reply *reply)
 {
-	struct MHD_Response *resp;
+	struct MHD_Response *resp = NULL;
+	struct pending_body *pb;
 	enum MHD_Result ret;
 
 	if (!reply->status)
 		server_reply__error(reply, 500, "the reply could not be made (out of memory?)");
-	resp = MHD_create_response_from_buffer(reply->len, reply->body, MHD_RESPMEM_MUST_FREE);
+	pb = malloc(sizeof(*pb));
+	if (pb) {
+		*pb = (struct pending_body){ .srv = srv, .body = reply->body, .len = reply->len };
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+			reply->len, reply->body, server__body_sent, pb);
+	}
 	if (!resp) {
+		free(pb);
 		free(reply->body);
 		return MHD_NO;
 	}
+	srv->stats.pending_bytes += reply->len;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply->type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -97,11 +122,15 @@ static enum MHD_Result server__send(struct server *srv, struct MHD_Connection *c
 	if (reply->status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"memvigil\"");
+	if (reply->status == 503)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	srv->stats.requests++;
 	if (reply->status >= 400 && reply->status < 500)
 		srv->stats.rejected++;
 	if (reply->status == 401)
 		srv->stats.unauthorized++;
+	if (reply->status == 503)
+		srv->stats.busy++;
 	ret = MHD_queue_response(c, reply->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -142,6 +171,9 @@ static enum MHD_Result server__on_request(void *cls, struct MHD_Connection *c, c
 		server_reply__error(&reply, 400, "a request to this server carries no body");
 	else if (req->route.status != 200)
 		server_reply__error(&reply, req->route.status, req->route.why);
+	else if (srv->stats.pending_bytes >= srv->pending_max)
+		server_reply__error(&reply, 503, "busy: answers not yet read by their clients hold "
+				    "too much memory; retry");
 	else
 		srv->handler(srv->ctx, &req->route, &reply);
 	return server__send(srv, c, &reply);
@@ -160,6 +192,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	}
 	srv->handler = o->handler;
 	srv->ctx = o->ctx;
+	srv->pending_max = o->pending_max ? o->pending_max : SERVER_PENDING_MAX;
 	srv->d = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, server__on_request, srv,
 				  MHD_OPTION_LISTEN_SOCKET, o->listen_fd,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVER_CONN_MAX,

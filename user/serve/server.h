@@ -14,7 +14,10 @@
  * connection before it is closed (a connection over the limit waits in the
  * listen backlog). A request is answered once it is wholly in, so
  * connections are kept alive; a request with a body is a 400, and one whose
- * body exceeds SERVER_REQUEST_BYTES is dropped. Errors carry a JSON body
+ * body exceeds SERVER_REQUEST_BYTES is dropped. While the answers built but
+ * not yet sent hold pending_max bytes or more (slow readers of large
+ * reports), a new request is answered 503 with Retry-After: memvigil's
+ * memory stays bounded by the limit plus one answer. Errors carry a JSON body
  * {"error": "...", "status": N}.
  */
 #ifndef MV_SERVER_H
@@ -27,6 +30,8 @@
 #define SERVER_CONN_MAX 32
 #define SERVER_REQUEST_BYTES (32 * 1024)
 #define SERVER_IDLE_S 10
+/* Bytes of answers made but not yet sent past which new requests get 503. */
+#define SERVER_PENDING_MAX (256u << 20)
 
 /* What a handler answers: body is malloc'ed and handed to the server. */
 struct server_reply {
@@ -45,6 +50,7 @@ struct server_opts {
 	const char *token;		/* NULL: no Authorization needed */
 	server_handler_fn handler;
 	void *ctx;
+	size_t pending_max;		/* 0: SERVER_PENDING_MAX */
 };
 
 /* Counters of what the server answered (the /metrics self-figures). */
@@ -52,6 +58,8 @@ struct server_stats {
 	uint64_t requests;		/* every answered request */
 	uint64_t rejected;		/* 4xx answers */
 	uint64_t unauthorized;		/* 401 answers */
+	uint64_t busy;			/* 503 answers: too many bytes pending */
+	size_t pending_bytes;		/* of answers built, not yet sent */
 };
 
 struct server;

@@ -12,6 +12,7 @@
 #include "output/report_json.h"
 #include "output/report_pprof.h"
 #include "output/report_text.h"
+#include "serve/resolve_memo.h"
 #include "session/session_state.h"
 
 uint32_t session__now_ms(const struct session *s)
@@ -186,12 +187,25 @@ static int write_final(struct session *s, struct output_file *of, const char *wh
 	return ret;
 }
 
+struct resolve_memo *session__memoize(struct report_ctx *ctx)
+{
+	struct resolve_memo *memo = resolve_memo__new(ctx->resolve, ctx->resolve_ctx);
+
+	if (memo) {	/* else each frame is resolved as often as it is shown */
+		ctx->resolve = resolve_memo__resolve;
+		ctx->resolve_ctx = memo;
+	}
+	return memo;
+}
+
 int session__write_final(struct session *s)
 {
+	struct resolve_memo *memo;
 	struct final_report fr;
 	int ret = 0;
 
 	session__build_report(s, &fr);
+	memo = session__memoize(&fr.ctx);
 	if (s->json_file)
 		ret = write_final(s, s->json_file, "JSON", report_json__document, &fr.ctx);
 	if (s->pprof_file && !ret)
@@ -200,5 +214,6 @@ int session__write_final(struct session *s)
 		ret = write_final(s, s->folded_file, "folded", report_folded__write, &fr.ctx);
 	if (s->html_file && !ret)
 		ret = write_final(s, s->html_file, "HTML", report_html__document, &fr.ctx);
+	resolve_memo__free(memo);
 	return ret;
 }

@@ -75,13 +75,10 @@ static void on_request(void *ctx, const struct api_route *r, struct server_reply
 	probes__drain(s->probes);
 	session__build_report(s, &fr);
 	fr.ctx.opts.compact = true;	/* a third of a large report is whitespace */
-	memo = resolve_memo__new(fr.ctx.resolve, fr.ctx.resolve_ctx);
-	if (memo) {	/* else each frame is resolved as often as it is shown */
-		fr.ctx.resolve = resolve_memo__resolve;
-		fr.ctx.resolve_ctx = memo;
-	}
+	memo = session__memoize(&fr.ctx);
 	x = (struct prom_extra){ .http = server__stats(s->srv), .self_cpu_s = clock__cpu_ns() / 1e9,
-				 .self_rss_bytes = self_rss_bytes() };
+				 .self_rss_bytes = self_rss_bytes(), .alerts = s->opts.alerts,
+				 .alert_cnt = s->opts.alert_cnt };
 	api__answer(&fr.ctx, &x, r, out);
 	resolve_memo__free(memo);
 	log_info("answered %s with %d, %zu bytes, in %.1f ms (%.1f ms of CPU)",

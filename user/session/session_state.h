@@ -101,6 +101,15 @@ int session__record_close(struct session *s);
 /* Fill fr with the report context of now (the final reports', and the live server's). */
 void session__build_report(struct session *s, struct final_report *fr);
 
+struct resolve_memo;
+
+/*
+ * Put a memo of resolved frames in front of ctx's resolver for the reports
+ * written from it (serve/resolve_memo.h); free it after them. NULL (ctx left
+ * as it was) on ENOMEM.
+ */
+struct resolve_memo *session__memoize(struct report_ctx *ctx);
+
 /* --listen: check the address, read the token, bind; before anything is attached. */
 int session_serve__open(struct session *s);
 
