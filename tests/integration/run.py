@@ -232,6 +232,10 @@ def main():
                     help="the workloads' directory (default BUILD/tests/workloads)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    # Run from make (make test), the tests' own commands (make -j2 in a traced
+    # build) must not join make's jobserver: they run as from a shell.
+    for var in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        os.environ.pop(var, None)
     h.BUILD = os.path.abspath(args.build)
     h.BIN = os.path.join(h.BUILD, "memvigil")
     h.WORKLOADS = os.path.abspath(args.workloads or os.path.join(h.BUILD, "tests",

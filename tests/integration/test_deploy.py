@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 
 import browser
 import harness as h
