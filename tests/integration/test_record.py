@@ -208,6 +208,16 @@ def test_replay_refuses_a_cut_short_foreign_or_newer_recording_in_one_line(ctx):
     h.check("cut short" in line or "damaged" in line, f"a cut gzip stream: {line!r}")
     p, rc = replay(ctx, [])
     h.assert_one_line_error(p, rc, 64)
+    # Recorded options that would make argp print help or the version and exit 0.
+    for flag in (b"-?", b"-V"):
+        crafted = ctx.path("crafted.mvr")
+        h.check(b"arg\x00-i\x00" in data, "the recording does not hold its options as expected")
+        with gzip.open(crafted, "wb") as f:
+            f.write(data.replace(b"arg\x00-i\x00", b"arg\x00" + flag + b"\x00", 1))
+        p, rc = replay(ctx, [crafted])
+        line = h.assert_one_line_error(p, rc, 1)
+        h.check("options recorded do not parse" in line and "Usage" not in p.out(),
+                f"recorded {flag!r}: {line!r}; stdout {p.out()[:200]!r}")
 
 
 def test_replay_of_a_deleted_object_keeps_module_and_offset_and_says_so_once(ctx):

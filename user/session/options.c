@@ -408,8 +408,9 @@ static const struct argp_option *argp_options(void)
 	return defs;
 }
 
-int options__parse(int argc, char **argv, struct options *opts,
-		   char *err, size_t err_len)
+/* options__parse with argp's flags (0: argp handles --help, --version and errors itself). */
+static int parse_with(int argc, char **argv, struct options *opts, char *err, size_t err_len,
+		      unsigned int flags)
 {
 	struct argp argp = {
 		.options = argp_options(), .parser = parse_opt,
@@ -421,7 +422,7 @@ int options__parse(int argc, char **argv, struct options *opts,
 	opts->argc = argc;
 	opts->argv = argv;
 	err[0] = '\0';
-	if (argp_parse(&argp, argc, argv, 0, NULL, &ps)) {
+	if (argp_parse(&argp, argc, argv, flags, NULL, &ps)) {
 		if (!err[0])
 			snprintf(err, err_len, "invalid arguments (see --help)");
 		return -EINVAL;
@@ -430,6 +431,19 @@ int options__parse(int argc, char **argv, struct options *opts,
 		return -EINVAL;
 	apply_preset(&ps);
 	return validate(&ps);
+}
+
+int options__parse(int argc, char **argv, struct options *opts,
+		   char *err, size_t err_len)
+{
+	return parse_with(argc, argv, opts, err, err_len, 0);
+}
+
+int options__parse_recorded(int argc, char **argv, struct options *opts,
+			    char *err, size_t err_len)
+{
+	return parse_with(argc, argv, opts, err, err_len,
+			  ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_NO_ERRS);
 }
 
 /* Row r's value in o as the JSON report's options member r->json. */

@@ -82,6 +82,14 @@ struct options {
 int options__parse(int argc, char **argv, struct options *opts,
 		   char *err, size_t err_len);
 
+/*
+ * options__parse for a command line read from a file (a recording's): argp
+ * neither prints nor exits; --help, --usage, --version and an unknown option
+ * are errors like any other.
+ */
+int options__parse_recorded(int argc, char **argv, struct options *opts,
+			    char *err, size_t err_len);
+
 /* How many of the outputs (-j, --jsonl, --pprof, --folded) write to stdout ('-'). */
 unsigned int options__stdout_outputs(const struct options *o);
 

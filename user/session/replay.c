@@ -67,7 +67,7 @@ static int parse_options(struct replay *r)
 		if (*name)
 			setenv(name, r->env[i] + n + 1, 1);
 	}
-	if (r->argc < 1 || options__parse(r->argc, r->argv, &r->opts, r->err, sizeof(r->err))) {
+	if (r->argc < 1 || options__parse_recorded(r->argc, r->argv, &r->opts, r->err, sizeof(r->err))) {
 		log_error("the options recorded do not parse (%s): the recording is damaged",
 			  r->argc < 1 ? "none" : r->err);
 		return -EINVAL;
