@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import time
 
 import harness as h
@@ -267,3 +268,24 @@ def test_replay_of_a_sampled_trace_gives_the_live_estimates(ctx):
                                "4096", "2000"])
     h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
     check_replay_matches(ctx, p.out(), rec, js, folded, ["leak_steadily"])
+
+
+def test_replay_of_a_process_that_maps_data_files_says_nothing_is_gone(ctx):
+    # A process in the C.utf8 locale maps its files (C.UTF-8 is built in): not ELF files,
+    # and still the same files at replay.
+    h.check(os.path.isdir("/usr/lib/locale/C.utf8"), "/usr/lib/locale/C.utf8 is missing")
+    script = ("import locale, sys, time\nlocale.setlocale(locale.LC_ALL, '')\n"
+              "print('READY', flush=True)\ntime.sleep(60)\n")
+    wl = ctx.spawn([sys.executable, "-c", script], env=dict(os.environ, LC_ALL="C.utf8"))
+    wl.wait_line(r"^READY$", 20)
+    with open(f"/proc/{wl.pid}/maps") as f:
+        h.check("/usr/lib/locale/C.utf8/" in f.read(), "python did not map the locale's files")
+    rec, js = ctx.path("locale.mvr"), ctx.path("locale.json")
+    p, rc = h.run_to_end(ctx, ["-p", wl.pid, "-d", "1", "-i", "0", "-j", js, "--record", rec])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    p, rc = replay(ctx, [rec, "-j", ctx.path("locale-replay.json")])
+    h.check(rc == 0, f"replay exited {rc}; {p.describe()}")
+    h.check(not [l for l in p.err_lines() if "gone or changed" in l],
+            f"replay took unchanged data files for gone ones: {p.err_lines()}")
+    with open(js) as a, open(ctx.path("locale-replay.json")) as b:
+        h.check(a.read() == b.read(), "the replay's JSON is not the live run's")

@@ -42,8 +42,9 @@ static bool saved_is_same(struct symbolizer *sym, struct binary *b, int fd, cons
 	if (fstat(fd, &st) || st.st_ino != b->ino || major(st.st_dev) != b->dev_major ||
 	    minor(st.st_dev) != b->dev_minor)
 		return false;
+	/* the same file, ELF or not (a locale or gconv cache the process mapped) */
 	binary__load(sym, b);
-	return b->ef != NULL;
+	return true;
 }
 
 /* Open m's file by its path in memvigil's root into b (new, no file yet); whether it is the recorded one. */
