@@ -164,14 +164,16 @@ def proc_state(pid):
 
 
 def test_faults_memory_cgroup_too_small_for_the_maps_one_line_and_nothing_attached(ctx):
-    """memvigil in a memory cgroup (v1) of 16 MiB: its ring buffer alone is
-    16 MiB of kernel memory charged there, so creating the maps fails. One
-    line saying so and what to do, exit 1, nothing attached, target unharmed."""
+    """memvigil with a 1 GiB ring buffer in a memory cgroup (v1) of 256 MiB:
+    BPF map memory is charged to the cgroup, so creating the ring buffer
+    fails (maps are created before any program is loaded; memvigil's own
+    memory, even an ASan build's, fits). One line saying so and what to do,
+    exit 1, nothing attached, target unharmed."""
     cg = h.make_cgroup(ctx, "memory")
     with open(os.path.join(cg, "memory.limit_in_bytes"), "w") as f:
-        f.write(str(16 << 20))
+        f.write(str(256 << 20))
     wl = h.spawn_workload(ctx, "spin", "30")
-    mv = h.memvigil(ctx, ["-p", wl.pid, "-i", "0"],
+    mv = h.memvigil(ctx, ["--ring-buffer=1G", "-p", wl.pid, "-i", "0"],
                     preexec_fn=lambda: h.move_to_cgroup(os.getpid(), cg))
     rc = mv.wait(h.EXIT_TIMEOUT_S)
     h.check(rc != -signal.SIGKILL, f"memvigil was killed by the cgroup's OOM killer "
