@@ -32,7 +32,7 @@ endif
 CPPFLAGS  += -Iinclude -Iuser -I$(BUILD)
 # The C++ demangler (__cxa_demangle) from GCC's static libsupc++: no libstdc++.so
 # at run time, so the binary still runs where no C++ runtime is installed.
-LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -ldw -llzma -lelf -lz -lm -ldl
+LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -lmicrohttpd -ldw -llzma -lelf -lz -lm -ldl
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 # maps.bpf.c defines the shared maps and must be linked first: otherwise the
@@ -46,6 +46,7 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 LIB       := $(BUILD)/libmemvigil.a
 BIN       := $(BUILD)/memvigil
+SERVICE   := $(BUILD)/memvigil.service
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
@@ -53,7 +54,7 @@ UNIT_DATA_SRCS := $(wildcard tests/unit/data/*.c)
 UNIT_DATA := $(patsubst tests/unit/data/%.c,$(BUILD)/tests/unit/data/%,$(UNIT_DATA_SRCS))
 # inlined_lines split as distributions ship binaries, and with MiniDebugInfo that is no xz
 UNIT_DL := $(BUILD)/tests/unit/data/inlined_lines
-UNIT_DATA += $(UNIT_DL)_mini $(UNIT_DL)_link $(UNIT_DL)_badmini
+UNIT_DATA += $(UNIT_DL)_mini $(UNIT_DL)_link $(UNIT_DL)_badmini $(UNIT_DL)_split
 
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 # truth.h: the READY/TRUTH lines the workloads print (#include "truth.h")
@@ -145,6 +146,12 @@ $(BUILD)/tests/unit/data/%: tests/unit/data/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O0 -g -fno-inline -o $@ $<
+
+# Split DWARF: a skeleton unit naming the .dwo file gcc leaves beside it.
+$(UNIT_DL)_split: tests/unit/data/inlined_lines.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O0 -g -gsplit-dwarf -fno-inline -o $@ $<
 
 $(BUILD)/tests/workloads/%: tests/workloads/%.c $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
@@ -283,9 +290,21 @@ bench-build: $(BIN) | deps
 	$(Q)$(MAKE) --no-print-directory -C bench BUILD=$(abspath $(BUILD))/bench \
 		MEMVIGIL=$(abspath $(BIN)) build
 
-install: $(BIN)
+install: $(BIN) $(SERVICE)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/memvigil
 	install -D -m 0644 docs/memvigil.8 $(DESTDIR)$(PREFIX)/share/man/man8/memvigil.8
+	install -D -m 0644 $(SERVICE) $(DESTDIR)$(PREFIX)/lib/systemd/system/memvigil.service
+	install -D -m 0644 deploy/systemd/memvigil.default \
+		$(DESTDIR)$(PREFIX)/share/memvigil/memvigil.default
+	install -D -m 0644 deploy/bash-completion/memvigil \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/memvigil
+
+# The unit names the binary where install puts it: made again for each PREFIX.
+.PHONY: $(SERVICE)
+$(SERVICE): deploy/systemd/memvigil.service.in
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $< > $@
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_H)

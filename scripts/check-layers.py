@@ -19,7 +19,7 @@ import re
 import sys
 
 # Top first. A folder may include only from itself and those after it.
-ORDER = ["session", "output", "analysis", "target", "ingest", "probes", "sites", "model",
+ORDER = ["session", "serve", "output", "analysis", "target", "ingest", "probes", "sites", "model",
          "symbolize", "unwind", "binary", "procfs", "lib"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

@@ -12,6 +12,8 @@ PKGS=(
 	libelf-dev zlib1g-dev libcriterion-dev
 	# symbols: DWARF lines (libdw), debuginfod, MiniDebugInfo (xz); eu-* tools for tests
 	libdw-dev libdebuginfod-dev liblzma-dev elfutils xz-utils
+	# dwz shares DWARF between debug files as Debian's debug packages do (tests)
+	dwz
 	python3 python3-jsonschema libc6-dbg
 	# g++ brings GCC's libsupc++.a, whose __cxa_demangle memvigil links statically
 	g++ libc6-dev libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
@@ -20,6 +22,10 @@ PKGS=(
 	golang-go
 	# the HTML report's tests load it in headless Chromium (WebDriver)
 	chromium chromium-driver
+	# --listen's HTTP server; promtool (from prometheus) checks /metrics in the tests
+	libmicrohttpd-dev prometheus
+	# the Kubernetes manifests are parsed in the tests
+	python3-yaml
 )
 BACKPORTED="libbpf-dev bpftool"
 
@@ -63,9 +69,31 @@ for pkg in "${missing[@]}"; do
 	*) plain+=("$pkg") ;;
 	esac
 done
+# Only promtool is wanted from prometheus: its server must not start here.
+# policy-rc.d (exit 101) keeps the package's scripts from starting it.
+NO_START=
+case " ${missing[*]} " in
+*" prometheus "*)
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		NO_START=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' > "$NO_START"
+		chmod 755 "$NO_START"
+		trap 'rm -f "$NO_START"' EXIT
+	fi
+	;;
+esac
 if [ ${#plain[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${plain[@]}" >&2
 fi
 if [ ${#bp[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bp[@]}" >&2
 fi
+# ... nor at the next boot.
+case " ${missing[*]} " in
+*" prometheus "*)
+	systemctl disable prometheus.service >/dev/null 2>&1 || true
+	if [ -d /run/systemd/system ]; then
+		systemctl stop prometheus.service >/dev/null 2>&1 || true
+	fi
+	;;
+esac

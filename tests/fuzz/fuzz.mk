@@ -18,7 +18,7 @@ FUZZ_LIB_SRCS := $(wildcard user/procfs/*.c user/binary/*.c user/lib/*.c user/sy
 		 user/target/cgroup.c user/analysis/alert.c user/analysis/metric.c \
 		 user/analysis/pressure.c user/session/options.c \
 		 $(wildcard user/unwind/cfi_*.c) user/unwind/row_ranges.c \
-		 user/ingest/record_reader.c user/session/record_final.c
+		 user/ingest/record_reader.c user/session/record_final.c user/serve/api_route.c
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_DIR)/user/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_LIB      := $(FUZZ_DIR)/libmemvigil-fuzz.a
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined

@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ef)
 		return 0;
 	elf_file__for_each_func(ef, remember, &a);
-	dl = dwarf_lines__new(ef);
+	dl = dwarf_lines__new(ef, NULL);
 	if (dl) {
 		for (i = 0; i < a.cnt; i++)
 			check_find(dl, a.vaddr[i], DWARF_LINES_MAX_FRAMES);

@@ -59,8 +59,9 @@ def check(cond, msg):
 
 def alone(fn):
     """Mark a test that needs the machine to itself: it reads machine-wide BPF state
-    (every loaded program or link), or traces every call of a workload that keeps a CPU
-    busy for seconds. run.py runs it with no other test beside it."""
+    (every loaded program or link), traces a workload that keeps a CPU busy for seconds,
+    or compares rates a workload keeps only while it is not starved of CPU. run.py runs
+    it with no other test beside it."""
     fn.alone = True
     return fn
 

@@ -377,7 +377,7 @@ def test_follow_with_cgroup_is_accepted_and_documented_as_implied(ctx):
     help_p, rc = h.run_to_end(ctx, ["--help"])
     h.check(rc == 0, f"--help exited {rc}")
     text = help_p.out()
-    follow = re.search(r"^\s+-f, --follow\b.*?(?=^\s+-)", text, re.M | re.S)
+    follow = re.search(r"^\s+-f, --follow\b.*?(?=^ {1,8}-)", text, re.M | re.S)
     h.check(follow and "--cgroup" in follow[0],
             f"--help does not say -f is implied by --cgroup: {follow and follow[0]!r}")
     with open(os.path.join(h.ROOT, "docs", "memvigil.8")) as f:

@@ -263,3 +263,52 @@ def trace_beside_a_silent_server(ctx, port):
             f"expected one debuginfod warning naming DEBUGINFOD_URLS: {said}")
     (proc,) = h.select_procs(h.load_report(json_path), exe_name=BUILDID)
     leak_frames(proc)
+
+
+def dwz_debug_file(ctx, alt_name):
+    """debug_leak_buildid's debug file with its DWARF shared through dwz, as Debian's debug
+    packages ship theirs: (the debug file, the common file), the debug file's
+    .gnu_debugaltlink naming the common file alt_name."""
+    h.check(shutil.which("dwz"), "dwz is not installed (scripts/deps.sh installs it)")
+    d = ctx.path("dwz")
+    os.mkdir(d)
+    a, b = os.path.join(d, "a.debug"), os.path.join(d, "b.debug")
+    shutil.copyfile(debug_file(BUILDID), a)
+    shutil.copyfile(debug_file("debug_leak_link"), b)
+    common = os.path.join(d, "common.debug")
+    r = subprocess.run(["dwz", "-m", common, "-M", alt_name, a, b], capture_output=True,
+                       text=True, timeout=60)
+    h.check(r.returncode == 0 and os.path.isfile(common), f"dwz failed: {r.stderr.strip()}")
+    r = subprocess.run(["readelf", "-p", ".gnu_debugaltlink", a], capture_output=True,
+                       timeout=30)
+    h.check(alt_name.encode() in r.stdout, f"dwz left no .gnu_debugaltlink naming "
+            f"{alt_name}: {r.stdout[-300:]!r}")
+    return a, common
+
+
+def test_debug_files_dwz_file_inside_the_root_names_the_inlined_frames(ctx):
+    alt_name = "/usr/lib/debug/.dwz/x86_64-linux-gnu/debug-leak.debug"
+    dbg, common = dwz_debug_file(ctx, alt_name)
+    jail = Jail(ctx, workload=BUILDID)
+    shutil.copyfile(dbg, build_id_place(jail.root, h.workload(BUILDID)))
+    place = os.path.join(jail.root, alt_name.lstrip("/"))
+    os.makedirs(os.path.dirname(place))
+    shutil.copyfile(common, place)
+    mv, wl, report, proc = trace_in_jail(ctx, jail, "dwz.json")
+    check_named(proc, wl.out(), mv.out(), with_lines=True)
+    h.check(report["health"]["debug_files_skipped"] == 0, h.health(report))
+
+
+def test_jail_dwz_link_to_a_host_fifo_is_never_opened(ctx):
+    # The common file's name is a path outside the process's root: a FIFO there would
+    # hold whoever opens it for reading until a writer comes, so memvigil must not.
+    fifo = ctx.path("trap.fifo")
+    os.mkfifo(fifo)
+    dbg, _ = dwz_debug_file(ctx, fifo)
+    jail = Jail(ctx, workload=BUILDID)
+    shutil.copyfile(dbg, build_id_place(jail.root, h.workload(BUILDID)))
+    mv, wl, report, proc = trace_in_jail(ctx, jail, "fifo.json")
+    own = [f for f in leak_frames(proc) if not f["inlined"]]
+    h.check([f["symbol"] for f in own[:3]] == ["dl_middle", "dl_outer", "main"],
+            f"leak stack is {[f['symbol'] for f in own[:4]]}, expected dl_middle, dl_outer, "
+            f"main: the debug file was not used")

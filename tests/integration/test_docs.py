@@ -92,6 +92,8 @@ def demo_shape(lines, build):
     shapes = []
     for line in lines:
         line = line.replace(build + "/", "build/")
+        if line.startswith("          ") and shapes and shapes[-1] == "  advice: ...":
+            continue  # advice wrapped to 100 columns goes on under its first word
         if line.startswith("        "):
             if shapes and shapes[-1] == "FRAMES":
                 continue

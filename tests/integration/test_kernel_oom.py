@@ -141,6 +141,7 @@ def last_sample_before(lines, t_s):
 
 
 @h.clock_bound
+@h.alone
 def test_kernel_signals_feed_rss_and_mapped_growth_pressure_and_their_alerts(ctx):
     json_path, jsonl_path = ctx.path("kmem.json"), ctx.path("kmem.jsonl")
     p, rc = h.run_to_end(ctx, ["-i", "1", "-d", "9", "--alert", "rss_growth>1MB/s",

@@ -56,7 +56,7 @@ def top_bytes(ctx, profile, *extra):
 def raw_leaves(ctx, profile):
     """From go tool pprof -raw: {leaf function: [4 values summed]}, and the header lines."""
     out = go_pprof(ctx, "-raw", profile)
-    samples, locations, section = [], {}, None
+    samples, locations, section, last = [], {}, None, None
     for line in out.splitlines():
         if line in ("Samples:", "Locations", "Mappings"):
             section = line
@@ -67,7 +67,13 @@ def raw_leaves(ctx, profile):
         elif section == "Locations":
             m = re.match(r"^\s*(\d+): 0x[0-9a-f]+ M=\d+ (.+?) \S*:\d+ s=\d+", line)
             if m:
-                locations[m[1]] = m[2]
+                last = m[1]
+                locations[last] = m[2]
+            # a further line of the location: the function the ones above were inlined
+            # into; the last one is the location's own function
+            m = m or re.match(r"^\s+(\S.*?) \S*:\d+ s=\d+$", line)
+            if m and m.re.groups == 1:
+                locations[last] = m[1]
     leaves = {}
     for values, locs in samples:
         acc = leaves.setdefault(locations.get(locs[0], "?"), [0, 0, 0, 0])
@@ -106,7 +112,7 @@ def check_leak_objects_in_raw(ctx, profile, truth):
         h.check(got[0] >= allocs and got[1] >= nbytes,
                 f"{func}: allocated {got[0]} objects / {got[1]} bytes, less than it holds")
     h.check(re.search(r"^Mappings\n1: 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ /\S+ [0-9a-f]{40} "
-                      r"\[FN\]$", out, re.M), f"no mapping with a build-id: {out[-800:]!r}")
+                      r"\[FN\](?:\[FL\])?(?:\[LN\])?$", out, re.M), f"no mapping with a build-id: {out[-800:]!r}")
     return out
 
 
@@ -206,7 +212,7 @@ def test_pprof_in_sampled_mode_has_its_period_and_the_json_reports_estimates(ctx
     leaves, out = raw_leaves(ctx, prof)
     h.check(re.search(r"^PeriodType: space bytes\nPeriod: 65536$", out, re.M),
             f"no sampling period in the profile: {out[:400]!r}")
-    flat, top = top_bytes(ctx, prof)
+    flat, top = top_bytes(ctx, prof, "-noinlines")  # the functions inlined into it count too
     got = flat.get("leak_steadily", 0)
     h.check(abs(got - want) / want <= SAMPLE_TOLERANCE,
             f"pprof estimates leak_steadily at {got} bytes, truth {want} "
@@ -253,8 +259,8 @@ def test_pprof_and_folded_bad_destinations_are_refused_before_attaching(ctx):
                "No such file or directory")
         refuse(ctx, wl, [option, ctx.tmp], ctx.tmp, "it is a directory")
         refuse(ctx, wl, [option, link], link, "it is a symbolic link")
-        rc = refuse(ctx, wl, [option, "-"], None, "expected a file name")
-        h.check(rc == 64, f"{option} - exited {rc}, expected 64 (usage)")
+        rc = refuse(ctx, wl, [option, "-", "-j", "-"], None, "can write to stdout")
+        h.check(rc == 64, f"{option} - with -j - exited {rc}, expected 64 (usage)")
         rc = refuse(ctx, wl, ["--kernel-only", option, ctx.path("k")], None, "--kernel-only")
         h.check(rc == 64, f"{option} with --kernel-only exited {rc}, expected 64 (usage)")
     with open(secret) as f:
@@ -262,3 +268,50 @@ def test_pprof_and_folded_bad_destinations_are_refused_before_attaching(ctx):
     h.check(os.path.islink(link), "the planted link was replaced by a refused run")
     h.check(not os.path.exists(ctx.path("k")), "a refused run created its file")
     h.check(wl.alive(), "target harmed")
+
+
+def test_pprof_and_folded_to_stdout_carry_only_the_profile_and_the_command_writes_to_stderr(ctx):
+    script = f"echo from-the-command; exec {h.workload('alloc_leak')}"
+    for option in ("--pprof", "--folded"):
+        r = subprocess.run([h.BIN, "-i", "0", f"{option}=-", "--", "/bin/sh", "-c", script],
+                           capture_output=True, timeout=h.EXIT_TIMEOUT_S)
+        h.check(r.returncode == 0, f"{option}=- exited {r.returncode}: {r.stderr[-600:]!r}")
+        err = r.stderr.decode(errors="replace")
+        h.check("from-the-command" in err.splitlines(),
+                f"{option}=-: the command's stdout is not on stderr: {err[-600:]!r}")
+        truth = h.parse_truth(err)[0]
+        h.check(truth, f"{option}=-: no TRUTH lines from the workload on stderr: {err[-600:]!r}")
+        path = ctx.path("stdout" + (".pb.gz" if option == "--pprof" else ".folded"))
+        with open(path, "wb") as f:
+            f.write(r.stdout)
+        if option == "--pprof":
+            h.check(r.stdout[:2] == b"\x1f\x8b", f"stdout is not only the profile: "
+                    f"{r.stdout[:40]!r}")
+            check_leaks_in_top(ctx, path, truth)
+        else:
+            leaves = folded_leaves(path)  # every line of stdout has the collapsed shape
+            bad = {f: (leaves.get(f, 0), n) for f, (n, _) in truth.items()
+                   if leaves.get(f, 0) != n}
+            h.check(not bad, f"--folded=-: leaf bytes differ from the truth: {bad}")
+
+
+def test_pprof_locations_carry_source_lines_and_inlined_functions(ctx):
+    # debug_leak: dl_fill, always inlined into dl_middle, makes the leaking call
+    prof = ctx.path("lines.pb.gz")
+    p, rc = h.run_to_end(ctx, ["-i", "0", "--pprof", prof, "--", h.workload("debug_leak")])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    m = re.search(r"^LINES fill=(\d+) middle=(\d+) outer=(\d+)$", p.out(), re.M)
+    h.check(m, f"debug_leak printed no LINES line: {p.out()[-300:]!r}")
+    fill, middle, outer = m[1], m[2], m[3]
+    raw = go_pprof(ctx, "-raw", prof)
+    loc = rf"^\s+\d+: 0x[0-9a-f]+ M=\d+ dl_fill \S*debug_leak\.c:{fill} s=\d+\n" \
+          rf"\s+dl_middle \S*debug_leak\.c:{middle} s=\d+$"
+    h.check(re.search(loc, raw, re.M), f"no location of dl_fill:{fill} inlined in "
+            f"dl_middle:{middle} in -raw: {raw[raw.find('Locations'):][:1200]}")
+    h.check(re.search(rf"M=\d+ dl_outer \S*debug_leak\.c:{outer} s=", raw),
+            f"dl_outer's location lacks debug_leak.c:{outer}")
+    top = go_pprof(ctx, "-top", "-lines", "-unit=byte", prof)
+    h.check(re.search(rf"^\s*13655B .* dl_fill \S*debug_leak\.c:{fill} \(inline\)$", top, re.M),
+            f"-lines does not show the leak at debug_leak.c:{fill}: {top[:1200]}")
+    h.check(re.search(r"^\d+: \S+ \S*/debug_leak [0-9a-f]{40} \[FN\]\[FL\]\[LN\]$", raw, re.M),
+            f"the mapping does not say it has file names and lines: {raw[-600:]}")

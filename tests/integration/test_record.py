@@ -5,11 +5,14 @@ A launched command, a -p PID trace and a --cgroup trace are each recorded
 while memvigil writes its JSON report, text and collapsed stacks; the replay of
 the recording writes the same JSON report (IGNORED names the members the
 comparison leaves out, none today: the recording keeps the start time and the
-final report's moment), the same final text and the same collapsed stacks.
+final report's moment), the same final text and the same collapsed stacks; for
+the launched command also the same pprof profile and HTML page, and the same
+--jsonl lines but for when each was written (JSONL_IGNORED).
 A recording that is cut short, a file that is not one and one of a newer
 format version each get one line and exit status 1; an object deleted since
 the recording leaves its frames as module+offset, said once; a bad --record
-destination is refused before anything is attached.
+destination is refused before anything is attached, and a full disk while
+recording is said once while tracing goes on.
 """
 
 import gzip
@@ -24,6 +27,8 @@ import harness as h
 
 # JSON members (dotted paths) that may differ between a live report and its replay.
 IGNORED = ()
+# Members of the --jsonl lines that may differ: when the line was written (wall clock).
+JSONL_IGNORED = ("time",)
 
 
 def replay(ctx, args, timeout=60):
@@ -89,11 +94,39 @@ def outputs(ctx):
     return ctx.path("live.json"), ctx.path("live.folded"), ctx.path("trace.mvr")
 
 
+def jsonl_lines(path):
+    with open(path) as f:
+        lines = [json.loads(line) for line in f]
+    for line in lines:
+        for key in JSONL_IGNORED:
+            line.pop(key, None)
+    return lines
+
+
+def check_other_outputs_match(ctx, rec, live):
+    """The replay's --pprof, --html and --jsonl are the live run's (live: their paths)."""
+    again = {k: ctx.path("replay." + k) for k in live}
+    p, rc = replay(ctx, [rec, "--pprof", again["pb.gz"], "--html", again["html"], "--jsonl",
+                         again["jsonl"]])
+    h.check(rc == 0, f"replay exited {rc}; {p.describe()}")
+    with gzip.open(live["pb.gz"]) as a, gzip.open(again["pb.gz"]) as b:
+        h.check(a.read() == b.read(), "the replay's pprof profile differs from the live one")
+    with open(live["html"], "rb") as a, open(again["html"], "rb") as b:
+        h.check(a.read() == b.read(), "the replay's HTML page differs from the live one")
+    want, got = jsonl_lines(live["jsonl"]), jsonl_lines(again["jsonl"])
+    h.check(len(want) >= 3 and want == got,
+            f"the replay's --jsonl lines differ: {len(want)} live, {len(got)} replayed; "
+            + "; ".join(d for a, b in zip(want, got) for d in differences(a, b))[:1500])
+
+
 def test_replay_of_a_launched_command_gives_the_live_reports(ctx):
     js, folded, rec = outputs(ctx)
+    other = {k: ctx.path("live." + k) for k in ("pb.gz", "html", "jsonl")}
     p, rc = h.run_to_end(ctx, ["-i", "0", "--window=4", "-j", js, "--folded", folded,
-                               "--record", rec, "--", h.workload("demo_leak")])
+                               "--pprof", other["pb.gz"], "--html", other["html"], "--jsonl",
+                               other["jsonl"], "--record", rec, "--", h.workload("demo_leak")])
     h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    check_other_outputs_match(ctx, rec, other)
     mode = os.stat(rec).st_mode & 0o777
     h.check(mode == 0o600, f"--record file has mode {mode:o}, expected 600")
     with gzip.open(rec, "rb") as f:
@@ -205,3 +238,23 @@ def test_record_bad_destinations_are_refused_before_attaching(ctx):
         h.check("Tracing " not in p.out(), f"--record {dest}: memvigil attached anyway")
     with open(secret) as f:
         h.check(f.read() == "root only\n", "the planted link's target was written")
+
+
+def test_record_write_error_is_said_once_and_tracing_goes_on(ctx):
+    small = ctx.path("small")
+    os.mkdir(small)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", small], check=True)
+    try:
+        rec, js = os.path.join(small, "full.mvr"), ctx.path("full.json")
+        p, rc = h.run_to_end(ctx, ["-i", "0", "-j", js, "--record", rec, "--",
+                                   h.workload("leak_shapes"), "steady", "2", "64", "40000"], timeout=120)
+        said = [l for l in p.err_lines() if "recording" in l]
+        h.check(len(said) == 1 and "No space left on device" in said[0] and
+                "tracing goes on" in said[0], f"expected one line on the write error: {said}")
+        h.check(rc == 1, f"memvigil exited {rc} without the recording it was asked for")
+        h.check(not os.listdir(small), f"a partial recording was left: {os.listdir(small)}")
+        report = h.load_report(js)
+        h.check(h.select_procs(report, exe_name="leak_shapes"), "no final report of the trace")
+        h.check("=== final report" in p.out(), "no final text report")
+    finally:
+        subprocess.run(["umount", small], check=False)

@@ -133,6 +133,7 @@ def test_exact_bytes_per_site_through_the_sampler_equal_the_truth(ctx):
 
 
 @h.clock_bound
+@h.alone
 def test_sampled_estimate_through_the_sampler_is_within_15_percent(ctx):
     p, report, proc = run_preloaded(ctx, "sample_mix", ["5"],
                                     [f"--sample-bytes={SAMPLE_BYTES}"])

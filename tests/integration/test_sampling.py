@@ -64,6 +64,7 @@ def check_sampled_estimate(report, truth, clean):
 
 
 @h.clock_bound
+@h.alone
 def test_sampled_estimate_of_the_leak_is_within_15_percent_over_10s_with_sessions(ctx):
     report, truth, clean, out = run_sample_mix(ctx, "sessions", 10,
                                                ["--sample-bytes=%d" % SAMPLE_BYTES])
@@ -78,6 +79,7 @@ def test_sampled_estimate_of_the_leak_is_within_15_percent_over_10s_with_session
 
 
 @h.clock_bound
+@h.alone
 def test_sampled_estimate_through_uretprobes_is_within_15_percent(ctx):
     report, truth, clean, _ = run_sample_mix(ctx, "uretprobes", 5,
                                              ["--sample-bytes=64K"],
@@ -158,6 +160,7 @@ def test_full_table_of_sampled_blocks_is_counted_as_lost_and_shown(ctx):
     h.check(m and int(m[1]) >= full, f"the text report does not show the losses: {p.out()[-400:]!r}")
 
 
+@h.alone
 def test_sampled_jsonl_gives_the_json_reports_estimates_as_integers(ctx):
     # The last --jsonl line of a process is written with the final report, from the
     # same model: its counts must be the report's estimates, not raw sample sums.

@@ -34,6 +34,23 @@ Test(debug_paths, a_build_id_too_short_too_long_or_too_big_for_the_buffer_is_ref
 	cr_assert_eq(debug_paths__build_id(id, 2, small, sizeof(small)), 0);
 }
 
+Test(debug_paths, a_dwz_file_is_its_absolute_name_or_its_name_beside_the_debug_file)
+{
+	char buf[128], small[16];
+
+	cr_assert_eq(debug_paths__alt("/usr/lib/debug/.build-id/ab/cd.debug",
+				      "/usr/lib/debug/.dwz/x86_64-linux-gnu/pkg.debug", buf,
+				      sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "/usr/lib/debug/.dwz/x86_64-linux-gnu/pkg.debug");
+	cr_assert_eq(debug_paths__alt("/usr/lib/debug/.build-id/ab/cd.debug",
+				      "../../.dwz/pkg.debug", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "/usr/lib/debug/.build-id/ab/../../.dwz/pkg.debug");
+	cr_assert_eq(debug_paths__alt("/d/x.debug", "", buf, sizeof(buf)), -EINVAL);
+	cr_assert_eq(debug_paths__alt("rel/x.debug", "y", buf, sizeof(buf)), -EINVAL);
+	cr_assert_eq(debug_paths__alt("/d/x.debug", "/a/rather/long/name.debug", small,
+				      sizeof(small)), -ENAMETOOLONG);
+}
+
 Test(debug_paths, a_debuglink_is_looked_for_in_three_places_in_order)
 {
 	static const char *const want[DEBUG_PATHS_LINK_CNT] = {

@@ -57,7 +57,7 @@ Test(dwarf_lines, an_inlined_call_is_its_own_frame_innermost_first_with_both_lin
 
 	cr_assert_not_null(ef);
 	cr_assert(elf_debug__has_dwarf(ef));
-	dl = dwarf_lines__new(ef);
+	dl = dwarf_lines__new(ef, NULL);
 	cr_assert_not_null(dl);
 	cr_assert_eq(inlined_chain(dl, ef, f, DWARF_LINES_MAX_FRAMES), 2,
 		     "no address of outer() runs inlined code of inner()");
@@ -74,7 +74,7 @@ Test(dwarf_lines, with_one_slot_the_out_of_line_function_is_kept)
 {
 	struct elf_file *ef = elf_file__open(data_bin);
 	struct src_frame f[DWARF_LINES_MAX_FRAMES], one;
-	struct dwarf_lines *dl = dwarf_lines__new(ef);
+	struct dwarf_lines *dl = dwarf_lines__new(ef, NULL);
 	uint64_t start, size, a;
 
 	cr_assert_not_null(dl);
@@ -100,12 +100,12 @@ Test(dwarf_lines, the_cache_keeps_a_bounded_number_of_readers_and_reopens_evicte
 	size_t i;
 
 	cr_assert_not_null(ef);
-	first = dwarf_cache__get(c, &owners[0], ef);
+	first = dwarf_cache__get(c, &owners[0], ef, NULL);
 	cr_assert_not_null(first);
-	cr_assert_eq(dwarf_cache__get(c, &owners[0], ef), first, "a hit must not reopen");
+	cr_assert_eq(dwarf_cache__get(c, &owners[0], ef, NULL), first, "a hit must not reopen");
 	for (i = 1; i <= DWARF_CACHE_MAX; i++)	/* one more owner than slots: owners[0] goes */
-		cr_assert_not_null(dwarf_cache__get(c, &owners[i], ef));
-	again = dwarf_cache__get(c, &owners[0], ef);
+		cr_assert_not_null(dwarf_cache__get(c, &owners[i], ef, NULL));
+	again = dwarf_cache__get(c, &owners[0], ef, NULL);
 	cr_assert_not_null(again);
 	cr_assert_eq(dwarf_lines__find(again, 0x10, &f, 1), -ENOENT);
 	dwarf_cache__drop(c, &owners[0]);
@@ -155,9 +155,24 @@ Test(dwarf_lines, a_string_section_without_its_last_nul_is_refused)
 	cr_assert_not_null(ef);
 	cr_assert(elf_debug__has_dwarf(ef));
 	errno = 0;
-	cr_assert_null(dwarf_lines__new(ef), "libdw would read past .debug_line_str");
+	cr_assert_null(dwarf_lines__new(ef, NULL), "libdw would read past .debug_line_str");
 	cr_assert_eq(errno, EINVAL);
-	cr_assert_null(dwarf_cache__get(c, ef, ef));
+	cr_assert_null(dwarf_cache__get(c, ef, ef, NULL));
 	dwarf_cache__free(c);
+	elf_file__free(ef);
+}
+
+Test(dwarf_lines, split_dwarf_is_refused_rather_than_its_dwo_file_opened_by_name)
+{
+	char split[sizeof(data_bin) + 8];
+	struct elf_file *ef;
+
+	snprintf(split, sizeof(split), "%s_split", data_bin);
+	ef = elf_file__open(split);
+	cr_assert_not_null(ef, "%s is missing: build it first", split);
+	cr_assert(elf_debug__has_dwarf(ef), "the skeleton unit is DWARF");
+	errno = 0;
+	cr_assert_null(dwarf_lines__new(ef, NULL), "libdw would open the .dwo file it names");
+	cr_assert_eq(errno, EOPNOTSUPP);
 	elf_file__free(ef);
 }

@@ -411,17 +411,29 @@ Test(options, json_and_jsonl_cannot_both_take_stdout, .init = clear_env)
 	cr_assert_eq(PARSE(&o, "-p", "1", "--json=-", "--jsonl=-"), -EINVAL);
 }
 
-Test(options, pprof_and_folded_take_a_file_but_not_stdout, .init = clear_env)
+Test(options, pprof_and_folded_take_a_file_or_stdout, .init = clear_env)
 {
 	struct options o;
 
 	cr_assert_eq(PARSE(&o, "-p", "1", "--pprof=heap.pb.gz", "--folded", "heap.folded"), 0);
 	cr_assert_str_eq(o.pprof_path, "heap.pb.gz");
 	cr_assert_str_eq(o.folded_path, "heap.folded");
-	cr_assert_eq(PARSE(&o, "-p", "1", "--pprof=-"), -EINVAL);
-	cr_assert_str_eq(err, "invalid --pprof '-': expected a file name");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--pprof=-"), 0);
+	cr_assert_eq(options__stdout_outputs(&o), 1);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--folded=-", "-j", "x.json"), 0);
 	cr_assert_eq(PARSE(&o, "-p", "1", "--folded="), -EINVAL);
 	cr_assert_str_eq(err, "invalid --folded '': expected a file name");
+}
+
+Test(options, at_most_one_output_takes_stdout, .init = clear_env)
+{
+	struct options o;
+
+	cr_assert_eq(PARSE(&o, "-p", "1", "--pprof=-", "--folded=-"), -EINVAL);
+	cr_assert_str_eq(err, "only one of -j, --jsonl, --pprof and --folded can write to stdout "
+			 "('-'): give the others a file");
+	cr_assert_eq(PARSE(&o, "-p", "1", "--folded=-", "-j", "-"), -EINVAL);
+	cr_assert_eq(PARSE(&o, "-p", "1", "--pprof=-", "--jsonl=-"), -EINVAL);
 }
 
 Test(options, pprof_and_folded_need_the_heap_kernel_only_drops, .init = clear_env)

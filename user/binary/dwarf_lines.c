@@ -10,7 +10,34 @@
 
 struct dwarf_lines {
 	Dwarf *dw;
+	Dwarf *alt;	/* the dwz file's DWARF, or NULL */
 };
+
+/*
+ * What libdw itself leaves in a Dwarf whose alt file it looked for and did
+ * not find (dwarf_getalt's "only try once"): set, it never looks.
+ */
+#define DWARF_ALT_NOT_FOUND ((Dwarf *)-1)
+
+/*
+ * Whether dw has a skeleton unit (split DWARF, DWARF 5 or GNU's for DWARF
+ * 4): libdw would open the .dwo or .dwp file it names, by a path the file
+ * gives. Units are walked without their split units (no subdie asked).
+ */
+static bool has_split_units(Dwarf *dw)
+{
+	Dwarf_CU *cu = NULL;
+	uint8_t unit_type;
+	Dwarf_Half version;
+	Dwarf_Die cudie;
+
+	while (!dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, NULL)) {
+		if (unit_type == DW_UT_skeleton || dwarf_hasattr(&cudie, DW_AT_dwo_name) ||
+		    dwarf_hasattr(&cudie, DW_AT_GNU_dwo_name))
+			return true;
+	}
+	return false;
+}
 
 /*
  * Whether every string section DWARF points into ends with a NUL. libdw
@@ -45,7 +72,7 @@ static bool strings_terminated(Elf *elf)
 	return true;
 }
 
-struct dwarf_lines *dwarf_lines__new(struct elf_file *ef)
+struct dwarf_lines *dwarf_lines__new(struct elf_file *ef, struct elf_file *alt)
 {
 	struct dwarf_lines *dl;
 
@@ -62,6 +89,14 @@ struct dwarf_lines *dwarf_lines__new(struct elf_file *ef)
 		errno = ENOENT;
 		return NULL;
 	}
+	if (alt && strings_terminated(elf_file__elf(alt)))
+		dl->alt = dwarf_begin_elf(elf_file__elf(alt), DWARF_C_READ, NULL);
+	dwarf_setalt(dl->dw, dl->alt ? dl->alt : DWARF_ALT_NOT_FOUND);
+	if (has_split_units(dl->dw)) {
+		dwarf_lines__free(dl);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
 	return dl;
 }
 
@@ -70,6 +105,7 @@ void dwarf_lines__free(struct dwarf_lines *dl)
 	if (!dl)
 		return;
 	dwarf_end(dl->dw);
+	dwarf_end(dl->alt);
 	free(dl);
 }
 

@@ -25,11 +25,16 @@ struct src_frame {
 #define DWARF_LINES_MAX_FRAMES 16
 
 /*
- * DWARF reader over ef (which must outlive it). NULL with errno ENOENT when
- * ef holds no DWARF, EINVAL when a string section of it is not terminated
- * (libdw would read past it), or another errno.
+ * DWARF reader over ef (which must outlive it), with alt the file ef's
+ * .gnu_debugaltlink names (dwz; NULL: none found). libdw never looks for
+ * files itself: it would open the paths a debug file names (its alt file,
+ * split DWARF's .dwo files) outside the traced process's root, through any
+ * link. Without alt, what ef keeps in it is unnamed; ef with split DWARF
+ * units is refused. NULL with errno ENOENT when ef holds no DWARF, EINVAL
+ * when a string section of it is not terminated (libdw would read past it),
+ * EOPNOTSUPP for split DWARF, or another errno.
  */
-struct dwarf_lines *dwarf_lines__new(struct elf_file *ef);
+struct dwarf_lines *dwarf_lines__new(struct elf_file *ef, struct elf_file *alt);
 void dwarf_lines__free(struct dwarf_lines *dl);
 
 /*

@@ -49,6 +49,24 @@ int elf_debug__link(struct elf_file *ef, const char **name, uint32_t *crc)
 	return 0;
 }
 
+int elf_debug__altlink(struct elf_file *ef, const char **name, const uint8_t **id,
+		       size_t *id_len)
+{
+	Elf_Data *d = section_data(elf_file__elf(ef), ".gnu_debugaltlink");
+	size_t len;
+
+	if (!d || !d->d_buf)
+		return -ENOENT;
+	len = strnlen(d->d_buf, d->d_size);
+	/* name, NUL, then the build-id to the end of the section */
+	if (!len || len == d->d_size || d->d_size - len - 1 < 1 || d->d_size - len - 1 > 64)
+		return -EINVAL;
+	*name = d->d_buf;
+	*id = (const uint8_t *)d->d_buf + len + 1;
+	*id_len = d->d_size - len - 1;
+	return 0;
+}
+
 /* in[0..len) xz-decoded into a malloc'd buffer: 0 with *out, *out_len, or a negative errno. */
 static int xz_decode(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
 {

@@ -9,6 +9,7 @@
 #define MV_ELF_DEBUG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "binary/elf_file.h"
 
@@ -21,6 +22,15 @@
  * -EINVAL (a malformed section, or a name with a '/').
  */
 int elf_debug__link(struct elf_file *ef, const char **name, uint32_t *crc);
+
+/*
+ * The .gnu_debugaltlink section of a debug file (dwz): the name of the file
+ * that holds the DWARF it shares with others (a NUL-terminated string inside
+ * ef: absolute, or relative to the debug file's folder) and that file's
+ * build-id (inside ef, 1 to 64 bytes). 0, -ENOENT (none), or -EINVAL.
+ */
+int elf_debug__altlink(struct elf_file *ef, const char **name, const uint8_t **id,
+		       size_t *id_len);
 
 /*
  * The ELF image in ef's .gnu_debugdata, decompressed (liblzma): an

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* "812 B", "3.5 KiB", "12.0 MiB", ... into buf; returns buf. */
 const char *format_bytes(uint64_t bytes, char *buf, size_t len);
@@ -12,5 +13,11 @@ const char *format_bytes(uint64_t bytes, char *buf, size_t len);
 const char *format_age_ms(uint64_t ms, char *buf, size_t len);
 /* The plural ending of a count's noun: "s", or "" when n is 1 ("1 alloc", "2 allocs"). */
 const char *format_plural(uint64_t n);
+/*
+ * text written from column col on, wrapped at its spaces so that no line
+ * passes cols columns (UTF-8 characters), each further line starting with
+ * indent; a word longer than a line is cut. Ends with a newline.
+ */
+void format_wrap(FILE *out, const char *text, size_t col, size_t cols, const char *indent);
 
 #endif

@@ -152,12 +152,28 @@ static void write_escaped_char(FILE *out, unsigned char c)
 	}
 }
 
+/* Bytes at s written as they are: printable ASCII other than '"' and '\\'. */
+static size_t plain_run(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\')
+		n++;
+	return n;
+}
+
 static void write_quoted(FILE *out, const char *s)
 {
 	size_t len, bad;
 
 	fputc('"', out);
 	while (*s) {
+		len = plain_run(s);
+		if (len) {	/* most names: one write, not one per byte */
+			fwrite(s, 1, len, out);
+			s += len;
+			continue;
+		}
 		len = utf8__valid_len(s, &bad);
 		if (len == 1) {
 			write_escaped_char(out, (unsigned char)*s);

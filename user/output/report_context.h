@@ -47,6 +47,7 @@ struct report_options {
 	bool detail;			/* -v: the text's kernel detail in full, not compact */
 	double min_age_s;		/* --min-age */
 	uint64_t sample_bytes;		/* sampling period, 0 = exact */
+	bool compact;			/* JSON without whitespace (the live API), not pretty */
 	report_echo_fn echo;		/* NULL: the JSON report's options are {} */
 	const void *echo_arg;
 };

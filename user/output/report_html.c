@@ -13,6 +13,9 @@
 
 /* Where the page holds the data: the content of its application/json script. */
 #define DATA_MARKER "@MEMVIGIL_REPORT_JSON@"
+/* The policy's opening, and what it becomes in live mode: fetches from the server only. */
+#define CSP_CLOSED "default-src 'none';"
+#define CSP_LIVE "default-src 'none'; connect-src 'self';"
 
 /* The page, built into the binary as it is on disk. */
 __asm__(".pushsection .rodata\n"
@@ -57,7 +60,24 @@ static int write_data(FILE *out, const char *json, size_t len)
 	return ok ? 0 : -EIO;
 }
 
-int report_html__from_json(FILE *out, const char *json, size_t len)
+/* The page's head, up to the data; in live mode with CSP_LIVE in place of CSP_CLOSED. */
+static int write_head(FILE *out, size_t head_len, bool live)
+{
+	const char *csp = live ? memmem(report_page, head_len, CSP_CLOSED, strlen(CSP_CLOSED)) : NULL;
+	size_t before = csp ? (size_t)(csp - report_page) : head_len;
+	size_t after = csp ? before + strlen(CSP_CLOSED) : head_len;
+
+	if (live && !csp)
+		return -EINVAL;	/* a page built without its policy */
+	if (fwrite(report_page, 1, before, out) != before ||
+	    (csp && fputs(CSP_LIVE, out) == EOF) ||
+	    fwrite(report_page + after, 1, head_len - after, out) != head_len - after)
+		return -EIO;
+	return 0;
+}
+
+/* The page around json (compacted and escaped); live: report_html__live. */
+static int write_page(FILE *out, const char *json, size_t len, bool live)
 {
 	size_t page_len = report_page_end - report_page;
 	const char *marker = memmem(report_page, page_len, DATA_MARKER, strlen(DATA_MARKER));
@@ -68,15 +88,20 @@ int report_html__from_json(FILE *out, const char *json, size_t len)
 		return -EINVAL;	/* a page built without its data marker */
 	head_len = marker - report_page;
 	tail_off = head_len + strlen(DATA_MARKER);
-	if (fwrite(report_page, 1, head_len, out) != head_len)
-		return -EIO;
-	ret = write_data(out, json, len);
+	ret = write_head(out, head_len, live);
+	if (!ret)
+		ret = write_data(out, json, len);
 	if (ret)
 		return ret;
 	if (fwrite(report_page + tail_off, 1, page_len - tail_off, out) != page_len - tail_off ||
 	    fflush(out))
 		return -EIO;
 	return 0;
+}
+
+int report_html__from_json(FILE *out, const char *json, size_t len)
+{
+	return write_page(out, json, len, false);
 }
 
 int report_html__document(FILE *out, const struct report_ctx *ctx)
@@ -95,4 +120,11 @@ int report_html__document(FILE *out, const struct report_ctx *ctx)
 		ret = report_html__from_json(out, json, len);
 	free(json);
 	return ret;
+}
+
+int report_html__live(FILE *out)
+{
+	static const char live[] = "{\"live\":\"api/v1/report\"}";
+
+	return write_page(out, live, strlen(live), true);
 }

@@ -31,4 +31,11 @@ int report_html__document(FILE *out, const struct report_ctx *ctx);
  */
 int report_html__from_json(FILE *out, const char *json, size_t len);
 
+/*
+ * The page in live mode, as --listen serves it at /: it holds no report and
+ * fetches one from api/v1/report (relative to the page) every 2 seconds.
+ * 0 or a negative errno.
+ */
+int report_html__live(FILE *out);
+
 #endif

@@ -298,7 +298,7 @@ static void write_sampling(struct json_writer *w, const struct report_ctx *ctx)
 int report_json__document(FILE *out, const struct report_ctx *ctx)
 {
 	const struct model *m = ctx->m;
-	struct json_writer *w = json_writer__new(out, true);
+	struct json_writer *w = json_writer__new(out, !ctx->opts.compact);
 	size_t i;
 	int ret = 0;
 
@@ -338,4 +338,27 @@ int report_json__document(FILE *out, const struct report_ctx *ctx)
 	if (!ret && (fputc('\n', out) == EOF || fflush(out)))
 		ret = -EIO;
 	return ret;
+}
+
+int report_json__proc(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p)
+{
+	return write_proc(w, ctx, p);
+}
+
+int report_json__stacks(struct json_writer *w, const struct report_ctx *ctx, const struct proc *p,
+			unsigned int top)
+{
+	const struct proc_metrics *pm = ctx->metrics ? metrics__find(ctx->metrics, p->key) : NULL;
+	struct proc_report r;
+	size_t i;
+	int ret = query__build(p, ctx->now_ms, 0, &r);
+
+	if (ret)
+		return ret;
+	json_array_begin(w);
+	for (i = 0; i < r.cnt && i < top; i++)
+		write_site(w, ctx, p->key, &r.sites[i], pm);
+	json_array_end(w);
+	query__release(&r);
+	return 0;
 }

@@ -36,6 +36,8 @@ enum {
 };
 
 #define PPROF_VALUE_CNT 4
+/* Lines of one Location at most: the inlined functions and the function itself. */
+#define PPROF_MAX_LINES 17
 
 /* The sample types, in the order of every sample's values. */
 static const char *const value_types[PPROF_VALUE_CNT][2] = {
@@ -58,11 +60,11 @@ struct pprof {
 };
 
 /*
- * Where a frame's source is. The symbolizer names no source lines yet: when
- * struct mv_symbol carries them, they are read here, and Function.filename
- * and start_line, Line.line and the mappings' has_filenames and
- * has_line_numbers follow. Inlined frames would become several Lines of one
- * Location, the innermost first.
+ * Where a frame's source is: the symbolizer's file and line of the call (the
+ * line inside the function), which go to Function.filename, Line.line and the
+ * mappings' has_filenames and has_line_numbers. The functions inlined at the
+ * address become Lines of the same Location before it, the innermost first.
+ * The function's own first line (start_line) is not known to the symbolizer.
  */
 struct frame_source {
 	const char *file;	/* NULL: unknown */
@@ -72,8 +74,7 @@ struct frame_source {
 
 static void frame_source(const struct mv_symbol *sym, struct frame_source *src)
 {
-	(void)sym;
-	*src = (struct frame_source){ 0 };
+	*src = (struct frame_source){ .file = sym->file, .line = sym->line };
 }
 
 /* id_table__get, remembering a failure in pp->err. */
@@ -135,19 +136,16 @@ static uint64_t mapping_id(struct pprof *pp, pid_t pid, const struct mv_symbol *
 	return id;
 }
 
-/* The id of sym's function (emitted when first seen). */
-static uint64_t function_id(struct pprof *pp, const struct mv_symbol *sym, uint64_t addr)
+/* The id of the function name (system name, source file; emitted when first seen). */
+static uint64_t function_id(struct pprof *pp, const char *name, const char *system,
+			    const struct frame_source *src)
 {
-	char buf[64];
-	const char *name = frames__name(sym, addr, buf, sizeof(buf));
-	struct frame_source src;
 	uint64_t key[3], id;
 	bool added;
 
-	frame_source(sym, &src);
 	key[0] = str(pp, name);
-	key[1] = str(pp, sym->mangled ? sym->mangled : name);
-	key[2] = str(pp, src.file);
+	key[1] = str(pp, system ? system : name);
+	key[2] = str(pp, src->file);
 	id = get_id(pp, pp->functions, key, sizeof(key), &added);
 	if (!added)
 		return id;
@@ -156,19 +154,55 @@ static uint64_t function_id(struct pprof *pp, const struct mv_symbol *sym, uint6
 	pb__varint(&pp->sub, FUNCTION_NAME, key[0]);
 	pb__varint(&pp->sub, FUNCTION_SYSTEM_NAME, key[1]);
 	pb__varint_nz(&pp->sub, FUNCTION_FILENAME, key[2]);
-	pb__varint_nz(&pp->sub, FUNCTION_START_LINE, src.start_line);
+	pb__varint_nz(&pp->sub, FUNCTION_START_LINE, src->start_line);
 	pb__message(&pp->funcs, PROFILE_FUNCTION, &pp->sub);
 	return id;
+}
+
+/* One Line (function, line) into pp->msg, the Location being built. */
+static void location_line(struct pprof *pp, uint64_t func, int64_t line)
+{
+	pb__reset(&pp->sub);
+	pb__varint(&pp->sub, LINE_FUNCTION_ID, func);
+	pb__varint_nz(&pp->sub, LINE_LINE, line);
+	pb__message(&pp->msg, LOCATION_LINE, &pp->sub);
+}
+
+/*
+ * The function ids of sym's Lines into funcs (the inlined functions innermost
+ * first, then sym's own) and their lines into lines; their count.
+ */
+static size_t location_functions(struct pprof *pp, const struct mv_symbol *sym, uint64_t addr,
+				 uint64_t *funcs, int64_t *lines)
+{
+	const struct mv_inlined *in;
+	struct frame_source src;
+	const char *name;
+	char buf[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < sym->inlined_cnt && i < PPROF_MAX_LINES - 1; i++) {
+		in = &sym->inlined[i];
+		src = (struct frame_source){ .file = in->file, .line = in->line };
+		name = in->symbol ? in->symbol : "[inlined]";
+		funcs[n] = function_id(pp, name, in->mangled, &src);
+		lines[n++] = in->line;
+	}
+	frame_source(sym, &src);
+	name = frames__name(sym, addr, buf, sizeof(buf));
+	funcs[n] = function_id(pp, name, sym->mangled, &src);
+	lines[n++] = src.line;
+	return n;
 }
 
 /* The id of return address addr of pid (0: a stack with no frames), emitted when first seen. */
 static uint64_t location_id(struct pprof *pp, pid_t pid, uint64_t addr)
 {
 	static const struct mv_symbol no_stack = { .symbol = "[no user stack]" };
-	int64_t key[2] = { pid, (int64_t)addr };
-	uint64_t id, map, func;
-	struct frame_source src;
+	int64_t key[2] = { pid, (int64_t)addr }, lines[PPROF_MAX_LINES];
+	uint64_t id, map, funcs[PPROF_MAX_LINES];
 	struct mv_symbol sym;
+	size_t cnt, i;
 	bool added;
 
 	id = get_id(pp, pp->locations, key, sizeof(key), &added);
@@ -178,17 +212,14 @@ static uint64_t location_id(struct pprof *pp, pid_t pid, uint64_t addr)
 		frames__resolve(pp->ctx, pid, addr, &sym);
 	else
 		sym = no_stack;
-	frame_source(&sym, &src);
 	map = mapping_id(pp, pid, &sym);
-	func = function_id(pp, &sym, addr);
-	pb__reset(&pp->sub);
-	pb__varint(&pp->sub, LINE_FUNCTION_ID, func);
-	pb__varint_nz(&pp->sub, LINE_LINE, src.line);
+	cnt = location_functions(pp, &sym, addr, funcs, lines);
 	pb__reset(&pp->msg);
 	pb__varint(&pp->msg, LOCATION_ID, id);
 	pb__varint(&pp->msg, LOCATION_MAPPING_ID, map);
 	pb__varint_nz(&pp->msg, LOCATION_ADDRESS, addr);
-	pb__message(&pp->msg, LOCATION_LINE, &pp->sub);
+	for (i = 0; i < cnt; i++)
+		location_line(pp, funcs[i], lines[i]);
 	pb__message(&pp->locs, PROFILE_LOCATION, &pp->msg);
 	return id;
 }

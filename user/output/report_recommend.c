@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "analysis/recommend.h"
+#include "lib/format.h"
 #include "lib/text_escape.h"
 #include "output/frames.h"
 #include "output/report_recommend.h"
@@ -22,16 +23,22 @@ static size_t build(const struct report_ctx *ctx, const struct proc *p,
 	return recommend__process(&in, recs, RECOMMEND_MAX);
 }
 
+/* Text reports fit this many columns; advice goes on under its first word. */
+#define ADVICE_COLS 100
+#define ADVICE_INDENT "          "
+
 void report_recommend__text(FILE *out, const struct report_ctx *ctx, const struct proc *p,
 			    const struct proc_metrics *pm)
 {
 	struct recommendation recs[RECOMMEND_MAX];
+	char text[TEXT_ESCAPE_SIZE(RECOMMEND_TEXT_MAX)];
 	size_t i, cnt = build(ctx, p, pm, recs);
+	int col;
 
 	for (i = 0; i < cnt; i++) {
-		fprintf(out, "  advice: [%s] ", recommend__severity_name(recs[i].severity));
-		text_escape__fputs(out, recs[i].text);
-		fputc('\n', out);
+		col = fprintf(out, "  advice: [%s] ", recommend__severity_name(recs[i].severity));
+		text_escape__copy(text, sizeof(text), recs[i].text);
+		format_wrap(out, text, col > 0 ? col : 0, ADVICE_COLS, ADVICE_INDENT);
 	}
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/file_read.h"
 #include "lib/log.h"
 #include "lib/output_file.h"
 #include "lib/utf8.h"
@@ -12,58 +13,16 @@
 
 #define USAGE "usage: memvigil html REPORT.json -o FILE.html"
 
-/* All of in in *buf (NUL-terminated) and *len; -EFBIG beyond the limit. */
-static int slurp(FILE *in, char **buf, size_t *len)
-{
-	size_t cap = 0, n = 0, got;
-	char *b = NULL, *nb;
-
-	do {
-		if (n + 1 >= cap) {
-			cap = cap ? 2 * cap : 1 << 16;
-			if (cap > HTML_COMMAND_MAX_BYTES * 2ul) {
-				free(b);
-				return -EFBIG;
-			}
-			nb = realloc(b, cap);
-			if (!nb) {
-				free(b);
-				return -ENOMEM;
-			}
-			b = nb;
-		}
-		got = fread(b + n, 1, cap - n - 1, in);
-		n += got;
-	} while (got);
-	if (ferror(in) || n > HTML_COMMAND_MAX_BYTES) {
-		free(b);
-		return ferror(in) ? -EIO : -EFBIG;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 /* The whole of path ("-": stdin), or a negative errno said once. */
 static int read_report(const char *path, char **buf, size_t *len)
 {
-	FILE *in = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	int ret;
+	int ret = file_read__all(path, HTML_COMMAND_MAX_BYTES, buf, len);
 
-	if (!in) {
-		ret = -errno;
-		log_error("cannot read %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	ret = slurp(in, buf, len);
 	if (ret == -EFBIG)
 		log_error("%s is larger than %u MiB: not a report memvigil wrote", path,
 			  HTML_COMMAND_MAX_BYTES >> 20);
 	else if (ret)
 		log_error("cannot read %s: %s", path, strerror(-ret));
-	if (in != stdin)
-		fclose(in);
 	return ret;
 }
 

@@ -327,6 +327,16 @@ static void apply_preset(struct option_parse *ps)
 }
 
 /* The rules between options, after each was checked on its own. */
+unsigned int options__stdout_outputs(const struct options *o)
+{
+	const char *paths[] = { o->json_path, o->jsonl_path, o->pprof_path, o->folded_path };
+	unsigned int i, n = 0;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		n += paths[i] && !strcmp(paths[i], "-");
+	return n;
+}
+
 static int validate(struct option_parse *ps)
 {
 	struct options *o = ps->opts;
@@ -345,6 +355,11 @@ static int validate(struct option_parse *ps)
 	    !strcmp(o->jsonl_path, "-")) {
 		snprintf(ps->err, ps->err_len,
 			 "--json and --jsonl cannot both write to stdout: give one of them a file");
+		return -EINVAL;
+	}
+	if (options__stdout_outputs(o) > 1) {
+		snprintf(ps->err, ps->err_len, "only one of -j, --jsonl, --pprof and --folded can "
+			 "write to stdout ('-'): give the others a file");
 		return -EINVAL;
 	}
 	if (o->interval_s > 0 && o->window_s < o->interval_s) {

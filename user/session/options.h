@@ -58,6 +58,8 @@ struct options {
 	unsigned int alert_cnt;
 	const char *on_alert;	/* --on-alert command line, NULL if none */
 	const char *jsonl_path;	/* --jsonl, NULL if none, "-" = stdout */
+	const char *listen;	/* --listen=[ADDR:]PORT, NULL if none */
+	const char *listen_token_file;	/* --listen-token-file, NULL if none */
 	enum mv_mode mode;	/* --mode */
 	unsigned int stack_depth;	/* --stack-depth: frames recorded per stack */
 	unsigned int frames;	/* --frames: frames per stack in text reports, 0 = all */
@@ -79,6 +81,9 @@ struct options {
  */
 int options__parse(int argc, char **argv, struct options *opts,
 		   char *err, size_t err_len);
+
+/* How many of the outputs (-j, --jsonl, --pprof, --folded) write to stdout ('-'). */
+unsigned int options__stdout_outputs(const struct options *o);
 
 /*
  * Write the options the JSON report echoes as members of the open object

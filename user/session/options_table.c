@@ -32,7 +32,9 @@ const char options_doc[] =
 	"MEMVIGIL_WINDOW=120, MEMVIGIL_ALERT='rss>1G;oom'); the command line wins. "
 	"'memvigil html REPORT.json -o FILE' writes the HTML page (--html) of a JSON "
 	"report written earlier, without tracing. 'memvigil replay FILE [OUTPUT...]' reports "
-	"on a trace --record wrote, with -j, --jsonl, --pprof, --folded and --html as a live run.";
+	"on a trace --record wrote, with -j, --jsonl, --pprof, --folded and --html as a live run. "
+	"'memvigil diff OLD.json NEW.json [-j]' shows the stacks that grew, shrank, appeared or "
+	"disappeared between two JSON reports.";
 
 const char options_args_doc[] = "-- COMMAND [ARG...]\n-p PID\n--cgroup=PATH";
 
@@ -183,13 +185,13 @@ const struct option_row options_table[] = {
 	  OPTION_TEXT, FIELD(json_path), .what = "--json", .expect = "expected a file name or '-'" },
 	{ "pprof", 0, "FILE",
 	  "write the final heap profile to FILE in pprof's format (gzip-compressed "
-	  "profile.proto, for go tool pprof)",
-	  OPTION_TEXT, .file_only = true, FIELD(pprof_path), .what = "--pprof",
+	  "profile.proto, for go tool pprof; '-' for stdout)",
+	  OPTION_TEXT, FIELD(pprof_path), .what = "--pprof",
 	  .expect = "expected a file name" },
 	{ "folded", 0, "FILE",
 	  "write the outstanding bytes per stack to FILE as collapsed stacks (flamegraph.pl, "
-	  "inferno, speedscope)",
-	  OPTION_TEXT, .file_only = true, FIELD(folded_path), .what = "--folded",
+	  "inferno, speedscope; '-' for stdout)",
+	  OPTION_TEXT, FIELD(folded_path), .what = "--folded",
 	  .expect = "expected a file name" },
 	{ "html", 0, "FILE",
 	  "write the final report as one self-contained HTML page to FILE (charts, flame "
@@ -205,6 +207,16 @@ const struct option_row options_table[] = {
 	  "append one JSON line per process per interval and one per alert to FILE "
 	  "('-' for stdout)",
 	  OPTION_TEXT, FIELD(jsonl_path), .what = "--jsonl", .expect = "expected a file name or '-'" },
+	{ "listen", 0, "[ADDR:]PORT",
+	  "serve /metrics (Prometheus), /debug/pprof/heap, a JSON API and a live dashboard over "
+	  "HTTP on PORT of 127.0.0.1, or of ADDR (a non-loopback ADDR is warned about); read-only",
+	  OPTION_TEXT, .not_blank = true, FIELD(listen), .what = "--listen",
+	  .expect = "expected [ADDR:]PORT, e.g. --listen=9090 or --listen=127.0.0.1:9090" },
+	{ "listen-token-file", 0, "FILE",
+	  "require 'Authorization: Bearer TOKEN' on every request to --listen's server, TOKEN "
+	  "being FILE's first line (FILE must not be readable by other users)",
+	  OPTION_TEXT, .file_only = true, .not_blank = true, FIELD(listen_token_file),
+	  .what = "--listen-token-file", .expect = "expected a file name" },
 	{ "verbose", 'v', NULL,
 	  "more diagnostics, and text reports give the kernel's figures in full (-vv also "
 	  "shows libbpf's own messages)",

@@ -100,8 +100,7 @@ static int replay_start(struct replay *r)
 	int ret;
 
 	r->m = model__new(r->t0_ns);
-	r->sym = symbolizer__new();
-	if (!r->m || !r->sym) {
+	if (!r->m) {
 		log_error("out of memory");
 		return -ENOMEM;
 	}
@@ -338,10 +337,6 @@ static int restore_objects(struct replay *r)
 	struct replay_objects *o;
 	size_t i;
 
-	for (i = 0; i < r->m->proc_cnt; i++)
-		if (!objects_of(r, r->m->procs[i]->key))
-			return -ENOMEM;
-	/* a process with none recorded gets none: never read a live PID's maps */
 	for (i = 0; i < r->obj_cnt; i++) {
 		o = &r->objs[i];
 		if (symbolizer__restore(r->sym, o->key, o->maps, (const char *const *)o->build_ids,
@@ -382,7 +377,32 @@ static int replay_begin(struct replay *r, struct record_reader *rd, struct rec_h
 	return ret ? ret : replay_start(r);
 }
 
-int replay__run(struct replay *r, FILE *f, const char *name)
+/*
+ * The first reading: the mappings recorded at the end, so that frames are
+ * named while the records are applied (the --jsonl lines) as at the end.
+ */
+static int read_objects(struct replay *r, FILE *f, const char *name)
+{
+	struct record_reader *rd = NULL;
+	struct rec_head h;
+	const void *p;
+	int ret;
+
+	ret = record_reader__open(f, name, &rd, r->err, sizeof(r->err));
+	while (!ret && (ret = record_reader__next(rd, &h, &p, r->err, sizeof(r->err))) > 0) {
+		ret = h.type == REC_OBJECT ? apply_object(r, p, h.len) : 0;
+		if (ret)
+			snprintf(r->err, sizeof(r->err), "%s is damaged: a mapping record is malformed",
+				 name);
+	}
+	record_reader__free(rd);
+	if (ret < 0)
+		log_error("%s", r->err);
+	return ret < 0 ? ret : restore_objects(r);
+}
+
+/* The second reading: every record applied in order. */
+static int apply_records(struct replay *r, FILE *f, const char *name)
 {
 	struct record_reader *rd = NULL;
 	const void *p;
@@ -396,7 +416,7 @@ int replay__run(struct replay *r, FILE *f, const char *name)
 	}
 	ret = replay_begin(r, rd, &h, &p);
 	while (!ret) {
-		ret = apply(r, &h, p);
+		ret = h.type == REC_OBJECT ? 0 : apply(r, &h, p);
 		if (ret) {
 			log_error("%s is damaged: a record of type %u does not fit the trace so far",
 				  name, h.type);
@@ -408,13 +428,33 @@ int replay__run(struct replay *r, FILE *f, const char *name)
 		ret = ret > 0 ? 0 : ret ? ret : 1;
 	}
 	record_reader__free(rd);
-	if (ret < 0)
+	return ret < 0 ? ret : 0;
+}
+
+int replay__run(struct replay *r, FILE *f, const char *name)
+{
+	int ret;
+
+	r->sym = symbolizer__new();
+	if (!r->sym) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	symbolizer__set_offline(r->sym);	/* the PIDs recorded are not this host's now */
+	ret = read_objects(r, f, name);
+	if (!ret && fseek(f, 0, SEEK_SET)) {
+		ret = -errno;
+		log_error("cannot read %s twice: %s (give a file, not a pipe)", name, strerror(-ret));
+	}
+	if (!ret)
+		ret = apply_records(r, f, name);
+	if (ret)
 		return ret;
 	if (!r->has_final) {
 		log_error("%s holds no final report: the recording is damaged", name);
 		return -EBADMSG;
 	}
-	return restore_objects(r);
+	return 0;
 }
 
 uint32_t replay__text_elapsed(struct replay *r)

@@ -34,23 +34,31 @@ static const char *option_value(int argc, char **argv, int *i, const char *name,
 	return NULL;
 }
 
-/* The outputs stdout can take: one of -j and --jsonl. */
+/* How many outputs write to stdout ('-'). */
+static unsigned int stdout_outputs(const struct replay_args *a)
+{
+	const char *paths[] = { a->json, a->jsonl, a->pprof, a->folded };
+	unsigned int i, n = 0;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		n += paths[i] && !strcmp(paths[i], "-");
+	return n;
+}
+
+/* A recording named, --html to a file, at most one output on stdout. */
 static int check_args(const struct replay_args *a)
 {
-	const char *files[] = { a->pprof, a->folded, a->html };
-	size_t k;
-
 	if (!a->in) {
 		log_error("no recording given; %s", USAGE);
 		return -EINVAL;
 	}
-	for (k = 0; k < 3; k++)
-		if (files[k] && (!*files[k] || !strcmp(files[k], "-"))) {
-			log_error("--pprof, --folded and --html write to a file: give a file name");
-			return -EINVAL;
-		}
-	if (a->json && a->jsonl && !strcmp(a->json, "-") && !strcmp(a->jsonl, "-")) {
-		log_error("--json and --jsonl cannot both write to stdout: give one of them a file");
+	if (a->html && (!*a->html || !strcmp(a->html, "-"))) {
+		log_error("--html writes to a file: give a file name");
+		return -EINVAL;
+	}
+	if (stdout_outputs(a) > 1) {
+		log_error("only one of -j, --jsonl, --pprof and --folded can write to stdout ('-'): "
+			  "give the others a file");
 		return -EINVAL;
 	}
 	return 0;
@@ -160,7 +168,7 @@ static int write_reports(struct replay *r, const struct replay_args *a)
 	struct report_ctx ctx;
 	int ret = 0;
 
-	if (!(a->json && !strcmp(a->json, "-")) && !(a->jsonl && !strcmp(a->jsonl, "-")))
+	if (!stdout_outputs(a))
 		write_text(r);
 	final_ctx(r, &ctx);
 	if (a->json)

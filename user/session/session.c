@@ -195,7 +195,9 @@ static int check_environment(struct session *s)
 		if (ret)
 			log_error("%s", s->err);
 	}
-	return ret ? ret : open_final(s, s->opts.html_path, &s->html_file);
+	if (!ret)
+		ret = open_final(s, s->opts.html_path, &s->html_file);
+	return ret ? ret : session_serve__open(s);
 }
 
 /* Tests widen race windows with these: sleep the milliseconds env var name says. */
@@ -296,6 +298,7 @@ static int run_loop(struct session *s)
 		}
 		if (session__now_ms(s) - s->last_sample_ms >= KERNEL_SAMPLE_MS)
 			sample_kernel(s);
+		session_serve__poll(s);
 		child__reap(&s->child, false);
 		poll_monitor(s);
 		targets__recheck(s->targets, clock__mono_ns());
@@ -404,6 +407,9 @@ static int trace(struct session *s)
 		log_error("cannot wait on the ring buffer: %s", strerror(-ret));
 		return ret;
 	}
+	ret = session_serve__start(s);
+	if (ret)
+		return ret;
 	targets__set_kernel_only(s->targets, s->opts.kernel_only);
 	targets__set_allocator(s->targets, s->opts.allocator);
 	if (s->opts.follow || s->cgroup_mode) {
@@ -443,6 +449,7 @@ static void session_free(struct session *s)
 	probes__free(s->probes);
 	targets__free(s->targets);
 	cgroup_watch__release(&s->cgw);
+	session_serve__free(s);
 	event_loop__free(s->loop);
 	monitor__free(s->mon);
 	symbolizer__free(s->sym);
@@ -493,6 +500,7 @@ int session__run(const struct options *opts)
 	int ret;
 
 	s.opts = *opts;
+	s.listen_fd = -1;
 	if (check_environment(&s))
 		return 1;
 	ret = check_target(&s);

@@ -38,10 +38,11 @@ int session__record_close(struct session *s)
 	static char buf[RECORD_MAX_PAYLOAD];
 	struct final_report fr;
 	struct record_final rf;
+	bool failed;
 	size_t len;
 	int ret;
 
-	session__final_report(s, &fr);
+	session__build_report(s, &fr);
 	rf = (struct record_final){
 		.now_ms = fr.ctx.now_ms, .health = fr.ctx.health, .unwind = fr.unwind,
 		.has_unwind = fr.ctx.health.unwind != NULL,
@@ -52,8 +53,9 @@ int session__record_close(struct session *s)
 	recorder__objects(s->rec, s->sym);
 	len = record_final__encode(&rf, buf, sizeof(buf));
 	recorder__put(s->rec, REC_FINAL, buf, len);
+	failed = recorder__failed(s->rec);	/* a write error already said */
 	ret = recorder__close(s->rec, s->err, sizeof(s->err));
-	if (ret)
+	if (ret && !failed)
 		log_error("%s", s->err);
 	else
 		log_info("recorded %llu records, %llu bytes compressed, to %s",

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include "lib/clock.h"
 #include "lib/format.h"
 #include "lib/log.h"
@@ -27,7 +26,7 @@ int session__resolve_symbol(void *ctx, pid_t pid, uint64_t addr, struct mv_symbo
 
 bool session__stdout_is_data(const struct session *s)
 {
-	return s->json_out == stdout || (s->opts.jsonl_path && !strcmp(s->opts.jsonl_path, "-"));
+	return options__stdout_outputs(&s->opts) > 0;
 }
 
 /*
@@ -107,7 +106,7 @@ void session__print_report(struct session *s, bool final)
 	model__start_interval(s->model);
 }
 
-void session__final_report(struct session *s, struct final_report *fr)
+void session__build_report(struct session *s, struct final_report *fr)
 {
 	static const char *feature_names[PROBES_K_FEATURE_CNT];
 	struct report_ctx *ctx = &fr->ctx;
@@ -192,7 +191,7 @@ int session__write_final(struct session *s)
 	struct final_report fr;
 	int ret = 0;
 
-	session__final_report(s, &fr);
+	session__build_report(s, &fr);
 	if (s->json_file)
 		ret = write_final(s, s->json_file, "JSON", report_json__document, &fr.ctx);
 	if (s->pprof_file && !ret)

@@ -106,9 +106,58 @@ static struct elf_file *accept_fd(struct debug_files *df, const struct debug_obj
 	return dbg;
 }
 
-/* The build-id debug file of obj in its root, or NULL. */
-static struct elf_file *by_build_id(struct debug_files *df, const struct debug_object *obj)
+/* The file at path in obj's root if it is the dwz file of build-id id; NULL, counted, if not. */
+static struct elf_file *open_alt(struct debug_files *df, const struct debug_object *obj,
+				 const char *path, const uint8_t *id, size_t len)
 {
+	int fd = mapped_file__open_path(obj->root_fd, path);
+	const uint8_t *got;
+	struct elf_file *alt;
+	size_t got_len;
+
+	if (fd < 0)
+		return NULL;
+	alt = elf_file__open_fd(fd);
+	if (!alt) {
+		skip(df, SKIP_CORRUPT, path);
+		return NULL;
+	}
+	if (elf_file__build_id(alt, &got, &got_len) || got_len != len || memcmp(got, id, len)) {
+		skip(df, SKIP_BUILD_ID, path);
+		elf_file__free(alt);
+		return NULL;
+	}
+	return alt;
+}
+
+/*
+ * The file dbg's .gnu_debugaltlink names (dwz), inside obj's root: by its
+ * build-id, else by the name (from the root when absolute, from the folder of
+ * dbg_path when not); NULL if it has none or none is found.
+ */
+static struct elf_file *find_alt(struct debug_files *df, const struct debug_object *obj,
+				 const char *dbg_path, struct elf_file *dbg)
+{
+	struct elf_file *alt = NULL;
+	char path[PATH_MAX];
+	const uint8_t *id;
+	const char *name;
+	size_t len;
+
+	if (!dbg || elf_debug__altlink(dbg, &name, &id, &len))
+		return NULL;
+	if (!debug_paths__build_id(id, len, path, sizeof(path)))
+		alt = open_alt(df, obj, path, id, len);
+	if (!alt && !debug_paths__alt(dbg_path, name, path, sizeof(path)))
+		alt = open_alt(df, obj, path, id, len);
+	return alt;
+}
+
+/* The build-id debug file of obj in its root (and its dwz file in *alt), or NULL. */
+static struct elf_file *by_build_id(struct debug_files *df, const struct debug_object *obj,
+				    struct elf_file **alt)
+{
+	struct elf_file *dbg;
 	char path[PATH_MAX];
 	const uint8_t *id;
 	size_t len;
@@ -118,12 +167,16 @@ static struct elf_file *by_build_id(struct debug_files *df, const struct debug_o
 	    debug_paths__build_id(id, len, path, sizeof(path)))
 		return NULL;
 	fd = mapped_file__open_path(obj->root_fd, path);
-	return fd < 0 ? NULL : accept_fd(df, obj, fd, path);
+	dbg = fd < 0 ? NULL : accept_fd(df, obj, fd, path);
+	*alt = find_alt(df, obj, path, dbg);
+	return dbg;
 }
 
-/* The file .gnu_debuglink names for obj, in its first place that has one; or NULL. */
-static struct elf_file *by_link(struct debug_files *df, const struct debug_object *obj)
+/* The file .gnu_debuglink names for obj, in its first place that has one (and its dwz file in *alt); or NULL. */
+static struct elf_file *by_link(struct debug_files *df, const struct debug_object *obj,
+				struct elf_file **alt)
 {
+	struct elf_file *dbg;
 	const char *name, *obj_path = mapped_file__strip_root(obj->path, obj->root_path);
 	char path[PATH_MAX];
 	uint32_t want, crc;
@@ -143,7 +196,9 @@ static struct elf_file *by_link(struct debug_files *df, const struct debug_objec
 			close(fd);
 			continue;
 		}
-		return accept_fd(df, obj, fd, path);
+		dbg = accept_fd(df, obj, fd, path);
+		*alt = find_alt(df, obj, path, dbg);
+		return dbg;
 	}
 	return NULL;
 }
@@ -182,14 +237,15 @@ static struct elf_file *by_debuginfod(struct debug_files *df, const struct debug
 }
 
 struct elf_file *debug_files__find(struct debug_files *df, const struct debug_object *obj,
-				   enum debug_source *src)
+				   enum debug_source *src, struct elf_file **alt)
 {
 	struct elf_file *dbg = NULL;
 
 	*src = DEBUG_SOURCE_NONE;
-	if (obj->root_fd >= 0 && (dbg = by_build_id(df, obj)))
+	*alt = NULL;
+	if (obj->root_fd >= 0 && (dbg = by_build_id(df, obj, alt)))
 		*src = DEBUG_SOURCE_BUILD_ID;
-	else if (obj->root_fd >= 0 && (dbg = by_link(df, obj)))
+	else if (obj->root_fd >= 0 && (dbg = by_link(df, obj, alt)))
 		*src = DEBUG_SOURCE_LINK;
 	else if ((dbg = by_mini(df, obj)))
 		*src = DEBUG_SOURCE_MINI;

@@ -52,10 +52,14 @@ void debug_files__free(struct debug_files *df);
 /*
  * obj's debug file from local files, by the order above (build-id,
  * debuglink, MiniDebugInfo): an elf_file the caller frees, with *src saying
- * where it came from; NULL (and DEBUG_SOURCE_NONE) when none is found.
+ * where it came from; NULL (and DEBUG_SOURCE_NONE) when none is found. When
+ * the debug file's DWARF is shared with others through dwz, *alt is the file
+ * its .gnu_debugaltlink names, found inside the root like the debug file (by
+ * its build-id under /usr/lib/debug/.build-id/, else by the name), its
+ * build-id checked; else NULL. The caller frees it too.
  */
 struct elf_file *debug_files__find(struct debug_files *df, const struct debug_object *obj,
-				   enum debug_source *src);
+				   enum debug_source *src, struct elf_file **alt);
 
 /*
  * obj's debug file from debuginfod (DEBUG_SOURCE_DEBUGINFOD), for an object

@@ -53,3 +53,18 @@ int debug_paths__link(const char *obj_path, const char *name, unsigned int i, ch
 		return -ENOENT;
 	return 0;
 }
+
+int debug_paths__alt(const char *dbg_path, const char *name, char *buf, size_t size)
+{
+	const char *slash;
+	int n;
+
+	if (!name || !name[0] || !dbg_path || dbg_path[0] != '/')
+		return -EINVAL;
+	slash = strrchr(dbg_path, '/');
+	if (name[0] == '/')
+		n = snprintf(buf, size, "%s", name);
+	else
+		n = snprintf(buf, size, "%.*s%s", (int)(slash - dbg_path + 1), dbg_path, name);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}

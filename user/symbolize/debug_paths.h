@@ -32,4 +32,12 @@ int debug_paths__build_id(const uint8_t *id, size_t len, char *buf, size_t size)
 int debug_paths__link(const char *obj_path, const char *name, unsigned int i, char *buf,
 		      size_t size);
 
+/*
+ * The place of the file a debug file's .gnu_debugaltlink names (dwz): name
+ * itself when absolute, else name in the folder of dbg_path (the debug
+ * file's absolute path). 0, -EINVAL (empty name, dbg_path not absolute), or
+ * -ENAMETOOLONG.
+ */
+int debug_paths__alt(const char *dbg_path, const char *name, char *buf, size_t size);
+
 #endif

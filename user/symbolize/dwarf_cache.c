@@ -55,7 +55,7 @@ static struct dwarf_slot *slot_for(struct dwarf_cache *c, const void *owner, boo
 }
 
 struct dwarf_lines *dwarf_cache__get(struct dwarf_cache *c, const void *owner,
-				     struct elf_file *ef)
+				     struct elf_file *ef, struct elf_file *alt)
 {
 	struct dwarf_slot *s;
 	bool hit;
@@ -64,7 +64,7 @@ struct dwarf_lines *dwarf_cache__get(struct dwarf_cache *c, const void *owner,
 		return NULL;
 	s = slot_for(c, owner, &hit);
 	if (!hit)
-		s->dl = dwarf_lines__new(ef);
+		s->dl = dwarf_lines__new(ef, alt);
 	s->used = ++c->tick;
 	return s->dl;
 }

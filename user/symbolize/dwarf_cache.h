@@ -20,11 +20,12 @@ struct dwarf_cache *dwarf_cache__new(void);
 void dwarf_cache__free(struct dwarf_cache *c);
 
 /*
- * The DWARF reader of ef, for owner (the object it stands for; one ef per
- * owner). NULL when ef holds no DWARF. Valid until the next call.
+ * The DWARF reader of ef (with alt, the dwz file its DWARF refers to, or
+ * NULL), for owner (the object it stands for; one ef per owner). NULL when
+ * ef holds no DWARF. Valid until the next call.
  */
 struct dwarf_lines *dwarf_cache__get(struct dwarf_cache *c, const void *owner,
-				     struct elf_file *ef);
+				     struct elf_file *ef, struct elf_file *alt);
 
 /* Forget owner (its ef is about to be freed). */
 void dwarf_cache__drop(struct dwarf_cache *c, const void *owner);

@@ -90,6 +90,7 @@ static void binary__free(struct binary *b)
 	binary_drop_root(b);
 	elf_file__free(b->ef);
 	elf_file__free(b->dbg);
+	elf_file__free(b->alt);
 	free(b);
 }
 
@@ -174,7 +175,7 @@ int binary__load(struct symbolizer *sym, struct binary *b)
 		obj.root_fd = b->root_fd;
 		obj.root_path = b->root_path;
 	}
-	b->dbg = debug_files__find(sym->debug, &obj, &b->src);
+	b->dbg = debug_files__find(sym->debug, &obj, &b->src, &b->alt);
 	binary_drop_root(b);
 	return 0;
 }
@@ -369,7 +370,7 @@ static const struct mv_mapping *find_mapping(struct symbolizer *sym, pid_t pid,
 	const struct mv_mapping *m = p ? procmaps__find(p->pm, addr) : NULL;
 	int err;
 
-	if (!m && !(p && p->gone)) {
+	if (!m && !(p && p->gone) && !sym->offline) {
 		err = symbolizer__capture(sym, pid);
 		p = proc_find(sym, pid);
 		if (err == -ESRCH && p)
@@ -392,7 +393,10 @@ static void add_lines(struct symbolizer *sym, struct binary *b, uint64_t vaddr,
 	struct mv_inlined *in;
 	int n, i;
 
-	dl = dwarf_cache__get(sym->dwarf, b, elf_debug__has_dwarf(b->ef) || !b->dbg ? b->ef : b->dbg);
+	if (elf_debug__has_dwarf(b->ef) || !b->dbg)
+		dl = dwarf_cache__get(sym->dwarf, b, b->ef, NULL);
+	else
+		dl = dwarf_cache__get(sym->dwarf, b, b->dbg, b->alt);
 	n = dl ? dwarf_lines__find(dl, vaddr, f, DWARF_LINES_MAX_FRAMES) : -ENOENT;
 	if (n <= 0)
 		return;

@@ -97,6 +97,9 @@ typedef void (*symbolizer_mapping_fn)(void *ctx, pid_t pid, const struct mv_mapp
 /* Call fn for every mapping of every process sym keeps (what a recording saves). */
 void symbolizer__each_mapping(struct symbolizer *sym, symbolizer_mapping_fn fn, void *ctx);
 
+/* Replay: from now on no process's mappings are read from /proc (they are restored). */
+void symbolizer__set_offline(struct symbolizer *sym);
+
 /*
  * Replay: pid's mappings as a recording saved them (maps sorted by start,
  * build_ids[i] NULL or "" when the object had none). Each file is opened by

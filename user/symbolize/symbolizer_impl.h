@@ -28,6 +28,7 @@ struct binary {
 	char *path;		/* both to find debug files (NULL: unknown) */
 	struct elf_file *ef;
 	struct elf_file *dbg;	/* separate debug file (debug_files.h), or NULL */
+	struct elf_file *alt;	/* the dwz file dbg's DWARF refers to, or NULL */
 	enum debug_source src;	/* where dbg came from */
 	bool fetched;		/* debuginfod answered for it (or is off) */
 };
@@ -48,6 +49,7 @@ struct symbolizer {
 	struct dwarf_cache *dwarf;
 	bool settled;		/* the trace has stopped: wait for debuginfod's answers */
 	struct mv_inlined inlined[DWARF_LINES_MAX_FRAMES];	/* the last resolve's */
+	bool offline;		/* replay: never read a process's mappings from /proc */
 };
 
 struct bin_key {

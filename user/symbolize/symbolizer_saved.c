@@ -67,8 +67,9 @@ static bool saved_open(struct symbolizer *sym, struct binary *b, const struct mv
 	same = saved_is_same(sym, b, fd, build_id);
 	if (!same) {
 		elf_file__free(b->dbg);
+		elf_file__free(b->alt);
 		elf_file__free(b->ef);
-		b->dbg = b->ef = NULL;
+		b->dbg = b->alt = b->ef = NULL;
 		b->loaded = true;
 	}
 	return same;
@@ -100,6 +101,11 @@ static struct binary *saved_binary(struct symbolizer *sym, pid_t pid, const stru
 	if (!saved_open(sym, b, m, build_id) && changed)
 		changed(ctx, pid, m, build_id);
 	return b;
+}
+
+void symbolizer__set_offline(struct symbolizer *sym)
+{
+	sym->offline = true;
 }
 
 int symbolizer__restore(struct symbolizer *sym, pid_t pid, const struct mv_mapping *maps,
