@@ -135,6 +135,7 @@ class Scraper:
     of PATHS."""
 
     PATHS = ("/metrics", "/api/v1/processes", "/debug/pprof/heap")
+    TIMEOUT_S = 30      # an ASan build on a loaded machine: seconds, not milliseconds
 
     def __init__(self, memvigil):
         help_text = subprocess.run([memvigil, "--help"], capture_output=True, text=True).stdout
@@ -142,6 +143,7 @@ class Scraper:
         self.addr = "127.0.0.1:%d" % (20000 + os.getpid() % 20000)
         self.ok = self.failed = 0
         self.last_error = None
+        self.slowest_s = {}
 
     def args(self):
         return [f"--listen={self.addr}"] if self.enabled else []
@@ -151,9 +153,13 @@ class Scraper:
             self.get(path)
 
     def get(self, path):
+        t0 = time.monotonic()
         try:
-            with urllib.request.urlopen(f"http://{self.addr}{path}", timeout=10) as r:
+            with urllib.request.urlopen(f"http://{self.addr}{path}",
+                                        timeout=self.TIMEOUT_S) as r:
                 body = r.read()
+            took = round(time.monotonic() - t0, 2)
+            self.slowest_s[path] = max(self.slowest_s.get(path, 0), took)
             if r.status == 200 and body:
                 self.ok += 1
                 return
@@ -166,7 +172,8 @@ class Scraper:
         if not self.enabled:
             return {"enabled": False, "why": "this memvigil has no --listen"}
         return {"enabled": True, "paths": list(self.PATHS), "requests_ok": self.ok,
-                "requests_failed": self.failed, "last_error": self.last_error}
+                "requests_failed": self.failed, "last_error": self.last_error,
+                "slowest_s": self.slowest_s, "timeout_s": self.TIMEOUT_S}
 
 
 class Churn:
