@@ -11,8 +11,9 @@ processes come and go: the bench's mix workload run after run, forks (fork
 churn: children that allocate and live until their parent ends them), every
 other run of each with libmemvigil-sampler.so preloaded (so on the sampler
 path), and short-lived commands. Every SAMPLE_S seconds memvigil's RSS, open
-descriptors and CPU time are read from /proc; when memvigil has a live HTTP
-server (--listen) it is scraped at each sample too. At the end memvigil gets
+descriptors and CPU time are read from /proc, and its live HTTP server
+(--listen, when this memvigil has one) is asked for /metrics, the process
+list and the pprof heap. At the end memvigil gets
 SIGTERM and writes its final JSON report; its events and losses come from it.
 
 Figures go to FILE (default bench/soak.json): RSS and open fds at start (the
@@ -130,7 +131,11 @@ class Figures:
 
 
 class Scraper:
-    """memvigil's live HTTP server, when it has one (--listen): GET /metrics at each sample."""
+    """memvigil's live HTTP server, when it has one (--listen): at each sample, GET each
+    of PATHS."""
+
+    PATHS = ("/metrics", "/api/v1/processes", "/debug/pprof/heap")
+    TIMEOUT_S = 30      # an ASan build on a loaded machine: seconds, not milliseconds
 
     def __init__(self, memvigil):
         help_text = subprocess.run([memvigil, "--help"], capture_output=True, text=True).stdout
@@ -138,29 +143,37 @@ class Scraper:
         self.addr = "127.0.0.1:%d" % (20000 + os.getpid() % 20000)
         self.ok = self.failed = 0
         self.last_error = None
+        self.slowest_s = {}
 
     def args(self):
         return [f"--listen={self.addr}"] if self.enabled else []
 
     def scrape(self):
-        if not self.enabled:
-            return
+        for path in self.PATHS if self.enabled else ():
+            self.get(path)
+
+    def get(self, path):
+        t0 = time.monotonic()
         try:
-            with urllib.request.urlopen(f"http://{self.addr}/metrics", timeout=10) as r:
+            with urllib.request.urlopen(f"http://{self.addr}{path}",
+                                        timeout=self.TIMEOUT_S) as r:
                 body = r.read()
+            took = round(time.monotonic() - t0, 2)
+            self.slowest_s[path] = max(self.slowest_s.get(path, 0), took)
             if r.status == 200 and body:
                 self.ok += 1
                 return
-            self.last_error = f"status {r.status}, {len(body)} bytes"
+            self.last_error = f"{path}: status {r.status}, {len(body)} bytes"
         except OSError as e:
-            self.last_error = str(e)
+            self.last_error = f"{path}: {e}"
         self.failed += 1
 
     def result(self):
         if not self.enabled:
             return {"enabled": False, "why": "this memvigil has no --listen"}
-        return {"enabled": True, "scrapes_ok": self.ok, "scrapes_failed": self.failed,
-                "last_error": self.last_error}
+        return {"enabled": True, "paths": list(self.PATHS), "requests_ok": self.ok,
+                "requests_failed": self.failed, "last_error": self.last_error,
+                "slowest_s": self.slowest_s, "timeout_s": self.TIMEOUT_S}
 
 
 class Churn:
@@ -350,6 +363,10 @@ def run(args):
     if rc != 0 or lsan != "clean":
         print(f"soak: memvigil failed (exit {rc}, sanitizers {lsan}); its stderr ends:\n"
               f"{stderr[-3000:]}", file=sys.stderr)
+        return 1
+    if scraper.failed:
+        print(f"soak: {scraper.failed} requests to --listen failed, the last: "
+              f"{scraper.last_error}", file=sys.stderr)
         return 1
     if churn.counts["failed"]:
         print(f"soak: {churn.counts['failed']} workload runs failed while traced",

@@ -164,14 +164,16 @@ def proc_state(pid):
 
 
 def test_faults_memory_cgroup_too_small_for_the_maps_one_line_and_nothing_attached(ctx):
-    """memvigil in a memory cgroup (v1) of 16 MiB: its ring buffer alone is
-    16 MiB of kernel memory charged there, so creating the maps fails. One
-    line saying so and what to do, exit 1, nothing attached, target unharmed."""
+    """memvigil with a 1 GiB ring buffer in a memory cgroup (v1) of 256 MiB:
+    BPF map memory is charged to the cgroup, so creating the ring buffer
+    fails (maps are created before any program is loaded; memvigil's own
+    memory, even an ASan build's, fits). One line saying so and what to do,
+    exit 1, nothing attached, target unharmed."""
     cg = h.make_cgroup(ctx, "memory")
     with open(os.path.join(cg, "memory.limit_in_bytes"), "w") as f:
-        f.write(str(16 << 20))
+        f.write(str(256 << 20))
     wl = h.spawn_workload(ctx, "spin", "30")
-    mv = h.memvigil(ctx, ["-p", wl.pid, "-i", "0"],
+    mv = h.memvigil(ctx, ["--ring-buffer=1G", "-p", wl.pid, "-i", "0"],
                     preexec_fn=lambda: h.move_to_cgroup(os.getpid(), cg))
     rc = mv.wait(h.EXIT_TIMEOUT_S)
     h.check(rc != -signal.SIGKILL, f"memvigil was killed by the cgroup's OOM killer "
@@ -282,10 +284,10 @@ def test_faults_disk_full_under_jsonl_warns_and_the_live_trace_goes_on(ctx):
 
 def test_faults_disk_full_under_record_is_said_the_trace_goes_on_and_nothing_is_left(ctx):
     """--record to a disk that is already full, while leak_cache_churn churns
-    for 3 s: the failed write is said while tracing (naming the file and the
-    reason, and that tracing goes on), the trace goes on to a whole JSON
-    report elsewhere, the partial recording is removed, and the end says the
-    recording was not written, with exit status 1."""
+    for 3 s: the failed write is said once, while tracing (naming the file,
+    the reason, and that tracing goes on), the trace goes on to a whole JSON
+    report elsewhere, the partial recording is removed, and the exit status
+    is 1 (the recording was not written)."""
     d = tiny_tmpfs(ctx, "full-record", "64k", free=0)
     rec_path = os.path.join(d, "trace.mvrec")
     json_path = ctx.path("final.json")
@@ -297,8 +299,7 @@ def test_faults_disk_full_under_record_is_said_the_trace_goes_on_and_nothing_is_
             f"{mv.describe()}")
     rc = mv.wait(h.EXIT_TIMEOUT_S)
     said = [l for l in mv.err_lines() if "trace.mvrec" in l]
-    h.check(len(said) == 2 and said[0] == m.string and "not written" in said[1],
-            f"expected the failure said once while tracing and once at the end: {said}")
+    h.check(said == [m.string], f"expected the failure said once, while tracing: {said}")
     h.check(rc == 1, f"exit status {rc}, expected 1 (the recording was not written)")
     h.check(os.listdir(d) == [FILL], f"left behind on the full disk: {os.listdir(d)}")
     report = h.load_report(json_path)

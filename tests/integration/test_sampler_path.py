@@ -232,6 +232,7 @@ def paced_result(p):
 
 
 @h.alone
+@h.timeout_s(300)
 def test_tracer_attaching_and_detaching_in_a_loop_leaves_the_targets_results_unchanged(ctx):
     """memvigil attaches to a preloaded paced_churn (4 threads allocating,
     checking every block's contents, forking from each thread), traces it
@@ -239,10 +240,9 @@ def test_tracer_attaching_and_detaching_in_a_loop_leaves_the_targets_results_unc
     until it ends: each session ends cleanly and leaves the library dormant,
     and the program's answer (a sum over every block's contents, blocks found
     corrupt, children that failed) is the untraced run's."""
-    alone = ctx.spawn([h.workload("paced_churn")], env=preloaded_env())
-    want = paced_result(alone)
-    h.check(alone.wait(60) == 0, f"untraced paced_churn failed: {want}")
-    w = ctx.spawn([h.workload("paced_churn")], env=preloaded_env())
+    rounds = "400"                      # 10 s and more: several sessions, even of an ASan build
+    alone = ctx.spawn([h.workload("paced_churn"), rounds], env=preloaded_env())
+    w = ctx.spawn([h.workload("paced_churn"), rounds], env=preloaded_env())
     w.wait_line(r"^READY ", 10)
     cycles = 0
     while w.alive():
@@ -261,6 +261,8 @@ def test_tracer_attaching_and_detaching_in_a_loop_leaves_the_targets_results_unc
             h.check(ctl["mode"] == "dormant", f"cycle {cycles}: after detaching {ctl}")
         cycles += 1
     got = paced_result(w)
+    want = paced_result(alone)          # the same program beside it, never traced
+    h.check(alone.wait(60) == 0, f"untraced paced_churn failed: {want}")
     h.check(w.wait(60) == 0 and got == want,
             f"traced {cycles} times, the program said {got!r}; untraced {want!r}")
     h.check(cycles >= 2, f"only {cycles} sessions while the program ran: the test proves little")
