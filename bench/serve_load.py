@@ -27,7 +27,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 
