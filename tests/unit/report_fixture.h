@@ -59,8 +59,8 @@ struct fx_symbol {
 
 /* Functions inlined into leak_one at 0x401000, innermost first (DWARF). */
 static const struct mv_inlined fx_leak_inlined[] = {
-	{ "xmalloc", NULL, "/src/app/util.h", 12 },
-	{ "record_new", NULL, "/src/app/record.c", 40 },
+	{ .symbol = "xmalloc", .file = "/src/app/util.h", .line = 12 },
+	{ .symbol = "record_new", .file = "/src/app/record.c", .line = 40 },
 };
 
 static const struct fx_symbol fx_symbols[] = {
