@@ -111,27 +111,36 @@ fail:
 	binary_drop_root(b);
 }
 
+struct binary *binary__of(struct symbolizer *sym, const struct mv_mapping *m, bool *found)
+{
+	struct bin_key k = { m->inode, m->dev_major, m->dev_minor };
+	struct binary *b;
+	size_t idx;
+
+	*found = false;
+	if (!m->inode || m->path[0] != '/')
+		return NULL;
+	idx = sorted_vec__search(&sym->bins, &k, symbolizer__cmp_bin, found);
+	if (*found)
+		return sym->bins.items[idx];
+	b = binary__new(&k);
+	if (!b || sorted_vec__insert(&sym->bins, idx, b)) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
 /* The binary behind m with one more user, opened if need be; NULL if none. */
 static struct binary *binary_get(struct symbolizer *sym, pid_t pid,
 				 const struct mv_mapping *m)
 {
-	struct bin_key k = { m->inode, m->dev_major, m->dev_minor };
 	struct binary *b;
 	bool found;
-	size_t idx;
 
-	if (!m->inode || m->path[0] != '/')
+	b = binary__of(sym, m, &found);
+	if (!b)
 		return NULL;
-	idx = sorted_vec__search(&sym->bins, &k, symbolizer__cmp_bin, &found);
-	if (found) {
-		b = sym->bins.items[idx];
-	} else {
-		b = binary__new(&k);
-		if (!b || sorted_vec__insert(&sym->bins, idx, b)) {
-			free(b);
-			return NULL;
-		}
-	}
 	if (!b->loaded && b->fd < 0) {
 		b->fd = mapped_file__open(pid, m);
 		if (b->fd >= 0)

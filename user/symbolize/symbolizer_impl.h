@@ -61,6 +61,12 @@ struct bin_key {
 int symbolizer__cmp_bin(const void *key, const void *item);
 /* A binary for k, with no file yet; NULL without memory. */
 struct binary *binary__new(const struct bin_key *k);
+/*
+ * The binary of m's file (by device and inode), new (no file yet, *found
+ * false) if none is known; NULL for a mapping without a file, or without
+ * memory. No user is added.
+ */
+struct binary *binary__of(struct symbolizer *sym, const struct mv_mapping *m, bool *found);
 /* One user less; once none, an unread binary's file is closed. */
 void binary__put(struct binary *b);
 /* Read b's ELF headers on first use and find its debug file: 0 or a negative errno. */

@@ -80,25 +80,15 @@ static bool saved_open(struct symbolizer *sym, struct binary *b, const struct mv
 static struct binary *saved_binary(struct symbolizer *sym, pid_t pid, const struct mv_mapping *m,
 				   const char *build_id, symbolizer_mapping_fn changed, void *ctx)
 {
-	struct bin_key k = { m->inode, m->dev_major, m->dev_minor };
 	struct binary *b;
 	bool found;
-	size_t idx;
 
-	if (!m->inode || m->path[0] != '/')
+	b = binary__of(sym, m, &found);
+	if (!b)
 		return NULL;
-	idx = sorted_vec__search(&sym->bins, &k, symbolizer__cmp_bin, &found);
-	if (found) {
-		b = sym->bins.items[idx];
-		b->users++;
-		return b;
-	}
-	b = binary__new(&k);
-	if (!b || sorted_vec__insert(&sym->bins, idx, b)) {
-		free(b);
-		return NULL;
-	}
 	b->users++;
+	if (found)
+		return b;
 	if (!saved_open(sym, b, m, build_id) && changed)
 		changed(ctx, pid, m, build_id);
 	return b;
