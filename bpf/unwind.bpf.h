@@ -38,8 +38,10 @@
  *      is at CFA - 8 and the caller's %rbp, if the row says it was saved,
  *      at CFA + 8 * rbp_off (one 16-byte read when it sits just below the
  *      return address, as after "push %rbp"). The caller's %rsp is the CFA.
- *   4. No process entry, no mapping or a mapping without a table (JIT code,
- *      the vDSO, objects whose table failed): one frame-pointer step.
+ *   4. No process entry, or a mapping without a table (JIT code, the vDSO,
+ *      objects whose table failed): one frame-pointer step. A pc in none of
+ *      the process's mappings (code mapped since the list was read, or a
+ *      garbage return address) ends the walk, cut short.
  * A walk stops at an END row (the outermost frame: whole), a zero return
  * address, or a zero frame pointer; it is cut (enum unwind_stop) at the
  * depth limit, a pc without a rule, an unsupported rule, an unreadable
@@ -327,10 +329,19 @@ static long unwind_step(__u64 index, void *data)
 	pc = index ? c->ip - 1 : c->ip;
 	/* Callers are often in the mapping of the frame before: try it first. */
 	if (pc < c->map_start || pc >= c->map_end) {
-		m = c->proc ? unwind_find_mapping(c->proc, pc) : NULL;
-		if (!m) {
-			c->unknown_pc = c->proc != NULL;
+		if (!c->proc)
 			return unwind_fp_step(c);
+		m = unwind_find_mapping(c->proc, pc);
+		if (!m) {
+			/*
+			 * Code the list does not know (mapped since it was read, or a
+			 * garbage return address): stepping through it by frame
+			 * pointers could skip callers unseen, so the walk ends here,
+			 * cut short, and the list is read again.
+			 */
+			c->unknown_pc = 1;
+			c->stop = UNWIND_STOP_NO_RULE;
+			return 1;
 		}
 		c->map_start = m->start;
 		c->map_end = m->end;
@@ -357,8 +368,8 @@ static long unwind_step(__u64 index, void *data)
  * bp into frames[] (UNWIND_MAX_DEPTH slots, in a map value), innermost
  * first, at most max_depth frames. Returns the number of frames, at least
  * 1; *stop says why the walk ended (enum unwind_stop) and is counted in
- * unwind_stats. A pc in none of the process's mappings marks the process
- * in unwind_stale.
+ * unwind_stats. A pc in none of the process's mappings ends the walk
+ * (UNWIND_STOP_NO_RULE) and marks the process in unwind_stale.
  */
 static __always_inline __u32 unwind_walk_from(__u64 ip, __u64 sp, __u64 bp, __u64 *frames,
 					      __u32 max_depth, __u32 *stop)
