@@ -448,10 +448,8 @@ void targets__reap_gone(struct targets *t)
 			continue;
 		targets__exited(t, tg->pid, 0);
 		p = model__find(t->model, tg->pid);
-		if (p && !p->exited) {
-			p->exited = true;
-			p->exit_status = -1;	/* unknown: neither exit code nor signal */
-		}
+		if (p)	/* -1: unknown, neither exit code nor signal */
+			model__set_exited(t->model, p, -1);
 	}
 }
 
