@@ -21,12 +21,12 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define BLOCK_BYTES 777
 #define MAX_KEPT 4
@@ -34,27 +34,13 @@
 static void *volatile kept[MAX_KEPT];
 static int no_wait;	/* --no-wait: children go at once */
 
-/* One line, one write(2): stdio would buffer (and allocate). */
-static void say(const char *fmt, ...)
-{
-	char line[160];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (write(STDOUT_FILENO, line, n) != n)
-		_exit(3);
-}
-
 /* Say CHILD and wait for SIGUSR1 (blocked since before the fork). */
 static void wait_go(void)
 {
 	sigset_t set;
 	int sig;
 
-	say("CHILD %d\n", getpid());
+	truth_say("CHILD %d\n", getpid());
 	if (no_wait)
 		return;
 	sigemptyset(&set);
@@ -93,11 +79,11 @@ static void child(int i, int last)
 	wait_go();
 	if (i == last) {
 		clean_child();
-		say("CLEAN pid=%d func=clean_child\n", getpid());
+		truth_say("CLEAN pid=%d func=clean_child\n", getpid());
 		_exit(0);
 	}
 	leak_in_child(i % 3 + 1);
-	say("TRUTH pid=%d func=leak_in_child bytes=%d allocs=%d\n", getpid(),
+	truth_say("TRUTH pid=%d func=leak_in_child bytes=%d allocs=%d\n", getpid(),
 	    (i % 3 + 1) * BLOCK_BYTES, i % 3 + 1);
 	_exit(0);
 }
@@ -115,7 +101,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	leak_in_parent();
-	say("TRUTH pid=%d func=leak_in_parent bytes=%d allocs=%d\n", getpid(), 2 * BLOCK_BYTES, 2);
+	truth_say("TRUTH pid=%d func=leak_in_parent bytes=%d allocs=%d\n", getpid(), 2 * BLOCK_BYTES, 2);
 	for (i = 0; i < n; i++) {
 		pid = fork();
 		if (pid < 0)
@@ -126,6 +112,6 @@ int main(int argc, char **argv)
 			return 2;
 		bad |= !WIFEXITED(status) || WEXITSTATUS(status);
 	}
-	say("TRUTH done\n");
+	truth_say("TRUTH done\n");
 	return bad;
 }

@@ -21,10 +21,28 @@
 #define MEMVIGIL_WORKLOAD_TRUTH_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/*
+ * One line, one write(2), for processes that share stdout (a fork tree) and
+ * must not allocate to say it (stdio would buffer, and allocate).
+ */
+static inline void truth_say(const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (write(STDOUT_FILENO, line, n) != n)
+		_exit(3);
+}
 
 static inline void truth_ready(void)
 {
