@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model/model.h"
@@ -132,4 +134,16 @@ Test(targets, retire_of_an_unknown_pid_moves_nothing)
 	targets__free(t);
 	symbolizer__free(sym);
 	model__free(m);
+}
+
+Test(targets, comm_with_a_newline_is_read_whole)
+{
+	char comm[16];
+
+	cr_assert_eq(prctl(PR_SET_NAME, "leak\nworker"), 0);
+	proc_info__comm(getpid(), comm, sizeof(comm));
+	cr_expect_str_eq(comm, "leak\nworker");
+	cr_assert_eq(prctl(PR_SET_NAME, "fifteen-chars-x"), 0);
+	proc_info__comm(getpid(), comm, sizeof(comm));
+	cr_expect_str_eq(comm, "fifteen-chars-x");
 }

@@ -14,14 +14,22 @@ void proc_info__comm(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
 	FILE *f;
+	size_t n;
 
 	snprintf(buf, len, "?");
+	if (len < 2)
+		return;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fgets(buf, len, f))
-		buf[strcspn(buf, "\n")] = '\0';
+	/* the whole name: a process may put a newline in it; the kernel ends it with one */
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (!n)
+		snprintf(buf, len, "?");
 	fclose(f);
 }
 
