@@ -280,6 +280,11 @@ def test_faults_disk_full_under_jsonl_warns_and_the_live_trace_goes_on(ctx):
     report = h.load_report(json_path)
     truth, _, _ = h.parse_truth(wl.out())
     h.check_truth(report, h.select_procs(report, pid=wl.pid), truth)
+    # the lines that fit are whole: the one that did not was cut off again
+    with open(jsonl_path, "rb") as f:
+        raw = f.read()
+    h.check(raw.endswith(b"\n"), f"the --jsonl file ends in a cut line: {raw[-200:]!r}")
+    h.check(h.read_jsonl(jsonl_path), "no --jsonl line fit on the disk")
 
 
 def test_faults_disk_full_under_record_is_said_the_trace_goes_on_and_nothing_is_left(ctx):
