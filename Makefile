@@ -173,7 +173,7 @@ $(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c $(WORKLO
 	$(Q)rm -f $@.o $@.names
 
 # nofp_chain is built the way distributions build: -O2, no frame pointers.
-$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/deep_chain.h | deps
+$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/deep_chain.h $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
