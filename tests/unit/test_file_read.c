@@ -6,21 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/file_read.h"
-
-static char path[] = "/tmp/memvigil-test-file-read-XXXXXX";
-
-static void make_path(void)
-{
-	int fd = mkstemp(path);
-
-	cr_assert_geq(fd, 0);
-	close(fd);
-}
-
-static void remove_path(void)
-{
-	unlink(path);
-}
+#include "temp_path.h"
 
 /* path holds len bytes: 'a' + i % 26 at i. */
 static void write_bytes(size_t len)

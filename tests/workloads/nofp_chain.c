@@ -88,15 +88,9 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int i;
 
-	if (wait) {	/* truth_when_signalled would put its work() between main and chain_01 */
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR1);
-		sigaddset(&set, SIGTERM);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		truth_ready();
-		if (truth_wait_for(&set, SIGUSR1))
-			return 2;
-	}
+	/* truth_when_signalled would put its work() between main and chain_01 */
+	if (wait && truth_ready_then_go(&set))
+		return 2;
 	for (i = 0; i < LEAKS; i++)
 		sink += chain_01(i * LEAKS);
 	truth_leak("chain_26", LEAKS * LEAK_BYTES, LEAKS);

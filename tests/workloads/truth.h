@@ -74,19 +74,28 @@ static inline int truth_wait_for(sigset_t *set, int sig)
 
 /*
  * Block SIGUSR1 and SIGTERM (before any thread starts, so every thread
- * inherits the mask), say READY, then on SIGUSR1 run work and tell, and
- * wait for SIGTERM. Returns main's exit code: 0, or 2 if sigwait fails.
+ * inherits the mask; set gets them for truth_wait_for), say READY and wait
+ * for SIGUSR1. 0, or -1 when sigwait fails.
+ */
+static inline int truth_ready_then_go(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGTERM);
+	sigprocmask(SIG_BLOCK, set, NULL);
+	truth_ready();
+	return truth_wait_for(set, SIGUSR1);
+}
+
+/*
+ * truth_ready_then_go, then run work and tell, and wait for SIGTERM.
+ * Returns main's exit code: 0, or 2 if sigwait fails.
  */
 static inline int truth_when_signalled(void (*work)(void), void (*tell)(void))
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	truth_ready();
-	if (truth_wait_for(&set, SIGUSR1))
+	if (truth_ready_then_go(&set))
 		return 2;
 	work();
 	tell();
