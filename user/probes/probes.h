@@ -109,6 +109,12 @@ int probes__call_depth(struct probes *pr, pid_t pid);
 int probes__trace_pid(struct probes *pr, pid_t pid);
 
 /*
+ * Give the stack walker pid's executable mappings again, now: its libraries
+ * changed (an exec'd program reached its entry point, the loader done).
+ */
+void probes__unwind_refresh(struct probes *pr, pid_t pid);
+
+/*
  * Attach the heap probes of allocator a in pid. On failure nothing of this
  * pid stays attached; returns a negative errno with a reason in err.
  */

@@ -235,6 +235,11 @@ void targets__entry(struct targets *t, pid_t pid, uint32_t flags)
 		ret = symbolizer__capture(t->sym, pid);
 		if (ret)
 			log_warn("cannot read the mappings of PID %d: %s", pid, strerror(-ret));
+		/*
+		 * The walker's mapping list, read at the exec, lacks them: without this
+		 * the first stacks (up to a second) stop at the first library frame.
+		 */
+		probes__unwind_refresh(t->pr, pid);
 		attach_new_image(t, tg);
 	}
 	probes__release(t->pr, pid);
