@@ -141,6 +141,23 @@ Test(recommend, a_growing_heap_without_a_leak_verdict_is_said_as_info)
 	fx_free(&f);
 }
 
+/* A heap rising while every stack is still early or stable names no "growing stacks". */
+Test(recommend, a_growing_heap_with_no_growing_stack_points_at_the_top_stacks)
+{
+	struct fx f;
+
+	fx_init(&f, 0, 10, 100);
+	f.pm.verdicts[VERDICT_EARLY] = 2;
+	f.pm.heap.trend = TREND_INCREASING;
+	f.pm.heap.st.slope_per_s = 1024;
+	f.pm.heap.st.span_ms = 30000;
+	cr_assert_eq(fx_run(&f), 1);
+	check_rec(&f, 0, "heap_growing", RECOMMEND_INFO,
+		  "heap growing +60.0 KiB/min over the last 30.0s, no stack growing or called a "
+		  "leak yet: watch the top stacks");
+	fx_free(&f);
+}
+
 /* RSS at used_pct of a 1 GiB limit, growing mib_per_min. */
 static void fx_limit(struct fx *f, double used_pct, double mib_per_min)
 {
@@ -219,6 +236,25 @@ Test(recommend, growing_mappings_with_a_flat_heap_point_at_the_mapping_stacks)
 	check_rec(&f, 0, "mapped_growing", RECOMMEND_INFO,
 		  "mapped memory growing +2.0 MiB/min while the heap is flat: see the mapping "
 		  "stacks");
+	fx_free(&f);
+}
+
+/* --kernel-only: the heap's trend is unknown, so nothing says it is flat. */
+Test(recommend, an_untraced_heap_is_never_said_to_be_flat)
+{
+	struct fx f;
+
+	fx_init(&f, 0, 1, 100);
+	f.pm.heap.trend = TREND_UNKNOWN;
+	f.pm.mapped.trend = TREND_INCREASING;
+	f.pm.mapped.st.slope_per_s = 2 * MIB / 60;
+	cr_assert_eq(fx_run(&f), 1);
+	check_rec(&f, 0, "mapped_growing", RECOMMEND_INFO,
+		  "mapped memory growing +2.0 MiB/min: see the mapping stacks");
+	f.pm.mapped.trend = TREND_STABLE;
+	f.pm.rss.trend = TREND_INCREASING;
+	f.pm.rss.st.slope_per_s = 5 * MIB / 60;
+	cr_assert_eq(fx_run(&f), 0, "rss_not_heap without a heap: %s", f.recs[0].text);
 	fx_free(&f);
 }
 
