@@ -2,15 +2,19 @@
 """Integration tests: --help, --usage and --version exit 0; --help, the man
 page (docs/memvigil.8) and the README's Usage block list the same long
 options; --usage reads right; the README's demo output is what `make demo`
-prints, figures aside; and make install puts what the README's Install
-table says where it says.
+prints, figures aside, and so is its Output section's example of one process;
+its live /metrics example shows metric lines in the order a scrape has them;
+and make install puts what the README's Install table says where it says.
 """
 
 import os
 import re
+import signal
 import subprocess
+import time
 
 import harness as h
+from test_serve import scrape, serve
 
 
 MAN_PAGE = os.path.join(h.ROOT, "docs", "memvigil.8")
@@ -165,6 +169,74 @@ def test_readme_demo_output_is_what_make_demo_prints_in_shape(ctx):
             f"README.md's demo output and make demo's differ: first README/make demo pair "
             f"{diff[:1]}, {len(want_shape)} against {len(got_shape)} lines;\n"
             f"make demo printed:\n{out}")
+
+
+def section_shape(lines, build):
+    """demo_shape of lines with every duration (2m28s, 3.0s, 59ms) alike and a process's
+    [exited] and its name left out."""
+    lines = [re.sub(r"\b(\d+m)?\d+(\.\d+)?(ms|s)\b", "DUR", l.replace(" [exited]", ""))
+             for l in lines]
+    return [re.sub(r"^PID N \(.*?\):", "PID N (COMM):", l) for l in demo_shape(lines, build)]
+
+
+def test_readme_output_example_is_what_a_process_section_prints_in_shape(ctx):
+    want = readme_block_after("## Output", "PID ")
+    p, rc = h.run_to_end(ctx, ["-i", "0", "--", h.workload("demo_leak")])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    out = p.out().splitlines()
+    start = next((i for i, l in enumerate(out) if l.startswith("PID ")), None)
+    h.check(start is not None, f"no process in the report: {p.out()[-600:]!r}")
+    end = next((i for i, l in enumerate(out) if i > start and not l.startswith(" ")), len(out))
+    build = os.path.relpath(h.BUILD, h.ROOT)
+    got_shape = section_shape(out[start:end], build)
+    want_shape = section_shape(want, "build")
+    for optional in ("  cgroup ...",    # a process in no memory cgroup has none
+                     "  advice: ..."):  # advice depends on the verdicts of the moment
+        if optional not in got_shape:
+            want_shape = [l for l in want_shape if l != optional]
+    diff = [(w, g) for w, g in zip(want_shape, got_shape) if w != g]
+    h.check(len(want_shape) == len(got_shape) and not diff,
+            f"README.md's Output example and a traced process's section differ: first "
+            f"README/memvigil pair {diff[:1]}, {len(want_shape)} against {len(got_shape)} "
+            f"lines;\nmemvigil printed:\n{chr(10).join(out[start:end])}")
+
+
+def metric_key(line):
+    """A /metrics sample line's name and labels, without the pid and comm values."""
+    return re.sub(r'(pid|comm)="[^"]*"', r'\1=""', line.split(" ")[0])
+
+
+def test_readme_live_metrics_example_is_a_scrape_in_order(ctx):
+    block = readme_block_after("## Live: metrics, API and dashboard", "$ sudo memvigil --listen")
+    at = next(i for i, l in enumerate(block) if l.startswith("$ curl") and "/metrics" in l)
+    shown = []     # (key, whether "..." came before it)
+    gap = False
+    for line in block[at + 1:]:
+        if line.startswith("$ "):
+            break
+        if line == "...":
+            gap = True
+            continue
+        shown.append((metric_key(line), gap))
+        gap = False
+    h.check(len(shown) >= 5, f"the README's /metrics example shows only {shown}")
+    mv, port = serve(ctx, ["-i", "0", "--", h.workload("leak_cache_churn"), "20"])
+    keys = []
+    for _ in range(30):    # until 3 samples have given a growth rate (one a second)
+        keys = [metric_key(l) for l in scrape(port).splitlines() if l and l[0] != "#"]
+        if all(k in keys for k, _ in shown):
+            break
+        time.sleep(0.5)
+    mv.signal(signal.SIGINT)
+    mv.wait(h.EXIT_TIMEOUT_S)
+    prev = -1
+    for key, after_gap in shown:
+        h.check(key in keys, f"the README shows {key}, which /metrics does not have: {keys}")
+        i = keys.index(key)
+        h.check(i > prev and (after_gap or i == prev + 1),
+                f"the README shows {key} {'after' if after_gap else 'right after'} the line "
+                f"before it, /metrics has: {keys}")
+        prev = i
 
 
 def test_help_usage_and_version_exit_0(ctx):
