@@ -2,7 +2,8 @@
 """Integration tests: --help, --usage and --version exit 0; --help, the man
 page (docs/memvigil.8) and the README's Usage block list the same long
 options; --usage reads right; the README's demo output is what `make demo`
-prints, figures aside, and so is its Output section's example of one process;
+prints, figures aside (and the man page's demo stack, frame for frame), and so
+is its Output section's example of one process;
 its live /metrics example shows metric lines in the order a scrape has them;
 and make install puts what the README's Install table says where it says.
 """
@@ -169,6 +170,19 @@ def test_readme_demo_output_is_what_make_demo_prints_in_shape(ctx):
             f"README.md's demo output and make demo's differ: first README/make demo pair "
             f"{diff[:1]}, {len(want_shape)} against {len(got_shape)} lines;\n"
             f"make demo printed:\n{out}")
+    # The man page's OUTPUT shows the demo's stack line and its first frames.
+    man = re.search(r"^\.B make demo\n.*?^\.EX\n(.*?)^\.EE", read(MAN_PAGE), re.M | re.S)
+    h.check(man, "the man page's OUTPUT shows no make demo stack")
+    man_shape = demo_shape(man[1].replace("\\-", "-").splitlines(), "build")
+    lines = out.splitlines()
+    at = next((i for i, l in enumerate(lines) if " via malloc" in l), None)
+    h.check(at is not None, f"make demo printed no stack line:\n{out}")
+    got = lines[at:at + len(man[1].splitlines())]
+    want_frames = [re.sub(r"\+0x[0-9a-f]+", "", l) for l in man[1].splitlines()[1:]]
+    got_frames = [re.sub(r"\+0x[0-9a-f]+", "", l) for l in got[1:]]
+    h.check(demo_shape(got[:1], "build") == man_shape[:1] and want_frames == got_frames,
+            f"the man page's make demo stack {man[1].splitlines()} is not what make demo "
+            f"printed: {got}")
 
 
 def section_shape(lines, build):
