@@ -5,7 +5,7 @@ The metrics are sampled once a second whatever --interval is, so a steady
 leak (heap or mappings, exact or sampled) is called `leak` within 10 s of its
 first allocation, and --alert=leak_score>... can fire between minute-long
 reports. A cache that fills for a few seconds and then churns at a flat
-level, and a sawtooth, are never called `leak`. A stack sampled fewer than 3
+level (exact or sampled), and a sawtooth, are never called `leak`. A stack sampled fewer than 3
 times is `too_early` (`early` in text), never `stable`; a window too short
 for 3 samples says so once on stderr.
 
@@ -180,6 +180,18 @@ def test_verdict_cache_that_fills_for_6s_then_churns_is_never_leak(ctx):
     h.check(stack["verdict"] == "stable" and stack["outstanding_bytes"] == 48 * 4096,
             f"cache_put ends {stack['verdict']} holding {stack['outstanding_bytes']} bytes, "
             f"expected stable holding {48 * 4096}")
+    h.check(proc["metrics"]["stack_verdicts"]["leak"] == 0, "the process counts a leak")
+
+
+@h.clock_bound
+def test_verdict_sampled_cache_that_fills_for_6s_then_churns_is_never_leak(ctx):
+    # 4 KiB blocks at one sample per 4 KiB: about 63% of them sampled
+    _, proc, lines, _ = traced(ctx, "cache_sampled", shape("cache"),
+                               ["-i", "1", "-d", "20", "--sample-bytes=4K"])
+    timeline = h.stack_timeline(lines, "cache_put")
+    h.check(len(timeline) >= 15, f"cache_put in only {len(timeline)} samples")
+    leaks = [(t, v, s) for t, v, s, *_ in timeline if v == "leak"]
+    h.check(not leaks, f"the sampled cache was called a leak: {leaks}")
     h.check(proc["metrics"]["stack_verdicts"]["leak"] == 0, "the process counts a leak")
 
 
