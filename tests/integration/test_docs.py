@@ -5,7 +5,8 @@ options; --usage reads right; the README's demo output is what `make demo`
 prints, figures aside (and the man page's demo stack, frame for frame), and so
 is its Output section's example of one process;
 its live /metrics example shows metric lines in the order a scrape has them;
-and make install puts what the README's Install table says where it says.
+the --mode presets the man page and the README list are the options the program
+sets; and make install puts what the README's Install table says where it says.
 """
 
 import os
@@ -251,6 +252,81 @@ def test_readme_live_metrics_example_is_a_scrape_in_order(ctx):
                 f"the README shows {key} {'after' if after_gap else 'right after'} the line "
                 f"before it, /metrics has: {keys}")
         prev = i
+
+
+MODES = ("standard", "production", "debug")
+# How a preset's options show in the JSON report: option -> (where, key).
+PRESET_KEYS = {"interval": "interval_s", "window": "window_s", "top": "top",
+               "stack-depth": "stack_depth", "frames": "frames", "mappings": "mappings",
+               "sample-bytes": "period_bytes"}
+SHORT = {"-i": "interval", "-n": "top", "-v": "verbose"}
+
+
+def preset_options(text):
+    """{long option: value} of a preset written as '-i 10 --window=300 ...' (commas or not);
+    -v is left out (the report does not echo it)."""
+    words = text.replace(",", " ").split()
+    out, i = {}, 0
+    while i < len(words):
+        w = words[i]
+        if w in SHORT:
+            name = SHORT[w]
+            value = None if name == "verbose" else words[i + 1]
+            i += 1 if name == "verbose" else 2
+        else:
+            h.check(w.startswith("--"), f"cannot read {w!r} in the preset {text!r}")
+            name, _, value = w[2:].partition("=")
+            i += 1
+        if name != "verbose":
+            out[name] = value
+    return out
+
+
+def option_value(name, value):
+    if name == "sample-bytes":
+        m = re.fullmatch(r"(\d+)([KMG]?)", value)
+        return int(m[1]) << {"": 0, "K": 10, "M": 20, "G": 30}[m[2]]
+    return value if name == "mappings" else int(value)
+
+
+def documented_presets():
+    """{doc: {mode: {option: value}}} as the man page's --mode and the README say them."""
+    man = read(MAN_PAGE).replace("\\-", "-")
+    readme = read(README)
+    docs = {"the man page": {}, "README.md": {}}
+    for mode in MODES:
+        m = re.search(r"^\.B " + mode + r"\n(?:[^.].*\n)*\.BR (--.*)$", man, re.M)
+        h.check(m, f"the man page's --mode has no {mode} preset")
+        docs["the man page"][mode] = preset_options(re.sub(r'"|\s:$|,$', "", m[1]))
+        m = re.search(r"`" + mode + r"` \((?:default: )?`([^`]*)`", readme)
+        h.check(m, f"README.md's --mode presets have no {mode}")
+        docs["README.md"][mode] = preset_options(m[1])
+    return docs
+
+
+def test_mode_presets_of_the_man_page_and_readme_are_what_the_program_sets(ctx):
+    docs = documented_presets()
+    got = {}
+    for mode in MODES:
+        path = ctx.path(f"{mode}.json")
+        p, rc = h.run_to_end(ctx, [f"--mode={mode}", "-j", path, "--", "true"])
+        h.check(rc == 0, f"--mode={mode} exited {rc}; {p.describe()}")
+        report = h.load_report(path)
+        got[mode] = dict(report["options"], period_bytes=report["sampling"]["period_bytes"])
+    base = got["standard"]
+    for doc, presets in docs.items():
+        for mode, opts in presets.items():
+            for name, value in opts.items():
+                h.check(name in PRESET_KEYS, f"{doc}'s {mode} preset sets --{name}, which "
+                        f"no preset has")
+                want = option_value(name, value)
+                h.check(got[mode][PRESET_KEYS[name]] == want,
+                        f"{doc}'s {mode} preset sets --{name}={value}; the program "
+                        f"{got[mode][PRESET_KEYS[name]]!r}")
+            named = {PRESET_KEYS[n] for n in opts}
+            unsaid = [k for k in PRESET_KEYS.values() if k not in named and
+                      got[mode][k] != base[k]]
+            h.check(not unsaid, f"the {mode} preset sets {unsaid}, which {doc} does not say")
 
 
 def test_help_usage_and_version_exit_0(ctx):
