@@ -122,6 +122,19 @@ def demo_shape(lines, build):
     return shapes
 
 
+def check_same_shape(want_shape, got_shape, doc, program, printed):
+    """The shapes of a documented example and of what the program printed are the same,
+    but for the lines a run may leave out."""
+    for optional in ("  cgroup ...",    # a process in no memory cgroup has none
+                     "  advice: ..."):  # advice depends on the verdicts of the moment
+        if optional not in got_shape:
+            want_shape = [l for l in want_shape if l != optional]
+    diff = [(w, g) for w, g in zip(want_shape, got_shape) if w != g]
+    h.check(len(want_shape) == len(got_shape) and not diff,
+            f"{doc} and what {program} printed differ: first pair {diff[:1]}, "
+            f"{len(want_shape)} against {len(got_shape)} lines;\n{program} printed:\n{printed}")
+
+
 def make(target, *args):
     """Run make target in the source tree with the tests' build directory; its output."""
     build = os.path.relpath(h.BUILD, h.ROOT)
@@ -160,17 +173,9 @@ def test_readme_install_table_is_what_make_install_puts_where(ctx):
 def test_readme_demo_output_is_what_make_demo_prints_in_shape(ctx):
     want = readme_block_after("## Two commands", "$ make demo")[1:]
     out = make("demo")
-    got_shape = demo_shape(out.splitlines(), os.path.relpath(h.BUILD, h.ROOT))
-    want_shape = demo_shape(want, "build")
-    for optional in ("  cgroup ...",    # a process in no memory cgroup has none
-                     "  advice: ..."):  # advice depends on the verdicts of the moment
-        if optional not in got_shape:
-            want_shape = [l for l in want_shape if l != optional]
-    diff = [(w, g) for w, g in zip(want_shape, got_shape) if w != g]
-    h.check(len(want_shape) == len(got_shape) and not diff,
-            f"README.md's demo output and make demo's differ: first README/make demo pair "
-            f"{diff[:1]}, {len(want_shape)} against {len(got_shape)} lines;\n"
-            f"make demo printed:\n{out}")
+    check_same_shape(demo_shape(want, "build"),
+                     demo_shape(out.splitlines(), os.path.relpath(h.BUILD, h.ROOT)),
+                     "README.md's demo output", "make demo", out)
     # The man page's OUTPUT shows the demo's stack line and its first frames.
     man = re.search(r"^\.B make demo\n.*?^\.EX\n(.*?)^\.EE", read(MAN_PAGE), re.M | re.S)
     h.check(man, "the man page's OUTPUT shows no make demo stack")
@@ -203,17 +208,8 @@ def test_readme_output_example_is_what_a_process_section_prints_in_shape(ctx):
     h.check(start is not None, f"no process in the report: {p.out()[-600:]!r}")
     end = next((i for i, l in enumerate(out) if i > start and not l.startswith(" ")), len(out))
     build = os.path.relpath(h.BUILD, h.ROOT)
-    got_shape = section_shape(out[start:end], build)
-    want_shape = section_shape(want, "build")
-    for optional in ("  cgroup ...",    # a process in no memory cgroup has none
-                     "  advice: ..."):  # advice depends on the verdicts of the moment
-        if optional not in got_shape:
-            want_shape = [l for l in want_shape if l != optional]
-    diff = [(w, g) for w, g in zip(want_shape, got_shape) if w != g]
-    h.check(len(want_shape) == len(got_shape) and not diff,
-            f"README.md's Output example and a traced process's section differ: first "
-            f"README/memvigil pair {diff[:1]}, {len(want_shape)} against {len(got_shape)} "
-            f"lines;\nmemvigil printed:\n{chr(10).join(out[start:end])}")
+    check_same_shape(section_shape(want, "build"), section_shape(out[start:end], build),
+                     "README.md's Output example", "memvigil", "\n".join(out[start:end]))
 
 
 def metric_key(line):

@@ -124,33 +124,30 @@ Test(recommend, a_stable_cache_gets_no_recommendation)
 	fx_free(&f);
 }
 
+/* f with a heap rising 1 KiB/s over the last 30 s and no stack called anything yet. */
+static void fx_heap_rising(struct fx *f)
+{
+	fx_init(f, 0, 10, 100);
+	f->pm.heap.trend = TREND_INCREASING;
+	f->pm.heap.st.slope_per_s = 1024;
+	f->pm.heap.st.span_ms = 30000;
+}
+
+/* With no growing stack (all still early or stable), no "growing stacks" to watch. */
 Test(recommend, a_growing_heap_without_a_leak_verdict_is_said_as_info)
 {
 	struct fx f;
 
-	fx_init(&f, 0, 10, 100);
+	fx_heap_rising(&f);
 	f.sites[0].verdict = VERDICT_GROWING;
 	f.pm.verdicts[VERDICT_GROWING] = 1;
-	f.pm.heap.trend = TREND_INCREASING;
-	f.pm.heap.st.slope_per_s = 1024;
-	f.pm.heap.st.span_ms = 30000;
 	cr_assert_eq(fx_run(&f), 1);
 	check_rec(&f, 0, "heap_growing", RECOMMEND_INFO,
 		  "heap growing +60.0 KiB/min over the last 30.0s, no stack called a leak yet "
 		  "(1 growing): watch the growing stacks");
-	fx_free(&f);
-}
-
-/* A heap rising while every stack is still early or stable names no "growing stacks". */
-Test(recommend, a_growing_heap_with_no_growing_stack_points_at_the_top_stacks)
-{
-	struct fx f;
-
-	fx_init(&f, 0, 10, 100);
+	f.sites[0].verdict = VERDICT_EARLY;
+	f.pm.verdicts[VERDICT_GROWING] = 0;
 	f.pm.verdicts[VERDICT_EARLY] = 2;
-	f.pm.heap.trend = TREND_INCREASING;
-	f.pm.heap.st.slope_per_s = 1024;
-	f.pm.heap.st.span_ms = 30000;
 	cr_assert_eq(fx_run(&f), 1);
 	check_rec(&f, 0, "heap_growing", RECOMMEND_INFO,
 		  "heap growing +60.0 KiB/min over the last 30.0s, no stack growing or called a "
