@@ -295,7 +295,7 @@ int probes__trace_pid(struct probes *pr, pid_t pid)
 	return 0;
 }
 
-void probes__unwind_refresh(struct probes *pr, pid_t pid)
+void probes__code_changed(struct probes *pr, pid_t pid)
 {
 	unwind_maps__update(pr, pid);
 }

@@ -109,10 +109,10 @@ int probes__call_depth(struct probes *pr, pid_t pid);
 int probes__trace_pid(struct probes *pr, pid_t pid);
 
 /*
- * Give the stack walker pid's executable mappings again, now: its libraries
- * changed (an exec'd program reached its entry point, the loader done).
+ * pid's code changed (an exec, the libraries its loader mapped): read its
+ * executable mappings for the stack walker again (unwind_maps.h).
  */
-void probes__unwind_refresh(struct probes *pr, pid_t pid);
+void probes__code_changed(struct probes *pr, pid_t pid);
 
 /*
  * Attach the heap probes of allocator a in pid. On failure nothing of this
