@@ -124,6 +124,8 @@ static struct proc_metrics *proc_of(struct metrics *mt, pid_t pid)
 		return NULL;
 	pm->pid = pid;
 	kernel_sample__unknown(&pm->kernel);
+	/* A quantity never sampled (no heap under --kernel-only) has no trend, not a flat one. */
+	pm->heap.trend = pm->rss.trend = pm->mapped.trend = TREND_UNKNOWN;
 	mt->procs[mt->cnt++] = pm;
 	return pm;
 }
