@@ -402,3 +402,26 @@ def test_children_of_every_kind_of_fork_survive_a_traced_parent(ctx):
         want = {f"how={how}": "status=exit:0" for how in ("fork", "_Fork", "sys_fork",
                                                           "sys_clone")}
         h.check(children == want, f"mode {extra or 'exact'}: children ended {children}")
+
+
+def test_installed_memvigil_preloads_the_installed_library(ctx):
+    """make install puts the library in $(PREFIX)/lib/memvigil/ under DESTDIR, and
+    the installed memvigil's --preload finds it there (../lib/memvigil/ from sbin/)."""
+    import test_docs
+    stage = ctx.path("stage")
+    test_docs.make("install", f"DESTDIR={stage}", "PREFIX=/usr/local")
+    lib = os.path.join(stage, "usr", "local", "lib", "memvigil", LIB_NAME)
+    h.check(os.path.isfile(lib), f"make install put no {LIB_NAME} in lib/memvigil/")
+    with open(lib, "rb") as a, open(library(), "rb") as b:
+        h.check(a.read() == b.read(), f"the installed {LIB_NAME} is not the built one")
+    json_path = ctx.path("installed.json")
+    p = ctx.spawn([os.path.join(stage, "usr", "local", "sbin", "memvigil"), "-i", "0",
+                   "--json", json_path, "--preload", "--", "/bin/sh", "-c",
+                   'echo "LDP=$LD_PRELOAD"'])
+    rc = p.wait(h.EXIT_TIMEOUT_S)
+    h.check(rc == 0, f"the installed memvigil exited {rc}; {p.describe()}")
+    line = next((l for l in p.out().splitlines() if l.startswith("LDP=")), "")
+    h.check(os.path.realpath(line[len("LDP="):]) == os.path.realpath(lib),
+            f"the command's LD_PRELOAD is {line!r}, expected the installed {lib}")
+    (proc,) = h.select_procs(h.load_report(json_path), exe_name="sh")
+    h.check(path_of(proc)[0] == "sampler", f"path {path_of(proc)}")
