@@ -251,6 +251,9 @@ class Runner:
         for lib in ("installed", "test", "tsan"):
             for mode in ("sampled", "exact"):
                 self.stress("st_fork", lib, [mode])
+        for lib in ("installed", "test", "tsan"):
+            for mode in ("sampled", "exact"):
+                self.stress("st_raw_fork", lib, [mode])
         for lib in ("installed", "test"):
             self.stress("st_signal", lib, after="bump_alloc.so")
         for lib in ("installed", "test", "tsan"):
@@ -258,6 +261,8 @@ class Runner:
         for lib in ("installed", "test", "tsan"):
             self.stress("st_modes", lib)
         self.stress("st_shadowed", "installed")
+        for lib in ("installed", "test"):
+            self.stress("st_boot", lib, after="dlsym_alloc.so")
         for lib in ("installed", "tsan"):
             self.case(f"st_set_race [{'tsan' if lib == 'tsan' else 'plain'}]",
                       lambda lib=lib: self.set_race(lib))
@@ -274,8 +279,10 @@ class Runner:
         self.stress("st_sampled", "asan", ["full"])
         for mode in ("sampled", "exact"):
             self.stress("st_fork", "asan", [mode])
+            self.stress("st_raw_fork", "asan", [mode])
         self.stress("st_signal", "asan", after="bump_alloc.so")
         self.stress("st_modes", "asan")
+        self.stress("st_boot", "asan", after="dlsym_alloc.so")
 
     def set_race(self, lib):
         env = dict(os.environ, TSAN_OPTIONS=TSAN_OPTIONS)
