@@ -425,3 +425,46 @@ def test_installed_memvigil_preloads_the_installed_library(ctx):
             f"the command's LD_PRELOAD is {line!r}, expected the installed {lib}")
     (proc,) = h.select_procs(h.load_report(json_path), exe_name="sh")
     h.check(path_of(proc)[0] == "sampler", f"path {path_of(proc)}")
+
+
+CTL_FLAGS_OFFSET = 20           # struct memvigil_sampler_ctl.flags
+FLAG_FORK_GUARD = 1 << 3        # MV_SAMPLER_F_FORK_GUARD
+
+
+def ctl_address(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and parts[5].endswith("/" + LIB_NAME) and int(parts[2], 16) == 0:
+                return int(parts[0].split("-")[0], 16) + dynsym_value(parts[5], CTL_SYMBOL)
+    raise h.Failure(f"PID {pid} does not map {LIB_NAME}")
+
+
+def test_a_library_that_cannot_repair_raw_fork_children_is_said(ctx):
+    """The library says in its flags that it repairs the children of every
+    kind of fork; one that does not (a library older than the flag, or a
+    kernel without MADV_WIPEONFORK) gets one warning naming the risk, and is
+    still traced through the sampler."""
+    for clear in (False, True):
+        w = ctx.spawn([h.workload("alloc_leak"), "--wait"], env=preloaded_env())
+        w.wait_line(r"^READY ", 10)
+        h.check(read_ctl(w.pid)["flags"] & FLAG_FORK_GUARD,
+                f"the library does not say it repairs raw fork children: {read_ctl(w.pid)}")
+        if clear:
+            addr = ctl_address(w.pid) + CTL_FLAGS_OFFSET
+            with open(f"/proc/{w.pid}/mem", "r+b") as m:
+                m.seek(addr)
+                flags = struct.unpack("<I", m.read(4))[0]
+                m.seek(addr)
+                m.write(struct.pack("<I", flags & ~FLAG_FORK_GUARD))
+        mv = h.memvigil(ctx, ["-p", w.pid, "-v", "-i", "0"])
+        h.wait_banner(mv)
+        wait_on_sampler(mv, w.pid)
+        rc = h.stop(mv)
+        h.check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+        warn = [l for l in mv.err_lines() if "raw clone/fork" in l]
+        if clear:
+            h.check(len(warn) == 1 and f"PID {w.pid}" in warn[0] and "SIGSEGV" in warn[0],
+                    f"no one warning for a library without the fork guard: {mv.err_lines()}")
+        else:
+            h.check(not warn, f"a warning for a library with the fork guard: {warn}")
