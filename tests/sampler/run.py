@@ -275,8 +275,11 @@ class Runner:
         self.under_asan()
 
     def under_asan(self):
-        """The stress programs with the library's ASan build (st_dlopen is not: ASan's
-        __cxa_throw interceptor needs libstdc++ loaded at start-up)."""
+        """The stress programs with the library's ASan build. st_dlopen with libstdc++
+        preloaded after the library: ASan's __cxa_throw interceptor needs it loaded at
+        start-up (the C++ operators are then global, not only the plugin's)."""
+        self.stress("st_dlopen", "asan", [os.path.join(self.bins, "plugin.so")],
+                    after=f"{LIBDIR}/libstdc++.so.6")
         self.stress("st_exact", "asan")
         self.stress("st_cxx", "asan")
         self.stress("st_sampled", "asan")
