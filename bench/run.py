@@ -874,6 +874,21 @@ def print_cgroup(results):
                          fmt(att.get("attach_ms_max"), ".0f"), CGROUP_ATTACH_RUNS))
 
 
+def server_stack_goals(summary):
+    """The real server's top stacks reach main as heaptrack's do, on each memvigil path."""
+    out = []
+    ht = summary.get(server.HEAPTRACK, {}).get("stacks")
+    for c in (server.UPROBES, server.SAMPLER):
+        st = summary.get(c, {}).get("stacks")
+        v = None if not st or not ht or not st["of"] or not ht["of"] else (st, ht)
+        out.append(("real server: share of top %d stacks reaching main >= heaptrack's (%s)" % (
+            server.TOP_STACKS, "sampler" if c == server.SAMPLER else "uprobes"),
+            "n/a" if v is None else "%d/%d vs %d/%d" % (st["reach_main"], st["of"],
+                                                       ht["reach_main"], ht["of"]),
+            None if v is None else st["reach_main"] * ht["of"] >= ht["reach_main"] * st["of"]))
+    return out
+
+
 def goals(results):
     """The project's tracked goals: (text, measured text, met; None when unknown,
     a string for lines that are information rather than a goal)."""
@@ -920,6 +935,7 @@ def goals(results):
     v = min((x for x in (srv or {}).values() if x is not None), default=None)
     out.append(("real server sampled via the sampler >= 0.95 x untraced (worst test)",
                 fmt(v, ".3f", "n/a"), None if v is None else v >= 0.95))
+    out += server_stack_goals(results.get("server", {}).get("summary", {}))
     lost = mix.get(MV_EXACT, {}).get("lost_events")
     out.append(("(b) zero lost events in exact mode", fmt(lost, "d", "n/a") +
                 (" (all rounds)" if lost is not None else ""),

@@ -7,8 +7,14 @@ server is the bottleneck: requests per second of SET, GET and LPUSH,
 untraced, under memvigil sampled through the allocator's uprobes, under
 memvigil sampled through the sampler (`--preload`), and under heaptrack, in
 interleaved rounds; the table gives each configuration's throughput as a
-ratio of the untraced one within the run.
+ratio of the untraced one within the run. Beside it, the stacks each tracer
+gave the server's top live allocations at its end: how deep they are and
+how many reach main (memvigil's JSON report, heaptrack_print's leaked-bytes
+flame-graph stacks).
 """
+
+import glob
+import json
 
 import os
 import shutil
@@ -25,6 +31,8 @@ TESTS = "set,get,lpush"
 PIPELINE = 16
 PORT = 16379
 START_TIMEOUT_S = 60
+# The stacks compared: this many with the most live bytes at the end.
+TOP_STACKS = 5
 # A client run that lasts longer has hung (seen once under heavy host load).
 CLIENT_TIMEOUT_S = 180
 # Requests per test: configurations that keep the server near native speed
@@ -94,6 +102,52 @@ def client(port, requests):
     return rps
 
 
+def memvigil_top_stacks(path):
+    """[(live bytes, [symbols innermost first])] of the server's top stacks in a report."""
+    with open(path) as f:
+        report = json.load(f)
+    stacks = [(s.get("outstanding_bytes", 0), [fr.get("symbol") for fr in s.get("frames", [])])
+              for p in report.get("processes", []) for s in p.get("stacks", [])]
+    return sorted(stacks, key=lambda x: -x[0])[:TOP_STACKS]
+
+
+def heaptrack_top_stacks(tmp):
+    """The same from heaptrack's recording: its leaked bytes per stack."""
+    files = glob.glob(os.path.join(tmp, "heaptrack*"))
+    if not files or not shutil.which("heaptrack_print"):
+        return []
+    folded = os.path.join(tmp, "leaked.txt")
+    subprocess.run(["heaptrack_print", "-f", files[0], "--flamegraph-cost-type", "leaked",
+                    "-F", folded], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=600)
+    stacks = []
+    with open(folded) as f:
+        for line in f:
+            path, _, cost = line.rstrip("\n").rpartition(" ")
+            frames = [fr.split(" (")[0] for fr in path.rstrip(";").split(";") if fr]
+            if cost.isdigit():
+                stacks.append((int(cost), frames[::-1]))
+    return sorted(stacks, key=lambda x: -x[0])[:TOP_STACKS]
+
+
+def stack_facts(stacks):
+    """What a configuration's top stacks show: depth of each, how many name main."""
+    return {"depths": [len(fr) for _, fr in stacks],
+            "reach_main": sum(1 for _, fr in stacks if "main" in fr), "of": len(stacks)}
+
+
+def top_stacks(config, tmp):
+    """The stack facts of one run, or None for the untraced server."""
+    try:
+        if config in (UPROBES, SAMPLER):
+            return stack_facts(memvigil_top_stacks(os.path.join(tmp, "server.json")))
+        if config == HEAPTRACK:
+            return stack_facts(heaptrack_top_stacks(tmp))
+    except (OSError, ValueError, subprocess.SubprocessError) as e:
+        return {"error": str(e)}
+    return None
+
+
 def run_once(config, memvigil, heaptrack, port):
     """One server start, one client run, one stop: a raw sample."""
     tmp = tempfile.mkdtemp(prefix="memvigil-server-")
@@ -117,6 +171,9 @@ def run_once(config, memvigil, heaptrack, port):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        stacks = top_stacks(config, tmp)
+        if stacks is not None:
+            s["stacks"] = stacks
         shutil.rmtree(tmp, ignore_errors=True)
     return s
 
@@ -143,6 +200,10 @@ def bench(memvigil, rounds, log):
             v = [s["rps"][t] for s in samples if s["config"] == c and t in s.get("rps", {})]
             per_test[t] = statistics.median(v) if v else None
         summary[c] = per_test
+        last = [s["stacks"] for s in samples if s["config"] == c and "depths" in
+                s.get("stacks", {})]
+        if last:
+            summary[c]["stacks"] = last[-1]
     base = summary.get(UNTRACED, {})
     for c in configs:
         summary[c]["x_untraced"] = {t: (summary[c][t] / base[t] if summary[c].get(t) and
@@ -163,3 +224,10 @@ def print_rows(res):
                                  "-" if d["x_untraced"][t] is None else
                                  "%.3f" % d["x_untraced"][t]) for t in tests]
         print("server  %-40s %s" % (LABELS[c], "  ".join(cells)))
+    print("server  top %d stacks by live bytes at the end: how many reach main, their depths"
+          % TOP_STACKS)
+    for c in res["configs"]:
+        st = res["summary"][c].get("stacks")
+        if st:
+            print("server  %-40s %d of %d reach main, depths %s" % (
+                LABELS[c], st["reach_main"], st["of"], " ".join(map(str, st["depths"]))))

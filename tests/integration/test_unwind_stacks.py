@@ -16,6 +16,7 @@ caller; the frame-pointer walk skips them.
 
 import os
 import re
+import shutil
 
 import harness as h
 
@@ -221,3 +222,32 @@ def test_unwind_rows_out_of_bounds_is_a_usage_error(ctx):
         p, rc = h.run_to_end(ctx, [f"--unwind-rows={bad}", "--", "/bin/true"])
         h.check(rc == 64 and any("1024 to 16777216" in l for l in p.err_lines()),
                 f"--unwind-rows={bad}: exit {rc}, {p.err_lines()}")
+
+
+def test_unwind_copies_of_one_library_in_two_directories_share_one_table(ctx):
+    """Two copies of nofp_mixed and its library (two inodes each, one build id), as two
+    containers' image layers hold them: both stacks whole, the copies' tables built once."""
+    script = []
+    for d in ("a", "b"):
+        os.mkdir(ctx.path(d))
+        for f in ("nofp_mixed", "libnofp_mid.so"):
+            shutil.copy2(os.path.join(os.path.dirname(h.workload("nofp_mixed")), f),
+                         ctx.path(f"{d}/{f}"))
+        script.append(f"{ctx.path(d)}/nofp_mixed > {ctx.path(d)}.out")
+    json_path = ctx.path("copies.json")
+    p, rc = h.run_to_end(ctx, ["-f", "-i", "0", "--json", json_path, "--",
+                               "sh", "-c", "; ".join(script)])
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    report = h.load_report(json_path)
+    procs = h.select_procs(report, exe_name="nofp_mixed")
+    h.check(len(procs) == 2, f"expected both copies traced, got {len(procs)}")
+    for d, proc in zip(("a", "b"), sorted(procs, key=lambda q: q["exe"])):
+        h.check(proc["exe"].startswith(ctx.path(d) + "/"), f"{proc['exe']} is not in {d}/")
+        with open(ctx.path(d) + ".out") as f:
+            chain = chain_of(f.read())
+        for syms in leak_stack(report, proc, chain[0]):
+            h.check(syms[:len(chain)] == chain, f"{d}: stack is {syms}, expected {chain}")
+    objects = report["health"]["unwind"]["objects"]
+    h.check(objects["tables_shared"] == 2,
+            f"expected the second copy's program and library to share the first's "
+            f"tables: {objects}")

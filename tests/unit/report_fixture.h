@@ -275,7 +275,7 @@ static inline void fx_unwind_tables(struct unwind_health *u)
 	*u = (struct unwind_health){ .tables = true, .frames_table = 4000, .frames_fp = 120,
 				     .procs_updated = 5, .procs_failed = 1 };
 	u->objects = (struct unwind_tables_stats){ .objects = 2, .rows_used = 3000,
-						   .rows_cap = 65536, .tables_built = 2,
+						   .rows_cap = 65536, .tables_built = 2, .tables_shared = 1,
 						   .build_ns = 1500000 };
 	u->objects.refused[UNWIND_REFUSED_NO_CFI] = 1;
 	for (i = 0; i < UNWIND_STOP_CNT; i++)

@@ -8,6 +8,11 @@
 #include <criterion/criterion.h>
 #include <stdbool.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -156,5 +161,93 @@ Test(unwind_tables, rows_of_objects_no_process_maps_are_reused)
 	procmaps__free(libc);
 	procmaps__free(rest);
 	free(p);
+	unwind_tables__free(t);
+}
+
+/* The path of the C library this process maps, into buf. */
+static void libc_path(char *buf, size_t len)
+{
+	struct procmaps *pm = self_maps();
+
+	keep_libc(pm, true);
+	cr_assert_gt(pm->cnt, 0);
+	snprintf(buf, len, "%s", pm->maps[0].path);
+	procmaps__free(pm);
+}
+
+/* A copy of src at dst (its own inode), mapped executable whole; the mapping. */
+static void *map_copy(const char *src, const char *dst, size_t *len)
+{
+	char cmd[PATH_MAX * 2 + 16];
+	struct stat st;
+	void *p;
+	int fd;
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, dst);
+	cr_assert_eq(system(cmd), 0);
+	fd = open(dst, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	*len = (size_t)st.st_size;
+	p = mmap(NULL, *len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	cr_assert_neq(p, MAP_FAILED);
+	close(fd);
+	return p;
+}
+
+/* The object id the list gives the mapping that starts at p. */
+static uint32_t obj_id_at(const struct unwind_proc *u, const void *p)
+{
+	const struct unwind_mapping *m = find(u, (uint64_t)(uintptr_t)p);
+
+	cr_assert_not_null(m, "the copy is in no executable mapping");
+	return m->obj_id;
+}
+
+Test(unwind_tables, copies_of_one_library_in_other_files_share_its_table)
+{
+	struct fake_bpf f = {};
+	struct unwind_sink sink = { fake_put, &f };
+	struct unwind_tables *t = unwind_tables__new(UNWIND_ROWS_DEFAULT, &sink);
+	struct unwind_proc *u = calloc(1, sizeof(*u));
+	char dir[] = "/tmp/mv-unwind-copies-XXXXXX", src[PATH_MAX], a[PATH_MAX + 8],
+	     b[PATH_MAX + 8];
+	struct unwind_tables_stats before, after;
+	struct procmaps *pm;
+	size_t alen, blen;
+	void *pa, *pb;
+
+	cr_assert_not_null(mkdtemp(dir));
+	libc_path(src, sizeof(src));
+	snprintf(a, sizeof(a), "%s/a.so", dir);
+	snprintf(b, sizeof(b), "%s/b.so", dir);
+	/* the C library alone first: its table is built once */
+	pm = self_maps();
+	keep_libc(pm, true);
+	cr_assert_eq(unwind_tables__proc(t, getpid(), pm, u), 0);
+	procmaps__free(pm);
+	unwind_tables__stats(t, &before);
+	cr_assert_eq(before.tables_built, 1);
+	/* then two copies (other inodes, one build id), as two containers' layers give */
+	pa = map_copy(src, a, &alen);
+	pb = map_copy(src, b, &blen);
+	pm = self_maps();
+	cr_assert_eq(unwind_tables__proc(t, getpid(), pm, u), 0);
+	cr_expect_neq(obj_id_at(u, pa), 0);
+	cr_expect_eq(obj_id_at(u, pa), obj_id_at(u, pb), "the copies have two tables");
+	cr_expect_eq(obj_id_at(u, pa), find(u, (uint64_t)(uintptr_t)&malloc)->obj_id);
+	unwind_tables__stats(t, &after);
+	cr_expect_eq(after.tables_shared, 2);
+	/* what this process maps besides the C library is built; the copies are not */
+	cr_expect_eq(after.rows_used, f.rows);
+	cr_expect_eq(f.puts, after.tables_built);
+	cr_expect_eq(after.tables_built - before.tables_built + 1, after.objects);
+	cr_assert_eq(munmap(pa, alen), 0);
+	cr_assert_eq(munmap(pb, blen), 0);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+	procmaps__free(pm);
+	free(u);
 	unwind_tables__free(t);
 }

@@ -8,6 +8,7 @@ static void write_objects(struct json_writer *w, const struct unwind_tables_stat
 	json_object_begin(w);
 	json_u64_field(w, "with_table", o->objects);
 	json_u64_field(w, "tables_built", o->tables_built);
+	json_u64_field(w, "tables_shared", o->tables_shared);
 	json_double_field(w, "build_ms", o->build_ns / 1e6);
 	json_u64_field(w, "rows_used", o->rows_used);
 	json_u64_field(w, "rows_cap", o->rows_cap);

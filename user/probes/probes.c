@@ -295,6 +295,11 @@ int probes__trace_pid(struct probes *pr, pid_t pid)
 	return 0;
 }
 
+void probes__code_changed(struct probes *pr, pid_t pid)
+{
+	unwind_maps__update(pr, pid);
+}
+
 void probes__unwind_health(struct probes *pr, struct unwind_health *out)
 {
 	unwind_maps__health(pr, out);

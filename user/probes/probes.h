@@ -109,6 +109,12 @@ int probes__call_depth(struct probes *pr, pid_t pid);
 int probes__trace_pid(struct probes *pr, pid_t pid);
 
 /*
+ * pid's code changed (an exec, the libraries its loader mapped): read its
+ * executable mappings for the stack walker again (unwind_maps.h).
+ */
+void probes__code_changed(struct probes *pr, pid_t pid);
+
+/*
  * Attach the heap probes of allocator a in pid. On failure nothing of this
  * pid stays attached; returns a negative errno with a reason in err.
  */

@@ -208,6 +208,7 @@ int targets__exec(struct targets *t, pid_t pid, const struct mv_exec_image *img,
 	if (!tg || tg->state != TARGET_ATTACHED)
 		goto release;
 	targets__refresh_image(t, pid);
+	probes__code_changed(t->pr, pid);
 	targets__exec_pending(tg, flags & MV_PROC_HELD);
 	ret = watch_entry(t, pid, err, err_len);
 	if (ret == 1)
@@ -235,6 +236,7 @@ void targets__entry(struct targets *t, pid_t pid, uint32_t flags)
 		ret = symbolizer__capture(t->sym, pid);
 		if (ret)
 			log_warn("cannot read the mappings of PID %d: %s", pid, strerror(-ret));
+		probes__code_changed(t->pr, pid);
 		attach_new_image(t, tg);
 	}
 	probes__release(t->pr, pid);
@@ -256,6 +258,7 @@ void targets__recheck(struct targets *t, uint64_t now_ns)
 		    (tg->exec_try_ns && now_ns - tg->exec_try_ns < EXEC_RETRY_NS))
 			continue;
 		tg->exec_try_ns = now_ns;
+		probes__code_changed(t->pr, tg->pid);	/* the libraries mapped by now */
 		ret = reresolve(t, tg, err, sizeof(err));
 		if (ret == -ENOENT && now_ns - tg->exec_ns < EXEC_SETTLE_NS)
 			continue;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "lib/clock.h"
 #include "lib/grow.h"
 #include "lib/log.h"
@@ -22,9 +23,8 @@ struct load {
 	uint64_t filesz;
 };
 
+/* What says two files are one object: their build id and load layout. */
 struct object {
-	uint64_t ino;
-	uint32_t dev_major, dev_minor;
 	uint8_t build_id[BUILD_ID_MAX];
 	uint32_t build_id_len;
 	uint32_t id;			/* 0: refused */
@@ -33,12 +33,27 @@ struct object {
 	uint64_t base_vaddr;		/* the ELF vaddr of row pc 0 */
 	struct load loads[MAX_LOADS];
 	uint32_t load_cnt;
-	uint32_t refs;			/* processes mapping it */
+	uint64_t size;			/* the first file's size and mtime (told apart without a build id) */
+	int64_t mtime_ns;
+	uint32_t refs;			/* processes mapping it, through any of its files */
+	uint32_t files;			/* file keys naming it */
+};
+
+/*
+ * A file (device and inode) known to hold an object. Several files hold
+ * one object when they carry its build id: the same library in several
+ * containers' image layers.
+ */
+struct file_key {
+	uint64_t ino;
+	uint32_t dev_major, dev_minor;
+	uint32_t refs;			/* processes mapping the object through this file */
+	struct object *obj;
 };
 
 struct proc_refs {
 	pid_t pid;
-	struct object **objs;
+	struct file_key **keys;
 	size_t cnt;
 };
 
@@ -47,6 +62,8 @@ struct unwind_tables {
 	struct row_ranges *rows;
 	struct object **objs;
 	size_t obj_cnt, obj_cap;
+	struct file_key **keys;
+	size_t key_cnt, key_cap;
 	struct object *by_id[UNWIND_MAX_OBJECTS];	/* [0] unused */
 	struct proc_refs *procs;
 	size_t proc_cnt, proc_cap;
@@ -90,9 +107,12 @@ void unwind_tables__free(struct unwind_tables *t)
 		return;
 	for (i = 0; i < t->obj_cnt; i++)
 		free(t->objs[i]);
+	for (i = 0; i < t->key_cnt; i++)
+		free(t->keys[i]);
 	for (i = 0; i < t->proc_cnt; i++)
-		free(t->procs[i].objs);
+		free(t->procs[i].keys);
 	free(t->objs);
+	free(t->keys);
 	free(t->procs);
 	row_ranges__free(t->rows);
 	free(t);
@@ -186,6 +206,20 @@ static void object_destroy(struct unwind_tables *t, struct object *o)
 	free(o);
 }
 
+/* Forget the file keys that name o (no process maps o through them). */
+static void keys_drop_of(struct unwind_tables *t, const struct object *o)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < t->key_cnt; i++) {
+		if (t->keys[i]->obj == o)
+			free(t->keys[i]);
+		else
+			t->keys[kept++] = t->keys[i];
+	}
+	t->key_cnt = kept;
+}
+
 /*
  * Drop what no process maps (but keep), so its rows can serve another
  * object; refusals other than for room stay known.
@@ -201,6 +235,7 @@ static void evict_unmapped(struct unwind_tables *t, const struct object *keep)
 			t->objs[kept++] = o;
 			continue;
 		}
+		keys_drop_of(t, o);
 		object_destroy(t, o);
 	}
 	t->obj_cnt = kept;
@@ -270,78 +305,174 @@ static void object_build(struct unwind_tables *t, struct object *o, int fd,
 	cfi_table__free(table);
 }
 
-static struct object *find_object(const struct unwind_tables *t, const struct mv_mapping *m,
-				  size_t *idx)
+/*
+ * Whether o is the object whose facts a file just gave: the same build id
+ * and load layout, or, without a build id, the same size and mtime too.
+ */
+static bool object_is(const struct object *o, const struct object *facts)
+{
+	if (o->build_id_len != facts->build_id_len ||
+	    memcmp(o->build_id, facts->build_id, o->build_id_len))
+		return false;
+	if (!o->build_id_len && (o->size != facts->size || o->mtime_ns != facts->mtime_ns))
+		return false;
+	return o->load_cnt == facts->load_cnt &&
+	       !memcmp(o->loads, facts->loads, o->load_cnt * sizeof(o->loads[0]));
+}
+
+/*
+ * A known object the facts name by build id: one with a table, or refused
+ * for what its content is (not for room, which may be found later).
+ */
+static struct object *object_by_build_id(const struct unwind_tables *t,
+					 const struct object *facts)
 {
 	size_t i;
 
-	for (i = 0; i < t->obj_cnt; i++) {
-		struct object *o = t->objs[i];
+	if (!facts->build_id_len)
+		return NULL;
+	for (i = 0; i < t->obj_cnt; i++)
+		if (object_is(t->objs[i], facts) && (t->objs[i]->id ||
+		    t->objs[i]->refusal == UNWIND_REFUSED_NO_CFI ||
+		    t->objs[i]->refusal == UNWIND_REFUSED_BAD))
+			return t->objs[i];
+	return NULL;
+}
 
-		if (o->ino == m->inode && o->dev_major == m->dev_major &&
-		    o->dev_minor == m->dev_minor) {
+static struct file_key *key_find(const struct unwind_tables *t, const struct mv_mapping *m,
+				 size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < t->key_cnt; i++) {
+		struct file_key *k = t->keys[i];
+
+		if (k->ino == m->inode && k->dev_major == m->dev_major &&
+		    k->dev_minor == m->dev_minor) {
 			*idx = i;
-			return o;
+			return k;
 		}
 	}
 	return NULL;
 }
 
-static void object_drop(struct unwind_tables *t, size_t idx)
+/* Forget key idx (nobody maps through it); its object goes with its last key. */
+static void key_drop(struct unwind_tables *t, size_t idx)
 {
-	object_destroy(t, t->objs[idx]);
-	t->objs[idx] = t->objs[--t->obj_cnt];
+	struct file_key *k = t->keys[idx];
+	struct object *o = k->obj;
+	size_t i;
+
+	t->keys[idx] = t->keys[--t->key_cnt];
+	free(k);
+	if (--o->files || o->refs)
+		return;
+	for (i = 0; i < t->obj_cnt && t->objs[i] != o; i++)
+		;
+	t->objs[i] = t->objs[--t->obj_cnt];
+	object_destroy(t, o);
 }
 
-/*
- * The object of m's file. A known one that no process maps now is checked
- * against the file's build id (its inode may belong to another file by
- * now). NULL only without memory.
- */
-static struct object *object_of(struct unwind_tables *t, pid_t pid, const struct mv_mapping *m)
+/* A key naming o for m's file; NULL without memory. */
+static struct file_key *key_add(struct unwind_tables *t, const struct mv_mapping *m,
+				struct object *o)
 {
-	struct object *o, fresh = { .ino = m->inode, .dev_major = m->dev_major,
-				    .dev_minor = m->dev_minor };
-	struct object **objs;
-	size_t idx;
-	int fd;
+	struct file_key **keys = grow__array(t->keys, &t->key_cap, t->key_cnt + 1,
+					     sizeof(*keys), 16);
+	struct file_key *k = malloc(sizeof(*k));
 
-	o = find_object(t, m, &idx);
-	if (o && o->refs)
-		return o;
-	fd = mapped_file__open(pid, m);
-	if (fd >= 0 && read_elf_facts(fd, &fresh)) {
-		close(fd);
-		fd = -EINVAL;
+	if (!keys || !k) {
+		free(k);
+		if (keys)
+			t->keys = keys;
+		return NULL;
 	}
-	if (o && (fd < 0 || (o->build_id_len && fresh.build_id_len == o->build_id_len &&
-			     !memcmp(o->build_id, fresh.build_id, o->build_id_len)))) {
-		if (fd >= 0)
-			close(fd);
-		return o;
-	}
-	if (o)
-		object_drop(t, idx);
-	objs = grow__array(t->objs, &t->obj_cap, t->obj_cnt + 1, sizeof(*objs), 16);
-	o = malloc(sizeof(*o));
+	t->keys = keys;
+	*k = (struct file_key){ .ino = m->inode, .dev_major = m->dev_major,
+				.dev_minor = m->dev_minor, .obj = o };
+	t->keys[t->key_cnt++] = k;
+	o->files++;
+	return k;
+}
+
+/* A new object of facts, its table built from fd (or refused: fd < 0). */
+static struct object *object_add(struct unwind_tables *t, const struct object *facts, int fd,
+				 const struct mv_mapping *m)
+{
+	struct object **objs = grow__array(t->objs, &t->obj_cap, t->obj_cnt + 1,
+					   sizeof(*objs), 16);
+	struct object *o = malloc(sizeof(*o));
+
 	if (!objs || !o) {
 		free(o);
 		if (objs)
 			t->objs = objs;
-		if (fd >= 0)
-			close(fd);
 		return NULL;
 	}
 	t->objs = objs;
-	*o = fresh;
+	*o = *facts;
 	t->objs[t->obj_cnt++] = o;
 	if (fd < 0)
 		object_refuse(t, o, UNWIND_REFUSED_OPEN, m, fd);
 	else
 		object_build(t, o, fd, m);
+	return o;
+}
+
+/* The facts of m's file into *facts: an open descriptor, or a negative errno. */
+static int file_facts(pid_t pid, const struct mv_mapping *m, struct object *facts)
+{
+	int fd = mapped_file__open(pid, m);
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) || read_elf_facts(fd, facts)) {
+		close(fd);
+		return -EINVAL;
+	}
+	facts->size = (uint64_t)st.st_size;
+	facts->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return fd;
+}
+
+/*
+ * The key of m's file, and through it its object. A file some process maps
+ * is trusted as known; one that nobody maps now is checked against its
+ * object (its inode may belong to another file by now). A file not known
+ * yet joins the object of its build id when there is one, so one table
+ * serves every copy. NULL only without memory.
+ */
+static struct file_key *file_key_of(struct unwind_tables *t, pid_t pid,
+				    const struct mv_mapping *m)
+{
+	struct object facts = {}, *o;
+	struct file_key *k;
+	size_t idx;
+	int fd;
+
+	k = key_find(t, m, &idx);
+	if (k && k->refs)
+		return k;
+	fd = file_facts(pid, m, &facts);
+	if (k && (fd < 0 || object_is(k->obj, &facts))) {
+		if (fd >= 0)
+			close(fd);
+		return k;
+	}
+	if (k)
+		key_drop(t, idx);
+	o = fd >= 0 ? object_by_build_id(t, &facts) : NULL;
+	if (o) {
+		t->stats.tables_shared++;
+		log_debug("unwind: %s: the table of build id %02x%02x... serves it", m->path,
+			  o->build_id[0], o->build_id[1]);
+	} else {
+		o = object_add(t, &facts, fd, m);
+	}
 	if (fd >= 0)
 		close(fd);
-	return o;
+	return o ? key_add(t, m, o) : NULL;
 }
 
 static struct proc_refs *proc_refs_of(struct unwind_tables *t, pid_t pid, bool create)
@@ -363,36 +494,40 @@ static struct proc_refs *proc_refs_of(struct unwind_tables *t, pid_t pid, bool c
 	return p;
 }
 
-static void refs_release(struct object **objs, size_t cnt)
+static void refs_release(struct file_key **keys, size_t cnt)
 {
 	size_t i;
 
-	for (i = 0; i < cnt; i++)
-		objs[i]->refs--;
+	for (i = 0; i < cnt; i++) {
+		keys[i]->refs--;
+		keys[i]->obj->refs--;
+	}
 }
 
-/* Take a reference on o for the list being built, once per object. */
-static int refs_take(struct object ***objs, size_t *cnt, size_t *cap, struct object *o)
+/* Take a reference on k (and its object) for the list being built, once per key. */
+static int refs_take(struct file_key ***keys, size_t *cnt, size_t *cap, struct file_key *k)
 {
-	struct object **a;
+	struct file_key **a;
 	size_t i;
 
 	for (i = 0; i < *cnt; i++)
-		if ((*objs)[i] == o)
+		if ((*keys)[i] == k)
 			return 0;
-	a = grow__array(*objs, cap, *cnt + 1, sizeof(*a), 8);
+	a = grow__array(*keys, cap, *cnt + 1, sizeof(*a), 8);
 	if (!a)
 		return -ENOMEM;
-	*objs = a;
-	a[(*cnt)++] = o;
-	o->refs++;
+	*keys = a;
+	a[(*cnt)++] = k;
+	k->refs++;
+	k->obj->refs++;
 	return 0;
 }
 
 /* One executable mapping of the list; 0 or -ENOMEM. */
 static int add_mapping(struct unwind_tables *t, pid_t pid, const struct mv_mapping *m,
-		       struct unwind_mapping *um, struct object ***objs, size_t *cnt, size_t *cap)
+		       struct unwind_mapping *um, struct file_key ***keys, size_t *cnt, size_t *cap)
 {
+	struct file_key *k;
 	struct object *o;
 	uint64_t vaddr;
 
@@ -400,11 +535,10 @@ static int add_mapping(struct unwind_tables *t, pid_t pid, const struct mv_mappi
 	/* anonymous code (JIT) and the vDSO: no table, frame pointers */
 	if (!m->inode || m->path[0] != '/')
 		return 0;
-	o = object_of(t, pid, m);
-	if (!o)
+	k = file_key_of(t, pid, m);
+	if (!k || refs_take(keys, cnt, cap, k))
 		return -ENOMEM;
-	if (refs_take(objs, cnt, cap, o))
-		return -ENOMEM;
+	o = k->obj;
 	if (!o->id || object_vaddr(o, m->file_offset, &vaddr))
 		return 0;
 	um->obj_id = o->id;
@@ -415,7 +549,7 @@ static int add_mapping(struct unwind_tables *t, pid_t pid, const struct mv_mappi
 int unwind_tables__proc(struct unwind_tables *t, pid_t pid, const struct procmaps *pm,
 			struct unwind_proc *out)
 {
-	struct object **objs = NULL;
+	struct file_key **keys = NULL;
 	size_t cnt = 0, cap = 0, i;
 	struct proc_refs *p;
 	int err = 0;
@@ -430,19 +564,19 @@ int unwind_tables__proc(struct unwind_tables *t, pid_t pid, const struct procmap
 			t->stats.mappings_dropped++;
 			continue;
 		}
-		err = add_mapping(t, pid, m, &out->mappings[out->mapping_cnt], &objs, &cnt, &cap);
+		err = add_mapping(t, pid, m, &out->mappings[out->mapping_cnt], &keys, &cnt, &cap);
 		if (!err)
 			out->mapping_cnt++;
 	}
 	p = err ? NULL : proc_refs_of(t, pid, true);
 	if (!p) {
-		refs_release(objs, cnt);
-		free(objs);
+		refs_release(keys, cnt);
+		free(keys);
 		return -ENOMEM;
 	}
-	refs_release(p->objs, p->cnt);
-	free(p->objs);
-	p->objs = objs;
+	refs_release(p->keys, p->cnt);
+	free(p->keys);
+	p->keys = keys;
 	p->cnt = cnt;
 	return 0;
 }
@@ -453,8 +587,8 @@ void unwind_tables__forget(struct unwind_tables *t, pid_t pid)
 
 	if (!p)
 		return;
-	refs_release(p->objs, p->cnt);
-	free(p->objs);
+	refs_release(p->keys, p->cnt);
+	free(p->keys);
 	*p = t->procs[--t->proc_cnt];
 }
 

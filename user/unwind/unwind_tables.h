@@ -4,9 +4,13 @@
  * processes map, built once per host, and each process's mapping list that
  * points into them (memvigil/unwind.h, bpf/unwind.bpf.h).
  *
- * An object is a file, known by device and inode, checked by its GNU build
- * id whenever no traced process maps it at the moment (the inode may have
- * been reused then). Its table (cfi_table.h) is built from the file opened
+ * An object is known by its GNU build id and load layout: every file that
+ * carries them (the same library in several containers' image layers, each
+ * its own inode) shares one table, built once. A file is found again by
+ * device and inode, and checked against its object whenever no traced
+ * process maps it at the moment (the inode may have been reused then);
+ * without a build id a file is its own object, told by size and mtime. Its
+ * table (cfi_table.h) is built from the file opened
  * through procfs/mapped_file.h, never by its path; its rows get a range of
  * the row array (row_ranges.h) and an object id, and are handed to the
  * sink, which writes them where the walker reads them. The built table is
@@ -55,6 +59,7 @@ struct unwind_tables_stats {
 	uint32_t rows_used;
 	uint32_t rows_cap;
 	uint64_t tables_built;		/* tables built so far */
+	uint64_t tables_shared;		/* files that found their object's table by build id */
 	uint64_t build_ns;		/* their total build time */
 	uint64_t refused[UNWIND_REFUSED_CNT];	/* objects refused, by reason */
 	uint64_t mappings_dropped;	/* executable mappings over UNWIND_MAX_MAPPINGS */
