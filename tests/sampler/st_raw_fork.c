@@ -20,15 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../workloads/fork_ways.h"
 #include "stress.h"
 
 #define CHILD_ALLOCS 500
 #define PAGE 4096ul
 
-static const char *const ways[] = { "fork", "_Fork", "sys_fork", "sys_clone" };
 static unsigned char *probes[2];
 static bool exact;
 
@@ -66,17 +65,6 @@ static void optimize(unsigned char *fn, const unsigned char *tramp)
 	close(fd);
 }
 
-static pid_t fork_by(const char *how)
-{
-	if (!strcmp(how, "fork"))
-		return fork();
-	if (!strcmp(how, "_Fork"))
-		return _Fork();
-	if (!strcmp(how, "sys_fork"))
-		return (pid_t)syscall(SYS_fork);
-	return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0ul, 0ul, 0ul, 0ul);
-}
-
 /* The child's checks; its exit status tells the parent. */
 static int child(void)
 {
@@ -102,7 +90,7 @@ static int child(void)
 static void fork_and_check(const char *how)
 {
 	int status;
-	pid_t pid = fork_by(how);
+	pid_t pid = fork_way(how);
 
 	if (pid < 0)
 		stress_fail("%s failed", how);
@@ -140,8 +128,8 @@ int main(int argc, char **argv)
 	c1 = stress_ctl();
 	if (c1.alloc_probe_cnt == c0.alloc_probe_cnt || c1.free_probe_cnt == c0.free_probe_cnt)
 		stress_fail("the parent's probe calls did not happen");
-	for (i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
-		fork_and_check(ways[i]);
+	for (i = 0; i < FORK_WAYS_CNT; i++)
+		fork_and_check(fork_ways[i]);
 	stress_detach();
 	if (stress_hooks_expected())
 		stress_check_hooks();

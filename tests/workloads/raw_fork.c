@@ -21,9 +21,8 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <sched.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
+#include "fork_ways.h"
 #include "truth.h"
 
 #define WARM_ALLOCS 2000
@@ -40,20 +39,9 @@ static void churn(int n)
 	}
 }
 
-static pid_t fork_by(const char *how)
-{
-	if (!strcmp(how, "fork"))
-		return fork();
-	if (!strcmp(how, "_Fork"))
-		return _Fork();
-	if (!strcmp(how, "sys_fork"))
-		return (pid_t)syscall(SYS_fork);
-	return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0ul, 0ul, 0ul, 0ul);
-}
-
 static void fork_and_wait(const char *how)
 {
-	pid_t pid = fork_by(how);
+	pid_t pid = fork_way(how);
 	int status;
 
 	if (pid == 0) {
@@ -70,7 +58,6 @@ static void fork_and_wait(const char *how)
 
 static void work(void)
 {
-	static const char *const ways[] = { "fork", "_Fork", "sys_fork", "sys_clone" };
 	const unsigned char *probe = dlsym(RTLD_DEFAULT, "memvigil_sampler_alloc");
 
 	churn(WARM_ALLOCS);
@@ -79,8 +66,8 @@ static void work(void)
 	else
 		printf("PROBE first_byte=none\n");
 	fflush(stdout);		/* once, not again in each child */
-	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
-		fork_and_wait(ways[i]);
+	for (size_t i = 0; i < FORK_WAYS_CNT; i++) {
+		fork_and_wait(fork_ways[i]);
 		fflush(stdout);
 	}
 }
