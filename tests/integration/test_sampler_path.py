@@ -382,8 +382,10 @@ def test_children_of_every_kind_of_fork_survive_a_traced_parent(ctx):
     the library's fork handler, which gives the child its nop back; _Fork()
     and raw clone/fork system calls run no handler, and each of their
     children died of SIGSEGV at its first probe call until the library also
-    noticed a fork by a page the kernel wipes in every child."""
-    for extra in ([], [f"--sample-bytes={SAMPLE_BYTES}"]):
+    noticed a fork by a page the kernel wipes in every child. Exact, sampled,
+    and exact with the children followed (-f attaches to each through its
+    own copy of the library)."""
+    for extra in ([], [f"--sample-bytes={SAMPLE_BYTES}"], ["-f"]):
         w = ctx.spawn([h.workload("raw_fork"), "--wait"], env=preloaded_env())
         w.wait_line(r"^READY ", 10)
         mv = h.memvigil(ctx, ["-p", w.pid, "-v", "-i", "0"] + extra)
@@ -401,7 +403,7 @@ def test_children_of_every_kind_of_fork_survive_a_traced_parent(ctx):
         children = dict(l.split()[1:3] for l in out.splitlines() if l.startswith("CHILD "))
         want = {f"how={how}": "status=exit:0" for how in ("fork", "_Fork", "sys_fork",
                                                           "sys_clone")}
-        h.check(children == want, f"mode {extra or 'exact'}: children ended {children}")
+        h.check(children == want, f"{extra or 'exact'}: children ended {children}")
 
 
 def test_installed_memvigil_preloads_the_installed_library(ctx):
