@@ -36,7 +36,9 @@ LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -lmicrohttpd -ldw -llzma 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 # maps.bpf.c defines the shared maps and must be linked first: otherwise the
-# skeleton step fails with "libbpf: map 'kstats': unsupported map linkage extern."
+# skeleton step fails (bpftool 7.5, libbpf 1.5) with
+#   libbpf: prog 'handle_fault_user': map relo failed to find map for section '.maps', off 344
+#   Error: failed to open BPF object file: Relocation failed
 BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL      := $(BUILD)/memvigil.skel.h
@@ -173,7 +175,7 @@ $(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c $(WORKLO
 	$(Q)rm -f $@.o $@.names
 
 # nofp_chain is built the way distributions build: -O2, no frame pointers.
-$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/deep_chain.h | deps
+$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/deep_chain.h $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@

@@ -22,32 +22,18 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "truth.h"
 
 #define MAX_KEPT 16
 
 static void *volatile kept[MAX_KEPT];
 static long sleep_ms = -1;	/* -1: wait for SIGUSR1 */
-
-/* One line, one write(2): stdio would buffer (and allocate). */
-static void say(const char *fmt, ...)
-{
-	char line[160];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (write(STDOUT_FILENO, line, n) != n)
-		_exit(3);
-}
 
 static void wait_go(void)
 {
@@ -55,7 +41,7 @@ static void wait_go(void)
 	sigset_t set;
 	int sig;
 
-	say("CHILD %d\n", getpid());
+	truth_say("CHILD %d\n", getpid());
 	if (sleep_ms >= 0) {
 		nanosleep(&ts, NULL);
 		return;
@@ -97,7 +83,7 @@ static void child_a(void)
 {
 	wait_go();
 	leak_in_child();
-	say("TRUTH pid=%d func=leak_in_child bytes=%d allocs=%d\n", getpid(), 5 * 2003, 5);
+	truth_say("TRUTH pid=%d func=leak_in_child bytes=%d allocs=%d\n", getpid(), 5 * 2003, 5);
 	_exit(0);
 }
 
@@ -110,12 +96,12 @@ static void child_b(void)
 	if (g == 0) {
 		wait_go();
 		leak_in_grandchild();
-		say("TRUTH pid=%d func=leak_in_grandchild bytes=%d allocs=%d\n", getpid(),
+		truth_say("TRUTH pid=%d func=leak_in_grandchild bytes=%d allocs=%d\n", getpid(),
 		    7 * 301, 7);
 		_exit(0);
 	}
 	churn_in_child();
-	say("CLEAN pid=%d func=churn_in_child\n", getpid());
+	truth_say("CLEAN pid=%d func=churn_in_child\n", getpid());
 	waitpid(g, NULL, 0);
 	_exit(0);
 }
@@ -141,7 +127,7 @@ int main(int argc, char **argv)
 		sleep_ms = atol(argv[2]);
 		wait_go();
 		leak_after_exec();
-		say("TRUTH pid=%d func=leak_after_exec bytes=%d allocs=%d\n", getpid(), 9 * 4001, 9);
+		truth_say("TRUTH pid=%d func=leak_after_exec bytes=%d allocs=%d\n", getpid(), 9 * 4001, 9);
 		return 0;
 	}
 	if (argc > 2 && !strcmp(argv[1], "--sleep"))
@@ -150,11 +136,11 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (argc > 1 && !strcmp(argv[1], "--wait")) {
-		say("READY %d\n", getpid());
+		truth_say("READY %d\n", getpid());
 		sigwait(&set, &i);
 	}
 	leak_in_parent();
-	say("TRUTH pid=%d func=leak_in_parent bytes=%d allocs=%d\n", getpid(), 3 * 1111, 3);
+	truth_say("TRUTH pid=%d func=leak_in_parent bytes=%d allocs=%d\n", getpid(), 3 * 1111, 3);
 	for (i = 0; i < 3; i++) {
 		pid = fork();
 		if (pid < 0)
@@ -167,6 +153,6 @@ int main(int argc, char **argv)
 	}
 	while ((pid = wait(&status)) > 0)
 		bad |= !WIFEXITED(status) || WEXITSTATUS(status);
-	say("TRUTH done\n");
+	truth_say("TRUTH done\n");
 	return bad;
 }

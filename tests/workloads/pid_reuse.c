@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <linux/sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +22,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "truth.h"
 
 static void *volatile kept[16];
-
-static void say(const char *fmt, ...)
-{
-	char line[160];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (write(STDOUT_FILENO, line, n) != n)
-		_exit(3);
-}
 
 static void wait_go(void)
 {
@@ -46,7 +33,7 @@ static void wait_go(void)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
-	say("CHILD %d\n", getpid());
+	truth_say("CHILD %d\n", getpid());
 	while (sigwait(&set, &sig) || sig != SIGUSR1)
 		;
 }
@@ -56,7 +43,7 @@ __attribute__((noinline)) void leak_first(void)
 {
 	for (int i = 0; i < 5; i++)
 		kept[i] = malloc(333);
-	say("TRUTH pid=%d func=leak_first bytes=%d allocs=5\n", getpid(), 5 * 333);
+	truth_say("TRUTH pid=%d func=leak_first bytes=%d allocs=5\n", getpid(), 5 * 333);
 }
 
 /* 7 blocks of 111 bytes */
@@ -64,7 +51,7 @@ __attribute__((noinline)) void leak_second(void)
 {
 	for (int i = 0; i < 7; i++)
 		kept[i] = malloc(111);
-	say("TRUTH pid=%d func=leak_second bytes=%d allocs=7\n", getpid(), 7 * 111);
+	truth_say("TRUTH pid=%d func=leak_second bytes=%d allocs=7\n", getpid(), 7 * 111);
 }
 
 static int reap(pid_t pid)
@@ -110,6 +97,6 @@ int main(void)
 	}
 	if (reap(second))
 		return 1;
-	say("TRUTH done\n");
+	truth_say("TRUTH done\n");
 	return 0;
 }
