@@ -36,7 +36,9 @@ LDLIBS    += -Wl,-Bstatic -lbpf -lsupc++ -Wl,-Bdynamic -lmicrohttpd -ldw -llzma 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 # maps.bpf.c defines the shared maps and must be linked first: otherwise the
-# skeleton step fails with "libbpf: map 'kstats': unsupported map linkage extern."
+# skeleton step fails (bpftool 7.5, libbpf 1.5) with
+#   libbpf: prog 'handle_fault_user': map relo failed to find map for section '.maps', off 344
+#   Error: failed to open BPF object file: Relocation failed
 BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL      := $(BUILD)/memvigil.skel.h
@@ -173,7 +175,7 @@ $(BUILD)/tests/workloads/crafted_names: tests/workloads/crafted_names.c $(WORKLO
 	$(Q)rm -f $@.o $@.names
 
 # nofp_chain is built the way distributions build: -O2, no frame pointers.
-$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/deep_chain.h | deps
+$(BUILD)/tests/workloads/nofp_chain: tests/workloads/nofp_chain.c tests/unwind/deep_chain.h $(WORKLOAD_HDRS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra $< -o $@
@@ -375,7 +377,7 @@ help-soak:
 # ---- unwind: tables from call frame information, the BPF walker, their proof ----
 # Self-contained (issue 12): user/unwind/cfi_table.c and the files it reads
 # call frame information with (cfi_parse, cfi_reader, cfi_interp, cfi_rows;
-# no other memvigil code), bpf/unwind.bpf.h, and tests/unwind/: a workload without
+# of the rest of memvigil only lib/grow), bpf/unwind.bpf.h, and tests/unwind/: a workload without
 # frame pointers, its own BPF program and skeleton, the loader that proves
 # the walk. Everything goes to $(BUILD)/unwind/.
 #   make test-unwind    the proof (root); last line "N passed, N failed"
@@ -383,7 +385,8 @@ help-soak:
 UW_DIR        := $(BUILD)/unwind
 UW_CPPFLAGS   := -Iinclude -Iuser -Itests/unwind -I$(UW_DIR)
 UW_LIBS       := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
-UW_CFI_OBJS   := $(patsubst %,$(UW_DIR)/%.o,cfi_table cfi_parse cfi_reader cfi_interp cfi_rows)
+UW_CFI_OBJS   := $(patsubst %,$(UW_DIR)/%.o,cfi_table cfi_parse cfi_reader cfi_interp cfi_rows) \
+		 $(UW_DIR)/grow.o
 UW_TEST_OBJS  := $(UW_DIR)/unwind_test.o $(UW_DIR)/proc_unwind.o $(UW_DIR)/elf_syms.o
 UW_SKEL       := $(UW_DIR)/unwind_test.skel.h
 # The proof's workload: the chain in deep_chain.h, -O2 without frame
@@ -403,6 +406,11 @@ BENCH_UNWIND_ROUNDS ?= 5
 unwind: $(UW_DIR)/unwind_test $(UW_DIR)/cfi_stat $(UW_WORKLOADS) $(UW_CFI_TEST)
 
 $(UW_DIR)/%.o: user/unwind/%.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UW_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(UW_DIR)/grow.o: user/lib/grow.c | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UW_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@

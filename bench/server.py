@@ -4,8 +4,8 @@
 Debian's redis-server (jemalloc, no frame pointers) on a loopback port under
 its own benchmark client, pipelined (`redis-benchmark -P 16`) so that the
 server is the bottleneck: requests per second of SET, GET and LPUSH,
-untraced, under memvigil sampled through the allocator's uprobes, under
-memvigil sampled through the sampler (`--preload`), and under heaptrack, in
+untraced, under memvigil exact and sampled through the allocator's uprobes,
+under memvigil sampled through the sampler (`--preload`), and under heaptrack, in
 interleaved rounds; the table gives each configuration's throughput as a
 ratio of the untraced one within the run. Beside it, the stacks each tracer
 gave the server's top live allocations at its end: how deep they are and
@@ -40,11 +40,13 @@ CLIENT_TIMEOUT_S = 180
 REQUESTS = {"fast": 300000, "slow": 20000}
 
 UNTRACED = "untraced"
+UPROBES_EXACT = "memvigil-exact-uprobes"
 UPROBES = "memvigil-sampled-uprobes"
 SAMPLER = "memvigil-sampled-sampler"
 HEAPTRACK = "heaptrack"
-CONFIGS = [UNTRACED, UPROBES, SAMPLER, HEAPTRACK]
-LABELS = {UNTRACED: "untraced", UPROBES: "memvigil --sample-bytes=512K (uprobes)",
+CONFIGS = [UNTRACED, UPROBES_EXACT, UPROBES, SAMPLER, HEAPTRACK]
+LABELS = {UNTRACED: "untraced", UPROBES_EXACT: "memvigil exact (uprobes)",
+          UPROBES: "memvigil --sample-bytes=512K (uprobes)",
           SAMPLER: "memvigil --preload --sample-bytes=512K", HEAPTRACK: "heaptrack"}
 
 
@@ -72,10 +74,12 @@ def wait_port(port, timeout_s):
 def server_argv(config, memvigil, heaptrack, tmp, port):
     server = [shutil.which(SERVER), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
               "--appendonly", "no", "--daemonize", "no"]
-    mv = [memvigil, "-i", "0", "-j", os.path.join(tmp, "server.json"),
-          "--sample-bytes=524288"]
+    mv = [memvigil, "-i", "0", "-j", os.path.join(tmp, "server.json")]
     if config == UNTRACED:
         return server
+    if config == UPROBES_EXACT:
+        return mv + ["--"] + server
+    mv.append("--sample-bytes=524288")
     if config == UPROBES:
         return mv + ["--"] + server
     if config == SAMPLER:
@@ -139,7 +143,7 @@ def stack_facts(stacks):
 def top_stacks(config, tmp):
     """The stack facts of one run, or None for the untraced server."""
     try:
-        if config in (UPROBES, SAMPLER):
+        if config in (UPROBES_EXACT, UPROBES, SAMPLER):
             return stack_facts(memvigil_top_stacks(os.path.join(tmp, "server.json")))
         if config == HEAPTRACK:
             return stack_facts(heaptrack_top_stacks(tmp))
@@ -159,13 +163,14 @@ def run_once(config, memvigil, heaptrack, port):
         if not wait_port(port, START_TIMEOUT_S):
             s["error"] = "the server did not answer on port %d" % port
             return s
-        slow = config == UPROBES
+        slow = config in (UPROBES, UPROBES_EXACT)
         s["requests"] = REQUESTS["slow" if slow else "fast"]
         s["rps"] = client(port, s["requests"])
         if not s["rps"]:
             s["error"] = "the client got no answer within %d s" % CLIENT_TIMEOUT_S
     finally:
-        os.killpg(proc.pid, signal.SIGINT if config in (UPROBES, SAMPLER) else signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGINT if config in (UPROBES_EXACT, UPROBES, SAMPLER)
+                  else signal.SIGTERM)
         try:
             proc.wait(60)
         except subprocess.TimeoutExpired:

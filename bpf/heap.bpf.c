@@ -96,7 +96,7 @@ static __always_inline bool is_leaf_kind(__u32 kind)
  * Unsampled calls of at least this many bytes still take their return probe
  * in session mode, so that depth marks them as inside the allocator while
  * glibc maps their block (its mmap threshold is 128 KiB or more):
- * kernel.bpf.c tags such mmaps as the allocator's.
+ * mappings.bpf.c tags such mmaps as the allocator's.
  */
 #define SESSION_RETURN_MIN_BYTES (64u << 10)
 

@@ -125,7 +125,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct mv_exec_image *img;
 	struct mv_event *e;
 
-	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+	if (!is_traced(pid))
 		return 0;
 	/* the old image's mapping list no longer holds: frame pointers until user space writes one */
 	unwind_proc_stale(pid, true);
@@ -161,7 +161,7 @@ int BPF_UPROBE(image_entry)
 	__u32 pid = id >> 32;
 	struct mv_event *e;
 
-	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+	if (!is_traced(pid))
 		return 0;
 	e = reserve_proc_event(MV_EV_ENTRY, pid, (__u32)id, sizeof(*e));
 	if (!e)
@@ -178,7 +178,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 {
 	__u32 pid = BPF_CORE_READ(p, tgid);
 
-	if (!bpf_map_lookup_elem(&traced_pids, &pid))
+	if (!is_traced(pid))
 		return 0;
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
@@ -201,7 +201,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (pid == ppid || BPF_CORE_READ(child, pid) != pid)
 		return 0;	/* a new thread of an existing process */
-	if (!bpf_map_lookup_elem(&traced_pids, &ppid))
+	if (!is_traced(ppid))
 		return 0;
 	bpf_map_update_elem(&traced_pids, &pid, &one, BPF_ANY);
 	return emit_proc_event(MV_EV_FORK, pid, pid, 0, ppid);

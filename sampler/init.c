@@ -76,8 +76,9 @@ __attribute__((constructor)) static void sampler_init(int argc, char **argv, cha
 	interpose__resolve_cxx();
 	if (interpose__shadowed())
 		trace__set_flags(MV_SAMPLER_F_SHADOWED);
+	if (probes__fork_guard_init())	/* without it, only fork()'s handler below repairs */
+		trace__set_flags(MV_SAMPLER_F_FORK_GUARD);
 	pthread_atfork(NULL, NULL, probes__fork_child);	/* first: child handlers run in order */
-	pthread_atfork(NULL, NULL, trace__fork_child);
 	if (!getauxval(AT_SECURE))
 		start_from_env(envp);
 	trace__set_flags(MV_SAMPLER_F_READY);

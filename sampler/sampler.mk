@@ -58,7 +58,7 @@ SAMPLER_ST_SRCS := $(wildcard tests/sampler/st_*.c tests/sampler/st_*.cc)
 SAMPLER_ST_BINS := $(patsubst tests/sampler/%,$(BUILD)/tests/sampler/%,$(basename $(SAMPLER_ST_SRCS)))
 SAMPLER_ST_TSAN := $(patsubst tests/sampler/%,$(BUILD)/tests/sampler/tsan/%,$(basename $(SAMPLER_ST_SRCS)))
 SAMPLER_ST_LIBS := $(BUILD)/tests/sampler/plugin.so $(BUILD)/tests/sampler/bump_alloc.so \
-		   $(BUILD)/tests/sampler/sampler_ctl
+		   $(BUILD)/tests/sampler/dlsym_alloc.so $(BUILD)/tests/sampler/sampler_ctl
 SAMPLER_ST_FLAGS  := -O1 -g -fno-omit-frame-pointer -fno-builtin -pthread -D_GNU_SOURCE \
 		     $(SAMPLER_WARN) -Iinclude -Itests/sampler -rdynamic
 SAMPLER_ST_CFLAGS := -std=gnu11 $(SAMPLER_ST_FLAGS)
@@ -176,6 +176,11 @@ $(BUILD)/tests/sampler/bump_alloc.so: tests/sampler/bump_alloc.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -fPIC -shared -mcx16 -fno-builtin -D_GNU_SOURCE $(SAMPLER_WARN) $< -o $@
 
+$(BUILD)/tests/sampler/dlsym_alloc.so: tests/sampler/dlsym_alloc.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fPIC -shared -D_GNU_SOURCE $(SAMPLER_WARN) $< -ldl -o $@
+
 test-sampler: sampler-test-build
 	$(Q)$(PYTHON) tests/sampler/run.py --build $(BUILD)
 
@@ -183,6 +188,7 @@ install-sampler: $(SAMPLER_SO)
 	install -D -m 0644 $(SAMPLER_SO) $(DESTDIR)$(PREFIX)/lib/memvigil/libmemvigil-sampler.so
 
 -include $(wildcard $(BUILD)/sampler/obj/*.d $(BUILD)/sampler/test/obj/*.d \
-	$(BUILD)/sampler/tsan/obj/*.d $(BUILD)/tests/sampler/*.d $(BUILD)/tests/sampler/tsan/*.d \
+	$(BUILD)/sampler/tsan/obj/*.d $(BUILD)/sampler/asan/obj/*.d \
+	$(BUILD)/tests/sampler/*.d $(BUILD)/tests/sampler/tsan/*.d \
 	$(BUILD)/tests/sampler/obj/*.d $(BUILD)/tests/sampler/tsan/obj/*.d \
 	$(BUILD)/tests/unit/test_sampler_*.d)

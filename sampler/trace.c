@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "memvigil/sampling.h"
 #include "addr_set.h"
+#include "probes.h"
 #include "sample_math.h"
 #include "trace.h"
 
@@ -190,8 +191,10 @@ static bool sampled_alloc(struct thread_sampler *t, void *ptr, size_t size, uint
 bool trace__alloc(void *ptr, size_t size, uint32_t mode, struct trace_alloc *out)
 {
 	struct thread_sampler *t = &mvs_thread;
-	uint64_t generation = generation_for(mode);
+	uint64_t generation;
 
+	probes__fork_check();	/* before the draw and the probe call */
+	generation = generation_for(mode);
 	if (!generation)
 		return false;
 	thread_sync(t, generation);
@@ -229,9 +232,11 @@ static bool sampled_free(void *ptr, uint64_t generation)
 
 bool trace__free(void *ptr, uint32_t mode, uint64_t *generation)
 {
-	uint64_t gen = generation_for(mode);
 	struct thread_sampler *t;
+	uint64_t gen;
 
+	probes__fork_check();
+	gen = generation_for(mode);
 	if (!gen)
 		return false;
 	if (mode == MV_SAMPLER_SAMPLED) {

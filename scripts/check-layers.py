@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""The layering rule of user/, checked: includes point down, and never in a circle.
+"""The layering rule of user/, checked: includes point down, never in a circle,
+and no source file grows past its size.
 
     check-layers.py [ROOT]
 
@@ -9,9 +10,10 @@ bottom (lib/). A file may include headers of its own folder and of the
 folders below it; include/memvigil/ (the kernel/user contract) and the
 generated skeleton are below everything. Prints each offending include as
 "FILE:LINE: includes FOLDER/HEADER from a folder above its own", each include
-circle among user/ files, and ends with one line "N passed, N failed" (one
-check each for the rule and for circles). Exit status 1 on a failure.
-docs/ARCHITECTURE.md explains the order.
+circle among user/ files, each .c or .h file over MAX_LINES lines (main.c:
+MAIN_MAX_LINES, as it only parses and starts the session), and ends with one
+line "N passed, N failed" (one check each for the rule, for circles and for
+sizes). Exit status 1 on a failure. docs/ARCHITECTURE.md explains the order.
 """
 
 import os
@@ -21,6 +23,8 @@ import sys
 # Top first. A folder may include only from itself and those after it.
 ORDER = ["session", "serve", "output", "analysis", "target", "ingest", "probes", "sites", "model",
          "symbolize", "unwind", "binary", "procfs", "lib"]
+MAX_LINES = 600
+MAIN_MAX_LINES = 249
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 
@@ -64,6 +68,19 @@ def check(root):
     return bad + unknown, circles(edges)
 
 
+def too_long(root):
+    """Each user/ source over its line limit, as a line saying so."""
+    said = []
+    for src in sources(root):
+        limit = MAIN_MAX_LINES if src == "user/main.c" else MAX_LINES
+        with open(os.path.join(root, src), encoding="utf-8") as f:
+            n = sum(1 for _ in f)
+        if n > limit:
+            said.append(f"{src}: {n} lines, over {limit}: split it where its functions "
+                        f"serve different callers")
+    return said
+
+
 def circles(edges):
     """Each include circle once, as a list of files."""
     found, state, stack = [], {}, []
@@ -89,12 +106,13 @@ def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(
         os.path.dirname(os.path.abspath(__file__)))
     bad, loops = check(root)
-    for b in bad:
+    long = too_long(root)
+    for b in bad + long:
         print(b)
     for c in loops:
         print("include circle: " + " -> ".join(c))
-    failed = (1 if bad else 0) + (1 if loops else 0)
-    print(f"{2 - failed} passed, {failed} failed")
+    failed = (1 if bad else 0) + (1 if loops else 0) + (1 if long else 0)
+    print(f"{3 - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

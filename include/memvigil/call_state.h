@@ -8,7 +8,7 @@
 
 /*
  * Arguments of the outermost allocator call a thread is in (heap.bpf.c);
- * kernel.bpf.c reads depth to tell the allocator's own mmaps from the
+ * mappings.bpf.c reads depth to tell the allocator's own mmaps from the
  * program's. Kept in task-local storage: found through the thread's own
  * task_struct instead of a hash of its tid, created at the thread's first
  * allocator call and freed by the kernel when the thread exits. User space

@@ -49,7 +49,7 @@ enum mv_event_type {
 	MV_EV_ENTRY = 6,	/* pid reached addr, the entry point of the image it
 				 * exec'd (a one-shot uprobe user space set there) */
 	/* 7..9 are reserved for more process lifecycle records */
-	/* Kernel signals (bpf/kernel.bpf.c); records are struct mv_map_event ... */
+	/* Kernel signals (bpf/mappings.bpf.c, oom.bpf.c); records are struct mv_map_event ... */
 	MV_EV_MMAP = 10,	/* mmap succeeded: addr, len, flags; a stack follows */
 	MV_EV_MUNMAP = 11,	/* munmap succeeded: addr, len */
 	MV_EV_MREMAP = 12,	/* mremap succeeded: old_addr, old_len -> addr, len */

@@ -75,6 +75,16 @@ enum mv_sampler_flag {
 	MV_SAMPLER_F_SHADOWED = 1u << 1,
 	/* The sampled-address table could not be mapped: samples are dropped. */
 	MV_SAMPLER_F_SET_FAILED = 1u << 2,
+	/*
+	 * Every child made by a fork repairs the probe functions before its
+	 * first probe call, whether it ran fork handlers or not (_Fork(), raw
+	 * clone/fork system calls): the library has a MADV_WIPEONFORK page.
+	 * Without it only fork()'s children are repaired, and where the kernel
+	 * turns a traced probe's nop into a call to a trampoline no child
+	 * inherits (Linux 6.18), the others die of SIGSEGV at their first
+	 * probe call. Libraries older than this flag never set it.
+	 */
+	MV_SAMPLER_F_FORK_GUARD = 1u << 3,
 };
 
 /*

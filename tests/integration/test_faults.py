@@ -280,6 +280,11 @@ def test_faults_disk_full_under_jsonl_warns_and_the_live_trace_goes_on(ctx):
     report = h.load_report(json_path)
     truth, _, _ = h.parse_truth(wl.out())
     h.check_truth(report, h.select_procs(report, pid=wl.pid), truth)
+    # the lines that fit are whole: the one that did not was cut off again
+    with open(jsonl_path, "rb") as f:
+        raw = f.read()
+    h.check(raw.endswith(b"\n"), f"the --jsonl file ends in a cut line: {raw[-200:]!r}")
+    h.check(h.read_jsonl(jsonl_path), "no --jsonl line fit on the disk")
 
 
 def test_faults_disk_full_under_record_is_said_the_trace_goes_on_and_nothing_is_left(ctx):
@@ -306,3 +311,25 @@ def test_faults_disk_full_under_record_is_said_the_trace_goes_on_and_nothing_is_
     report = h.load_report(json_path)
     (proc,) = h.select_procs(report, exe_name="leak_cache_churn")
     h.check(proc["heap"]["total_allocs"] > 5000, f"the trace did not go on: {h.health(report)}")
+
+
+def test_faults_loading_fits_a_160_mib_memory_cgroup_and_traces_exactly(ctx):
+    """The verifier's work while memvigil loads is charged to memvigil's memory cgroup.
+    It peaked above 250 MiB (OOM-killed there) while the stack walk was inlined into
+    every allocator program; now memvigil loads and traces in a v1 memory cgroup of
+    160 MiB (an ASan build included), exactly, and the limit is the cgroup's own."""
+    cg = h.make_cgroup(ctx, "memory")
+    with open(os.path.join(cg, "memory.limit_in_bytes"), "w") as f:
+        f.write(str(160 << 20))
+    json_path = ctx.path("small.json")
+    mv = h.memvigil(ctx, ["-i", "0", "--json", json_path, "--", h.workload("alloc_leak")],
+                    preexec_fn=lambda: h.move_to_cgroup(os.getpid(), cg))
+    rc = mv.wait(h.EXIT_TIMEOUT_S)
+    h.check(rc != -signal.SIGKILL, f"memvigil was OOM-killed in 160 MiB; {mv.describe()}")
+    h.check(rc == 0, f"memvigil exited {rc}; {mv.describe()}")
+    report = h.load_report(json_path)
+    truth, _, _ = h.parse_truth(mv.out())
+    h.check_truth(report, h.select_procs(report, exe_name="alloc_leak"), truth)
+    with open(os.path.join(cg, "memory.max_usage_in_bytes")) as f:
+        peak = int(f.read())
+    h.check(0 < peak <= 160 << 20, f"peak usage {peak} B is not the cgroup's own")

@@ -6,7 +6,9 @@ point of its new image, where its allocator is attached before any of the
 program's own code runs. So a short-lived program that a traced process
 forks and execs (a compiler under make, a command under sh -c) is traced
 from its first allocation, under its own executable, with every frame in
-its own module; none fails to attach, and none is left stopped.
+its own module and every stack whole to _start (the stack walker gets the
+libraries' tables at the entry point, not a second later); none fails to
+attach, and none is left stopped.
 """
 
 import os
@@ -125,6 +127,9 @@ def check_cxx_workload(report, out_path, wl):
             continue
         names = [(f["symbol"], f["module"]) for f in s["frames"]]
         h.check(all(m for _, m in names), f"a leak's frame has no module: {names}")
+        h.check(not s["truncated"] and names[-1][0] == "_start",
+                f"a leak's stack is cut short (the walker lacked the libraries the loader "
+                f"mapped after the exec): {names}; {report['health']['unwind']['walks']}")
         h.check(any(sym == "__libc_start_call_main" and os.path.basename(m).startswith("libc")
                     for sym, m in names), f"the leak's stack has no C library frame: {names}")
 

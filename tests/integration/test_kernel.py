@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Integration tests: kernel signals (bpf/kernel.bpf.c): RSS, faults, mappings.
+"""Integration tests: kernel signals (bpf/task_stats, faults, mappings.bpf.c): RSS, faults,
+mappings.
 
 kmem grow maps, remaps, touches and leaks memory and prints its own ground
 truth: mapping leaks are found by their stacks with exact bytes, file mappings

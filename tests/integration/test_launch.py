@@ -324,6 +324,8 @@ def test_stack_depth_and_frames_cut_what_is_recorded_and_printed(ctx):
     h.check(report["health"]["truncated_stacks"] == 1,
             f"truncated_stacks {report['health']['truncated_stacks']}, expected 1 (the deep "
             f"leak); {h.health(report)}")
+    h.check(report["health"]["stack_errors"] == 0,
+            f"a stack cut at --stack-depth is not a stack error: {h.health(report)}")
     text = p.out()
     block = text[text.index("(4099 bytes)"):]
     lines = block.splitlines()[1:7]

@@ -5,12 +5,16 @@ The metrics are sampled once a second whatever --interval is, so a steady
 leak (heap or mappings, exact or sampled) is called `leak` within 10 s of its
 first allocation, and --alert=leak_score>... can fire between minute-long
 reports. A cache that fills for a few seconds and then churns at a flat
-level, and a sawtooth, are never called `leak`. A stack sampled fewer than 3
+level, and a sawtooth, exact or sampled, are never called `leak`. A stack sampled fewer than 3
 times is `too_early` (`early` in text), never `stable`; a window too short
 for 3 samples says so once on stderr.
 
+A buffer grown by realloc rises like a leak but holds one young block: it is
+`growing`, never `leak` nor `stable`. A process that leaked and exited keeps
+its verdict of the end in the final report, however long tracing goes on.
+
 The workloads are tests/workloads/leak_shapes.c (steady at any rate, cache,
-mapping) and sawtooth.c. Observation time is counted from a stack's first
+mapping, realloc) and sawtooth.c. Observation time is counted from a stack's first
 allocation (the final report's duration minus its oldest block's age), so a
 slow start of the workload on a loaded machine does not count against the
 verdict; nothing here measures how fast memvigil itself runs. The runs last
@@ -180,15 +184,37 @@ def test_verdict_cache_that_fills_for_6s_then_churns_is_never_leak(ctx):
 
 
 @h.clock_bound
-def test_verdict_sawtooth_is_never_leak(ctx):
-    _, proc, lines, _ = traced(ctx, "saw", [h.workload("sawtooth"), "4", "2", "1"],
-                               ["-i", "1"])
+def test_verdict_sampled_cache_that_fills_for_6s_then_churns_is_never_leak(ctx):
+    # 4 KiB blocks at one sample per 4 KiB: about 63% of them sampled
+    _, proc, lines, _ = traced(ctx, "cache_sampled", shape("cache"),
+                               ["-i", "1", "-d", "20", "--sample-bytes=4K"])
+    timeline = h.stack_timeline(lines, "cache_put")
+    h.check(len(timeline) >= 15, f"cache_put in only {len(timeline)} samples")
+    leaks = [(t, v, s) for t, v, s, *_ in timeline if v == "leak"]
+    h.check(not leaks, f"the sampled cache was called a leak: {leaks}")
+    h.check(proc["metrics"]["stack_verdicts"]["leak"] == 0, "the process counts a leak")
+
+
+def check_sawtooth_never_leak(ctx, name, extra):
+    """sawtooth's 2 MiB block, held 2 s and freed 4 times, is never called a leak."""
+    _, proc, lines, _ = traced(ctx, name, [h.workload("sawtooth"), "4", "2", "1"],
+                               ["-i", "1"] + extra)
     timeline = h.stack_timeline(lines, "hold_block")
     h.check(timeline, "hold_block is in no sample")
     leaks = [(t, v) for t, v, *_ in timeline if v == "leak"]
     h.check(not leaks, f"the sawtooth was called a leak: {leaks}")
     h.check(all(o["metrics"]["stack_verdicts"]["leak"] == 0 for o in lines
                 if o["type"] == "sample"), "a sample counts a leak")
+
+
+@h.clock_bound
+def test_verdict_sawtooth_is_never_leak(ctx):
+    check_sawtooth_never_leak(ctx, "saw", [])
+
+
+@h.clock_bound
+def test_verdict_sampled_sawtooth_is_never_leak(ctx):
+    check_sawtooth_never_leak(ctx, "saw_sampled", ["--sample-bytes=64K"])
 
 
 @h.clock_bound
@@ -214,3 +240,33 @@ def test_verdict_window_too_short_for_a_verdict_warns_once_and_stays_too_early(c
             f"with a 1 s window every verdict should be too_early: {timeline}")
     h.check(h.final_stack(proc, "leak_steadily")["verdict"] == "too_early",
             "the final report gives a verdict from a 1 s window")
+
+
+@h.clock_bound
+def test_verdict_buffer_grown_by_realloc_is_growing_never_leak_nor_stable(ctx):
+    # 256 KiB/s like the steady leak, but each realloc frees the block before it
+    _, proc, lines, _ = traced(ctx, "realloc", shape("realloc"), ["-i", "0", "-d", "14"])
+    timeline = h.stack_timeline(lines, "grow_buffer")
+    h.check(len(timeline) >= 10, f"grow_buffer in only {len(timeline)} samples")
+    odd = [(t, v) for t, v, *_ in timeline if v not in ("too_early", "growing")]
+    h.check(not odd, f"the growing buffer was called other than growing: {odd}")
+    h.check(timeline[-1][1] == "growing" and timeline[0][1] == "too_early",
+            f"grow_buffer's verdicts: {[(t, v) for t, v, *_ in timeline]}")
+    stack = h.final_stack(proc, "grow_buffer")
+    h.check(stack["verdict"] == "growing" and stack["outstanding_allocs"] == 1,
+            f"grow_buffer ends {stack['verdict']} in {stack['outstanding_allocs']} blocks")
+
+
+@h.clock_bound
+def test_verdict_leak_that_exited_before_the_trace_ended_stays_leak(ctx):
+    # The leak runs 12 s and exits; the shell tracing goes on for 8 s more.
+    leak = " ".join(shape("steady", seconds=12))
+    report = ctx.path("exited.json")
+    p, rc = h.run_to_end(ctx, ["-f", "-i", "0", "--json", report, "--", "sh", "-c",
+                               f"{leak} >/dev/null; sleep 8"], timeout=60)
+    h.check(rc == 0, f"memvigil exited {rc}; {p.describe()}")
+    (proc,) = h.select_procs(h.load_report(report), exe_name=SHAPES)
+    stack = h.final_stack(proc, "leak_steadily")
+    h.check(stack["verdict"] == "leak" and proc["metrics"]["stack_verdicts"]["leak"] == 1,
+            f"a 12 s leak that exited 8 s before the end reads {stack['verdict']} "
+            f"{stack['leak_score']}; the process counts {proc['metrics']['stack_verdicts']}")

@@ -124,9 +124,11 @@ class Runner:
             last = detail.strip().splitlines()[-1] if detail.strip() else ""
             print(f"PASS {title} ({took}){': ' + last if last else ''}", flush=True)
 
-    def stress(self, name, lib, args=(), after=None):
+    def stress(self, name, lib, args=(), after=None, tsan_options=""):
         def fn():
             env = self.env(lib, after)
+            if lib == "tsan" and tsan_options:
+                env["TSAN_OPTIONS"] += " " + tsan_options
             rc, out = self.run(self.argv(name, lib, args), env)
             if rc is None:
                 return f"did not end within {TIMEOUT_S}s", out
@@ -251,13 +253,20 @@ class Runner:
         for lib in ("installed", "test", "tsan"):
             for mode in ("sampled", "exact"):
                 self.stress("st_fork", lib, [mode])
+        for lib in ("installed", "test", "tsan"):
+            for mode in ("sampled", "exact"):
+                self.stress("st_raw_fork", lib, [mode])
         for lib in ("installed", "test"):
             self.stress("st_signal", lib, after="bump_alloc.so")
+        # TSan runs handlers at its own safe points, where its allocator may be called
+        self.stress("st_signal", "tsan", tsan_options="report_signal_unsafe=0")
         for lib in ("installed", "test", "tsan"):
             self.stress("st_dlopen", lib, [os.path.join(self.bins, "plugin.so")])
         for lib in ("installed", "test", "tsan"):
             self.stress("st_modes", lib)
         self.stress("st_shadowed", "installed")
+        for lib in ("installed", "test"):
+            self.stress("st_boot", lib, after="dlsym_alloc.so")
         for lib in ("installed", "tsan"):
             self.case(f"st_set_race [{'tsan' if lib == 'tsan' else 'plain'}]",
                       lambda lib=lib: self.set_race(lib))
@@ -266,16 +275,21 @@ class Runner:
         self.under_asan()
 
     def under_asan(self):
-        """The stress programs with the library's ASan build (st_dlopen is not: ASan's
-        __cxa_throw interceptor needs libstdc++ loaded at start-up)."""
+        """The stress programs with the library's ASan build. st_dlopen with libstdc++
+        preloaded after the library: ASan's __cxa_throw interceptor needs it loaded at
+        start-up (the C++ operators are then global, not only the plugin's)."""
+        self.stress("st_dlopen", "asan", [os.path.join(self.bins, "plugin.so")],
+                    after=f"{LIBDIR}/libstdc++.so.6")
         self.stress("st_exact", "asan")
         self.stress("st_cxx", "asan")
         self.stress("st_sampled", "asan")
         self.stress("st_sampled", "asan", ["full"])
         for mode in ("sampled", "exact"):
             self.stress("st_fork", "asan", [mode])
+            self.stress("st_raw_fork", "asan", [mode])
         self.stress("st_signal", "asan", after="bump_alloc.so")
         self.stress("st_modes", "asan")
+        self.stress("st_boot", "asan", after="dlsym_alloc.so")
 
     def set_race(self, lib):
         env = dict(os.environ, TSAN_OPTIONS=TSAN_OPTIONS)

@@ -7,23 +7,9 @@
 #include <unistd.h>
 #include "output/jsonl.h"
 #include "report_fixture.h"
+#include "temp_path.h"
 
 #define PID 31
-
-static char path[] = "/tmp/memvigil-test-jsonl-XXXXXX";
-
-static void make_path(void)
-{
-	int fd = mkstemp(path);
-
-	cr_assert_geq(fd, 0);
-	close(fd);
-}
-
-static void remove_path(void)
-{
-	unlink(path);
-}
 
 /* The file's lines, read while the writer still has it open. */
 static int read_lines(char lines[][4096], int max)

@@ -213,6 +213,10 @@ Test(metrics, heap_metrics_are_unknown_when_the_heap_is_not_traced)
 	cr_assert_eq(metrics__sample(mt, model__find(m, PID), 0, NULL), 0);
 	pm = metrics__find(mt, PID);
 	cr_assert_null(pm->heap.series);
+	cr_assert_eq(pm->heap.trend, TREND_UNKNOWN, "an untraced heap's trend is %s",
+		     trend__name(pm->heap.trend));
+	cr_assert_eq(pm->mapped.trend, TREND_UNKNOWN, "mappings never seen: %s",
+		     trend__name(pm->mapped.trend));
 	cr_assert(isnan(pm->values.v[METRIC_HEAP]));
 	cr_assert(isnan(pm->values.v[METRIC_HEAP_GROWTH]));
 	cr_assert(isnan(pm->values.v[METRIC_LEAK_SCORE]));

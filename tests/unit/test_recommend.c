@@ -124,20 +124,34 @@ Test(recommend, a_stable_cache_gets_no_recommendation)
 	fx_free(&f);
 }
 
+/* f with a heap rising 1 KiB/s over the last 30 s and no stack called anything yet. */
+static void fx_heap_rising(struct fx *f)
+{
+	fx_init(f, 0, 10, 100);
+	f->pm.heap.trend = TREND_INCREASING;
+	f->pm.heap.st.slope_per_s = 1024;
+	f->pm.heap.st.span_ms = 30000;
+}
+
+/* With no growing stack (all still early or stable), no "growing stacks" to watch. */
 Test(recommend, a_growing_heap_without_a_leak_verdict_is_said_as_info)
 {
 	struct fx f;
 
-	fx_init(&f, 0, 10, 100);
+	fx_heap_rising(&f);
 	f.sites[0].verdict = VERDICT_GROWING;
 	f.pm.verdicts[VERDICT_GROWING] = 1;
-	f.pm.heap.trend = TREND_INCREASING;
-	f.pm.heap.st.slope_per_s = 1024;
-	f.pm.heap.st.span_ms = 30000;
 	cr_assert_eq(fx_run(&f), 1);
 	check_rec(&f, 0, "heap_growing", RECOMMEND_INFO,
 		  "heap growing +60.0 KiB/min over the last 30.0s, no stack called a leak yet "
 		  "(1 growing): watch the growing stacks");
+	f.sites[0].verdict = VERDICT_EARLY;
+	f.pm.verdicts[VERDICT_GROWING] = 0;
+	f.pm.verdicts[VERDICT_EARLY] = 2;
+	cr_assert_eq(fx_run(&f), 1);
+	check_rec(&f, 0, "heap_growing", RECOMMEND_INFO,
+		  "heap growing +60.0 KiB/min over the last 30.0s, no stack growing or called a "
+		  "leak yet: watch the top stacks");
 	fx_free(&f);
 }
 
@@ -219,6 +233,25 @@ Test(recommend, growing_mappings_with_a_flat_heap_point_at_the_mapping_stacks)
 	check_rec(&f, 0, "mapped_growing", RECOMMEND_INFO,
 		  "mapped memory growing +2.0 MiB/min while the heap is flat: see the mapping "
 		  "stacks");
+	fx_free(&f);
+}
+
+/* --kernel-only: the heap's trend is unknown, so nothing says it is flat. */
+Test(recommend, an_untraced_heap_is_never_said_to_be_flat)
+{
+	struct fx f;
+
+	fx_init(&f, 0, 1, 100);
+	f.pm.heap.trend = TREND_UNKNOWN;
+	f.pm.mapped.trend = TREND_INCREASING;
+	f.pm.mapped.st.slope_per_s = 2 * MIB / 60;
+	cr_assert_eq(fx_run(&f), 1);
+	check_rec(&f, 0, "mapped_growing", RECOMMEND_INFO,
+		  "mapped memory growing +2.0 MiB/min: see the mapping stacks");
+	f.pm.mapped.trend = TREND_STABLE;
+	f.pm.rss.trend = TREND_INCREASING;
+	f.pm.rss.st.slope_per_s = 5 * MIB / 60;
+	cr_assert_eq(fx_run(&f), 0, "rss_not_heap without a heap: %s", f.recs[0].text);
 	fx_free(&f);
 }
 

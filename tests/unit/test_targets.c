@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <limits.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "model/model.h"
 #include "procfs/proc_info.h"
 #include "symbolize/symbolizer.h"
@@ -30,6 +34,44 @@ Test(targets, stat_cut_after_the_comm_has_no_fields)
 	cr_assert_eq(proc_info__parse_start_ticks(stat), 0);
 	cr_assert_not(proc_info__parse_exiting(stat));
 	free(stat);
+}
+
+Test(targets, flags_are_field_9_even_with_spaces_and_parens_in_comm)
+{
+	unsigned long long flags = 0;
+
+	cr_assert(proc_info__parse_flags("4242 (a) b (c)) S 1 4242 4242 0 -1 4194564 96", &flags));
+	cr_assert_eq(flags, 4194564);
+	cr_assert(proc_info__parse_exiting("4242 (a) b (c)) S 1 4242 4242 0 -1 4194564 96"));
+	cr_assert(proc_info__parse_flags("2 (kthreadd) S 0 0 0 0 -1 2129984 0", &flags));
+	cr_assert_eq(flags & 0x00200000, 0x00200000, "PF_KTHREAD");
+	cr_assert_not(proc_info__parse_flags("4242 (x) S 1 4242 4242 0", &flags));
+	cr_assert_not(proc_info__parse_flags("no parenthesis here", &flags));
+}
+
+Test(targets, exe_is_the_link_of_the_process_and_empty_for_none)
+{
+	char want[PATH_MAX], got[PATH_MAX], small[4];
+	ssize_t n = readlink("/proc/self/exe", want, sizeof(want) - 1);
+
+	cr_assert_gt(n, 0);
+	want[n] = '\0';
+	proc_info__exe(getpid(), got, sizeof(got));
+	cr_assert_str_eq(got, want);
+	proc_info__exe(getpid(), small, sizeof(small));
+	cr_assert_eq(strlen(small), 3, "cut to the buffer: '%s'", small);
+	proc_info__exe(INT_MAX, got, sizeof(got));
+	cr_assert_str_eq(got, "");
+}
+
+Test(targets, read_of_a_missing_process_says_why_in_errno)
+{
+	char buf[64];
+
+	errno = 0;
+	cr_assert_not(proc_info__read(INT_MAX, "stat", buf, sizeof(buf)));
+	cr_assert_eq(errno, ENOENT);
+	cr_assert(proc_info__read(getpid(), "stat", buf, sizeof(buf)));
 }
 
 Test(targets, ns_pid_beyond_pid_t_is_0)
@@ -132,4 +174,16 @@ Test(targets, retire_of_an_unknown_pid_moves_nothing)
 	targets__free(t);
 	symbolizer__free(sym);
 	model__free(m);
+}
+
+Test(targets, comm_with_a_newline_is_read_whole)
+{
+	char comm[16];
+
+	cr_assert_eq(prctl(PR_SET_NAME, "leak\nworker"), 0);
+	proc_info__comm(getpid(), comm, sizeof(comm));
+	cr_expect_str_eq(comm, "leak\nworker");
+	cr_assert_eq(prctl(PR_SET_NAME, "fifteen-chars-x"), 0);
+	proc_info__comm(getpid(), comm, sizeof(comm));
+	cr_expect_str_eq(comm, "fifteen-chars-x");
 }

@@ -70,14 +70,8 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int i;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	if (wait) {
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		truth_ready();
-		truth_wait_for(&set, SIGUSR1);
-	}
+	if (wait && truth_ready_then_go(&set))
+		return 2;
 	for (i = 0; i < LEAKS; i++)
 		sink += dl_outer(i);
 	truth_leak("dl_middle", (unsigned long long)LEAKS * LEAK_BYTES, LEAKS);

@@ -11,7 +11,11 @@
  *            125 ms: full after 6 s, then each new entry evicts the oldest,
  *            so 192 KiB are held, flat, and no block lives past 6 s;
  *   mapping  map_leak maps 256 KiB of anonymous memory every 100 ms and
- *            never unmaps it (2.5 MiB/s).
+ *            never unmaps it (2.5 MiB/s);
+ *   realloc  grow_buffer grows one buffer by BLOCK_BYTES PER_SECOND times a
+ *            second with realloc, as an ever-growing log or vector does: its
+ *            bytes rise like steady's, but each realloc frees the block before,
+ *            so one block is held and it is never older than one step.
  *
  * Each step runs at its own time on an absolute clock, so the rates do not
  * drift. Prints "READY <pid>" first; at the end
@@ -31,15 +35,16 @@
 #define CACHE_BYTES 4096
 #define MAP_BYTES (256 * 1024)
 
-enum shape { STEADY, CACHE, MAPPING, SHAPE_CNT };
+enum shape { STEADY, CACHE, MAPPING, REALLOC, SHAPE_CNT };
 
 static const struct {
 	const char *mode, *func;
-	long per_s;		/* STEADY: PER_SECOND */
+	long per_s;		/* 0: PER_SECOND */
 } shapes[SHAPE_CNT] = {
 	[STEADY] = { "steady", "leak_steadily", 0 },
 	[CACHE] = { "cache", "cache_put", 8 },
 	[MAPPING] = { "mapping", "map_leak", 10 },
+	[REALLOC] = { "realloc", "grow_buffer", 0 },
 };
 
 static void *cache[CACHE_SLOTS];
@@ -86,10 +91,27 @@ static __attribute__((noinline)) void map_leak(void)
 	held_cnt++;
 }
 
+/* The one buffer, bytes longer; written, so its pages are real. */
+static __attribute__((noinline)) void grow_buffer(size_t bytes)
+{
+	static char *buffer;
+	char *p = realloc(buffer, held_bytes + bytes);
+
+	if (!p)
+		exit(2);
+	memset(p + held_bytes, 0xa5, bytes);
+	buffer = p;
+	sink = p;
+	held_bytes += bytes;
+	held_cnt = 1;
+}
+
 static void step(enum shape shape, size_t block)
 {
 	if (shape == STEADY)
 		leak_steadily(block);
+	else if (shape == REALLOC)
+		grow_buffer(block);
 	else if (shape == CACHE)
 		cache_put();
 	else
@@ -118,11 +140,11 @@ int main(int argc, char **argv)
 	for (shape = 0; shape < SHAPE_CNT && strcmp(shapes[shape].mode, mode); shape++)
 		;
 	if (shape == SHAPE_CNT || !block || per_s <= 0) {
-		fprintf(stderr, "usage: leak_shapes steady|cache|mapping [SECONDS "
+		fprintf(stderr, "usage: leak_shapes steady|cache|mapping|realloc [SECONDS "
 			"[BLOCK_BYTES [PER_SECOND]]]\n");
 		return 64;
 	}
-	if (shape != STEADY)
+	if (shapes[shape].per_s)
 		per_s = shapes[shape].per_s;
 	steps = secs * per_s;
 	truth_ready();

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../unwind/deep_chain.h"
+#include "truth.h"
 
 #define LEAKS 7
 #define LEAK_BYTES 3119
@@ -81,44 +82,24 @@ DEEP_LEVEL(chain_03, chain_04, BODY_PUSH)
 DEEP_LEVEL(chain_02, chain_03, BODY_ARRAY)
 DEEP_LEVEL(chain_01, chain_02, BODY_PUSH)
 
-/* Block sig, say READY once, and wait for it. */
-static void wait_for(int sig, int say_ready)
-{
-	sigset_t set;
-	int got;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if (say_ready) {
-		printf("READY %d\n", getpid());
-		fflush(stdout);
-	}
-	sigwait(&set, &got);
-}
-
 int main(int argc, char **argv)
 {
 	int wait = argc > 1 && !strcmp(argv[1], "--wait");
-	sigset_t term;
+	sigset_t set;
 	int i;
 
-	if (wait) {
-		sigemptyset(&term);
-		sigaddset(&term, SIGTERM);
-		sigprocmask(SIG_BLOCK, &term, NULL);
-		wait_for(SIGUSR1, 1);
-	}
+	/* truth_when_signalled would put its work() between main and chain_01 */
+	if (wait && truth_ready_then_go(&set))
+		return 2;
 	for (i = 0; i < LEAKS; i++)
 		sink += chain_01(i * LEAKS);
-	printf("TRUTH func=chain_26 bytes=%d allocs=%d\n", LEAKS * LEAK_BYTES, LEAKS);
+	truth_leak("chain_26", LEAKS * LEAK_BYTES, LEAKS);
 	printf("CHAIN");
 	for (i = DEPTH; i >= 1; i--)
 		printf(" chain_%02d", i);
 	printf(" main\n");
-	printf("TRUTH done\n");
-	fflush(stdout);
-	if (wait)
-		wait_for(SIGTERM, 0);
+	truth_done();
+	if (wait && truth_wait_for(&set, SIGTERM))
+		return 2;
 	return 0;
 }

@@ -11,7 +11,8 @@
  *
  * READY and TRUTH done are flushed: a test waits for them while the
  * workload still runs. Workloads with other TRUTH lines (key=value of their
- * own, or pid= from several processes) print those themselves.
+ * own, or pid= from several processes) print those themselves, with
+ * truth_say where several processes share stdout.
  *
  * A workload run as "NAME --wait" says READY, works when SIGUSR1 comes,
  * tells its truth and waits for SIGTERM (truth_when_signalled); run as
@@ -28,10 +29,10 @@
 #include <unistd.h>
 
 /*
- * One line, one write(2), for processes that share stdout (a fork tree) and
- * must not allocate to say it (stdio would buffer, and allocate).
+ * One line, one write(2), for workloads whose processes share stdout: stdio
+ * would buffer (a fork would copy the buffer) and allocate.
  */
-static inline void truth_say(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static inline void truth_say(const char *fmt, ...)
 {
 	char line[160];
 	va_list ap;
@@ -40,7 +41,9 @@ static inline void truth_say(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (write(STDOUT_FILENO, line, n) != n)
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	if (n < 0 || write(STDOUT_FILENO, line, n) != n)
 		_exit(3);
 }
 
@@ -92,19 +95,28 @@ static inline int truth_wait_for(sigset_t *set, int sig)
 
 /*
  * Block SIGUSR1 and SIGTERM (before any thread starts, so every thread
- * inherits the mask), say READY, then on SIGUSR1 run work and tell, and
- * wait for SIGTERM. Returns main's exit code: 0, or 2 if sigwait fails.
+ * inherits the mask; set gets them for truth_wait_for), say READY and wait
+ * for SIGUSR1. 0, or -1 when sigwait fails.
+ */
+static inline int truth_ready_then_go(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGTERM);
+	sigprocmask(SIG_BLOCK, set, NULL);
+	truth_ready();
+	return truth_wait_for(set, SIGUSR1);
+}
+
+/*
+ * truth_ready_then_go, then run work and tell, and wait for SIGTERM.
+ * Returns main's exit code: 0, or 2 if sigwait fails.
  */
 static inline int truth_when_signalled(void (*work)(void), void (*tell)(void))
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	truth_ready();
-	if (truth_wait_for(&set, SIGUSR1))
+	if (truth_ready_then_go(&set))
 		return 2;
 	work();
 	tell();

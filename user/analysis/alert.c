@@ -9,6 +9,7 @@
 #include <strings.h>
 #include "analysis/alert.h"
 #include "analysis/pressure.h"
+#include "lib/grow.h"
 #include "lib/text_escape.h"
 
 #define SIZE_UNITS "B, K, M, G, T, KiB, MiB, GiB, TiB, KB, MB, GB, TB"
@@ -405,15 +406,10 @@ static struct alert_state *state_of(struct alert_set *set, pid_t pid)
 	for (i = 0; i < set->state_cnt; i++)
 		if (set->states[i].pid == pid)
 			return &set->states[i];
-	if (set->state_cnt == set->state_cap) {
-		size_t cap = set->state_cap ? 2 * set->state_cap : 4;
-
-		s = realloc(set->states, cap * sizeof(*s));
-		if (!s)
-			return NULL;
-		set->states = s;
-		set->state_cap = cap;
-	}
+	s = grow__array(set->states, &set->state_cap, set->state_cnt + 1, sizeof(*s), 4);
+	if (!s)
+		return NULL;
+	set->states = s;
 	s = &set->states[set->state_cnt++];
 	*s = (struct alert_state){ .pid = pid };
 	return s;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "analysis/metrics.h"
 #include "analysis/site_metrics.h"
+#include "lib/grow.h"
 #include "memvigil/events.h"
 
 struct metrics {
@@ -124,24 +125,21 @@ const struct site_metrics *metrics__map_site(const struct proc_metrics *pm, uint
 
 static struct proc_metrics *proc_of(struct metrics *mt, pid_t pid)
 {
-	struct proc_metrics *pm = (struct proc_metrics *)metrics__find(mt, pid);
+	struct proc_metrics *pm = (struct proc_metrics *)metrics__find(mt, pid), **procs;
 
 	if (pm)
 		return pm;
-	if (mt->cnt == mt->cap) {
-		size_t cap = mt->cap ? 2 * mt->cap : 4;
-		struct proc_metrics **procs = realloc(mt->procs, cap * sizeof(*procs));
-
-		if (!procs)
-			return NULL;
-		mt->procs = procs;
-		mt->cap = cap;
-	}
+	procs = grow__array(mt->procs, &mt->cap, mt->cnt + 1, sizeof(*procs), 4);
+	if (!procs)
+		return NULL;
+	mt->procs = procs;
 	pm = calloc(1, sizeof(*pm));
 	if (!pm)
 		return NULL;
 	pm->pid = pid;
 	kernel_sample__unknown(&pm->kernel);
+	/* A quantity never sampled (no heap under --kernel-only) has no trend, not a flat one. */
+	pm->heap.trend = pm->rss.trend = pm->mapped.trend = TREND_UNKNOWN;
 	mt->procs[mt->cnt++] = pm;
 	return pm;
 }

@@ -185,26 +185,43 @@ static bool rule_mapping_leak(const struct recommend_input *in, struct recs *r)
 	return said;
 }
 
-/* heap_growing, mapped_growing, rss_not_heap: trends no verdict explains yet. */
+/* heap_growing: the heap's trend is up and no stack is called a leak yet. */
+static void rule_heap_growing(const struct proc_metrics *pm, struct recs *r)
+{
+	char rate[32], span[32];
+
+	format_rate(pm->heap.st.slope_per_s, rate, sizeof(rate));
+	format_age_ms(pm->heap.st.span_ms, span, sizeof(span));
+	if (pm->verdicts[VERDICT_GROWING])
+		add(r, "heap_growing", RECOMMEND_INFO,
+		    "heap growing %s over the last %s, no stack called a leak yet (%u growing): "
+		    "watch the growing stacks", rate, span, pm->verdicts[VERDICT_GROWING]);
+	else
+		add(r, "heap_growing", RECOMMEND_INFO,
+		    "heap growing %s over the last %s, no stack growing or called a leak yet: "
+		    "watch the top stacks", rate, span);
+}
+
+/*
+ * heap_growing, mapped_growing, rss_not_heap: trends no verdict explains yet. "The
+ * heap is flat" only when its trend is known (not under --kernel-only, not too early).
+ */
 static void rule_trends(const struct recommend_input *in, struct recs *r, bool mapping_leak)
 {
 	const struct proc_metrics *pm = in->pm;
 	bool heap_up = pm->heap.trend == TREND_INCREASING;
+	bool heap_flat = pm->heap.trend == TREND_STABLE || pm->heap.trend == TREND_DECREASING;
 	bool mapped_up = pm->mapped.trend == TREND_INCREASING;
-	char rate[32], span[32];
+	char rate[32];
 
 	if (heap_up && !pm->verdicts[VERDICT_LEAK])
-		add(r, "heap_growing", RECOMMEND_INFO,
-		    "heap growing %s over the last %s, no stack called a leak yet (%u growing): "
-		    "watch the growing stacks", format_rate(pm->heap.st.slope_per_s, rate,
-							     sizeof(rate)),
-		    format_age_ms(pm->heap.st.span_ms, span, sizeof(span)),
-		    pm->verdicts[VERDICT_GROWING]);
+		rule_heap_growing(pm, r);
 	if (mapped_up && !heap_up && !mapping_leak)
 		add(r, "mapped_growing", RECOMMEND_INFO,
-		    "mapped memory growing %s while the heap is flat: see the mapping stacks",
+		    heap_flat ? "mapped memory growing %s while the heap is flat: see the mapping "
+				"stacks" : "mapped memory growing %s: see the mapping stacks",
 		    format_rate(pm->mapped.st.slope_per_s, rate, sizeof(rate)));
-	if (pm->rss.trend == TREND_INCREASING && !heap_up && !mapped_up)
+	if (pm->rss.trend == TREND_INCREASING && heap_flat && !mapped_up)
 		add(r, "rss_not_heap", RECOMMEND_INFO,
 		    "heap flat while RSS grows %s: fragmentation or mappings, see mapped",
 		    format_rate(pm->rss.st.slope_per_s, rate, sizeof(rate)));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "binary/elf_debug.h"
+#include "lib/grow.h"
 
 /* The first section named name with contents in the file, or NULL. */
 static Elf_Data *section_data(Elf *elf, const char *name)
@@ -71,7 +72,7 @@ int elf_debug__altlink(struct elf_file *ef, const char **name, const uint8_t **i
 static int xz_decode(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
 {
 	lzma_stream st = LZMA_STREAM_INIT;
-	size_t cap = len * 4 + 4096;
+	size_t cap = 0;
 	uint8_t *buf = NULL, *grown;
 	lzma_ret ret;
 	int err = 0;
@@ -86,8 +87,7 @@ static int xz_decode(const uint8_t *in, size_t len, uint8_t **out, size_t *out_l
 				err = -EFBIG;
 				break;
 			}
-			cap = st.total_out ? st.total_out * 2 : cap;
-			grown = realloc(buf, cap);
+			grown = grow__array(buf, &cap, st.total_out + 1, 1, len * 4 + 4096);
 			if (!grown) {
 				err = -ENOMEM;
 				break;

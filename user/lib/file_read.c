@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/file_read.h"
+#include "lib/grow.h"
 
 /* All of in in *buf (NUL-terminated) and *len; -EFBIG beyond the limit. */
 static int slurp(FILE *in, size_t max, char **buf, size_t *len)
@@ -12,19 +13,16 @@ static int slurp(FILE *in, size_t max, char **buf, size_t *len)
 	char *b = NULL, *nb;
 
 	do {
-		if (n + 1 >= cap) {
-			cap = cap ? 2 * cap : 1 << 16;
-			if (cap > max * 2) {
-				free(b);
-				return -EFBIG;
-			}
-			nb = realloc(b, cap);
-			if (!nb) {
-				free(b);
-				return -ENOMEM;
-			}
-			b = nb;
+		if (n > max) {
+			free(b);
+			return -EFBIG;
 		}
+		nb = grow__array(b, &cap, n + 2, 1, 1 << 16);
+		if (!nb) {
+			free(b);
+			return -ENOMEM;
+		}
+		b = nb;
 		got = fread(b + n, 1, cap - n - 1, in);
 		n += got;
 	} while (got);

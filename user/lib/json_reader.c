@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/grow.h"
 #include "lib/json_reader.h"
 
 struct parser {
@@ -169,20 +170,16 @@ static int parse_escape(struct parser *p, char *out, size_t *n)
 /* A string at p->at (its opening quote) into a new NUL-terminated block. */
 static int parse_string(struct parser *p, char **out)
 {
-	size_t cap = 16, n = 0, k;
-	char *b = malloc(cap), *nb;
+	size_t cap = 0, n = 0, k;
+	char *b = NULL, *nb;
 	unsigned char c;
 
-	if (!b)
-		return -ENOMEM;
 	p->at++;
 	for (;;) {
-		if (n + 5 > cap) {
-			nb = realloc(b, cap *= 2);
-			if (!nb)
-				goto nomem;
-			b = nb;
-		}
+		nb = grow__array(b, &cap, n + 5, 1, 16);	/* an escape writes up to 4 bytes */
+		if (!nb)
+			goto nomem;
+		b = nb;
 		if (p->at >= p->len) {
 			fail(p, "unterminated string");
 			goto bad;
@@ -216,22 +213,21 @@ bad:
 /* Room for one more item in v (an array or object). */
 static int add_item(struct json_value *v, size_t *cap)
 {
+	size_t items_cap = *cap, keys_cap = *cap;
 	struct json_value *items;
 	char **keys;
 
-	if (v->cnt < *cap)
-		return 0;
-	*cap = *cap ? 2 * *cap : 8;
-	items = realloc(v->items, *cap * sizeof(*items));
+	items = grow__array(v->items, &items_cap, v->cnt + 1, sizeof(*items), 8);
 	if (!items)
 		return -ENOMEM;
 	v->items = items;
 	if (v->type == JSON_OBJECT) {
-		keys = realloc(v->keys, *cap * sizeof(*keys));
+		keys = grow__array(v->keys, &keys_cap, v->cnt + 1, sizeof(*keys), 8);
 		if (!keys)
 			return -ENOMEM;
 		v->keys = keys;
 	}
+	*cap = items_cap;	/* keys, when there are, have as much room */
 	return 0;
 }
 

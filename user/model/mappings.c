@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/grow.h"
 #include "memvigil/events.h"
 #include "model/mappings.h"
 
@@ -18,19 +19,11 @@ void mappings__release(struct mappings *ms)
 
 static int reserve(struct mappings *ms, size_t extra)
 {
-	struct map_range *r;
-	size_t cap;
+	struct map_range *r = grow__array(ms->ranges, &ms->cap, ms->cnt + extra, sizeof(*r), 16);
 
-	if (ms->cnt + extra <= ms->cap)
-		return 0;
-	cap = ms->cap ? ms->cap * 2 : 16;
-	while (cap < ms->cnt + extra)
-		cap *= 2;
-	r = realloc(ms->ranges, cap * sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	ms->ranges = r;
-	ms->cap = cap;
 	return 0;
 }
 

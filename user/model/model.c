@@ -186,15 +186,10 @@ static int64_t site_get(struct proc *p, uint32_t stack_id, uint32_t kind)
 		if (s->stack_id == stack_id && s->kind == kind)
 			return p->site_index[i] - 1;
 	}
-	if (p->site_cnt == p->sites_cap) {
-		uint32_t cap = p->sites_cap ? p->sites_cap * 2 : 64;
-
-		s = realloc(p->sites, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		p->sites = s;
-		p->sites_cap = cap;
-	}
+	s = grow__array(p->sites, &p->sites_cap, p->site_cnt + 1, sizeof(*s), 64);
+	if (!s)
+		return -ENOMEM;
+	p->sites = s;
 	s = &p->sites[p->site_cnt];
 	memset(s, 0, sizeof(*s));
 	s->stack_id = stack_id;

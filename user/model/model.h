@@ -80,10 +80,11 @@ struct proc {
 	uint64_t sample_period;		/* bytes, 0 = exact (the model's) */
 	struct liveset *live;
 	struct site *sites;
-	uint32_t site_cnt, sites_cap;
+	uint32_t site_cnt;
+	size_t sites_cap;
 	uint32_t *site_index;		/* open addressing: site + 1, 0 = empty */
 	uint32_t site_index_cap;
-	struct proc_kernel kernel;	/* the kernel's view (kernel.bpf.c, /proc, cgroups) */
+	struct proc_kernel kernel;	/* the kernel's view (bpf/'s kernel signals, /proc, cgroups) */
 };
 
 /* Most outstanding-bytes stacks kept with an OOM kill of a traced process. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/grow.h"
 #include "model/stacks.h"
 
 struct stack_rec {
@@ -12,7 +13,8 @@ struct stack_rec {
 
 struct stacks {
 	struct stack_rec *recs;		/* by id */
-	uint32_t cnt, recs_cap;
+	uint32_t cnt;
+	size_t recs_cap;
 	uint32_t *index;		/* open addressing: id + 1, 0 = empty */
 	uint32_t index_cap;		/* power of two */
 };
@@ -84,17 +86,11 @@ static int grow(struct stacks *st)
 
 static int add(struct stacks *st, const uint64_t *frames, uint32_t depth, uint64_t hash)
 {
-	struct stack_rec *rec;
+	struct stack_rec *rec = grow__array(st->recs, &st->recs_cap, st->cnt + 1, sizeof(*rec), 64);
 
-	if (st->cnt == st->recs_cap) {
-		uint32_t cap = st->recs_cap ? st->recs_cap * 2 : 64;
-		struct stack_rec *recs = realloc(st->recs, cap * sizeof(*recs));
-
-		if (!recs)
-			return -ENOMEM;
-		st->recs = recs;
-		st->recs_cap = cap;
-	}
+	if (!rec)
+		return -ENOMEM;
+	st->recs = rec;
 	rec = &st->recs[st->cnt];
 	rec->frames = malloc(depth ? depth * sizeof(*frames) : 1);
 	if (!rec->frames)

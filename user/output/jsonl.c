@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "lib/output_file.h"
 #include "model/query.h"
 #include "output/frames.h"
@@ -10,6 +12,9 @@
 struct jsonl {
 	struct output_file *file;
 	FILE *out;
+	FILE *line;		/* the line being written, in memory */
+	char *line_buf;
+	size_t line_len;
 };
 
 struct jsonl *jsonl__open(const char *path, char *err, size_t err_len)
@@ -40,15 +45,51 @@ void jsonl__close(struct jsonl *j)
 	free(j);
 }
 
+/* A line is built in memory, so that the file gets it whole or not at all. */
 static struct json_writer *line_begin(struct jsonl *j, const char *type)
 {
-	struct json_writer *w = json_writer__new(j->out, false);
+	struct json_writer *w;
 
-	if (!w)
+	j->line = open_memstream(&j->line_buf, &j->line_len);
+	if (!j->line)
 		return NULL;
+	w = json_writer__new(j->line, false);
+	if (!w) {
+		fclose(j->line);
+		free(j->line_buf);
+		return NULL;
+	}
 	json_object_begin(w);
 	json_string_field(w, "type", type);
 	return w;
+}
+
+/*
+ * Append buf to the file open at fd, all of it or, on a failed write (a
+ * full disk), nothing: what was written of it is cut off again. 0 or -errno.
+ */
+static int append_whole(int fd, const char *buf, size_t len)
+{
+	struct stat st;
+	size_t done = 0;
+	ssize_t n;
+	int err;
+
+	if (fstat(fd, &st))
+		return -errno;
+	while (done < len) {
+		n = write(fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			if (done && ftruncate(fd, st.st_size))
+				return -errno;
+			return err;
+		}
+		done += (size_t)n;
+	}
+	return 0;
 }
 
 static int line_end(struct jsonl *j, struct json_writer *w)
@@ -58,9 +99,17 @@ static int line_end(struct jsonl *j, struct json_writer *w)
 	json_object_end(w);
 	ret = json_writer__finish(w);
 	json_writer__free(w);
+	if (!ret && fputc('\n', j->line) == EOF)
+		ret = -ENOMEM;
+	if (fclose(j->line) && !ret)
+		ret = -ENOMEM;
 	errno = 0;
-	if (!ret && (fputc('\n', j->out) == EOF || fflush(j->out)))
+	if (!ret && fflush(j->out))
 		ret = errno ? -errno : -EIO;
+	if (!ret)
+		ret = append_whole(fileno(j->out), j->line_buf, j->line_len);
+	free(j->line_buf);
+	j->line_buf = NULL;
 	return ret;
 }
 

@@ -14,14 +14,22 @@ void proc_info__comm(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
 	FILE *f;
+	size_t n;
 
 	snprintf(buf, len, "?");
+	if (len < 2)
+		return;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fgets(buf, len, f))
-		buf[strcspn(buf, "\n")] = '\0';
+	/* the whole name: a process may put a newline in it; the kernel ends it with one */
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (!n)
+		snprintf(buf, len, "?");
 	fclose(f);
 }
 
@@ -73,18 +81,31 @@ bool proc_info__read(pid_t pid, const char *name, char *buf, size_t len)
 {
 	char path[64];
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	n = read(fd, buf, len - 1);
+	err = n < 0 ? errno : ESRCH;
 	close(fd);
-	if (n <= 0)
+	if (n <= 0) {
+		errno = err;
 		return false;
+	}
 	buf[n] = '\0';
 	return true;
+}
+
+void proc_info__exe(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
 }
 
 pid_t proc_info__ns_pid(pid_t pid)
@@ -136,11 +157,16 @@ uint64_t proc_info__parse_start_ticks(const char *stat)
 
 #define PF_EXITING_FLAG 0x4	/* include/linux/sched.h */
 
+bool proc_info__parse_flags(const char *stat, unsigned long long *flags)
+{
+	return stat_number(stat, 9, flags);
+}
+
 bool proc_info__parse_exiting(const char *stat)
 {
 	unsigned long long flags;
 
-	return stat_number(stat, 9, &flags) && (flags & PF_EXITING_FLAG);
+	return proc_info__parse_flags(stat, &flags) && (flags & PF_EXITING_FLAG);
 }
 
 uint64_t proc_info__start_ticks(pid_t pid)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * proc_info: small facts about one process read from /proc/PID: its comm,
- * auxv, namespace PID, start time and exiting flag. The parsers are pure.
+ * executable, auxv, namespace PID, start time and flags. The parsers are pure.
  */
 #ifndef MV_PROC_INFO_H
 #define MV_PROC_INFO_H
@@ -17,7 +17,13 @@ void proc_info__comm(pid_t pid, char *buf, size_t len);
 /* The value of auxiliary vector entry type (AT_ENTRY, AT_BASE, ...) of pid, 0 if absent. */
 uint64_t proc_info__auxv(pid_t pid, uint64_t type);
 
-/* The start of /proc/PID/name into buf (len bytes with its NUL); false if unreadable. */
+/* The path of pid's executable (the /proc/PID/exe link) into buf, "" if unreadable. */
+void proc_info__exe(pid_t pid, char *buf, size_t len);
+
+/*
+ * The start of /proc/PID/name into buf (len bytes with its NUL); false if
+ * unreadable, with errno saying why (ESRCH: the file was empty).
+ */
 bool proc_info__read(pid_t pid, const char *name, char *buf, size_t len);
 
 /*
@@ -31,6 +37,9 @@ pid_t proc_info__parse_ns_pid(const char *status);
  * text, or 0 if it cannot be parsed. Pure.
  */
 uint64_t proc_info__parse_start_ticks(const char *stat);
+
+/* The flags (field 9: PF_*) of a /proc/PID/stat text; false if they cannot be parsed. Pure. */
+bool proc_info__parse_flags(const char *stat, unsigned long long *flags);
 
 /*
  * Whether the flags (field 9) of a /proc/PID/stat text say the process is

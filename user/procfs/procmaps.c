@@ -173,13 +173,17 @@ out:
 /* The whole of a /proc file (whose size stat cannot tell), NUL-terminated. */
 static int read_all(int fd, char **out)
 {
-	size_t len = 0, cap = 16384;
-	char *buf = malloc(cap), *bigger;
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *bigger;
 	ssize_t n;
 
 	for (;;) {
-		if (!buf)
+		bigger = grow__array(buf, &cap, len + 4096, 1, 16384);
+		if (!bigger) {
+			free(buf);
 			return -ENOMEM;
+		}
+		buf = bigger;
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -194,13 +198,6 @@ static int read_all(int fd, char **out)
 		if (len > MAPS_MAX_BYTES) {
 			free(buf);
 			return -EFBIG;
-		}
-		if (cap - len < 4096) {
-			cap *= 2;
-			bigger = realloc(buf, cap);
-			if (!bigger)
-				free(buf);
-			buf = bigger;
 		}
 	}
 	buf[len] = '\0';

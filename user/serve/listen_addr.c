@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/number.h"
 #include "serve/listen_addr.h"
 
 #define LISTEN_BACKLOG 64
@@ -14,16 +15,9 @@
 /* A port 1..65535 in decimal; -1 otherwise. */
 static int parse_port(const char *s)
 {
-	char *end;
-	long v;
+	unsigned long v;
 
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > 65535)
-		return -1;
-	return (int)v;
+	return number__parse_uint(s, 65535, &v) || v < 1 ? -1 : (int)v;
 }
 
 static int bad(char *err, size_t err_len, const char *text, const char *why)

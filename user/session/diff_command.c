@@ -7,6 +7,7 @@
 #include "analysis/stack_diff.h"
 #include "lib/file_read.h"
 #include "lib/format.h"
+#include "lib/grow.h"
 #include "lib/json_reader.h"
 #include "lib/json_writer.h"
 #include "lib/log.h"
@@ -77,13 +78,10 @@ static int side_add_process(struct diff_side *d, const struct json_value *proc)
 	d->blocks += json_reader__number(json_reader__get(heap, "outstanding_allocs"), 0);
 	for (i = 0; stacks && stacks->type == JSON_ARRAY && i < stacks->cnt; i++) {
 		s = &stacks->items[i];
-		if (d->cnt == d->cap) {
-			d->cap = d->cap ? 2 * d->cap : 64;
-			grown = realloc(d->sums, d->cap * sizeof(*grown));
-			if (!grown)
-				return -ENOMEM;
-			d->sums = grown;
-		}
+		grown = grow__array(d->sums, &d->cap, d->cnt + 1, sizeof(*grown), 64);
+		if (!grown)
+			return -ENOMEM;
+		d->sums = grown;
 		d->sums[d->cnt].key = stack_key(json_reader__get(s, "frames"));
 		if (!d->sums[d->cnt].key)
 			return -ENOMEM;

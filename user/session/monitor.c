@@ -208,8 +208,7 @@ static void write_sample(struct monitor *mon, const struct proc *p)
  * Sample every process and evaluate the alerts; lines: also write the
  * --jsonl sample lines (with each report, or each second without reports).
  */
-static void sample(struct monitor *mon, const struct model *m, uint64_t now_ms, bool final,
-		   bool lines)
+static void sample(struct monitor *mon, const struct model *m, uint64_t now_ms, bool lines)
 {
 	struct kernel_sample ks;
 	time_t wall = time(NULL);
@@ -223,9 +222,13 @@ static void sample(struct monitor *mon, const struct model *m, uint64_t now_ms, 
 		const struct proc *p = m->procs[i];
 		const struct proc_metrics *pm;
 
-		/* An exited process gets one sample after its exit, then no more. */
+		/*
+		 * An exited process gets one sample after its exit, then no more, the final
+		 * one included: its figures and verdicts stay those of its end, not of a
+		 * flat line drawn on after it.
+		 */
 		pm = metrics__find(mon->metrics, p->key);
-		if (p->exited && !final && pm && pm->exited)
+		if (p->exited && pm && pm->exited)
 			continue;
 		oom_seen = metrics__oom_seen(mon->metrics, p->key);
 		if (!oom_seen) {
@@ -269,7 +272,7 @@ void monitor__oom(struct monitor *mon, const struct model *m, const struct oom_k
 
 void monitor__tick(struct monitor *mon, const struct model *m, uint64_t now_ms)
 {
-	sample(mon, m, now_ms, false, true);
+	sample(mon, m, now_ms, true);
 	mon->tick_ms = now_ms;
 	mon->next_ms = now_ms + mon->sample_ms;
 }
@@ -282,7 +285,7 @@ void monitor__poll(struct monitor *mon, const struct model *m, uint64_t now_ms)
 		alert_action__reap(mon->action);
 		return;
 	}
-	sample(mon, m, now_ms, false, !mon->periodic);
+	sample(mon, m, now_ms, !mon->periodic);
 	/* On a grid: a late turn of the loop does not delay the samples after it. */
 	mon->next_ms += mon->sample_ms;
 	if (mon->next_ms <= now_ms)
@@ -292,7 +295,7 @@ void monitor__poll(struct monitor *mon, const struct model *m, uint64_t now_ms)
 void monitor__finish(struct monitor *mon, const struct model *m, uint64_t now_ms)
 {
 	if (!mon->sampled || now_ms > mon->last_ms)
-		sample(mon, m, now_ms, true, true);
+		sample(mon, m, now_ms, true);
 	alert_action__wait(mon->action, ACTION_GRACE_MS);
 	if (alert_action__skipped(mon->action))
 		log_warn("--on-alert was not run for %llu alerts (at most one run per %d s)",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "lib/json_writer.h"
+#include "lib/number.h"
 #include "session/options.h"
 #include "session/options_table.h"
 
@@ -51,22 +52,6 @@ int options__parse_seconds(const char *text, double *out)
 	errno = 0;
 	v = strtod(text, &end);
 	if (errno || *end || !isfinite(v) || v < 0)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* A decimal count from 0 to max; -EINVAL if malformed or above. */
-static int parse_uint(const char *text, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!text || *text < '0' || *text > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || *end || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -184,12 +169,12 @@ static int row__parse(const struct option_row *r, struct options *o, const char 
 	case OPTION_COUNT:
 		if (!arg)
 			v = row__load_uint(r, o) + 1;
-		else if (parse_uint(arg, r->max, &v))
+		else if (number__parse_uint(arg, r->max, &v))
 			return -EINVAL;
 		row__store_uint(r, o, v);
 		return 0;
 	case OPTION_UINT:
-		if (parse_uint(arg, r->max, &v) || v < r->min)
+		if (number__parse_uint(arg, r->max, &v) || v < r->min)
 			return -EINVAL;
 		row__store_uint(r, o, v);
 		return 0;

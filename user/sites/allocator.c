@@ -275,15 +275,12 @@ static bool rank_by_link_map(pid_t pid, const struct procmaps *pm, struct candid
 static int collect_candidates(pid_t pid, const struct procmaps *pm, const char *override,
 			      struct candidates *cs, struct allocator *a)
 {
-	char link[64], exe[PATH_MAX];
+	char exe[PATH_MAX];
 	struct stat st, *ost = NULL;
-	ssize_t n;
 	size_t i, j;
 	int ret;
 
-	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
+	proc_info__exe(pid, exe, sizeof(exe));
 	if (override && strchr(override, '/') && stat(override, &st) == 0)
 		ost = &st;
 	for (i = 0; i < pm->cnt && cs->n < MAX_CANDIDATES; i++) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
+#include "procfs/proc_info.h"
 #include "sites/linkmap.h"
 
 #define MAX_PHDRS 128
@@ -14,27 +15,6 @@
 #define R_DEBUG_MAP 8
 #define LINK_MAP_LD 16
 #define LINK_MAP_NEXT 24
-
-static int read_auxv(pid_t pid, uint64_t *phdr, uint64_t *phnum)
-{
-	char path[64];
-	Elf64_auxv_t aux;
-	int fd;
-
-	*phdr = *phnum = 0;
-	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (read(fd, &aux, sizeof(aux)) == sizeof(aux) && aux.a_type != AT_NULL) {
-		if (aux.a_type == AT_PHDR)
-			*phdr = aux.a_un.a_val;
-		else if (aux.a_type == AT_PHNUM)
-			*phnum = aux.a_un.a_val;
-	}
-	close(fd);
-	return *phdr && *phnum ? 0 : -ENOENT;
-}
 
 static int read_mem(int fd, uint64_t addr, void *buf, size_t len)
 {
@@ -100,9 +80,10 @@ int linkmap__read(pid_t pid, uint64_t *dyn_addrs, size_t max, size_t *cnt)
 	int fd, ret;
 
 	*cnt = 0;
-	ret = read_auxv(pid, &phdr, &phnum);
-	if (ret)
-		return ret;
+	phdr = proc_info__auxv(pid, AT_PHDR);
+	phnum = proc_info__auxv(pid, AT_PHNUM);
+	if (!phdr || !phnum)
+		return -ENOENT;
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

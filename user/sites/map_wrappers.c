@@ -11,6 +11,7 @@
 #include "binary/x86_insn.h"
 #include "lib/log.h"
 #include "procfs/mapped_file.h"
+#include "procfs/proc_info.h"
 #include "procfs/procmaps.h"
 #include "sites/map_wrappers.h"
 #include "sites/syscall_site.h"
@@ -229,10 +230,9 @@ int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers
 			  struct map_wrappers *w, char *err, size_t err_len)
 {
 	const struct mv_mapping *base, *extra = NULL, *maps[MAP_WRAPPERS_MAX_OBJECTS];
-	char link[64], exe[PATH_MAX];
+	char exe[PATH_MAX];
 	struct procmaps *pm;
 	uint32_t obj;
-	ssize_t n;
 	int ret = 0;
 
 	memset(w, 0, sizeof(*w));
@@ -244,9 +244,7 @@ int map_wrappers__resolve(pid_t pid, const char *interposer, struct map_wrappers
 	}
 	base = allocator__find_libc(pm);
 	if (!base) {	/* a static program, or a C library memvigil does not know */
-		snprintf(link, sizeof(link), "/proc/%d/exe", pid);
-		n = readlink(link, exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
+		proc_info__exe(pid, exe, sizeof(exe));
 		base = exe[0] ? mapping_of(pm, exe) : NULL;
 	}
 	if (interposer && (!base || strcmp(interposer, base->path)))

@@ -16,42 +16,28 @@
 #include "procfs/proc_info.h"
 #include "target/launch.h"
 
-#define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 
-/* Field 9 of /proc/PID/stat (flags); the comm in field 2 may hold spaces. */
-static int read_task_flags(pid_t pid, unsigned long *flags)
+/* The flags (PF_*) of pid's /proc/PID/stat: 0, or a negative errno. */
+static int read_task_flags(pid_t pid, unsigned long long *flags)
 {
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd, err;
+	char buf[1024];
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!proc_info__read(pid, "stat", buf, sizeof(buf)))
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	err = -errno;
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? err : -ESRCH;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", flags) != 1)
-		return -EINVAL;
-	return 0;
+	return proc_info__parse_flags(buf, flags) ? 0 : -EINVAL;
 }
 
 bool launch__exiting(pid_t pid)
 {
-	unsigned long flags;
+	char buf[1024];
 
-	return !read_task_flags(pid, &flags) && (flags & PF_EXITING);
+	return proc_info__read(pid, "stat", buf, sizeof(buf)) && proc_info__parse_exiting(buf);
 }
 
 int launch__check_pid(pid_t pid, char *err, size_t err_len)
 {
-	unsigned long flags;
+	unsigned long long flags;
 	char comm[32];
 	int ret;
 

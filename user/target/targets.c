@@ -148,13 +148,8 @@ pid_t targets__retire(struct targets *t, pid_t pid)
 
 void targets__read_image(pid_t pid, char *comm, size_t comm_len, char *exe, size_t exe_len)
 {
-	char path[64];
-	ssize_t n;
-
 	proc_info__comm(pid, comm, comm_len);
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, exe, exe_len - 1);
-	exe[n > 0 ? n : 0] = '\0';
+	proc_info__exe(pid, exe, exe_len);
 }
 
 int targets__resolve(struct targets *t, pid_t pid, struct allocator *a, char *err,

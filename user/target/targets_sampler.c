@@ -154,6 +154,11 @@ int targets__attach_sampler(struct targets *t, struct target *tg, const struct s
 	memset(tg->lib_ino, 0, sizeof(tg->lib_ino));
 	log_info("PID %d: heap through %s (generation %llu, %s), not the allocator's uprobes",
 		 tg->pid, site->object.path, (unsigned long long)tg->sampler.generation, words);
+	if (!(site->ctl.flags & MV_SAMPLER_F_FORK_GUARD))
+		log_warn("PID %d: its %s repairs only children made by fork(): a child it makes "
+			 "by _Fork() or a raw clone/fork system call while traced dies of SIGSEGV "
+			 "where the kernel optimizes uprobes on nops (6.18); preload the current "
+			 "library", tg->pid, MV_SAMPLER_LIB_NAME);
 	return 0;
 fail:
 	sampler_ctl__detach(&tg->sampler);

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/grow.h"
 #include "unwind/cfi_interp.h"
 #include "unwind/cfi_parse.h"
 #include "unwind/cfi_reader.h"
@@ -42,15 +43,12 @@ static bool covered_before(const struct cfi_build *b, uint64_t start, uint64_t e
 
 static int range_add(struct cfi_build *b, uint64_t start, uint64_t end)
 {
-	if (b->range_cnt == b->range_cap) {
-		size_t cap = b->range_cap ? b->range_cap * 2 : 256;
-		struct cfi_range *r = realloc(b->ranges, cap * sizeof(*r));
+	struct cfi_range *r = grow__array(b->ranges, &b->range_cap, b->range_cnt + 1, sizeof(*r),
+					  256);
 
-		if (!r)
-			return -ENOMEM;
-		b->ranges = r;
-		b->range_cap = cap;
-	}
+	if (!r)
+		return -ENOMEM;
+	b->ranges = r;
 	b->ranges[b->range_cnt++] = (struct cfi_range){ start, end };
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/grow.h"
 #include "unwind/cfi_rows.h"
 
 static bool fits(int64_t v, int64_t lo, int64_t hi)
@@ -77,15 +78,10 @@ int cfi_build__push_row(struct cfi_build *b, uint64_t pc, const struct unwind_ro
 
 	if (b->row_cnt >= CFI_TABLE_MAX_ROWS)
 		return -E2BIG;
-	if (b->row_cnt == b->row_cap) {
-		size_t cap = b->row_cap ? b->row_cap * 2 : 1024;
-
-		r = realloc(b->rows, cap * sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		b->rows = r;
-		b->row_cap = cap;
-	}
+	r = grow__array(b->rows, &b->row_cap, b->row_cnt + 1, sizeof(*r), 1024);
+	if (!r)
+		return -ENOMEM;
+	b->rows = r;
 	r = &b->rows[b->row_cnt];
 	memset(r, 0, sizeof(*r));
 	r->pc = pc;

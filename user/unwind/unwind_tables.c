@@ -1,40 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include "lib/clock.h"
 #include "lib/grow.h"
 #include "lib/log.h"
 #include "procfs/mapped_file.h"
+#include "unwind/object_facts.h"
 #include "unwind/row_ranges.h"
 #include "unwind/unwind_tables.h"
 
-#define MAX_LOADS 16
-#define BUILD_ID_MAX 64
-
-/* A PT_LOAD header: file [offset, offset + filesz) is at [vaddr, ...). */
-struct load {
-	uint64_t offset;
-	uint64_t vaddr;
-	uint64_t filesz;
-};
-
-/* What says two files are one object: their build id and load layout. */
+/* An object: the facts its files share, and its table. */
 struct object {
-	uint8_t build_id[BUILD_ID_MAX];
-	uint32_t build_id_len;
+	struct object_facts facts;	/* of the first file; each other file's are the same */
 	uint32_t id;			/* 0: refused */
 	enum unwind_refusal refusal;
 	uint32_t first_row, row_cnt;
 	uint64_t base_vaddr;		/* the ELF vaddr of row pc 0 */
-	struct load loads[MAX_LOADS];
-	uint32_t load_cnt;
-	uint64_t size;			/* the first file's size and mtime (told apart without a build id) */
-	int64_t mtime_ns;
 	uint32_t refs;			/* processes mapping it, through any of its files */
 	uint32_t files;			/* file keys naming it */
 };
@@ -89,7 +72,6 @@ struct unwind_tables *unwind_tables__new(uint32_t row_cap, const struct unwind_s
 
 	if (!t)
 		return NULL;
-	elf_version(EV_CURRENT);
 	t->sink = *sink;
 	t->rows = row_ranges__new(row_cap);
 	if (!t->rows) {
@@ -121,62 +103,6 @@ void unwind_tables__free(struct unwind_tables *t)
 void unwind_tables__set_loud(struct unwind_tables *t, bool loud)
 {
 	t->loud = loud;
-}
-
-/* The PT_LOAD headers and the GNU build id of the ELF file open at fd. */
-static int read_elf_facts(int fd, struct object *o)
-{
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	size_t phnum = 0, i, off, name_off, desc_off;
-	GElf_Phdr ph;
-	GElf_Nhdr nh;
-	Elf_Data *d;
-
-	if (!elf)
-		return -EINVAL;
-	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &phnum)) {
-		elf_end(elf);
-		return -EINVAL;
-	}
-	for (i = 0; i < phnum; i++) {
-		if (!gelf_getphdr(elf, (int)i, &ph))
-			continue;
-		if (ph.p_type == PT_LOAD && o->load_cnt < MAX_LOADS) {
-			o->loads[o->load_cnt++] = (struct load){ ph.p_offset, ph.p_vaddr, ph.p_filesz };
-			continue;
-		}
-		if (ph.p_type != PT_NOTE || o->build_id_len)
-			continue;
-		d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz, ELF_T_NHDR);
-		for (off = 0; d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0;) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)d->d_buf + name_off, "GNU", 4) &&
-			    nh.n_descsz <= BUILD_ID_MAX) {
-				memcpy(o->build_id, (char *)d->d_buf + desc_off, nh.n_descsz);
-				o->build_id_len = nh.n_descsz;
-				break;
-			}
-		}
-	}
-	elf_end(elf);
-	return 0;
-}
-
-/* The ELF vaddr that file offset pgoff (a mapping's start) stands for. */
-static int object_vaddr(const struct object *o, uint64_t pgoff, uint64_t *vaddr)
-{
-	uint32_t i;
-
-	for (i = 0; i < o->load_cnt; i++) {
-		const struct load *l = &o->loads[i];
-
-		/* mmap maps from the page holding p_offset */
-		if (pgoff >= (l->offset & ~0xfffull) && pgoff < l->offset + l->filesz) {
-			*vaddr = l->vaddr - l->offset + pgoff;
-			return 0;
-		}
-	}
-	return -ENOENT;
 }
 
 static void object_refuse(struct unwind_tables *t, struct object *o, enum unwind_refusal why,
@@ -306,33 +232,18 @@ static void object_build(struct unwind_tables *t, struct object *o, int fd,
 }
 
 /*
- * Whether o is the object whose facts a file just gave: the same build id
- * and load layout, or, without a build id, the same size and mtime too.
- */
-static bool object_is(const struct object *o, const struct object *facts)
-{
-	if (o->build_id_len != facts->build_id_len ||
-	    memcmp(o->build_id, facts->build_id, o->build_id_len))
-		return false;
-	if (!o->build_id_len && (o->size != facts->size || o->mtime_ns != facts->mtime_ns))
-		return false;
-	return o->load_cnt == facts->load_cnt &&
-	       !memcmp(o->loads, facts->loads, o->load_cnt * sizeof(o->loads[0]));
-}
-
-/*
  * A known object the facts name by build id: one with a table, or refused
  * for what its content is (not for room, which may be found later).
  */
 static struct object *object_by_build_id(const struct unwind_tables *t,
-					 const struct object *facts)
+					 const struct object_facts *facts)
 {
 	size_t i;
 
 	if (!facts->build_id_len)
 		return NULL;
 	for (i = 0; i < t->obj_cnt; i++)
-		if (object_is(t->objs[i], facts) && (t->objs[i]->id ||
+		if (object_facts__same(&t->objs[i]->facts, facts) && (t->objs[i]->id ||
 		    t->objs[i]->refusal == UNWIND_REFUSED_NO_CFI ||
 		    t->objs[i]->refusal == UNWIND_REFUSED_BAD))
 			return t->objs[i];
@@ -396,7 +307,8 @@ static struct file_key *key_add(struct unwind_tables *t, const struct mv_mapping
 }
 
 /* A new object of facts, its table built from fd (or refused: fd < 0). */
-static struct object *object_add(struct unwind_tables *t, const struct object *facts, int fd,
+static struct object *object_add(struct unwind_tables *t, const struct object_facts *facts,
+				 int fd,
 				 const struct mv_mapping *m)
 {
 	struct object **objs = grow__array(t->objs, &t->obj_cap, t->obj_cnt + 1,
@@ -410,7 +322,7 @@ static struct object *object_add(struct unwind_tables *t, const struct object *f
 		return NULL;
 	}
 	t->objs = objs;
-	*o = *facts;
+	*o = (struct object){ .facts = *facts };
 	t->objs[t->obj_cnt++] = o;
 	if (fd < 0)
 		object_refuse(t, o, UNWIND_REFUSED_OPEN, m, fd);
@@ -420,19 +332,14 @@ static struct object *object_add(struct unwind_tables *t, const struct object *f
 }
 
 /* The facts of m's file into *facts: an open descriptor, or a negative errno. */
-static int file_facts(pid_t pid, const struct mv_mapping *m, struct object *facts)
+static int file_facts(pid_t pid, const struct mv_mapping *m, struct object_facts *facts)
 {
 	int fd = mapped_file__open(pid, m);
-	struct stat st;
 
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) || read_elf_facts(fd, facts)) {
+	if (fd >= 0 && object_facts__read(fd, facts)) {
 		close(fd);
 		return -EINVAL;
 	}
-	facts->size = (uint64_t)st.st_size;
-	facts->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	return fd;
 }
 
@@ -446,8 +353,9 @@ static int file_facts(pid_t pid, const struct mv_mapping *m, struct object *fact
 static struct file_key *file_key_of(struct unwind_tables *t, pid_t pid,
 				    const struct mv_mapping *m)
 {
-	struct object facts = {}, *o;
+	struct object_facts facts = {};
 	struct file_key *k;
+	struct object *o;
 	size_t idx;
 	int fd;
 
@@ -455,7 +363,7 @@ static struct file_key *file_key_of(struct unwind_tables *t, pid_t pid,
 	if (k && k->refs)
 		return k;
 	fd = file_facts(pid, m, &facts);
-	if (k && (fd < 0 || object_is(k->obj, &facts))) {
+	if (k && (fd < 0 || object_facts__same(&k->obj->facts, &facts))) {
 		if (fd >= 0)
 			close(fd);
 		return k;
@@ -466,7 +374,7 @@ static struct file_key *file_key_of(struct unwind_tables *t, pid_t pid,
 	if (o) {
 		t->stats.tables_shared++;
 		log_debug("unwind: %s: the table of build id %02x%02x... serves it", m->path,
-			  o->build_id[0], o->build_id[1]);
+			  o->facts.build_id[0], o->facts.build_id[1]);
 	} else {
 		o = object_add(t, &facts, fd, m);
 	}
@@ -539,7 +447,7 @@ static int add_mapping(struct unwind_tables *t, pid_t pid, const struct mv_mappi
 	if (!k || refs_take(keys, cnt, cap, k))
 		return -ENOMEM;
 	o = k->obj;
-	if (!o->id || object_vaddr(o, m->file_offset, &vaddr))
+	if (!o->id || object_facts__vaddr(&o->facts, m->file_offset, &vaddr))
 		return 0;
 	um->obj_id = o->id;
 	um->row_base = m->start - vaddr + o->base_vaddr;
