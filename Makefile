@@ -126,9 +126,12 @@ $(BUILD)/user/probes/probes.o $(BUILD)/user/probes/kernel_probes.o \
 	$(BUILD)/user/probes/uprobe_attach.o $(BUILD)/user/probes/unwind_maps.o: $(SKEL)
 
 # The HTML report's page is built into the writer as it is (.incbin).
-HTML_PAGE := user/output/report_page.html
+HTML_PAGE := $(addprefix user/output/report_page,_head.html .js _tail.html)
 $(BUILD)/user/output/report_html.o: $(HTML_PAGE)
-$(BUILD)/user/output/report_html.o: CPPFLAGS += -DMV_HTML_PAGE='"$(abspath $(HTML_PAGE))"'
+$(BUILD)/user/output/report_html.o: CPPFLAGS += \
+	-DMV_HTML_PAGE_HEAD='"$(abspath $(word 1,$(HTML_PAGE)))"' \
+	-DMV_HTML_PAGE_JS='"$(abspath $(word 2,$(HTML_PAGE)))"' \
+	-DMV_HTML_PAGE_TAIL='"$(abspath $(word 3,$(HTML_PAGE)))"'
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)

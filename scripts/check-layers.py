@@ -10,8 +10,9 @@ bottom (lib/). A file may include headers of its own folder and of the
 folders below it; include/memvigil/ (the kernel/user contract) and the
 generated skeleton are below everything. Prints each offending include as
 "FILE:LINE: includes FOLDER/HEADER from a folder above its own", each include
-circle among user/ files, each .c or .h file over MAX_LINES lines (main.c:
-MAIN_MAX_LINES, as it only parses and starts the session), and ends with one
+circle among user/ files, each file under user/ (sources, and the HTML
+report's page and script) over MAX_LINES lines (main.c: MAIN_MAX_LINES, as
+it only parses and starts the session), and ends with one
 line "N passed, N failed" (one check each for the rule, for circles and for
 sizes). Exit status 1 on a failure. docs/ARCHITECTURE.md explains the order.
 """
@@ -38,11 +39,15 @@ def rank_of(path):
     return ORDER.index(parts[1]) if parts[1] in ORDER else len(ORDER)
 
 
-def sources(root):
+def files(root, endings):
     for dirpath, _, names in os.walk(os.path.join(root, "user")):
         for n in sorted(names):
-            if n.endswith((".c", ".h")):
+            if n.endswith(endings):
                 yield os.path.relpath(os.path.join(dirpath, n), root)
+
+
+def sources(root):
+    return files(root, (".c", ".h"))
 
 
 def check(root):
@@ -69,9 +74,9 @@ def check(root):
 
 
 def too_long(root):
-    """Each user/ source over its line limit, as a line saying so."""
+    """Each user/ file over its line limit, as a line saying so."""
     said = []
-    for src in sources(root):
+    for src in files(root, (".c", ".h", ".html", ".js", ".css")):
         limit = MAIN_MAX_LINES if src == "user/main.c" else MAX_LINES
         with open(os.path.join(root, src), encoding="utf-8") as f:
             n = sum(1 for _ in f)

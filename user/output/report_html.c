@@ -6,9 +6,15 @@
 #include "output/report_html.h"
 #include "output/report_json.h"
 
-/* The Makefile passes the page's absolute path; the .o depends on the file. */
-#ifndef MV_HTML_PAGE
-#define MV_HTML_PAGE "user/output/report_page.html"
+/*
+ * The page is three files, joined here in order: its markup up to the
+ * opening of its script, the script, and the closing markup. The Makefile
+ * passes their absolute paths; the .o depends on the files.
+ */
+#ifndef MV_HTML_PAGE_HEAD
+#define MV_HTML_PAGE_HEAD "user/output/report_page_head.html"
+#define MV_HTML_PAGE_JS "user/output/report_page.js"
+#define MV_HTML_PAGE_TAIL "user/output/report_page_tail.html"
 #endif
 
 /* Where the page holds the data: the content of its application/json script. */
@@ -20,7 +26,9 @@
 /* The page, built into the binary as it is on disk. */
 __asm__(".pushsection .rodata\n"
 	"report_page:\n"
-	".incbin \"" MV_HTML_PAGE "\"\n"
+	".incbin \"" MV_HTML_PAGE_HEAD "\"\n"
+	".incbin \"" MV_HTML_PAGE_JS "\"\n"
+	".incbin \"" MV_HTML_PAGE_TAIL "\"\n"
 	"report_page_end:\n"
 	".popsection\n");
 extern const char report_page[], report_page_end[];
