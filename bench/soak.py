@@ -292,6 +292,7 @@ def summarize(fig, report, rc, lsan, seconds, churn, scraper, args):
         "lost": hl.get("lost"),
         "unmatched_frees": hl.get("unmatched_frees"),
         "processes_in_report": len((report or {}).get("processes", [])),
+        "exited_dropped": hl.get("exited_dropped"),
         "workload_runs": churn.counts,
         "scrape": scraper.result(),
         "samples": s,
@@ -381,6 +382,8 @@ def print_summary(r, out):
     print(f"  RSS {r['rss_kib']['start']} -> {r['rss_kib']['end']} KiB (peak "
           f"{r['rss_kib']['peak']}), fds {r['open_fds']['start']} -> {r['open_fds']['end']}, "
           f"CPU {r['cpu']['seconds_start_to_end']} s ({r['cpu']['percent_of_one_cpu']}% of one)")
+    print(f"  processes in the final report {r['processes_in_report']}, exited ones dropped "
+          f"{r['exited_dropped']} (--keep-exited)")
     print(f"  events {r['events']}, lost {r['lost_events']} {r['lost']}, "
           f"runs {r['workload_runs']}, scrape {r['scrape']}")
     print(f"  exit {r['memvigil']['exit_status']}, LeakSanitizer {r['memvigil']['leak_sanitizer']}"

@@ -286,7 +286,8 @@ static inline void fx_unwind_tables(struct unwind_health *u)
  * A cgroup traced exactly for ten seconds: pid 100 (app) leaks, caches and
  * maps; its child 101 (in its own PID namespace) is OOM-killed at 9 s; 102
  * has no allocator traced and left the cgroup; an untraced process of the
- * same memory cgroup is OOM-killed too.
+ * same memory cgroup is OOM-killed too; 103 exited at once holding 48 bytes
+ * and was dropped (--keep-exited).
  */
 static inline void fixture__exact(struct fixture *f)
 {
@@ -305,6 +306,13 @@ static inline void fixture__exact(struct fixture *f)
 	p = fx_proc(f->m, 102, "helper", NULL, 0, 0, "/workload.slice/helper");
 	p->detached = true;
 	model__free_block(f->m, 100, 0xdead0);
+	/* a short-lived child that exited holding 48 bytes, dropped (--keep-exited) */
+	fx_proc(f->m, 103, "short", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0, 100,
+		"/workload.slice/app");
+	fx_alloc(f->m, 103, 0, 0x60000, 48, MV_KIND_MALLOC, fx_odd_stack, 1);
+	model__free_block(f->m, 103, 0xdead0);
+	model__exit(f->m, 103, 0);
+	model__drop(f->m, f->m->proc_cnt - 1);
 	for (t = 0; t <= 10; t++) {
 		fx_app_second(f->m, t);
 		if (t == 1) {
@@ -377,6 +385,7 @@ static inline void fixture__ctx(const struct fixture *f, struct report_ctx *ctx)
 	bool sampled = f->m->sample_period != 0;
 	static struct options exact = {
 		.mode = MV_MODE_STANDARD, .interval_s = 5, .top = 2, .stack_depth = 127,
+		.keep_exited = 2,
 		.frames = 2, .mappings = MV_MAPPINGS_SYSCALLS, .unwind = MV_UNWIND_DWARF,
 		.unwind_rows = 1u << 20,
 		.min_age_s = 1.5, .window_s = 60, .on_alert = "/usr/local/bin/notify",

@@ -216,6 +216,20 @@ Test(alert, several_alerts_fire_independently)
 	alert_set__free(set);
 }
 
+Test(alert, forgotten_state_is_gone_and_other_processes_keep_theirs)
+{
+	struct alert a = parse_ok("heap>10");
+	struct alert_set *set = alert_set__new(&a, 1);
+
+	cr_assert_eq(eval_one(set, 42, METRIC_HEAP, 100), 1);
+	cr_assert_eq(eval_one(set, 43, METRIC_HEAP, 100), 1);
+	alert_set__forget(set, 42);
+	alert_set__forget(set, 7);	/* none: nothing happens */
+	cr_assert_eq(eval_one(set, 43, METRIC_HEAP, 100), 0, "43 was firing already");
+	cr_assert_eq(eval_one(set, 42, METRIC_HEAP, 100), 1, "42 starts afresh");
+	alert_set__free(set);
+}
+
 Test(alert, more_than_alert_max_alerts_are_refused)
 {
 	struct alert a[ALERT_MAX + 1];

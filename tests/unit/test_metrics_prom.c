@@ -120,6 +120,21 @@ Test(metrics_prom, series_stop_at_the_cap_and_the_rest_is_counted)
 	fixture__free(&f);
 }
 
+Test(metrics_prom, exited_processes_dropped_are_counted)
+{
+	struct fixture f;
+	struct report_ctx ctx;
+	char *text;
+
+	fixture__exact(&f);	/* pid 103 was dropped */
+	fixture__ctx(&f, &ctx);
+	text = prom_of(&ctx);
+	cr_assert(strstr(text, "\nmemvigil_exited_processes_dropped_total 1\n"), "%s", text);
+	cr_assert_null(strstr(text, "pid=\"103\""));
+	free(text);
+	fixture__free(&f);
+}
+
 /* The reply to target on the fixture. */
 static struct server_reply answer(const struct report_ctx *ctx, const char *target)
 {

@@ -589,7 +589,8 @@ Test(options, the_json_echo_follows_the_table_and_the_preset, .init = clear_env)
 	fclose(f);
 	cr_assert_str_eq(text, "{\"interval_s\":10,\"duration_s\":null,\"top\":5,"
 			 "\"stack_depth\":64,\"frames\":12,\"mappings\":\"wrappers\","
-			 "\"unwind\":\"fp\",\"unwind_rows\":1048576,\"min_age_s\":0,\"mode\":\"production\","
+			 "\"unwind\":\"fp\",\"unwind_rows\":1048576,\"keep_exited\":256,\"min_age_s\":0,"
+			 "\"mode\":\"production\","
 			 "\"window_s\":300,\"alerts\":[\"oom\"],\"on_alert\":null}");
 	free(text);
 }

@@ -424,6 +424,18 @@ void alert_set__rekey(struct alert_set *set, pid_t pid, pid_t key)
 			set->states[i].pid = key;
 }
 
+void alert_set__forget(struct alert_set *set, pid_t key)
+{
+	size_t i;
+
+	for (i = 0; i < set->state_cnt; i++) {
+		if (set->states[i].pid != key)
+			continue;
+		set->states[i] = set->states[--set->state_cnt];	/* their order is not used */
+		return;
+	}
+}
+
 int alert_set__eval(struct alert_set *set, pid_t pid, const struct metric_values *mv,
 		    alert_fire_fn fire, void *ctx)
 {

@@ -67,5 +67,7 @@ int alert_set__eval(struct alert_set *set, pid_t pid, const struct metric_values
  * model__retire); pid starts afresh, as a new process.
  */
 void alert_set__rekey(struct alert_set *set, pid_t pid, pid_t key);
+/* The alert state of key is freed (a process dropped from the model, see model__drop). */
+void alert_set__forget(struct alert_set *set, pid_t key);
 
 #endif

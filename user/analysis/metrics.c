@@ -91,6 +91,20 @@ void metrics__rekey(struct metrics *mt, pid_t pid, pid_t key)
 		pm->pid = key;
 }
 
+void metrics__forget(struct metrics *mt, pid_t key)
+{
+	size_t i;
+
+	for (i = 0; i < mt->cnt; i++) {
+		if (mt->procs[i]->pid != key)
+			continue;
+		proc_metrics_free(mt->procs[i]);
+		memmove(&mt->procs[i], &mt->procs[i + 1], (mt->cnt - i - 1) * sizeof(*mt->procs));
+		mt->cnt--;
+		return;
+	}
+}
+
 const struct site_metrics *metrics__site(const struct proc_metrics *pm, uint32_t i)
 {
 	if (!pm || i >= pm->site_cnt || !pm->sites[i].outstanding)

@@ -101,6 +101,8 @@ int metrics__sample(struct metrics *mt, const struct proc *p, uint64_t now_ms,
 uint32_t *metrics__oom_seen(struct metrics *mt, pid_t pid);
 /* The metrics of pid move to key (a retired process's, see model__retire). */
 void metrics__rekey(struct metrics *mt, pid_t pid, pid_t key);
+/* The metrics of key are freed (a process dropped from the model, see model__drop). */
+void metrics__forget(struct metrics *mt, pid_t key);
 /* The metrics of pid, NULL if never sampled. */
 const struct proc_metrics *metrics__find(const struct metrics *mt, pid_t pid);
 /* Site i of pm (index into proc->sites), NULL if it was never sampled. */

@@ -32,6 +32,10 @@
  *                 NUL-terminated): a mapping a report's frames are named from
  *   REC_FINAL     the final report's context (session/record_final.h)
  *   REC_END       nothing: the recording is complete
+ *   REC_DROP      u32 index: model__drop of the exited process at that
+ *                 index (--keep-exited), with what memvigil kept of it
+ *
+ * Version 2 added REC_DROP; a version 1 file is read as it was.
  */
 #ifndef MV_RECORD_FORMAT_H
 #define MV_RECORD_FORMAT_H
@@ -41,7 +45,7 @@
 
 #define RECORD_MAGIC "MVRECRD\n"
 #define RECORD_MAGIC_LEN 8
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2
 #define RECORD_MAX_PAYLOAD (1u << 20)
 
 enum record_type {
@@ -59,6 +63,7 @@ enum record_type {
 	REC_OBJECT,
 	REC_FINAL,
 	REC_END,
+	REC_DROP,
 	REC_TYPE_CNT,
 };
 

@@ -254,6 +254,19 @@ void recorder__exit(struct recorder *r, pid_t pid, int status)
 	recorder__put(r, REC_EXIT, &e, sizeof(e));
 }
 
+void recorder__drop(struct recorder *r, const struct model *m, size_t index)
+{
+	uint32_t i = index;
+
+	recorder__sync(r, m);
+	if (!r || r->err || index >= r->said_cnt)
+		return;
+	recorder__put(r, REC_DROP, &i, sizeof(i));
+	memmove(&r->said[index], &r->said[index + 1],
+		(r->said_cnt - index - 1) * sizeof(*r->said));
+	r->said_cnt--;
+}
+
 void recorder__mark(struct recorder *r, const struct model *m, enum record_type type,
 		    uint32_t ms)
 {

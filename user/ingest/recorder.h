@@ -42,6 +42,8 @@ void recorder__ksample(struct recorder *r, pid_t key, const struct kernel_readin
 		       uint64_t ts_ns);
 void recorder__psi(struct recorder *r, const struct system_psi *psi);
 void recorder__exit(struct recorder *r, pid_t pid, int status);
+/* REC_DROP: the process at index of m is about to be dropped (m's processes said first). */
+void recorder__drop(struct recorder *r, const struct model *m, size_t index);
 /* REC_TICK, REC_POLL, REC_FINISH or REC_INTERVAL at ms (m's processes said first). */
 void recorder__mark(struct recorder *r, const struct model *m, enum record_type type,
 		    uint32_t ms);

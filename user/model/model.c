@@ -325,6 +325,16 @@ void model__exec(struct model *m, pid_t pid)
 	p->execs++;
 }
 
+void model__set_exited(struct model *m, struct proc *p, int status)
+{
+	if (!p->exit_seq)
+		p->exit_seq = ++m->exit_cnt;
+	if (p->exited)
+		return;
+	p->exited = true;
+	p->exit_status = status;
+}
+
 void model__exit(struct model *m, pid_t pid, int status)
 {
 	struct proc *p = model__proc(m, pid);
@@ -332,7 +342,7 @@ void model__exit(struct model *m, pid_t pid, int status)
 	m->events++;
 	if (!p)
 		return;
-	p->exited = true;
+	model__set_exited(m, p, status);
 	p->exit_status = status;
 }
 
@@ -344,4 +354,32 @@ void model__start_interval(struct model *m)
 		m->procs[i]->interval_allocs = m->procs[i]->interval_frees = 0;
 		m->procs[i]->interval_est_allocs = m->procs[i]->interval_est_frees = 0;
 	}
+}
+
+void model__heap_add(struct heap_totals *sum, const struct heap_totals *h)
+{
+	sum->total_allocs += h->total_allocs;
+	sum->total_frees += h->total_frees;
+	sum->total_bytes += h->total_bytes;
+	sum->outstanding_allocs += h->outstanding_allocs;
+	sum->outstanding_bytes += h->outstanding_bytes;
+	sum->unmatched_frees += h->unmatched_frees;
+	sum->est_total_allocs += h->est_total_allocs;
+	sum->est_total_frees += h->est_total_frees;
+	sum->est_total_bytes += h->est_total_bytes;
+	sum->est_outstanding_allocs += h->est_outstanding_allocs;
+	sum->est_outstanding_bytes += h->est_outstanding_bytes;
+	sum->est_outstanding_bytes_var += h->est_outstanding_bytes_var;
+}
+
+void model__drop(struct model *m, size_t index)
+{
+	if (index >= m->proc_cnt)
+		return;
+	model__heap_add(&m->dropped.heap, &m->procs[index]->heap);
+	m->dropped.cnt++;
+	proc_free(m->procs[index]);
+	memmove(&m->procs[index], &m->procs[index + 1],
+		(m->proc_cnt - index - 1) * sizeof(*m->procs));
+	m->proc_cnt--;
 }

@@ -57,6 +57,8 @@ struct proc {
 	pid_t parent_pid;		/* traced process it was forked from, 0 if none */
 	char comm[16];
 	bool exited;
+	uint64_t exit_seq;		/* order of its exit among the model's (1 = first),
+					 * 0 while running */
 	bool detached;			/* left the traced cgroup while still running */
 	int exit_status;		/* as from wait(2), valid when exited */
 	char *cgroup;			/* traced cgroup it is in (cgroup mode), as last
@@ -112,6 +114,12 @@ struct system_psi {
 	struct psi psi;
 };
 
+/* Exited processes dropped from the model (model__drop) and what they held. */
+struct dropped_procs {
+	uint64_t cnt;
+	struct heap_totals heap;	/* sums of their heaps; peaks are not summed (0) */
+};
+
 struct model {
 	uint64_t t0_ns;			/* CLOCK_MONOTONIC when tracing began */
 	uint64_t sample_period;		/* bytes between samples on average, 0 = exact */
@@ -120,6 +128,8 @@ struct model {
 	struct proc **procs;
 	size_t proc_cnt, procs_cap;
 	pid_t retired_cnt;		/* keys handed out by model__retire */
+	uint64_t exit_cnt;		/* exits seen (the last exit_seq handed out) */
+	struct dropped_procs dropped;
 	struct oom_kill *ooms;
 	size_t oom_cnt, ooms_cap;
 	struct system_psi psi;
@@ -167,6 +177,25 @@ void model__free_block(struct model *m, pid_t pid, uint64_t addr);
 void model__exec(struct model *m, pid_t pid);
 /* pid exited with a wait(2)-style status; its live set is kept. */
 void model__exit(struct model *m, pid_t pid, int status);
+/* p is known to have exited (status as model__exit's, -1: unknown), if not already. */
+void model__set_exited(struct model *m, struct proc *p, int status);
+
+/*
+ * The exited process to drop first when more than keep exited processes are
+ * kept: returns its index in m->procs, or -1 when keep are not exceeded.
+ * Running processes are never chosen. The least worth keeping goes first:
+ * one that held nothing at its exit, then one that exited holding heap
+ * (a leak at exit), then one the OOM killer ended; within each, the one
+ * that exited first. Pure.
+ */
+ssize_t model__evict_pick(const struct model *m, uint32_t keep);
+/* Exited processes in m (retired ones included). */
+size_t model__exited_cnt(const struct model *m);
+/*
+ * Forget the process at index: its heap is added to m->dropped and the
+ * processes after it move down one place (their order is kept).
+ */
+void model__drop(struct model *m, size_t index);
 /* Start a new reporting interval (resets the per-interval counters). */
 void model__start_interval(struct model *m);
 
@@ -180,6 +209,9 @@ void model__kernel_sample(struct model *m, pid_t pid, const struct kernel_readin
  * memory cgroup of a traced process; NULL when it concerns none (or ENOMEM).
  */
 const struct oom_kill *model__oom(struct model *m, const struct mv_oom_event *e);
+
+/* Add the figures of h to sum (peaks are not sums: sum's are left alone). */
+void model__heap_add(struct heap_totals *sum, const struct heap_totals *h);
 
 /* ms since tracing began for a CLOCK_MONOTONIC time. */
 uint32_t model__ms(const struct model *m, uint64_t ts_ns);

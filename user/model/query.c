@@ -107,18 +107,7 @@ static void add_totals(struct proc_group *g, const struct proc *p)
 	add_kernel(&g->kernel, p);
 	g->exited += p->exited;
 	g->detached += p->detached && !p->exited;
-	g->heap.total_allocs += p->heap.total_allocs;
-	g->heap.total_frees += p->heap.total_frees;
-	g->heap.total_bytes += p->heap.total_bytes;
-	g->heap.outstanding_allocs += p->heap.outstanding_allocs;
-	g->heap.outstanding_bytes += p->heap.outstanding_bytes;
-	g->heap.unmatched_frees += p->heap.unmatched_frees;
-	g->heap.est_total_allocs += p->heap.est_total_allocs;
-	g->heap.est_total_frees += p->heap.est_total_frees;
-	g->heap.est_total_bytes += p->heap.est_total_bytes;
-	g->heap.est_outstanding_allocs += p->heap.est_outstanding_allocs;
-	g->heap.est_outstanding_bytes += p->heap.est_outstanding_bytes;
-	g->heap.est_outstanding_bytes_var += p->heap.est_outstanding_bytes_var;
+	model__heap_add(&g->heap, &p->heap);
 }
 
 int query__groups(const struct model *m, struct proc_group **out, size_t *cnt)

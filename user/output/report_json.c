@@ -251,6 +251,20 @@ static void write_alerts(struct json_writer *w, const struct report_ctx *ctx)
 	json_array_end(w);
 }
 
+/* The exited processes --keep-exited dropped, and their heaps summed when any. */
+static void write_dropped(struct json_writer *w, const struct dropped_procs *d)
+{
+	json_u64_field(w, "exited_dropped", d->cnt);
+	if (!d->cnt)
+		return;
+	json_object_field_begin(w, "dropped_heap");
+	json_u64_field(w, "total_allocs", d->heap.total_allocs);
+	json_u64_field(w, "total_bytes", d->heap.total_bytes);
+	json_u64_field(w, "outstanding_allocs", d->heap.outstanding_allocs);
+	json_u64_field(w, "outstanding_bytes", d->heap.outstanding_bytes);
+	json_object_end(w);
+}
+
 static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 {
 	const struct report_health *h = &ctx->health;
@@ -260,6 +274,7 @@ static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 
 	for (i = 0; i < m->proc_cnt; i++)
 		unmatched += m->procs[i]->heap.unmatched_frees;
+	unmatched += m->dropped.heap.unmatched_frees;
 	json_object_begin(w);
 	json_u64_field(w, "events", m->events);
 	json_u64_field(w, "lost_events", report_ctx__lost_events(ctx));
@@ -270,6 +285,7 @@ static void write_health(struct json_writer *w, const struct report_ctx *ctx)
 	json_u64_field(w, "on_alert_skipped", h->on_alert_skipped);
 	json_u64_field(w, "files_skipped", h->files_skipped);
 	json_u64_field(w, "debug_files_skipped", h->debug_files_skipped);
+	write_dropped(w, &m->dropped);
 	json_object_field_begin(w, "lost");
 	json_u64_field(w, "ringbuf_full", h->lost[MV_LOSS_RINGBUF]);
 	json_u64_field(w, "inflight_full", h->lost[MV_LOSS_INFLIGHT]);

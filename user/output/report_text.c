@@ -244,6 +244,24 @@ static void print_group_header(FILE *out, const struct model *m, const struct pr
 		(unsigned long long)k->faults, k->reclaim_stall_ns / 1e6, k->oom_kills);
 }
 
+/* One line when --keep-exited dropped exited processes: how many, and what they held. */
+static void print_dropped(FILE *out, const struct model *m)
+{
+	const struct heap_totals *h = &m->dropped.heap;
+	const char *mark = m->sample_period ? "~" : "";
+	unsigned long long allocs = m->sample_period ? est(h->est_outstanding_allocs)
+						     : (unsigned long long)h->outstanding_allocs;
+	char bytes[32];
+
+	if (!m->dropped.cnt)
+		return;
+	fprintf(out, "%llu exited process%s dropped (--keep-exited), holding %s%s in %s%llu "
+		"alloc%s at exit\n", (unsigned long long)m->dropped.cnt,
+		m->dropped.cnt == 1 ? "" : "es", mark,
+		format_bytes(m->sample_period ? est(h->est_outstanding_bytes) : h->outstanding_bytes,
+			     bytes, sizeof(bytes)), mark, allocs, format_plural(allocs));
+}
+
 int report_text__write(FILE *out, const struct report_ctx *ctx)
 {
 	const struct model *m = ctx->m;
@@ -258,8 +276,9 @@ int report_text__write(FILE *out, const struct report_ctx *ctx)
 		fprintf(out, " (estimates from samples, one per %s allocated on average)",
 			format_bytes(m->sample_period, period, sizeof(period)));
 	fputc('\n', out);
-	if (!m->proc_cnt)
+	if (!m->proc_cnt && !m->dropped.cnt)
 		fprintf(out, "no allocations seen yet\n");
+	print_dropped(out, m);
 	ret = query__groups(m, &groups, &cnt);
 	if (ret)
 		return ret;

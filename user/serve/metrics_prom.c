@@ -318,6 +318,8 @@ static void write_self(FILE *out, const struct report_ctx *ctx, const struct pro
 	write_one(out, "memvigil_kernel_signals_attached", "gauge",
 		  "Kernel signal programs attached (faults, reclaim, OOM, mappings).",
 		  __builtin_popcount(ctx->health.kernel_signals));
+	write_one(out, "memvigil_exited_processes_dropped_total", "counter",
+		  "Exited processes dropped beyond --keep-exited.", (double)ctx->m->dropped.cnt);
 	write_one(out, "memvigil_series_processes_dropped", "gauge",
 		  "Processes without series: over the cap on series.", (double)dropped);
 	write_one(out, "memvigil_self_cpu_seconds_total", "counter",

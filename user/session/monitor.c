@@ -313,6 +313,16 @@ void monitor__rekey(struct monitor *mon, pid_t pid, pid_t key)
 		alert_set__rekey(mon->alerts, pid, key);
 }
 
+void monitor__forget(struct monitor *mon, pid_t key)
+{
+	if (!mon)
+		return;
+	if (mon->metrics)
+		metrics__forget(mon->metrics, key);
+	if (mon->alerts)
+		alert_set__forget(mon->alerts, key);
+}
+
 const struct metrics *monitor__metrics(const struct monitor *mon)
 {
 	return mon ? mon->metrics : NULL;

@@ -70,6 +70,9 @@ void monitor__finish(struct monitor *mon, const struct model *m, uint64_t now_ms
 /* A new process reuses pid: the metrics of the one known by pid move to key. */
 void monitor__rekey(struct monitor *mon, pid_t pid, pid_t key);
 
+/* The process known by key was dropped from the model: what is kept of it is freed. */
+void monitor__forget(struct monitor *mon, pid_t key);
+
 const struct metrics *monitor__metrics(const struct monitor *mon);
 /* Alerts fired so far (at most MONITOR_MAX_EVENTS kept), oldest first. */
 const struct alert_event *monitor__events(const struct monitor *mon, size_t *cnt);

@@ -19,6 +19,10 @@
  */
 #define MV_SECONDS_MAX 2592000
 
+/* --keep-exited: its default and its largest value. */
+#define MV_KEEP_EXITED_DEFAULT 256
+#define MV_KEEP_EXITED_MAX 1000000
+
 /* --mode presets: defaults for the options not given (see options.c). */
 enum mv_mode {
 	MV_MODE_STANDARD,
@@ -51,6 +55,7 @@ struct options {
 	uint64_t sample_bytes;	/* --sample-bytes: sampling period, 0 = exact */
 	uint32_t sample_max_live;	/* --sample-max-live: sampled blocks tracked in the kernel */
 	uint32_t unwind_rows;		/* --unwind-rows: unwind table rows the kernel holds */
+	uint32_t keep_exited;		/* --keep-exited: exited processes kept for the report */
 	uint64_t ring_buffer_bytes;	/* --ring-buffer: size of the kernel's record buffer */
 	const char *allocator;	/* --allocator: object to probe, NULL = detect */
 	double window_s;	/* --window: metrics window */

@@ -161,6 +161,14 @@ const struct option_row options_table[] = {
 	  PRESET(UNWIND_ROWS_DEFAULT, UNWIND_ROWS_DEFAULT, UNWIND_ROWS_DEFAULT),
 	  .json = "unwind_rows", .what = "--unwind-rows",
 	  .expect = "expected a count from 1024 to 16777216" },
+	{ "keep-exited", 0, "N",
+	  "exited processes kept for the reports (default 256; 0 = none): beyond N, those that "
+	  "held nothing at their exit go first, then those that exited holding heap, then "
+	  "those the OOM killer ended, each oldest exit first; the drops are counted in health",
+	  OPTION_UINT, .max = MV_KEEP_EXITED_MAX, FIELD(keep_exited),
+	  PRESET(MV_KEEP_EXITED_DEFAULT, MV_KEEP_EXITED_DEFAULT, MV_KEEP_EXITED_DEFAULT),
+	  .json = "keep_exited", .what = "--keep-exited",
+	  .expect = "expected a count from 0 (keep none) to 1000000, e.g. --keep-exited=256" },
 	{ "min-age", 0, "SEC", "text reports list only allocations older than SEC (default 0)",
 	  OPTION_SECONDS, .max = MV_SECONDS_MAX, FIELD(min_age_s), .json = "min_age_s",
 	  .what = "--min-age", .expect = "expected seconds from 0 to " SECONDS_MAX_TEXT },

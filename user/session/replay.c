@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lib/grow.h"
 #include "lib/log.h"
+#include "session/evict.h"
 #include "session/replay.h"
 
 /* Keep a copy of s in the array *arr of *cnt strings; 0 or -ENOMEM. */
@@ -145,7 +146,8 @@ static int apply_proc(struct replay *r, const char *p, size_t len)
 		return -ENOMEM;
 	pr->exit_status = rp.exit_status;
 	pr->traced_ms = rp.traced_ms;
-	pr->exited = rp.exited;
+	if (rp.exited)
+		model__set_exited(r->m, pr, rp.exit_status);
 	pr->detached = rp.detached;
 	pr->via_sampler = rp.via_sampler;
 	pr->kernel.maps_unfollowed = rp.maps_unfollowed;
@@ -167,6 +169,21 @@ static int apply_retire(struct replay *r, const void *p, size_t len)
 	key = model__retire(r->m, pid);
 	if (key)
 		monitor__rekey(r->mon, pid, key);
+	return 0;
+}
+
+/* The exited process at an index dropped, with what was kept of it (REC_DROP). */
+static int apply_drop(struct replay *r, const void *p, size_t len)
+{
+	struct evict_holders h = { .m = r->m, .mon = r->mon, .sym = r->sym };
+	uint32_t index;
+
+	if (len != sizeof(index))
+		return -EBADMSG;
+	memcpy(&index, p, sizeof(index));
+	if (index >= r->m->proc_cnt)
+		return -EBADMSG;
+	evict__drop(&h, index);
 	return 0;
 }
 
@@ -267,6 +284,8 @@ static int apply_state(struct replay *r, const struct rec_head *h, const void *p
 		return apply_proc(r, p, h->len);
 	case REC_RETIRE:
 		return apply_retire(r, p, h->len);
+	case REC_DROP:
+		return apply_drop(r, p, h->len);
 	default:
 		return -EBADMSG;
 	}

@@ -23,6 +23,7 @@
 #include "lib/output_file.h"
 #include "model/model.h"
 #include "probes/probes.h"
+#include "session/evict.h"
 #include "session/monitor.h"
 #include "session/options.h"
 #include "session/session.h"
@@ -292,6 +293,18 @@ static void poll_monitor(struct session *s)
 	monitor__poll(s->mon, s->model, now_ms);
 }
 
+/* --keep-exited: the exited processes beyond the bound are dropped (evict.h). */
+static void evict_exited(struct session *s)
+{
+	struct evict_holders h = { .m = s->model, .mon = s->mon, .sym = s->sym, .rec = s->rec };
+	size_t n = evict__run(&h, s->opts.keep_exited);
+
+	if (n)
+		log_info("dropped %zu exited process%s beyond --keep-exited=%u (%llu so far)", n,
+			 n == 1 ? "" : "es", s->opts.keep_exited,
+			 (unsigned long long)s->model->dropped.cnt);
+}
+
 static int run_loop(struct session *s)
 {
 	uint32_t interval_ms = s->opts.interval_s * 1000;
@@ -312,6 +325,7 @@ static int run_loop(struct session *s)
 		session_serve__poll(s);
 		child__reap(&s->child, false);
 		poll_monitor(s);
+		evict_exited(s);
 		targets__recheck(s->targets, clock__mono_ns());
 		targets__renew_leases(s->targets, clock__mono_ns());
 		targets__reap_gone(s->targets);
@@ -354,6 +368,7 @@ static int finish(struct session *s)
 		recorder__exit(s->rec, s->pid, s->child.status);
 		model__exit(s->model, s->pid, s->child.status);
 	}
+	evict_exited(s);
 	s->final_ms = session__now_ms(s);
 	recorder__mark(s->rec, s->model, REC_FINISH, s->final_ms);
 	monitor__finish(s->mon, s->model, s->final_ms);

@@ -353,6 +353,19 @@ static void inherit_comm(struct targets *t, pid_t pid, pid_t parent_pid)
 		snprintf(p->comm, sizeof(p->comm), "%s", pp ? pp->comm : "?");
 }
 
+/*
+ * A process that exited while it was being attached is known to the model
+ * as exited (its status unknown: no exit record comes for it), so that the
+ * report says so and --keep-exited may drop it.
+ */
+static void mark_gone(struct targets *t, pid_t pid)
+{
+	struct proc *p = model__find(t->model, pid);
+
+	if (p)
+		model__set_exited(t->model, p, -1);
+}
+
 int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *cgroup,
 		    uint64_t seen_ns, char *err, size_t err_len)
 {
@@ -367,6 +380,7 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 	if (tg->state == TARGET_ATTACHED)
 		return 0;
 	tg->state = TARGET_FAILED;
+	tg->gone = false;
 	tg->parent_pid = parent_pid;
 	tg->seen_ns = seen_ns;
 	tg->tried_ns = clock__mono_ns();
@@ -392,7 +406,12 @@ int targets__attach(struct targets *t, pid_t pid, pid_t parent_pid, const char *
 		probes__detach_pid(t->pr, pid);
 		tg->sampler_dev = tg->sampler_ino = 0;
 		tg->has_heap = false;
-		return targets__gone_error(pid, ret, err, err_len);
+		ret = targets__gone_error(pid, ret, err, err_len);
+		if (ret == -ESRCH) {
+			tg->gone = true;
+			mark_gone(t, pid);
+		}
+		return ret;
 	}
 	tg->state = TARGET_ATTACHED;
 	tg->attached_ns = clock__mono_ns();
@@ -433,20 +452,19 @@ void targets__detach(struct targets *t, pid_t pid)
 
 void targets__reap_gone(struct targets *t)
 {
-	struct proc *p;
 	size_t i;
 
 	for (i = 0; i < t->cnt; i++) {
 		struct target *tg = &t->items[i];
+		bool failed = tg->state == TARGET_FAILED && !tg->retired && !tg->gone;
 
-		if (tg->state != TARGET_ATTACHED || kill(tg->pid, 0) == 0 || errno != ESRCH)
+		if ((tg->state != TARGET_ATTACHED && !failed) || kill(tg->pid, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
-		targets__exited(t, tg->pid, 0);
-		p = model__find(t->model, tg->pid);
-		if (p && !p->exited) {
-			p->exited = true;
-			p->exit_status = -1;	/* unknown: neither exit code nor signal */
-		}
+		if (!failed)
+			targets__exited(t, tg->pid, 0);
+		tg->gone = true;
+		mark_gone(t, tg->pid);
 	}
 }
 

@@ -44,6 +44,7 @@ struct target {
 	bool entry_watched;	/* a uprobe waits at its new image's entry point */
 	uint64_t start_ticks;	/* its start time (/proc/PID/stat), 0 if unknown */
 	bool retired;		/* a later process reuses its PID (targets__retire) */
+	bool gone;		/* known to have exited (its model process marked so) */
 	bool on_sampler;	/* heap seen through libmemvigil-sampler.so's probes */
 	struct sampler_ctl sampler;	/* its control object while on_sampler */
 	uint64_t sampler_dev, sampler_ino;	/* library whose probes are attached, 0 if none */
@@ -120,7 +121,10 @@ void targets__renew_leases(struct targets *t, uint64_t now_ns);
  * go (the end of a session, an error, Ctrl-C).
  */
 void targets__end_samplers(struct targets *t);
-/* Mark attached processes that no longer exist as exited (a lost exit event). */
+/*
+ * Mark attached processes that no longer exist as exited (a lost exit
+ * event), and those that could not be attached once they are gone.
+ */
 void targets__reap_gone(struct targets *t);
 
 /*
