@@ -11,7 +11,7 @@
 
 struct jsonl {
 	struct output_file *file;
-	FILE *out;
+	int fd;			/* the file's: lines go to it whole, never through a stream */
 	FILE *line;		/* the line being written, in memory */
 	char *line_buf;
 	size_t line_len;
@@ -32,7 +32,7 @@ struct jsonl *jsonl__open(const char *path, char *err, size_t err_len)
 		errno = -ret;
 		return NULL;
 	}
-	j->out = output_file__stream(j->file);
+	j->fd = fileno(output_file__stream(j->file));
 	return j;
 }
 
@@ -40,7 +40,6 @@ void jsonl__close(struct jsonl *j)
 {
 	if (!j)
 		return;
-	fflush(j->out);
 	output_file__free(j->file);
 	free(j);
 }
@@ -103,11 +102,8 @@ static int line_end(struct jsonl *j, struct json_writer *w)
 		ret = -ENOMEM;
 	if (fclose(j->line) && !ret)
 		ret = -ENOMEM;
-	errno = 0;
-	if (!ret && fflush(j->out))
-		ret = errno ? -errno : -EIO;
 	if (!ret)
-		ret = append_whole(fileno(j->out), j->line_buf, j->line_len);
+		ret = append_whole(j->fd, j->line_buf, j->line_len);
 	free(j->line_buf);
 	j->line_buf = NULL;
 	return ret;

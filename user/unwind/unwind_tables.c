@@ -308,8 +308,7 @@ static struct file_key *key_add(struct unwind_tables *t, const struct mv_mapping
 
 /* A new object of facts, its table built from fd (or refused: fd < 0). */
 static struct object *object_add(struct unwind_tables *t, const struct object_facts *facts,
-				 int fd,
-				 const struct mv_mapping *m)
+				 int fd, const struct mv_mapping *m)
 {
 	struct object **objs = grow__array(t->objs, &t->obj_cap, t->obj_cnt + 1,
 					   sizeof(*objs), 16);
